@@ -1,0 +1,57 @@
+/**
+ * Every rule the product enforces fails with a stable code and a sentence a person can act on.
+ * Codes are part of the contract with chat front ends, the CLI and the audit log: never rename one.
+ */
+export const ErrorCode = {
+  DurationMalformed: 'DURATION.MALFORMED',
+  DurationTooLong: 'DURATION.TOO_LONG',
+  DurationTooShort: 'DURATION.TOO_SHORT',
+  EntitlementUnknown: 'ENTITLEMENT.UNKNOWN',
+  RequesterNotEligible: 'REQUEST.NOT_ELIGIBLE',
+  ReasonRequired: 'REQUEST.REASON_REQUIRED',
+  ReasonTooLong: 'REQUEST.REASON_TOO_LONG',
+  TicketRequired: 'REQUEST.TICKET_REQUIRED',
+  TicketMalformed: 'REQUEST.TICKET_MALFORMED',
+  BreakGlassNotAllowed: 'REQUEST.BREAK_GLASS_NOT_ALLOWED',
+  GrantAlreadyActive: 'GRANT.ALREADY_ACTIVE',
+  PrincipalUnknown: 'PRINCIPAL.UNKNOWN',
+  ApproverNotAuthorized: 'APPROVAL.NOT_AUTHORIZED',
+  SelfApproval: 'APPROVAL.SELF_APPROVAL',
+  RequestNotPending: 'APPROVAL.NOT_PENDING',
+  ConflictingDecision: 'APPROVAL.CONFLICTING_DECISION',
+  DenyReasonRequired: 'APPROVAL.DENY_REASON_REQUIRED',
+  LeaseNotActive: 'LEASE.NOT_ACTIVE',
+  ExtensionNotAllowed: 'LEASE.EXTENSION_NOT_ALLOWED',
+  ExtensionTooLong: 'LEASE.EXTENSION_TOO_LONG',
+  NotAllowedToEnd: 'LEASE.NOT_ALLOWED_TO_END',
+  RequestUnknown: 'REQUEST.UNKNOWN',
+  InvalidTransition: 'REQUEST.INVALID_TRANSITION',
+  PolicyInvalid: 'POLICY.INVALID',
+  CloudPermissionSetUnknown: 'CLOUD.PERMISSION_SET_UNKNOWN',
+  CloudPrincipalUnknown: 'CLOUD.PRINCIPAL_UNKNOWN',
+  CloudAccessDenied: 'CLOUD.ACCESS_DENIED',
+  CloudTargetUnknown: 'CLOUD.TARGET_UNKNOWN',
+  CloudRevokeUnverified: 'CLOUD.REVOKE_UNVERIFIED',
+  InputMalformed: 'INPUT.MALFORMED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** A rule was broken. `code` is stable; `message` is written for the person who has to act on it. */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Result type for rules that are checked, not thrown: validators and evaluators return these. */
+export type Verdict = { ok: true } | { ok: false; code: ErrorCode; message: string };
+
+export const allow: Verdict = { ok: true };
+export function refuse(code: ErrorCode, message: string): Verdict {
+  return { ok: false, code, message };
+}

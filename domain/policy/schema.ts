@@ -1,0 +1,292 @@
+import { z } from 'zod';
+import { ABSOLUTE_MAX_SECONDS, parseDuration } from '../duration';
+
+/**
+ * The policy file, as one zod definition: it validates the YAML at start-up, gives the TypeScript
+ * types, and generates the JSON Schema editors use (`least schema`). Durations are written as text
+ * (`4h`) and arrive here as seconds.
+ */
+
+const duration = z
+  .string()
+  .describe('A duration such as 30m, 2h, 1d or PT2H')
+  .transform((text, ctx) => {
+    try {
+      return parseDuration(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lowercase letters, digits and dashes (at most 63), starting with a letter or digit');
+
+/** People are named by e-mail address everywhere: it is what Slack, Teams and the clouds share. */
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email('must be an e-mail address'));
+
+const people = z
+  .object({
+    users: z.array(email).default([]),
+    groups: z.array(id).default([]),
+    everyone: z.boolean().default(false).describe('true lets every known person through'),
+  })
+  .strict();
+
+const awsSystem = z
+  .object({
+    id,
+    cloud: z.literal('aws'),
+    title: z.string().optional(),
+    accountId: z.string().regex(/^\d{12}$/, 'an AWS account id has 12 digits'),
+    region: z.string().default('us-east-1'),
+    brokerRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'),
+    externalId: z.string().optional(),
+    identityCenter: z
+      .object({
+        instanceArn: z.string().startsWith('arn:aws', 'must be an ARN'),
+        identityStoreId: z.string().min(1),
+        portalUrl: z.url().optional(),
+      })
+      .strict()
+      .optional(),
+    endpoint: z.url().optional().describe('Override the AWS endpoint (emulators only)'),
+  })
+  .strict();
+
+const azureSystem = z
+  .object({
+    id,
+    cloud: z.literal('azure'),
+    title: z.string().optional(),
+    tenantId: z.string().min(1),
+    subscriptionId: z.string().min(1),
+    endpoint: z.url().optional(),
+  })
+  .strict();
+
+const gcpSystem = z
+  .object({
+    id,
+    cloud: z.literal('gcp'),
+    title: z.string().optional(),
+    projectId: z.string().min(1),
+    endpoint: z.url().optional(),
+  })
+  .strict();
+
+export const authorizationSystemSchema = z.discriminatedUnion('cloud', [awsSystem, azureSystem, gcpSystem]);
+
+const awsIdentityCenterGrant = z
+  .object({
+    kind: z.literal('aws-identity-center'),
+    permissionSetArn: z.string().startsWith('arn:aws', 'must be a permission set ARN'),
+  })
+  .strict();
+
+const policyStatement = z
+  .object({
+    actions: z.array(z.string().regex(/^[a-zA-Z0-9-]+:[a-zA-Z0-9*]+$|^\*$/, 'an IAM action like s3:GetObject')).min(1),
+    resources: z.array(z.string().min(1)).default(['*']),
+  })
+  .strict();
+
+const awsInlinePolicyGrant = z
+  .object({
+    kind: z.literal('aws-iam-inline-policy'),
+    statements: z.array(policyStatement).min(1),
+  })
+  .strict();
+
+const azureRoleGrant = z
+  .object({
+    kind: z.literal('azure-role-assignment'),
+    roleDefinitionId: z.string().min(1),
+    scope: z.string().startsWith('/', 'an ARM scope such as /subscriptions/ID/resourceGroups/NAME'),
+  })
+  .strict();
+
+const gcpBindingGrant = z
+  .object({
+    kind: z.literal('gcp-iam-binding'),
+    role: z.string().startsWith('roles/', 'a role such as roles/viewer'),
+  })
+  .strict();
+
+export const grantSpecSchema = z.discriminatedUnion('kind', [
+  awsIdentityCenterGrant,
+  awsInlinePolicyGrant,
+  azureRoleGrant,
+  gcpBindingGrant,
+]);
+
+const approvalRules = z
+  .object({
+    pendingTimeout: duration.default(24 * 3600),
+    reminderEvery: duration.default(4 * 3600),
+  })
+  .strict();
+
+const limitRules = z
+  .object({
+    maxDuration: duration.default(4 * 3600),
+    defaultDuration: duration.default(3600),
+    requireReason: z.boolean().default(true),
+    ticketPattern: z
+      .string()
+      .refine(isRegex, 'must be a valid regular expression')
+      .optional()
+      .describe('When set, a ticket matching this pattern is required'),
+  })
+  .strict();
+
+const extensionRules = z
+  .object({
+    allowed: z.boolean().default(true),
+    maxTotal: duration.default(8 * 3600).describe('Longest a lease may last including extensions'),
+    requiresApproval: z.boolean().default(false),
+  })
+  .strict();
+
+const notifyTarget = z
+  .object({
+    platform: z.enum(['slack', 'teams', 'log']),
+    channel: z.string().min(1),
+  })
+  .strict();
+
+const entitlement = z
+  .object({
+    id,
+    title: z.string().min(1).max(150),
+    description: z.string().max(1000).optional(),
+    system: id.describe('id of an authorization system'),
+    grant: grantSpecSchema,
+    risk: z.enum(['low', 'medium', 'high']).default('medium'),
+    requesters: people,
+    approvers: people.extend({ required: z.number().int().min(1).max(10).default(1) }).strict(),
+    approval: approvalRules.partial().optional(),
+    limits: limitRules.partial().optional(),
+    extension: extensionRules.partial().optional(),
+    autoApprove: z
+      .object({ requesters: people, maxDuration: duration })
+      .strict()
+      .optional()
+      .describe('Requests from these people up to this duration need no approver'),
+    breakGlass: z
+      .object({ requesters: people, maxDuration: duration.default(3600) })
+      .strict()
+      .optional()
+      .describe('Who may take this immediately in an emergency; every use is announced and reviewed'),
+    notify: z.array(notifyTarget).default([]),
+  })
+  .strict();
+
+const principalMapping = z
+  .object({
+    awsIdentityStoreUserId: z.string().optional(),
+    awsIamRole: z.string().optional(),
+    awsIamUser: z.string().optional(),
+    azureObjectId: z.string().optional(),
+    gcpMember: z.string().regex(/^(user|serviceAccount|group):.+$/, 'user:…, serviceAccount:… or group:…').optional(),
+  })
+  .strict();
+
+export const policySchema = z
+  .object({
+    version: z.literal(1),
+    authorizationSystems: z.array(authorizationSystemSchema).min(1),
+    groups: z.record(id, z.array(email)).default({}),
+    admins: people.default({ users: [], groups: [], everyone: false }),
+    principals: z
+      .record(email, z.record(id, principalMapping))
+      .default({})
+      .describe('Explicit person → cloud principal per authorization system; otherwise looked up by e-mail'),
+    defaults: z
+      .object({
+        approval: approvalRules.default({ pendingTimeout: 24 * 3600, reminderEvery: 4 * 3600 }),
+        limits: limitRules.default({ maxDuration: 4 * 3600, defaultDuration: 3600, requireReason: true }),
+        extension: extensionRules.default({ allowed: true, maxTotal: 8 * 3600, requiresApproval: false }),
+      })
+      .strict()
+      .default({
+        approval: { pendingTimeout: 24 * 3600, reminderEvery: 4 * 3600 },
+        limits: { maxDuration: 4 * 3600, defaultDuration: 3600, requireReason: true },
+        extension: { allowed: true, maxTotal: 8 * 3600, requiresApproval: false },
+      }),
+    notify: z.array(notifyTarget).default([]).describe('Where every decision and break-glass use is announced'),
+    entitlements: z.array(entitlement).min(1),
+  })
+  .strict()
+  .superRefine((policy, ctx) => {
+    const systems = new Map(policy.authorizationSystems.map((system) => [system.id, system]));
+    unique(policy.authorizationSystems.map((s) => s.id), ['authorizationSystems'], ctx);
+    unique(policy.entitlements.map((e) => e.id), ['entitlements'], ctx);
+    policy.entitlements.forEach((entitlement, index) => {
+      const path = ['entitlements', index];
+      const system = systems.get(entitlement.system);
+      if (!system) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'system'], message: `no authorization system "${entitlement.system}"` });
+      } else if (!entitlement.grant.kind.startsWith(`${system.cloud}-`)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'grant', 'kind'],
+          message: `a ${entitlement.grant.kind} grant cannot run on ${system.cloud} system "${system.id}"`,
+        });
+      } else if (entitlement.grant.kind === 'aws-identity-center' && system.cloud === 'aws' && !system.identityCenter) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'grant'],
+          message: `system "${system.id}" has no identityCenter block, which aws-identity-center grants need`,
+        });
+      }
+      for (const [key, group] of [
+        ['requesters', entitlement.requesters],
+        ['approvers', entitlement.approvers],
+      ] as const) {
+        group.groups.forEach((name, groupIndex) => {
+          if (!policy.groups[name]) {
+            ctx.addIssue({ code: 'custom', path: [...path, key, 'groups', groupIndex], message: `no group "${name}"` });
+          }
+        });
+      }
+      if (entitlement.approvers.users.length === 0 && entitlement.approvers.groups.length === 0 && !entitlement.autoApprove) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'approvers'], message: 'name at least one approver user or group' });
+      }
+      const max = entitlement.limits?.maxDuration ?? policy.defaults.limits.maxDuration;
+      if (max > ABSOLUTE_MAX_SECONDS) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'limits', 'maxDuration'], message: 'at most 90 days' });
+      }
+    });
+  });
+
+function unique(ids: string[], path: (string | number)[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  ids.forEach((value, index) => {
+    if (seen.has(value)) ctx.addIssue({ code: 'custom', path: [...path, index, 'id'], message: `duplicate id "${value}"` });
+    seen.add(value);
+  });
+}
+
+function isRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type Policy = z.output<typeof policySchema>;
+export type PolicyInput = z.input<typeof policySchema>;
+export type AuthorizationSystem = z.output<typeof authorizationSystemSchema>;
+export type GrantSpec = z.output<typeof grantSpecSchema>;
+export type Entitlement = Policy['entitlements'][number];
+export type People = z.output<typeof people>;
+export type PrincipalMapping = z.output<typeof principalMapping>;
+export type NotifyTarget = z.output<typeof notifyTarget>;

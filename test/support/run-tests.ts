@@ -1,0 +1,92 @@
+/**
+ * `npm test`: starts the real servers once (Temporal dev server, moto, PostgreSQL check), then runs
+ * every test file under node's test runner with their addresses in the environment.
+ * `npm test -- test/domain` narrows the run to files or folders.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { INSTALL_HINT, requireBinary } from '../../app/embedded/binaries';
+import { startTemporalDevServer } from '../../app/embedded/temporal';
+import type { RunningServer } from '../../app/embedded/processes';
+import { startMoto } from './moto';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function testFiles(targets: string[]): string[] {
+  const roots = targets.length ? targets.map((t) => path.resolve(t)) : [path.join(ROOT, 'test')];
+  const found: string[] = [];
+  const walk = (entry: string): void => {
+    if (statSync(entry).isDirectory()) {
+      for (const child of readdirSync(entry).sort()) if (child !== 'node_modules') walk(path.join(entry, child));
+    } else if (entry.endsWith('.test.ts')) {
+      found.push(entry);
+    }
+  };
+  roots.forEach(walk);
+  return found;
+}
+
+async function checkPostgres(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL is not reachable at ${url.replace(/:[^:@/]*@/, ':***@')} (${(error as Error).message}). ` +
+        'Start it (Debian: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set LEAST_TEST_DATABASE_ADMIN_URL.',
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function main(): Promise<number> {
+  const files = testFiles(process.argv.slice(2));
+  if (files.length === 0) throw new Error('no test files matched');
+  const adminUrl = process.env.LEAST_TEST_DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_URL;
+  const timeSkipping = requireBinary('temporal-test-server', 'LEAST_TEMPORAL_TEST_SERVER');
+  requireBinary('temporal', 'LEAST_TEMPORAL_CLI');
+  requireBinary('moto_server', 'LEAST_MOTO_SERVER');
+  await checkPostgres(adminUrl);
+
+  const servers: RunningServer[] = [];
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(servers.map((server) => server.stop()));
+  };
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  try {
+    const [temporal, moto] = await Promise.all([
+      startTemporalDevServer({ dynamicConfig: ['limit.historyCount.suggestContinueAsNew=400'] }),
+      startMoto(),
+    ]);
+    servers.push(temporal, moto);
+    console.log(`test services: temporal ${temporal.url}, moto ${moto.url}, postgres ok; ${files.length} files`);
+    const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files];
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        LEAST_TEST_TEMPORAL_ADDRESS: temporal.url,
+        LEAST_TEST_MOTO_URL: moto.url,
+        LEAST_TEST_DATABASE_ADMIN_URL: adminUrl,
+        LEAST_TEST_TIME_SKIPPING_SERVER: timeSkipping,
+      },
+    });
+    return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  } finally {
+    await stopAll();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`\nTests could not start: ${error.message}\n${error.message.includes('binary') ? '' : INSTALL_HINT}`);
+    process.exit(1);
+  },
+);
