@@ -61,6 +61,8 @@ export interface AuditEntry {
   action: string;
   requestId?: string;
   detail: Record<string, unknown>;
+  /** Business key that makes a retried append a no-op (e.g. `grant.applied:<requestId>`). */
+  key?: string;
 }
 
 export interface AuditRow extends AuditEntry {
