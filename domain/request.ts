@@ -154,7 +154,7 @@ export function checkDecision(state: RequestState, input: DecisionInput): Verdic
   const stage = stageOf(state);
   const previous = state.decisions.find((d) => d.approver === approver && d.stage === (stage ?? 'request'));
   if (previous && previous.verdict === input.verdict) return allow; // a double click is answered, not counted twice
-  if (approver === state.request.requester) {
+  if (isRequester(state, approver)) {
     return refuse(ErrorCode.SelfApproval, 'You cannot decide on your own request; another approver has to.');
   }
   if (!state.rules.approvers.includes(approver)) {
@@ -207,7 +207,7 @@ export function checkExtension(state: RequestState, input: ExtendInput): Verdict
   if (state.status !== 'active') {
     return refuse(ErrorCode.LeaseNotActive, `Only an active grant can be extended; this one is ${state.status}.`);
   }
-  if (by !== state.request.requester) {
+  if (!isRequester(state, by)) {
     return refuse(ErrorCode.ExtensionNotAllowed, 'Only the person who holds the grant can extend it.');
   }
   if (!state.rules.extension.allowed) {
@@ -243,7 +243,7 @@ export function checkEnd(state: RequestState, input: EndInput): Verdict {
     return refuse(ErrorCode.LeaseNotActive, `This request is already ${state.status}.`);
   }
   const allowed =
-    by === state.request.requester || state.rules.approvers.includes(by) || state.rules.admins.includes(by);
+    isRequester(state, by) || state.rules.approvers.includes(by) || state.rules.admins.includes(by);
   if (!allowed) {
     return refuse(ErrorCode.NotAllowedToEnd, 'Only the requester, an approver or an admin can end this grant.');
   }
@@ -256,13 +256,18 @@ export function checkReview(state: RequestState, reviewer: string): Verdict {
   if (!state.reviewRequired || state.reviewedBy) {
     return refuse(ErrorCode.RequestNotPending, 'This request has no review waiting.');
   }
-  if (by === state.request.requester) {
+  if (isRequester(state, by)) {
     return refuse(ErrorCode.SelfApproval, 'Someone other than the requester must review a break-glass grant.');
   }
   if (!state.rules.approvers.includes(by) && !state.rules.admins.includes(by)) {
     return refuse(ErrorCode.ApproverNotAuthorized, 'Only an approver or an admin can review this break-glass grant.');
   }
   return allow;
+}
+
+/** People are compared lower-cased; the request keeps the requester as the front end sent it. */
+function isRequester(state: RequestState, person: string): boolean {
+  return person.toLowerCase() === state.request.requester.toLowerCase();
 }
 
 function listPeople(people: string[]): string {

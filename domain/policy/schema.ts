@@ -148,10 +148,26 @@ const limitRules = z
 const extensionRules = z
   .object({
     allowed: z.boolean().default(true),
-    maxTotal: duration.default(8 * 3600).describe('Longest a lease may last including extensions'),
+    maxTotal: duration.describe('Longest a lease may last including extensions').default(8 * 3600),
     requiresApproval: z.boolean().default(false),
   })
   .strict();
+
+/**
+ * An entitlement's own approval/limits/extension block: every field optional and without its built-in
+ * default, so a field the entitlement leaves out falls back to the policy's `defaults`. (`.partial()`
+ * keeps the inner defaults, which silently replaced the policy's defaults with built-in values.)
+ */
+function overridesOf<Shape extends z.ZodRawShape>(rules: z.ZodObject<Shape>) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(rules.shape)) {
+    shape[key] = ((field instanceof z.ZodDefault ? field.unwrap() : field) as z.ZodType).optional();
+  }
+  return z.object(shape).strict() as unknown as z.ZodObject<
+    { [K in keyof Shape]: z.ZodOptional<Shape[K] extends z.ZodDefault<infer Inner> ? Inner : Shape[K]> },
+    z.core.$strict
+  >;
+}
 
 const notifyTarget = z
   .object({
@@ -170,9 +186,9 @@ const entitlement = z
     risk: z.enum(['low', 'medium', 'high']).default('medium'),
     requesters: people,
     approvers: people.extend({ required: z.number().int().min(1).max(10).default(1) }).strict(),
-    approval: approvalRules.partial().optional(),
-    limits: limitRules.partial().optional(),
-    extension: extensionRules.partial().optional(),
+    approval: overridesOf(approvalRules).optional(),
+    limits: overridesOf(limitRules).optional(),
+    extension: overridesOf(extensionRules).optional(),
     autoApprove: z
       .object({ requesters: people, maxDuration: duration })
       .strict()
@@ -196,6 +212,26 @@ const principalMapping = z
     gcpMember: z.string().regex(/^(user|serviceAccount|group):.+$/, 'user:…, serviceAccount:… or group:…').optional(),
   })
   .strict();
+
+/**
+ * The fields the reference checks below read. When these parsed, the checks run even if other parts of
+ * the file failed, so one pass reports every problem (a bad duration does not hide an unknown system).
+ */
+const grantKinds: readonly string[] = grantSpecSchema.options.map((option) => option.shape.kind.value);
+const referencedFields = z.object({
+  authorizationSystems: z.array(z.looseObject({ id: z.string(), cloud: z.string() })),
+  groups: z.record(z.string(), z.unknown()),
+  defaults: z.looseObject({ limits: z.looseObject({}) }),
+  entitlements: z.array(
+    z.looseObject({
+      id: z.string(),
+      system: z.string(),
+      grant: z.looseObject({ kind: z.string().refine((kind) => grantKinds.includes(kind)) }),
+      requesters: z.looseObject({ groups: z.array(z.string()) }),
+      approvers: z.looseObject({ users: z.array(z.unknown()), groups: z.array(z.string()) }),
+    }),
+  ),
+});
 
 export const policySchema = z
   .object({
@@ -263,7 +299,7 @@ export const policySchema = z
         ctx.addIssue({ code: 'custom', path: [...path, 'limits', 'maxDuration'], message: 'at most 90 days' });
       }
     });
-  });
+  }, { when: (payload) => referencedFields.safeParse(payload.value).success });
 
 function unique(ids: string[], path: (string | number)[], ctx: z.RefinementCtx): void {
   const seen = new Set<string>();

@@ -1,0 +1,155 @@
+import http from 'node:http';
+import https from 'node:https';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import { type AwsSystem, withAwsErrors } from './errors';
+
+/**
+ * Least never acts with its own credentials: every call runs in a session of the system's broker role,
+ * named after the lease it serves, so CloudTrail shows which request did what.
+ */
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: Date;
+}
+
+export interface AwsSession {
+  name: string;
+  credentials: AwsCredentials;
+  iam: IAMClient;
+  ssoAdmin: SSOAdminClient;
+  identityStore: IdentitystoreClient;
+}
+
+export interface AwsBroker {
+  /** A broker-role session for `purpose` (a lease id, or a word such as `reconcile`). */
+  session(system: AwsSystem, purpose: string): Promise<AwsSession>;
+  /** Closes pooled connections; sessions handed out before stop working. */
+  close(): void;
+}
+
+export interface AwsBrokerOptions {
+  now?: () => number;
+  /** How long an assumed session lasts; the broker role's MaxSessionDuration caps it. */
+  durationSeconds?: number;
+  /** Sessions kept at once; one per active lease is plenty. */
+  cacheSize?: number;
+}
+
+/** Session purposes for work that no single lease asked for. */
+export const RECONCILE_PURPOSE = 'reconcile';
+export const RESOLVE_PURPOSE = 'resolve';
+
+/** Reused sessions must have this much life left, so a long call never outlives its credentials. */
+export const SESSION_REFRESH_MARGIN_MS = 5 * 60_000;
+
+const SESSION_NAME_MAX = 64;
+
+/** STS allows [\w+=,.@-] and at most 64 characters in a session name. */
+export function sessionName(purpose: string): string {
+  return `least-${purpose}`.replace(/[^\w+=,.@-]/g, '-').slice(0, SESSION_NAME_MAX);
+}
+
+/** Throttling and 5xx are normal at AWS scale; adaptive mode also slows down on its own when throttled. */
+export function clientConfig(system: AwsSystem, agents: { httpAgent: http.Agent; httpsAgent: https.Agent }) {
+  return {
+    region: system.region,
+    maxAttempts: 5,
+    retryMode: 'adaptive',
+    // a hung connection would otherwise hold an activity until its start-to-close timeout
+    requestHandler: { ...agents, connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+    ...(system.endpoint ? { endpoint: system.endpoint } : {}),
+  } as const;
+}
+
+interface CachedSession {
+  session: Promise<AwsSession>;
+  /** epoch ms after which the session is not handed out again; Infinity until it has resolved */
+  usableUntil: number;
+}
+
+export function createAwsBroker(options: AwsBrokerOptions = {}): AwsBroker {
+  const now = options.now ?? Date.now;
+  const durationSeconds = options.durationSeconds ?? 3600;
+  const cacheSize = options.cacheSize ?? 100;
+  // one connection pool for every session: clients come and go with credentials, sockets need not
+  const agents = { httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }) };
+  const stsClients = new Map<string, STSClient>();
+  const cache = new Map<string, CachedSession>();
+
+  const stsFor = (system: AwsSystem): STSClient => {
+    const key = `${system.region}|${system.endpoint ?? ''}`;
+    let sts = stsClients.get(key);
+    if (!sts) {
+      // base credentials come from the default chain: env, profile, instance or pod role
+      sts = new STSClient(clientConfig(system, agents));
+      stsClients.set(key, sts);
+    }
+    return sts;
+  };
+
+  const assume = async (system: AwsSystem, name: string): Promise<AwsSession> => {
+    const response = await withAwsErrors(system, `assume ${system.brokerRoleArn}`, () =>
+      stsFor(system).send(
+        new AssumeRoleCommand({
+          RoleArn: system.brokerRoleArn,
+          RoleSessionName: name,
+          DurationSeconds: durationSeconds,
+          ...(system.externalId ? { ExternalId: system.externalId } : {}),
+        }),
+      ),
+    );
+    const issued = response.Credentials;
+    if (!issued?.AccessKeyId || !issued.SecretAccessKey || !issued.SessionToken) {
+      throw new Error(`STS AssumeRole on ${system.brokerRoleArn} returned no credentials`);
+    }
+    const credentials: AwsCredentials = {
+      accessKeyId: issued.AccessKeyId,
+      secretAccessKey: issued.SecretAccessKey,
+      sessionToken: issued.SessionToken,
+      expiration: issued.Expiration ?? new Date(now() + durationSeconds * 1000),
+    };
+    const config = { ...clientConfig(system, agents), credentials };
+    return {
+      name,
+      credentials,
+      iam: new IAMClient(config),
+      ssoAdmin: new SSOAdminClient(config),
+      identityStore: new IdentitystoreClient(config),
+    };
+  };
+
+  return {
+    session(system, purpose) {
+      const name = sessionName(purpose);
+      const key = [system.id, system.accountId, system.brokerRoleArn, system.externalId ?? '', system.endpoint ?? '', name].join('|');
+      const cached = cache.get(key);
+      if (cached && cached.usableUntil > now()) return cached.session;
+      cache.delete(key);
+      // the promise is cached, so concurrent calls for one lease share a single AssumeRole
+      const entry: CachedSession = { session: assume(system, name), usableUntil: Infinity };
+      entry.session.then(
+        (session) => {
+          entry.usableUntil = session.credentials.expiration.getTime() - SESSION_REFRESH_MARGIN_MS;
+        },
+        () => {
+          if (cache.get(key) === entry) cache.delete(key);
+        },
+      );
+      cache.set(key, entry);
+      while (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+      return entry.session;
+    },
+    close() {
+      cache.clear();
+      stsClients.clear();
+      agents.httpAgent.destroy();
+      agents.httpsAgent.destroy();
+    },
+  };
+}

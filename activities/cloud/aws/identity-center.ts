@@ -1,0 +1,306 @@
+import {
+  type AccountAssignmentOperationStatus,
+  CreateAccountAssignmentCommand,
+  DeleteAccountAssignmentCommand,
+  DescribeAccountAssignmentCreationStatusCommand,
+  DescribeAccountAssignmentDeletionStatusCommand,
+  DescribePermissionSetCommand,
+  paginateListAccountAssignments,
+  type SSOAdminClient,
+} from '@aws-sdk/client-sso-admin';
+import { DescribeUserCommand, type IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import { DomainError, ErrorCode } from '../../../domain/errors';
+import type { CloudPrincipal, GrantReceipt, LeaseSpec, ObservedGrant, Presence } from '../../../domain/lease';
+import type { GrantSpec, Policy } from '../../../domain/policy/schema';
+import { RECONCILE_PURPOSE } from './broker';
+import { type AwsSystem, isResourceNotFound } from './errors';
+
+/**
+ * Identity Center account assignments. AWS applies them asynchronously (a request id to poll) and has
+ * no expiry for them: the lease's revoke, and reconciliation behind it, are what end the access.
+ */
+
+type IdentityCenterGrant = Extract<GrantSpec, { kind: 'aws-identity-center' }>;
+type IdentityCenter = NonNullable<AwsSystem['identityCenter']>;
+
+export interface AssignmentPolling {
+  /** Give up (with a retryable error) after this long; the retried activity finds the assignment by listing. */
+  timeoutMs: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_POLLING: AssignmentPolling = {
+  timeoutMs: 60_000,
+  firstDelayMs: 500,
+  maxDelayMs: 5_000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** One assignment: this permission set, for this user, on the system's account. */
+interface Assignment {
+  instanceArn: string;
+  accountId: string;
+  permissionSetArn: string;
+  userId: string;
+}
+
+export function identityCenterKey(accountId: string, permissionSetArn: string, principalId: string): string {
+  return `aws-identity-center:${accountId}:${permissionSetArn}:${principalId}`;
+}
+
+export function identityCenterOf(system: AwsSystem): IdentityCenter {
+  if (!system.identityCenter) {
+    throw new DomainError(
+      ErrorCode.CloudTargetUnknown,
+      `System "${system.id}" has no identityCenter block (instanceArn, identityStoreId) in the policy file.`,
+    );
+  }
+  return system.identityCenter;
+}
+
+function assignmentOf(system: AwsSystem, lease: LeaseSpec): Assignment {
+  if (lease.grant.kind !== 'aws-identity-center') throw new Error(`not an Identity Center lease: ${lease.grant.kind}`);
+  if (lease.principal.kind !== 'aws-identity-store-user') {
+    throw new DomainError(
+      ErrorCode.CloudPrincipalUnknown,
+      `An Identity Center assignment needs an Identity Store user, not a ${lease.principal.kind}.`,
+    );
+  }
+  return {
+    instanceArn: identityCenterOf(system).instanceArn,
+    accountId: system.accountId,
+    permissionSetArn: lease.grant.permissionSetArn,
+    userId: lease.principal.userId,
+  };
+}
+
+function assignmentRequest(assignment: Assignment) {
+  return {
+    InstanceArn: assignment.instanceArn,
+    TargetType: 'AWS_ACCOUNT',
+    TargetId: assignment.accountId,
+    PermissionSetArn: assignment.permissionSetArn,
+    PrincipalType: 'USER',
+    PrincipalId: assignment.userId,
+  } as const;
+}
+
+async function listAssignedUsers(sso: SSOAdminClient, instanceArn: string, accountId: string, permissionSetArn: string): Promise<string[]> {
+  const users: string[] = [];
+  const pages = paginateListAccountAssignments({ client: sso }, { InstanceArn: instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn });
+  for await (const page of pages) {
+    for (const found of page.AccountAssignments ?? []) {
+      if (found.PrincipalType === 'USER' && found.PrincipalId) users.push(found.PrincipalId);
+    }
+  }
+  return users;
+}
+
+/** Users holding the assignment; none when the permission set itself has gone. */
+async function assignedUsers(sso: SSOAdminClient, assignment: Assignment): Promise<string[]> {
+  try {
+    return await listAssignedUsers(sso, assignment.instanceArn, assignment.accountId, assignment.permissionSetArn);
+  } catch (error) {
+    if (isResourceNotFound(error)) return [];
+    throw error;
+  }
+}
+
+async function waitFor(
+  polling: AssignmentPolling,
+  what: string,
+  initial: AccountAssignmentOperationStatus | undefined,
+  describe: (requestId: string) => Promise<AccountAssignmentOperationStatus | undefined>,
+): Promise<AccountAssignmentOperationStatus> {
+  let status = initial;
+  let delay = polling.firstDelayMs;
+  let waited = 0;
+  while (status?.Status === 'IN_PROGRESS') {
+    if (waited >= polling.timeoutMs) {
+      throw new Error(`${what} (request ${status.RequestId}) still IN_PROGRESS after ${waited} ms`);
+    }
+    const pause = Math.min(delay, polling.timeoutMs - waited);
+    await polling.sleep(pause);
+    waited += pause;
+    delay = Math.min(delay * 2, polling.maxDelayMs);
+    status = await describe(status.RequestId!);
+  }
+  if (!status?.Status) throw new Error(`${what} returned no status`);
+  return status;
+}
+
+async function deleteAssignment(sso: SSOAdminClient, assignment: Assignment, polling: AssignmentPolling): Promise<void> {
+  let started: AccountAssignmentOperationStatus | undefined;
+  try {
+    started = (await sso.send(new DeleteAccountAssignmentCommand(assignmentRequest(assignment)))).AccountAssignmentDeletionStatus;
+  } catch (error) {
+    if (isResourceNotFound(error)) return;
+    throw error;
+  }
+  const status = await waitFor(polling, 'DeleteAccountAssignment', started, async (requestId) => {
+    const response = await sso.send(
+      new DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn: assignment.instanceArn, AccountAssignmentDeletionRequestId: requestId }),
+    );
+    return response.AccountAssignmentDeletionStatus;
+  });
+  if (status.Status === 'FAILED' && (await assignedUsers(sso, assignment)).includes(assignment.userId)) {
+    // retryable on purpose: the lease must not be reported revoked while AWS still holds the assignment
+    throw new Error(`DeleteAccountAssignment failed: ${status.FailureReason ?? 'no reason given'}`);
+  }
+}
+
+/** A FAILED creation is not going to succeed on retry; say which part of the policy to look at. */
+function creationFailure(system: AwsSystem, assignment: Assignment, reason: string): DomainError {
+  const code = /principal|user/i.test(reason)
+    ? ErrorCode.CloudPrincipalUnknown
+    : /permission ?set/i.test(reason)
+      ? ErrorCode.CloudPermissionSetUnknown
+      : /denied|not authori[sz]ed/i.test(reason)
+        ? ErrorCode.CloudAccessDenied
+        : ErrorCode.CloudTargetUnknown;
+  return new DomainError(
+    code,
+    `AWS Identity Center could not assign permission set ${assignment.permissionSetArn} to user ${assignment.userId} ` +
+      `on account ${system.accountId} (${system.id}): ${reason}`,
+  );
+}
+
+async function describePermissionSet(sso: SSOAdminClient, system: AwsSystem, assignment: Assignment): Promise<string> {
+  try {
+    const response = await sso.send(
+      new DescribePermissionSetCommand({ InstanceArn: assignment.instanceArn, PermissionSetArn: assignment.permissionSetArn }),
+    );
+    return response.PermissionSet?.Name ?? assignment.permissionSetArn;
+  } catch (error) {
+    if (!isResourceNotFound(error)) throw error;
+    throw new DomainError(
+      ErrorCode.CloudPermissionSetUnknown,
+      `Permission set ${assignment.permissionSetArn} does not exist in Identity Center instance ${assignment.instanceArn} ` +
+        `(system ${system.id}). Ask an admin to fix permissionSetArn of this entitlement in the policy file.`,
+    );
+  }
+}
+
+export async function grantAssignment(
+  sso: SSOAdminClient,
+  system: AwsSystem,
+  lease: LeaseSpec,
+  polling: AssignmentPolling,
+): Promise<GrantReceipt> {
+  const assignment = assignmentOf(system, lease);
+  const permissionSetName = await describePermissionSet(sso, system, assignment);
+  const key = identityCenterKey(assignment.accountId, assignment.permissionSetArn, assignment.userId);
+  const display = lease.principal.kind === 'aws-identity-store-user' ? lease.principal.display : assignment.userId;
+  const { portalUrl } = identityCenterOf(system);
+  const receipt = (created: boolean): GrantReceipt => ({
+    created,
+    key,
+    detail: `Identity Center assigned permission set ${permissionSetName} (${assignment.permissionSetArn}) on account ${assignment.accountId} to ${display} (${assignment.userId}).`,
+    access: {
+      summary:
+        `Sign in to the AWS access portal${portalUrl ? ` (${portalUrl})` : ''}, choose account ${assignment.accountId}` +
+        `${system.title ? ` (${system.title})` : ''} and then ${permissionSetName}.`,
+      ...(portalUrl ? { url: portalUrl } : {}),
+    },
+  });
+
+  if ((await listAssignedUsers(sso, assignment.instanceArn, assignment.accountId, assignment.permissionSetArn)).includes(assignment.userId)) {
+    return receipt(false);
+  }
+  const started = (await sso.send(new CreateAccountAssignmentCommand(assignmentRequest(assignment)))).AccountAssignmentCreationStatus;
+  const status = await waitFor(polling, 'CreateAccountAssignment', started, async (requestId) => {
+    const response = await sso.send(
+      new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn: assignment.instanceArn, AccountAssignmentCreationRequestId: requestId }),
+    );
+    return response.AccountAssignmentCreationStatus;
+  });
+  if (status.Status === 'FAILED') {
+    // a failed request can still leave a half-made assignment; the contract is to leave nothing behind
+    if ((await assignedUsers(sso, assignment)).includes(assignment.userId)) await deleteAssignment(sso, assignment, polling);
+    throw creationFailure(system, assignment, status.FailureReason ?? 'no reason given');
+  }
+  return receipt(true);
+}
+
+export async function revokeAssignment(sso: SSOAdminClient, system: AwsSystem, lease: LeaseSpec, polling: AssignmentPolling): Promise<void> {
+  const assignment = assignmentOf(system, lease);
+  if (!(await assignedUsers(sso, assignment)).includes(assignment.userId)) return;
+  await deleteAssignment(sso, assignment, polling);
+}
+
+export async function checkAssignment(sso: SSOAdminClient, system: AwsSystem, lease: LeaseSpec): Promise<Presence> {
+  const assignment = assignmentOf(system, lease);
+  const users = await assignedUsers(sso, assignment);
+  const asked = `ListAccountAssignments for permission set ${assignment.permissionSetArn} on account ${assignment.accountId}`;
+  if (users.includes(assignment.userId)) {
+    return { present: true, detail: `${asked} lists USER ${assignment.userId}.` };
+  }
+  return {
+    present: false,
+    detail: `${asked} lists ${users.length} user assignment(s), none for USER ${assignment.userId}.`,
+  };
+}
+
+/** Every user assignment of the permission sets this system's entitlements grant, whoever made it. */
+export async function observeAssignments(
+  sso: SSOAdminClient,
+  identityStore: IdentitystoreClient,
+  system: AwsSystem,
+  policy: Policy,
+  now: () => Date,
+): Promise<ObservedGrant[]> {
+  if (!system.identityCenter) return [];
+  const { instanceArn, identityStoreId } = system.identityCenter;
+  const permissionSetArns = [
+    ...new Set(
+      policy.entitlements
+        .filter((entitlement) => entitlement.system === system.id && entitlement.grant.kind === 'aws-identity-center')
+        .map((entitlement) => (entitlement.grant as IdentityCenterGrant).permissionSetArn),
+    ),
+  ];
+  const names = new Map<string, string>();
+  const displayOf = async (userId: string): Promise<string> => {
+    if (!names.has(userId)) {
+      try {
+        const user = await identityStore.send(new DescribeUserCommand({ IdentityStoreId: identityStoreId, UserId: userId }));
+        names.set(userId, user.UserName ?? user.DisplayName ?? userId);
+      } catch (error) {
+        if (!isResourceNotFound(error)) throw error;
+        names.set(userId, userId);
+      }
+    }
+    return names.get(userId)!;
+  };
+
+  const observed: ObservedGrant[] = [];
+  for (const permissionSetArn of permissionSetArns) {
+    const assignment = { instanceArn, accountId: system.accountId, permissionSetArn };
+    let users: string[];
+    try {
+      users = await listAssignedUsers(sso, assignment.instanceArn, assignment.accountId, permissionSetArn);
+    } catch (error) {
+      if (isResourceNotFound(error)) continue; // a permission set the policy names but AWS no longer has
+      throw error;
+    }
+    for (const userId of users) {
+      const principal: CloudPrincipal = { kind: 'aws-identity-store-user', userId, display: await displayOf(userId) };
+      observed.push({
+        systemId: system.id,
+        key: identityCenterKey(system.accountId, permissionSetArn, userId),
+        principal,
+        description: `Identity Center assignment of ${permissionSetArn} on account ${system.accountId} to ${principal.display}`,
+        // no lease id is recorded in AWS, so this spec exists only to remove the assignment; it is due now
+        lease: {
+          leaseId: RECONCILE_PURPOSE,
+          systemId: system.id,
+          grant: { kind: 'aws-identity-center', permissionSetArn },
+          principal,
+          expiresAt: now().toISOString(),
+        },
+      });
+    }
+  }
+  return observed;
+}

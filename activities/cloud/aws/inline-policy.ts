@@ -1,0 +1,234 @@
+import { isDeepStrictEqual } from 'node:util';
+import {
+  DeleteRolePolicyCommand,
+  DeleteUserPolicyCommand,
+  GetRolePolicyCommand,
+  GetUserPolicyCommand,
+  paginateListRolePolicies,
+  paginateListRoles,
+  paginateListUserPolicies,
+  paginateListUsers,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import { DomainError, ErrorCode } from '../../../domain/errors';
+import { INLINE_POLICY_PREFIX, inlinePolicyName, type CloudPrincipal, type GrantReceipt, type LeaseSpec, type ObservedGrant, type Presence } from '../../../domain/lease';
+import type { GrantSpec } from '../../../domain/policy/schema';
+import { type AwsSystem, isNoSuchEntity } from './errors';
+
+/**
+ * An inline policy per lease on an IAM role or user. The policy ends itself: every statement is
+ * conditioned on aws:CurrentTime, so access stops at expiry even if the revoke never runs.
+ */
+
+type InlineGrant = Extract<GrantSpec, { kind: 'aws-iam-inline-policy' }>;
+
+interface Holder {
+  kind: 'role' | 'user';
+  name: string;
+}
+
+interface Statement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string[];
+  Condition: { DateLessThan: { 'aws:CurrentTime': string } };
+}
+
+export interface LeasePolicyDocument {
+  Version: '2012-10-17';
+  Statement: Statement[];
+}
+
+export function leasePolicyDocument(grant: InlineGrant, expiresAt: string): LeasePolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: grant.statements.map((statement, index) => ({
+      // IAM wants Sids unique within a policy
+      Sid: index === 0 ? 'LeastLease' : `LeastLease${index + 1}`,
+      Effect: 'Allow',
+      Action: statement.actions,
+      Resource: statement.resources,
+      Condition: { DateLessThan: { 'aws:CurrentTime': expiresAt } },
+    })),
+  };
+}
+
+export function inlinePolicyKey(holder: Holder, policyName: string): string {
+  return `aws-iam-inline:${holder.kind}:${holder.name}:${policyName}`;
+}
+
+function holderOf(principal: CloudPrincipal): Holder {
+  if (principal.kind === 'aws-iam-role') return { kind: 'role', name: principal.roleName };
+  if (principal.kind === 'aws-iam-user') return { kind: 'user', name: principal.userName };
+  throw new DomainError(
+    ErrorCode.CloudPrincipalUnknown,
+    `An IAM inline policy can only be put on an IAM role or user, not on a ${principal.kind}.`,
+  );
+}
+
+function principalOf(holder: Holder): CloudPrincipal {
+  return holder.kind === 'role' ? { kind: 'aws-iam-role', roleName: holder.name } : { kind: 'aws-iam-user', userName: holder.name };
+}
+
+function inlineGrantOf(lease: LeaseSpec): InlineGrant {
+  if (lease.grant.kind !== 'aws-iam-inline-policy') throw new Error(`not an inline-policy lease: ${lease.grant.kind}`);
+  return lease.grant;
+}
+
+/** The stored document, or undefined when the holder or the policy does not exist. */
+async function readDocument(iam: IAMClient, holder: Holder, policyName: string): Promise<unknown> {
+  try {
+    const response =
+      holder.kind === 'role'
+        ? await iam.send(new GetRolePolicyCommand({ RoleName: holder.name, PolicyName: policyName }))
+        : await iam.send(new GetUserPolicyCommand({ UserName: holder.name, PolicyName: policyName }));
+    // IAM returns policy documents URL-encoded
+    return response.PolicyDocument === undefined ? undefined : JSON.parse(decodeURIComponent(response.PolicyDocument));
+  } catch (error) {
+    if (isNoSuchEntity(error)) return undefined;
+    throw error;
+  }
+}
+
+async function putDocument(iam: IAMClient, system: AwsSystem, holder: Holder, policyName: string, document: LeasePolicyDocument): Promise<void> {
+  const PolicyDocument = JSON.stringify(document);
+  try {
+    if (holder.kind === 'role') {
+      await iam.send(new PutRolePolicyCommand({ RoleName: holder.name, PolicyName: policyName, PolicyDocument }));
+    } else {
+      await iam.send(new PutUserPolicyCommand({ UserName: holder.name, PolicyName: policyName, PolicyDocument }));
+    }
+  } catch (error) {
+    if (!isNoSuchEntity(error)) throw error;
+    throw new DomainError(
+      ErrorCode.CloudPrincipalUnknown,
+      `IAM ${holder.kind} "${holder.name}" does not exist in AWS account ${system.accountId} (${system.id}). ` +
+        'Ask an admin to fix the mapping under `principals:` in the policy file.',
+    );
+  }
+}
+
+function until(document: unknown): string | undefined {
+  const statements = (document as Partial<LeasePolicyDocument> | undefined)?.Statement;
+  const first = Array.isArray(statements) ? statements[0] : undefined;
+  return first?.Condition?.DateLessThan?.['aws:CurrentTime'];
+}
+
+export async function grantInlinePolicy(iam: IAMClient, system: AwsSystem, lease: LeaseSpec): Promise<GrantReceipt> {
+  const holder = holderOf(lease.principal);
+  const policyName = inlinePolicyName(lease.leaseId);
+  const wanted = leasePolicyDocument(inlineGrantOf(lease), lease.expiresAt);
+  const existing = await readDocument(iam, holder, policyName);
+  const created = !isDeepStrictEqual(existing, wanted);
+  if (created) await putDocument(iam, system, holder, policyName, wanted);
+  const actions = [...new Set(wanted.Statement.flatMap((statement) => statement.Action))].join(', ');
+  return {
+    created,
+    key: inlinePolicyKey(holder, policyName),
+    detail: `Inline policy ${policyName} on IAM ${holder.kind} ${holder.name} in account ${system.accountId} allows ${actions} until ${lease.expiresAt}.`,
+    access: {
+      summary:
+        `IAM ${holder.kind} ${holder.name} in AWS account ${system.accountId} now has ${actions} until ${lease.expiresAt}; ` +
+        (holder.kind === 'role' ? 'assume the role as you usually do.' : 'use its credentials as you usually do.'),
+    },
+  };
+}
+
+export async function extendInlinePolicy(iam: IAMClient, system: AwsSystem, lease: LeaseSpec): Promise<void> {
+  const holder = holderOf(lease.principal);
+  await putDocument(iam, system, holder, inlinePolicyName(lease.leaseId), leasePolicyDocument(inlineGrantOf(lease), lease.expiresAt));
+}
+
+export async function revokeInlinePolicy(iam: IAMClient, lease: LeaseSpec): Promise<void> {
+  const holder = holderOf(lease.principal);
+  const policyName = inlinePolicyName(lease.leaseId);
+  try {
+    if (holder.kind === 'role') {
+      await iam.send(new DeleteRolePolicyCommand({ RoleName: holder.name, PolicyName: policyName }));
+    } else {
+      await iam.send(new DeleteUserPolicyCommand({ UserName: holder.name, PolicyName: policyName }));
+    }
+  } catch (error) {
+    // gone already, or the holder itself is gone: either way nothing grants access any more
+    if (!isNoSuchEntity(error)) throw error;
+  }
+}
+
+export async function checkInlinePolicy(iam: IAMClient, lease: LeaseSpec): Promise<Presence> {
+  const holder = holderOf(lease.principal);
+  const policyName = inlinePolicyName(lease.leaseId);
+  const document = await readDocument(iam, holder, policyName);
+  if (document === undefined) {
+    return { present: false, detail: `IAM has no inline policy ${policyName} on ${holder.kind} ${holder.name} (NoSuchEntity).` };
+  }
+  return {
+    present: true,
+    detail: `IAM ${holder.kind} ${holder.name} has inline policy ${policyName}: ${JSON.stringify(document)}`,
+  };
+}
+
+const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
+
+/** Reads a Least document back into the grant it came from, so reconciliation can revoke it. */
+function leaseFromDocument(system: AwsSystem, holder: Holder, policyName: string, document: unknown): LeaseSpec | undefined {
+  const statements = (document as { Statement?: unknown } | undefined)?.Statement;
+  const expiresAt = until(document);
+  if (!Array.isArray(statements) || statements.length === 0 || !expiresAt) return undefined;
+  const grant: InlineGrant = {
+    kind: 'aws-iam-inline-policy',
+    statements: statements.map((statement: { Action?: unknown; Resource?: unknown }) => ({
+      actions: asList(statement.Action),
+      resources: asList(statement.Resource),
+    })),
+  };
+  return {
+    leaseId: policyName.slice(INLINE_POLICY_PREFIX.length),
+    systemId: system.id,
+    grant,
+    principal: principalOf(holder),
+    expiresAt,
+  };
+}
+
+async function holdersWithLeasePolicies(iam: IAMClient): Promise<Array<{ holder: Holder; policyName: string }>> {
+  const found: Array<{ holder: Holder; policyName: string }> = [];
+  const keep = (holder: Holder, names: string[] | undefined): void => {
+    for (const policyName of names ?? []) if (policyName.startsWith(INLINE_POLICY_PREFIX)) found.push({ holder, policyName });
+  };
+  for await (const page of paginateListRoles({ client: iam }, {})) {
+    for (const role of page.Roles ?? []) {
+      const holder: Holder = { kind: 'role', name: role.RoleName! };
+      for await (const policies of paginateListRolePolicies({ client: iam }, { RoleName: holder.name })) keep(holder, policies.PolicyNames);
+    }
+  }
+  for await (const page of paginateListUsers({ client: iam }, {})) {
+    for (const user of page.Users ?? []) {
+      const holder: Holder = { kind: 'user', name: user.UserName! };
+      for await (const policies of paginateListUserPolicies({ client: iam }, { UserName: holder.name })) keep(holder, policies.PolicyNames);
+    }
+  }
+  return found;
+}
+
+export async function observeInlinePolicies(iam: IAMClient, system: AwsSystem): Promise<ObservedGrant[]> {
+  const observed: ObservedGrant[] = [];
+  for (const { holder, policyName } of await holdersWithLeasePolicies(iam)) {
+    // read one at a time: IAM's per-account request rate is low and shared with everything else
+    const document = await readDocument(iam, holder, policyName);
+    if (document === undefined) continue; // deleted between list and read
+    const lease = leaseFromDocument(system, holder, policyName, document);
+    const expiry = until(document);
+    observed.push({
+      systemId: system.id,
+      leaseId: policyName.slice(INLINE_POLICY_PREFIX.length),
+      key: inlinePolicyKey(holder, policyName),
+      principal: principalOf(holder),
+      description: `Inline policy ${policyName} on IAM ${holder.kind} ${holder.name}${expiry ? ` until ${expiry}` : ''}`,
+      ...(lease ? { lease } : {}),
+    });
+  }
+  return observed;
+}

@@ -1,0 +1,163 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { DomainError, ErrorCode } from '../domain/errors';
+import type { AuthorizationSystem, GrantSpec, Policy } from '../domain/policy/schema';
+import type { CloudPrincipal, GrantReceipt, LeaseSpec, ObservedGrant, Presence } from '../domain/lease';
+import type { Decision, RequestState } from '../domain/request';
+import type { Notice } from '../domain/notice';
+import type { CloudProvider } from './cloud/provider';
+import type { Notifier } from './chat/notifier';
+import type { ActivityStore } from './store/port';
+import type { AuditEntry } from './store/types';
+
+export interface ActivityDeps {
+  store: ActivityStore;
+  clouds: Partial<Record<AuthorizationSystem['cloud'], CloudProvider>>;
+  notifier: Notifier;
+  /** The policy in force now (reloadable); cloud calls look their authorization system up here. */
+  policy: () => Policy;
+  now?: () => Date;
+}
+
+/**
+ * Every side effect of the workflows, built from the clients it needs. Each is idempotent by a
+ * business key (request id, lease id, audit key), so Temporal may retry any of them.
+ */
+export function createActivities(deps: ActivityDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  function systemOf(systemId: string): { system: AuthorizationSystem; provider: CloudProvider } {
+    const system = deps.policy().authorizationSystems.find((s) => s.id === systemId);
+    if (!system) {
+      // Retryable on purpose: an operator can restore the system in the policy and the lease proceeds.
+      throw new Error(`authorization system "${systemId}" is not in the policy file any more`);
+    }
+    const provider = deps.clouds[system.cloud];
+    if (!provider) throw nonRetryable(ErrorCode.CloudTargetUnknown, `No ${system.cloud} provider is configured.`);
+    return { system, provider };
+  }
+
+  return {
+    async recordState(state: RequestState, audit?: AuditEntry): Promise<void> {
+      await deps.store.saveRequest(state);
+      if (audit) await deps.store.appendAudit(audit);
+    },
+
+    async recordDecision(state: RequestState, decision: Decision): Promise<void> {
+      await deps.store.recordDecision(state.request.requestId, decision);
+      await deps.store.saveRequest(state);
+      await deps.store.appendAudit({
+        actor: decision.approver,
+        action: decision.verdict === 'approve' ? 'approval.approved' : 'approval.denied',
+        requestId: state.request.requestId,
+        detail: { stage: decision.stage, ...(decision.reason ? { reason: decision.reason } : {}) },
+        key: `decision:${state.request.requestId}:${decision.stage}:${decision.approver}`,
+      });
+    },
+
+    async notify(notice: Notice): Promise<void> {
+      await deps.notifier.notify(notice);
+    },
+
+    async resolvePrincipal(systemId: string, person: string, grant: GrantSpec): Promise<CloudPrincipal> {
+      const { system, provider } = systemOf(systemId);
+      return domainErrorsAreFinal(() => provider.resolvePrincipal(system, person, grant, deps.policy()));
+    },
+
+    async applyGrant(lease: LeaseSpec): Promise<GrantReceipt> {
+      const { system, provider } = systemOf(lease.systemId);
+      const receipt = await domainErrorsAreFinal(() => provider.grant(system, lease));
+      await deps.store.saveLease({
+        leaseId: lease.leaseId,
+        requestId: lease.leaseId,
+        systemId: lease.systemId,
+        cloudKey: receipt.key,
+        principal: lease.principal,
+        grant: lease.grant,
+        grantedAt: now().toISOString(),
+        expiresAt: lease.expiresAt,
+        status: 'active',
+      });
+      return receipt;
+    },
+
+    async extendGrant(lease: LeaseSpec): Promise<void> {
+      const { system, provider } = systemOf(lease.systemId);
+      await domainErrorsAreFinal(() => provider.extend(system, lease));
+      const record = await deps.store.getLease(lease.leaseId);
+      if (record) await deps.store.saveLease({ ...record, expiresAt: lease.expiresAt });
+    },
+
+    async revokeGrant(lease: LeaseSpec): Promise<void> {
+      const { system, provider } = systemOf(lease.systemId);
+      await domainErrorsAreFinal(() => provider.revoke(system, lease));
+    },
+
+    /** Asks the cloud; throws (and so retries) while the grant is still visible. */
+    async verifyRevoked(lease: LeaseSpec): Promise<Presence> {
+      const { system, provider } = systemOf(lease.systemId);
+      const presence = await provider.check(system, lease);
+      if (presence.present) throw new Error(`grant still present after revocation: ${presence.detail}`);
+      await deps.store.markLeaseEnded(lease.leaseId, 'revoked', now().toISOString(), presence.detail);
+      return presence;
+    },
+
+    async listSystems(): Promise<string[]> {
+      return deps.policy().authorizationSystems.map((s) => s.id);
+    },
+
+    /** What exists in the cloud and how it matches our leases, for the reconciliation sweep. */
+    async observeSystem(systemId: string): Promise<ReconciliationFinding[]> {
+      const { system, provider } = systemOf(systemId);
+      const observed = await provider.listObserved(system, deps.policy());
+      const findings: ReconciliationFinding[] = [];
+      for (const grant of observed) {
+        const leases = grant.leaseId
+          ? [await deps.store.getLease(grant.leaseId)].filter((l) => l !== undefined)
+          : await deps.store.leasesByCloudKey(grant.key);
+        if (leases.some((l) => l.status === 'active')) continue;
+        findings.push({ grant, madeByLeast: leases.length > 0 || grant.leaseId !== undefined });
+      }
+      return findings;
+    },
+
+    async removeOrphan(finding: ReconciliationFinding): Promise<string> {
+      const { system, provider } = systemOf(finding.grant.systemId);
+      const lease = finding.grant.lease;
+      if (!lease) throw nonRetryable(ErrorCode.CloudTargetUnknown, `cannot rebuild ${finding.grant.key} to remove it`);
+      await domainErrorsAreFinal(() => provider.revoke(system, lease));
+      const presence = await provider.check(system, lease);
+      if (presence.present) throw new Error(`orphan still present: ${presence.detail}`);
+      if (finding.grant.leaseId) {
+        const record = await deps.store.getLease(finding.grant.leaseId);
+        if (record) await deps.store.markLeaseEnded(record.leaseId, 'revoked', now().toISOString(), presence.detail);
+      }
+      return presence.detail;
+    },
+
+    async audit(entry: AuditEntry): Promise<void> {
+      await deps.store.appendAudit(entry);
+    },
+  };
+}
+
+export type LeastActivities = ReturnType<typeof createActivities>;
+
+export interface ReconciliationFinding {
+  grant: ObservedGrant;
+  /** true: Least made it and no live lease covers it (revoke). false: made outside Least (report). */
+  madeByLeast: boolean;
+}
+
+function nonRetryable(code: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: code, message, nonRetryable: true });
+}
+
+/** Rule violations from the clouds (unknown principal, denied) will not fix themselves: do not retry. */
+async function domainErrorsAreFinal<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof DomainError) throw nonRetryable(error.code, error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,260 @@
+import pg from 'pg';
+import type { RequestState } from '../../domain/request';
+import * as audit from './audit-log';
+import { migrate } from './migrate';
+import {
+  LEASE_COLUMNS,
+  MESSAGE_REF_COLUMNS,
+  REQUEST_COLUMNS,
+  boundedLimit,
+  jsonb,
+  toDecision,
+  toLeaseRecord,
+  toMessageRef,
+  toRequestRecord,
+  type DecisionRow,
+  type LeaseRow,
+  type MessageRefRow,
+  type RequestRow,
+} from './rows';
+import type {
+  AuditEntry,
+  AuditRow,
+  AuditVerification,
+  Decision,
+  LeaseRecord,
+  MessageRef,
+  RequestFilter,
+  RequestRecord,
+} from './types';
+
+const DEFAULT_REQUEST_LIMIT = 50;
+const MAX_REQUEST_LIMIT = 500;
+/** Statuses in which a person holds, or is about to hold, an entitlement. */
+const HELD_STATUSES = ['pending', 'approved', 'active'];
+
+/**
+ * The PostgreSQL system of record. Every write is idempotent by its business key (request id, lease id,
+ * approver and stage, message purpose, audit key) because activities that call it are retried.
+ */
+/** pending < approved < active < every final status; snapshots only move forward along it. */
+const STATUS_RANK_SQL = (column: string): string =>
+  `(CASE ${column} WHEN 'pending' THEN 0 WHEN 'approved' THEN 1 WHEN 'active' THEN 2 ELSE 3 END)`;
+
+export class PgStore {
+  private ownsPool = false;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** A store with its own pool; `close()` ends that pool. */
+  static connect(url: string): PgStore {
+    const pool = new pg.Pool({ connectionString: url });
+    // An idle connection dropped by the server (restart, failover) must not crash the worker; the pool reconnects.
+    pool.on('error', (error) => console.warn(`PostgreSQL connection lost: ${error.message}`));
+    const store = new PgStore(pool);
+    store.ownsPool = true;
+    return store;
+  }
+
+  /** Ends the pool if `connect` made it; a pool handed to the constructor belongs to whoever made it. */
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  migrate(): Promise<string[]> {
+    return migrate(this.pool);
+  }
+
+  async saveRequest(state: RequestState): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO requests (request_id, requester, entitlement_id, system_id, status, submitted_at, updated_at, expires_at, state)
+       VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8)
+       ON CONFLICT (request_id) DO UPDATE SET
+         requester = EXCLUDED.requester,
+         entitlement_id = EXCLUDED.entitlement_id,
+         system_id = EXCLUDED.system_id,
+         status = EXCLUDED.status,
+         submitted_at = EXCLUDED.submitted_at,
+         updated_at = now(),
+         expires_at = EXCLUDED.expires_at,
+         state = EXCLUDED.state
+       -- A late retry of an older snapshot must never move a request backwards (e.g. denied → pending).
+       WHERE ${STATUS_RANK_SQL('EXCLUDED.status')} >= ${STATUS_RANK_SQL('requests.status')}`,
+      [
+        state.request.requestId,
+        state.request.requester.toLowerCase(),
+        state.request.entitlementId,
+        state.rules.systemId,
+        state.status,
+        state.request.submittedAt,
+        state.expiresAt ?? null,
+        jsonb(state),
+      ],
+    );
+  }
+
+  async getRequest(requestId: string): Promise<RequestRecord | undefined> {
+    const result = await this.pool.query<RequestRow>(`SELECT ${REQUEST_COLUMNS} FROM requests WHERE request_id = $1`, [
+      requestId,
+    ]);
+    return result.rows[0] && toRequestRecord(result.rows[0]);
+  }
+
+  /** Newest first. People are matched case-insensitively, as e-mail addresses are. An empty `statuses` matches nothing. */
+  async listRequests(filter: RequestFilter = {}): Promise<RequestRecord[]> {
+    const conditions: string[] = [];
+    const values: unknown[] = [];
+    const bind = (value: unknown): string => {
+      values.push(value);
+      return `$${values.length}`;
+    };
+    if (filter.requester !== undefined) conditions.push(`requester = ${bind(filter.requester.toLowerCase())}`);
+    if (filter.statuses !== undefined) conditions.push(`status = ANY(${bind(filter.statuses)}::text[])`);
+    if (filter.approver !== undefined) {
+      conditions.push(`(state -> 'rules' -> 'approvers') ? ${bind(filter.approver.toLowerCase())}`);
+    }
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const limit = bind(boundedLimit(filter.limit, DEFAULT_REQUEST_LIMIT, MAX_REQUEST_LIMIT));
+    const result = await this.pool.query<RequestRow>(
+      `SELECT ${REQUEST_COLUMNS} FROM requests ${where} ORDER BY submitted_at DESC, request_id DESC LIMIT ${limit}`,
+      values,
+    );
+    return result.rows.map(toRequestRecord);
+  }
+
+  /** Entitlements the person has asked for and not yet lost: pending, approved or active. */
+  async heldEntitlements(requester: string): Promise<string[]> {
+    const result = await this.pool.query<{ entitlement_id: string }>(
+      `SELECT DISTINCT entitlement_id FROM requests
+       WHERE requester = $1 AND status = ANY($2::text[])
+       ORDER BY entitlement_id`,
+      [requester.toLowerCase(), HELD_STATUSES],
+    );
+    return result.rows.map((row) => row.entitlement_id);
+  }
+
+  /** Records a decision once; repeating it (retry, double click) changes nothing, including the first verdict. */
+  async recordDecision(requestId: string, decision: Decision): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO decisions (request_id, approver, stage, verdict, reason, decided_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (request_id, approver, stage) DO NOTHING`,
+      [requestId, decision.approver, decision.stage, decision.verdict, decision.reason ?? null, decision.at],
+    );
+  }
+
+  async decisions(requestId: string): Promise<Decision[]> {
+    const result = await this.pool.query<DecisionRow>(
+      `SELECT approver, stage, verdict, reason, decided_at FROM decisions
+       WHERE request_id = $1 ORDER BY decided_at, approver, stage`,
+      [requestId],
+    );
+    return result.rows.map(toDecision);
+  }
+
+  /**
+   * Inserts or updates a lease. A lease that has ended stays ended: a retried grant activity arriving after
+   * the revocation must not make it live again (markLeaseEnded is how an ended lease changes).
+   */
+  async saveLease(lease: LeaseRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO leases (${LEASE_COLUMNS})
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (lease_id) DO UPDATE SET
+         request_id = EXCLUDED.request_id,
+         system_id = EXCLUDED.system_id,
+         cloud_key = EXCLUDED.cloud_key,
+         principal = EXCLUDED.principal,
+         grant_spec = EXCLUDED.grant_spec,
+         granted_at = EXCLUDED.granted_at,
+         expires_at = EXCLUDED.expires_at,
+         status = EXCLUDED.status,
+         revoked_at = EXCLUDED.revoked_at,
+         receipt = EXCLUDED.receipt
+       WHERE leases.status = 'active'`,
+      [
+        lease.leaseId,
+        lease.requestId,
+        lease.systemId,
+        lease.cloudKey,
+        jsonb(lease.principal),
+        jsonb(lease.grant),
+        lease.grantedAt,
+        lease.expiresAt,
+        lease.status,
+        lease.revokedAt ?? null,
+        lease.receipt ?? null,
+      ],
+    );
+  }
+
+  async markLeaseEnded(leaseId: string, status: 'revoked' | 'failed', at: string, receipt: string): Promise<void> {
+    const result = await this.pool.query(
+      'UPDATE leases SET status = $2, revoked_at = $3, receipt = $4 WHERE lease_id = $1',
+      [leaseId, status, at, receipt],
+    );
+    if (result.rowCount === 0) throw new Error(`lease ${leaseId} is not recorded, so it cannot be marked ${status}`);
+  }
+
+  async getLease(leaseId: string): Promise<LeaseRecord | undefined> {
+    const result = await this.pool.query<LeaseRow>(`SELECT ${LEASE_COLUMNS} FROM leases WHERE lease_id = $1`, [
+      leaseId,
+    ]);
+    return result.rows[0] && toLeaseRecord(result.rows[0]);
+  }
+
+  /** Active leases, soonest to expire first. */
+  async liveLeases(systemId?: string): Promise<LeaseRecord[]> {
+    const result =
+      systemId === undefined
+        ? await this.pool.query<LeaseRow>(
+            `SELECT ${LEASE_COLUMNS} FROM leases WHERE status = 'active' ORDER BY expires_at, lease_id`,
+          )
+        : await this.pool.query<LeaseRow>(
+            `SELECT ${LEASE_COLUMNS} FROM leases WHERE status = 'active' AND system_id = $1 ORDER BY expires_at, lease_id`,
+            [systemId],
+          );
+    return result.rows.map(toLeaseRecord);
+  }
+
+  /** Every lease, live or ended, that used this cloud object; newest first. */
+  async leasesByCloudKey(cloudKey: string): Promise<LeaseRecord[]> {
+    const result = await this.pool.query<LeaseRow>(
+      `SELECT ${LEASE_COLUMNS} FROM leases WHERE cloud_key = $1 ORDER BY granted_at DESC, lease_id`,
+      [cloudKey],
+    );
+    return result.rows.map(toLeaseRecord);
+  }
+
+  async saveMessageRef(ref: MessageRef): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO message_refs (request_id, platform, recipient, purpose, channel, message_id, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now())
+       ON CONFLICT (request_id, platform, recipient, purpose) DO UPDATE SET
+         channel = EXCLUDED.channel,
+         message_id = EXCLUDED.message_id,
+         updated_at = now()`,
+      [ref.requestId, ref.platform, ref.recipient, ref.purpose, ref.channel, ref.messageId],
+    );
+  }
+
+  async messageRefs(requestId: string): Promise<MessageRef[]> {
+    const result = await this.pool.query<MessageRefRow>(
+      `SELECT ${MESSAGE_REF_COLUMNS} FROM message_refs WHERE request_id = $1 ORDER BY platform, purpose, recipient`,
+      [requestId],
+    );
+    return result.rows.map(toMessageRef);
+  }
+
+  appendAudit(entry: AuditEntry, at?: string): Promise<AuditRow> {
+    return audit.appendAudit(this.pool, entry, at);
+  }
+
+  auditFor(requestId?: string, limit?: number): Promise<AuditRow[]> {
+    return audit.auditFor(this.pool, requestId, limit);
+  }
+
+  verifyAudit(): Promise<AuditVerification> {
+    return audit.verifyAudit(this.pool);
+  }
+}

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+
+/**
+ * Process configuration from the environment, validated once at start-up. A bad value stops the
+ * process with a message naming each key and what was expected; values that may hold a secret are
+ * never echoed.
+ */
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  /** PostgreSQL connection string (DATABASE_URL). */
+  databaseUrl: string;
+  /** host:port of a Temporal frontend (TEMPORAL_ADDRESS); absent means the main job starts an embedded dev server. */
+  temporalAddress?: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  /** Path of the policy YAML (LEAST_POLICY_FILE). */
+  policyFile: string;
+  /** Where local state lives: the embedded Temporal database, logs (LEAST_DATA_DIR). */
+  dataDir: string;
+  logLevel: LogLevel;
+  botPort: number;
+  temporalUiPort: number;
+}
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/least';
+
+const port = z
+  .string()
+  .regex(/^\d{1,5}$/, 'a port number from 1 to 65535')
+  .transform(Number)
+  .refine((value) => value >= 1 && value <= 65535, 'a port number from 1 to 65535');
+
+const namespace = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, 'a Temporal namespace: letters, digits, dots, dashes and underscores');
+
+const environment = z.object({
+  DATABASE_URL: z
+    .string()
+    .refine(isPostgresUrl, 'a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/least')
+    .default(DEFAULT_DATABASE_URL),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(
+      /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/,
+      'host:port of a Temporal frontend such as 127.0.0.1:7233 (no scheme); leave unset for the embedded dev server',
+    )
+    .optional(),
+  TEMPORAL_NAMESPACE: namespace.default('default'),
+  TEMPORAL_TASK_QUEUE: z
+    .string()
+    .regex(/^\S{1,255}$/, 'a task queue name: up to 255 characters without spaces')
+    .default('least'),
+  LEAST_POLICY_FILE: z.string().default('config/policy.yaml'),
+  LEAST_DATA_DIR: z.string().default('.least'),
+  LOG_LEVEL: z
+    .string()
+    .transform((level) => level.trim().toLowerCase())
+    .pipe(z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }))
+    .default('info'),
+  BOT_PORT: port.default(3000),
+  TEMPORAL_UI_PORT: port.default(8233),
+});
+
+/** The environment variables Least reads, in the order they are documented. */
+export const CONFIG_KEYS = Object.keys(environment.shape) as (keyof typeof environment.shape)[];
+
+export interface ConfigProblem {
+  key: string;
+  /** What a valid value looks like. */
+  expected: string;
+  /** The value as it may be shown: redacted or withheld for anything that can hold a secret. */
+  shown: string;
+}
+
+/** The environment is wrong; the message lists every bad key and stops the process. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG.INVALID';
+  constructor(readonly problems: ConfigProblem[]) {
+    super(
+      `Configuration is invalid:\n${problems.map((p) => `  ${p.key}: expected ${p.expected} (got ${p.shown})`).join('\n')}`,
+    );
+  }
+}
+
+/** Reads and validates the configuration. Empty variables count as unset, as in most .env files. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string | undefined> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = env[key];
+    input[key] = value === undefined || value.trim() === '' ? undefined : value;
+  }
+  const parsed = environment.safeParse(input);
+  if (!parsed.success) {
+    const problems = new Map<string, ConfigProblem>();
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '(environment)');
+      if (problems.has(key)) continue; // one line per key: the first thing wrong with it
+      problems.set(key, { key, expected: issue.message, shown: showValue(key, input[key]) });
+    }
+    throw new ConfigError([...problems.values()]);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    ...(e.TEMPORAL_ADDRESS ? { temporalAddress: e.TEMPORAL_ADDRESS } : {}),
+    temporalNamespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+    policyFile: e.LEAST_POLICY_FILE,
+    dataDir: e.LEAST_DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    botPort: e.BOT_PORT,
+    temporalUiPort: e.TEMPORAL_UI_PORT,
+  };
+}
+
+const SECRET_KEY = /TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL|PRIVATE/i;
+const SECRET_PARAM = /pass|secret|token|key|credential/i;
+
+/** How a value may appear in an error message or a log line. */
+function showValue(key: string, value: string | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (SECRET_KEY.test(key)) return '[hidden]';
+  if (/URL|DSN|ADDRESS/i.test(key)) {
+    // Something that is not a URL at all might be a pasted password: withhold it.
+    return URL.canParse(value) ? JSON.stringify(clip(redact(value))) : '[not shown: not a URL]';
+  }
+  return JSON.stringify(clip(value));
+}
+
+/**
+ * A URL or connection string safe to log: the password (and any secret-looking query parameter) is
+ * replaced by `***`, e.g. postgres://user:***@host/db. Text that does not parse as a URL still has
+ * anything between `://user:` and `@` masked.
+ */
+export function redact(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Greedy up to the last `@`: a password may itself contain one.
+    return url.replace(/(\/\/[^/:@\s]*:)\S*@/, '$1***@');
+  }
+  const secretParams = [...parsed.searchParams.keys()].filter((name) => SECRET_PARAM.test(name));
+  if (!parsed.password && secretParams.length === 0) return url; // nothing to hide: show it exactly as written
+  if (parsed.password) parsed.password = '***';
+  for (const name of secretParams) parsed.searchParams.set(name, '***');
+  // URL percent-encodes the mask; keep it readable.
+  return parsed.toString().replace(/%2A/gi, '*');
+}
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && (url.hostname !== '' || url.pathname !== '')
+    );
+  } catch {
+    return false;
+  }
+}
+
+function clip(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}

@@ -1,0 +1,96 @@
+/**
+ * The main job: `npm start` runs worker and bot in one process on an embedded default (a Temporal
+ * dev server started here when TEMPORAL_ADDRESS is unset, PostgreSQL from DATABASE_URL).
+ * `tsx app/main.ts worker` or `… bot` runs one role, as the docker-compose deployment does.
+ */
+import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { loadConfig, redact } from './config';
+import { startTemporalDevServer } from './embedded/temporal';
+import { findBinary, INSTALL_HINT } from './embedded/binaries';
+import { ensureDatabase } from './database';
+import { buildActivities, connectCore, EMBEDDED_TEMPORAL_ADDRESS } from './runtime';
+import { createWorker } from './worker';
+import { ensureReconcileSchedule } from './schedules';
+
+type Role = 'worker' | 'bot';
+
+function log(msg: string, extra: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ level: 'info', msg, ...extra }));
+}
+
+async function main(): Promise<void> {
+  const arg = process.argv[2];
+  if (arg && arg !== 'worker' && arg !== 'bot') throw new Error(`unknown role "${arg}": use worker, bot, or nothing for both`);
+  const roles: Role[] = arg === 'worker' || arg === 'bot' ? [arg] : ['worker', 'bot'];
+  const config = loadConfig();
+  const stops: (() => Promise<void>)[] = [];
+
+  if (!config.temporalAddress) {
+    if (!findBinary('temporal', 'LEAST_TEMPORAL_CLI')) throw new Error(`No TEMPORAL_ADDRESS and no temporal CLI to start one. ${INSTALL_HINT}`);
+    mkdirSync(config.dataDir, { recursive: true });
+    const [host, port] = EMBEDDED_TEMPORAL_ADDRESS.split(':');
+    const server = await startTemporalDevServer({
+      port: Number(port),
+      uiPort: config.temporalUiPort,
+      dbFile: path.join(config.dataDir, 'temporal.db'),
+    });
+    stops.push(() => server.stop());
+    log('embedded Temporal dev server started', { address: server.url, ui: `http://${host}:${config.temporalUiPort}` });
+  }
+
+  await ensureDatabase(config.databaseUrl);
+  const core = await connectCore(config);
+  stops.unshift(() => core.close());
+  const applied = await core.store.migrate();
+  log('database ready', { database: redact(config.databaseUrl), migrationsApplied: applied });
+
+  if (roles.includes('worker')) {
+    const { worker, connection } = await createWorker({
+      address: config.temporalAddress ?? EMBEDDED_TEMPORAL_ADDRESS,
+      namespace: config.temporalNamespace,
+      taskQueue: config.taskQueue,
+      activities: buildActivities(core),
+    });
+    await ensureReconcileSchedule(core.temporal, config.taskQueue);
+    const running = worker.run();
+    stops.unshift(async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    });
+    log('worker running', { taskQueue: config.taskQueue, policy: config.policyFile });
+  }
+
+  if (roles.includes('bot')) {
+    const server = http.createServer((req, res) => {
+      if (req.url === '/healthz') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    });
+    await new Promise<void>((resolve) => server.listen(config.botPort, resolve));
+    stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    log('bot listening', { port: config.botPort, chat: 'none configured yet (Slack and Teams front ends arrive with issues 3 and 4)' });
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log('shutting down', { signal });
+    void (async () => {
+      for (const stop of stops) await stop().catch((error: unknown) => console.error(String(error)));
+      process.exit(0);
+    })();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: Error) => {
+  console.error(JSON.stringify({ level: 'error', msg: 'start-up failed', error: error.message }));
+  process.exit(1);
+});

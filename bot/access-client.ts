@@ -1,0 +1,188 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import { DomainError, ErrorCode } from '../domain/errors';
+import { parseDuration } from '../domain/duration';
+import { evaluateRequest } from '../domain/policy/evaluate';
+import type { Policy } from '../domain/policy/schema';
+import type { Origin, RequestState } from '../domain/request';
+import { decideUpdate, endUpdate, extendUpdate, reviewUpdate, statusQuery, type AccessRequestInput } from '../workflows/messages';
+import { EntitlementAttribute, RequesterAttribute, StatusAttribute } from '../workflows/search-attributes';
+
+/** What every front end (CLI, Slack, Teams) gets back: the request, or a refusal to show the person. */
+export type Outcome = { ok: true; state: RequestState } | { ok: false; code: string; message: string };
+
+export interface AccessClientDeps {
+  temporal: Client;
+  taskQueue: string;
+  policy: () => Policy;
+  /** The requester's pending or active entitlement ids (from the system of record). */
+  heldEntitlements: (requester: string) => Promise<string[]>;
+  /** Refusals are audited here; the workflow never sees a refused request. */
+  audit: (entry: { actor: string; action: string; requestId?: string; detail: Record<string, unknown> }) => Promise<void>;
+  newRequestId: (seed?: string) => string;
+  now?: () => Date;
+}
+
+export interface SubmitInput {
+  requester: string;
+  entitlementId: string;
+  /** `2h`, `PT30M`, or seconds. */
+  duration: string | number;
+  reason: string;
+  ticket?: string;
+  breakGlass?: boolean;
+  origin: Origin;
+  /** Same seed, same request id: a double submit finds the first request. */
+  idempotencySeed?: string;
+}
+
+/**
+ * The only way front ends act on requests: validate against the policy, then start, update or
+ * query the request's workflow. Refusals come back as codes and sentences, and are audited.
+ */
+export class AccessClient {
+  constructor(private readonly deps: AccessClientDeps) {}
+
+  async submit(input: SubmitInput): Promise<Outcome> {
+    const requester = input.requester.trim().toLowerCase();
+    const refuse = async (code: string, message: string): Promise<Outcome> => {
+      await this.audited(requester, 'request.refused', undefined, { code, entitlement: clip(input.entitlementId) });
+      return { ok: false, code, message };
+    };
+    let durationSeconds: number;
+    try {
+      durationSeconds = typeof input.duration === 'number' ? input.duration : parseDuration(input.duration);
+    } catch (error) {
+      if (error instanceof DomainError) return refuse(error.code, error.message);
+      throw error;
+    }
+    const draft = {
+      requester,
+      entitlementId: input.entitlementId.trim(),
+      durationSeconds,
+      reason: input.reason.trim(),
+      ...(input.ticket?.trim() ? { ticket: input.ticket.trim() } : {}),
+      ...(input.breakGlass ? { breakGlass: true } : {}),
+    };
+    const held = await this.deps.heldEntitlements(requester);
+    const evaluation = evaluateRequest(this.deps.policy(), draft, held);
+    if (!evaluation.ok) return refuse(evaluation.code, evaluation.message);
+
+    const requestId = this.deps.newRequestId(input.idempotencySeed);
+    const workflowInput: AccessRequestInput = {
+      request: { ...draft, requestId, submittedAt: (this.deps.now?.() ?? new Date()).toISOString(), origin: input.origin },
+      rules: evaluation.rules,
+      outcome: evaluation.outcome,
+    };
+    try {
+      await this.deps.temporal.workflow.start('accessRequest', {
+        workflowId: requestId,
+        taskQueue: this.deps.taskQueue,
+        args: [workflowInput],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: RequesterAttribute, value: requester },
+          { key: EntitlementAttribute, value: draft.entitlementId },
+          { key: StatusAttribute, value: 'pending' },
+        ]),
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+    return this.status(requestId);
+  }
+
+  async status(requestId: string): Promise<Outcome> {
+    try {
+      const state = await this.deps.temporal.workflow.getHandle(requestId).query(statusQuery);
+      return { ok: true, state };
+    } catch (error) {
+      return this.refusal(error, requestId);
+    }
+  }
+
+  async decide(requestId: string, approver: string, verdict: 'approve' | 'deny', reason?: string): Promise<Outcome> {
+    return this.update(requestId, approver, 'approval.refused', (handle) =>
+      handle.executeUpdate(decideUpdate, { args: [{ approver, verdict, ...(reason ? { reason } : {}) }] }),
+    );
+  }
+
+  async extend(requestId: string, by: string, duration: string): Promise<Outcome> {
+    let additionalSeconds: number;
+    try {
+      additionalSeconds = parseDuration(duration);
+    } catch (error) {
+      if (error instanceof DomainError) return { ok: false, code: error.code, message: error.message };
+      throw error;
+    }
+    return this.update(requestId, by, 'extension.refused', (handle) =>
+      handle.executeUpdate(extendUpdate, { args: [{ by, additionalSeconds }] }),
+    );
+  }
+
+  async end(requestId: string, by: string, reason?: string): Promise<Outcome> {
+    return this.update(requestId, by, 'end.refused', (handle) =>
+      handle.executeUpdate(endUpdate, { args: [{ by, ...(reason ? { reason } : {}) }] }),
+    );
+  }
+
+  async review(requestId: string, reviewer: string, note?: string): Promise<Outcome> {
+    return this.update(requestId, reviewer, 'review.refused', (handle) =>
+      handle.executeUpdate(reviewUpdate, { args: [{ reviewer, ...(note ? { note } : {}) }] }),
+    );
+  }
+
+  private async update(
+    requestId: string,
+    actor: string,
+    refusedAction: string,
+    send: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<RequestState>,
+  ): Promise<Outcome> {
+    try {
+      const state = await send(this.deps.temporal.workflow.getHandle(requestId));
+      return { ok: true, state };
+    } catch (error) {
+      const refusal = this.refusal(error, requestId);
+      if (!refusal.ok) await this.audited(actor.toLowerCase(), refusedAction, requestId, { code: refusal.code, message: refusal.message });
+      return refusal;
+    }
+  }
+
+  private refusal(error: unknown, requestId: string): Outcome & { ok: false } {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+      return { ok: false, code: error.cause.type ?? ErrorCode.InputMalformed, message: error.cause.message };
+    }
+    if (error instanceof WorkflowNotFoundError || isNotFound(error)) {
+      return { ok: false, code: ErrorCode.RequestUnknown, message: `There is no request "${clip(requestId)}".` };
+    }
+    if (isCompleted(error)) {
+      return { ok: false, code: ErrorCode.LeaseNotActive, message: `Request ${clip(requestId)} has already finished.` };
+    }
+    throw error;
+  }
+
+  private async audited(actor: string, action: string, requestId: string | undefined, detail: Record<string, unknown>): Promise<void> {
+    try {
+      await this.deps.audit({ actor, action, ...(requestId ? { requestId } : {}), detail });
+    } catch (error) {
+      console.error(JSON.stringify({ level: 'error', msg: 'audit write failed', action, error: String(error) }));
+    }
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && /not found/i.test(error.message) && /workflow/i.test(error.message);
+}
+
+function isCompleted(error: unknown): boolean {
+  return error instanceof Error && /already completed|workflow execution already completed/i.test(error.message);
+}
+
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}

@@ -1,0 +1,239 @@
+import { randomBytes } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities, type LeastActivities } from '../../activities';
+import { createAwsProvider } from '../../activities/cloud/aws';
+import { LogNotifier, type LogMessage } from '../../activities/chat/log-notifier';
+import { PgStore } from '../../activities/store/pg-store';
+import { AccessClient } from '../../bot/access-client';
+import { policySchema, type Policy, type PolicyInput } from '../../domain/policy/schema';
+import type { RequestState, RequestStatus } from '../../domain/request';
+import { newRequestId } from '../../app/ids';
+import { WORKFLOWS_PATH } from '../../app/worker';
+import { freshDatabase, type TestDatabase } from './database';
+import { resetMoto } from './moto';
+import { testServices } from './services';
+import {
+  ACCOUNT_ID,
+  APP_ROLE,
+  BROKER_ROLE_ARN,
+  createAwsAccount,
+  EXTERNAL_ID,
+  operatorClients,
+  PORTAL_URL,
+  REGION,
+  useDummyAwsCredentials,
+  type AwsAccount,
+} from './aws-fixtures';
+
+/**
+ * The whole product on real components for one test file: Temporal (dev server or time-skipping),
+ * a fresh PostgreSQL database, moto with a realistic account, the real activities and AWS adapter,
+ * the log notifier recording what people would be told, and the AccessClient front ends use.
+ */
+
+export const REQUESTER = 'ada@example.com';
+export const LEAD = 'lead@example.com';
+export const LEAD2 = 'lead2@example.com';
+export const ADMIN = 'sec@example.com';
+export const STRANGER = 'mallory@example.com';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+let runtimeInstalled = false;
+
+/** Quiet SDK logs; must run before any connection or worker exists. */
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
+/** Workflows are bundled once per test process; every worker reuses the bundle. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  installRuntime();
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  return bundle;
+}
+
+export function stackPolicy(account: AwsAccount, motoUrl: string, overrides: (input: PolicyInput) => void = () => undefined): Policy {
+  const input: PolicyInput = {
+    version: 1,
+    authorizationSystems: [
+      {
+        id: 'aws-prod',
+        cloud: 'aws',
+        title: 'Production',
+        accountId: ACCOUNT_ID,
+        region: REGION,
+        brokerRoleArn: BROKER_ROLE_ARN,
+        externalId: EXTERNAL_ID,
+        identityCenter: { instanceArn: account.instanceArn, identityStoreId: account.identityStoreId, portalUrl: PORTAL_URL },
+        endpoint: motoUrl,
+      },
+    ],
+    groups: { leads: [LEAD, LEAD2], oncall: ['oncall@example.com'] },
+    admins: { users: [ADMIN] },
+    principals: { [REQUESTER]: { 'aws-prod': { awsIamRole: APP_ROLE } }, 'oncall@example.com': { 'aws-prod': { awsIamRole: APP_ROLE } } },
+    entitlements: [
+      {
+        id: 'prod-read-only',
+        title: 'Read-only in production',
+        system: 'aws-prod',
+        grant: { kind: 'aws-identity-center', permissionSetArn: account.readOnlyPermissionSetArn },
+        requesters: { everyone: true },
+        approvers: { users: [LEAD] },
+        approval: { pendingTimeout: '2h', reminderEvery: '30m' },
+      },
+      {
+        id: 'payments-logs',
+        title: 'Read payment logs',
+        system: 'aws-prod',
+        grant: { kind: 'aws-iam-inline-policy', statements: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::payments-logs/*'] }] },
+        requesters: { everyone: true },
+        approvers: { groups: ['leads'] },
+        extension: { maxTotal: '6h' },
+        breakGlass: { requesters: { groups: ['oncall'] }, maxDuration: '1h' },
+      },
+      {
+        id: 'prod-admin',
+        title: 'Administrator in production',
+        system: 'aws-prod',
+        risk: 'high',
+        grant: { kind: 'aws-identity-center', permissionSetArn: account.adminPermissionSetArn },
+        requesters: { everyone: true },
+        approvers: { groups: ['leads'], required: 2 },
+        limits: { maxDuration: '2h', ticketPattern: '^OPS-\\d+$' },
+        extension: { requiresApproval: true, maxTotal: '4h' },
+      },
+    ],
+  };
+  overrides(input);
+  return policySchema.parse(input);
+}
+
+export interface Stack {
+  env: TestWorkflowEnvironment;
+  db: TestDatabase;
+  store: PgStore;
+  account: AwsAccount;
+  motoUrl: string;
+  policy: Policy;
+  messages: LogMessage[];
+  activities: LeastActivities;
+  access: AccessClient;
+  taskQueue: string;
+  /** Starts a worker on the stack's task queue; stop it with `shutdown()`. */
+  startWorker(): Promise<{ worker: Worker; running: Promise<void>; stop(): Promise<void> }>;
+  waitForStatus(requestId: string, status: RequestStatus, timeoutMs?: number): Promise<RequestState>;
+  aws: ReturnType<typeof operatorClients>;
+  close(): Promise<void>;
+}
+
+export async function startStack(kind: 'dev' | 'time-skipping', options: { policy?: (input: PolicyInput) => void } = {}): Promise<Stack> {
+  const services = testServices();
+  installRuntime();
+  useDummyAwsCredentials();
+  await resetMoto(services.motoUrl);
+  const account = await createAwsAccount(services.motoUrl);
+  const policy = stackPolicy(account, services.motoUrl, options.policy);
+  const db = await freshDatabase();
+  const store = new PgStore(db.pool);
+  await store.migrate();
+  const env = kind === 'dev'
+    ? await TestWorkflowEnvironment.createFromExistingServer({ address: services.temporalAddress })
+    : await startTimeSkipping(services.timeSkippingServer);
+  const messages: LogMessage[] = [];
+  const aws = createAwsProvider({ polling: { firstDelayMs: 20, maxDelayMs: 200 } });
+  const activities = createActivities({
+    store,
+    clouds: { aws },
+    notifier: new LogNotifier((message) => messages.push(message)),
+    policy: () => policy,
+  });
+  const taskQueue = `least-test-${randomBytes(4).toString('hex')}`;
+  const access = new AccessClient({
+    temporal: env.client,
+    taskQueue,
+    policy: () => policy,
+    heldEntitlements: (requester) => store.heldEntitlements(requester),
+    audit: async (entry) => {
+      await store.appendAudit(entry);
+    },
+    newRequestId,
+  });
+  const workers: { stop(): Promise<void> }[] = [];
+  const stack: Stack = {
+    env,
+    db,
+    store,
+    account,
+    motoUrl: services.motoUrl,
+    policy,
+    messages,
+    activities,
+    access,
+    taskQueue,
+    aws: operatorClients(services.motoUrl),
+    async startWorker() {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities,
+      });
+      const running = worker.run();
+      const handle = {
+        worker,
+        running,
+        stop: async () => {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await running;
+        },
+      };
+      workers.push(handle);
+      return handle;
+    },
+    async waitForStatus(requestId, status, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: RequestState | undefined;
+      while (Date.now() < deadline) {
+        const outcome = await access.status(requestId);
+        if (outcome.ok) {
+          last = outcome.state;
+          if (last.status === status) return last;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`request ${requestId} did not become ${status}; last seen ${last?.status ?? 'nothing'} ${JSON.stringify(last?.failure ?? '')}`);
+    },
+    async close() {
+      for (const worker of workers) await worker.stop().catch(() => undefined);
+      aws.close();
+      await env.teardown();
+      await db.drop();
+    },
+  };
+  return stack;
+}
+
+/** The SDK gives the server 5 s to start; on a cold machine retry the start, not the test. */
+async function startTimeSkipping(path: string): Promise<TestWorkflowEnvironment> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+      // The test server takes search attributes through the operator API rather than a start flag.
+      const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+      await env.connection.operatorService.addSearchAttributes({
+        namespace: 'default',
+        searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, keyword])),
+      });
+      return env;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}

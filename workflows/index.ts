@@ -1,0 +1,2 @@
+export { accessRequest } from './access-request';
+export { reconcile } from './reconcile';

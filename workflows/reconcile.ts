@@ -1,0 +1,51 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { LeastActivities } from '../activities';
+
+const acts = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
+export interface ReconciliationReport {
+  removed: { systemId: string; key: string; description: string; receipt: string }[];
+  outOfBand: { systemId: string; key: string; description: string }[];
+  errors: { systemId: string; key?: string; message: string }[];
+}
+
+/**
+ * The sweep behind the Temporal Schedule: grants Least made that no live lease covers are removed
+ * (a lost revocation, a restored backup); grants of managed kinds made outside Least are reported.
+ */
+export async function reconcile(): Promise<ReconciliationReport> {
+  const report: ReconciliationReport = { removed: [], outOfBand: [], errors: [] };
+  for (const systemId of await acts.listSystems()) {
+    let findings;
+    try {
+      findings = await acts.observeSystem(systemId);
+    } catch (error) {
+      report.errors.push({ systemId, message: String(error) });
+      continue;
+    }
+    for (const finding of findings) {
+      const { key, description } = finding.grant;
+      if (!finding.madeByLeast) {
+        report.outOfBand.push({ systemId, key, description });
+        await acts.audit({ actor: 'reconciler', action: 'reconcile.out_of_band', detail: { systemId, key, description } });
+        continue;
+      }
+      try {
+        const receipt = await acts.removeOrphan(finding);
+        report.removed.push({ systemId, key, description, receipt });
+        await acts.audit({
+          actor: 'reconciler',
+          action: 'reconcile.orphan_removed',
+          ...(finding.grant.leaseId ? { requestId: finding.grant.leaseId } : {}),
+          detail: { systemId, key, description, receipt },
+        });
+      } catch (error) {
+        report.errors.push({ systemId, key, message: String(error) });
+      }
+    }
+  }
+  return report;
+}
