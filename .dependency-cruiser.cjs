@@ -27,7 +27,7 @@ module.exports = {
       comment:
         'A cycle that only exists through `import type`: harmless at run time, but usually a type in the wrong layer.',
       from: {},
-      to: { circular: true },
+      to: { circular: true, via: { dependencyTypes: ['type-only'] } },
     },
     {
       name: 'not-to-unresolvable',
@@ -65,7 +65,7 @@ module.exports = {
       },
     },
     {
-      name: 'workflows-types-only-from-activities',
+      name: 'workflows-not-to-upper-layers',
       severity: 'error',
       comment: 'Even type-only, workflows/ may look only at domain/, workflows/ and activities/.',
       from: { path: '^workflows/' },

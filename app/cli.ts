@@ -94,7 +94,7 @@ export async function runCli(argv: string[], print: (line: string) => void = con
           const result = await store.verifyAudit();
           if (json) print(JSON.stringify(result));
           else if (result.ok) print(`audit log intact: ${result.rows} rows verified`);
-          else result.problems.forEach((p) => print(`row ${p.seq}: ${p.problem}`));
+          else result.problems.forEach((p) => print(p.problem));
           return result.ok ? 0 : 1;
         } finally {
           await store.close();

@@ -47,11 +47,12 @@ async function main(): Promise<void> {
   log('database ready', { database: redact(config.databaseUrl), migrationsApplied: applied });
 
   if (roles.includes('worker')) {
+    const built = buildActivities(core);
     const { worker, connection } = await createWorker({
       address: config.temporalAddress ?? EMBEDDED_TEMPORAL_ADDRESS,
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
-      activities: buildActivities(core),
+      activities: built.activities,
     });
     await ensureReconcileSchedule(core.temporal, config.taskQueue);
     const running = worker.run();
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
       worker.shutdown();
       await running;
       await connection.close();
+      built.close();
     });
     log('worker running', { taskQueue: config.taskQueue, policy: config.policyFile });
   }

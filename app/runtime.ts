@@ -47,11 +47,14 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
 
 export type Core = Awaited<ReturnType<typeof connectCore>>;
 
+/** The worker's activities and a `close` for the cloud clients' pooled connections. */
 export function buildActivities(core: Pick<Core, 'store' | 'policy'>, notifiers: Notifier[] = [new LogNotifier()]) {
-  return createActivities({
+  const aws = createAwsProvider();
+  const activities = createActivities({
     store: core.store,
-    clouds: { aws: createAwsProvider() },
+    clouds: { aws },
     notifier: new FanOutNotifier(notifiers),
     policy: () => core.policy,
   });
+  return { activities, close: () => aws.close() };
 }

@@ -69,6 +69,11 @@ export class AccessClient {
       ...(input.ticket?.trim() ? { ticket: input.ticket.trim() } : {}),
       ...(input.breakGlass ? { breakGlass: true } : {}),
     };
+    if (input.idempotencySeed) {
+      // A repeated submission (double click, retried webhook) answers with the request it already made.
+      const existing = await this.status(this.deps.newRequestId(input.idempotencySeed));
+      if (existing.ok) return existing;
+    }
     const held = await this.deps.heldEntitlements(requester);
     const evaluation = evaluateRequest(this.deps.policy(), draft, held);
     if (!evaluation.ok) return refuse(evaluation.code, evaluation.message);

@@ -63,6 +63,7 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
   let state = initialState(input.request, input.rules, input.outcome);
   let endRequest: EndInput | undefined;
   const pendingEnd = (): EndInput | undefined => endRequest; // read through a call: handlers set it
+  let recordedStatus: RequestStatus | undefined; // what PostgreSQL holds, so replies never run ahead of it
   let wake = 0; // bumped by handlers so waits in the main flow re-evaluate their deadlines
   const nowIso = (): string => new Date(Date.now()).toISOString();
 
@@ -70,6 +71,7 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
     bookkeeping.notify({ kind, state, ...(detail ? { detail } : {}) });
   const record = async (action: string, detail: Record<string, unknown> = {}, actor = 'workflow'): Promise<void> => {
     upsertSearchAttributes([{ key: StatusAttribute, value: state.status }]);
+    const status = state.status;
     await bookkeeping.recordState(state, {
       actor,
       action,
@@ -77,6 +79,7 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
       detail: { status: state.status, ...detail },
       key: `${action}:${state.request.requestId}:${workflowInfo().historyLength}`,
     });
+    recordedStatus = status;
   };
   const move = (to: RequestStatus, patch: Partial<RequestState> = {}): void => {
     state = { ...transition(state, to), ...patch };
@@ -121,7 +124,7 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
     async (end) => {
       endRequest ??= end;
       wake++;
-      await condition(() => isTerminal(state.status));
+      await condition(() => recordedStatus !== undefined && isTerminal(recordedStatus));
       return state;
     },
     { validator: (end) => enforce(checkEnd(state, end)) },

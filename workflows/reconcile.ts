@@ -23,7 +23,7 @@ export async function reconcile(): Promise<ReconciliationReport> {
     try {
       findings = await acts.observeSystem(systemId);
     } catch (error) {
-      report.errors.push({ systemId, message: String(error) });
+      report.errors.push({ systemId, message: failureMessage(error) });
       continue;
     }
     for (const finding of findings) {
@@ -43,9 +43,16 @@ export async function reconcile(): Promise<ReconciliationReport> {
           detail: { systemId, key, description, receipt },
         });
       } catch (error) {
-        report.errors.push({ systemId, key, message: String(error) });
+        report.errors.push({ systemId, key, message: failureMessage(error) });
       }
     }
   }
   return report;
+}
+
+/** The activity's own words, not the wrapper's "Activity task failed". */
+function failureMessage(error: unknown): string {
+  let cause: unknown = error;
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  return cause instanceof Error ? cause.message : String(cause);
 }

@@ -340,10 +340,14 @@ export function queryError(code: string, message: string, status = 400): FrontRe
   };
 }
 
+/** An AWS JSON answer as tests rewrite it: shapes vary per operation, so fields are loosely typed. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AwsJsonBody = Record<string, any>;
+
 /** Rewrites one field of a JSON answer, e.g. an assignment status. */
-export async function rewriteJson(response: Promise<FrontResponse>, change: (body: Record<string, any>) => void): Promise<FrontResponse> {
+export async function rewriteJson(response: Promise<FrontResponse>, change: (body: AwsJsonBody) => void): Promise<FrontResponse> {
   const answer = await response;
-  const body = JSON.parse(answer.body) as Record<string, any>;
+  const body = JSON.parse(answer.body) as AwsJsonBody;
   change(body);
   return { ...answer, body: JSON.stringify(body) };
 }

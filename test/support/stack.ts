@@ -94,7 +94,9 @@ export function stackPolicy(account: AwsAccount, motoUrl: string, overrides: (in
         requesters: { everyone: true },
         approvers: { groups: ['leads'] },
         extension: { maxTotal: '6h' },
+        autoApprove: { requesters: { groups: ['oncall'] }, maxDuration: '15m' },
         breakGlass: { requesters: { groups: ['oncall'] }, maxDuration: '1h' },
+        notify: [{ platform: 'log', channel: 'security-alerts' }],
       },
       {
         id: 'prod-admin',

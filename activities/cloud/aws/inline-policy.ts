@@ -175,11 +175,13 @@ const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(S
 /** Reads a Least document back into the grant it came from, so reconciliation can revoke it. */
 function leaseFromDocument(system: AwsSystem, holder: Holder, policyName: string, document: unknown): LeaseSpec | undefined {
   const statements = (document as { Statement?: unknown } | undefined)?.Statement;
-  const expiresAt = until(document);
-  if (!Array.isArray(statements) || statements.length === 0 || !expiresAt) return undefined;
+  // A least-* policy that lost its expiry condition (edited by hand) must still be removable: removal
+  // needs only the holder and the name, so the spec is rebuilt from whatever the document holds.
+  const expiresAt = until(document) ?? new Date(0).toISOString();
+  const listed = Array.isArray(statements) ? statements : [];
   const grant: InlineGrant = {
     kind: 'aws-iam-inline-policy',
-    statements: statements.map((statement: { Action?: unknown; Resource?: unknown }) => ({
+    statements: listed.map((statement: { Action?: unknown; Resource?: unknown }) => ({
       actions: asList(statement.Action),
       resources: asList(statement.Resource),
     })),

@@ -1,0 +1,89 @@
+import { inlinePolicyName } from '../../domain/lease';
+import { LEAD } from '../../test/support/stack';
+import { now } from '../lib/clock';
+import { createDirectoryUsers, endAll, IDENTITY_CENTER_ENTITLEMENT, INLINE_ENTITLEMENT, requester, type BenchContext, type BenchEntitlement } from '../lib/context';
+import { assignmentObserver, inlinePolicyObserver } from '../lib/observers';
+import { describeErrors, runPool } from '../lib/pool';
+import { latency, newReport, value, type ScenarioReport } from '../lib/report';
+
+/**
+ * Approve → grant applied. Each request is submitted through AccessClient (1h, distinct requester);
+ * once the approver's card has been "posted" (the approval-needed notice), the clock starts just
+ * before AccessClient.decide(approve) is sent, and stops when an outside observer polling moto first
+ * lists the grant. Requests run with bounded concurrency, so submits and approvals overlap.
+ */
+export async function approveScenario(ctx: BenchContext, entitlementId: BenchEntitlement): Promise<ScenarioReport> {
+  const { stack, config, notices } = ctx;
+  const { requests, concurrency, pollMs } = config.approve;
+  const inline = entitlementId === INLINE_ENTITLEMENT;
+  const report = newReport(`approve:${entitlementId}`);
+  const startedAt = now();
+  const people = Array.from({ length: requests }, (_, i) => requester(inline ? 'approve' : 'ic', i));
+  const userIds = inline ? new Map<string, string>() : await createDirectoryUsers(stack, people, 10, ctx.signal);
+  const observer = inline
+    ? inlinePolicyObserver(stack, pollMs)
+    : assignmentObserver(stack, stack.account.readOnlyPermissionSetArn, pollMs);
+  observer.start();
+
+  const updateMs: number[] = [];
+  const visibleMs: number[] = [];
+  const noticeMs: number[] = [];
+  const leases: { requestId: string; requester: string }[] = [];
+  let progress = 0;
+  const outcome = await (async () => {
+    try {
+      return await runPool(requests, concurrency, ctx.signal, async (i) => {
+        const person = people[i]!;
+        const submitted = await stack.access.submit({
+          requester: person,
+          entitlementId,
+          duration: '1h',
+          reason: 'benchmark: approve → grant',
+          origin: { platform: 'cli' },
+        });
+        if (!submitted.ok) throw new Error(`submit refused: ${submitted.code} ${submitted.message}`);
+        const id = submitted.state.request.requestId;
+        leases.push({ requestId: id, requester: person });
+        const key = inline ? inlinePolicyName(id) : userIds.get(person)!;
+        observer.watch(key);
+        await notices.wait(id, 'approval-needed', 60_000);
+
+        const sent = now();
+        const decided = await stack.access.decide(id, LEAD, 'approve');
+        const returned = now();
+        if (!decided.ok) throw new Error(`approve refused: ${decided.code} ${decided.message}`);
+        const visible = await observer.waitPresent(key, 60_000);
+        const told = await notices.wait(id, 'granted', 60_000);
+        updateMs.push(returned - sent);
+        visibleMs.push(visible - sent);
+        noticeMs.push(told - sent);
+        observer.forget(key);
+        if (++progress % Math.max(1, Math.floor(requests / 4)) === 0) ctx.log(`  approve:${entitlementId} ${progress}/${requests}`);
+      });
+    } finally {
+      await observer.stop();
+    }
+  })();
+
+  const where = inline ? 'inline policy listed by ListRolePolicies' : 'assignment listed by ListAccountAssignments';
+  latency(report, `approve sent → ${where}`, visibleMs, outcome.errors.length);
+  latency(report, 'approve sent → decide update returned', updateMs, outcome.errors.length);
+  latency(report, "approve sent → 'granted' notice delivered", noticeMs, outcome.errors.length);
+  value(report, 'requests (ok / failed)', `${visibleMs.length} / ${outcome.errors.length}`);
+  value(report, 'concurrency (requests in flight)', concurrency);
+  value(report, 'observer poll interval / mean list call', `${pollMs} ms / ${observer.meanListMs.toFixed(1)} ms`);
+  report.errors.push(...describeErrors(outcome.errors));
+
+  const cleanup = await endAll(ctx, leases, 20);
+  value(report, 'cleanup: leases ended early (20 in flight)', `${cleanup.results.length} in ${cleanup.seconds.toFixed(1)} s`);
+  if (cleanup.errors.length) report.errors.push(...describeErrors(cleanup.errors).map((e) => `cleanup: ${e}`));
+  report.notes.push(
+    `Clock starts just before AccessClient.decide(approve) is sent (after the approval-needed notice), stops at the end of the first ` +
+      `${observer.what} poll that lists the grant (outside observer, base credentials, every ${pollMs} ms): ` +
+      `resolution ≈ poll interval + one list call. Includes the update, resolvePrincipal, broker AssumeRole, the grant calls, moto.`,
+  );
+  if (!inline) report.notes.push(`${requests} Identity Store users were created in moto first; the product finds each by e-mail (GetUserId).`);
+  if (entitlementId === IDENTITY_CENTER_ENTITLEMENT) report.notes.push('moto answers CreateAccountAssignment SUCCEEDED at once; real AWS takes seconds.');
+  report.seconds = (now() - startedAt) / 1000;
+  return report;
+}

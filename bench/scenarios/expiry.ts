@@ -1,0 +1,71 @@
+import { inlinePolicyName } from '../../domain/lease';
+import type { RequestState } from '../../domain/request';
+import { now, withTimeout } from '../lib/clock';
+import { INLINE_ENTITLEMENT, requester, startAutoApproved, type BenchContext } from '../lib/context';
+import { inlinePolicyObserver } from '../lib/observers';
+import { describeErrors, runPool } from '../lib/pool';
+import { latency, newReport, value, type ScenarioReport } from '../lib/report';
+
+/**
+ * Expiry → revoked. Short leases (seconds) on the inline-policy entitlement, started directly as
+ * auto-approved workflows (AccessClient refuses under a minute). Lateness = when an outside observer
+ * polling moto first sees the lease's inline policy gone − the lease's expiresAt (set by the workflow).
+ */
+export async function expiryScenario(ctx: BenchContext): Promise<ScenarioReport> {
+  const { stack, config, notices } = ctx;
+  const { leases, seconds, concurrency, pollMs } = config.expiry;
+  const report = newReport('expiry');
+  const startedAt = now();
+  const observer = inlinePolicyObserver(stack, pollMs);
+  observer.start();
+
+  const goneLateMs: number[] = [];
+  const toldLateMs: number[] = [];
+  const closedLateMs: number[] = [];
+  const expiries: number[] = [];
+  let wrongEnd = 0;
+  const outcome = await (async () => {
+    try {
+      return await runPool(leases, concurrency, ctx.signal, async (i) => {
+        const person = requester('expiry', i);
+        const id = await startAutoApproved(ctx, person, INLINE_ENTITLEMENT, seconds, 'benchmark: expiry');
+        const key = inlinePolicyName(id);
+        observer.watch(key);
+        const handle = stack.env.client.workflow.getHandle(id);
+        const final = (await withTimeout(handle.result(), (seconds + 90) * 1000, `lease ${id}`)) as RequestState;
+        const closed = now();
+        if (final.status !== 'revoked' || final.endedBy !== 'expiry') {
+          wrongEnd++;
+          throw new Error(`lease ${id} ended ${final.status} by ${final.endedBy ?? '?'}`);
+        }
+        const expiresAt = Date.parse(final.expiresAt!);
+        expiries.push(expiresAt);
+        const gone = await observer.waitGone(key, 30_000);
+        const told = await notices.wait(id, 'revoked', 30_000);
+        goneLateMs.push(gone - expiresAt);
+        toldLateMs.push(told - expiresAt);
+        closedLateMs.push(closed - expiresAt);
+        observer.forget(key);
+      });
+    } finally {
+      await observer.stop();
+    }
+  })();
+
+  latency(report, 'expiresAt → inline policy gone (ListRolePolicies)', goneLateMs, outcome.errors.length);
+  latency(report, "expiresAt → 'revoked' notice delivered", toldLateMs, outcome.errors.length);
+  latency(report, 'expiresAt → workflow result returned', closedLateMs, outcome.errors.length);
+  value(report, 'leases (ok / failed)', `${goneLateMs.length} / ${outcome.errors.length}`);
+  value(report, 'lease duration / start concurrency', `${seconds} s / ${concurrency}`);
+  if (expiries.length) value(report, 'expiries spread over', ((Math.max(...expiries) - Math.min(...expiries)) / 1000).toFixed(1), 's');
+  value(report, 'observer poll interval / mean list call', `${pollMs} ms / ${observer.meanListMs.toFixed(1)} ms`);
+  if (wrongEnd) value(report, 'leases not ended by expiry', wrongEnd);
+  report.errors.push(...describeErrors(outcome.errors));
+  report.notes.push(
+    'Workflows started directly with policy-evaluated rules and outcome auto-approved (AccessClient enforces ≥ 1 minute). ' +
+      'Lateness includes the durable timer firing, the revoke activity (DeleteRolePolicy), and observation lag ' +
+      `(≤ one ${pollMs} ms poll + one list call). The workflow result also waits for verifyRevoked, the audit write and the notice.`,
+  );
+  report.seconds = (now() - startedAt) / 1000;
+  return report;
+}
