@@ -184,9 +184,11 @@ async function main(): Promise<number> {
       let report: ScenarioReport;
       try {
         report = await scenario();
-      } finally {
-        var db = await sampler.stop();
+      } catch (error) {
+        await sampler.stop();
+        throw error;
       }
+      const db = await sampler.stop();
       report.notes.push(`CPU: ${describeCpu(cpuFrom, cpuSnapshot(pids), os.cpus().length)}.`);
       value(
         report,

@@ -1,0 +1,30 @@
+/**
+ * Records a fresh history for the replay test: `npm test -- test/replay/record-history.ts` is NOT how
+ * to run it; run `LEAST_RECORD_HISTORY=1 npm test -- test/replay` after a deliberate workflow change,
+ * review the diff, and commit the new file next to the old ones (keep the old ones: they are what
+ * running workflows look like).
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { LEAD, REQUESTER, type Stack } from '../support/stack';
+
+export const HISTORIES = path.join(__dirname, 'histories');
+
+export async function recordApproveGrantRevoke(stack: Stack, file: string): Promise<void> {
+  const submitted = await stack.access.submit({
+    requester: REQUESTER,
+    entitlementId: 'prod-read-only',
+    duration: '1h',
+    reason: 'recorded for replay',
+    origin: { platform: 'cli' },
+  });
+  if (!submitted.ok) throw new Error(submitted.message);
+  const id = submitted.state.request.requestId;
+  await stack.waitForStatus(id, 'pending');
+  await stack.access.decide(id, LEAD, 'approve');
+  const handle = stack.env.client.workflow.getHandle(id);
+  await handle.result();
+  const history = await handle.fetchHistory();
+  writeFileSync(path.join(HISTORIES, file), `${historyToJSON(history)}\n`);
+}
