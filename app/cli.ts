@@ -11,7 +11,7 @@ import { PgStore } from '../activities/store/pg-store';
 import { loadConfig } from './config';
 import { loadPolicyFile } from './policy-file';
 import { policyJsonSchema } from './policy-schema';
-import { connectCore, type Core } from './runtime';
+import { connectCore, withPolicyFallback, type Core } from './runtime';
 
 const USAGE = `least — time-limited cloud access
 
@@ -67,7 +67,7 @@ export async function runCli(argv: string[], print: (line: string) => void = con
   try {
     switch (command) {
       case 'validate': {
-        const file = rest[0] ?? loadConfig().policyFile;
+        const file = rest[0] ?? withPolicyFallback(loadConfig()).policyFile;
         const policy = loadPolicyFile(file);
         print(`${file}: valid (${policy.authorizationSystems.length} authorization systems, ${policy.entitlements.length} entitlements)`);
         return 0;
@@ -101,7 +101,7 @@ export async function runCli(argv: string[], print: (line: string) => void = con
         }
       }
     }
-    const core = await connectCore(loadConfig());
+    const core = await connectCore(withPolicyFallback(loadConfig()));
     try {
       return await runRequestCommand(core, command, rest, values, print, json);
     } finally {

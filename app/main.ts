@@ -10,7 +10,7 @@ import { loadConfig, redact } from './config';
 import { startTemporalDevServer } from './embedded/temporal';
 import { findBinary, INSTALL_HINT } from './embedded/binaries';
 import { ensureDatabase } from './database';
-import { buildActivities, connectCore, EMBEDDED_TEMPORAL_ADDRESS } from './runtime';
+import { buildActivities, connectCore, EMBEDDED_TEMPORAL_ADDRESS, withPolicyFallback } from './runtime';
 import { createWorker } from './worker';
 import { ensureReconcileSchedule } from './schedules';
 
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const arg = process.argv[2];
   if (arg && arg !== 'worker' && arg !== 'bot') throw new Error(`unknown role "${arg}": use worker, bot, or nothing for both`);
   const roles: Role[] = arg === 'worker' || arg === 'bot' ? [arg] : ['worker', 'bot'];
-  const config = loadConfig();
+  const config = withPolicyFallback(loadConfig());
   const stops: (() => Promise<void>)[] = [];
 
   if (!config.temporalAddress) {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { createAwsProvider } from '../activities/cloud/aws';
@@ -58,3 +59,12 @@ export function buildActivities(core: Pick<Core, 'store' | 'policy'>, notifiers:
   });
   return { activities, close: () => aws.close() };
 }
+
+/** A first run has no policy of its own yet: run on the example, and say so loudly. */
+export function withPolicyFallback(config: Config): Config {
+  if (process.env.LEAST_POLICY_FILE || existsSync(config.policyFile)) return config;
+  const example = 'config/policy.example.yaml';
+  console.warn(JSON.stringify({ level: 'warn', msg: `${config.policyFile} not found: running on ${example}. Copy it to ${config.policyFile} and edit it for your accounts.` }));
+  return { ...config, policyFile: example };
+}
+
