@@ -117,7 +117,16 @@ async function warmUp(ctx: BenchContext): Promise<void> {
   if (outcome.errors.length) throw new Error(`warm-up failed: ${describeErrors(outcome.errors).join('; ')}`);
 }
 
+/** The AWS SDK warns at length that it will want Node 22 from 2027; one line in the output says enough. */
+function quietNodeVersionWarning(): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (!`${warning.name} ${warning.message}`.includes('NodeVersionSupportWarning')) console.warn(`${warning.name}: ${warning.message}`);
+  });
+}
+
 async function main(): Promise<number> {
+  quietNodeVersionWarning();
   const selected = selectedScenarios(process.argv.slice(2));
   const config = trimmedConfig(readConfig(), selected);
   const controller = new AbortController();
@@ -127,6 +136,7 @@ async function main(): Promise<number> {
   const result: Record<string, unknown> = { startedAt: new Date().toISOString(), scenarios: selected, config, reports };
   let stack: Stack | undefined;
   let stopWorker: (() => Promise<void>) | undefined;
+  let serversStarting: Promise<[PromiseSettledResult<RunningServer>, PromiseSettledResult<RunningServer>]> | undefined;
   let exitCode = 0;
 
   // Hard limit: abort the scenarios, tear down; if teardown itself hangs, kill the servers and leave.
@@ -153,8 +163,10 @@ async function main(): Promise<number> {
     log(`machine: ${JSON.stringify(result.machine)}`);
     log(`scenarios: ${selected.join(', ')}; starting Temporal dev server and moto on 127.0.0.1`);
     const timeSkipping = requireBinary('temporal-test-server', 'LEAST_TEMPORAL_TEST_SERVER');
-    const [temporal, moto] = await Promise.allSettled([startTemporalDevServer(), startMoto()]);
-    for (const started of [temporal, moto]) if (started.status === 'fulfilled') servers.push(started.value);
+    // registered as soon as each is up, so an abort during start-up still stops it
+    const keep = (server: RunningServer): RunningServer => (servers.push(server), server);
+    serversStarting = Promise.allSettled([startTemporalDevServer().then(keep), startMoto().then(keep)]);
+    const [temporal, moto] = await serversStarting;
     if (temporal.status === 'rejected') throw temporal.reason;
     if (moto.status === 'rejected') throw moto.reason;
     process.env.LEAST_TEST_TEMPORAL_ADDRESS = temporal.value.url;
@@ -199,12 +211,13 @@ async function main(): Promise<number> {
       log(`${name}: done in ${report.seconds.toFixed(1)} s${report.errors.length ? ` with errors: ${report.errors.join('; ')}` : ''}`);
       await settle(ctx);
     };
+    // memory first: its "before" is then a freshly warmed process, not the high-water mark of earlier scenarios
+    if (selected.includes('memory')) await run('memory', () => memoryScenario(ctx));
     if (selected.includes('approve')) {
       for (const entitlement of config.approve.entitlements) await run(`approve:${entitlement}`, () => approveScenario(ctx, entitlement));
     }
     if (selected.includes('expiry')) await run('expiry', () => expiryScenario(ctx));
     if (selected.includes('lifecycle')) await run('lifecycle', () => lifecycleScenario(ctx));
-    if (selected.includes('memory')) await run('memory', () => memoryScenario(ctx));
   };
 
   try {
@@ -220,7 +233,8 @@ async function main(): Promise<number> {
   if (!controller.signal.aborted) controller.abort('finished');
 
   result.totalSeconds = Math.round((now() - runStarted) / 100) / 10;
-  const text = renderReports(reports);
+  const order = (report: ScenarioReport): number => SCENARIOS.indexOf(report.scenario.split(':')[0] as ScenarioName);
+  const text = renderReports([...reports].sort((a, b) => order(a) - order(b)));
   process.stdout.write(`\n${'='.repeat(30)} Least benchmark ${'='.repeat(30)}\n`);
   process.stdout.write(`machine: ${JSON.stringify(result.machine ?? {})}\n`);
   process.stdout.write(`total: ${String(result.totalSeconds)} s${result.incomplete ? ` — INCOMPLETE: ${String(result.incomplete)}` : ''}\n\n`);
@@ -245,6 +259,8 @@ async function main(): Promise<number> {
   if (stopWorker) await step('worker shutdown', stopWorker, 30_000);
   const built = stack;
   if (built) await step('stack close', () => built.close(), 30_000);
+  const starting = serversStarting;
+  if (starting) await step('server start-up', async () => void (await starting), 100_000);
   await step('server stop', async () => void (await Promise.all(servers.map((server) => server.stop()))), 20_000);
   log('servers stopped');
   return exitCode;

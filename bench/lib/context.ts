@@ -48,7 +48,7 @@ function int(name: string, fallback: number, min = 1): number {
 }
 
 export function readConfig(): BenchConfig {
-  const entitlements = (process.env.BENCH_APPROVE_ENTITLEMENTS ?? `${INLINE_ENTITLEMENT},${IDENTITY_CENTER_ENTITLEMENT}`)
+  const entitlements = (process.env.BENCH_APPROVE_ENTITLEMENTS ?? INLINE_ENTITLEMENT)
     .split(',')
     .map((e) => e.trim())
     .filter(Boolean);
@@ -72,7 +72,7 @@ export function readConfig(): BenchConfig {
     },
     lifecycle: { requests: int('BENCH_LIFECYCLES', 100), concurrency: int('BENCH_LIFECYCLE_CONCURRENCY', 20) },
     memory: {
-      leases: int('BENCH_LIVE_LEASES', 1000),
+      leases: int('BENCH_LIVE_LEASES', 500),
       concurrency: int('BENCH_MEMORY_CONCURRENCY', 20),
       durationSeconds: int('BENCH_LIVE_LEASE_SECONDS', 4 * 3600, 60),
     },

@@ -33,13 +33,14 @@ function processSeconds(pid: number): number | undefined {
   }
 }
 
-function postgresSeconds(): number {
-  let total = 0;
+/** CPU seconds of every postgres process by pid: backends come and go, so deltas are taken per pid. */
+function postgresSeconds(): Map<number, number> {
+  const byPid = new Map<number, number>();
   let entries: string[] = [];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return 0;
+    return byPid;
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
@@ -48,9 +49,10 @@ function postgresSeconds(): number {
     } catch {
       continue;
     }
-    total += processSeconds(Number(entry)) ?? 0;
+    const seconds = processSeconds(Number(entry));
+    if (seconds !== undefined) byPid.set(Number(entry), seconds);
   }
-  return total;
+  return byPid;
 }
 
 function machineSeconds(): { busy: number; total: number } {
@@ -69,7 +71,7 @@ export interface CpuSnapshot {
   bench: number;
   temporal: number;
   moto: number;
-  postgres: number;
+  postgres: Map<number, number>;
   machineBusy: number;
   at: number;
 }
@@ -93,7 +95,8 @@ export function describeCpu(from: CpuSnapshot, to: CpuSnapshot, cores: number): 
     'bench node (worker+client)': to.bench - from.bench,
     temporal: to.temporal - from.temporal,
     moto: to.moto - from.moto,
-    postgres: to.postgres - from.postgres,
+    // processes that exited in between are lost; ones that started count from zero
+    postgres: [...to.postgres].reduce((sum, [pid, s]) => sum + Math.max(0, s - (from.postgres.get(pid) ?? 0)), 0),
   };
   const known = Object.values(parts).reduce((a, b) => a + b, 0);
   const busy = to.machineBusy - from.machineBusy;

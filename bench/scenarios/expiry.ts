@@ -24,15 +24,19 @@ export async function expiryScenario(ctx: BenchContext): Promise<ScenarioReport>
   const closedLateMs: number[] = [];
   const expiries: number[] = [];
   let wrongEnd = 0;
+  const started: string[] = [];
   const outcome = await (async () => {
     try {
-      return await runPool(leases, concurrency, ctx.signal, async (i) => {
-        const person = requester('expiry', i);
-        const id = await startAutoApproved(ctx, person, INLINE_ENTITLEMENT, seconds, 'benchmark: expiry');
+      // start them all (C in flight), then wait for every one: the leases are live at the same time
+      const starts = await runPool(leases, concurrency, ctx.signal, async (i) => {
+        const id = await startAutoApproved(ctx, requester('expiry', i), INLINE_ENTITLEMENT, seconds, 'benchmark: expiry');
+        observer.watch(inlinePolicyName(id));
+        started.push(id);
+      });
+      const waits = await runPool(started.length, started.length, ctx.signal, async (i) => {
+        const id = started[i]!;
         const key = inlinePolicyName(id);
-        observer.watch(key);
-        const handle = stack.env.client.workflow.getHandle(id);
-        const final = (await withTimeout(handle.result(), (seconds + 90) * 1000, `lease ${id}`)) as RequestState;
+        const final = (await withTimeout(stack.env.client.workflow.getHandle(id).result(), (seconds + 120) * 1000, `lease ${id}`)) as RequestState;
         const closed = now();
         if (final.status !== 'revoked' || final.endedBy !== 'expiry') {
           wrongEnd++;
@@ -47,6 +51,7 @@ export async function expiryScenario(ctx: BenchContext): Promise<ScenarioReport>
         closedLateMs.push(closed - expiresAt);
         observer.forget(key);
       });
+      return { errors: [...starts.errors, ...waits.errors] };
     } finally {
       await observer.stop();
     }
@@ -62,7 +67,8 @@ export async function expiryScenario(ctx: BenchContext): Promise<ScenarioReport>
   if (wrongEnd) value(report, 'leases not ended by expiry', wrongEnd);
   report.errors.push(...describeErrors(outcome.errors));
   report.notes.push(
-    'Workflows started directly with policy-evaluated rules and outcome auto-approved (AccessClient enforces ≥ 1 minute). ' +
+    `${leases} workflows started back to back (${concurrency} starts in flight), so they are live at once and their expiries ` +
+      'spread over the grant phase. Started directly with policy-evaluated rules and outcome auto-approved (AccessClient enforces ≥ 1 minute). ' +
       'Lateness includes the durable timer firing, the revoke activity (DeleteRolePolicy), and observation lag ' +
       `(≤ one ${pollMs} ms poll + one list call). The workflow result also waits for verifyRevoked, the audit write and the notice.`,
   );

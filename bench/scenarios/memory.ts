@@ -52,7 +52,7 @@ export async function memoryScenario(ctx: BenchContext): Promise<ScenarioReport>
 
   const perLease = (a: number, b: number): string => (started.results.length ? `${(((a - b) / started.results.length) / 1024).toFixed(1)} KiB/lease` : '-');
   value(report, 'live leases (active in PostgreSQL / inline policies in moto)', `${active.rows[0]?.n ?? '?'} / ${inMoto}`);
-  value(report, 'start → all granted (auto-approved, 20 in flight)', `${grantSeconds.toFixed(1)} s (${(started.results.length / grantSeconds).toFixed(1)} /s)`);
+  value(report, `start → all granted (auto-approved, ${concurrency} in flight)`, `${grantSeconds.toFixed(1)} s (${(started.results.length / grantSeconds).toFixed(1)} /s)`);
   value(report, `RSS before${gcAvailable ? ' (after GC)' : ''}`, mib(before.rss), 'MiB');
   value(report, 'RSS with live leases (no GC)', mib(afterNoGc.rss), 'MiB');
   value(report, `RSS with live leases${gcAvailable ? ' (after GC)' : ''}`, `${mib(after.rss)} MiB (+${mib(after.rss - before.rss)} MiB, ${perLease(after.rss, before.rss)})`);
@@ -71,6 +71,7 @@ export async function memoryScenario(ctx: BenchContext): Promise<ScenarioReport>
   value(report, 'inline policies left in moto afterwards', left);
   value(report, 'worker cached workflows after ending', worker.getStatus().numCachedWorkflows);
   value(report, 'RSS after ending', mib(process.memoryUsage().rss), 'MiB');
+  value(report, 'process peak RSS so far (maxRSS)', mib(process.resourceUsage().maxRSS * 1024), 'MiB');
   report.errors.push(...describeErrors(started.errors).map((e) => `start: ${e}`), ...describeErrors(ended.errors).map((e) => `end: ${e}`));
   report.notes.push(
     `${leases} workflows of ${formatDuration(durationSeconds)} each, started directly as auto-approved on ${INLINE_ENTITLEMENT} ` +
@@ -78,6 +79,7 @@ export async function memoryScenario(ctx: BenchContext): Promise<ScenarioReport>
     'The bench process hosts the worker AND the Temporal client, AccessClient, activities, AWS SDK clients, pg pool and the LogNotifier ' +
       'message array: all of it is in these figures. Workflow state lives in the SDK\'s workflow worker thread (its own V8 isolate): ' +
       'it counts in RSS, not in the main isolate\'s heapUsed. RSS also holds the Rust core (sticky cache, gRPC).',
+    '"Before" is read after the warm-up lifecycles (run.ts runs this scenario first, so earlier scenarios do not raise the baseline).',
     gcAvailable ? 'GC was forced (v8 --expose-gc set at run time) before the "after GC" readings, main isolate only.' : 'GC could not be forced.',
   );
   report.seconds = (now() - startedAt) / 1000;
