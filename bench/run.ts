@@ -14,6 +14,7 @@ import { requireBinary } from '../app/embedded/binaries';
 import type { RunningServer } from '../app/embedded/processes';
 import { startTemporalDevServer } from '../app/embedded/temporal';
 import { startMoto } from '../test/support/moto';
+import { checkPostgres } from '../test/support/database';
 import { LEAD, startStack, type Stack } from '../test/support/stack';
 import { Aborted, now, withTimeout } from './lib/clock';
 import { inlineRequesters, INLINE_ENTITLEMENT, readConfig, requester, settle, withBenchPrincipals, type BenchConfig, type BenchContext } from './lib/context';
@@ -85,20 +86,6 @@ async function machineFacts(adminUrl: string): Promise<Record<string, string | n
   };
 }
 
-async function checkPostgres(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } catch (error) {
-    throw new Error(
-      `PostgreSQL is not reachable at ${url} (${(error as Error).message}). Start it ` +
-        '(Debian: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set LEAST_TEST_DATABASE_ADMIN_URL.',
-    );
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 /** A few unmeasured lifecycles: loads the workflow bundle into the worker thread, warms JIT, pools and sessions. */
 async function warmUp(ctx: BenchContext): Promise<void> {

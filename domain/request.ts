@@ -185,11 +185,16 @@ export function applyDecision(
   const stage = stageOf(state);
   if (!stage || state.decisions.some((d) => d.approver === approver && d.stage === stage)) return { state };
   const decision: Decision = { approver, verdict: input.verdict, at, stage, ...(input.reason ? { reason: input.reason } : {}) };
-  const decisions = [...state.decisions, decision];
-  const next = { ...state, decisions };
-  if (input.verdict === 'deny') return { state: next, settled: 'denied' };
-  const approvals = decisions.filter((d) => d.stage === stage && d.verdict === 'approve').length;
-  return approvals >= state.rules.requiredApprovals ? { state: next, settled: 'approved' } : { state: next };
+  const next = { ...state, decisions: [...state.decisions, decision] };
+  const settled = settlement(next, stage);
+  return settled ? { state: next, settled } : { state: next };
+}
+
+/** The approval rule itself: any deny vetoes; the required number of approvals settles. */
+export function settlement(state: RequestState, stage: Decision['stage']): 'approved' | 'denied' | undefined {
+  const decisions = state.decisions.filter((d) => d.stage === stage);
+  if (decisions.some((d) => d.verdict === 'deny')) return 'denied';
+  return approvalsSoFar(state, stage) >= state.rules.requiredApprovals ? 'approved' : undefined;
 }
 
 export function approvalsSoFar(state: RequestState, stage: Decision['stage'] = 'request'): number {

@@ -21,6 +21,7 @@ import {
   checkReview,
   initialState,
   isTerminal,
+  settlement,
   transition,
   type EndInput,
   type RequestState,
@@ -106,14 +107,13 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
   setHandler(
     extendUpdate,
     async ({ by, additionalSeconds }) => {
-      if (state.rules.extension.requiresApproval) {
-        state = { ...state, pendingExtension: { requestedBy: by, additionalSeconds, requestedAt: nowIso() } };
-        await record('extension.requested', { additionalSeconds }, by);
-        await notify('extension-requested', formatDuration(additionalSeconds));
+      state = { ...state, pendingExtension: { requestedBy: by, additionalSeconds, requestedAt: nowIso() } };
+      if (!state.rules.extension.requiresApproval) {
+        await settleExtension(true);
         return state;
       }
-      state = { ...state, pendingExtension: { requestedBy: by, additionalSeconds, requestedAt: nowIso() } };
-      await settleExtension(true);
+      await record('extension.requested', { additionalSeconds }, by);
+      await notify('extension-requested', formatDuration(additionalSeconds));
       return state;
     },
     { validator: (extension) => enforce(checkExtension(state, extension)) },
@@ -264,7 +264,7 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
     const deadline = startedAt + state.rules.pendingTimeoutSeconds * 1000;
     for (;;) {
       if (state.status !== 'pending') break;
-      const settled = settledVerdict();
+      const settled = settlement(state, 'request');
       if (settled) {
         move(settled);
         await record(`request.${settled}`, { decisions: state.decisions.length });
@@ -290,13 +290,6 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
       if (!interrupted && deadline - Date.now() > 0) await notify('reminder');
     }
     return state.status === 'approved' ? 'approved' : 'denied';
-  }
-
-  function settledVerdict(): 'approved' | 'denied' | undefined {
-    const stage = state.decisions.filter((d) => d.stage === 'request');
-    if (stage.some((d) => d.verdict === 'deny')) return 'denied';
-    const approvals = stage.filter((d) => d.verdict === 'approve').length;
-    return approvals >= state.rules.requiredApprovals ? 'approved' : undefined;
   }
 
   async function revokeUntilGone(target: LeaseSpec): Promise<string> {

@@ -22,5 +22,3 @@ export const endUpdate = defineUpdate<RequestState, [EndInput]>('end');
 
 /** After-the-fact review of a break-glass grant. */
 export const reviewUpdate = defineUpdate<RequestState, [{ reviewer: string; note?: string }]>('review');
-
-export const TASK_QUEUE_DEFAULT = 'least';

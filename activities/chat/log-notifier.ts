@@ -1,5 +1,5 @@
 import { audienceOf, type Notice } from '../../domain/notice';
-import { formatDuration } from '../../domain/duration';
+import { describeNotice } from '../../bot/render/text';
 import type { Notifier } from './notifier';
 
 /** One line a person would read, addressed to someone; what the log front end "posts". */
@@ -27,45 +27,5 @@ export class LogNotifier implements Notifier {
     if (audience.channels) notice.state.rules.notify.forEach((t) => recipients.add(`${t.platform}:${t.channel}`));
     for (const to of recipients) this.sink({ to, kind: notice.kind, requestId: notice.state.request.requestId, text });
     return Promise.resolve();
-  }
-}
-
-/** Plain-text wording of each notice; chat renderers say the same with richer layout. */
-export function describeNotice({ kind, state, detail }: Notice): string {
-  const { request, rules } = state;
-  const what = `${rules.title} (${request.entitlementId}) for ${request.requester}`;
-  switch (kind) {
-    case 'approval-needed':
-      return `Approval needed: ${what}, ${formatDuration(request.durationSeconds)}. Reason: ${request.reason}`;
-    case 'reminder':
-      return `Still waiting for approval: ${what}.`;
-    case 'approved':
-      return `Approved: ${what}.`;
-    case 'denied': {
-      const denial = state.decisions.find((d) => d.verdict === 'deny');
-      return `Denied by ${denial?.approver ?? 'an approver'}: ${what}. Reason: ${denial?.reason ?? 'none given'}`;
-    }
-    case 'expired':
-      return `No decision in time; the request for ${what} expired.`;
-    case 'cancelled':
-      return `Cancelled: ${what}.`;
-    case 'granted':
-      return `Granted until ${state.expiresAt}: ${what}. ${state.access?.summary ?? ''}`.trim();
-    case 'expiring-soon':
-      return `Expires at ${state.expiresAt}: ${what}. Extend it if you still need it.`;
-    case 'extension-requested':
-      return `Extension by ${detail ?? '?'} requested: ${what}.`;
-    case 'extended':
-      return `Extended by ${detail ?? '?'} until ${state.expiresAt}: ${what}.`;
-    case 'extension-denied':
-      return `Extension by ${detail ?? '?'} denied: ${what}.`;
-    case 'revoked':
-      return `Revoked (${state.endReason ?? 'ended'}): ${what}. Verified: ${state.revocationReceipt ?? 'n/a'}`;
-    case 'failed':
-      return `Failed: ${what}. ${detail ?? state.failure?.message ?? ''}`.trim();
-    case 'break-glass':
-      return `BREAK-GLASS: ${what} granted immediately. Reason: ${request.reason}. Review required.`;
-    case 'review-needed':
-      return `Review the break-glass use: ${what}.`;
   }
 }

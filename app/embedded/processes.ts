@@ -70,18 +70,6 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-export function tcpReady(port: number): () => Promise<boolean> {
-  return () =>
-    new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-}
-
 export function httpReady(url: string): () => Promise<boolean> {
   return async () => {
     try {

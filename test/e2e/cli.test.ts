@@ -6,7 +6,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { ListAccountAssignmentsCommand } from '@aws-sdk/client-sso-admin';
 import { runCli } from '../../app/cli';
-import { ACCOUNT_ID, BROKER_ROLE_ARN, EXTERNAL_ID, PORTAL_URL, REGION } from '../support/aws-fixtures';
+import { ACCOUNT_ID, awsSystemInput } from '../support/aws-fixtures';
 import { LEAD, REQUESTER, STRANGER, startStack, type Stack } from '../support/stack';
 import type { PolicyInput } from '../../domain/policy/schema';
 
@@ -38,18 +38,7 @@ before(async () => {
   ({ stop: stopWorker } = await stack.startWorker());
   const policy: PolicyInput = {
     version: 1,
-    authorizationSystems: [
-      {
-        id: 'aws-prod',
-        cloud: 'aws',
-        accountId: ACCOUNT_ID,
-        region: REGION,
-        brokerRoleArn: BROKER_ROLE_ARN,
-        externalId: EXTERNAL_ID,
-        identityCenter: { instanceArn: stack.account.instanceArn, identityStoreId: stack.account.identityStoreId, portalUrl: PORTAL_URL },
-        endpoint: stack.motoUrl,
-      },
-    ],
+    authorizationSystems: [awsSystemInput(stack.account, stack.motoUrl)],
     entitlements: [
       {
         id: 'prod-read-only',

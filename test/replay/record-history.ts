@@ -7,20 +7,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { LEAD, REQUESTER, type Stack } from '../support/stack';
+import { LEAD, submitRequest, type Stack } from '../support/stack';
 
 export const HISTORIES = path.join(__dirname, 'histories');
 
 export async function recordApproveGrantRevoke(stack: Stack, file: string): Promise<void> {
-  const submitted = await stack.access.submit({
-    requester: REQUESTER,
-    entitlementId: 'prod-read-only',
-    duration: '1h',
-    reason: 'recorded for replay',
-    origin: { platform: 'cli' },
-  });
-  if (!submitted.ok) throw new Error(submitted.message);
-  const id = submitted.state.request.requestId;
+  const id = await submitRequest(stack, { reason: 'recorded for replay' });
   await stack.waitForStatus(id, 'pending');
   await stack.access.decide(id, LEAD, 'approve');
   const handle = stack.env.client.workflow.getHandle(id);

@@ -5,6 +5,8 @@ import { CreatePermissionSetCommand, ListInstancesCommand, SSOAdminClient } from
 import { CreateUserCommand as CreateIdentityStoreUserCommand, IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { STSClient } from '@aws-sdk/client-sts';
 import { policySchema, type AuthorizationSystem, type Policy, type PolicyInput } from '../../domain/policy/schema';
+import { createAwsProvider, type AwsProvider } from '../../activities/cloud/aws';
+import { resetMoto } from './moto';
 
 /**
  * An AWS account as Least finds it in production, built in moto through the real SDK: the broker role
@@ -176,6 +178,41 @@ export async function createAwsAccount(endpoint: string): Promise<AwsAccount> {
 
 export const SYSTEM_ID = 'aws-prod';
 
+/** A clean moto with the account built again: every test starts from the same AWS. */
+export async function freshAwsAccount(motoUrl: string): Promise<AwsAccount> {
+  await resetMoto(motoUrl);
+  return createAwsAccount(motoUrl);
+}
+
+export interface AwsProviderContext {
+  account: AwsAccount;
+  policy: Policy;
+  system: AuthorizationSystem;
+  provider: AwsProvider;
+}
+
+/** A fresh account, its policy (with these principal mappings) and a provider talking to it. */
+export async function freshAwsProviderContext(motoUrl: string, principals: PolicyInput['principals'] = {}): Promise<AwsProviderContext> {
+  const account = await freshAwsAccount(motoUrl);
+  const policy = policyFor(account, motoUrl, principals);
+  return { account, policy, system: policy.authorizationSystems[0]!, provider: createAwsProvider() };
+}
+
+/** The policy-file entry for this moto account, as an operator would write it. */
+export function awsSystemInput(account: AwsAccount, endpoint: string, id = SYSTEM_ID): PolicyInput['authorizationSystems'][number] {
+  return {
+    id,
+    cloud: 'aws',
+    title: 'Production',
+    accountId: ACCOUNT_ID,
+    region: REGION,
+    brokerRoleArn: BROKER_ROLE_ARN,
+    externalId: EXTERNAL_ID,
+    identityCenter: { instanceArn: account.instanceArn, identityStoreId: account.identityStoreId, portalUrl: PORTAL_URL },
+    endpoint,
+  };
+}
+
 export function awsSystem(account: AwsAccount, endpoint: string): AuthorizationSystem {
   return policyFor(account, endpoint).authorizationSystems[0]!;
 }
@@ -185,19 +222,7 @@ export function policyFor(account: AwsAccount, endpoint: string, principals: Pol
   const approvers = { users: ['lead@example.com'] };
   return policySchema.parse({
     version: 1,
-    authorizationSystems: [
-      {
-        id: SYSTEM_ID,
-        cloud: 'aws',
-        title: 'Production',
-        accountId: ACCOUNT_ID,
-        region: REGION,
-        brokerRoleArn: BROKER_ROLE_ARN,
-        externalId: EXTERNAL_ID,
-        identityCenter: { instanceArn: account.instanceArn, identityStoreId: account.identityStoreId, portalUrl: PORTAL_URL },
-        endpoint,
-      },
-    ],
+    authorizationSystems: [awsSystemInput(account, endpoint)],
     principals,
     entitlements: [
       {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { PgStore } from '../../activities/store/pg-store';
 
 /**
  * A fresh PostgreSQL database per test file, made on the server that LEAST_TEST_DATABASE_ADMIN_URL
@@ -47,4 +48,28 @@ export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
   return parsed.toString();
+}
+
+/** A fresh database with Least's schema applied, and the store on it. */
+export async function freshStore(): Promise<{ db: TestDatabase; store: PgStore }> {
+  const db = await freshDatabase();
+  const store = new PgStore(db.pool);
+  await store.migrate();
+  return { db, store };
+}
+
+/** Fails with how to start PostgreSQL when nothing answers at `url`; the password is never printed. */
+export async function checkPostgres(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL is not reachable at ${url.replace(/:[^:@/]*@/, ':***@')} (${(error as Error).message}). ` +
+        'Start it (Debian: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set LEAST_TEST_DATABASE_ADMIN_URL.',
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

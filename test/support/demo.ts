@@ -18,7 +18,7 @@ import { newRequestId } from '../../app/ids';
 import { ensureDatabase } from '../../app/database';
 // The demo lives with the test support: it seeds moto with the same realistic account the tests use.
 import { startMoto } from './moto';
-import { ACCOUNT_ID, BROKER_ROLE_ARN, createAwsAccount, EXTERNAL_ID, operatorClients, PORTAL_URL, REGION, useDummyAwsCredentials } from './aws-fixtures';
+import { ACCOUNT_ID, awsSystemInput, createAwsAccount, operatorClients, useDummyAwsCredentials } from './aws-fixtures';
 
 const APPROVER = 'lead@example.com';
 const step = (text: string): void => console.log(`\n▶ ${text}`);
@@ -42,18 +42,7 @@ async function main(): Promise<void> {
 
     const policy = policySchema.parse({
       version: 1,
-      authorizationSystems: [
-        {
-          id: 'aws-demo',
-          cloud: 'aws',
-          accountId: ACCOUNT_ID,
-          region: REGION,
-          brokerRoleArn: BROKER_ROLE_ARN,
-          externalId: EXTERNAL_ID,
-          identityCenter: { instanceArn: account.instanceArn, identityStoreId: account.identityStoreId, portalUrl: PORTAL_URL },
-          endpoint: moto.url,
-        },
-      ],
+      authorizationSystems: [awsSystemInput(account, moto.url, 'aws-demo')],
       entitlements: [
         {
           id: 'prod-read-only',

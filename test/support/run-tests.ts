@@ -6,11 +6,11 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { INSTALL_HINT, requireBinary } from '../../app/embedded/binaries';
 import { startTemporalDevServer } from '../../app/embedded/temporal';
 import type { RunningServer } from '../../app/embedded/processes';
 import { startMoto } from './moto';
+import { checkPostgres } from './database';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -29,20 +29,6 @@ function testFiles(targets: string[]): string[] {
   return found;
 }
 
-async function checkPostgres(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } catch (error) {
-    throw new Error(
-      `PostgreSQL is not reachable at ${url.replace(/:[^:@/]*@/, ':***@')} (${(error as Error).message}). ` +
-        'Start it (Debian: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set LEAST_TEST_DATABASE_ADMIN_URL.',
-    );
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 async function main(): Promise<number> {
   const files = testFiles(process.argv.slice(2));

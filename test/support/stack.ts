@@ -7,26 +7,15 @@ import { createActivities, type LeastActivities } from '../../activities';
 import { createAwsProvider } from '../../activities/cloud/aws';
 import { LogNotifier, type LogMessage } from '../../activities/chat/log-notifier';
 import { PgStore } from '../../activities/store/pg-store';
-import { AccessClient } from '../../bot/access-client';
+import { AccessClient, type SubmitInput } from '../../bot/access-client';
 import { policySchema, type Policy, type PolicyInput } from '../../domain/policy/schema';
 import type { RequestState, RequestStatus } from '../../domain/request';
 import { newRequestId } from '../../app/ids';
 import { WORKFLOWS_PATH } from '../../app/worker';
-import { freshDatabase, type TestDatabase } from './database';
+import { freshStore, type TestDatabase } from './database';
 import { resetMoto } from './moto';
 import { testServices } from './services';
-import {
-  ACCOUNT_ID,
-  APP_ROLE,
-  BROKER_ROLE_ARN,
-  createAwsAccount,
-  EXTERNAL_ID,
-  operatorClients,
-  PORTAL_URL,
-  REGION,
-  useDummyAwsCredentials,
-  type AwsAccount,
-} from './aws-fixtures';
+import { APP_ROLE, awsSystemInput, createAwsAccount, operatorClients, useDummyAwsCredentials, type AwsAccount } from './aws-fixtures';
 
 /**
  * The whole product on real components for one test file: Temporal (dev server or time-skipping),
@@ -60,19 +49,7 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 export function stackPolicy(account: AwsAccount, motoUrl: string, overrides: (input: PolicyInput) => void = () => undefined): Policy {
   const input: PolicyInput = {
     version: 1,
-    authorizationSystems: [
-      {
-        id: 'aws-prod',
-        cloud: 'aws',
-        title: 'Production',
-        accountId: ACCOUNT_ID,
-        region: REGION,
-        brokerRoleArn: BROKER_ROLE_ARN,
-        externalId: EXTERNAL_ID,
-        identityCenter: { instanceArn: account.instanceArn, identityStoreId: account.identityStoreId, portalUrl: PORTAL_URL },
-        endpoint: motoUrl,
-      },
-    ],
+    authorizationSystems: [awsSystemInput(account, motoUrl)],
     groups: { leads: [LEAD, LEAD2], oncall: ['oncall@example.com'] },
     admins: { users: [ADMIN] },
     principals: { [REQUESTER]: { 'aws-prod': { awsIamRole: APP_ROLE } }, 'oncall@example.com': { 'aws-prod': { awsIamRole: APP_ROLE } } },
@@ -140,9 +117,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: { polic
   await resetMoto(services.motoUrl);
   const account = await createAwsAccount(services.motoUrl);
   const policy = stackPolicy(account, services.motoUrl, options.policy);
-  const db = await freshDatabase();
-  const store = new PgStore(db.pool);
-  await store.migrate();
+  const { db, store } = await freshStore();
   const env = kind === 'dev'
     ? await TestWorkflowEnvironment.createFromExistingServer({ address: services.temporalAddress })
     : await startTimeSkipping(services.timeSkippingServer);
@@ -238,4 +213,18 @@ async function startTimeSkipping(path: string): Promise<TestWorkflowEnvironment>
     }
   }
   throw lastError;
+}
+
+/** Submits through the AccessClient the front ends use; a refusal fails the caller with its code. */
+export async function submitRequest(stack: Stack, overrides: Partial<SubmitInput> = {}): Promise<string> {
+  const outcome = await stack.access.submit({
+    requester: REQUESTER,
+    entitlementId: 'prod-read-only',
+    duration: '1h',
+    reason: 'investigate INC-42',
+    origin: { platform: 'cli' },
+    ...overrides,
+  });
+  if (!outcome.ok) throw new Error(`submit refused: ${JSON.stringify(outcome)}`);
+  return outcome.state.request.requestId;
 }

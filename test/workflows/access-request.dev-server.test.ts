@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { GetRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateAccountAssignmentCommand } from '@aws-sdk/client-sso-admin';
 import { ACCOUNT_ID, APP_ROLE } from '../support/aws-fixtures';
-import { LEAD, LEAD2, REQUESTER, startStack, type Stack } from '../support/stack';
+import { LEAD, LEAD2, REQUESTER, startStack, submitRequest, type Stack } from '../support/stack';
 import { evaluateRequest } from '../../domain/policy/evaluate';
 import type { AccessRequestInput } from '../../workflows/messages';
 import type { RequestState } from '../../domain/request';
@@ -122,31 +122,20 @@ describe('access request on the dev server', () => {
     });
 
     it('auto-approves within policy and grants break-glass at once, loudly, with a mandatory review', async () => {
-      const auto = await stack.access.submit({
-        requester: ONCALL,
-        entitlementId: 'payments-logs',
-        duration: '15m',
-        reason: 'check a refund',
-        origin: { platform: 'cli' },
-      });
-      assert.ok(auto.ok);
-      const autoId = auto.state.request.requestId;
+      const autoId = await submitRequest(stack, { requester: ONCALL, entitlementId: 'payments-logs', duration: '15m', reason: 'check a refund' });
       const active = await stack.waitForStatus(autoId, 'active');
       assert.equal(active.outcome, 'auto-approved');
       assert.equal(active.decisions.length, 0);
       const autoEnd = await stack.access.end(autoId, ONCALL, 'done');
       assert.ok(autoEnd.ok, JSON.stringify(autoEnd));
 
-      const glass = await stack.access.submit({
+      const id = await submitRequest(stack, {
         requester: ONCALL,
         entitlementId: 'payments-logs',
         duration: '30m',
         reason: 'payments outage INC-9',
         breakGlass: true,
-        origin: { platform: 'cli' },
       });
-      assert.ok(glass.ok);
-      const id = glass.state.request.requestId;
       await stack.waitForStatus(id, 'active');
       assert.equal(await inlinePolicyPresent(id), true);
       const loud = stack.messages.filter((m) => m.requestId === id && m.kind === 'break-glass').map((m) => m.to);
@@ -184,10 +173,9 @@ describe('access request on the dev server', () => {
         }),
       );
       // A live lease must survive the sweep.
-      const live = await stack.access.submit({ requester: REQUESTER, entitlementId: 'payments-logs', duration: '1h', reason: 'keep me', origin: { platform: 'cli' } });
-      assert.ok(live.ok);
-      await stack.access.decide(live.state.request.requestId, LEAD, 'approve');
-      await stack.waitForStatus(live.state.request.requestId, 'active');
+      const liveId = await submitRequest(stack, { entitlementId: 'payments-logs', reason: 'keep me' });
+      await stack.access.decide(liveId, LEAD, 'approve');
+      await stack.waitForStatus(liveId, 'active');
 
       await ensureReconcileSchedule(stack.env.client, stack.taskQueue);
       const schedule = stack.env.client.schedule.getHandle(RECONCILE_SCHEDULE_ID);
@@ -206,10 +194,10 @@ describe('access request on the dev server', () => {
       assert.ok(report, 'the scheduled sweep ran');
       assert.deepEqual(report.removed.map((r) => r.key), [`aws-iam-inline:role:${APP_ROLE}:least-${orphanId}`]);
       assert.equal(await inlinePolicyPresent(orphanId), false);
-      assert.equal(await inlinePolicyPresent(live.state.request.requestId), true);
+      assert.equal(await inlinePolicyPresent(liveId), true);
       assert.ok(report.outOfBand.some((r) => r.key.includes(stack.account.grace.userId)), JSON.stringify(report.outOfBand));
       assert.deepEqual(report.errors, []);
-      await stack.access.end(live.state.request.requestId, REQUESTER, 'done');
+      await stack.access.end(liveId, REQUESTER, 'done');
     });
   });
 });

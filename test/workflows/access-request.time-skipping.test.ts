@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { ListAccountAssignmentsCommand } from '@aws-sdk/client-sso-admin';
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { ACCOUNT_ID, APP_ROLE } from '../support/aws-fixtures';
-import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER, startStack, type Stack } from '../support/stack';
+import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER, startStack, submitRequest, type Stack } from '../support/stack';
+import type { SubmitInput } from '../../bot/access-client';
 import { statusQuery } from '../../workflows/messages';
 import type { RequestState } from '../../domain/request';
 
@@ -37,18 +38,7 @@ function told(requestId: string, to: string): string[] {
   return stack.messages.filter((m) => m.requestId === requestId && m.to === to).map((m) => m.kind);
 }
 
-async function submit(overrides: Partial<Parameters<Stack['access']['submit']>[0]> = {}): Promise<string> {
-  const outcome = await stack.access.submit({
-    requester: REQUESTER,
-    entitlementId: 'prod-read-only',
-    duration: '1h',
-    reason: 'investigate INC-42',
-    origin: { platform: 'cli' },
-    ...overrides,
-  });
-  assert.ok(outcome.ok, `submit refused: ${JSON.stringify(outcome)}`);
-  return outcome.state.request.requestId;
-}
+const submit = (overrides: Partial<SubmitInput> = {}): Promise<string> => submitRequest(stack, overrides);
 
 describe('access request on the time-skipping server', () => {
   it('approve → grant in Identity Center → expiry → revoked and verified gone', async () => {

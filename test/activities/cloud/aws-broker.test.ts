@@ -6,14 +6,13 @@ import { createAwsBroker, createAwsProvider, sessionName, type AwsBroker, type A
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
-import { resetMoto } from '../../support/moto';
 import { testServices } from '../../support/services';
 import {
   ACCOUNT_ID,
   APP_ROLE,
   BROKER_ROLE,
   BROKER_ROLE_ARN,
-  createAwsAccount,
+  freshAwsAccount,
   entitlementGrant,
   EXTERNAL_ID,
   operatorClients,
@@ -39,8 +38,7 @@ let broker: AwsBroker;
 let provider: AwsProvider;
 
 beforeEach(async () => {
-  await resetMoto(motoUrl);
-  const account = await createAwsAccount(motoUrl);
+  const account = await freshAwsAccount(motoUrl);
   front = await startMotoFront(motoUrl);
   policy = policyFor(account, front.url);
   system = policy.authorizationSystems[0]!;

@@ -5,11 +5,10 @@ import { createAwsProvider, type AwsProvider } from '../../../activities/cloud/a
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem } from '../../../domain/policy/schema';
-import { resetMoto } from '../../support/moto';
 import { testServices } from '../../support/services';
 import {
   ACCOUNT_ID,
-  createAwsAccount,
+  freshAwsAccount,
   jsonError,
   operatorClients,
   policyFor,
@@ -37,8 +36,7 @@ let provider: AwsProvider;
 let slept: number[];
 
 beforeEach(async () => {
-  await resetMoto(motoUrl);
-  account = await createAwsAccount(motoUrl);
+  account = await freshAwsAccount(motoUrl);
   front = await startMotoFront(motoUrl);
   system = policyFor(account, front.url).authorizationSystems[0]!;
   slept = [];

@@ -1,15 +1,14 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListAccountAssignmentsCommand } from '@aws-sdk/client-sso-admin';
-import { createAwsProvider, type AwsProvider } from '../../../activities/cloud/aws';
+import type { AwsProvider } from '../../../activities/cloud/aws';
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
-import { resetMoto } from '../../support/moto';
 import { testServices } from '../../support/services';
 import {
   ACCOUNT_ID,
-  createAwsAccount,
+  freshAwsProviderContext,
   operatorClients,
   PORTAL_URL,
   policyFor,
@@ -28,11 +27,7 @@ let system: AuthorizationSystem;
 let provider: AwsProvider;
 
 beforeEach(async () => {
-  await resetMoto(motoUrl);
-  account = await createAwsAccount(motoUrl);
-  policy = policyFor(account, motoUrl);
-  system = policy.authorizationSystems[0]!;
-  provider = createAwsProvider();
+  ({ account, policy, system, provider } = await freshAwsProviderContext(motoUrl));
 });
 afterEach(() => provider.close());
 

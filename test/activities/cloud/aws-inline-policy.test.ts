@@ -1,19 +1,17 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetRolePolicyCommand, GetUserPolicyCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { createAwsProvider, type AwsProvider } from '../../../activities/cloud/aws';
+import type { AwsProvider } from '../../../activities/cloud/aws';
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { CloudPrincipal, LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
-import { resetMoto } from '../../support/moto';
 import { testServices } from '../../support/services';
 import {
   APP_ROLE,
   CI_USER,
-  createAwsAccount,
+  freshAwsProviderContext,
   entitlementGrant,
   operatorClients,
-  policyFor,
   SYSTEM_ID,
   useDummyAwsCredentials,
 } from '../../support/aws-fixtures';
@@ -27,15 +25,11 @@ let system: AuthorizationSystem;
 let provider: AwsProvider;
 
 beforeEach(async () => {
-  await resetMoto(motoUrl);
-  const account = await createAwsAccount(motoUrl);
-  policy = policyFor(account, motoUrl, {
+  ({ policy, system, provider } = await freshAwsProviderContext(motoUrl, {
     'bob@example.com': { [SYSTEM_ID]: { awsIamRole: APP_ROLE } },
     'carol@example.com': { [SYSTEM_ID]: { awsIamUser: CI_USER } },
     'dave@example.com': { [SYSTEM_ID]: { awsIamRole: 'no-such-role' } },
-  });
-  system = policy.authorizationSystems[0]!;
-  provider = createAwsProvider();
+  }));
 });
 afterEach(() => provider.close());
 

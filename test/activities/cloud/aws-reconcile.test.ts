@@ -2,19 +2,17 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { CreateAccountAssignmentCommand, ListAccountAssignmentsCommand } from '@aws-sdk/client-sso-admin';
-import { createAwsProvider, type AwsProvider } from '../../../activities/cloud/aws';
+import type { AwsProvider } from '../../../activities/cloud/aws';
 import type { LeaseSpec, ObservedGrant } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
-import { resetMoto } from '../../support/moto';
 import { testServices } from '../../support/services';
 import {
   ACCOUNT_ID,
   APP_ROLE,
   CI_USER,
-  createAwsAccount,
+  freshAwsProviderContext,
   entitlementGrant,
   operatorClients,
-  policyFor,
   SYSTEM_ID,
   useDummyAwsCredentials,
   type AwsAccount,
@@ -30,11 +28,7 @@ let system: AuthorizationSystem;
 let provider: AwsProvider;
 
 beforeEach(async () => {
-  await resetMoto(motoUrl);
-  account = await createAwsAccount(motoUrl);
-  policy = policyFor(account, motoUrl);
-  system = policy.authorizationSystems[0]!;
-  provider = createAwsProvider();
+  ({ account, policy, system, provider } = await freshAwsProviderContext(motoUrl));
 });
 afterEach(() => provider.close());
 

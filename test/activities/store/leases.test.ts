@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PgStore } from '../../../activities/store/pg-store';
+import type { PgStore } from '../../../activities/store/pg-store';
 import type { LeaseRecord, MessageRef } from '../../../activities/store/types';
-import { freshDatabase, type TestDatabase } from '../../support/database';
+import { freshStore, type TestDatabase } from '../../support/database';
 import { GCP_BILLING_VIEWER, activeRequest, leaseFor } from './fixtures';
 
 const IDENTITY_CENTER_KEY =
@@ -15,9 +15,7 @@ describe('leases and message references', () => {
   let second: LeaseRecord;
   let gcp: LeaseRecord;
   before(async () => {
-    db = await freshDatabase();
-    store = new PgStore(db.pool);
-    await store.migrate();
+    ({ db, store } = await freshStore());
     const states = [
       activeRequest({
         requestId: 'req-30',

@@ -1,17 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transition } from '../../../domain/request';
-import { PgStore } from '../../../activities/store/pg-store';
-import { freshDatabase, type TestDatabase } from '../../support/database';
+import type { PgStore } from '../../../activities/store/pg-store';
+import { freshStore, type TestDatabase } from '../../support/database';
 import { GCP_BILLING_VIEWER, activeRequest, pendingRequest } from './fixtures';
 
 describe('requests and decisions', () => {
   let db: TestDatabase;
   let store: PgStore;
   before(async () => {
-    db = await freshDatabase();
-    store = new PgStore(db.pool);
-    await store.migrate();
+    ({ db, store } = await freshStore());
   });
   after(async () => {
     await db.drop();
