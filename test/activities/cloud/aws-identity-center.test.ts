@@ -2,10 +2,11 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListAccountAssignmentsCommand } from '@aws-sdk/client-sso-admin';
 import type { AwsProvider } from '../../../activities/cloud/aws';
-import { DomainError, ErrorCode } from '../../../domain/errors';
+import { ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
 import { testServices } from '../../support/services';
+import { rejectsWith } from '../../support/assertions';
 import {
   ACCOUNT_ID,
   freshAwsProviderContext,
@@ -47,17 +48,6 @@ function leaseFor(userId: string, permissionSetArn = account.readOnlyPermissionS
     principal: { kind: 'aws-identity-store-user', userId, display: 'ada@example.com' },
     expiresAt: '2030-01-01T12:00:00.000Z',
   };
-}
-
-async function rejectsWith(work: Promise<unknown>, code: string, pattern?: RegExp): Promise<DomainError> {
-  const error = await work.then(
-    () => assert.fail(`expected ${code}, but it succeeded`),
-    (thrown: unknown) => thrown,
-  );
-  assert.ok(error instanceof DomainError, `expected a DomainError, got ${String(error)}`);
-  assert.equal(error.code, code, error.message);
-  if (pattern) assert.match(error.message, pattern);
-  return error;
 }
 
 describe('AWS Identity Center leases', () => {

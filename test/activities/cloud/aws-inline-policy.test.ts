@@ -2,10 +2,11 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetRolePolicyCommand, GetUserPolicyCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import type { AwsProvider } from '../../../activities/cloud/aws';
-import { DomainError, ErrorCode } from '../../../domain/errors';
+import { ErrorCode } from '../../../domain/errors';
 import type { CloudPrincipal, LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
 import { testServices } from '../../support/services';
+import { rejectsWith } from '../../support/assertions';
 import {
   APP_ROLE,
   CI_USER,
@@ -72,16 +73,6 @@ async function rolePolicy(policyName: string): Promise<unknown> {
 async function leasePoliciesOnRole(): Promise<string[]> {
   const listed = await iam.send(new ListRolePoliciesCommand({ RoleName: APP_ROLE }));
   return (listed.PolicyNames ?? []).filter((name) => name.startsWith('least-')).sort();
-}
-
-async function rejectsWith(work: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
-  const error = await work.then(
-    () => assert.fail(`expected ${code}, but it succeeded`),
-    (thrown: unknown) => thrown,
-  );
-  assert.ok(error instanceof DomainError, `expected a DomainError, got ${String(error)}`);
-  assert.equal(error.code, code, error.message);
-  if (pattern) assert.match(error.message, pattern);
 }
 
 describe('AWS IAM inline-policy leases', () => {
