@@ -23,6 +23,18 @@ export interface Config {
   logLevel: LogLevel;
   botPort: number;
   temporalUiPort: number;
+  /** The Slack front end, when SLACK_BOT_TOKEN is set. */
+  slack?: SlackConfig;
+}
+
+export interface SlackConfig {
+  botToken: string;
+  /** Verifies every HTTP request Slack sends; required unless Socket Mode is used. */
+  signingSecret: string;
+  /** App-level token: Socket Mode instead of a public request URL. */
+  appToken?: string;
+  /** Web API base URL override (emulators and tests). */
+  apiUrl?: string;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/least';
@@ -63,6 +75,10 @@ const environment = z.object({
     .default('info'),
   BOT_PORT: port.default(3000),
   TEMPORAL_UI_PORT: port.default(8233),
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-\S+$/, 'a bot token starting with xoxb- (OAuth & Permissions page)').optional(),
+  SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{16,128}$/i, 'the hex signing secret from the Basic Information page').optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-\S+$/, 'an app-level token starting with xapp- (for Socket Mode)').optional(),
+  SLACK_API_URL: z.url({ error: 'an http(s) URL ending in /api/' }).optional(),
 });
 
 /** The environment variables Least reads, in the order they are documented. */
@@ -105,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError([...problems.values()]);
   }
   const e = parsed.data;
+  const slack = slackConfig(e);
   return {
     databaseUrl: e.DATABASE_URL,
     ...(e.TEMPORAL_ADDRESS ? { temporalAddress: e.TEMPORAL_ADDRESS } : {}),
@@ -115,6 +132,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     botPort: e.BOT_PORT,
     temporalUiPort: e.TEMPORAL_UI_PORT,
+    ...(slack ? { slack } : {}),
+  };
+}
+
+/** Slack is on when a bot token is set; then HTTP mode needs the signing secret (fail closed, never unverified). */
+function slackConfig(e: z.output<typeof environment>): SlackConfig | undefined {
+  if (!e.SLACK_BOT_TOKEN) {
+    const stray = (['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const).find((key) => e[key]);
+    if (stray) throw new ConfigError([{ key: 'SLACK_BOT_TOKEN', expected: `a bot token starting with xoxb- (${stray} is set without it)`, shown: 'nothing' }]);
+    return undefined;
+  }
+  if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    throw new ConfigError([
+      { key: 'SLACK_SIGNING_SECRET', expected: 'the signing secret (every request from Slack is verified with it), or SLACK_APP_TOKEN for Socket Mode', shown: 'nothing' },
+    ]);
+  }
+  return {
+    botToken: e.SLACK_BOT_TOKEN,
+    signingSecret: e.SLACK_SIGNING_SECRET ?? '',
+    ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+    ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
   };
 }
 

@@ -4,7 +4,6 @@
  * `tsx app/main.ts worker` or `… bot` runs one role, as the docker-compose deployment does.
  */
 import { mkdirSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { loadConfig, redact } from './config';
 import { startTemporalDevServer } from './embedded/temporal';
@@ -13,6 +12,8 @@ import { ensureDatabase } from './database';
 import { buildActivities, connectCore, EMBEDDED_TEMPORAL_ADDRESS, withPolicyFallback } from './runtime';
 import { createWorker } from './worker';
 import { ensureReconcileSchedule } from './schedules';
+import { startBotServer } from './bot-server';
+import { createSlackFrontEnd, SLACK_EVENTS_PATH, type SlackFrontEnd } from '../bot/slack/app';
 
 type Role = 'worker' | 'bot';
 
@@ -66,16 +67,21 @@ async function main(): Promise<void> {
   }
 
   if (roles.includes('bot')) {
-    const server = http.createServer((req, res) => {
-      if (req.url === '/healthz') {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-        return;
-      }
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    let slack: SlackFrontEnd | undefined;
+    if (config.slack && core.slack) {
+      slack = createSlackFrontEnd({ ...config.slack, access: core.access, policy: () => core.policy, client: core.slack.client, directory: core.slack.directory });
+      await slack.start();
+      const running = slack;
+      stops.unshift(() => running.stop());
+    }
+    const server = await startBotServer({
+      port: config.botPort,
+      host: '0.0.0.0',
+      routes: slack?.requestListener ? { [SLACK_EVENTS_PATH]: slack.requestListener } : {},
     });
-    await new Promise<void>((resolve) => server.listen(config.botPort, resolve));
-    stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    log('bot listening', { port: config.botPort, chat: 'none configured yet (Slack and Teams front ends arrive with issues 3 and 4)' });
+    stops.unshift(() => server.close());
+    const chat = !config.slack ? 'Slack off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)' : config.slack.appToken ? 'Slack over Socket Mode' : `Slack at ${SLACK_EVENTS_PATH}`;
+    log('bot listening', { port: config.botPort, chat });
   }
 
   let stopping = false;

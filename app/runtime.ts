@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import { WebClient } from '@slack/web-api';
 import { createActivities } from '../activities';
 import { createAwsProvider } from '../activities/cloud/aws';
 import { FanOutNotifier, type Notifier } from '../activities/chat/notifier';
 import { LogNotifier } from '../activities/chat/log-notifier';
+import { SlackNotifier } from '../activities/chat/slack-notifier';
+import { slackClientOptions } from '../bot/slack/app';
+import { SlackDirectory } from '../bot/slack/directory';
 import { PgStore } from '../activities/store/pg-store';
 import { AccessClient } from '../bot/access-client';
 import type { Policy } from '../domain/policy/schema';
@@ -24,6 +28,7 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
   const store = PgStore.connect(config.databaseUrl);
   const connection = await Connection.connect({ address: temporalAddress(config) });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const slack = config.slack ? slackClients(config.slack.botToken, config.slack.apiUrl, () => policy) : undefined;
   const access = new AccessClient({
     temporal,
     taskQueue: config.taskQueue,
@@ -33,12 +38,15 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
       await store.appendAudit(entry);
     },
     newRequestId,
+    findRequests: async (query) => (await store.listRequests(query)).map((record) => record.state),
+    ...(slack ? { externalGroups: () => slack.directory.externalGroups() } : {}),
   });
   return {
     policy,
     store,
     temporal,
     access,
+    slack,
     close: async () => {
       await connection.close();
       await store.close();
@@ -49,7 +57,7 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
 export type Core = Awaited<ReturnType<typeof connectCore>>;
 
 /** The worker's activities and a `close` for the cloud clients' pooled connections. */
-export function buildActivities(core: Pick<Core, 'store' | 'policy'>, notifiers: Notifier[] = [new LogNotifier()]) {
+export function buildActivities(core: Pick<Core, 'store' | 'policy' | 'slack'>, notifiers: Notifier[] = defaultNotifiers(core)) {
   const aws = createAwsProvider();
   const activities = createActivities({
     store: core.store,
@@ -58,6 +66,21 @@ export function buildActivities(core: Pick<Core, 'store' | 'policy'>, notifiers:
     policy: () => core.policy,
   });
   return { activities, close: () => aws.close() };
+}
+
+/** The log always; Slack when it is configured. */
+export function defaultNotifiers(core: Pick<Core, 'store' | 'policy' | 'slack'>): Notifier[] {
+  const notifiers: Notifier[] = [new LogNotifier()];
+  if (core.slack) {
+    notifiers.push(new SlackNotifier({ client: core.slack.client, store: core.store, people: core.slack.directory, policy: () => core.policy }));
+  }
+  return notifiers;
+}
+
+/** One Web API client and directory per process, shared by the bot, the access client and the notifier. */
+export function slackClients(botToken: string, apiUrl: string | undefined, policy: () => Policy) {
+  const client = new WebClient(botToken, slackClientOptions(apiUrl));
+  return { client, directory: new SlackDirectory({ client, policy }) };
 }
 
 /** A first run has no policy of its own yet: run on the example, and say so loudly. */

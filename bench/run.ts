@@ -26,8 +26,9 @@ import { approveScenario } from './scenarios/approve';
 import { expiryScenario } from './scenarios/expiry';
 import { lifecycleScenario } from './scenarios/lifecycle';
 import { memoryScenario } from './scenarios/memory';
+import { slackScenario } from './scenarios/slack';
 
-const SCENARIOS = ['approve', 'expiry', 'lifecycle', 'memory'] as const;
+const SCENARIOS = ['approve', 'expiry', 'lifecycle', 'memory', 'slack'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const RESULTS = path.join(__dirname, 'results', 'latest.json');
@@ -53,6 +54,7 @@ function trimmedConfig(config: BenchConfig, selected: ScenarioName[]): BenchConf
     expiry: selected.includes('expiry') ? config.expiry : { ...config.expiry, leases: 0 },
     lifecycle: selected.includes('lifecycle') ? config.lifecycle : { ...config.lifecycle, requests: 0 },
     memory: selected.includes('memory') ? config.memory : { ...config.memory, leases: 0 },
+    slack: selected.includes('slack') ? config.slack : { ...config.slack, commands: 0 },
   };
 }
 
@@ -205,6 +207,7 @@ async function main(): Promise<number> {
     }
     if (selected.includes('expiry')) await run('expiry', () => expiryScenario(ctx));
     if (selected.includes('lifecycle')) await run('lifecycle', () => lifecycleScenario(ctx));
+    if (selected.includes('slack')) await run('slack', () => slackScenario(ctx));
   };
 
   try {

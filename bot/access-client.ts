@@ -7,9 +7,9 @@ import {
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import { DomainError, ErrorCode } from '../domain/errors';
 import { parseDuration } from '../domain/duration';
-import { evaluateRequest } from '../domain/policy/evaluate';
+import { evaluateRequest, type ExternalGroups } from '../domain/policy/evaluate';
 import type { Policy } from '../domain/policy/schema';
-import type { Origin, RequestState } from '../domain/request';
+import type { Origin, RequestState, RequestStatus } from '../domain/request';
 import { decideUpdate, endUpdate, extendUpdate, reviewUpdate, statusQuery, type AccessRequestInput } from '../workflows/messages';
 import { EntitlementAttribute, RequesterAttribute, StatusAttribute } from '../workflows/search-attributes';
 
@@ -25,7 +25,18 @@ export interface AccessClientDeps {
   /** Refusals are audited here; the workflow never sees a refused request. */
   audit: (entry: { actor: string; action: string; requestId?: string; detail: Record<string, unknown> }) => Promise<void>;
   newRequestId: (seed?: string) => string;
+  /** Requests from the system of record, newest first (what `list`, approvals and App Home show). */
+  findRequests?: (query: RequestQuery) => Promise<RequestState[]>;
+  /** Members of groups kept outside the policy (Slack user groups), resolved by the front end. */
+  externalGroups?: () => Promise<ExternalGroups>;
   now?: () => Date;
+}
+
+export interface RequestQuery {
+  requester?: string;
+  approver?: string;
+  statuses: RequestStatus[];
+  limit?: number;
 }
 
 export interface SubmitInput {
@@ -74,8 +85,8 @@ export class AccessClient {
       const existing = await this.status(this.deps.newRequestId(input.idempotencySeed));
       if (existing.ok) return existing;
     }
-    const held = await this.deps.heldEntitlements(requester);
-    const evaluation = evaluateRequest(this.deps.policy(), draft, held);
+    const [held, external] = await Promise.all([this.deps.heldEntitlements(requester), this.deps.externalGroups?.() ?? {}]);
+    const evaluation = evaluateRequest(this.deps.policy(), draft, held, external);
     if (!evaluation.ok) return refuse(evaluation.code, evaluation.message);
 
     const requestId = this.deps.newRequestId(input.idempotencySeed);
@@ -109,6 +120,36 @@ export class AccessClient {
     } catch (error) {
       return this.refusal(error, requestId);
     }
+  }
+
+  /** The person's own live and pending requests. */
+  async mine(person: string): Promise<RequestState[]> {
+    return this.find({ requester: person.toLowerCase(), statuses: ['pending', 'approved', 'active'] });
+  }
+
+  /** Requests waiting for this person's decision: pending ones they have not decided, and extensions. */
+  async awaitingDecision(person: string): Promise<RequestState[]> {
+    const me = person.toLowerCase();
+    const candidates = await this.find({ approver: me, statuses: ['pending', 'active'] });
+    return candidates.filter((state) => {
+      if (state.request.requester.toLowerCase() === me) return false;
+      const stage = state.status === 'pending' ? 'request' : state.pendingExtension ? 'extension' : undefined;
+      return stage !== undefined && !state.decisions.some((d) => d.approver === me && d.stage === stage);
+    });
+  }
+
+  /** The requester's most recent requests, for approver cards' history. */
+  async recent(requester: string, limit = 5): Promise<RequestState[]> {
+    return this.find({
+      requester: requester.toLowerCase(),
+      statuses: ['pending', 'approved', 'active', 'revoked', 'denied', 'expired', 'cancelled', 'failed'],
+      limit,
+    });
+  }
+
+  private async find(query: RequestQuery): Promise<RequestState[]> {
+    if (!this.deps.findRequests) return [];
+    return this.deps.findRequests(query);
   }
 
   async decide(requestId: string, approver: string, verdict: 'approve' | 'deny', reason?: string): Promise<Outcome> {
@@ -152,7 +193,12 @@ export class AccessClient {
       const state = await send(this.deps.temporal.workflow.getHandle(requestId));
       return { ok: true, state };
     } catch (error) {
-      const refusal = this.refusal(error, requestId);
+      let refusal = this.refusal(error, requestId);
+      if (refusal.code === ErrorCode.RequestUnknown || refusal.code === ErrorCode.LeaseNotActive) {
+        // A closed workflow refuses updates as "not found" on some servers; it still answers queries.
+        const closed = await this.status(requestId);
+        if (closed.ok) refusal = { ok: false, code: ErrorCode.LeaseNotActive, message: `Request ${requestId} is already ${closed.state.status}; nothing can change it now.` };
+      }
       if (!refusal.ok) await this.audited(actor.toLowerCase(), refusedAction, requestId, { code: refusal.code, message: refusal.message });
       return refusal;
     }
@@ -169,6 +215,11 @@ export class AccessClient {
       return { ok: false, code: ErrorCode.LeaseNotActive, message: `Request ${clip(requestId)} has already finished.` };
     }
     throw error;
+  }
+
+  /** Audits something a front end refused on its own (malformed command, unknown chat user, forged request). */
+  async refused(actor: string, action: string, detail: Record<string, unknown>, requestId?: string): Promise<void> {
+    await this.audited(actor.toLowerCase(), action, requestId, detail);
   }
 
   private async audited(actor: string, action: string, requestId: string | undefined, detail: Record<string, unknown>): Promise<void> {

@@ -43,6 +43,16 @@ const cloud = proxyActivities<LeastActivities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
 
+/**
+ * Telling people matters, but never more than granting or revoking on time: a chat outage is retried
+ * for a bounded window and then given up on (the audit log still has every step).
+ */
+const notices = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
 /** Revocation must not give up: it retries inside one attempt window, and the workflow loops on top. */
 const revocation = proxyActivities<LeastActivities>({
   startToCloseTimeout: '3 minutes',
@@ -68,8 +78,13 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
   let wake = 0; // bumped by handlers so waits in the main flow re-evaluate their deadlines
   const nowIso = (): string => new Date(Date.now()).toISOString();
 
-  const notify = (kind: NoticeKind, detail?: string): Promise<void> =>
-    bookkeeping.notify({ kind, state, ...(detail ? { detail } : {}) });
+  const notify = async (kind: NoticeKind, detail?: string): Promise<void> => {
+    try {
+      await notices.notify({ kind, state, ...(detail ? { detail } : {}) });
+    } catch (error) {
+      log.warn('notice not delivered', { kind, requestId: state.request.requestId, error: String(error) });
+    }
+  };
   const record = async (action: string, detail: Record<string, unknown> = {}, actor = 'workflow'): Promise<void> => {
     upsertSearchAttributes([{ key: StatusAttribute, value: state.status }]);
     const status = state.status;

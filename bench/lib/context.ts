@@ -35,6 +35,7 @@ export interface BenchConfig {
   expiry: { leases: number; seconds: number; concurrency: number; pollMs: number };
   lifecycle: { requests: number; concurrency: number };
   memory: { leases: number; concurrency: number; durationSeconds: number };
+  slack: { commands: number; concurrency: number; approveConcurrency: number; pollMs: number };
   warmup: number;
   timeoutSeconds: number;
 }
@@ -76,6 +77,12 @@ export function readConfig(): BenchConfig {
       concurrency: int('BENCH_MEMORY_CONCURRENCY', 20),
       durationSeconds: int('BENCH_LIVE_LEASE_SECONDS', 4 * 3600, 60),
     },
+    slack: {
+      commands: int('BENCH_SLACK_COMMANDS', 50),
+      concurrency: int('BENCH_SLACK_CONCURRENCY', 50),
+      approveConcurrency: int('BENCH_SLACK_APPROVE_CONCURRENCY', 10),
+      pollMs: int('BENCH_APPROVE_POLL_MS', 50),
+    },
     warmup: int('BENCH_WARMUP', 5, 0),
     timeoutSeconds: int('BENCH_TIMEOUT_SECONDS', 480, 30),
   };
@@ -97,6 +104,7 @@ export function inlineRequesters(config: BenchConfig): string[] {
   for (let i = 0; i < config.expiry.leases; i++) people.push(requester('expiry', i));
   for (let i = 0; i < config.lifecycle.requests; i++) people.push(requester('life', i));
   for (let i = 0; i < config.memory.leases; i++) people.push(requester('live', i));
+  for (let i = 0; i < config.slack.commands; i++) people.push(requester('slack', i));
   return people;
 }
 

@@ -6,14 +6,37 @@ import type { Entitlement, People, Policy } from './schema';
 export const MAX_REASON_LENGTH = 1000;
 export const MAX_TICKET_LENGTH = 100;
 
+/**
+ * Members of groups kept outside the policy file, by key (`slack:S0123ABCD`), as e-mail addresses.
+ * Front ends resolve them before evaluating; a group nobody resolved has no members (fail closed).
+ */
+export type ExternalGroups = Readonly<Record<string, readonly string[]>>;
+
+export const slackGroupKey = (groupId: string): string => `slack:${groupId}`;
+
 /** Everyone a `people` block names, groups expanded, lower-cased and without repeats. */
-export function expandPeople(policy: Policy, people: People): string[] {
-  const members = [...people.users, ...people.groups.flatMap((group) => policy.groups[group] ?? [])];
+export function expandPeople(policy: Policy, people: People, external: ExternalGroups = {}): string[] {
+  const members = [
+    ...people.users,
+    ...people.groups.flatMap((group) => policy.groups[group] ?? []),
+    ...(people.slackUserGroups ?? []).flatMap((group) => external[slackGroupKey(group)] ?? []),
+  ];
   return [...new Set(members.map((member) => member.toLowerCase()))];
 }
 
-export function isIncluded(policy: Policy, people: People, person: string): boolean {
-  return people.everyone || expandPeople(policy, people).includes(person.toLowerCase());
+export function isIncluded(policy: Policy, people: People, person: string, external: ExternalGroups = {}): boolean {
+  return people.everyone || expandPeople(policy, people, external).includes(person.toLowerCase());
+}
+
+/** Every Slack user group the policy mentions, so a front end can resolve them in one pass. */
+export function slackGroupsIn(policy: Policy): string[] {
+  const blocks: People[] = [policy.admins];
+  for (const entitlement of policy.entitlements) {
+    blocks.push(entitlement.requesters, entitlement.approvers);
+    if (entitlement.autoApprove) blocks.push(entitlement.autoApprove.requesters);
+    if (entitlement.breakGlass) blocks.push(entitlement.breakGlass.requesters);
+  }
+  return [...new Set(blocks.flatMap((people) => people.slackUserGroups ?? []))].sort();
 }
 
 export function findEntitlement(policy: Policy, entitlementId: string): Entitlement | undefined {
@@ -21,7 +44,7 @@ export function findEntitlement(policy: Policy, entitlementId: string): Entitlem
 }
 
 /** The rules a request carries for its whole life, defaults filled in. */
-export function resolveRules(policy: Policy, entitlement: Entitlement): EntitlementRules {
+export function resolveRules(policy: Policy, entitlement: Entitlement, external: ExternalGroups = {}): EntitlementRules {
   const system = policy.authorizationSystems.find((s) => s.id === entitlement.system);
   if (!system) throw new Error(`policy names unknown system ${entitlement.system}`); // schema rules this out
   const approval = { ...policy.defaults.approval, ...entitlement.approval };
@@ -34,9 +57,9 @@ export function resolveRules(policy: Policy, entitlement: Entitlement): Entitlem
     systemId: system.id,
     cloud: system.cloud,
     grant: entitlement.grant,
-    approvers: expandPeople(policy, entitlement.approvers),
+    approvers: expandPeople(policy, entitlement.approvers, external),
     requiredApprovals: entitlement.approvers.required,
-    admins: expandPeople(policy, policy.admins),
+    admins: expandPeople(policy, policy.admins, external),
     pendingTimeoutSeconds: approval.pendingTimeout,
     reminderEverySeconds: approval.reminderEvery,
     maxDurationSeconds: limits.maxDuration,
@@ -64,15 +87,16 @@ export function evaluateRequest(
   policy: Policy,
   request: Pick<AccessRequest, 'requester' | 'entitlementId' | 'durationSeconds' | 'reason' | 'ticket' | 'breakGlass'>,
   heldEntitlements: readonly string[] = [],
+  external: ExternalGroups = {},
 ): EvaluationResult {
   const entitlement = findEntitlement(policy, request.entitlementId);
   if (!entitlement) {
     const known = policy.entitlements.map((e) => e.id).slice(0, 10).join(', ');
     return fail(ErrorCode.EntitlementUnknown, `There is no entitlement "${clip(request.entitlementId)}". Known: ${known}.`);
   }
-  const rules = resolveRules(policy, entitlement);
+  const rules = resolveRules(policy, entitlement, external);
   const requester = request.requester.toLowerCase();
-  if (!isIncluded(policy, entitlement.requesters, requester)) {
+  if (!isIncluded(policy, entitlement.requesters, requester, external)) {
     return fail(ErrorCode.RequesterNotEligible, `You are not on the list of people who may request ${entitlement.title}.`);
   }
   if (heldEntitlements.includes(entitlement.id)) {
@@ -98,7 +122,7 @@ export function evaluateRequest(
   }
   if (request.breakGlass) {
     const breakGlass = entitlement.breakGlass;
-    if (!breakGlass || !isIncluded(policy, breakGlass.requesters, requester)) {
+    if (!breakGlass || !isIncluded(policy, breakGlass.requesters, requester, external)) {
       return fail(ErrorCode.BreakGlassNotAllowed, `Break-glass is not available to you for ${entitlement.title}.`);
     }
     if (request.durationSeconds > breakGlass.maxDuration) {
@@ -116,7 +140,7 @@ export function evaluateRequest(
     return fail(ErrorCode.DurationTooShort, 'Ask for at least one minute.');
   }
   const auto = entitlement.autoApprove;
-  if (auto && isIncluded(policy, auto.requesters, requester) && request.durationSeconds <= auto.maxDuration) {
+  if (auto && isIncluded(policy, auto.requesters, requester, external) && request.durationSeconds <= auto.maxDuration) {
     return { ok: true, rules, outcome: 'auto-approved' };
   }
   const others = rules.approvers.filter((approver) => approver !== requester);

@@ -34,6 +34,10 @@ const people = z
   .object({
     users: z.array(email).default([]),
     groups: z.array(id).default([]),
+    slackUserGroups: z
+      .array(z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user group id such as S0123ABCD'))
+      .default([])
+      .describe('Slack user groups whose members count as listed (read with usergroups.users.list)'),
     everyone: z.boolean().default(false).describe('true lets every known person through'),
   })
   .strict();
@@ -238,7 +242,7 @@ export const policySchema = z
     version: z.literal(1),
     authorizationSystems: z.array(authorizationSystemSchema).min(1),
     groups: z.record(id, z.array(email)).default({}),
-    admins: people.default({ users: [], groups: [], everyone: false }),
+    admins: people.default({ users: [], groups: [], slackUserGroups: [], everyone: false }),
     principals: z
       .record(email, z.record(id, principalMapping))
       .default({})
@@ -256,6 +260,14 @@ export const policySchema = z
         extension: { allowed: true, maxTotal: 8 * 3600, requiresApproval: false },
       }),
     notify: z.array(notifyTarget).default([]).describe('Where every decision and break-glass use is announced'),
+    chatUsers: z
+      .object({
+        slack: z.record(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U0123ABCD'), email).default({}),
+        teams: z.record(z.string().min(1), email).default({}),
+      })
+      .strict()
+      .default({ slack: {}, teams: {} })
+      .describe('Chat user id → e-mail, for people whose chat profile has no (or another) e-mail address'),
     entitlements: z.array(entitlement).min(1),
   })
   .strict()
@@ -291,7 +303,8 @@ export const policySchema = z
           }
         });
       }
-      if (entitlement.approvers.users.length === 0 && entitlement.approvers.groups.length === 0 && !entitlement.autoApprove) {
+      const { users, groups, slackUserGroups } = entitlement.approvers;
+      if (users.length === 0 && groups.length === 0 && slackUserGroups.length === 0 && !entitlement.autoApprove) {
         ctx.addIssue({ code: 'custom', path: [...path, 'approvers'], message: 'name at least one approver user or group' });
       }
       const max = entitlement.limits?.maxDuration ?? policy.defaults.limits.maxDuration;
@@ -324,5 +337,6 @@ export type AuthorizationSystem = z.output<typeof authorizationSystemSchema>;
 export type GrantSpec = z.output<typeof grantSpecSchema>;
 export type Entitlement = Policy['entitlements'][number];
 export type People = z.output<typeof people>;
+export type PeopleInput = z.input<typeof people>;
 export type PrincipalMapping = z.output<typeof principalMapping>;
 export type NotifyTarget = z.output<typeof notifyTarget>;

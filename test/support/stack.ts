@@ -7,7 +7,8 @@ import { createActivities, type LeastActivities } from '../../activities';
 import { createAwsProvider } from '../../activities/cloud/aws';
 import { LogNotifier, type LogMessage } from '../../activities/chat/log-notifier';
 import { PgStore } from '../../activities/store/pg-store';
-import { AccessClient, type SubmitInput } from '../../bot/access-client';
+import { AccessClient, type AccessClientDeps, type SubmitInput } from '../../bot/access-client';
+import { FanOutNotifier, type Notifier } from '../../activities/chat/notifier';
 import { policySchema, type Policy, type PolicyInput } from '../../domain/policy/schema';
 import type { RequestState, RequestStatus } from '../../domain/request';
 import { newRequestId } from '../../app/ids';
@@ -110,7 +111,15 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(kind: 'dev' | 'time-skipping', options: { policy?: (input: PolicyInput) => void } = {}): Promise<Stack> {
+export interface StackOptions {
+  policy?: (input: PolicyInput) => void;
+  /** Front-end notifiers (Slack, Teams) beside the log notifier every stack records. */
+  notifiers?: (parts: { store: PgStore; policy: Policy }) => Notifier[];
+  /** Extra access-client wiring a front end brings (e.g. Slack user groups). */
+  access?: (parts: { store: PgStore; policy: Policy }) => Partial<AccessClientDeps>;
+}
+
+export async function startStack(kind: 'dev' | 'time-skipping', options: StackOptions = {}): Promise<Stack> {
   const services = testServices();
   installRuntime();
   useDummyAwsCredentials();
@@ -126,7 +135,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: { polic
   const activities = createActivities({
     store,
     clouds: { aws },
-    notifier: new LogNotifier((message) => messages.push(message)),
+    notifier: new FanOutNotifier([new LogNotifier((message) => messages.push(message)), ...(options.notifiers?.({ store, policy }) ?? [])]),
     policy: () => policy,
   });
   const taskQueue = `least-test-${randomBytes(4).toString('hex')}`;
@@ -139,6 +148,8 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: { polic
       await store.appendAudit(entry);
     },
     newRequestId,
+    findRequests: async (query) => (await store.listRequests(query)).map((record) => record.state),
+    ...options.access?.({ store, policy }),
   });
   const workers: { stop(): Promise<void> }[] = [];
   const stack: Stack = {

@@ -1,0 +1,183 @@
+import type { WebClient } from '@slack/web-api';
+import { audienceOf, type Notice, type NoticeKind } from '../../domain/notice';
+import type { Policy } from '../../domain/policy/schema';
+import type { RequestState } from '../../domain/request';
+import { approvalCard, requesterThreadParent, requesterUpdate, reviewCard, type SlackMessage } from '../../bot/render/slack';
+import { requestView, type RequestView } from '../../bot/render/view';
+import type { ActivityStore } from '../store/port';
+import type { MessageRef, RequestFilter, RequestRecord } from '../store/types';
+import type { Notifier } from './notifier';
+
+/** Who someone is in Slack, by e-mail; the bot's SlackDirectory is the implementation. */
+export interface SlackPeople {
+  userIdOf(email: string): Promise<string | undefined>;
+}
+
+export interface SlackNotifierDeps {
+  client: WebClient;
+  store: Pick<ActivityStore, 'saveMessageRef' | 'messageRefs'> & { listRequests(filter: RequestFilter): Promise<RequestRecord[]> };
+  people: SlackPeople;
+  policy: () => Policy;
+  now?: () => Date;
+  log?: (msg: string, extra: Record<string, unknown>) => void;
+}
+
+const APPROVAL_CARD = 'approval-card';
+const REVIEW_CARD = 'review-card';
+const EXTENSION_CARD = 'extension-card';
+const REQUESTER_THREAD = 'requester-thread';
+
+/** Notices after which the approvers' cards show something new (an outcome; buttons gone). */
+const CARDS_CHANGE: ReadonlySet<NoticeKind> = new Set([
+  'approved',
+  'denied',
+  'expired',
+  'cancelled',
+  'failed',
+  'granted',
+  'revoked',
+  'extended',
+  'extension-denied',
+]);
+
+/** Slack answers that no retry can fix: the message is skipped and logged, the others still go out. */
+const PERMANENT = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'user_not_found', 'users_not_found', 'cannot_dm_bot', 'user_disabled', 'message_not_found', 'account_inactive']);
+
+/**
+ * Notices as Slack messages. Approvers get a card (in the entitlement's channels and as DMs) that is
+ * updated in place as the request moves on; the requester gets a DM whose top message shows the
+ * current status and whose thread tells each step. Every post is remembered in `message_refs`, so a
+ * retried activity edits the same messages instead of posting new ones.
+ */
+export class SlackNotifier implements Notifier {
+  constructor(private readonly deps: SlackNotifierDeps) {}
+
+  async notify(notice: Notice): Promise<void> {
+    const { kind, state } = notice;
+    const refs = (await this.deps.store.messageRefs(state.request.requestId)).filter((ref) => ref.platform === 'slack');
+    const view = await this.viewOf(state, kind === 'approval-needed' || kind === 'extension-requested');
+    const now = this.now();
+
+    if (kind === 'approval-needed') await this.postCards(state, refs, APPROVAL_CARD, approvalCard(view, now));
+    if (kind === 'extension-requested') await this.postCards(state, refs, `${EXTENSION_CARD}:${state.extendedSeconds}`, approvalCard(view, now));
+    if (kind === 'break-glass' || kind === 'review-needed') await this.postCards(state, refs, REVIEW_CARD, reviewCard(view, now));
+    if (kind === 'reminder') await this.remind(refs);
+    if (CARDS_CHANGE.has(kind)) await this.updateCards(refs, view);
+    await this.tellRequester(notice, refs, view);
+  }
+
+  private async postCards(state: RequestState, refs: MessageRef[], purpose: string, message: SlackMessage): Promise<void> {
+    const recipients = await this.cardRecipients(state);
+    for (const recipient of recipients) {
+      if (refs.some((ref) => ref.purpose === purpose && ref.recipient === recipient.key)) continue; // posted before a retry
+      await this.skippingPermanent({ purpose, recipient: recipient.key }, async () => {
+        const channel = recipient.userId ? await this.dmChannel(recipient.userId) : recipient.key.slice('channel:'.length);
+        const posted = await this.deps.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false });
+        await this.remember(state, { recipient: recipient.key, purpose, channel: posted.channel ?? channel, messageId: posted.ts ?? '' });
+      });
+    }
+  }
+
+  private async updateCards(refs: MessageRef[], view: RequestView): Promise<void> {
+    const cards = refs.filter((ref) => ref.purpose === APPROVAL_CARD || ref.purpose === REVIEW_CARD || ref.purpose.startsWith(EXTENSION_CARD));
+    if (cards.length === 0) return;
+    const withHistory = await this.viewOf(view.state, true);
+    for (const ref of cards) {
+      const message = ref.purpose === REVIEW_CARD ? reviewCard(withHistory, this.now()) : approvalCard(withHistory, this.now());
+      await this.skippingPermanent(ref, () =>
+        this.deps.client.chat.update({ channel: ref.channel, ts: ref.messageId, text: message.text, blocks: message.blocks }),
+      );
+    }
+  }
+
+  private async remind(refs: MessageRef[]): Promise<void> {
+    for (const ref of refs.filter((r) => r.purpose === APPROVAL_CARD)) {
+      await this.skippingPermanent(ref, () =>
+        this.deps.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.messageId, text: 'Still waiting for a decision on this request.' }),
+      );
+    }
+  }
+
+  /** The DM thread: its top message always shows the current status; requester notices are replies. */
+  private async tellRequester(notice: Notice, refs: MessageRef[], view: RequestView): Promise<void> {
+    const { state, kind } = notice;
+    const userId = view.requesterUserId;
+    if (!userId) return;
+    const recipient = `user:${userId}`;
+    const parent = requesterThreadParent(view, this.now());
+    let thread = refs.find((ref) => ref.purpose === REQUESTER_THREAD);
+    await this.skippingPermanent({ purpose: REQUESTER_THREAD, recipient }, async () => {
+      if (thread) {
+        await this.deps.client.chat.update({ channel: thread.channel, ts: thread.messageId, text: parent.text, blocks: parent.blocks });
+        return;
+      }
+      const channel = await this.dmChannel(userId);
+      const posted = await this.deps.client.chat.postMessage({ channel, text: parent.text, blocks: parent.blocks, unfurl_links: false });
+      thread = { requestId: state.request.requestId, platform: 'slack', recipient, purpose: REQUESTER_THREAD, channel: posted.channel ?? channel, messageId: posted.ts ?? '' };
+      await this.deps.store.saveMessageRef(thread);
+    });
+    if (!thread || !audienceOf(kind).requester) return;
+    // Each step is told once; an extension makes the later steps new ones. Reminders are not for the requester.
+    const purpose = `reply:${kind}:${state.extendedSeconds}`;
+    if (refs.some((ref) => ref.purpose === purpose)) return;
+    const reply = requesterUpdate(notice, view, this.now());
+    const at = thread;
+    await this.skippingPermanent({ purpose, recipient }, async () => {
+      const posted = await this.deps.client.chat.postMessage({ channel: at.channel, thread_ts: at.messageId, text: reply.text, blocks: reply.blocks, unfurl_links: false });
+      await this.remember(state, { recipient, purpose, channel: at.channel, messageId: posted.ts ?? '' });
+    });
+  }
+
+  /** Approvers other than the requester, as DMs, and the entitlement's Slack channels. */
+  private async cardRecipients(state: RequestState): Promise<{ key: string; userId?: string }[]> {
+    const requester = state.request.requester.toLowerCase();
+    const recipients: { key: string; userId?: string }[] = state.rules.notify
+      .filter((target) => target.platform === 'slack')
+      .map((target) => ({ key: `channel:${target.channel}` }));
+    for (const approver of state.rules.approvers.filter((a) => a !== requester)) {
+      const userId = await this.deps.people.userIdOf(approver);
+      if (userId) recipients.push({ key: `user:${userId}`, userId });
+      else this.log('approver has no Slack account', { approver });
+    }
+    return recipients;
+  }
+
+  private async viewOf(state: RequestState, withHistory: boolean): Promise<RequestView> {
+    const origin = state.request.origin;
+    const requesterUserId = origin.platform === 'slack' && origin.userId ? origin.userId : await this.deps.people.userIdOf(state.request.requester);
+    const recent = withHistory
+      ? (await this.deps.store.listRequests({ requester: state.request.requester, limit: 6 }))
+          .filter((record) => record.requestId !== state.request.requestId)
+          .slice(0, 5)
+          .map((record) => record.state)
+      : undefined;
+    return requestView(state, this.deps.policy(), { ...(requesterUserId ? { requesterUserId } : {}), ...(recent ? { recent } : {}) });
+  }
+
+  private async dmChannel(userId: string): Promise<string> {
+    const opened = await this.deps.client.conversations.open({ users: userId });
+    return opened.channel?.id ?? userId;
+  }
+
+  private async remember(state: RequestState, ref: Omit<MessageRef, 'requestId' | 'platform'>): Promise<void> {
+    await this.deps.store.saveMessageRef({ requestId: state.request.requestId, platform: 'slack', ...ref });
+  }
+
+  private async skippingPermanent(where: { purpose: string; recipient: string }, send: () => Promise<unknown>): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      const code = (error as { data?: { error?: string } }).data?.error;
+      if (!code || !PERMANENT.has(code)) throw error;
+      this.log('slack message skipped', { ...where, error: code });
+    }
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  private log(msg: string, extra: Record<string, unknown>): void {
+    (this.deps.log ?? ((m, e) => console.warn(JSON.stringify({ level: 'warn', msg: m, ...e }))))(msg, extra);
+  }
+}

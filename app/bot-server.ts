@@ -1,0 +1,37 @@
+import http, { type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** The bot's HTTP endpoints: health, and each chat front end at its path (`/slack/events`, later `/api/messages`). */
+export interface BotServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startBotServer(options: { port: number; host?: string; routes: Record<string, RequestListener> }): Promise<BotServer> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    const route = options.routes[path];
+    if (route) {
+      route(req, res);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+  });
+  // Slow or stalled clients must not hold sockets for long; Slack and Teams send small bodies fast.
+  server.requestTimeout = 15_000;
+  server.headersTimeout = 10_000;
+  await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The chat command language, shared by Slack (`/access …`) and Teams (`access …`): text in, a
+ * command out. Pure and total: any input, however long or strange, becomes a command or a usage
+ * problem to show the person, never an exception.
+ */
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'request-form'; entitlementId?: string }
+  | { kind: 'request'; entitlementId: string; duration: string; reason: string; ticket?: string; breakGlass: boolean }
+  | { kind: 'list' }
+  | { kind: 'approvals' }
+  | { kind: 'extend'; requestId: string; duration: string }
+  | { kind: 'done'; requestId: string }
+  | { kind: 'revoke'; requestId: string; reason?: string }
+  | { kind: 'usage'; problem: string };
+
+/** Longer than any honest command (a reason is at most 1000 characters). */
+export const MAX_COMMAND_LENGTH = 2000;
+
+const REQUEST_ID = /^r-[a-z0-9]{10}$/;
+const ENTITLEMENT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const TICKET_WORD = /^ticket[:=](\S+)$/i;
+
+export function parseCommand(text: string): Command {
+  if (text.length > MAX_COMMAND_LENGTH) {
+    return usage(`That command is ${text.length} characters long; keep it under ${MAX_COMMAND_LENGTH}.`);
+  }
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const [verb = 'help', ...rest] = words;
+  switch (verb.toLowerCase()) {
+    case 'help':
+    case '?':
+      return { kind: 'help' };
+    case 'request':
+      return rest.length <= 1 ? requestForm(rest[0]) : request(rest, false);
+    case 'break-glass':
+    case 'breakglass':
+      return request(rest, true);
+    case 'list':
+    case 'mine':
+      return rest.length === 0 ? { kind: 'list' } : usage('`list` takes nothing after it.');
+    case 'approvals':
+      return rest.length === 0 ? { kind: 'approvals' } : usage('`approvals` takes nothing after it.');
+    case 'extend': {
+      const [requestId, duration, ...extra] = rest;
+      if (!requestId || !duration || extra.length > 0) return usage('Use `extend <request id> <duration>`, e.g. `extend r-abc123defg 1h`.');
+      return withRequestId(requestId, (id) => ({ kind: 'extend', requestId: id, duration }));
+    }
+    case 'done':
+    case 'end': {
+      const [requestId, ...extra] = rest;
+      if (!requestId || extra.length > 0) return usage('Use `done <request id>` to end your grant now.');
+      return withRequestId(requestId, (id) => ({ kind: 'done', requestId: id }));
+    }
+    case 'revoke': {
+      const [requestId, ...reason] = rest;
+      if (!requestId) return usage('Use `revoke <request id> [reason]`.');
+      const because = reason.join(' ');
+      return withRequestId(requestId, (id) => ({ kind: 'revoke', requestId: id, ...(because ? { reason: because } : {}) }));
+    }
+    default:
+      return usage(`I do not know \`${clip(verb, 30)}\`.`);
+  }
+}
+
+function requestForm(entitlementId: string | undefined): Command {
+  if (entitlementId === undefined) return { kind: 'request-form' };
+  const id = entitlementId.toLowerCase();
+  return ENTITLEMENT_ID.test(id) ? { kind: 'request-form', entitlementId: id } : usage(entitlementProblem(entitlementId));
+}
+
+function request(rest: string[], breakGlass: boolean): Command {
+  const verb = breakGlass ? 'break-glass' : 'request';
+  const [entitlementId, duration, ...tail] = rest;
+  if (!entitlementId || !duration) {
+    return usage(`Use \`${verb} <entitlement> <duration> <reason…>\`, e.g. \`${verb} prod-read-only 2h investigate INC-42\`.`);
+  }
+  const id = entitlementId.toLowerCase();
+  if (!ENTITLEMENT_ID.test(id)) return usage(entitlementProblem(entitlementId));
+  let ticket: string | undefined;
+  const reasonWords: string[] = [];
+  for (const word of tail) {
+    const match = TICKET_WORD.exec(word);
+    if (match && ticket === undefined) ticket = match[1];
+    else reasonWords.push(word);
+  }
+  return { kind: 'request', entitlementId: id, duration, reason: reasonWords.join(' '), breakGlass, ...(ticket ? { ticket } : {}) };
+}
+
+function withRequestId(text: string, build: (id: string) => Command): Command {
+  const id = text.toLowerCase();
+  if (!REQUEST_ID.test(id)) return usage(`\`${clip(text, 30)}\` is not a request id; they look like \`r-abc123defg\` (see \`list\`).`);
+  return build(id);
+}
+
+function entitlementProblem(text: string): string {
+  return `\`${clip(text, 40)}\` is not an entitlement id; ids are lowercase letters, digits and dashes (see \`request\` for the form).`;
+}
+
+function usage(problem: string): Command {
+  return { kind: 'usage', problem };
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -1,0 +1,17 @@
+/** Slack Block Kit renderers: pure functions from domain data to messages, modals and App Home. */
+export type { SlackMessage } from './blocks';
+export { approvalCard, approvalSummary, reviewCard } from './approval-card';
+export { homeView, type HomeInput } from './home';
+export { SLACK_LIMITS } from './limits';
+export {
+  approvalsReply,
+  errorReply,
+  helpReply,
+  noIdentityReply,
+  refusalReply,
+  requestListReply,
+  usageReply,
+} from './replies';
+export { denyReasonForm, entitlementOptions, requestForm, type RequestFormInput } from './request-form';
+export { requesterThreadParent, requesterUpdate, submittedReply } from './requester';
+export { clip, escapeMrkdwn, mention, slackDate, timeLeft, userText } from './text';

@@ -1,0 +1,146 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { Policy } from '../../domain/policy/schema';
+import type { AccessClient } from '../access-client';
+import { registerActions } from './actions';
+import type { SlackContext } from './context';
+import { SlackDirectory } from './directory';
+import { registerHome } from './home';
+import { registerRequestForm } from './request-form';
+import { registerSlashCommand } from './slash-command';
+
+export interface SlackFrontEndOptions {
+  botToken: string;
+  signingSecret: string;
+  /** An app-level token (xapp-…) switches to Socket Mode: no public URL needed. */
+  appToken?: string;
+  /** Web API base URL; only tests and emulators change it. */
+  apiUrl?: string;
+  access: AccessClient;
+  policy: () => Policy;
+  /** Answer Slack only after the handler finished (serverless hosts); a long-running server acks first. */
+  processBeforeResponse?: boolean;
+  /** Shared with the access client (Slack user groups) and the notifier; built here when absent. */
+  directory?: SlackDirectory;
+  client?: WebClient;
+  now?: () => Date;
+}
+
+export interface SlackFrontEnd {
+  app: App;
+  client: WebClient;
+  directory: SlackDirectory;
+  /** The HTTP handler for `/slack/events` (absent in Socket Mode). */
+  requestListener?: RequestListener;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+/** Retries inside one call stay short: a slash command has 3 seconds, and activities have their own retries. */
+export function slackClientOptions(apiUrl?: string): WebClientOptions {
+  return {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+    logLevel: LogLevel.ERROR,
+  };
+}
+
+export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEnd {
+  const logger = jsonLogger();
+  const clientOptions = slackClientOptions(options.apiUrl);
+  let receiver: HTTPReceiver | undefined;
+  let app: App;
+  if (options.appToken) {
+    app = new App({ token: options.botToken, appToken: options.appToken, socketMode: true, clientOptions, logger });
+  } else {
+    receiver = new HTTPReceiver({
+      signingSecret: options.signingSecret,
+      endpoints: SLACK_EVENTS_PATH,
+      processBeforeResponse: options.processBeforeResponse ?? false,
+      logger,
+      // Nothing Slack sends is near this; a bigger body is refused before it is parsed.
+      bodyLimit: 256 * 1024,
+    });
+    app = new App({ token: options.botToken, receiver, clientOptions, logger });
+  }
+  const client = options.client ?? new WebClient(options.botToken, clientOptions);
+  const directory = options.directory ?? new SlackDirectory({ client, policy: options.policy });
+  const ctx: SlackContext = {
+    access: options.access,
+    directory,
+    policy: options.policy,
+    client,
+    now: options.now ?? (() => new Date()),
+    log: (level, msg, extra = {}) => logger[level](JSON.stringify({ msg, ...extra })),
+  };
+  registerSlashCommand(app, ctx);
+  registerRequestForm(app, ctx);
+  registerActions(app, ctx);
+  registerHome(app, ctx);
+  app.error(async (error) => {
+    ctx.log('error', 'slack handler failed', { code: (error as { code?: string }).code, error: error.message });
+    return Promise.resolve();
+  });
+
+  return {
+    app,
+    client,
+    directory,
+    ...(receiver ? { requestListener: auditedRejections(receiver.requestListener, options.access) } : {}),
+    start: async () => {
+      if (options.appToken) await app.start();
+    },
+    stop: async () => {
+      if (options.appToken) await app.stop();
+    },
+  };
+}
+
+/**
+ * Bolt answers a forged or stale request with 401 and only logs it. Those are audited here too, at
+ * most one entry a minute with a count, so a flood cannot grow the audit log without bound.
+ */
+function auditedRejections(listener: RequestListener, access: AccessClient): RequestListener {
+  let windowStart = 0;
+  let unreported = 0;
+  return (req: IncomingMessage, res: ServerResponse) => {
+    res.on('finish', () => {
+      if (res.statusCode !== 401) return;
+      unreported += 1;
+      const now = Date.now();
+      if (now - windowStart < 60_000) return;
+      windowStart = now;
+      const count = unreported;
+      unreported = 0;
+      void access.refused('slack:unverified', 'slack.request.rejected', {
+        platform: 'slack',
+        reason: 'signature or timestamp did not verify',
+        count,
+      });
+    });
+    listener(req, res);
+  };
+}
+
+/** Bolt's logs as JSON lines like the rest of the process; Bolt never logs tokens or signatures. */
+function jsonLogger(): Logger {
+  let level = LogLevel.INFO;
+  const write = (name: string, args: unknown[]) =>
+    console.log(JSON.stringify({ level: name, component: 'slack', msg: args.map((a) => (typeof a === 'string' ? a : String(a))).join(' ') }));
+  const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
+  const enabled = (name: LogLevel) => order.indexOf(name) >= order.indexOf(level);
+  return {
+    debug: (...args: unknown[]) => enabled(LogLevel.DEBUG) && write('debug', args),
+    info: (...args: unknown[]) => enabled(LogLevel.INFO) && write('info', args),
+    warn: (...args: unknown[]) => enabled(LogLevel.WARN) && write('warn', args),
+    error: (...args: unknown[]) => enabled(LogLevel.ERROR) && write('error', args),
+    setLevel: (next: LogLevel) => {
+      level = next;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  } as Logger;
+}

@@ -1,0 +1,31 @@
+import type { App } from '@slack/bolt';
+import { homeView } from '../render/slack';
+import { viewFor, type SlackContext } from './context';
+
+/** App Home: my live grants (with End now), my pending requests, and what waits for my decision. */
+export function registerHome(app: App, ctx: SlackContext): void {
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== 'home') return;
+    try {
+      await publishHome(ctx, event.user);
+    } catch (error) {
+      ctx.log('error', 'App Home failed', { error: String(error) });
+    }
+  });
+}
+
+export async function publishHome(ctx: SlackContext, userId: string): Promise<void> {
+  const identity = await ctx.directory.emailOf(userId);
+  if (!identity.ok) {
+    await ctx.client.views.publish({ user_id: userId, view: homeView({ live: [], pending: [], approvals: [], now: ctx.now() }) });
+    return;
+  }
+  const [mine, waiting] = await Promise.all([ctx.access.mine(identity.email), ctx.access.awaitingDecision(identity.email)]);
+  const views = (states: typeof mine) => Promise.all(states.map((state) => viewFor(ctx, state)));
+  const [live, pending, approvals] = await Promise.all([
+    views(mine.filter((s) => s.status === 'active' || s.status === 'approved')),
+    views(mine.filter((s) => s.status === 'pending')),
+    views(waiting),
+  ]);
+  await ctx.client.views.publish({ user_id: userId, view: homeView({ live, pending, approvals, now: ctx.now() }) });
+}
