@@ -114,6 +114,31 @@ describe('loadConfig', () => {
   });
 });
 
+describe('Slack settings', () => {
+  const secret = '8f742231b10e8888abcd99cdef85a5f0';
+
+  test('off without a bot token; on with token and signing secret; Socket Mode with an app token', () => {
+    assert.equal(loadConfig({}).slack, undefined);
+    assert.deepEqual(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: secret }).slack, { botToken: 'xoxb-1-2-abc', signingSecret: secret });
+    assert.equal(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-A1-xyz' }).slack?.appToken, 'xapp-1-A1-xyz');
+  });
+
+  test('fails closed: a bot token without a way to verify requests stops the process, naming the key', () => {
+    const error = configError({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc' });
+    assert.match(error.message, /SLACK_SIGNING_SECRET: expected the signing secret/);
+  });
+
+  test('a signing secret without a bot token is a mistake, not silently ignored', () => {
+    assert.match(configError({ SLACK_SIGNING_SECRET: secret }).message, /SLACK_BOT_TOKEN/);
+  });
+
+  test('wrong token kinds are refused and never echoed', () => {
+    const error = configError({ SLACK_BOT_TOKEN: 'xoxp-user-token-secret', SLACK_SIGNING_SECRET: secret });
+    assert.match(error.message, /SLACK_BOT_TOKEN: expected a bot token starting with xoxb-/);
+    assert.doesNotMatch(error.message, /user-token-secret/);
+  });
+});
+
 describe('redact', () => {
   test('masks the password of a connection string', () => {
     assert.equal(

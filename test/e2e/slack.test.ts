@@ -7,7 +7,10 @@ import { LEAD, REQUESTER } from '../support/stack';
 import type { SlackCall } from '../support/fake-slack';
 import type { SlackReply } from '../support/slack-requests';
 import { APPROVAL_CHANNEL, buttonsIn, requestIdIn, SlackUser, startSlackStack, textOf, type SlackStack } from '../support/slack-stack';
-import { SlackAction, SlackBlock, SlackView } from '../../bot/render/slack/ids';
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { SLACK_COMMAND, SlackAction, SlackBlock, SlackView } from '../../bot/render/slack/ids';
+import { SLACK_EVENTS_PATH } from '../../bot/slack/app';
 import type { RequestState } from '../../domain/request';
 
 /**
@@ -301,6 +304,50 @@ describe('Slack: hostile input', () => {
     assert.ok(!shown.includes('<!channel>') && !shown.includes('<http://evil'), 'the card shows the reason escaped');
     await s.sender.command(SlackUser.stranger, `done ${id}`);
     assert.equal((await result(id)).status, 'cancelled');
+  });
+});
+
+describe('Slack: the manifest matches what the app does', () => {
+  /** The bot scope each Web API method needs (api.slack.com/methods). */
+  const SCOPE_OF: Record<string, string> = {
+    'auth.test': '',
+    'chat.postMessage': 'chat:write',
+    'chat.update': 'chat:write',
+    'chat.postEphemeral': 'chat:write',
+    'conversations.open': 'im:write',
+    'users.info': 'users:read',
+    'users.lookupByEmail': 'users:read.email',
+    'usergroups.users.list': 'usergroups:read',
+    'views.open': '',
+    'views.update': '',
+    'views.publish': '',
+    response_url: '',
+  };
+
+  it('grants a scope for every Web API method the tests above saw the app call, and routes everything to /slack/events', async () => {
+    const manifest = parse(await readFile('slack/manifest.yaml', 'utf8')) as {
+      oauth_config: { scopes: { bot: string[] } };
+      features: { slash_commands: { command: string; url: string }[]; app_home: { home_tab_enabled: boolean } };
+      settings: { event_subscriptions: { request_url: string; bot_events: string[] }; interactivity: { request_url: string; message_menu_options_url: string } };
+    };
+    const granted = new Set(manifest.oauth_config.scopes.bot);
+    const called = [...new Set(s.fake.calls.map((call) => call.method))];
+    for (const method of called) {
+      assert.ok(method in SCOPE_OF, `the app called ${method}, which this test does not know the scope of`);
+      const scope = SCOPE_OF[method]!;
+      if (scope) assert.ok(granted.has(scope), `${method} needs ${scope}, which the manifest does not ask for`);
+    }
+    assert.ok(called.includes('users.lookupByEmail') && called.includes('usergroups.users.list'), 'the run exercised the lookups');
+    assert.deepEqual(manifest.features.slash_commands.map((c) => c.command), [SLACK_COMMAND]);
+    const urls = [
+      ...manifest.features.slash_commands.map((c) => c.url),
+      manifest.settings.event_subscriptions.request_url,
+      manifest.settings.interactivity.request_url,
+      manifest.settings.interactivity.message_menu_options_url,
+    ];
+    for (const url of urls) assert.equal(new URL(url).pathname, SLACK_EVENTS_PATH);
+    assert.ok(manifest.settings.event_subscriptions.bot_events.includes('app_home_opened'));
+    assert.equal(manifest.features.app_home.home_tab_enabled, true);
   });
 });
 
