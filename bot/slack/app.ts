@@ -54,7 +54,8 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
   let receiver: HTTPReceiver | undefined;
   let app: App;
   if (options.appToken) {
-    app = new App({ token: options.botToken, appToken: options.appToken, socketMode: true, clientOptions, logger });
+    // The socket client opens its connection with its own Web API client: same base URL and retries.
+    app = new App({ token: options.botToken, appToken: options.appToken, socketMode: true, clientOptions, installerOptions: { clientOptions }, logger });
   } else {
     receiver = new HTTPReceiver({
       signingSecret: options.signingSecret,
@@ -74,7 +75,7 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
     policy: options.policy,
     client,
     now: options.now ?? (() => new Date()),
-    log: (level, msg, extra = {}) => logger[level](JSON.stringify({ msg, ...extra })),
+    log: (level, msg, extra = {}) => console.log(JSON.stringify({ level, component: 'slack', msg, ...extra })),
   };
   registerSlashCommand(app, ctx);
   registerRequestForm(app, ctx);

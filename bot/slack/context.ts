@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Policy } from '../../domain/policy/schema';
 import type { RequestState } from '../../domain/request';
 import type { AccessClient } from '../access-client';
+import type { SlackMessage } from '../render/slack';
 import { requestView, type RequestView } from '../render/view';
 import type { SlackDirectory } from './directory';
 
@@ -39,7 +39,7 @@ export function slackActor(userId: string): string {
   return `slack:${userId.slice(0, 32)}`;
 }
 
-export type SlackMessage = { text: string; blocks: KnownBlock[] };
+export type { SlackMessage };
 
 export function ephemeral(message: SlackMessage): SlackMessage & { response_type: 'ephemeral'; replace_original: false } {
   return { ...message, response_type: 'ephemeral', replace_original: false };

@@ -3,6 +3,7 @@ import { parseCommand, type Command } from '../commands';
 import type { Outcome } from '../access-client';
 import {
   approvalsReply,
+  errorReply,
   helpReply,
   noIdentityReply,
   refusalReply,
@@ -14,7 +15,6 @@ import {
 import { SLACK_COMMAND } from '../render/slack/ids';
 import { ephemeral, errorReference, slackActor, viewFor, type SlackContext, type SlackMessage } from './context';
 import { openRequestForm } from './request-form';
-import { errorReply } from '../render/slack';
 
 /**
  * `/access …`: acknowledged at once (Slack wants an answer within 3 seconds), then the work is done

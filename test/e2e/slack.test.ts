@@ -281,8 +281,16 @@ describe('Slack: hostile input', () => {
     assert.deepEqual(await s.stack.store.listRequests({ requester: 'mallory@example.com', statuses: ['approved', 'active'] }), []);
   });
 
-  it('modal fields with hostile text are refused field by field or escaped on the card', async () => {
-    for (const [index, text] of hostile.entries()) {
+  /** Seeded random text over an alphabet of Slack's and SQL's special characters, unicode and whitespace. */
+  function randomTexts(count: number): string[] {
+    let seed = 7;
+    const next = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const alphabet = ['<', '>', '&', '!', '@', '|', '*', '_', '~', '`', "'", '"', ';', '-', ' ', '\n', 'a', 'Z', '9', 'ü', '🚨', '\u202E', '\u0000', 'r-', 'channel', 'http://'];
+    return Array.from({ length: count }, () => Array.from({ length: 1 + Math.floor(next() * 300) }, () => alphabet[Math.floor(next() * alphabet.length)]).join(''));
+  }
+
+  it('modal fields with hostile or random text are refused field by field or escaped on the card', async () => {
+    for (const [index, text] of [...hostile, ...randomTexts(20)].entries()) {
       const answer = await s.sender.viewSubmission(SlackUser.stranger, {
         id: `VHOSTILE${index}`,
         callback_id: SlackView.RequestForm,
