@@ -157,8 +157,13 @@ export class FakeSlack {
         return members ? { ok: true, users: [...members] } : fail('no_such_subteam');
       },
       'conversations.open': (args) => this.openConversation(args),
+      // Socket Mode: the URL a test's socket server listens on (see fake-socket-mode.ts).
+      'apps.connections.open': () => (this.socketUrl ? { ok: true, url: this.socketUrl } : fail('invalid_auth')),
     };
   }
+
+  /** Where `apps.connections.open` sends Socket Mode clients. */
+  socketUrl?: string;
 
   static async start(options: FakeSlackOptions = {}): Promise<FakeSlack> {
     const fake = new FakeSlack(options);
