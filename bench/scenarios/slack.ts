@@ -4,7 +4,7 @@ import { createSlackFrontEnd, SLACK_EVENTS_PATH, slackClientOptions } from '../.
 import { SlackDirectory } from '../../bot/slack/directory';
 import { SlackAction } from '../../bot/render/slack/ids';
 import { inlinePolicyName } from '../../domain/lease';
-import { FakeSlack } from '../../test/support/fake-slack';
+import { FAKE_BOT_TOKEN, FakeSlack } from '../../test/support/fake-slack';
 import { SlackSender } from '../../test/support/slack-requests';
 import { LEAD } from '../../test/support/stack';
 import { now } from '../lib/clock';
@@ -33,9 +33,9 @@ export async function slackScenario(ctx: BenchContext): Promise<ScenarioReport> 
   const people = Array.from({ length: commands }, (_, i) => ({ email: requester('slack', i), userId: `UBENCH${String(i).padStart(4, '0')}` }));
   for (const person of people) fake.addUser({ id: person.userId, email: person.email });
   fake.addUser({ id: LEAD_SLACK_ID, email: LEAD });
-  const client = new WebClient('xoxb-bench', slackClientOptions(fake.apiUrl));
+  const client = new WebClient(FAKE_BOT_TOKEN, slackClientOptions(fake.apiUrl));
   const directory = new SlackDirectory({ client, policy: () => stack.policy });
-  const frontEnd = createSlackFrontEnd({ botToken: 'xoxb-bench', signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl, access: stack.access, policy: () => stack.policy, client, directory });
+  const frontEnd = createSlackFrontEnd({ botToken: FAKE_BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl, access: stack.access, policy: () => stack.policy, client, directory });
   const server = await startBotServer({ port: 0, routes: { [SLACK_EVENTS_PATH]: frontEnd.requestListener! } });
   const sender = new SlackSender({ url: `${server.url}${SLACK_EVENTS_PATH}`, signingSecret: SIGNING_SECRET, responseUrl: (id) => fake.responseUrl(id) });
   const observer = inlinePolicyObserver(stack, pollMs);

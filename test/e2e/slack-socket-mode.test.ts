@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createSlackFrontEnd, slackClientOptions, type SlackFrontEnd } from '../../bot/slack/app';
 import { SlackDirectory } from '../../bot/slack/directory';
 import { WebClient } from '@slack/web-api';
-import { FakeSlack } from '../support/fake-slack';
+import { FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack } from '../support/fake-slack';
 import { FakeSocketMode } from '../support/fake-socket-mode';
 import { REQUESTER, startStack, type Stack } from '../support/stack';
 import { requestIdIn, textOf } from '../support/slack-stack';
@@ -23,11 +23,11 @@ before(async () => {
   fake.addUser({ id: 'UADA0001', email: REQUESTER });
   socket = await FakeSocketMode.start();
   fake.socketUrl = socket.url;
-  const client = new WebClient('xoxb-socket', slackClientOptions(fake.apiUrl));
+  const client = new WebClient(FAKE_BOT_TOKEN, slackClientOptions(fake.apiUrl));
   frontEnd = createSlackFrontEnd({
-    botToken: 'xoxb-socket',
+    botToken: FAKE_BOT_TOKEN,
     signingSecret: '',
-    appToken: 'xapp-1-A0LEAST-socket',
+    appToken: FAKE_APP_TOKEN,
     apiUrl: fake.apiUrl,
     access: stack.access,
     policy: () => stack.policy,
@@ -67,7 +67,7 @@ describe('Slack over Socket Mode', () => {
   it('opens the socket through apps.connections.open with the app token, and has no HTTP endpoint', () => {
     const opened = fake.callsTo('apps.connections.open');
     assert.equal(opened.length, 1);
-    assert.equal(opened[0]!.token, 'xapp-1-A0LEAST-socket');
+    assert.equal(opened[0]!.token, FAKE_APP_TOKEN);
     assert.equal(frontEnd.requestListener, undefined);
   });
 

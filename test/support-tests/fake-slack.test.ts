@@ -12,7 +12,7 @@ import {
   type Logger,
 } from '@slack/bolt';
 import { ErrorCode, WebClient } from '@slack/web-api';
-import { FakeSlack } from '../support/fake-slack';
+import { FakeSlack, FAKE_BOT_TOKEN } from '../support/fake-slack';
 import { signSlackRequest, SlackSender } from '../support/slack-requests';
 
 /**
@@ -35,7 +35,7 @@ describe('FakeSlack under the real WebClient', () => {
     fake.addUser({ id: 'ULEAD001', email: 'lead@example.com', name: 'lead' });
     fake.addUser({ id: 'UROBOT01', name: 'robot', isBot: true });
     fake.addUsergroup('SAPPROVE1', ['ULEAD001']);
-    client = new WebClient('xoxb-test', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
+    client = new WebClient(FAKE_BOT_TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
   });
 
   after(async () => {
@@ -48,7 +48,7 @@ describe('FakeSlack under the real WebClient', () => {
     assert.equal(me.user_id, 'UBOT');
     assert.equal(me.bot_id, 'BBOT');
     assert.equal(me.team_id, 'T0001');
-    assert.equal(fake.callsTo('auth.test').at(-1)?.token, 'xoxb-test');
+    assert.equal(fake.callsTo('auth.test').at(-1)?.token, FAKE_BOT_TOKEN);
   });
 
   it('shows a message as updated by chat.update, and refuses an update of a message never posted there', async () => {
@@ -160,7 +160,7 @@ describe('FakeSlack under the real WebClient', () => {
   });
 
   it('fails the next call as asked: a 429 is a rate-limit error for a WebClient that rejects them', async () => {
-    const strict = new WebClient('xoxb-test', {
+    const strict = new WebClient(FAKE_BOT_TOKEN, {
       slackApiUrl: fake.apiUrl,
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
@@ -226,7 +226,7 @@ describe('FakeSlack under the real WebClient', () => {
   it('refuses bodies over 1 MB and keeps serving', async () => {
     const huge = await fetch(`${fake.apiUrl}chat.postMessage`, {
       method: 'POST',
-      headers: { authorization: 'Bearer xoxb-test', 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { authorization: `Bearer ${FAKE_BOT_TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: `channel=C1&text=${'x'.repeat(1024 * 1024 + 1)}`,
     });
     assert.equal(huge.status, 413);
@@ -325,7 +325,7 @@ describe('SlackSender through the real Bolt App', () => {
     fake = await FakeSlack.start();
     const receiver = new HTTPReceiver({ signingSecret: SECRET, processBeforeResponse: true, logger: silentLogger() });
     const app = new App({
-      token: 'xoxb-test',
+      token: FAKE_BOT_TOKEN,
       receiver,
       logger: silentLogger(),
       clientOptions: { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } },

@@ -16,6 +16,15 @@ export function assertWithinSlackLimits(surface: SlackSurface, blocksOrView: unk
 
 type Node = Record<string, unknown>;
 
+/** Type-ahead options are not blocks of their own: checked as a select inside a one-block modal. */
+export function assertOptionsWithinSlackLimits(options: unknown[]): void {
+  assertWithinSlackLimits('modal', {
+    type: 'modal',
+    title: { type: 'plain_text', text: 't' },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x' }, accessory: { type: 'static_select', action_id: 'a', options } }],
+  });
+}
+
 export function slackLimitProblems(surface: SlackSurface, blocksOrView: unknown): string[] {
   const problems: string[] = [];
   const fail = (path: string, problem: string): void => void problems.push(`${path}: ${problem}`);

@@ -52,6 +52,10 @@ export interface FakeSlackOptions {
   maxBodyBytes?: number;
 }
 
+/** Tokens the tests hand the real clients: plainly fake, nothing a secret scanner or Slack would take for real. */
+export const FAKE_BOT_TOKEN = 'fake-bot-token';
+export const FAKE_APP_TOKEN = 'fake-app-token';
+
 /** Who the bot is in the fake workspace (what auth.test answers). */
 export const FakeSlackWorkspace = {
   teamId: 'T0001',

@@ -4,7 +4,7 @@ import { startBotServer, type BotServer } from '../../app/bot-server';
 import { createSlackFrontEnd, SLACK_EVENTS_PATH, slackClientOptions, type SlackFrontEnd } from '../../bot/slack/app';
 import { SlackDirectory } from '../../bot/slack/directory';
 import type { PolicyInput } from '../../domain/policy/schema';
-import { FakeSlack } from './fake-slack';
+import { FAKE_BOT_TOKEN, FakeSlack } from './fake-slack';
 import { SlackSender } from './slack-requests';
 import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER, startStack, type Stack } from './stack';
 
@@ -41,7 +41,7 @@ export async function startSlackStack(kind: 'dev' | 'time-skipping', options: { 
   fake.addUser({ id: SlackUser.groupLead, email: GROUP_APPROVER, name: 'grace' });
   fake.addUsergroup(SLACK_GROUP, [SlackUser.groupLead]);
 
-  const client = new WebClient('xoxb-test-token', slackClientOptions(fake.apiUrl));
+  const client = new WebClient(FAKE_BOT_TOKEN, slackClientOptions(fake.apiUrl));
   // The directory needs the policy, which exists once the stack is up.
   const started: { stack?: Stack } = {};
   const policy = () => {
@@ -67,7 +67,7 @@ export async function startSlackStack(kind: 'dev' | 'time-skipping', options: { 
     access: () => ({ externalGroups: () => directory.externalGroups() }),
   });
   const frontEnd = createSlackFrontEnd({
-    botToken: 'xoxb-test-token',
+    botToken: FAKE_BOT_TOKEN,
     signingSecret: SIGNING_SECRET,
     apiUrl: fake.apiUrl,
     access: stack.access,

@@ -9,7 +9,7 @@ import { SlackAction } from '../../../bot/render/slack/ids';
 import { policySchema, type Policy } from '../../../domain/policy/schema';
 import { applyDecision, transition, type RequestState } from '../../../domain/request';
 import { freshStore, type TestDatabase } from '../../support/database';
-import { FakeSlack } from '../../support/fake-slack';
+import { FAKE_BOT_TOKEN, FakeSlack } from '../../support/fake-slack';
 import { buttonsIn } from '../../support/slack-stack';
 import { pendingRequest, PROD_DB_READONLY } from '../store/fixtures';
 
@@ -39,7 +39,7 @@ before(async () => {
   fake.addUser({ id: 'UPRIYA', email: PRIYA });
   fake.addUser({ id: 'UTOM', email: TOM });
   ({ db, store } = await freshStore());
-  const client = new WebClient('xoxb-test', { ...slackClientOptions(fake.apiUrl), retryConfig: { retries: 0 } });
+  const client = new WebClient(FAKE_BOT_TOKEN, { ...slackClientOptions(fake.apiUrl), retryConfig: { retries: 0 } });
   notifier = new SlackNotifier({ client, store, people: new SlackDirectory({ client, policy: () => policy }), policy: () => policy, log: () => undefined });
 });
 
