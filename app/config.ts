@@ -25,6 +25,17 @@ export interface Config {
   temporalUiPort: number;
   /** The Slack front end, when SLACK_BOT_TOKEN is set. */
   slack?: SlackConfig;
+  /** The Teams front end, when MICROSOFT_APP_ID is set, or TEAMS_LOCAL_MODE for local development. */
+  teams?: TeamsConfig;
+}
+
+export interface TeamsConfig {
+  /** The bot's Entra app (client) id; absent only in local mode, where requests are not authenticated. */
+  appId?: string;
+  appPassword?: string;
+  tenantId?: string;
+  /** No app id: the SDK's anonymous mode, accepted from loopback addresses only. */
+  localMode: boolean;
 }
 
 export interface SlackConfig {
@@ -48,6 +59,8 @@ const port = z
 const namespace = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, 'a Temporal namespace: letters, digits, dots, dashes and underscores');
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const environment = z.object({
   DATABASE_URL: z
@@ -79,6 +92,10 @@ const environment = z.object({
   SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{16,128}$/i, 'the hex signing secret from the Basic Information page').optional(),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-\S+$/, 'an app-level token starting with xapp- (for Socket Mode)').optional(),
   SLACK_API_URL: z.url({ error: 'an http(s) URL ending in /api/' }).optional(),
+  MICROSOFT_APP_ID: z.string().regex(GUID, 'the bot\'s Entra app (client) id, a GUID').optional(),
+  MICROSOFT_APP_PASSWORD: z.string().min(1).optional(),
+  MICROSOFT_APP_TENANT_ID: z.string().regex(GUID, 'the Entra tenant id of a single-tenant bot, a GUID').optional(),
+  TEAMS_LOCAL_MODE: z.enum(['true', 'false'], { error: 'true or false' }).optional(),
 });
 
 /** The environment variables Least reads, in the order they are documented. */
@@ -122,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const slack = slackConfig(e);
+  const teams = teamsConfig(e);
   return {
     databaseUrl: e.DATABASE_URL,
     ...(e.TEMPORAL_ADDRESS ? { temporalAddress: e.TEMPORAL_ADDRESS } : {}),
@@ -133,6 +151,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     botPort: e.BOT_PORT,
     temporalUiPort: e.TEMPORAL_UI_PORT,
     ...(slack ? { slack } : {}),
+    ...(teams ? { teams } : {}),
+  };
+}
+
+/**
+ * Teams is on with an app id (every request must carry a valid Bot Framework token) or, for local
+ * development only, with TEAMS_LOCAL_MODE=true and no app id. Never both: local mode is not a switch
+ * that can quietly turn authentication off in a configured deployment.
+ */
+function teamsConfig(e: z.output<typeof environment>): TeamsConfig | undefined {
+  const local = e.TEAMS_LOCAL_MODE === 'true';
+  if (!e.MICROSOFT_APP_ID) {
+    const stray = (['MICROSOFT_APP_PASSWORD', 'MICROSOFT_APP_TENANT_ID'] as const).find((key) => e[key]);
+    if (stray) throw new ConfigError([{ key: 'MICROSOFT_APP_ID', expected: `the bot's app id (${stray} is set without it)`, shown: 'nothing' }]);
+    return local ? { localMode: true } : undefined;
+  }
+  if (local) {
+    throw new ConfigError([{ key: 'TEAMS_LOCAL_MODE', expected: 'unset when MICROSOFT_APP_ID is set (local mode turns token checks off)', shown: '"true"' }]);
+  }
+  if (!e.MICROSOFT_APP_PASSWORD) {
+    throw new ConfigError([{ key: 'MICROSOFT_APP_PASSWORD', expected: 'the client secret of the bot\'s app registration (Least posts cards with it)', shown: 'nothing' }]);
+  }
+  return {
+    appId: e.MICROSOFT_APP_ID,
+    appPassword: e.MICROSOFT_APP_PASSWORD,
+    ...(e.MICROSOFT_APP_TENANT_ID ? { tenantId: e.MICROSOFT_APP_TENANT_ID } : {}),
+    localMode: false,
   };
 }
 

@@ -14,6 +14,8 @@ import { createWorker } from './worker';
 import { ensureReconcileSchedule } from './schedules';
 import { startBotServer } from './bot-server';
 import { createSlackFrontEnd, SLACK_EVENTS_PATH, type SlackFrontEnd } from '../bot/slack/app';
+import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH } from '../bot/teams/app';
+import type { RequestListener } from 'node:http';
 
 type Role = 'worker' | 'bot';
 
@@ -74,14 +76,25 @@ async function main(): Promise<void> {
       const running = slack;
       stops.unshift(() => running.stop());
     }
-    const server = await startBotServer({
-      port: config.botPort,
-      host: '0.0.0.0',
-      routes: slack?.requestListener ? { [SLACK_EVENTS_PATH]: slack.requestListener } : {},
-    });
+    const routes: Record<string, RequestListener> = {};
+    if (slack?.requestListener) routes[SLACK_EVENTS_PATH] = slack.requestListener;
+    if (config.teams) {
+      const teams = createTeamsFrontEnd({ ...config.teams, access: core.access, policy: () => core.policy, conversations: core.store });
+      routes[TEAMS_MESSAGES_PATH] = teams.requestListener;
+      if (teams.anonymous) {
+        console.warn(
+          JSON.stringify({
+            level: 'warn',
+            msg: `TEAMS LOCAL MODE: ${TEAMS_MESSAGES_PATH} accepts unauthenticated requests from this machine. For development only; set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD for a real tenant.`,
+          }),
+        );
+      }
+    }
+    const server = await startBotServer({ port: config.botPort, host: '0.0.0.0', routes });
     stops.unshift(() => server.close());
-    const chat = !config.slack ? 'Slack off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)' : config.slack.appToken ? 'Slack over Socket Mode' : `Slack at ${SLACK_EVENTS_PATH}`;
-    log('bot listening', { port: config.botPort, chat });
+    const slackState = !config.slack ? 'Slack off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)' : config.slack.appToken ? 'Slack over Socket Mode' : `Slack at ${SLACK_EVENTS_PATH}`;
+    const teamsState = !config.teams ? 'Teams off (set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD)' : config.teams.localMode ? `Teams LOCAL MODE at ${TEAMS_MESSAGES_PATH}` : `Teams at ${TEAMS_MESSAGES_PATH}`;
+    log('bot listening', { port: config.botPort, chat: [slackState, teamsState] });
   }
 
   let stopping = false;

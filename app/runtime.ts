@@ -6,6 +6,8 @@ import { createAwsProvider } from '../activities/cloud/aws';
 import { FanOutNotifier, type Notifier } from '../activities/chat/notifier';
 import { LogNotifier } from '../activities/chat/log-notifier';
 import { SlackNotifier } from '../activities/chat/slack-notifier';
+import { TeamsNotifier } from '../activities/chat/teams-notifier';
+import { AdapterTeamsPoster } from '../activities/chat/teams-poster';
 import { slackClientOptions } from '../bot/slack/app';
 import { SlackDirectory } from '../bot/slack/directory';
 import { PgStore } from '../activities/store/pg-store';
@@ -47,6 +49,7 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
     temporal,
     access,
     slack,
+    teams: config.teams,
     close: async () => {
       await connection.close();
       await store.close();
@@ -57,7 +60,7 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
 export type Core = Awaited<ReturnType<typeof connectCore>>;
 
 /** The worker's activities and a `close` for the cloud clients' pooled connections. */
-export function buildActivities(core: Pick<Core, 'store' | 'policy' | 'slack'>, notifiers: Notifier[] = defaultNotifiers(core)) {
+export function buildActivities(core: Pick<Core, 'store' | 'policy' | 'slack' | 'teams'>, notifiers: Notifier[] = defaultNotifiers(core)) {
   const aws = createAwsProvider();
   const activities = createActivities({
     store: core.store,
@@ -68,11 +71,14 @@ export function buildActivities(core: Pick<Core, 'store' | 'policy' | 'slack'>, 
   return { activities, close: () => aws.close() };
 }
 
-/** The log always; Slack when it is configured. */
-export function defaultNotifiers(core: Pick<Core, 'store' | 'policy' | 'slack'>): Notifier[] {
+/** The log always; Slack and Teams when they are configured. */
+export function defaultNotifiers(core: Pick<Core, 'store' | 'policy' | 'slack' | 'teams'>): Notifier[] {
   const notifiers: Notifier[] = [new LogNotifier()];
   if (core.slack) {
     notifiers.push(new SlackNotifier({ client: core.slack.client, store: core.store, people: core.slack.directory, policy: () => core.policy }));
+  }
+  if (core.teams) {
+    notifiers.push(new TeamsNotifier({ poster: new AdapterTeamsPoster(core.teams), store: core.store, policy: () => core.policy }));
   }
   return notifiers;
 }

@@ -122,6 +122,11 @@ export class AccessClient {
     }
   }
 
+  /** Members of groups kept outside the policy (Slack user groups), the same for every front end. */
+  async externalGroups(): Promise<ExternalGroups> {
+    return (await this.deps.externalGroups?.()) ?? {};
+  }
+
   /** The person's own live and pending requests. */
   async mine(person: string): Promise<RequestState[]> {
     return this.find({ requester: person.toLowerCase(), statuses: ['pending', 'approved', 'active'] });

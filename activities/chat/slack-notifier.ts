@@ -101,6 +101,8 @@ export class SlackNotifier implements Notifier {
   /** The DM thread: its top message always shows the current status; requester notices are replies. */
   private async tellRequester(notice: Notice, refs: MessageRef[], view: RequestView): Promise<void> {
     const { state, kind } = notice;
+    // A request made in Teams is followed in Teams; one made in Slack (or by the CLI) here.
+    if (state.request.origin.platform === 'teams') return;
     const userId = view.requesterUserId;
     if (!userId) return;
     const recipient = `user:${userId}`;

@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { RequestState } from '../../domain/request';
 import * as audit from './audit-log';
 import { migrate } from './migrate';
+import * as teams from './teams-conversations';
+import type { TeamsConversationRecord } from './teams-conversations';
 import {
   LEASE_COLUMNS,
   MESSAGE_REF_COLUMNS,
@@ -244,6 +246,18 @@ export class PgStore {
       [requestId],
     );
     return result.rows.map(toMessageRef);
+  }
+
+  saveTeamsConversation(record: TeamsConversationRecord): Promise<void> {
+    return teams.saveTeamsConversation(this.pool, record);
+  }
+
+  teamsConversationOf(email: string): Promise<TeamsConversationRecord | undefined> {
+    return teams.teamsConversationOf(this.pool, email);
+  }
+
+  teamsChannel(conversationId: string): Promise<TeamsConversationRecord | undefined> {
+    return teams.teamsChannel(this.pool, conversationId);
   }
 
   appendAudit(entry: AuditEntry, at?: string): Promise<AuditRow> {

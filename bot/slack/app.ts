@@ -3,6 +3,7 @@ import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Policy } from '../../domain/policy/schema';
 import type { AccessClient } from '../access-client';
+import { rejectionAuditor } from '../rejections';
 import { registerActions } from './actions';
 import type { SlackContext } from './context';
 import { SlackDirectory } from './directory';
@@ -100,27 +101,15 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
   };
 }
 
-/**
- * Bolt answers a forged or stale request with 401 and only logs it. Those are audited here too, at
- * most one entry a minute with a count, so a flood cannot grow the audit log without bound.
- */
+/** Bolt answers a forged or stale request with 401 and only logs it; it is audited here too. */
 function auditedRejections(listener: RequestListener, access: AccessClient): RequestListener {
-  let windowStart = 0;
-  let unreported = 0;
+  const rejected = rejectionAuditor(access, 'slack:unverified', 'slack.request.rejected', {
+    platform: 'slack',
+    reason: 'signature or timestamp did not verify',
+  });
   return (req: IncomingMessage, res: ServerResponse) => {
     res.on('finish', () => {
-      if (res.statusCode !== 401) return;
-      unreported += 1;
-      const now = Date.now();
-      if (now - windowStart < 60_000) return;
-      windowStart = now;
-      const count = unreported;
-      unreported = 0;
-      void access.refused('slack:unverified', 'slack.request.rejected', {
-        platform: 'slack',
-        reason: 'signature or timestamp did not verify',
-        count,
-      });
+      if (res.statusCode === 401) rejected();
     });
     listener(req, res);
   };

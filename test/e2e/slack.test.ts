@@ -4,6 +4,7 @@ import { ListAccountAssignmentsCommand } from '@aws-sdk/client-sso-admin';
 import { ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { ACCOUNT_ID, APP_ROLE } from '../support/aws-fixtures';
 import { LEAD, REQUESTER } from '../support/stack';
+import { waitUntil } from '../support/assertions';
 import type { SlackCall } from '../support/fake-slack';
 import type { SlackReply } from '../support/slack-requests';
 import { APPROVAL_CHANNEL, buttonsIn, requestIdIn, SlackUser, startSlackStack, textOf, type SlackStack } from '../support/slack-stack';
@@ -143,15 +144,6 @@ describe('Slack: request → approve → grant → expiry → revoke', () => {
     assert.deepEqual(actions, ['request.submitted', 'approval.approved', 'request.approved', 'grant.applied', 'grant.revoked']);
   });
 });
-
-async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`timed out waiting until ${what}`);
-}
 
 describe('Slack: refusals are explained, audited, and grant nothing', () => {
   it('forged signatures and stale timestamps get 401 and change nothing', async () => {

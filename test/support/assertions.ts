@@ -12,3 +12,13 @@ export async function rejectsWith(work: Promise<unknown>, code: string, pattern?
   if (pattern) assert.match(error.message, pattern);
   return error;
 }
+
+/** Polls `check` until it holds; fails naming `what` after the timeout. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`timed out waiting until ${what}`);
+}

@@ -1,0 +1,206 @@
+import { audienceOf, type Notice, type NoticeKind } from '../../domain/notice';
+import type { Policy } from '../../domain/policy/schema';
+import type { RequestState } from '../../domain/request';
+import { approvalCard, requesterStatusCard, requesterUpdate, reviewCard, type AdaptiveCard, type TeamsMessage } from '../../bot/render/teams';
+import { requestView, type RequestView } from '../../bot/render/view';
+import type { ActivityStore } from '../store/port';
+import type { TeamsConversationRecord } from '../store/teams-conversations';
+import type { MessageRef, RequestFilter, RequestRecord } from '../store/types';
+import type { Notifier } from './notifier';
+import type { TeamsPoster } from './teams-poster';
+
+export interface TeamsNotifierDeps {
+  poster: TeamsPoster;
+  store: Pick<ActivityStore, 'saveMessageRef' | 'messageRefs'> & {
+    listRequests(filter: RequestFilter): Promise<RequestRecord[]>;
+    teamsConversationOf(email: string): Promise<TeamsConversationRecord | undefined>;
+    teamsChannel(conversationId: string): Promise<TeamsConversationRecord | undefined>;
+  };
+  policy: () => Policy;
+  now?: () => Date;
+  log?: (msg: string, extra: Record<string, unknown>) => void;
+}
+
+const APPROVAL_CARD = 'approval-card';
+const REVIEW_CARD = 'review-card';
+const EXTENSION_CARD = 'extension-card';
+const REQUESTER_STATUS = 'requester-status';
+const CARD = 'application/vnd.microsoft.card.adaptive';
+
+/** Notices after which the approvers' cards show something new (an outcome; buttons gone). */
+const CARDS_CHANGE: ReadonlySet<NoticeKind> = new Set([
+  'approved',
+  'denied',
+  'expired',
+  'cancelled',
+  'failed',
+  'granted',
+  'revoked',
+  'extended',
+  'extension-denied',
+]);
+
+/** Bot Connector answers no retry can fix: the app was removed or blocked, or the conversation is gone. */
+const PERMANENT_STATUS = new Set([403, 404]);
+
+/**
+ * Notices as Teams messages, sent proactively into conversations stored on install or first contact.
+ * Approvers get a card (in their personal chat with Least and in the entitlement's Teams channels)
+ * whose buttons only they see (`refresh.userIds`) and which is updated in place as the request moves
+ * on. The requester gets a status card kept current, and a message for each step. Every post is
+ * remembered in `message_refs`, so a retried activity edits instead of posting again.
+ */
+export class TeamsNotifier implements Notifier {
+  constructor(private readonly deps: TeamsNotifierDeps) {}
+
+  async notify(notice: Notice): Promise<void> {
+    const { kind, state } = notice;
+    const refs = (await this.deps.store.messageRefs(state.request.requestId)).filter((ref) => ref.platform === 'teams');
+    const view = await this.viewOf(state, kind === 'approval-needed' || kind === 'extension-requested' || kind === 'break-glass');
+    const now = this.now();
+    const options = { refreshUserIds: await this.refreshUserIds(state) };
+
+    if (kind === 'approval-needed') await this.postCards(state, refs, APPROVAL_CARD, approvalCard(view, now, options));
+    if (kind === 'extension-requested') await this.postCards(state, refs, `${EXTENSION_CARD}:${state.extendedSeconds}`, approvalCard(view, now, options));
+    if (kind === 'break-glass' || kind === 'review-needed') await this.postCards(state, refs, REVIEW_CARD, reviewCard(view, now, options));
+    if (kind === 'reminder') await this.remind(state, refs);
+    if (CARDS_CHANGE.has(kind)) await this.updateCards(refs, view, options.refreshUserIds);
+    await this.tellRequester(notice, refs, view);
+  }
+
+  private async postCards(state: RequestState, refs: MessageRef[], purpose: string, card: AdaptiveCard): Promise<void> {
+    for (const recipient of await this.cardRecipients(state)) {
+      if (refs.some((ref) => ref.purpose === purpose && ref.recipient === recipient.key)) continue; // posted before a retry
+      await this.skippingPermanent({ purpose, recipient: recipient.key }, async () => {
+        const id = await this.deps.poster.post(recipient.conversation.reference, cardActivity(card, state.rules.title));
+        await this.remember(state, { recipient: recipient.key, purpose, channel: recipient.conversation.conversationId, messageId: id });
+      });
+    }
+  }
+
+  private async updateCards(refs: MessageRef[], view: RequestView, refreshUserIds: string[]): Promise<void> {
+    const cards = refs.filter((ref) => ref.purpose === APPROVAL_CARD || ref.purpose === REVIEW_CARD || ref.purpose.startsWith(EXTENSION_CARD));
+    if (cards.length === 0) return;
+    const withHistory = await this.viewOf(view.state, true);
+    const options = { refreshUserIds };
+    for (const ref of cards) {
+      const card = ref.purpose === REVIEW_CARD ? reviewCard(withHistory, this.now(), options) : approvalCard(withHistory, this.now(), options);
+      const conversation = await this.conversationOf(ref.recipient);
+      if (!conversation) continue;
+      await this.skippingPermanent(ref, () => this.deps.poster.update(conversation.reference, ref.messageId, cardActivity(card, view.state.rules.title)));
+    }
+  }
+
+  private async remind(state: RequestState, refs: MessageRef[]): Promise<void> {
+    for (const ref of refs.filter((r) => r.purpose === APPROVAL_CARD && r.recipient.startsWith('user:'))) {
+      const conversation = await this.conversationOf(ref.recipient);
+      if (!conversation) continue;
+      await this.skippingPermanent(ref, () =>
+        this.deps.poster.post(conversation.reference, { type: 'message', text: `Still waiting for your decision on ${state.request.requestId} (see the card above).` }),
+      );
+    }
+  }
+
+  /** The requester's personal chat: a status card kept current, and one message per step. */
+  private async tellRequester(notice: Notice, refs: MessageRef[], view: RequestView): Promise<void> {
+    const { state, kind } = notice;
+    // A request made in Slack is followed in Slack; one made in Teams (or by the CLI) here.
+    if (state.request.origin.platform === 'slack') return;
+    const requester = state.request.requester.toLowerCase();
+    const conversation = await this.deps.store.teamsConversationOf(requester);
+    if (!conversation) return;
+    const recipient = `user:${requester}`;
+    const status = requesterStatusCard(view, this.now());
+    const posted = refs.find((ref) => ref.purpose === REQUESTER_STATUS);
+    await this.skippingPermanent({ purpose: REQUESTER_STATUS, recipient }, async () => {
+      if (posted) {
+        await this.deps.poster.update(conversation.reference, posted.messageId, cardActivity(status, state.rules.title));
+        return;
+      }
+      const id = await this.deps.poster.post(conversation.reference, cardActivity(status, state.rules.title));
+      await this.remember(state, { recipient, purpose: REQUESTER_STATUS, channel: conversation.conversationId, messageId: id });
+    });
+    if (!audienceOf(kind).requester) return;
+    // Each step is told once; an extension makes the later steps new ones.
+    const purpose = `reply:${kind}:${state.extendedSeconds}`;
+    if (refs.some((ref) => ref.purpose === purpose)) return;
+    const update = requesterUpdate(notice, view, this.now());
+    await this.skippingPermanent({ purpose, recipient }, async () => {
+      const id = await this.deps.poster.post(conversation.reference, messageActivity(update));
+      await this.remember(state, { recipient, purpose, channel: conversation.conversationId, messageId: id });
+    });
+  }
+
+  /** Approvers other than the requester, in their personal chats, and the entitlement's Teams channels. */
+  private async cardRecipients(state: RequestState): Promise<{ key: string; conversation: TeamsConversationRecord }[]> {
+    const recipients: { key: string; conversation: TeamsConversationRecord }[] = [];
+    for (const target of state.rules.notify.filter((t) => t.platform === 'teams')) {
+      const conversation = await this.deps.store.teamsChannel(target.channel);
+      if (conversation) recipients.push({ key: `channel:${target.channel}`, conversation });
+      else this.log('teams channel unknown: add Least to it first', { channel: target.channel });
+    }
+    const requester = state.request.requester.toLowerCase();
+    for (const approver of state.rules.approvers.filter((a) => a.toLowerCase() !== requester)) {
+      const conversation = await this.deps.store.teamsConversationOf(approver);
+      if (conversation) recipients.push({ key: `user:${approver.toLowerCase()}`, conversation });
+    }
+    return recipients;
+  }
+
+  private async refreshUserIds(state: RequestState): Promise<string[]> {
+    const requester = state.request.requester.toLowerCase();
+    const ids: string[] = [];
+    for (const approver of state.rules.approvers.filter((a) => a.toLowerCase() !== requester)) {
+      const user = (await this.deps.store.teamsConversationOf(approver))?.reference.user as { id?: unknown } | undefined;
+      if (typeof user?.id === 'string') ids.push(user.id);
+    }
+    return ids;
+  }
+
+  private conversationOf(recipient: string): Promise<TeamsConversationRecord | undefined> {
+    if (recipient.startsWith('user:')) return this.deps.store.teamsConversationOf(recipient.slice('user:'.length));
+    return this.deps.store.teamsChannel(recipient.slice('channel:'.length));
+  }
+
+  private async viewOf(state: RequestState, withHistory: boolean): Promise<RequestView> {
+    const recent = withHistory
+      ? (await this.deps.store.listRequests({ requester: state.request.requester, limit: 6 }))
+          .filter((record) => record.requestId !== state.request.requestId)
+          .slice(0, 5)
+          .map((record) => record.state)
+      : undefined;
+    const origin = state.request.origin;
+    const requesterUserId = origin.platform === 'teams' ? origin.userId : undefined;
+    return requestView(state, this.deps.policy(), { ...(requesterUserId ? { requesterUserId } : {}), ...(recent ? { recent } : {}) });
+  }
+
+  private async remember(state: RequestState, ref: Omit<MessageRef, 'requestId' | 'platform'>): Promise<void> {
+    await this.deps.store.saveMessageRef({ requestId: state.request.requestId, platform: 'teams', ...ref });
+  }
+
+  private async skippingPermanent(where: { purpose: string; recipient: string }, send: () => Promise<unknown>): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === undefined || !PERMANENT_STATUS.has(status)) throw error;
+      this.log('teams message skipped', { ...where, status });
+    }
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  private log(msg: string, extra: Record<string, unknown>): void {
+    (this.deps.log ?? ((m, e) => console.warn(JSON.stringify({ level: 'warn', msg: m, ...e }))))(msg, extra);
+  }
+}
+
+function cardActivity(card: AdaptiveCard, summary: string): Record<string, unknown> {
+  return { type: 'message', summary: summary.slice(0, 200), attachments: [{ contentType: CARD, content: card }] };
+}
+
+function messageActivity(message: TeamsMessage): Record<string, unknown> {
+  return message.card ? cardActivity(message.card, message.text) : { type: 'message', text: message.text, textFormat: 'markdown' };
+}

@@ -1,0 +1,43 @@
+/**
+ * Teams Universal Action verbs and card input ids: the one place cards and handlers agree on them.
+ * Every Action.Execute carries `data.requestId` (except the request form's submit).
+ */
+export const TeamsVerb = {
+  /** The request form's submit; inputs are `TeamsInput.*`. */
+  SubmitRequest: 'least.request.submit',
+  /** Opens the request form card in place of a message card (e.g. from help or an empty list). */
+  OpenRequestForm: 'least.request.form',
+  Approve: 'least.approve',
+  /** Deny carries the comment input `TeamsInput.Comment` (required by the card, checked again by the bot). */
+  Deny: 'least.deny',
+  /** `data.duration` says by how much (`30m`, `1h`). */
+  Extend: 'least.extend',
+  EndNow: 'least.end',
+  Review: 'least.review',
+  /** Automatic refresh: approvers listed in `refresh.userIds` get their own card with buttons. */
+  Refresh: 'least.refresh',
+} as const;
+export type TeamsVerb = (typeof TeamsVerb)[keyof typeof TeamsVerb];
+
+export const TeamsInput = {
+  Entitlement: 'entitlement',
+  Duration: 'duration',
+  Reason: 'reason',
+  Ticket: 'ticket',
+  Comment: 'comment',
+} as const;
+
+/** What a card's Action.Execute sends back in `value.action.data`, besides the inputs. */
+export interface TeamsActionData {
+  requestId?: string;
+  duration?: string;
+}
+
+/** The card schema version Teams renders everywhere it supports Universal Actions. */
+export const ADAPTIVE_CARD_VERSION = '1.5';
+
+/** Teams refuses a message over about 28 KB; cards stay well under it. */
+export const TEAMS_CARD_MAX_BYTES = 24 * 1024;
+
+/** Teams calls refresh only for these users, and for at most 60 of them. */
+export const REFRESH_USER_IDS_MAX = 60;

@@ -1,0 +1,15 @@
+/** Teams renderers: pure functions from domain data to Adaptive Cards (schema 1.5, Universal Actions). */
+export { cardBytes, type AdaptiveCard, type TeamsMessage } from './card';
+export { approvalCard, approverCard, reviewCard, type ApprovalCardOptions } from './approval-card';
+export {
+  approvalsMessage,
+  errorMessage,
+  helpMessage,
+  noIdentityMessage,
+  refusalMessage,
+  requestListMessage,
+  usageMessage,
+} from './replies';
+export { requestFormCard, type RequestFormCardInput } from './request-form';
+export { requesterStatusCard, requesterUpdate, submittedMessage } from './requester';
+export { userText } from './text';

@@ -1,0 +1,214 @@
+import type { TurnContext } from '@microsoft/agents-hosting';
+import { checkDecision, type RequestState } from '../../domain/request';
+import type { Outcome } from '../access-client';
+import {
+  approvalCard,
+  approverCard,
+  requesterStatusCard,
+  requestFormCard,
+  reviewCard,
+  submittedMessage,
+  type AdaptiveCard,
+} from '../render/teams';
+import { TeamsInput, TeamsVerb } from '../render/teams/ids';
+import { entitlementChoices } from '../render/view';
+import { ADAPTIVE_CARD_CONTENT_TYPE, cardAttachment, errorReference, refreshUserIds, teamsActor, viewFor, type TeamsContext } from './context';
+
+const REQUEST_ID = /^r-[a-z0-9]{10}$/;
+const MAX_FIELD = 2000;
+
+/** The body of an `adaptiveCard/action` invoke response: a card to show in place, or a short message. */
+export type CardActionResponse =
+  | { statusCode: 200; type: typeof ADAPTIVE_CARD_CONTENT_TYPE; value: AdaptiveCard }
+  | { statusCode: 200; type: 'application/vnd.microsoft.activity.message'; value: string }
+  | { statusCode: 400; type: 'application/vnd.microsoft.error'; value: { code: string; message: string } };
+
+interface Click {
+  verb: string;
+  data: Record<string, unknown>;
+  /** Automatic refresh (a card being shown) rather than a button press. */
+  automatic: boolean;
+}
+
+/**
+ * Universal Actions: every Action.Execute on Least's cards arrives here as an invoke. The answer is
+ * the card the person sees next; decisions also update the posted card for everyone else.
+ * Authority (who may decide, no self-approval, still pending) is the workflow validator's call.
+ */
+export async function onCardAction(ctx: TeamsContext, context: TurnContext): Promise<CardActionResponse> {
+  const click = readClick(context.activity.value);
+  if (!click) {
+    await ctx.access.refused(teamsActor(context), 'action.malformed', { platform: 'teams' });
+    return badRequest('That card action is not one Least knows.');
+  }
+  try {
+    const identity = await ctx.directory.emailOf(context);
+    if (!identity.ok) {
+      if (click.automatic) return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: identity.reason };
+      await ctx.access.refused(teamsActor(context), 'identity.unknown', { platform: 'teams', reason: identity.reason });
+      return message(identity.reason);
+    }
+    const email = identity.email;
+    if (click.verb === TeamsVerb.OpenRequestForm) {
+      const choices = entitlementChoices(ctx.policy(), email, await ctx.access.externalGroups());
+      return card(requestFormCard({ choices }));
+    }
+    if (click.verb === TeamsVerb.SubmitRequest) return await submit(ctx, context, click, email);
+
+    const requestId = text(click.data.requestId, 40);
+    if (!REQUEST_ID.test(requestId)) {
+      await ctx.access.refused(email, 'action.malformed', { platform: 'teams', verb: click.verb.slice(0, 40) });
+      return message('That card does not carry a request Least knows.');
+    }
+    switch (click.verb) {
+      case TeamsVerb.Refresh:
+        return await refresh(ctx, requestId, email);
+      case TeamsVerb.Approve:
+        return await decide(ctx, context, requestId, email, 'approve');
+      case TeamsVerb.Deny:
+        return await decide(ctx, context, requestId, email, 'deny', text(click.data[TeamsInput.Comment], 1000).trim());
+      case TeamsVerb.Extend:
+        return await requesterCard(ctx, await ctx.access.extend(requestId, email, text(click.data.duration, 20)));
+      case TeamsVerb.EndNow:
+        return await requesterCard(ctx, await ctx.access.end(requestId, email, 'ended early by the holder'));
+      case TeamsVerb.Review: {
+        const outcome = await ctx.access.review(requestId, email);
+        if (!outcome.ok) return message(outcome.message);
+        return card(reviewCard(await viewFor(ctx, outcome.state, { withHistory: true }), ctx.now()));
+      }
+      default:
+        await ctx.access.refused(email, 'action.malformed', { platform: 'teams', verb: click.verb.slice(0, 40) }, requestId);
+        return badRequest('That card action is not one Least knows.');
+    }
+  } catch (error) {
+    const reference = errorReference();
+    ctx.log('error', 'teams card action failed', { reference, verb: click.verb.slice(0, 40), error: String(error) });
+    return message(`Something went wrong on Least's side (reference ${reference}). Nothing was changed; try again, or quote the reference to your admins.`);
+  }
+}
+
+async function submit(ctx: TeamsContext, context: TurnContext, click: Click, email: string): Promise<CardActionResponse> {
+  const values = {
+    entitlementId: text(click.data[TeamsInput.Entitlement], 100).trim(),
+    duration: text(click.data[TeamsInput.Duration], 40).trim(),
+    reason: text(click.data[TeamsInput.Reason], MAX_FIELD),
+    ticket: text(click.data[TeamsInput.Ticket], 200).trim(),
+  };
+  const choices = entitlementChoices(ctx.policy(), email, await ctx.access.externalGroups());
+  const again = (problem: string): CardActionResponse =>
+    card(
+      requestFormCard({
+        choices,
+        ...(values.entitlementId ? { entitlementId: values.entitlementId } : {}),
+        values: { duration: values.duration, reason: values.reason.slice(0, 1000), ticket: values.ticket },
+        problem,
+      }),
+    );
+  const choice = choices.find((c) => c.id === values.entitlementId);
+  if (!choice) {
+    await ctx.access.refused(email, 'request.refused', { platform: 'teams', code: 'ENTITLEMENT.UNKNOWN', entitlement: values.entitlementId.slice(0, 60) });
+    return again('Choose an entitlement from the list.');
+  }
+  const activity = context.activity;
+  const outcome = await ctx.access.submit({
+    requester: email,
+    entitlementId: choice.id,
+    duration: values.duration || choice.defaultDurationSeconds,
+    reason: values.reason,
+    ...(values.ticket ? { ticket: values.ticket } : {}),
+    origin: { platform: 'teams', ...(activity.from?.aadObjectId ? { userId: activity.from.aadObjectId } : {}), channel: activity.conversation?.id ?? '' },
+    // The same form submitted twice (double click, retried invoke) finds the first request.
+    ...(activity.replyToId ? { idempotencySeed: `teams:${activity.conversation?.id ?? ''}:${activity.replyToId}` } : {}),
+  });
+  if (!outcome.ok) return again(outcome.message);
+  const submitted = submittedMessage(await viewFor(ctx, outcome.state), ctx.now());
+  return submitted.card ? card(submitted.card) : message(submitted.text);
+}
+
+/** What a card shows when Teams renders it: approvers who may still act get the buttons. */
+async function refresh(ctx: TeamsContext, requestId: string, email: string): Promise<CardActionResponse> {
+  const status = await ctx.access.status(requestId);
+  if (!status.ok) return message(status.message);
+  return card(await cardFor(ctx, status.state, email));
+}
+
+async function cardFor(ctx: TeamsContext, state: RequestState, email: string, problem?: string): Promise<AdaptiveCard> {
+  const view = await viewFor(ctx, state, { withHistory: true });
+  const userIds = await refreshUserIds(ctx, state);
+  const options = { refreshUserIds: userIds };
+  if (state.request.breakGlass) return reviewCard(view, ctx.now(), options);
+  const stage = state.status === 'pending' ? 'request' : state.pendingExtension ? 'extension' : undefined;
+  const me = email.toLowerCase();
+  const decided = state.decisions.some((d) => d.approver === me && d.stage === stage);
+  const mayAct = stage !== undefined && !decided && checkDecision(state, { approver: me, verdict: 'approve' }).ok;
+  if (mayAct || problem) return approverCard(view, ctx.now(), { ...options, ...(problem ? { problem } : {}) });
+  return approvalCard(view, ctx.now(), options);
+}
+
+async function decide(
+  ctx: TeamsContext,
+  context: TurnContext,
+  requestId: string,
+  email: string,
+  verdict: 'approve' | 'deny',
+  comment?: string,
+): Promise<CardActionResponse> {
+  if (verdict === 'deny' && !comment) {
+    await ctx.access.refused(email, 'approval.refused', { platform: 'teams', code: 'INPUT.MALFORMED', message: 'deny without a reason' }, requestId);
+    const status = await ctx.access.status(requestId);
+    if (!status.ok) return message(status.message);
+    return card(await cardFor(ctx, status.state, email, 'Say why you deny it: the requester sees your comment.'));
+  }
+  const outcome = await ctx.access.decide(requestId, email, verdict, comment);
+  if (!outcome.ok) {
+    // The validator refused (and the access client audited it): show why on the card itself.
+    const status = await ctx.access.status(requestId);
+    if (!status.ok) return message(outcome.message);
+    return card(await cardFor(ctx, status.state, email, outcome.message));
+  }
+  const next = await cardFor(ctx, outcome.state, email);
+  await updatePostedCard(ctx, context, outcome.state);
+  return card(next);
+}
+
+/** The posted card, for everyone in the conversation: the outcome, and no buttons once settled. */
+async function updatePostedCard(ctx: TeamsContext, context: TurnContext, state: RequestState): Promise<void> {
+  const activityId = context.activity.replyToId;
+  if (!activityId) return;
+  const shared = approvalCard(await viewFor(ctx, state, { withHistory: true }), ctx.now(), { refreshUserIds: await refreshUserIds(ctx, state) });
+  try {
+    await context.updateActivity({ type: 'message', id: activityId, attachments: [cardAttachment(shared)] } as never);
+  } catch (error) {
+    // The notifier updates every card it posted on the next notice; this one is only sooner.
+    ctx.log('warn', 'teams card update failed', { requestId: state.request.requestId, error: String(error) });
+  }
+}
+
+async function requesterCard(ctx: TeamsContext, outcome: Outcome): Promise<CardActionResponse> {
+  if (!outcome.ok) return message(outcome.message);
+  return card(requesterStatusCard(await viewFor(ctx, outcome.state), ctx.now()));
+}
+
+function readClick(value: unknown): Click | undefined {
+  const v = value as { action?: { type?: unknown; verb?: unknown; data?: unknown }; trigger?: unknown } | undefined;
+  const action = v?.action;
+  if (!action || action.type !== 'Action.Execute' || typeof action.verb !== 'string' || action.verb.length > 100) return undefined;
+  const data = action.data && typeof action.data === 'object' && !Array.isArray(action.data) ? (action.data as Record<string, unknown>) : {};
+  return { verb: action.verb, data, automatic: v.trigger === 'automatic' };
+}
+
+function text(value: unknown, max: number): string {
+  return typeof value === 'string' ? value.slice(0, max) : '';
+}
+
+function card(value: AdaptiveCard): CardActionResponse {
+  return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value };
+}
+
+function message(value: string): CardActionResponse {
+  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: value.slice(0, 1000) };
+}
+
+function badRequest(messageText: string): CardActionResponse {
+  return { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: messageText } };
+}

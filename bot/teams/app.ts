@@ -1,0 +1,103 @@
+import type { RequestListener } from 'node:http';
+import { CloudAdapter, type AuthConfiguration, type TurnContext } from '@microsoft/agents-hosting';
+import type { Policy } from '../../domain/policy/schema';
+import type { AccessClient } from '../access-client';
+import { rejectionAuditor } from '../rejections';
+import { onCardAction } from './actions';
+import type { TeamsContext, TeamsConversationStore } from './context';
+import { TeamsDirectory } from './directory';
+import { teamsRequestListener } from './http';
+import { onInstalled, onMessage } from './messages';
+
+export const TEAMS_MESSAGES_PATH = '/api/messages';
+
+/** The bot's Entra app registration. Without an app id the bot runs unauthenticated, for local development only. */
+export interface TeamsCredentials {
+  appId?: string;
+  appPassword?: string;
+  tenantId?: string;
+}
+
+export interface TeamsFrontEndOptions extends TeamsCredentials {
+  access: AccessClient;
+  policy: () => Policy;
+  conversations: TeamsConversationStore;
+  now?: () => Date;
+}
+
+export interface TeamsFrontEnd {
+  adapter: CloudAdapter;
+  /** The HTTP handler for `/api/messages`. */
+  requestListener: RequestListener;
+  /** True when no app id is configured: every request is accepted without a token. */
+  anonymous: boolean;
+}
+
+/**
+ * The adapter for an app registration, or the SDK's anonymous mode when there is none. The SDK also
+ * reads its own env keys; the explicit id here wins, so what Least was configured with is what runs.
+ */
+export function teamsAdapter(credentials: TeamsCredentials): CloudAdapter {
+  // With an app id, an activity whose service URL differs from the token's is refused, not just logged.
+  const options = { validateServiceUrl: Boolean(credentials.appId) };
+  const config: AuthConfiguration = credentials.appId
+    ? {
+        clientId: credentials.appId,
+        ...(credentials.appPassword ? { clientSecret: credentials.appPassword } : {}),
+        ...(credentials.tenantId ? { tenantId: credentials.tenantId } : {}),
+      }
+    : { clientId: '' };
+  return new CloudAdapter(config, undefined, undefined, options);
+}
+
+export function createTeamsFrontEnd(options: TeamsFrontEndOptions): TeamsFrontEnd {
+  const adapter = teamsAdapter(options);
+  const log: TeamsContext['log'] = (level, msg, extra = {}) => console.log(JSON.stringify({ level, component: 'teams', msg, ...extra }));
+  const ctx: TeamsContext = {
+    access: options.access,
+    directory: new TeamsDirectory({ policy: options.policy, connectorKey: adapter.ConnectorClientKey }),
+    conversations: options.conversations,
+    policy: options.policy,
+    now: options.now ?? (() => new Date()),
+    log,
+  };
+  // The SDK's default answers a failed turn with "fix the source code"; people get a reference instead.
+  adapter.onTurnError = async (context, error) => {
+    log('error', 'teams turn failed', { error: String(error) });
+    await Promise.resolve(context);
+  };
+  const logic = async (context: TurnContext): Promise<void> => {
+    const activity = context.activity;
+    switch (activity.type) {
+      case 'message':
+        await onMessage(ctx, context);
+        return;
+      case 'invoke':
+        if (activity.name === 'adaptiveCard/action') {
+          const body = await onCardAction(ctx, context);
+          await context.sendActivity({ type: 'invokeResponse', value: { status: 200, body } } as never);
+        }
+        return;
+      case 'installationUpdate':
+        if (activity.action === 'add' || activity.action === 'add-upgrade') await onInstalled(ctx, context);
+        return;
+      case 'conversationUpdate': {
+        // Teams announces the bot itself as a new member when it is added to a team or chat.
+        const botAdded = (activity.membersAdded ?? []).some((member) => member.id === activity.recipient?.id);
+        if (botAdded && activity.conversation?.conversationType !== 'personal') await onInstalled(ctx, context);
+        return;
+      }
+      default:
+        return;
+    }
+  };
+  const rejected = rejectionAuditor(options.access, 'teams:unverified', 'teams.request.rejected', { platform: 'teams', reason: 'no valid Bot Framework token' });
+  const requestListener = teamsRequestListener(adapter, logic, {
+    onRejected: (status) => {
+      if (status === 401) rejected();
+    },
+    onError: (error) => log('error', 'teams request failed', { error: String(error) }),
+    loopbackOnly: !options.appId,
+  });
+  return { adapter, requestListener, anonymous: !options.appId };
+}

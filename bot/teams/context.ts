@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type { TurnContext } from '@microsoft/agents-hosting';
+import type { Policy } from '../../domain/policy/schema';
+import type { RequestState } from '../../domain/request';
+import type { AccessClient } from '../access-client';
+import type { AdaptiveCard, TeamsMessage } from '../render/teams';
+import { requestView, type RequestView } from '../render/view';
+import type { TeamsDirectory } from './directory';
+
+/** A Teams conversation Least may continue later (install or first contact), as PostgreSQL keeps it. */
+export interface TeamsConversation {
+  kind: 'personal' | 'channel' | 'groupChat';
+  aadObjectId?: string;
+  email?: string;
+  conversationId: string;
+  reference: Record<string, unknown>;
+}
+
+/** Where the bot keeps and finds conversation references; PgStore implements it. */
+export interface TeamsConversationStore {
+  saveTeamsConversation(record: TeamsConversation): Promise<void>;
+  teamsConversationOf(email: string): Promise<TeamsConversation | undefined>;
+}
+
+/** What every Teams handler works with; built once per front end. */
+export interface TeamsContext {
+  access: AccessClient;
+  directory: TeamsDirectory;
+  conversations: TeamsConversationStore;
+  policy: () => Policy;
+  now: () => Date;
+  log: (level: 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
+}
+
+export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+
+/** A rendered message as a Bot Framework activity: the card when there is one, else the text. */
+export function messageActivity(message: TeamsMessage): Record<string, unknown> {
+  if (!message.card) return { type: 'message', text: message.text, textFormat: 'markdown' };
+  return { type: 'message', summary: message.text.slice(0, 200), attachments: [cardAttachment(message.card)] };
+}
+
+export function cardAttachment(card: AdaptiveCard): { contentType: string; content: AdaptiveCard } {
+  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card };
+}
+
+export async function send(context: TurnContext, message: TeamsMessage): Promise<void> {
+  await context.sendActivity(messageActivity(message) as never);
+}
+
+/** The request's view for Teams cards; approver cards also show the requester's recent requests. */
+export async function viewFor(ctx: TeamsContext, state: RequestState, options: { withHistory?: boolean } = {}): Promise<RequestView> {
+  const recent = options.withHistory
+    ? (await ctx.access.recent(state.request.requester, 6)).filter((r) => r.request.requestId !== state.request.requestId).slice(0, 5)
+    : undefined;
+  const origin = state.request.origin;
+  const requesterUserId = origin.platform === 'teams' ? origin.userId : undefined;
+  return requestView(state, ctx.policy(), { ...(requesterUserId ? { requesterUserId } : {}), ...(recent ? { recent } : {}) });
+}
+
+/**
+ * Teams user ids (29:…) of the approvers who may still act, for a card's `refresh.userIds`: only
+ * they get the version with buttons. People Least cannot reach in Teams are left out.
+ */
+export async function refreshUserIds(ctx: TeamsContext, state: RequestState): Promise<string[]> {
+  const requester = state.request.requester.toLowerCase();
+  const ids = await Promise.all(
+    state.rules.approvers
+      .filter((approver) => approver.toLowerCase() !== requester)
+      .map(async (approver) => userIdIn(await ctx.conversations.teamsConversationOf(approver))),
+  );
+  return ids.filter((id): id is string => Boolean(id));
+}
+
+export function userIdIn(conversation: TeamsConversation | undefined): string | undefined {
+  const user = conversation?.reference.user as { id?: unknown } | undefined;
+  return typeof user?.id === 'string' ? user.id : undefined;
+}
+
+/** A short id a person can quote to an admin; the log line with the error carries the same id. */
+export function errorReference(): string {
+  return `E-${randomBytes(4).toString('hex')}`;
+}
+
+/** The actor recorded for someone we could not map to an e-mail address. */
+export function teamsActor(context: TurnContext): string {
+  const from = context.activity.from;
+  return `teams:${(from?.aadObjectId ?? from?.id ?? 'unknown').slice(0, 64)}`;
+}

@@ -1,0 +1,166 @@
+import type { TurnContext } from '@microsoft/agents-hosting';
+import { parseCommand, type Command } from '../commands';
+import type { Outcome } from '../access-client';
+import {
+  approvalsMessage,
+  errorMessage,
+  helpMessage,
+  noIdentityMessage,
+  refusalMessage,
+  requesterStatusCard,
+  requestFormCard,
+  requestListMessage,
+  submittedMessage,
+  usageMessage,
+  type TeamsMessage,
+} from '../render/teams';
+import { entitlementChoices, type RequestView } from '../render/view';
+import { errorReference, send, teamsActor, viewFor, type TeamsContext } from './context';
+
+/** `access request …`, `/access list`, or just `list`: the same words as Slack's slash command. */
+const PREFIX = /^\s*\/?access\b/i;
+
+/**
+ * A message to the bot. Only a personal chat takes commands: answers list people's grants and
+ * approvals, which a channel should not see. Every message (re)stores the conversation reference,
+ * so Least can reach the person later without being spoken to first.
+ */
+export async function onMessage(ctx: TeamsContext, context: TurnContext): Promise<void> {
+  const text = context.activity.removeRecipientMention?.() ?? context.activity.text ?? '';
+  const parsed = parseCommand((text ?? '').replace(PREFIX, '').trim());
+  const personal = context.activity.conversation?.conversationType === 'personal';
+  if (parsed.kind === 'help') {
+    await send(context, helpMessage());
+    await rememberConversation(ctx, context);
+    return;
+  }
+  if (parsed.kind === 'usage') {
+    await ctx.access.refused(teamsActor(context), 'command.malformed', { platform: 'teams', problem: parsed.problem });
+    await send(context, usageMessage(parsed.problem));
+    return;
+  }
+  if (!personal) {
+    await ctx.access.refused(teamsActor(context), 'command.refused', { platform: 'teams', reason: 'not a personal chat', command: parsed.kind });
+    await send(context, refusalMessage('Least takes requests and shows grants only in a personal chat: open a chat with Least and send it there.'));
+    return;
+  }
+  try {
+    const identity = await ctx.directory.emailOf(context);
+    if (!identity.ok) {
+      await ctx.access.refused(teamsActor(context), 'identity.unknown', { platform: 'teams', reason: identity.reason });
+      await send(context, noIdentityMessage(identity.reason));
+      return;
+    }
+    await rememberConversation(ctx, context, identity.email);
+    await run(ctx, context, parsed, identity.email);
+  } catch (error) {
+    const reference = errorReference();
+    ctx.log('error', 'teams message failed', { reference, error: String(error) });
+    await send(context, errorMessage(reference));
+  }
+}
+
+async function run(
+  ctx: TeamsContext,
+  context: TurnContext,
+  command: Exclude<Command, { kind: 'help' | 'usage' }>,
+  email: string,
+): Promise<void> {
+  const now = ctx.now();
+  const replyWith = async (outcome: Outcome, render: (o: Extract<Outcome, { ok: true }>) => Promise<TeamsMessage>): Promise<void> => {
+    await send(context, outcome.ok ? await render(outcome) : refusalMessage(outcome.message));
+  };
+  switch (command.kind) {
+    case 'request-form': {
+      const choices = entitlementChoices(ctx.policy(), email, await ctx.access.externalGroups());
+      const card = requestFormCard({ choices, ...(command.entitlementId ? { entitlementId: command.entitlementId } : {}) });
+      await send(context, { text: 'Request access', card });
+      return;
+    }
+    case 'request': {
+      const activity = context.activity;
+      const outcome = await ctx.access.submit({
+        requester: email,
+        entitlementId: command.entitlementId,
+        duration: command.duration,
+        reason: command.reason,
+        ...(command.ticket ? { ticket: command.ticket } : {}),
+        ...(command.breakGlass ? { breakGlass: true } : {}),
+        origin: { platform: 'teams', ...(activity.from?.aadObjectId ? { userId: activity.from.aadObjectId } : {}), channel: activity.conversation?.id ?? '' },
+        ...(activity.id ? { idempotencySeed: `teams:${activity.id}` } : {}),
+      });
+      await replyWith(outcome, async ({ state }) => submittedMessage(await viewFor(ctx, state), now));
+      return;
+    }
+    case 'list': {
+      const mine = await ctx.access.mine(email);
+      await send(context, requestListMessage(await Promise.all(mine.map((state) => viewFor(ctx, state))), now));
+      return;
+    }
+    case 'approvals': {
+      const waiting = await ctx.access.awaitingDecision(email);
+      await send(context, approvalsMessage(await Promise.all(waiting.map((state) => viewFor(ctx, state))), now));
+      return;
+    }
+    case 'extend':
+      await replyWith(await ctx.access.extend(command.requestId, email, command.duration), async ({ state }) => statusMessage(await viewFor(ctx, state), now));
+      return;
+    case 'done':
+      await replyWith(await ctx.access.end(command.requestId, email, 'ended early by the holder'), async ({ state }) =>
+        statusMessage(await viewFor(ctx, state), now),
+      );
+      return;
+    case 'revoke':
+      await replyWith(await ctx.access.end(command.requestId, email, command.reason ?? `revoked by ${email}`), async ({ state }) =>
+        statusMessage(await viewFor(ctx, state), now),
+      );
+      return;
+  }
+}
+
+function statusMessage(view: RequestView, now: Date): TeamsMessage {
+  return { text: `${view.state.rules.title}: ${view.state.status}`, card: requesterStatusCard(view, now) };
+}
+
+/**
+ * The app was added (personal install, team, group chat): keep the conversation, and say hello. A
+ * channel is told its conversation id, which is what the policy's Teams notify targets name.
+ */
+export async function onInstalled(ctx: TeamsContext, context: TurnContext): Promise<void> {
+  const conversation = context.activity.conversation;
+  const kind = conversation?.conversationType;
+  if (kind === 'personal') {
+    const identity = await ctx.directory.emailOf(context).catch(() => undefined);
+    await rememberConversation(ctx, context, identity?.ok ? identity.email : undefined);
+    await send(context, helpMessage());
+    return;
+  }
+  await rememberConversation(ctx, context);
+  await send(context, {
+    text: `Least is here. To post approval cards in this conversation, add this to the policy's notify targets: platform teams, channel ${(conversation?.id ?? '?').split(';')[0] ?? '?'}`,
+  });
+}
+
+export async function rememberConversation(ctx: TeamsContext, context: TurnContext, email?: string): Promise<void> {
+  const activity = context.activity;
+  const conversation = activity.conversation;
+  if (!conversation?.id || !activity.serviceUrl) return;
+  const kind = conversation.conversationType === 'personal' ? 'personal' : conversation.conversationType === 'channel' ? 'channel' : 'groupChat';
+  // A channel message's conversation id names its thread (`…;messageid=…`); cards go to the channel itself.
+  const conversationId = kind === 'channel' ? conversation.id.split(';')[0]! : conversation.id;
+  const reference = { ...activity.getConversationReference(), conversation: { ...conversation, id: conversationId } } as Record<string, unknown>;
+  // Later messages start new posts rather than replying to whatever the person last said.
+  delete reference.activityId;
+  const aadObjectId = activity.from?.aadObjectId;
+  try {
+    await ctx.conversations.saveTeamsConversation({
+      kind,
+      conversationId,
+      reference,
+      ...(kind === 'personal' && aadObjectId ? { aadObjectId } : {}),
+      ...(kind === 'personal' && email ? { email } : {}),
+    });
+  } catch (error) {
+    ctx.log('warn', 'teams conversation not stored', { error: String(error) });
+  }
+}
