@@ -139,7 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const slack = slackConfig(e);
-  const teams = teamsConfig(e);
+  const teams = teamsConfig(e, env);
   return {
     databaseUrl: e.DATABASE_URL,
     ...(e.TEMPORAL_ADDRESS ? { temporalAddress: e.TEMPORAL_ADDRESS } : {}),
@@ -160,11 +160,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * development only, with TEAMS_LOCAL_MODE=true and no app id. Never both: local mode is not a switch
  * that can quietly turn authentication off in a configured deployment.
  */
-function teamsConfig(e: z.output<typeof environment>): TeamsConfig | undefined {
+function teamsConfig(e: z.output<typeof environment>, env: NodeJS.ProcessEnv): TeamsConfig | undefined {
   const local = e.TEAMS_LOCAL_MODE === 'true';
   if (!e.MICROSOFT_APP_ID) {
     const stray = (['MICROSOFT_APP_PASSWORD', 'MICROSOFT_APP_TENANT_ID'] as const).find((key) => e[key]);
     if (stray) throw new ConfigError([{ key: 'MICROSOFT_APP_ID', expected: `the bot's app id (${stray} is set without it)`, shown: 'nothing' }]);
+    if (local && env.NODE_ENV === 'production') {
+      throw new ConfigError([{ key: 'TEAMS_LOCAL_MODE', expected: 'unset in production (local mode checks no tokens); set MICROSOFT_APP_ID instead', shown: '"true"' }]);
+    }
     return local ? { localMode: true } : undefined;
   }
   if (local) {

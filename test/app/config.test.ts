@@ -139,6 +139,39 @@ describe('Slack settings', () => {
   });
 });
 
+describe('Teams settings', () => {
+  const appId = '11111111-2222-4333-8444-555555555555';
+  const tenantId = '66666666-7777-4888-9999-000000000000';
+  const password = 'plainly-fake-client-secret';
+
+  test('off by default; on with an app id and its secret; local mode only when asked for', () => {
+    assert.equal(loadConfig({}).teams, undefined);
+    assert.deepEqual(loadConfig({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: password, MICROSOFT_APP_TENANT_ID: tenantId }).teams, {
+      appId,
+      appPassword: password,
+      tenantId,
+      localMode: false,
+    });
+    assert.deepEqual(loadConfig({ TEAMS_LOCAL_MODE: 'true' }).teams, { localMode: true });
+  });
+
+  test('fails closed: local mode beside an app id, or in production, stops the process', () => {
+    assert.match(configError({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: password, TEAMS_LOCAL_MODE: 'true' }).message, /TEAMS_LOCAL_MODE: expected unset when MICROSOFT_APP_ID is set/);
+    assert.match(configError({ TEAMS_LOCAL_MODE: 'true', NODE_ENV: 'production' }).message, /TEAMS_LOCAL_MODE: expected unset in production/);
+  });
+
+  test('an app id without its secret, or a secret without an app id, names the missing key and never shows the secret', () => {
+    assert.match(configError({ MICROSOFT_APP_ID: appId }).message, /MICROSOFT_APP_PASSWORD: expected the client secret/);
+    const stray = configError({ MICROSOFT_APP_PASSWORD: password });
+    assert.match(stray.message, /MICROSOFT_APP_ID/);
+    assert.doesNotMatch(stray.message, /plainly-fake/);
+  });
+
+  test('ids must be GUIDs', () => {
+    assert.match(configError({ MICROSOFT_APP_ID: 'least-bot', MICROSOFT_APP_PASSWORD: password }).message, /MICROSOFT_APP_ID: expected the bot's Entra app \(client\) id, a GUID/);
+  });
+});
+
 describe('redact', () => {
   test('masks the password of a connection string', () => {
     assert.equal(

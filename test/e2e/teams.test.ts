@@ -6,7 +6,10 @@ import { ACCOUNT_ID, APP_ROLE } from '../support/aws-fixtures';
 import { waitUntil } from '../support/assertions';
 import { LEAD, LEAD2, REQUESTER, STRANGER } from '../support/stack';
 import { TeamsInput, TeamsVerb } from '../../bot/render/teams/ids';
-import { TeamsPeople, startTeamsStack, type TeamsStack } from '../support/teams-stack';
+import { TEAMS_CHANNEL, TeamsPeople, startTeamsStack, type TeamsStack } from '../support/teams-stack';
+import { channelConversation, forgedBotFrameworkToken, inThread, TeamsSender } from '../support/teams-requests';
+import { startBotServer, type BotServer } from '../../app/bot-server';
+import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH } from '../../bot/teams/app';
 import { cardOf, executeActionsIn, invokeCard, messageIn, refreshUserIdsOf, wordsOf } from '../support/teams-cards';
 import type { TeamsUser } from '../support/teams-requests';
 import type { RequestState } from '../../domain/request';
@@ -151,7 +154,7 @@ describe('Teams: refusals are shown on the card, audited, and grant nothing', ()
     assert.equal((await result(id)).status, 'revoked');
   });
 
-  it('malformed commands and unknown people are answered and audited; a channel takes no requests', async () => {
+  it('malformed commands and unknown people are answered and audited', async () => {
     const garbage = await t.sender.message(ada, t.chat(ada), 'access frobnicate <!channel> [x](https://evil.example)');
     assert.equal(garbage.status, 200);
     await messageIn(t.connector, chatId(ada), (m) => /do not know/i.test(wordsOf(m)), 'the usage answer');
@@ -163,5 +166,61 @@ describe('Teams: refusals are shown on the card, audited, and grant nothing', ()
     const audit = (await t.stack.store.auditFor(undefined, 100)).map((row) => row.action);
     assert.ok(audit.includes('command.malformed'));
     assert.ok(audit.includes('identity.unknown'));
+  });
+});
+
+describe('Teams: channels', () => {
+  it('a channel learns its id on install, gets the entitlement\'s cards, and takes no requests', async () => {
+    const channel = channelConversation({ teamId: TEAMS_CHANNEL, teamName: 'Platform', channelName: 'General' });
+    await t.sender.install(lead, channel);
+    await messageIn(t.connector, TEAMS_CHANNEL, (m) => wordsOf(m).includes(TEAMS_CHANNEL), 'the welcome names the channel id for the policy');
+
+    const listed = await t.sender.message(ada, channel, 'list');
+    assert.equal(listed.status, 200);
+    await messageIn(t.connector, TEAMS_CHANNEL, (m) => /personal chat/i.test(wordsOf(m)), 'the channel is told to use a personal chat');
+    assert.ok((await t.stack.store.auditFor(undefined, 50)).some((row) => row.action === 'command.refused'));
+
+    const id = await submitForm(ada, { [TeamsInput.Entitlement]: 'payments-logs', [TeamsInput.Duration]: '30m', [TeamsInput.Reason]: 'refund audit' });
+    const posted = await messageIn(t.connector, TEAMS_CHANNEL, (m) => wordsOf(cardOf(m)).includes(id), 'the card in the channel');
+    assert.deepEqual(refreshUserIdsOf(cardOf(posted))?.sort(), [lead.id, lead2.id].sort(), 'both leads see buttons, the channel sees status');
+    await t.sender.execute(lead2, inThread(channel, posted.id), { verb: TeamsVerb.Deny, data: { requestId: id }, inputs: { [TeamsInput.Comment]: 'use the refunds report instead' } }, posted.id);
+    assert.equal((await result(id)).status, 'denied');
+    await waitUntil(() => {
+      const now = t.connector.messagesIn(TEAMS_CHANNEL).find((m) => m.id === posted.id);
+      return now !== undefined && refreshUserIdsOf(cardOf(now)) === undefined && wordsOf(cardOf(now)).includes('use the refunds report instead');
+    }, 'the channel card shows the denial and its reason');
+    await messageIn(t.connector, chatId(ada), (m) => wordsOf(m).includes('use the refunds report instead'), 'the requester reads the reason');
+  });
+});
+
+describe('Teams: authentication', () => {
+  const APP_ID = '3f2a9c4e-1b7d-4e8a-9c6f-2d5b8e1a7c30';
+  let server: BotServer;
+  let url: string;
+
+  before(async () => {
+    const frontEnd = createTeamsFrontEnd({ appId: APP_ID, appPassword: 'plainly-fake-secret', access: t.stack.access, policy: () => t.stack.policy, conversations: t.stack.store });
+    assert.equal(frontEnd.anonymous, false);
+    server = await startBotServer({ port: 0, routes: { [TEAMS_MESSAGES_PATH]: frontEnd.requestListener } });
+    url = `${server.url}${TEAMS_MESSAGES_PATH}`;
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  it('with an app id, activities without a valid Bot Framework token get 401 and reach nothing', async () => {
+    const calls = t.connector.calls.length;
+    const requests = (await t.stack.store.listRequests({ requester: REQUESTER, limit: 100 })).length;
+    const unsigned = new TeamsSender({ botUrl: url, serviceUrl: t.connector.url, botId: APP_ID });
+    const forged = new TeamsSender({ botUrl: url, serviceUrl: t.connector.url, botId: APP_ID, token: forgedBotFrameworkToken({ appId: APP_ID, serviceUrl: t.connector.url }) });
+
+    assert.equal((await unsigned.message(ada, t.chat(ada), 'request prod-read-only 1h no token')).status, 401);
+    assert.equal((await forged.message(ada, t.chat(ada), 'request prod-read-only 1h forged token')).status, 401);
+    assert.equal((await forged.execute(lead, t.chat(lead), { verb: TeamsVerb.Approve, data: { requestId: 'r-aaaaaaaaaa' } })).status, 401);
+    assert.equal((await unsigned.message(ada, t.chat(ada), 'list', { rawHeaders: { authorization: 'Basic YWRhOmFkYQ==' } })).status, 401);
+
+    assert.equal(t.connector.calls.length, calls, 'the bot said nothing to anyone');
+    assert.equal((await t.stack.store.listRequests({ requester: REQUESTER, limit: 100 })).length, requests, 'nothing was requested');
+    await waitUntil(async () => (await t.stack.store.auditFor(undefined, 100)).some((row) => row.action === 'teams.request.rejected'), 'the rejection is audited');
   });
 });

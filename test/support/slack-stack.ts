@@ -3,7 +3,10 @@ import { SlackNotifier } from '../../activities/chat/slack-notifier';
 import { startBotServer, type BotServer } from '../../app/bot-server';
 import { createSlackFrontEnd, SLACK_EVENTS_PATH, slackClientOptions, type SlackFrontEnd } from '../../bot/slack/app';
 import { SlackDirectory } from '../../bot/slack/directory';
-import type { PolicyInput } from '../../domain/policy/schema';
+import type { Policy, PolicyInput } from '../../domain/policy/schema';
+import type { Notifier } from '../../activities/chat/notifier';
+import type { PgStore } from '../../activities/store/pg-store';
+import type { AccessClientDeps } from '../../bot/access-client';
 import { FAKE_BOT_TOKEN, FakeSlack } from './fake-slack';
 import { SlackSender } from './slack-requests';
 import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER, startStack, type Stack } from './stack';
@@ -30,7 +33,23 @@ export interface SlackStack {
   close(): Promise<void>;
 }
 
-export async function startSlackStack(kind: 'dev' | 'time-skipping', options: { policy?: (input: PolicyInput) => void } = {}): Promise<SlackStack> {
+/**
+ * Slack's half of a stack, before the stack exists: the fake Web API with its people, the client
+ * and directory, what Slack adds to the policy, the notifier for the worker, and (once the stack
+ * runs) the real Bolt front end. Shared by the Slack-only and the cross-platform stacks.
+ */
+export interface SlackSide {
+  fake: FakeSlack;
+  client: WebClient;
+  directory: SlackDirectory;
+  editPolicy(input: PolicyInput): void;
+  notifier(parts: { store: PgStore; policy: Policy }): Notifier;
+  access(): Partial<AccessClientDeps>;
+  attach(stack: Stack): Promise<SlackFrontEnd>;
+  sender(server: BotServer): SlackSender;
+}
+
+export async function prepareSlack(): Promise<SlackSide> {
   const fake = await FakeSlack.start();
   fake.addUser({ id: SlackUser.ada, email: REQUESTER, name: 'ada' });
   fake.addUser({ id: SlackUser.lead, email: LEAD, name: 'lead' });
@@ -49,10 +68,13 @@ export async function startSlackStack(kind: 'dev' | 'time-skipping', options: { 
     return started.stack.policy;
   };
   const directory = new SlackDirectory({ client, policy });
-  const stack = await startStack(kind, {
-    policy: (input) => {
+  return {
+    fake,
+    client,
+    directory,
+    editPolicy(input) {
       const readOnly = input.entitlements.find((e) => e.id === 'prod-read-only')!;
-      readOnly.notify = [{ platform: 'slack', channel: APPROVAL_CHANNEL }];
+      readOnly.notify = [...(readOnly.notify ?? []), { platform: 'slack', channel: APPROVAL_CHANNEL }];
       input.entitlements.push({
         id: 'payments-logs-by-group',
         title: 'Read payment logs (group approval)',
@@ -61,36 +83,51 @@ export async function startSlackStack(kind: 'dev' | 'time-skipping', options: { 
         requesters: { everyone: true },
         approvers: { slackUserGroups: [SLACK_GROUP] },
       });
+    },
+    notifier: ({ store, policy: stackPolicy }) => new SlackNotifier({ client, store, people: directory, policy: () => stackPolicy }),
+    access: () => ({ externalGroups: () => directory.externalGroups() }),
+    async attach(stack) {
+      started.stack = stack;
+      const frontEnd = createSlackFrontEnd({
+        botToken: FAKE_BOT_TOKEN,
+        signingSecret: SIGNING_SECRET,
+        apiUrl: fake.apiUrl,
+        access: stack.access,
+        policy,
+        client,
+        directory,
+      });
+      await frontEnd.start();
+      return frontEnd;
+    },
+    sender: (server) => new SlackSender({ url: `${server.url}${SLACK_EVENTS_PATH}`, signingSecret: SIGNING_SECRET, responseUrl: (id) => fake.responseUrl(id) }),
+  };
+}
+
+export async function startSlackStack(kind: 'dev' | 'time-skipping', options: { policy?: (input: PolicyInput) => void } = {}): Promise<SlackStack> {
+  const slack = await prepareSlack();
+  const stack = await startStack(kind, {
+    policy: (input) => {
+      slack.editPolicy(input);
       options.policy?.(input);
     },
-    notifiers: ({ store, policy: stackPolicy }) => [new SlackNotifier({ client, store, people: directory, policy: () => stackPolicy })],
-    access: () => ({ externalGroups: () => directory.externalGroups() }),
+    notifiers: (parts) => [slack.notifier(parts)],
+    access: () => slack.access(),
   });
-  const frontEnd = createSlackFrontEnd({
-    botToken: FAKE_BOT_TOKEN,
-    signingSecret: SIGNING_SECRET,
-    apiUrl: fake.apiUrl,
-    access: stack.access,
-    policy,
-    client,
-    directory,
-  });
-  started.stack = stack;
-  await frontEnd.start();
+  const frontEnd = await slack.attach(stack);
   const server = await startBotServer({ port: 0, routes: { [SLACK_EVENTS_PATH]: frontEnd.requestListener! } });
-  const sender = new SlackSender({ url: `${server.url}${SLACK_EVENTS_PATH}`, signingSecret: SIGNING_SECRET, responseUrl: (id) => fake.responseUrl(id) });
   return {
     stack,
-    fake,
+    fake: slack.fake,
     frontEnd,
     server,
-    sender,
+    sender: slack.sender(server),
     startWorker: () => stack.startWorker(),
     async close() {
       await server.close();
       await frontEnd.stop();
       await stack.close();
-      await fake.stop();
+      await slack.fake.stop();
     },
   };
 }

@@ -2,7 +2,9 @@ import { TeamsNotifier } from '../../activities/chat/teams-notifier';
 import { AdapterTeamsPoster } from '../../activities/chat/teams-poster';
 import { startBotServer, type BotServer } from '../../app/bot-server';
 import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH, type TeamsFrontEnd } from '../../bot/teams/app';
-import type { PolicyInput } from '../../domain/policy/schema';
+import type { Policy, PolicyInput } from '../../domain/policy/schema';
+import type { Notifier } from '../../activities/chat/notifier';
+import type { PgStore } from '../../activities/store/pg-store';
 import { FakeTeamsConnector } from './fake-teams';
 import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER, startStack, type Stack } from './stack';
 import { personalConversation, teamsUser, TeamsSender, type TeamsConversation, type TeamsUser } from './teams-requests';
@@ -16,6 +18,9 @@ import { personalConversation, teamsUser, TeamsSender, type TeamsConversation, t
 
 /** The bot's app id as Teams addresses it (`28:<id>`); local mode checks no token. */
 export const TEAMS_BOT_ID = '00000000-0000-4000-8000-00000000b07a';
+
+/** The team channel where `payments-logs` cards are posted (a policy notify target). */
+export const TEAMS_CHANNEL = '19:approvals0123456789abcdef@thread.tacv2';
 
 export const TeamsPeople = {
   ada: teamsUser('Ada', { email: REQUESTER, userPrincipalName: REQUESTER }),
@@ -40,13 +45,19 @@ export interface TeamsStack {
   close(): Promise<void>;
 }
 
-export interface TeamsStackOptions {
-  policy?: (input: PolicyInput) => void;
-  /** Another front end sharing the stack (cross-platform tests): its notifiers, access wiring, routes. */
-  alongside?: Pick<Parameters<typeof startStack>[1] & object, 'notifiers' | 'access'>;
+/**
+ * Teams' half of a stack, before the stack exists: the fake Bot Connector with its roster, the
+ * notifier for the worker, and (once the stack runs) the real front end in local mode.
+ */
+export interface TeamsSide {
+  connector: FakeTeamsConnector;
+  editPolicy(input: PolicyInput): void;
+  notifier(parts: { store: PgStore; policy: Policy }): Notifier;
+  attach(stack: Stack): TeamsFrontEnd;
+  sender(server: BotServer): TeamsSender;
 }
 
-export async function startTeamsStack(kind: 'dev' | 'time-skipping', options: TeamsStackOptions = {}): Promise<TeamsStack> {
+export async function prepareTeams(): Promise<TeamsSide> {
   const connector = await FakeTeamsConnector.start();
   for (const user of Object.values(TeamsPeople)) {
     connector.addMember({
@@ -58,17 +69,33 @@ export async function startTeamsStack(kind: 'dev' | 'time-skipping', options: Te
     });
   }
   const poster = new AdapterTeamsPoster({});
+  return {
+    connector,
+    editPolicy(input) {
+      const logs = input.entitlements.find((e) => e.id === 'payments-logs')!;
+      logs.notify = [...(logs.notify ?? []), { platform: 'teams', channel: TEAMS_CHANNEL }];
+    },
+    notifier: ({ store, policy }) => new TeamsNotifier({ poster, store, policy: () => policy }),
+    attach: (stack) => createTeamsFrontEnd({ access: stack.access, policy: () => stack.policy, conversations: stack.store }),
+    sender: (server) => new TeamsSender({ botUrl: `${server.url}${TEAMS_MESSAGES_PATH}`, serviceUrl: connector.url, botId: TEAMS_BOT_ID }),
+  };
+}
+
+export async function startTeamsStack(kind: 'dev' | 'time-skipping', options: { policy?: (input: PolicyInput) => void } = {}): Promise<TeamsStack> {
+  const teams = await prepareTeams();
   const stack = await startStack(kind, {
-    ...(options.policy ? { policy: options.policy } : {}),
-    notifiers: (parts) => [new TeamsNotifier({ poster, store: parts.store, policy: () => parts.policy }), ...(options.alongside?.notifiers?.(parts) ?? [])],
-    ...(options.alongside?.access ? { access: options.alongside.access } : {}),
+    policy: (input) => {
+      teams.editPolicy(input);
+      options.policy?.(input);
+    },
+    notifiers: (parts) => [teams.notifier(parts)],
   });
-  const frontEnd = createTeamsFrontEnd({ access: stack.access, policy: () => stack.policy, conversations: stack.store });
+  const frontEnd = teams.attach(stack);
   const server = await startBotServer({ port: 0, routes: { [TEAMS_MESSAGES_PATH]: frontEnd.requestListener } });
-  const sender = new TeamsSender({ botUrl: `${server.url}${TEAMS_MESSAGES_PATH}`, serviceUrl: connector.url, botId: TEAMS_BOT_ID });
+  const sender = teams.sender(server);
   return {
     stack,
-    connector,
+    connector: teams.connector,
     frontEnd,
     server,
     sender,
@@ -79,7 +106,7 @@ export async function startTeamsStack(kind: 'dev' | 'time-skipping', options: Te
     async close() {
       await server.close();
       await stack.close();
-      await connector.stop();
+      await teams.connector.stop();
     },
   };
 }

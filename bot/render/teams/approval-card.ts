@@ -44,9 +44,10 @@ export interface ApprovalCardOptions {
  */
 export function approvalCard(view: RequestView, now: Date, options: ApprovalCardOptions = {}): AdaptiveCard {
   const { state } = view;
-  return card([...details(view, headline(state)), ...decision(state, now), footer(state)], {
-    ...refresh(state, openStage(state) !== undefined, options),
-  });
+  return card(
+    [...details(view, headline(state)), ...decision(state, now), footer(state)],
+    refresh(state, openStage(state) !== undefined, options),
+  );
 }
 
 /**
@@ -81,7 +82,9 @@ export function reviewCard(view: RequestView, now: Date, options: ApprovalCardOp
   if (state.reviewedBy) review.push(text(`✅ Reviewed by ${userLine(state.reviewedBy, 100)}`, { color: 'good' }));
   else if (open) review.push(text('👀 Waiting for an approver or an admin to review this break-glass use.'));
   return card([...details(view, 'Break-glass review'), ...outcome(state, now), ...review, footer(state)], {
-    ...(open ? { actions: [execute('Mark as reviewed', TeamsVerb.Review, { requestId: state.request.requestId }, 'positive')] } : {}),
+    ...(open
+      ? { actions: [execute('Mark as reviewed', TeamsVerb.Review, { requestId: state.request.requestId }, 'positive')] }
+      : {}),
     ...refresh(state, open, options),
   });
 }
@@ -91,7 +94,8 @@ export function approvalSummary(view: RequestView, now: Date): CardElement {
   const { state } = view;
   const stage = openStage(state) ?? 'request';
   const id = state.request.requestId;
-  const ask = stage === 'extension' ? `extend by +${extensionLength(state)}` : formatDuration(state.request.durationSeconds);
+  const ask =
+    stage === 'extension' ? `extend by +${extensionLength(state)}` : formatDuration(state.request.durationSeconds);
   return container(
     [
       text(`**${userLine(state.rules.title, 100)}** on ${userLine(view.systemTitle, 100)} · ${ask}`),
@@ -105,8 +109,7 @@ export function approvalSummary(view: RequestView, now: Date): CardElement {
         execute('Deny', TeamsVerb.Deny, { requestId: id }, 'destructive'),
       ]),
     ],
-    undefined,
-    true,
+    { separator: true },
   );
 }
 
@@ -150,7 +153,7 @@ function details(view: RequestView, title: string): CardElement[] {
       ['Approvals needed', `${rules.requiredApprovals} from ${people(eligibleApprovers(state))}`],
     ]),
     text('**Reason**', { spacing: 'medium' }),
-    container([text(userText(request.reason, REASON_CHARS))], 'emphasis'),
+    container([text(userText(request.reason, REASON_CHARS))], { style: 'emphasis' }),
     ...warnings(state),
     ...history(view),
   ];

@@ -1,4 +1,10 @@
-import { ADAPTIVE_CARD_VERSION, REFRESH_USER_IDS_MAX, TEAMS_CARD_MAX_BYTES, TeamsVerb, type TeamsActionData } from './ids';
+import {
+  ADAPTIVE_CARD_VERSION,
+  REFRESH_USER_IDS_MAX,
+  TEAMS_CARD_MAX_BYTES,
+  TeamsVerb,
+  type TeamsActionData,
+} from './ids';
 import { clip, clipEscaped, cut, plainText, userText } from './text';
 
 /** An Adaptive Card as Teams receives it in an attachment or an invoke response. */
@@ -63,7 +69,11 @@ export function card(
     ...(refresh && userIds.length > 0
       ? {
           refresh: {
-            action: { type: 'Action.Execute', verb: TeamsVerb.Refresh, data: { requestId: cut(refresh.requestId, DATA_CHARS) } },
+            action: {
+              type: 'Action.Execute',
+              verb: TeamsVerb.Refresh,
+              data: { requestId: cut(refresh.requestId, DATA_CHARS) },
+            },
             userIds,
           },
         }
@@ -95,7 +105,14 @@ export function textOnly(markdown: string): TeamsMessage {
 /** Markdown that is already escaped; Teams shows an empty TextBlock as a gap, so there is always text. */
 export function text(
   markdown: string,
-  style: { weight?: 'bolder'; size?: 'small' | 'medium' | 'large'; color?: Color; subtle?: boolean; separator?: boolean; spacing?: 'none' | 'small' | 'medium' } = {},
+  style: {
+    weight?: 'bolder';
+    size?: 'small' | 'medium' | 'large';
+    color?: Color;
+    subtle?: boolean;
+    separator?: boolean;
+    spacing?: 'none' | 'small' | 'medium';
+  } = {},
 ): CardElement {
   return {
     type: 'TextBlock',
@@ -118,13 +135,16 @@ export function facts(pairs: readonly (readonly [title: string, markdown: string
   };
 }
 
-/** A group of elements, shaded with `emphasis` to set a person's words apart from the card's own. */
-export function container(items: CardElement[], style?: 'emphasis' | 'good' | 'attention' | 'warning', separator = false): CardElement {
+/** A group of elements; `emphasis` shades it, to set a person's words apart from the card's own. */
+export function container(
+  items: CardElement[],
+  options: { style?: 'emphasis' | 'good' | 'attention' | 'warning'; separator?: boolean } = {},
+): CardElement {
   return {
     type: 'Container',
     items,
-    ...(style ? { style } : {}),
-    ...(separator ? { separator: true, spacing: 'medium' } : {}),
+    ...(options.style ? { style: options.style } : {}),
+    ...(options.separator ? { separator: true, spacing: 'medium' } : {}),
   };
 }
 
@@ -177,7 +197,7 @@ export function problemBlock(problem: string | undefined): CardElement[] {
 
 /** Halves the longest text until the card fits; lists are capped where they are built. */
 function fit(value: AdaptiveCard): AdaptiveCard {
-  for (let round = 0; round < 40 && cardBytes(value) > TEAMS_CARD_MAX_BYTES; round += 1) {
+  for (let round = 0; round < 200 && cardBytes(value) > TEAMS_CARD_MAX_BYTES; round += 1) {
     const longest = texts(value).sort((a, b) => b.get().length - a.get().length)[0];
     if (!longest || longest.get().length <= 80) break;
     longest.set(clipEscaped(longest.get(), Math.floor(longest.get().length / 2)));
@@ -188,7 +208,9 @@ function fit(value: AdaptiveCard): AdaptiveCard {
     type: 'AdaptiveCard',
     $schema: SCHEMA,
     version: ADAPTIVE_CARD_VERSION,
-    body: [text(clip('This card is too large for Teams to show. Type **list** or **approvals** to see it in parts.', 200))],
+    body: [
+      text(clip('This card is too large for Teams to show. Type **list** or **approvals** to see it in parts.', 200)),
+    ],
   };
 }
 

@@ -8,7 +8,10 @@ export const TeamsVerb = {
   /** Opens the request form card in place of a message card (e.g. from help or an empty list). */
   OpenRequestForm: 'least.request.form',
   Approve: 'least.approve',
-  /** Deny carries the comment input `TeamsInput.Comment` (required by the card, checked again by the bot). */
+  /**
+   * Deny carries the comment input `TeamsInput.Comment`. The card labels it required but cannot enforce
+   * it (an input's `isRequired` would hold Approve back too), so the bot checks it.
+   */
   Deny: 'least.deny',
   /** `data.duration` says by how much (`30m`, `1h`). */
   Extend: 'least.extend',

@@ -27,7 +27,10 @@ const COMMANDS: readonly (readonly [usage: string, what: string])[] = [
     'request <entitlement> <duration> <reason…> [ticket:OPS-1]',
     'ask in one line, e.g. request prod-read-only 1h investigate INC-42',
   ],
-  ['break-glass <entitlement> <duration> <reason…>', 'emergency access now, without approval; it is reviewed afterwards'],
+  [
+    'break-glass <entitlement> <duration> <reason…>',
+    'emergency access now, without approval; it is reviewed afterwards',
+  ],
   ['list', 'your live grants and pending requests'],
   ['extend <id> <duration>', 'make a live grant last longer'],
   ['done <id>', 'end your grant now'],
@@ -97,8 +100,7 @@ export function requestListMessage(views: RequestView[], now: Date): TeamsMessag
           ? [actionSet([execute('End now', TeamsVerb.EndNow, { requestId: id }, 'destructive')])]
           : []),
       ],
-      undefined,
-      true,
+      { separator: true },
     );
   });
   const count = `You have ${mine.length} live or pending request${mine.length === 1 ? '' : 's'}.`;

@@ -63,10 +63,13 @@ export function requestFormCard(input: RequestFormCardInput): AdaptiveCard {
   ];
   if (options.length < offered.length) {
     body.push(
-      text(`Showing ${options.length} of ${offered.length} entitlements; type **request** and an entitlement id for the others.`, {
-        subtle: true,
-        spacing: 'none',
-      }),
+      text(
+        `Showing ${options.length} of ${offered.length} entitlements; type **request** and an entitlement id for the others.`,
+        {
+          subtle: true,
+          spacing: 'none',
+        },
+      ),
     );
   }
   body.push(
@@ -97,7 +100,10 @@ function fitting(choices: EntitlementChoice[], chosen: EntitlementChoice | undef
   const shown: EntitlementChoice[] = [];
   let bytes = 0;
   for (const choice of ordered) {
-    bytes += jsonBytes({ title: plainText(`${choice.title} · ${choice.systemTitle}`, CHOICE_TITLE_CHARS), value: choice.id });
+    bytes += jsonBytes({
+      title: plainText(`${choice.title} · ${choice.systemTitle}`, CHOICE_TITLE_CHARS),
+      value: choice.id,
+    });
     if (bytes > CHOICES_BYTES) break;
     shown.push(choice);
   }
@@ -111,7 +117,8 @@ function durationHint(choices: EntitlementChoice[], chosen: EntitlementChoice | 
   const same =
     first &&
     choices.every(
-      (c) => c.defaultDurationSeconds === first.defaultDurationSeconds && c.maxDurationSeconds === first.maxDurationSeconds,
+      (c) =>
+        c.defaultDurationSeconds === first.defaultDurationSeconds && c.maxDurationSeconds === first.maxDurationSeconds,
     );
   const subject = chosen ?? (same ? first : undefined);
   if (subject) {

@@ -84,13 +84,19 @@ export function requesterUpdate(notice: Notice, view: RequestView, now: Date): T
     case 'expiring-soon': {
       const offers = extensionOffers(state);
       return say(
-        [text(`⏰ Your ${named} ends at ${until}. ${offers.length > 0 ? extendHint(state) : 'It cannot be extended further; make a new request if you need more time.'}`)],
+        [
+          text(
+            `⏰ Your ${named} ends at ${until}. ${offers.length > 0 ? extendHint(state) : 'It cannot be extended further; make a new request if you need more time.'}`,
+          ),
+        ],
         [...offers, ...(state.status === 'active' ? [endNow(state)] : [])],
       );
     }
     case 'extension-requested':
       return say([
-        text(`Your extension of ${named} by +${extra ?? '?'} is waiting for approval. It still ends at ${until} unless approved.`),
+        text(
+          `Your extension of ${named} by +${extra ?? '?'} is waiting for approval. It still ends at ${until} unless approved.`,
+        ),
       ]);
     case 'extended':
       return say([text(`⏩ ${named} was extended by +${extra ?? '?'}; it now ends at ${until}.`, { color: 'good' })]);
@@ -100,7 +106,9 @@ export function requesterUpdate(notice: Notice, view: RequestView, now: Date): T
         text(`${named} still ends at ${until}.`),
       ]);
     case 'revoked': {
-      const receipt = state.revocationReceipt ? userText(state.revocationReceipt, RECEIPT_CHARS) : 'no receipt recorded';
+      const receipt = state.revocationReceipt
+        ? userText(state.revocationReceipt, RECEIPT_CHARS)
+        : 'no receipt recorded';
       return say([
         text(statusLine(state, now), { weight: 'bolder' }),
         text(`You no longer have ${named}.`),
@@ -115,7 +123,9 @@ export function requesterUpdate(notice: Notice, view: RequestView, now: Date): T
         ),
       ]);
     case 'expired':
-      return say([text(`⌛ Nobody decided on ${named} in time, so the request expired. Ask again if you still need it.`)]);
+      return say([
+        text(`⌛ Nobody decided on ${named} in time, so the request expired. Ask again if you still need it.`),
+      ]);
     case 'cancelled':
       return say([text(statusLine(state, now)), text(`Nothing was granted for ${named}.`)]);
     case 'break-glass':
@@ -188,7 +198,7 @@ function howToUse(state: RequestState): CardElement[] {
   if (!state.access?.summary) return [];
   return [
     text('**How to use it**', { spacing: 'medium' }),
-    container([text(userText(state.access.summary, ACCESS_CHARS))], 'emphasis'),
+    container([text(userText(state.access.summary, ACCESS_CHARS))], { style: 'emphasis' }),
   ];
 }
 

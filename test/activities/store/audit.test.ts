@@ -186,6 +186,27 @@ describe('audit log', () => {
   });
 });
 
+describe('audit log and hostile text', () => {
+  let db: TestDatabase;
+  let store: PgStore;
+  before(async () => {
+    ({ db, store } = await freshStore());
+  });
+  after(async () => {
+    await db.drop();
+  });
+
+  test('hostile text that jsonb refuses (NUL, unpaired surrogates) is still audited, and verifies', async () => {
+    const row = await store.appendAudit({
+      actor: 'mallory@example.com',
+      action: 'request.refused',
+      detail: { entitlement: 'prod\u0000admin', reason: 'half an emoji \uD83D here, and a stray \uDE00' },
+    });
+    assert.deepEqual(row.detail, { entitlement: 'prod\uFFFDadmin', reason: 'half an emoji \uFFFD here, and a stray \uFFFD' });
+    assert.equal((await store.verifyAudit()).ok, true);
+  });
+});
+
 describe('audit log tampering', () => {
   // Each case damages its log, so each gets a database of its own; `after` drops them all.
   const databases: TestDatabase[] = [];

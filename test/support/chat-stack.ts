@@ -1,0 +1,63 @@
+import { startBotServer, type BotServer } from '../../app/bot-server';
+import { SLACK_EVENTS_PATH, type SlackFrontEnd } from '../../bot/slack/app';
+import { TEAMS_MESSAGES_PATH } from '../../bot/teams/app';
+import type { PolicyInput } from '../../domain/policy/schema';
+import type { FakeSlack } from './fake-slack';
+import type { FakeTeamsConnector } from './fake-teams';
+import type { SlackSender } from './slack-requests';
+import { prepareSlack } from './slack-stack';
+import { startStack, type Stack } from './stack';
+import { personalConversation, type TeamsSender, type TeamsUser } from './teams-requests';
+import { prepareTeams } from './teams-stack';
+
+/**
+ * Slack and Teams on one stack, as a company running both would: one worker notifying both, one
+ * bot server with `/slack/events` and `/api/messages`. For cross-platform tests.
+ */
+export interface ChatStack {
+  stack: Stack;
+  server: BotServer;
+  slack: { fake: FakeSlack; sender: SlackSender; frontEnd: SlackFrontEnd };
+  teams: { connector: FakeTeamsConnector; sender: TeamsSender; install(...users: TeamsUser[]): Promise<void> };
+  close(): Promise<void>;
+}
+
+export async function startChatStack(kind: 'dev' | 'time-skipping', options: { policy?: (input: PolicyInput) => void } = {}): Promise<ChatStack> {
+  const slack = await prepareSlack();
+  const teams = await prepareTeams();
+  const stack = await startStack(kind, {
+    policy: (input) => {
+      slack.editPolicy(input);
+      teams.editPolicy(input);
+      options.policy?.(input);
+    },
+    notifiers: (parts) => [slack.notifier(parts), teams.notifier(parts)],
+    access: () => slack.access(),
+  });
+  const slackFrontEnd = await slack.attach(stack);
+  const teamsFrontEnd = teams.attach(stack);
+  const server = await startBotServer({
+    port: 0,
+    routes: { [SLACK_EVENTS_PATH]: slackFrontEnd.requestListener!, [TEAMS_MESSAGES_PATH]: teamsFrontEnd.requestListener },
+  });
+  const teamsSender = teams.sender(server);
+  return {
+    stack,
+    server,
+    slack: { fake: slack.fake, sender: slack.sender(server), frontEnd: slackFrontEnd },
+    teams: {
+      connector: teams.connector,
+      sender: teamsSender,
+      async install(...users) {
+        for (const user of users) await teamsSender.install(user, personalConversation(user));
+      },
+    },
+    async close() {
+      await server.close();
+      await slackFrontEnd.stop();
+      await stack.close();
+      await slack.fake.stop();
+      await teams.connector.stop();
+    },
+  };
+}
