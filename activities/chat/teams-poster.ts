@@ -1,5 +1,5 @@
-import { CloudAdapter, type AuthConfiguration } from '@microsoft/agents-hosting';
-import type { ConversationReference } from '@microsoft/agents-activity';
+import { CloudAdapter, type AuthConfiguration, type ConnectorClient, type TurnContext } from '@microsoft/agents-hosting';
+import { Activity, type ConversationReference } from '@microsoft/agents-activity';
 
 /** Posting into a Teams conversation Least stored earlier, and editing what it posted. */
 export interface TeamsPoster {
@@ -36,18 +36,43 @@ export class AdapterTeamsPoster implements TeamsPoster {
     this.identity = credentials.appId ?? {};
   }
 
+  /**
+   * A new message, not a reply: `sendActivity` in a continued conversation would reply to the
+   * made-up id of the continuation event, which in a channel means a thread that does not exist.
+   */
   async post(reference: Record<string, unknown>, activity: Record<string, unknown>): Promise<string> {
     let id = '';
-    await this.adapter.continueConversation(this.identity, reference as unknown as ConversationReference, async (context) => {
-      const response = await context.sendActivity(activity as never);
-      id = response?.id ?? '';
+    await this.continued(reference, async (context) => {
+      const outgoing = Activity.fromObject(activity).applyConversationReference(context.activity.getConversationReference());
+      delete outgoing.replyToId;
+      delete outgoing.id;
+      const client = context.turnState.get<ConnectorClient>(this.adapter.ConnectorClientKey);
+      const response = await client.sendToConversation(outgoing.conversation!.id, outgoing);
+      id = response.id ?? '';
     });
     return id;
   }
 
   async update(reference: Record<string, unknown>, activityId: string, activity: Record<string, unknown>): Promise<void> {
-    await this.adapter.continueConversation(this.identity, reference as unknown as ConversationReference, async (context) => {
+    await this.continued(reference, async (context) => {
       await context.updateActivity({ ...activity, id: activityId } as never);
     });
+  }
+
+  /**
+   * The adapter hands a failed turn to its error handler (which would post "the agent encountered
+   * an error" into the chat) instead of throwing; the failure is carried out here so the activity
+   * fails and Temporal retries it.
+   */
+  private async continued(reference: Record<string, unknown>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    let failure: unknown;
+    await this.adapter.continueConversation(this.identity, reference as unknown as ConversationReference, async (context) => {
+      try {
+        await logic(context);
+      } catch (error) {
+        failure = error;
+      }
+    });
+    if (failure !== undefined) throw failure;
   }
 }

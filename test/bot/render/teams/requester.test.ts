@@ -230,10 +230,10 @@ describe('submittedMessage', () => {
 
   test('auto-approved and break-glass say so instead', () => {
     const auto = submittedMessage(view(state('approved', { outcome: 'auto-approved' })), NOW);
-    assert.equal(auto.text, 'Request r-abc123defg auto-approved');
+    assert.equal(auto.text, 'Request r-abc123defg was auto-approved');
     assert.match(shown(auto.card), /Auto-approved by policy/);
     const glass = submittedMessage(view(state('pending', { outcome: 'break-glass' })), NOW);
-    assert.match(glass.text, /break-glass/);
+    assert.equal(glass.text, 'Request r-abc123defg is break-glass: access is being granted');
     assert.match(shown(glass.card), /Break-glass\*\*: access is being granted now, without approval/);
     assert.match(
       shown(submittedMessage(view(state('pending', { rules: { requiredApprovals: 1 } })), NOW).card),
