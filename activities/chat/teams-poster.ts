@@ -65,12 +65,12 @@ export class AdapterTeamsPoster implements TeamsPoster {
    * fails and Temporal retries it.
    */
   private async continued(reference: Record<string, unknown>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    let failure: unknown;
+    let failure: Error | undefined;
     await this.adapter.continueConversation(this.identity, reference as unknown as ConversationReference, async (context) => {
       try {
         await logic(context);
       } catch (error) {
-        failure = error;
+        failure = error instanceof Error ? error : new Error(String(error));
       }
     });
     if (failure !== undefined) throw failure;

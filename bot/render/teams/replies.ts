@@ -69,7 +69,7 @@ export function refusalMessage(refusal: string): TeamsMessage {
 export function noIdentityMessage(reason: string): TeamsMessage {
   return textOnly(
     `${userText(reason, 500)}\n\nLeast knows people by e-mail. Ask a Least admin to add the e-mail of your Microsoft ` +
-      'account to the policy, or to map your Teams user id to your e-mail under **chatUsers.teams** in the policy.',
+      'account to the policy, or to map your Microsoft Entra object id to your e-mail under **chatUsers.teams** in the policy.',
   );
 }
 

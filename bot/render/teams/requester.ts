@@ -41,7 +41,7 @@ export function requesterStatusCard(view: RequestView, now: Date): AdaptiveCard 
   const { state } = view;
   const body: CardElement[] = [
     heading('Your request'),
-    text(what(view)),
+    text(requested(view)),
     text(statusLine(state, now), { weight: 'bolder', color: statusColor(state) }),
   ];
   const extended = extendedLine(state);
@@ -146,35 +146,39 @@ export function requesterUpdate(notice: Notice, view: RequestView, now: Date): T
 /** What the requester sees right after submitting: the id to quote, and what happens next. */
 export function submittedMessage(view: RequestView, now: Date): TeamsMessage {
   const { state } = view;
-  const id = userLine(state.request.requestId, 40);
-  const approvers = eligibleApprovers(state);
-  const required = state.rules.requiredApprovals;
-  let first: string;
-  let next: CardElement;
-  let gist: string;
+  const approvers = eligibleApprovers(state).length;
+  const what =
+    state.outcome === 'break-glass'
+      ? 'is break-glass: access is being granted'
+      : state.outcome === 'auto-approved'
+        ? 'was auto-approved'
+        : `sent to ${approvers} approver${approvers === 1 ? '' : 's'}`;
+  return withCard(
+    `Request ${state.request.requestId} ${what}`,
+    card([
+      heading(`Request ${userLine(state.request.requestId, 40)} ${what}`),
+      text(requested(view)),
+      nextStep(state, now),
+      footer(state),
+    ]),
+  );
+}
+
+function nextStep(state: RequestState, now: Date): CardElement {
   if (state.outcome === 'break-glass') {
-    first = `Request ${id}: break-glass`;
-    gist = `Request ${state.request.requestId}: break-glass access is being granted`;
-    next = text(
+    return text(
       '🚨 **Break-glass**: access is being granted now, without approval. Approvers have been told, and a review follows.',
       { color: 'attention' },
     );
-  } else if (state.outcome === 'auto-approved') {
-    first = `Request ${id}: auto-approved`;
-    gist = `Request ${state.request.requestId} auto-approved`;
-    next = text('✅ Auto-approved by policy; access is being applied.', { color: 'good' });
-  } else {
-    const to = `${approvers.length} approver${approvers.length === 1 ? '' : 's'}`;
-    first = `Request ${id} sent to ${to}`;
-    gist = `Request ${state.request.requestId} sent to ${to}`;
-    next =
-      state.status === 'pending'
-        ? text(
-            `⏳ Waiting for ${required} approval${required === 1 ? '' : 's'} from ${people(approvers)}. You will hear here when it is decided.`,
-          )
-        : text(statusLine(state, now), { color: statusColor(state) });
   }
-  return withCard(gist, card([heading(first), text(what(view)), next, footer(state)]));
+  if (state.outcome === 'auto-approved') {
+    return text('✅ Auto-approved by policy; access is being applied.', { color: 'good' });
+  }
+  if (state.status !== 'pending') return text(statusLine(state, now), { color: statusColor(state) });
+  const required = state.rules.requiredApprovals;
+  return text(
+    `⏳ Waiting for ${required} approval${required === 1 ? '' : 's'} from ${people(eligibleApprovers(state))}. You will hear here when it is decided.`,
+  );
 }
 
 /** The extensions that fit the entitlement's rules: only while active, allowed, none pending, within the total. */
@@ -211,7 +215,7 @@ function endNow(state: RequestState): CardAction {
   return execute('End now', TeamsVerb.EndNow, { requestId: state.request.requestId }, 'destructive');
 }
 
-function what(view: RequestView): string {
+function requested(view: RequestView): string {
   const { state } = view;
   return `**${title(state)}** on ${userLine(view.systemTitle, 150)} for ${formatDuration(state.request.durationSeconds)}`;
 }
