@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import { audienceOf, type Notice, type NoticeKind } from '../../domain/notice';
+import { audienceOf, type Notice } from '../../domain/notice';
+import { CARDS_CHANGE, isApproverCard, Purpose, recentRequests, replyPurpose } from './message-purposes';
 import type { Policy } from '../../domain/policy/schema';
 import type { RequestState } from '../../domain/request';
 import { approvalCard, requesterThreadParent, requesterUpdate, reviewCard, type SlackMessage } from '../../bot/render/slack';
@@ -22,23 +23,6 @@ export interface SlackNotifierDeps {
   log?: (msg: string, extra: Record<string, unknown>) => void;
 }
 
-const APPROVAL_CARD = 'approval-card';
-const REVIEW_CARD = 'review-card';
-const EXTENSION_CARD = 'extension-card';
-const REQUESTER_THREAD = 'requester-thread';
-
-/** Notices after which the approvers' cards show something new (an outcome; buttons gone). */
-const CARDS_CHANGE: ReadonlySet<NoticeKind> = new Set([
-  'approved',
-  'denied',
-  'expired',
-  'cancelled',
-  'failed',
-  'granted',
-  'revoked',
-  'extended',
-  'extension-denied',
-]);
 
 /** Slack answers that no retry can fix: the message is skipped and logged, the others still go out. */
 const PERMANENT = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'user_not_found', 'users_not_found', 'cannot_dm_bot', 'user_disabled', 'message_not_found', 'account_inactive']);
@@ -58,9 +42,9 @@ export class SlackNotifier implements Notifier {
     const view = await this.viewOf(state, kind === 'approval-needed' || kind === 'extension-requested');
     const now = this.now();
 
-    if (kind === 'approval-needed') await this.postCards(state, refs, APPROVAL_CARD, approvalCard(view, now));
-    if (kind === 'extension-requested') await this.postCards(state, refs, `${EXTENSION_CARD}:${state.extendedSeconds}`, approvalCard(view, now));
-    if (kind === 'break-glass' || kind === 'review-needed') await this.postCards(state, refs, REVIEW_CARD, reviewCard(view, now));
+    if (kind === 'approval-needed') await this.postCards(state, refs, Purpose.ApprovalCard, approvalCard(view, now));
+    if (kind === 'extension-requested') await this.postCards(state, refs, `${Purpose.ExtensionCard}:${state.extendedSeconds}`, approvalCard(view, now));
+    if (kind === 'break-glass' || kind === 'review-needed') await this.postCards(state, refs, Purpose.ReviewCard, reviewCard(view, now));
     if (kind === 'reminder') await this.remind(refs);
     if (CARDS_CHANGE.has(kind)) await this.updateCards(refs, view);
     await this.tellRequester(notice, refs, view);
@@ -79,11 +63,11 @@ export class SlackNotifier implements Notifier {
   }
 
   private async updateCards(refs: MessageRef[], view: RequestView): Promise<void> {
-    const cards = refs.filter((ref) => ref.purpose === APPROVAL_CARD || ref.purpose === REVIEW_CARD || ref.purpose.startsWith(EXTENSION_CARD));
+    const cards = refs.filter((ref) => isApproverCard(ref.purpose));
     if (cards.length === 0) return;
     const withHistory = await this.viewOf(view.state, true);
     for (const ref of cards) {
-      const message = ref.purpose === REVIEW_CARD ? reviewCard(withHistory, this.now()) : approvalCard(withHistory, this.now());
+      const message = ref.purpose === Purpose.ReviewCard ? reviewCard(withHistory, this.now()) : approvalCard(withHistory, this.now());
       await this.skippingPermanent(ref, () =>
         this.deps.client.chat.update({ channel: ref.channel, ts: ref.messageId, text: message.text, blocks: message.blocks }),
       );
@@ -91,7 +75,7 @@ export class SlackNotifier implements Notifier {
   }
 
   private async remind(refs: MessageRef[]): Promise<void> {
-    for (const ref of refs.filter((r) => r.purpose === APPROVAL_CARD)) {
+    for (const ref of refs.filter((r) => r.purpose === Purpose.ApprovalCard)) {
       await this.skippingPermanent(ref, () =>
         this.deps.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.messageId, text: 'Still waiting for a decision on this request.' }),
       );
@@ -107,20 +91,20 @@ export class SlackNotifier implements Notifier {
     if (!userId) return;
     const recipient = `user:${userId}`;
     const parent = requesterThreadParent(view, this.now());
-    let thread = refs.find((ref) => ref.purpose === REQUESTER_THREAD);
-    await this.skippingPermanent({ purpose: REQUESTER_THREAD, recipient }, async () => {
+    let thread = refs.find((ref) => ref.purpose === Purpose.RequesterThread);
+    await this.skippingPermanent({ purpose: Purpose.RequesterThread, recipient }, async () => {
       if (thread) {
         await this.deps.client.chat.update({ channel: thread.channel, ts: thread.messageId, text: parent.text, blocks: parent.blocks });
         return;
       }
       const channel = await this.dmChannel(userId);
       const posted = await this.deps.client.chat.postMessage({ channel, text: parent.text, blocks: parent.blocks, unfurl_links: false });
-      thread = { requestId: state.request.requestId, platform: 'slack', recipient, purpose: REQUESTER_THREAD, channel: posted.channel ?? channel, messageId: posted.ts ?? '' };
+      thread = { requestId: state.request.requestId, platform: 'slack', recipient, purpose: Purpose.RequesterThread, channel: posted.channel ?? channel, messageId: posted.ts ?? '' };
       await this.deps.store.saveMessageRef(thread);
     });
     if (!thread || !audienceOf(kind).requester) return;
     // Each step is told once; an extension makes the later steps new ones. Reminders are not for the requester.
-    const purpose = `reply:${kind}:${state.extendedSeconds}`;
+    const purpose = replyPurpose(kind, state.extendedSeconds);
     if (refs.some((ref) => ref.purpose === purpose)) return;
     const reply = requesterUpdate(notice, view, this.now());
     const at = thread;
@@ -147,12 +131,7 @@ export class SlackNotifier implements Notifier {
   private async viewOf(state: RequestState, withHistory: boolean): Promise<RequestView> {
     const origin = state.request.origin;
     const requesterUserId = origin.platform === 'slack' && origin.userId ? origin.userId : await this.deps.people.userIdOf(state.request.requester);
-    const recent = withHistory
-      ? (await this.deps.store.listRequests({ requester: state.request.requester, limit: 6 }))
-          .filter((record) => record.requestId !== state.request.requestId)
-          .slice(0, 5)
-          .map((record) => record.state)
-      : undefined;
+    const recent = withHistory ? await recentRequests(this.deps.store, state) : undefined;
     return requestView(state, this.deps.policy(), { ...(requesterUserId ? { requesterUserId } : {}), ...(recent ? { recent } : {}) });
   }
 

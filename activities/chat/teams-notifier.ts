@@ -1,4 +1,5 @@
-import { audienceOf, type Notice, type NoticeKind } from '../../domain/notice';
+import { audienceOf, type Notice } from '../../domain/notice';
+import { CARDS_CHANGE, isApproverCard, Purpose, recentRequests, replyPurpose } from './message-purposes';
 import type { Policy } from '../../domain/policy/schema';
 import type { RequestState } from '../../domain/request';
 import { approvalCard, requesterStatusCard, requesterUpdate, reviewCard, type AdaptiveCard, type TeamsMessage } from '../../bot/render/teams';
@@ -21,24 +22,7 @@ export interface TeamsNotifierDeps {
   log?: (msg: string, extra: Record<string, unknown>) => void;
 }
 
-const APPROVAL_CARD = 'approval-card';
-const REVIEW_CARD = 'review-card';
-const EXTENSION_CARD = 'extension-card';
-const REQUESTER_STATUS = 'requester-status';
 const CARD = 'application/vnd.microsoft.card.adaptive';
-
-/** Notices after which the approvers' cards show something new (an outcome; buttons gone). */
-const CARDS_CHANGE: ReadonlySet<NoticeKind> = new Set([
-  'approved',
-  'denied',
-  'expired',
-  'cancelled',
-  'failed',
-  'granted',
-  'revoked',
-  'extended',
-  'extension-denied',
-]);
 
 /** Bot Connector answers no retry can fix: the app was removed or blocked, or the conversation is gone. */
 const PERMANENT_STATUS = new Set([403, 404]);
@@ -60,9 +44,9 @@ export class TeamsNotifier implements Notifier {
     const now = this.now();
     const options = { refreshUserIds: await this.refreshUserIds(state) };
 
-    if (kind === 'approval-needed') await this.postCards(state, refs, APPROVAL_CARD, approvalCard(view, now, options));
-    if (kind === 'extension-requested') await this.postCards(state, refs, `${EXTENSION_CARD}:${state.extendedSeconds}`, approvalCard(view, now, options));
-    if (kind === 'break-glass' || kind === 'review-needed') await this.postCards(state, refs, REVIEW_CARD, reviewCard(view, now, options));
+    if (kind === 'approval-needed') await this.postCards(state, refs, Purpose.ApprovalCard, approvalCard(view, now, options));
+    if (kind === 'extension-requested') await this.postCards(state, refs, `${Purpose.ExtensionCard}:${state.extendedSeconds}`, approvalCard(view, now, options));
+    if (kind === 'break-glass' || kind === 'review-needed') await this.postCards(state, refs, Purpose.ReviewCard, reviewCard(view, now, options));
     if (kind === 'reminder') await this.remind(state, refs);
     if (CARDS_CHANGE.has(kind)) await this.updateCards(refs, view, options.refreshUserIds);
     await this.tellRequester(notice, refs, view);
@@ -79,12 +63,12 @@ export class TeamsNotifier implements Notifier {
   }
 
   private async updateCards(refs: MessageRef[], view: RequestView, refreshUserIds: string[]): Promise<void> {
-    const cards = refs.filter((ref) => ref.purpose === APPROVAL_CARD || ref.purpose === REVIEW_CARD || ref.purpose.startsWith(EXTENSION_CARD));
+    const cards = refs.filter((ref) => isApproverCard(ref.purpose));
     if (cards.length === 0) return;
     const withHistory = await this.viewOf(view.state, true);
     const options = { refreshUserIds };
     for (const ref of cards) {
-      const card = ref.purpose === REVIEW_CARD ? reviewCard(withHistory, this.now(), options) : approvalCard(withHistory, this.now(), options);
+      const card = ref.purpose === Purpose.ReviewCard ? reviewCard(withHistory, this.now(), options) : approvalCard(withHistory, this.now(), options);
       const conversation = await this.conversationOf(ref.recipient);
       if (!conversation) continue;
       await this.skippingPermanent(ref, () => this.deps.poster.update(conversation.reference, ref.messageId, cardActivity(card, view.state.rules.title)));
@@ -92,7 +76,7 @@ export class TeamsNotifier implements Notifier {
   }
 
   private async remind(state: RequestState, refs: MessageRef[]): Promise<void> {
-    for (const ref of refs.filter((r) => r.purpose === APPROVAL_CARD && r.recipient.startsWith('user:'))) {
+    for (const ref of refs.filter((r) => r.purpose === Purpose.ApprovalCard && r.recipient.startsWith('user:'))) {
       const conversation = await this.conversationOf(ref.recipient);
       if (!conversation) continue;
       await this.skippingPermanent(ref, () =>
@@ -111,18 +95,18 @@ export class TeamsNotifier implements Notifier {
     if (!conversation) return;
     const recipient = `user:${requester}`;
     const status = requesterStatusCard(view, this.now());
-    const posted = refs.find((ref) => ref.purpose === REQUESTER_STATUS);
-    await this.skippingPermanent({ purpose: REQUESTER_STATUS, recipient }, async () => {
+    const posted = refs.find((ref) => ref.purpose === Purpose.RequesterStatus);
+    await this.skippingPermanent({ purpose: Purpose.RequesterStatus, recipient }, async () => {
       if (posted) {
         await this.deps.poster.update(conversation.reference, posted.messageId, cardActivity(status, state.rules.title));
         return;
       }
       const id = await this.deps.poster.post(conversation.reference, cardActivity(status, state.rules.title));
-      await this.remember(state, { recipient, purpose: REQUESTER_STATUS, channel: conversation.conversationId, messageId: id });
+      await this.remember(state, { recipient, purpose: Purpose.RequesterStatus, channel: conversation.conversationId, messageId: id });
     });
     if (!audienceOf(kind).requester) return;
     // Each step is told once; an extension makes the later steps new ones.
-    const purpose = `reply:${kind}:${state.extendedSeconds}`;
+    const purpose = replyPurpose(kind, state.extendedSeconds);
     if (refs.some((ref) => ref.purpose === purpose)) return;
     const update = requesterUpdate(notice, view, this.now());
     await this.skippingPermanent({ purpose, recipient }, async () => {
@@ -163,12 +147,7 @@ export class TeamsNotifier implements Notifier {
   }
 
   private async viewOf(state: RequestState, withHistory: boolean): Promise<RequestView> {
-    const recent = withHistory
-      ? (await this.deps.store.listRequests({ requester: state.request.requester, limit: 6 }))
-          .filter((record) => record.requestId !== state.request.requestId)
-          .slice(0, 5)
-          .map((record) => record.state)
-      : undefined;
+    const recent = withHistory ? await recentRequests(this.deps.store, state) : undefined;
     const origin = state.request.origin;
     const requesterUserId = origin.platform === 'teams' ? origin.userId : undefined;
     return requestView(state, this.deps.policy(), { ...(requesterUserId ? { requesterUserId } : {}), ...(recent ? { recent } : {}) });
