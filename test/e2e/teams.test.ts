@@ -6,11 +6,11 @@ import { ACCOUNT_ID, APP_ROLE } from '../support/aws-fixtures';
 import { waitUntil } from '../support/assertions';
 import { LEAD, LEAD2, REQUESTER, STRANGER } from '../support/stack';
 import { TeamsInput, TeamsVerb } from '../../bot/render/teams/ids';
-import { TEAMS_CHANNEL, TeamsPeople, startTeamsStack, type TeamsStack } from '../support/teams-stack';
+import { ONCALL, TEAMS_CHANNEL, TeamsPeople, startTeamsStack, type TeamsStack } from '../support/teams-stack';
 import { channelConversation, forgedBotFrameworkToken, inThread, TeamsSender } from '../support/teams-requests';
 import { startBotServer, type BotServer } from '../../app/bot-server';
 import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH } from '../../bot/teams/app';
-import { cardOf, executeActionsIn, invokeCard, messageIn, refreshUserIdsOf, wordsOf } from '../support/teams-cards';
+import { cardOf, executeActionsIn, invokeCard, invokeMessage, messageIn, refreshUserIdsOf, wordsOf } from '../support/teams-cards';
 import type { TeamsUser } from '../support/teams-requests';
 import type { RequestState } from '../../domain/request';
 
@@ -222,5 +222,64 @@ describe('Teams: authentication', () => {
     assert.equal(t.connector.calls.length, calls, 'the bot said nothing to anyone');
     assert.equal((await t.stack.store.listRequests({ requester: REQUESTER, limit: 100 })).length, requests, 'nothing was requested');
     await waitUntil(async () => (await t.stack.store.auditFor(undefined, 100)).some((row) => row.action === 'teams.request.rejected'), 'the rejection is audited');
+  });
+});
+
+describe('Teams: the requester acts on their grant', () => {
+  it('Extend on the status card lengthens the grant; End now revokes it at once', async () => {
+    const id = await submitForm(ada, { [TeamsInput.Entitlement]: 'prod-read-only', [TeamsInput.Duration]: '1h', [TeamsInput.Reason]: 'extend me' });
+    const card = await approvalCardFor(lead, id);
+    await t.sender.execute(lead, t.chat(lead), { verb: TeamsVerb.Approve, data: { requestId: id } }, card.id);
+    const active = await t.stack.waitForStatus(id, 'active');
+
+    const extended = await t.sender.execute(ada, t.chat(ada), { verb: TeamsVerb.Extend, data: { requestId: id, duration: '30m' } });
+    const shown = invokeCard(extended.body);
+    assert.ok(executeActionsIn(shown).some((a) => a.verb === TeamsVerb.EndNow), 'the status card offers End now');
+    const after = await t.stack.waitForStatus(id, 'active');
+    assert.equal(Date.parse(after.expiresAt!) - Date.parse(active.expiresAt!), 30 * 60_000);
+
+    const stranger = await t.sender.execute(TeamsPeople.stranger, t.chat(TeamsPeople.stranger), { verb: TeamsVerb.EndNow, data: { requestId: id } });
+    assert.match(invokeMessage(stranger.body), /not|only/i, 'someone else cannot end it');
+    const ended = await t.sender.execute(ada, t.chat(ada), { verb: TeamsVerb.EndNow, data: { requestId: id } });
+    assert.equal(ended.status, 200);
+    assert.equal((await result(id)).status, 'revoked');
+    assert.deepEqual(await assignments(), []);
+  });
+
+  it('a person mapped in the policy by Entra object id is known without an e-mail in Teams', async () => {
+    const oncall = TeamsPeople.oncall;
+    await t.sender.install(oncall, t.chat(oncall));
+    await t.sender.message(oncall, t.chat(oncall), 'break-glass payments-logs 30m prod is down INC-9');
+    await messageIn(t.connector, chatId(oncall), (m) => REQUEST_ID.test(wordsOf(m)), 'the break-glass request is accepted');
+    const [latest] = await t.stack.store.listRequests({ requester: ONCALL, limit: 1 });
+    assert.equal(latest?.state.request.breakGlass, true);
+    assert.equal(latest?.state.request.origin.userId, oncall.aadObjectId);
+    await t.stack.waitForStatus(latest.requestId, 'active');
+    await t.stack.access.end(latest.requestId, ONCALL, 'test done');
+  });
+
+  it('hostile text on the form is escaped on the approver card; oversized text is refused; nothing crashes', async () => {
+    const hostile = '<at>everyone</at> [reset your password](https://evil.example) **now** \u202Eevil';
+    const id = await submitForm(ada, { [TeamsInput.Entitlement]: 'prod-read-only', [TeamsInput.Duration]: '1h', [TeamsInput.Reason]: hostile });
+    const card = await approvalCardFor(lead, id);
+    const words = wordsOf(cardOf(card));
+    assert.ok(!words.includes('[reset your password](https://evil.example)'), 'no link made of the reason');
+    assert.ok(!words.includes('<at>everyone</at>'), 'no mention made of the reason');
+    assert.ok(!words.includes('\u202E'), 'no bidi override');
+
+    const huge = await t.sender.execute(ada, t.chat(ada), { verb: TeamsVerb.SubmitRequest, inputs: { [TeamsInput.Entitlement]: 'payments-logs', [TeamsInput.Duration]: '1h', [TeamsInput.Reason]: 'x'.repeat(10_000) } });
+    assert.equal(huge.status, 200);
+    assert.match(wordsOf(invokeCard(huge.body)), /Keep the reason under 1000 characters/, 'the form comes back saying what is wrong');
+    const unknown = await t.sender.execute(ada, t.chat(ada), { verb: TeamsVerb.SubmitRequest, inputs: { [TeamsInput.Entitlement]: 'root-of-everything', [TeamsInput.Duration]: '1h', [TeamsInput.Reason]: 'x' } });
+    assert.match(wordsOf(invokeCard(unknown.body)), /Choose an entitlement/);
+    const tooLong = await t.sender.execute(ada, t.chat(ada), { verb: TeamsVerb.SubmitRequest, inputs: { [TeamsInput.Entitlement]: 'payments-logs', [TeamsInput.Duration]: '30d', [TeamsInput.Reason]: 'x' } });
+    assert.match(wordsOf(invokeCard(tooLong.body)), /at most 4h; you asked for 30d/);
+    const unknownVerb = await t.sender.execute(ada, t.chat(ada), { verb: 'no.such.verb', data: { requestId: id } });
+    assert.equal((unknownVerb.body as { statusCode: number }).statusCode, 400);
+    const noAction = await t.sender.send({ ...unknownVerb.activity, id: 'f:not-an-action', value: 'not an action' });
+    assert.equal((noAction.body as { statusCode: number }).statusCode, 400);
+    assert.equal((await t.stack.store.listRequests({ requester: REQUESTER, statuses: ['pending', 'approved', 'active'] })).length, 1, 'only the hostile-but-valid request exists');
+    await t.stack.access.end(id, REQUESTER, 'test done');
+    assert.equal((await result(id)).status, 'cancelled');
   });
 });

@@ -20,6 +20,9 @@ import { personalConversation, teamsUser, TeamsSender, type TeamsConversation, t
 export const TEAMS_BOT_ID = '00000000-0000-4000-8000-00000000b07a';
 
 /** The team channel where `payments-logs` cards are posted (a policy notify target). */
+/** The on-call person of the stack's policy (may break glass on `payments-logs`). */
+export const ONCALL = 'oncall@example.com';
+
 export const TEAMS_CHANNEL = '19:approvals0123456789abcdef@thread.tacv2';
 
 export const TeamsPeople = {
@@ -30,6 +33,8 @@ export const TeamsPeople = {
   stranger: teamsUser('Mallory', { email: STRANGER, userPrincipalName: STRANGER }),
   /** A guest whose roster entry carries no e-mail and no UPN. */
   nomail: teamsUser('Guest', { email: '', userPrincipalName: '' }),
+  /** No e-mail in Teams either, but mapped by Entra object id in the policy's `chatUsers.teams`. */
+  oncall: teamsUser('On Call', { email: '', userPrincipalName: '' }),
 } satisfies Record<string, TeamsUser>;
 
 export interface TeamsStack {
@@ -72,6 +77,7 @@ export async function prepareTeams(): Promise<TeamsSide> {
   return {
     connector,
     editPolicy(input) {
+      input.chatUsers = { ...input.chatUsers, teams: { ...input.chatUsers?.teams, [TeamsPeople.oncall.aadObjectId]: ONCALL } };
       const logs = input.entitlements.find((e) => e.id === 'payments-logs')!;
       logs.notify = [...(logs.notify ?? []), { platform: 'teams', channel: TEAMS_CHANNEL }];
     },

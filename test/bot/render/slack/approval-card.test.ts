@@ -3,16 +3,20 @@ import assert from 'node:assert/strict';
 import type { HeaderBlock, KnownBlock } from '@slack/types';
 import { approvalCard, approvalSummary, reviewCard } from '../../../../bot/render/slack/approval-card';
 import { SlackAction } from '../../../../bot/render/slack/ids';
-import { RequestStatus, type RequestState } from '../../../../domain/request';
+import type { RequestStatus } from '../../../../domain/request';
 import { assertWithinSlackLimits } from '../../../support/block-kit-limits';
 import {
   approval,
   blockTypes,
+  breakGlassGrant,
   buttons,
+  earlierRequests,
+  extensionDenied,
   ID,
   LEAD_A,
   LEAD_B,
   NOW,
+  PENDING_EXTENSION,
   REQUESTER,
   shown,
   state,
@@ -59,8 +63,7 @@ describe('approvalCard while a decision is open', () => {
   });
 
   test('an extension of an active grant is its own card, with +duration and buttons', () => {
-    const pendingExtension = { requestedBy: REQUESTER, additionalSeconds: 3600, requestedAt: NOW.toISOString() };
-    const card = approvalCard(view(state('active', { pendingExtension })), NOW);
+    const card = approvalCard(view(state('active', { pendingExtension: PENDING_EXTENSION })), NOW);
     assert.equal(headerOf(card.blocks), 'Extension request');
     assert.match(shown(card), /by \*\+1h\*/);
     assert.match(shown(card), /0 of 2 approvals/);
@@ -87,13 +90,7 @@ describe('approvalCard while a decision is open', () => {
   });
 
   test('shows at most five recent requests with title, status and date', () => {
-    const recent = Array.from({ length: 8 }, (_, i) =>
-      state(i % 2 ? 'denied' : 'revoked', {
-        request: { requestId: `r-recent000${i}` },
-        rules: { title: `Earlier ${i}` },
-      }),
-    );
-    const text = shown(approvalCard(view(state('pending'), { recent }), NOW));
+    const text = shown(approvalCard(view(state('pending'), { recent: earlierRequests() }), NOW));
     assert.match(text, /Recent requests by dev@example\.com/);
     assert.equal((text.match(/^• /gm) ?? []).length, 5);
     assert.match(text, /Earlier 0 \(`prod-admin`\) · revoked · <!date\^/);
@@ -140,29 +137,16 @@ describe('approvalCard once settled', () => {
       shown(approvalCard(view(state('active', { outcome: 'auto-approved', decisions: [] })), NOW)),
       /Auto-approved by policy/,
     );
-    const denied: RequestState = state('active', {
-      decisions: [
-        approval(LEAD_A),
-        approval(LEAD_B),
-        { approver: LEAD_A, verdict: 'deny', reason: 'enough for today', at: NOW.toISOString(), stage: 'extension' },
-      ],
-    });
-    assert.match(shown(approvalCard(view(denied), NOW)), /Extension denied by lead-a@example\.com .*enough for today/);
+    assert.match(
+      shown(approvalCard(view(extensionDenied()), NOW)),
+      /Extension denied by lead-a@example\.com .*enough for today/,
+    );
   });
 });
 
 describe('reviewCard', () => {
-  const glass = (extra: Partial<RequestState> = {}) =>
-    state('active', {
-      outcome: 'break-glass',
-      request: { breakGlass: true },
-      decisions: [],
-      reviewRequired: true,
-      ...extra,
-    });
-
   test('offers Review until someone reviewed it', () => {
-    const card = reviewCard(view(glass()), NOW);
+    const card = reviewCard(view(breakGlassGrant()), NOW);
     assert.deepEqual(
       buttons(card.blocks).map((b) => [b.action_id, b.value]),
       [[SlackAction.Review, ID]],
@@ -172,7 +156,7 @@ describe('reviewCard', () => {
   });
 
   test('then says who reviewed it, with no button', () => {
-    const card = reviewCard(view(glass({ reviewedBy: LEAD_B })), NOW);
+    const card = reviewCard(view(breakGlassGrant({ reviewedBy: LEAD_B })), NOW);
     assert.deepEqual(buttons(card.blocks), []);
     assert.match(shown(card), /Reviewed by lead-b@example\.com/);
   });

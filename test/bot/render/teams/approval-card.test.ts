@@ -2,12 +2,15 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { approvalCard, approverCard, reviewCard } from '../../../../bot/render/teams';
 import { TeamsInput, TeamsVerb } from '../../../../bot/render/teams/ids';
-import { RequestStatus, type RequestState } from '../../../../domain/request';
+import type { RequestStatus } from '../../../../domain/request';
 import { assertCardValid } from '../../../support/adaptive-cards';
 import {
   approval,
   APPROVER_IDS,
+  breakGlassGrant,
   buttons,
+  earlierRequests,
+  extensionDenied,
   factsOf,
   ID,
   inputs,
@@ -15,6 +18,7 @@ import {
   LEAD_B,
   markdownTexts,
   NOW,
+  PENDING_EXTENSION,
   REQUESTER,
   shown,
   state,
@@ -24,7 +28,6 @@ import {
 } from './fixtures';
 
 const REFRESH = { type: 'Action.Execute', verb: TeamsVerb.Refresh, data: { requestId: ID } };
-const extension = { requestedBy: REQUESTER, additionalSeconds: 3600, requestedAt: NOW.toISOString() };
 
 describe('approvalCard: what everyone sees', () => {
   test('shows who asks for what, where, how long, why, and the progress, with no buttons', () => {
@@ -67,7 +70,9 @@ describe('approvalCard: what everyone sees', () => {
 
   test('an extension of an active grant says +duration and keeps the refresh', () => {
     const card = assertCardValid(
-      approvalCard(view(state('active', { pendingExtension: extension })), NOW, { refreshUserIds: APPROVER_IDS }),
+      approvalCard(view(state('active', { pendingExtension: PENDING_EXTENSION })), NOW, {
+        refreshUserIds: APPROVER_IDS,
+      }),
     );
     assert.equal(markdownTexts(card)[0], 'Extension request');
     assert.match(shown(card), /asks to extend \*\*Production admin\*\* \(prod-admin\) by \*\*\+1h\*\*/);
@@ -90,13 +95,7 @@ describe('approvalCard: what everyone sees', () => {
   });
 
   test('shows at most five recent requests with title, status and date', () => {
-    const recent = Array.from({ length: 8 }, (_, i) =>
-      state(i % 2 ? 'denied' : 'revoked', {
-        request: { requestId: `r-recent000${i}` },
-        rules: { title: `Earlier ${i}` },
-      }),
-    );
-    const text = shown(approvalCard(view(state('pending'), { recent }), NOW));
+    const text = shown(approvalCard(view(state('pending'), { recent: earlierRequests() }), NOW));
     assert.match(text, /\*\*Recent requests by dev@example\.com\*\*/);
     assert.equal((text.match(/^Earlier \d/gm) ?? []).length, 5);
     assert.match(text, /Earlier 0 \(prod-admin\) · revoked · \{\{DATE\(2024-05-01T09:00:00Z, SHORT\)\}\}/);
@@ -145,15 +144,7 @@ describe('approvalCard once settled', () => {
       shown(approvalCard(view(state('active', { outcome: 'auto-approved', decisions: [] })), NOW)),
       /Auto-approved by policy/,
     );
-    const denied: RequestState = state('active', {
-      decisions: [
-        approval(LEAD_A),
-        approval(LEAD_B),
-        { approver: LEAD_A, verdict: 'deny', reason: 'enough for today', at: NOW.toISOString(), stage: 'extension' },
-      ],
-      extendedSeconds: 1800,
-    });
-    const text = shown(approvalCard(view(denied), NOW));
+    const text = shown(approvalCard(view(extensionDenied({ extendedSeconds: 1800 })), NOW));
     assert.match(text, /Extension denied by lead-a@example\.com .*Reason: enough for today/);
     assert.match(text, /Extended by 30m in all\./);
   });
@@ -179,7 +170,7 @@ describe('approverCard: an approver’s own copy after refresh', () => {
   });
 
   test('an extension gets the buttons too', () => {
-    const card = assertCardValid(approverCard(view(state('active', { pendingExtension: extension })), NOW));
+    const card = assertCardValid(approverCard(view(state('active', { pendingExtension: PENDING_EXTENSION })), NOW));
     assert.deepEqual(
       verbs(card).map(([verb]) => verb),
       [TeamsVerb.Approve, TeamsVerb.Deny],
@@ -211,17 +202,8 @@ describe('approverCard: an approver’s own copy after refresh', () => {
 });
 
 describe('reviewCard', () => {
-  const glass = (extra: Partial<RequestState> = {}) =>
-    state('active', {
-      outcome: 'break-glass',
-      request: { breakGlass: true },
-      decisions: [],
-      reviewRequired: true,
-      ...extra,
-    });
-
   test('offers Mark as reviewed until someone reviewed it, refreshed for the reviewers', () => {
-    const card = assertCardValid(reviewCard(view(glass()), NOW, { refreshUserIds: APPROVER_IDS }));
+    const card = assertCardValid(reviewCard(view(breakGlassGrant()), NOW, { refreshUserIds: APPROVER_IDS }));
     assert.equal(markdownTexts(card)[0], 'Break-glass review');
     assert.deepEqual(
       buttons(card).map((b) => [b.title, b.verb, b.data]),
@@ -234,7 +216,7 @@ describe('reviewCard', () => {
 
   test('then says who reviewed it, with no button and no refresh', () => {
     const card = assertCardValid(
-      reviewCard(view(glass({ reviewedBy: LEAD_B })), NOW, { refreshUserIds: APPROVER_IDS }),
+      reviewCard(view(breakGlassGrant({ reviewedBy: LEAD_B })), NOW, { refreshUserIds: APPROVER_IDS }),
     );
     assert.deepEqual(buttons(card), []);
     assert.equal(card.refresh, undefined);

@@ -1,20 +1,24 @@
 import type { AdaptiveCard } from '../../../../bot/render/teams';
 import type { EntitlementChoice } from '../../../../bot/render/view';
 
-/** Request states are the Slack renderers' (the domain is the same); what follows reads Teams cards. */
+/** Request states are shared by both platforms' tests (../fixtures.ts); what follows reads Teams cards. */
 export {
   approval,
+  breakGlassGrant,
   DECIDED,
+  earlierRequests,
+  extensionDenied,
   ID,
   LEAD_A,
   LEAD_B,
   NOW,
+  PENDING_EXTENSION,
   REQUESTER,
   state,
   SUBMITTED,
   SYSTEM_TITLE,
   view,
-} from '../slack/fixtures';
+} from '../fixtures';
 
 /** Teams user ids of approvers, as the bot passes them for `refresh.userIds`. */
 export const APPROVER_IDS = ['29:1lead-a', '29:1lead-b'];
@@ -113,12 +117,4 @@ export function inputs(card: AdaptiveCard | undefined): Record<string, Node> {
     }
   });
   return found;
-}
-
-/** Every string in a card. */
-export function allStrings(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.flatMap(allStrings);
-  if (value && typeof value === 'object') return Object.values(value).flatMap(allStrings);
-  return [];
 }
