@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- approve expiry lifecycle memory]`: benchmarks of the whole product on real
+ * `npm run bench [-- approve expiry lifecycle memory slack teams]`: benchmarks of the whole product on real
  * components, all on loopback: a Temporal dev server, moto, a fresh PostgreSQL database, the real
  * activities and AWS adapter, one worker and the AccessClient in this process. Prints figures (no
  * pass/fail) and writes them to bench/results/latest.json. Sizes come from BENCH_* variables (see
@@ -27,8 +27,9 @@ import { expiryScenario } from './scenarios/expiry';
 import { lifecycleScenario } from './scenarios/lifecycle';
 import { memoryScenario } from './scenarios/memory';
 import { slackScenario } from './scenarios/slack';
+import { teamsScenario } from './scenarios/teams';
 
-const SCENARIOS = ['approve', 'expiry', 'lifecycle', 'memory', 'slack'] as const;
+const SCENARIOS = ['approve', 'expiry', 'lifecycle', 'memory', 'slack', 'teams'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const RESULTS = path.join(__dirname, 'results', 'latest.json');
@@ -55,6 +56,7 @@ function trimmedConfig(config: BenchConfig, selected: ScenarioName[]): BenchConf
     lifecycle: selected.includes('lifecycle') ? config.lifecycle : { ...config.lifecycle, requests: 0 },
     memory: selected.includes('memory') ? config.memory : { ...config.memory, leases: 0 },
     slack: selected.includes('slack') ? config.slack : { ...config.slack, commands: 0 },
+    teams: selected.includes('teams') ? config.teams : { ...config.teams, messages: 0 },
   };
 }
 
@@ -208,6 +210,7 @@ async function main(): Promise<number> {
     if (selected.includes('expiry')) await run('expiry', () => expiryScenario(ctx));
     if (selected.includes('lifecycle')) await run('lifecycle', () => lifecycleScenario(ctx));
     if (selected.includes('slack')) await run('slack', () => slackScenario(ctx));
+    if (selected.includes('teams')) await run('teams', () => teamsScenario(ctx));
   };
 
   try {

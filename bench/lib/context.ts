@@ -36,6 +36,7 @@ export interface BenchConfig {
   lifecycle: { requests: number; concurrency: number };
   memory: { leases: number; concurrency: number; durationSeconds: number };
   slack: { commands: number; concurrency: number; approveConcurrency: number; pollMs: number };
+  teams: { messages: number; concurrency: number; approveConcurrency: number; pollMs: number };
   warmup: number;
   timeoutSeconds: number;
 }
@@ -83,6 +84,12 @@ export function readConfig(): BenchConfig {
       approveConcurrency: int('BENCH_SLACK_APPROVE_CONCURRENCY', 10),
       pollMs: int('BENCH_APPROVE_POLL_MS', 50),
     },
+    teams: {
+      messages: int('BENCH_TEAMS_MESSAGES', 50),
+      concurrency: int('BENCH_TEAMS_CONCURRENCY', 50),
+      approveConcurrency: int('BENCH_TEAMS_APPROVE_CONCURRENCY', 10),
+      pollMs: int('BENCH_APPROVE_POLL_MS', 50),
+    },
     warmup: int('BENCH_WARMUP', 5, 0),
     timeoutSeconds: int('BENCH_TIMEOUT_SECONDS', 480, 30),
   };
@@ -105,6 +112,7 @@ export function inlineRequesters(config: BenchConfig): string[] {
   for (let i = 0; i < config.lifecycle.requests; i++) people.push(requester('life', i));
   for (let i = 0; i < config.memory.leases; i++) people.push(requester('live', i));
   for (let i = 0; i < config.slack.commands; i++) people.push(requester('slack', i));
+  for (let i = 0; i < config.teams.messages; i++) people.push(requester('teams', i));
   return people;
 }
 

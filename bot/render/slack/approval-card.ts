@@ -1,19 +1,12 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../../domain/duration';
 import type { RequestState } from '../../../domain/request';
+import { approvalHeadline, eligibleApprovers, isBreakGlass, openStage } from '../status';
 import type { RequestView } from '../view';
 import { actions, context, fields, header, message, section, type SlackMessage } from './blocks';
 import { approveButton, denyButton, reviewButton } from './buttons';
-import {
-  approvedLine,
-  deniedLine,
-  eligibleApprovers,
-  extendedLine,
-  openStage,
-  progressLine,
-  statusLine,
-} from './status';
-import { mention, people, quoted, slackDate, userLine } from './text';
+import { outcomeLines, people, progressLine, statusLine } from './status';
+import { mention, quoted, slackDate, userLine } from './text';
 
 const TITLE_CHARS = 150;
 const REASON_CHARS = 2000;
@@ -31,8 +24,7 @@ export function approvalCard(view: RequestView, now: Date): SlackMessage {
   const decision: KnownBlock[] = stage
     ? [section(`*Approvals:* ${progressLine(state, stage)}`), actions(approveButton(id), denyButton(id))]
     : [section(outcome(state, now))];
-  const headline =
-    stage === 'extension' ? 'Extension request' : isBreakGlass(state) ? 'Break-glass access' : 'Access request';
+  const headline = approvalHeadline(state);
   return message(fallback(view, headline), [header(headline), ...body(view, now), ...decision, footer(state)]);
 }
 
@@ -117,16 +109,8 @@ function history(view: RequestView): KnownBlock[] {
 
 /** What became of a request nobody can decide on any more. */
 function outcome(state: RequestState, now: Date): string {
-  const granted = ['approved', 'active', 'revoked', 'failed'].includes(state.status);
-  const lastExtension = state.decisions.filter((d) => d.stage === 'extension').pop();
-  return [
-    granted ? approvedLine(state) : undefined,
-    state.status === 'approved' ? '⚙️ Access is being applied.' : statusLine(state, now),
-    state.status === 'active' && lastExtension?.verdict === 'deny' ? deniedLine(state, 'extension') : undefined,
-    extendedLine(state),
-  ]
-    .filter(Boolean)
-    .join('\n');
+  const { approved, status, extensionDenied, extended } = outcomeLines(state, now);
+  return [approved, status, extensionDenied, extended].filter(Boolean).join('\n');
 }
 
 function footer(state: RequestState): KnownBlock {
@@ -147,10 +131,6 @@ function length(state: RequestState): string {
   return state.pendingExtension && openStage(state) === 'extension'
     ? `+${formatDuration(state.pendingExtension.additionalSeconds)}`
     : formatDuration(state.request.durationSeconds);
-}
-
-function isBreakGlass(state: RequestState): boolean {
-  return state.outcome === 'break-glass' || state.request.breakGlass === true;
 }
 
 function fallback(view: RequestView, label: string): string {

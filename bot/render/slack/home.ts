@@ -1,12 +1,13 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import { formatDuration } from '../../../domain/duration';
+import { timeLeft } from '../status';
 import type { RequestView } from '../view';
 import { approvalSummary } from './approval-card';
 import { actions, context, divider, header, section } from './blocks';
 import { endNowButton, requestAccessButton } from './buttons';
 import { SLACK_COMMAND } from './ids';
 import { progressLine } from './status';
-import { slackDate, timeLeft, userLine } from './text';
+import { slackDate, userLine } from './text';
 
 /**
  * How many of each list Home shows. Worst case: 3 top blocks + 3 × (header, "and N more", divider)

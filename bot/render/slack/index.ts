@@ -14,4 +14,5 @@ export {
 } from './replies';
 export { denyReasonForm, entitlementOptions, requestForm, type RequestFormInput } from './request-form';
 export { requesterThreadParent, requesterUpdate, submittedReply } from './requester';
-export { clip, escapeMrkdwn, mention, slackDate, timeLeft, userText } from './text';
+export { timeLeft } from '../status';
+export { clip, escapeMrkdwn, mention, slackDate, userText } from './text';

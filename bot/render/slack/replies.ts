@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { COMMANDS, FORMATS } from '../help';
 import type { RequestView } from '../view';
 import { approvalSummary } from './approval-card';
 import { context, message, section, type SlackMessage } from './blocks';
@@ -10,32 +11,15 @@ import { escapeMrkdwn, userLine, userText } from './text';
 /** How many requests a reply lists; each is one or two blocks, under a message's 50. */
 const LISTED = 20;
 
-const COMMANDS: readonly (readonly [usage: string, what: string])[] = [
-  ['request', 'open the request form'],
-  [
-    'request <entitlement> <duration> <reason…> [ticket:OPS-1]',
-    'ask in one line, e.g. `request prod-read-only 1h investigate INC-42`',
-  ],
-  [
-    'break-glass <entitlement> <duration> <reason…>',
-    'emergency access now, without approval; it is reviewed afterwards',
-  ],
-  ['list', 'your live grants and pending requests'],
-  ['extend <id> <duration>', 'make a live grant last longer'],
-  ['done <id>', 'end your grant now'],
-  ['revoke <id> [reason]', 'end someone’s grant (approvers and admins)'],
-  ['approvals', 'what waits for your decision'],
-  ['help', 'this list'],
-];
-
 /** `/access help`. Usage lines are escaped: `<entitlement>` would otherwise be read as a Slack link. */
 export function helpReply(): SlackMessage {
-  const lines = COMMANDS.map(
-    ([usage, what]) => `• \`${escapeMrkdwn(`${SLACK_COMMAND} ${usage}`)}\` — ${escapeMrkdwn(what)}`,
-  );
+  const lines = COMMANDS.map(([usage, what, example]) => {
+    const said = example ? `${what}, e.g. \`${example}\`` : what;
+    return `• \`${escapeMrkdwn(`${SLACK_COMMAND} ${usage}`)}\` — ${escapeMrkdwn(said)}`;
+  });
   return message(`${SLACK_COMMAND} commands`, [
     section(`*Least: time-limited cloud access*\n${lines.join('\n')}`),
-    context('Durations look like 30m, 2h or 1h30m. Request ids look like r-abc123defg.'),
+    context(FORMATS),
   ]);
 }
 

@@ -2,11 +2,12 @@ import type { Button, KnownBlock } from '@slack/types';
 import { formatDuration } from '../../../domain/duration';
 import type { Notice } from '../../../domain/notice';
 import type { RequestState } from '../../../domain/request';
+import { REASON_CHARS } from '../status';
 import type { RequestView } from '../view';
 import { actions, context, message, section, type SlackMessage } from './blocks';
 import { endNowButton, extendButton, openAccessButton } from './buttons';
-import { approvedLine, deniedLine, eligibleApprovers, REASON_CHARS, statusLine } from './status';
-import { people, slackDate, timeLeft, userLine, userText } from './text';
+import { approvedLine, deniedLine, statusLine, untilLine, waitingLine } from './status';
+import { slackDate, userLine, userText } from './text';
 
 /** The lengths offered as one-click extensions; `/access extend` takes any other. */
 const EXTENSIONS = [
@@ -28,7 +29,7 @@ export function requesterUpdate(notice: Notice, view: RequestView, now: Date): S
   const { state } = view;
   const named = `*${title(state)}*`;
   const extra = notice.detail ? userLine(notice.detail, 100) : undefined;
-  const until = state.expiresAt ? `${slackDate(state.expiresAt)} (${timeLeft(state.expiresAt, now)})` : 'its end';
+  const until = untilLine(state, now);
   const say = (text: string, ...buttons: (Button | undefined)[]): SlackMessage => {
     const shown = buttons.filter((b): b is Button => b !== undefined);
     return message(text, [section(text), ...(shown.length ? [actions(...shown)] : [])]);
@@ -80,8 +81,6 @@ export function requesterUpdate(notice: Notice, view: RequestView, now: Date): S
 /** What the requester sees right after submitting: the id to quote, and what happens next. */
 export function submittedReply(view: RequestView, now: Date): SlackMessage {
   const { state } = view;
-  const approvers = eligibleApprovers(state);
-  const required = state.rules.requiredApprovals;
   let next: string;
   if (state.outcome === 'break-glass') {
     next =
@@ -89,7 +88,7 @@ export function submittedReply(view: RequestView, now: Date): SlackMessage {
   } else if (state.outcome === 'auto-approved') {
     next = '✅ Auto-approved by policy; access is being applied.';
   } else if (state.status === 'pending') {
-    next = `⏳ Waiting for ${required} approval${required === 1 ? '' : 's'} from ${people(approvers)}. You will hear here when it is decided.`;
+    next = waitingLine(state);
   } else {
     next = statusLine(state, now);
   }

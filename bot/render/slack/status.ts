@@ -1,91 +1,17 @@
-import { formatDuration } from '../../../domain/duration';
-import { approvalsSoFar, type Decision, type RequestState } from '../../../domain/request';
-import { people, slackDate, timeLeft, userLine, userText } from './text';
+import { statusWording } from '../status';
+import { slackDate, userLine, userText } from './text';
 
 /**
- * How a request stands, in the words of bot/render/text.ts, as mrkdwn lines shared by the approver
- * card, the requester's thread, App Home and the slash-command replies.
+ * How a request stands, in the shared words of bot/render/status.ts, as mrkdwn lines for the
+ * approver card, the requester's thread, App Home and the slash-command replies: times as Slack date
+ * tokens, and everything a person wrote through Slack's escaping.
  */
+export const { approvedLine, deniedLine, outcomeLines, people, progressLine, statusLine, untilLine, waitingLine } =
+  statusWording({
+    date: slackDate,
+    line: userLine,
+    text: userText,
+  });
 
-/** Room for one person's reason or one failure message; several fit in a 3000-character section. */
-export const REASON_CHARS = 500;
-
-/** The stage waiting for a decision now, if any. */
-export function openStage(state: RequestState): Decision['stage'] | undefined {
-  if (state.status === 'pending') return 'request';
-  if (state.status === 'active' && state.pendingExtension) return 'extension';
-  return undefined;
-}
-
-/** `1 of 2 approvals: lead@example.com`. */
-export function progressLine(state: RequestState, stage: Decision['stage']): string {
-  const approvers = decisions(state, stage, 'approve').map((d) => d.approver);
-  const count = `${approvalsSoFar(state, stage)} of ${state.rules.requiredApprovals} approval${state.rules.requiredApprovals === 1 ? '' : 's'}`;
-  return approvers.length > 0 ? `${count}: ${people(approvers)}` : count;
-}
-
-/** Who let it through: approvers with the time of the last approval, the policy, or break-glass. */
-export function approvedLine(state: RequestState): string | undefined {
-  if (state.outcome === 'break-glass') return '🚨 Granted immediately (break-glass), without approval.';
-  if (state.outcome === 'auto-approved') return '✅ Auto-approved by policy.';
-  const approvals = decisions(state, 'request', 'approve');
-  const last = approvals[approvals.length - 1];
-  if (!last) return undefined;
-  return `✅ Approved by ${people(approvals.map((d) => d.approver))} ${slackDate(last.at)}`;
-}
-
-/** `⛔ Denied by lead@… <date>. Reason: …` for the request or its latest extension. */
-export function deniedLine(state: RequestState, stage: Decision['stage']): string {
-  const denial = decisions(state, stage, 'deny').pop();
-  const what = stage === 'extension' ? 'Extension denied' : 'Denied';
-  const by = denial ? `${userLine(denial.approver, 100)} ${slackDate(denial.at)}` : 'an approver';
-  return `⛔ ${what} by ${by}. Reason: ${userText(denial?.reason ?? 'none given', REASON_CHARS)}`;
-}
-
-/** One line for where the request is now. */
-export function statusLine(state: RequestState, now: Date): string {
-  switch (state.status) {
-    case 'pending':
-      return `⏳ Waiting for approval: ${progressLine(state, 'request')}`;
-    case 'approved':
-      return '✅ Approved; access is being applied.';
-    case 'active': {
-      const until = state.expiresAt ? `until ${slackDate(state.expiresAt)} (${timeLeft(state.expiresAt, now)})` : '';
-      const waiting = state.pendingExtension
-        ? ` · extension by +${formatDuration(state.pendingExtension.additionalSeconds)} waiting for approval`
-        : '';
-      return `🟢 Granted ${until}${waiting}`.trim();
-    }
-    case 'revoked':
-      return `🔒 Revoked (${userLine(state.endReason ?? 'ended', 200)})${endedBy(state)}.`;
-    case 'denied':
-      return deniedLine(state, 'request');
-    case 'expired':
-      return '⌛ Expired without a decision.';
-    case 'cancelled':
-      return `🚫 Cancelled${endedBy(state)}${state.endReason ? `: ${userLine(state.endReason, 200)}` : ''}.`;
-    case 'failed':
-      return `❗ Failed: ${userText(state.failure?.message ?? 'no reason was recorded', REASON_CHARS)}`;
-  }
-}
-
-/** Approvers who may decide on this request: nobody approves their own. */
-export function eligibleApprovers(state: RequestState): string[] {
-  const requester = state.request.requester.toLowerCase();
-  return state.rules.approvers.filter((approver) => approver.toLowerCase() !== requester);
-}
-
-/** `Extended by 1h in all` once an extension went through. */
-export function extendedLine(state: RequestState): string | undefined {
-  return state.extendedSeconds > 0 ? `Extended by ${formatDuration(state.extendedSeconds)} in all.` : undefined;
-}
-
-function endedBy(state: RequestState): string {
-  // `expiry` is the workflow's name for the clock, not a person.
-  const by = state.endedBy && state.endedBy !== 'expiry' ? ` by ${userLine(state.endedBy, 100)}` : '';
-  return `${by}${state.endedAt ? ` ${slackDate(state.endedAt)}` : ''}`;
-}
-
-function decisions(state: RequestState, stage: Decision['stage'], verdict: Decision['verdict']): Decision[] {
-  return state.decisions.filter((d) => d.stage === stage && d.verdict === verdict);
-}
+// The words that need no dialect too, so code importing a platform's status words finds them all here.
+export * from '../status';

@@ -1,8 +1,13 @@
+import { clip } from '../clip';
+
 /**
  * Text that reaches Slack's mrkdwn parser. Anything a person or a policy wrote goes through
  * `userText`/`userLine`: Slack turns `<…>` into mentions and links, so an unescaped reason could ping
  * a channel or show `bank.example` while linking elsewhere.
  */
+
+// Cutting to a limit is the same on every platform; what differs is the escaping below.
+export { clip, cut } from '../clip';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 // Controls have no place in a card; bidi overrides and isolates reorder the text after them (Trojan Source).
@@ -18,19 +23,6 @@ export function escapeMrkdwn(text: string): string {
   return visible(text)
     .replace(/[&<>]/g, (c) => ENTITIES[c] ?? c)
     .replace(BROADCAST, `@${WORD_JOINER}$1`);
-}
-
-/** At most `max` characters, ending with `…` when cut; never splits an emoji's surrogate pair. */
-export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  if (max <= 1) return max === 1 ? '…' : '';
-  return `${cut(text, max - 1)}…`;
-}
-
-/** The first `max` UTF-16 units, one fewer when that would split a surrogate pair. */
-export function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return text.slice(0, isHighSurrogate(text.charCodeAt(max - 1)) ? max - 1 : max);
 }
 
 /** Text without controls or bidi overrides, newlines kept: for input values a person will edit. */
@@ -80,31 +72,6 @@ export function mention(userId: string | undefined, email: string): string {
   return userId && userId.length <= 32 && SLACK_USER_ID.test(userId) ? `<@${userId}>` : userLine(email, 254);
 }
 
-/** People by e-mail, the first few named: `a@x, b@x and 3 more`. */
-export function people(emails: readonly string[], named = 5): string {
-  if (emails.length === 0) return 'nobody';
-  const shown = emails.slice(0, named).map((email) => userLine(email, 100));
-  const more = emails.length - shown.length;
-  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
-}
-
-/** `42m left`, `1h 5m left`, `2d 3h left`, or `expired`; partial minutes count as a minute. */
-export function timeLeft(expiresAt: string, now: Date): string {
-  const ms = Date.parse(expiresAt) - now.getTime();
-  if (Number.isNaN(ms)) return 'time left unknown';
-  if (ms <= 0) return 'expired';
-  const minutes = Math.ceil(ms / 60_000);
-  const parts = [
-    [Math.floor(minutes / 1440), 'd'],
-    [Math.floor((minutes % 1440) / 60), 'h'],
-    [minutes % 60, 'm'],
-  ] as const;
-  return `${parts
-    .filter(([n]) => n > 0)
-    .map(([n, unit]) => `${n}${unit}`)
-    .join(' ')} left`;
-}
-
 /** A time each reader sees in their own time zone; the ISO fallback is for clients that cannot. */
 export function slackDate(iso: string): string {
   const ms = Date.parse(iso);
@@ -114,8 +81,4 @@ export function slackDate(iso: string): string {
 
 function oneLine(text: string): string {
   return visible(text).replace(/\s+/g, ' ').trim();
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }

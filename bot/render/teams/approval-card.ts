@@ -1,5 +1,6 @@
 import { formatDuration } from '../../../domain/duration';
 import type { RequestState } from '../../../domain/request';
+import { approvalHeadline, eligibleApprovers, isBreakGlass, openStage } from '../status';
 import type { RequestView } from '../view';
 import {
   actionSet,
@@ -14,18 +15,8 @@ import {
   type CardElement,
 } from './card';
 import { TeamsInput, TeamsVerb } from './ids';
-import {
-  approvedLine,
-  deniedLine,
-  eligibleApprovers,
-  extendedLine,
-  isBreakGlass,
-  openStage,
-  progressLine,
-  statusColor,
-  statusLine,
-} from './status';
-import { people, teamsDate, userLine, userText } from './text';
+import { outcomeLines, people, progressLine, statusColor, statusLine } from './status';
+import { teamsDate, userLine, userText } from './text';
 
 const TITLE_CHARS = 150;
 const REASON_CHARS = 2000;
@@ -45,7 +36,7 @@ export interface ApprovalCardOptions {
 export function approvalCard(view: RequestView, now: Date, options: ApprovalCardOptions = {}): AdaptiveCard {
   const { state } = view;
   return card(
-    [...details(view, headline(state)), ...decision(state, now), footer(state)],
+    [...details(view, approvalHeadline(state)), ...decision(state, now), footer(state)],
     refresh(state, openStage(state) !== undefined, options),
   );
 }
@@ -62,7 +53,7 @@ export function approverCard(
 ): AdaptiveCard {
   const { state } = view;
   const stage = openStage(state);
-  const body = [...problemBlock(options.problem), ...details(view, headline(state)), ...decision(state, now)];
+  const body = [...problemBlock(options.problem), ...details(view, approvalHeadline(state)), ...decision(state, now)];
   if (!stage) return card([...body, footer(state)]);
   const id = state.request.requestId;
   return card([...body, commentInput(), footer(state)], {
@@ -123,11 +114,6 @@ export function commentInput(label = 'Comment (required to deny)'): CardElement 
     isMultiline: true,
     maxLength: COMMENT_MAX,
   };
-}
-
-function headline(state: RequestState): string {
-  if (openStage(state) === 'extension') return 'Extension request';
-  return isBreakGlass(state) ? 'Break-glass access' : 'Access request';
 }
 
 /** What was asked, by whom and why: the same on every approver card. */
@@ -207,22 +193,11 @@ function decision(state: RequestState, now: Date): CardElement[] {
 
 /** What became of a request nobody can decide on any more. */
 function outcome(state: RequestState, now: Date): CardElement[] {
-  const granted = ['approved', 'active', 'revoked', 'failed'].includes(state.status);
-  const lastExtension = state.decisions.filter((d) => d.stage === 'extension').pop();
+  const { approved, status, extensionDenied, extended } = outcomeLines(state, now);
   const lines: CardElement[] = [];
-  const approved = granted ? approvedLine(state) : undefined;
   if (approved) lines.push(text(approved, { separator: true }));
-  lines.push(
-    text(state.status === 'approved' ? '⚙️ Access is being applied.' : statusLine(state, now), {
-      weight: 'bolder',
-      color: statusColor(state),
-      ...(approved ? {} : { separator: true }),
-    }),
-  );
-  if (state.status === 'active' && lastExtension?.verdict === 'deny') {
-    lines.push(text(deniedLine(state, 'extension')));
-  }
-  const extended = extendedLine(state);
+  lines.push(text(status, { weight: 'bolder', color: statusColor(state), ...(approved ? {} : { separator: true }) }));
+  if (extensionDenied) lines.push(text(extensionDenied));
   if (extended) lines.push(text(extended));
   return lines;
 }

@@ -1,3 +1,4 @@
+import { COMMANDS, FORMATS } from '../help';
 import type { RequestView } from '../view';
 import { approvalSummary, commentInput } from './approval-card';
 import {
@@ -20,25 +21,6 @@ import { escapeMarkdown, userLine, userText } from './text';
 /** How many requests a list shows; each is a few elements and at most two buttons. */
 const LISTED = 10;
 
-/** Typed to the bot as plain messages; `<…>` are placeholders, escaped where they are shown. */
-const COMMANDS: readonly (readonly [usage: string, what: string])[] = [
-  ['request', 'open the request form'],
-  [
-    'request <entitlement> <duration> <reason…> [ticket:OPS-1]',
-    'ask in one line, e.g. request prod-read-only 1h investigate INC-42',
-  ],
-  [
-    'break-glass <entitlement> <duration> <reason…>',
-    'emergency access now, without approval; it is reviewed afterwards',
-  ],
-  ['list', 'your live grants and pending requests'],
-  ['extend <id> <duration>', 'make a live grant last longer'],
-  ['done <id>', 'end your grant now'],
-  ['revoke <id> [reason]', 'end someone’s grant (approvers and admins)'],
-  ['approvals', 'what waits for your decision'],
-  ['help', 'this list'],
-];
-
 /** `help`: the commands, and a button for the form. */
 export function helpMessage(): TeamsMessage {
   return withCard(
@@ -47,8 +29,14 @@ export function helpMessage(): TeamsMessage {
       [
         heading('Least: time-limited cloud access'),
         text('Type a command to me as a message:'),
-        facts(COMMANDS.map(([usage, what]) => [escapeMarkdown(usage), escapeMarkdown(what)])),
-        text('Durations look like 30m, 2h or 1h30m. Request ids look like r-abc123defg.', { subtle: true }),
+        // escapeMarkdown would show a code span's backticks as typed, so the example stays plain.
+        facts(
+          COMMANDS.map(([usage, what, example]) => [
+            escapeMarkdown(usage),
+            escapeMarkdown(example ? `${what}, e.g. ${example}` : what),
+          ]),
+        ),
+        text(FORMATS, { subtle: true }),
       ],
       { actions: [requestAccess()] },
     ),

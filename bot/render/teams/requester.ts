@@ -1,6 +1,7 @@
 import { formatDuration } from '../../../domain/duration';
 import type { Notice, NoticeKind } from '../../../domain/notice';
 import type { RequestState } from '../../../domain/request';
+import { eligibleApprovers, extendedLine, REASON_CHARS } from '../status';
 import type { RequestView } from '../view';
 import {
   card,
@@ -16,17 +17,8 @@ import {
   type TeamsMessage,
 } from './card';
 import { TeamsVerb } from './ids';
-import {
-  approvedLine,
-  deniedLine,
-  eligibleApprovers,
-  extendedLine,
-  REASON_CHARS,
-  statusColor,
-  statusLine,
-  untilLine,
-} from './status';
-import { people, teamsDate, userLine, userText } from './text';
+import { approvedLine, deniedLine, statusColor, statusLine, untilLine, waitingLine } from './status';
+import { teamsDate, userLine, userText } from './text';
 
 /** The lengths offered as one-click extensions; `extend <id> <duration>` takes any other. */
 const EXTENSIONS = [
@@ -175,10 +167,7 @@ function nextStep(state: RequestState, now: Date): CardElement {
     return text('✅ Auto-approved by policy; access is being applied.', { color: 'good' });
   }
   if (state.status !== 'pending') return text(statusLine(state, now), { color: statusColor(state) });
-  const required = state.rules.requiredApprovals;
-  return text(
-    `⏳ Waiting for ${required} approval${required === 1 ? '' : 's'} from ${people(eligibleApprovers(state))}. You will hear here when it is decided.`,
-  );
+  return text(waitingLine(state));
 }
 
 /** The extensions that fit the entitlement's rules: only while active, allowed, none pending, within the total. */

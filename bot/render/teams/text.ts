@@ -1,9 +1,14 @@
+import { clip } from '../clip';
+
 /**
  * Text that reaches Teams' markdown. TextBlocks and fact values render a markdown subset (bold,
  * italic, lists, links), so anything a person, a policy or a cloud wrote goes through
  * `userText`/`userLine`: a reason must not show `bank.example` while linking elsewhere, pass its own
  * bold line off as the card's, or reorder the text around it.
  */
+
+// Cutting to a limit is the same on every platform; what differs is the escaping below.
+export { clip, cut } from '../clip';
 
 // Controls and C1 controls have no place in a card; bidi overrides, isolates and marks reorder the
 // text after them (Trojan Source); zero-width and tag characters hide text. A zero-width joiner is
@@ -46,19 +51,6 @@ export function escapeMarkdown(text: string): string {
     .replace(ORDERED, '$1\\$2');
 }
 
-/** At most `max` characters, ending with `…` when cut; never splits an emoji's surrogate pair. */
-export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  if (max <= 1) return max === 1 ? '…' : '';
-  return `${cut(text, max - 1)}…`;
-}
-
-/** The first `max` UTF-16 units, one fewer when that would split a surrogate pair. */
-export function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return text.slice(0, isHighSurrogate(text.charCodeAt(max - 1)) ? max - 1 : max);
-}
-
 /**
  * `clip` for text that is already escaped: a cut that ends on the `\` of `\[` would leave a lone
  * backslash, which escapes whatever follows it (our own `**`, say).
@@ -97,31 +89,6 @@ export function plainText(text: string, max: number): string {
   return clip(oneLine(text), max);
 }
 
-/** People by e-mail, the first few named: `a@x, b@x and 3 more`. */
-export function people(emails: readonly string[], named = 5): string {
-  if (emails.length === 0) return 'nobody';
-  const shown = emails.slice(0, named).map((email) => userLine(email, 100));
-  const more = emails.length - shown.length;
-  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
-}
-
-/** `42m left`, `1h 5m left`, `2d 3h left`, or `expired`; partial minutes count as a minute. */
-export function timeLeft(expiresAt: string, now: Date): string {
-  const ms = Date.parse(expiresAt) - now.getTime();
-  if (Number.isNaN(ms)) return 'time left unknown';
-  if (ms <= 0) return 'expired';
-  const minutes = Math.ceil(ms / 60_000);
-  const parts = [
-    [Math.floor(minutes / 1440), 'd'],
-    [Math.floor((minutes % 1440) / 60), 'h'],
-    [minutes % 60, 'm'],
-  ] as const;
-  return `${parts
-    .filter(([n]) => n > 0)
-    .map(([n, unit]) => `${n}${unit}`)
-    .join(' ')} left`;
-}
-
 /**
  * A time each reader sees in their own time zone and language: Teams expands `{{DATE()}}` and
  * `{{TIME()}}` in TextBlocks. It reads only whole-second UTC times, so milliseconds are dropped.
@@ -137,8 +104,4 @@ export function teamsDate(iso: string): string {
 
 function oneLine(text: string): string {
   return visible(text).replace(/\s+/g, ' ').trim();
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }

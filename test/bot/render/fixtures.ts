@@ -1,5 +1,5 @@
 import type { AccessRequest, EntitlementRules, RequestState, RequestStatus } from '../../../domain/request';
-import type { RequestView } from '../../../bot/render/view';
+import type { EntitlementChoice, RequestView } from '../../../bot/render/view';
 
 /**
  * Request states as the workflow leaves them at each status, for the renderer tests of either
@@ -155,3 +155,31 @@ export function earlierRequests(): RequestState[] {
     }),
   );
 }
+
+/** One entitlement as the request form offers it; `overrides` win. */
+export function choice(overrides: Partial<EntitlementChoice> = {}): EntitlementChoice {
+  return {
+    id: 'prod-read-only',
+    title: 'Production read-only',
+    systemId: 'aws-prod',
+    systemTitle: 'AWS production',
+    risk: 'low',
+    maxDurationSeconds: 4 * 3600,
+    defaultDurationSeconds: 3600,
+    ticketRequired: false,
+    ...overrides,
+  };
+}
+
+/** What a request form offers: read-only, a high-risk admin that needs a ticket, and a dev admin elsewhere. */
+export const CHOICES: EntitlementChoice[] = [
+  choice(),
+  choice({
+    id: 'prod-admin',
+    title: 'Production admin',
+    risk: 'high',
+    maxDurationSeconds: 8 * 3600,
+    ticketRequired: true,
+  }),
+  choice({ id: 'dev-admin', title: 'Dev admin', systemId: 'aws-dev', systemTitle: 'AWS development' }),
+];

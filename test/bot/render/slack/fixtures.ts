@@ -1,22 +1,5 @@
-/** Request states are shared by both platforms' tests (../fixtures.ts); what follows reads Slack payloads. */
-export {
-  approval,
-  breakGlassGrant,
-  DECIDED,
-  earlierRequests,
-  extensionDenied,
-  ID,
-  LEAD_A,
-  LEAD_B,
-  NOW,
-  PENDING_EXTENSION,
-  REQUESTER,
-  REQUESTER_SLACK,
-  state,
-  SUBMITTED,
-  SYSTEM_TITLE,
-  view,
-} from '../fixtures';
+// Request states and entitlements are the same on both platforms; what follows reads Slack payloads.
+export * from '../fixtures';
 
 /** Every `text` of a mrkdwn object, and a message's fallback `text`: what Slack parses for mentions and links. */
 export function mrkdwnTexts(value: unknown): string[] {

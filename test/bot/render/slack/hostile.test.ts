@@ -18,11 +18,15 @@ import {
   usageReply,
 } from '../../../../bot/render/slack';
 import { cut } from '../../../../bot/render/slack/text';
-import type { NoticeKind } from '../../../../domain/notice';
 import { RequestStatus, type RequestState } from '../../../../domain/request';
 import type { EntitlementChoice } from '../../../../bot/render/view';
-import { assertOptionsWithinSlackLimits, assertWithinSlackLimits, type SlackSurface } from '../../../support/block-kit-limits';
-import { allStrings, mrkdwnTexts, NOW, REQUESTER_SLACK, state, view } from './fixtures';
+import {
+  assertOptionsWithinSlackLimits,
+  assertWithinSlackLimits,
+  type SlackSurface,
+} from '../../../support/block-kit-limits';
+import { hasHalfEmoji, hostileState, NOTICE_KINDS } from '../hostile';
+import { mrkdwnTexts, NOW, REQUESTER_SLACK, view } from './fixtures';
 
 /**
  * Every renderer fed what a hostile requester, approver, policy author or cloud API could put in a
@@ -40,45 +44,6 @@ const HOSTILE = [
   "'; DROP TABLE requests; -- ",
   'need it\n\n*✅ Approved by ciso@example.com*\n'.repeat(300),
 ];
-
-const NOTICE_KINDS: NoticeKind[] = [
-  'approval-needed',
-  'reminder',
-  'approved',
-  'denied',
-  'expired',
-  'cancelled',
-  'granted',
-  'expiring-soon',
-  'extension-requested',
-  'extended',
-  'extension-denied',
-  'revoked',
-  'failed',
-  'break-glass',
-  'review-needed',
-];
-
-/** One state with every field a person, a policy or a cloud controls set to `text`. */
-function hostileState(status: RequestStatus, text: string, extra: Partial<RequestState> = {}): RequestState {
-  return state(status, {
-    request: { requester: text, reason: text, ticket: text, entitlementId: text, requestId: cut(text, 5_000) },
-    rules: { title: text, approvers: [text, `${text}2`, 'lead@example.com'], risk: 'high' },
-    decisions: [
-      { approver: text, verdict: 'approve', at: '2024-05-01T09:05:00.000Z', stage: 'request' },
-      { approver: `${text}2`, verdict: 'deny', reason: text, at: text, stage: 'request' },
-      { approver: text, verdict: 'deny', reason: text, at: '2024-05-01T09:05:00.000Z', stage: 'extension' },
-    ],
-    endedBy: text,
-    endedAt: text,
-    endReason: text,
-    failure: { code: 'X', message: text },
-    access: { summary: text, url: text },
-    revocationReceipt: text,
-    reviewRequired: true,
-    ...extra,
-  });
-}
 
 function hostileView(status: RequestStatus, text: string, extra: Partial<RequestState> = {}) {
   const recent = Array.from({ length: 7 }, () => hostileState('denied', text));
@@ -113,12 +78,7 @@ function assertSafe(surface: SlackSurface, payload: unknown, what: string): void
   );
   if (surface !== 'modal') assert.ok(!/<[!@#h]/.test(json), `${what}: a mention or link from user text`);
   assert.ok(!/[\u202A-\u202E\u2066-\u2069]/.test(json), `${what}: a bidi control survived`);
-  for (const s of allStrings(payload)) {
-    assert.ok(
-      !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s),
-      `${what}: half an emoji`,
-    );
-  }
+  assert.ok(!hasHalfEmoji(payload), `${what}: half an emoji`);
 }
 
 describe('hostile input, every renderer', () => {

@@ -3,33 +3,12 @@ import assert from 'node:assert/strict';
 import type { InputBlock } from '@slack/types';
 import { denyReasonForm, entitlementOptions, requestForm } from '../../../../bot/render/slack/request-form';
 import { SlackAction, SlackBlock, SlackView } from '../../../../bot/render/slack/ids';
-import type { EntitlementChoice } from '../../../../bot/render/view';
 import { assertOptionsWithinSlackLimits, assertWithinSlackLimits } from '../../../support/block-kit-limits';
+import { CHOICES as AWS_CHOICES, choice } from './fixtures';
 
-function choice(overrides: Partial<EntitlementChoice> = {}): EntitlementChoice {
-  return {
-    id: 'prod-read-only',
-    title: 'Production read-only',
-    systemId: 'aws-prod',
-    systemTitle: 'AWS production',
-    risk: 'low',
-    maxDurationSeconds: 4 * 3600,
-    defaultDurationSeconds: 3600,
-    ticketRequired: false,
-    ...overrides,
-  };
-}
-
+/** The shared choices and one on another cloud, for the system picker and type-ahead. */
 const CHOICES = [
-  choice(),
-  choice({
-    id: 'prod-admin',
-    title: 'Production admin',
-    risk: 'high',
-    maxDurationSeconds: 8 * 3600,
-    ticketRequired: true,
-  }),
-  choice({ id: 'dev-admin', title: 'Dev admin', systemId: 'aws-dev', systemTitle: 'AWS development' }),
+  ...AWS_CHOICES,
   choice({
     id: 'payments-logs',
     title: 'Admin of payments logs',

@@ -1,22 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { people } from '../../../../bot/render/slack/status';
 import {
-  clip,
   escapeMrkdwn,
   mention,
-  people,
   plainText,
   quoted,
   slackDate,
-  timeLeft,
   userLine,
   userText,
 } from '../../../../bot/render/slack/text';
-import { NOW } from './fixtures';
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const at = (minutes: number, seconds = 0): string =>
-  new Date(NOW.getTime() + minutes * 60_000 + seconds * 1000).toISOString();
 
 describe('escapeMrkdwn', () => {
   test('escapes the three characters Slack parses, so no mention or disguised link survives', () => {
@@ -45,25 +38,6 @@ describe('escapeMrkdwn', () => {
   test('drops bidi overrides and control characters, keeps emoji, accents and newlines', () => {
     assert.equal(escapeMrkdwn('\u202Eevil\u202C\u2066x\u2069\u0007'), 'evilx');
     assert.equal(escapeMrkdwn('🚨 e\u0301 ﷺ\nnext'), '🚨 e\u0301 ﷺ\nnext');
-  });
-});
-
-describe('clip', () => {
-  test('leaves short text alone and cuts long text to exactly max, ending with …', () => {
-    assert.equal(clip('short', 10), 'short');
-    assert.equal(clip('abcdefghij', 10), 'abcdefghij');
-    assert.equal(clip('abcdefghijk', 10), 'abcdefghi…');
-    assert.equal(clip('abc', 1), '…');
-    assert.equal(clip('abc', 0), '');
-  });
-
-  test('never splits an emoji in half', () => {
-    const text = '😀'.repeat(20);
-    for (let max = 1; max < 30; max += 1) {
-      const cut = clip(text, max);
-      assert.ok(cut.length <= max, `max ${max}`);
-      assert.ok(!LONE_SURROGATE.test(cut), `max ${max}: ${JSON.stringify(cut)}`);
-    }
   });
 });
 
@@ -115,18 +89,7 @@ describe('mention', () => {
   });
 });
 
-describe('timeLeft and slackDate', () => {
-  test('says how long is left, rounding partial minutes up', () => {
-    assert.equal(timeLeft(at(42), NOW), '42m left');
-    assert.equal(timeLeft(at(65), NOW), '1h 5m left');
-    assert.equal(timeLeft(at(120), NOW), '2h left');
-    assert.equal(timeLeft(at(26 * 60), NOW), '1d 2h left');
-    assert.equal(timeLeft(at(0, 30), NOW), '1m left');
-    assert.equal(timeLeft(at(0), NOW), 'expired');
-    assert.equal(timeLeft(at(-5), NOW), 'expired');
-    assert.equal(timeLeft('not a time', NOW), 'time left unknown');
-  });
-
+describe('slackDate', () => {
   test('formats a time for each reader, with the ISO time as fallback', () => {
     assert.equal(
       slackDate('2024-05-01T10:00:00.000Z'),

@@ -1,41 +1,10 @@
 import type { AdaptiveCard } from '../../../../bot/render/teams';
-import type { EntitlementChoice } from '../../../../bot/render/view';
 
-/** Request states are shared by both platforms' tests (../fixtures.ts); what follows reads Teams cards. */
-export {
-  approval,
-  breakGlassGrant,
-  DECIDED,
-  earlierRequests,
-  extensionDenied,
-  ID,
-  LEAD_A,
-  LEAD_B,
-  NOW,
-  PENDING_EXTENSION,
-  REQUESTER,
-  state,
-  SUBMITTED,
-  SYSTEM_TITLE,
-  view,
-} from '../fixtures';
+// Request states and entitlements are the same on both platforms; what follows reads Teams cards.
+export * from '../fixtures';
 
 /** Teams user ids of approvers, as the bot passes them for `refresh.userIds`. */
 export const APPROVER_IDS = ['29:1lead-a', '29:1lead-b'];
-
-export function choice(overrides: Partial<EntitlementChoice> = {}): EntitlementChoice {
-  return {
-    id: 'prod-read',
-    title: 'Production read-only',
-    systemId: 'aws-prod',
-    systemTitle: 'AWS production',
-    risk: 'low',
-    maxDurationSeconds: 4 * 3600,
-    defaultDurationSeconds: 3600,
-    ticketRequired: false,
-    ...overrides,
-  };
-}
 
 type Node = Record<string, unknown>;
 

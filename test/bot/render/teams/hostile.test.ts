@@ -18,10 +18,10 @@ import {
   type TeamsMessage,
 } from '../../../../bot/render/teams';
 import { cut } from '../../../../bot/render/teams/text';
-import type { NoticeKind } from '../../../../domain/notice';
 import { RequestStatus, type RequestState } from '../../../../domain/request';
 import { assertCardValid } from '../../../support/adaptive-cards';
-import { allStrings, choice, markdownTexts, NOW, state, view } from './fixtures';
+import { hasHalfEmoji, hostileState, NOTICE_KINDS } from '../hostile';
+import { choice, markdownTexts, NOW, view } from './fixtures';
 
 /**
  * Every renderer fed what a hostile requester, approver, policy author or cloud API could put in a
@@ -44,46 +44,7 @@ const HOSTILE = [
   'need it\n\n**✅ Approved by ciso@example.com**\n'.repeat(300),
 ];
 
-const NOTICE_KINDS: NoticeKind[] = [
-  'approval-needed',
-  'reminder',
-  'approved',
-  'denied',
-  'expired',
-  'cancelled',
-  'granted',
-  'expiring-soon',
-  'extension-requested',
-  'extended',
-  'extension-denied',
-  'revoked',
-  'failed',
-  'break-glass',
-  'review-needed',
-];
-
 const REFRESH = { refreshUserIds: Array.from({ length: 100 }, (_, i) => `29:user-${i}`) };
-
-/** One state with every field a person, a policy or a cloud controls set to `text`. */
-function hostileState(status: RequestStatus, text: string, extra: Partial<RequestState> = {}): RequestState {
-  return state(status, {
-    request: { requester: text, reason: text, ticket: text, entitlementId: text, requestId: cut(text, 5_000) },
-    rules: { title: text, approvers: [text, `${text}2`, 'lead@example.com'], risk: 'high' },
-    decisions: [
-      { approver: text, verdict: 'approve', at: '2024-05-01T09:05:00.000Z', stage: 'request' },
-      { approver: `${text}2`, verdict: 'deny', reason: text, at: text, stage: 'request' },
-      { approver: text, verdict: 'deny', reason: text, at: '2024-05-01T09:05:00.000Z', stage: 'extension' },
-    ],
-    endedBy: text,
-    endedAt: text,
-    endReason: text,
-    failure: { code: 'X', message: text },
-    access: { summary: text, url: text },
-    revocationReceipt: text,
-    reviewRequired: true,
-    ...extra,
-  });
-}
 
 function hostileView(status: RequestStatus, text: string, extra: Partial<RequestState> = {}) {
   const recent = Array.from({ length: 100 }, () => hostileState('denied', text));
@@ -134,12 +95,7 @@ function assertSafeCard(card: AdaptiveCard, what: string): void {
     return key === 'choices' && Array.isArray(v) ? v.map((c: { title: string }) => c.title) : v;
   });
   assert.ok(!INVISIBLE.test(json), `${what}: an invisible or bidi control survived`);
-  for (const s of allStrings(card)) {
-    assert.ok(
-      !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s),
-      `${what}: half an emoji`,
-    );
-  }
+  assert.ok(!hasHalfEmoji(card), `${what}: half an emoji`);
   if (card.refresh) assert.ok((card.refresh.userIds?.length ?? 0) <= 60, `${what}: refresh for too many`);
 }
 

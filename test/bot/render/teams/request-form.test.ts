@@ -3,19 +3,7 @@ import assert from 'node:assert/strict';
 import { cardBytes, requestFormCard } from '../../../../bot/render/teams';
 import { TEAMS_CARD_MAX_BYTES, TeamsInput, TeamsVerb } from '../../../../bot/render/teams/ids';
 import { assertCardValid } from '../../../support/adaptive-cards';
-import { buttons, choice, inputs, shown } from './fixtures';
-
-const CHOICES = [
-  choice(),
-  choice({
-    id: 'prod-admin',
-    title: 'Production admin',
-    risk: 'high',
-    maxDurationSeconds: 8 * 3600,
-    ticketRequired: true,
-  }),
-  choice({ id: 'dev-admin', title: 'Dev admin', systemId: 'aws-dev', systemTitle: 'AWS development' }),
-];
+import { buttons, CHOICES, choice, inputs, shown } from './fixtures';
 
 const choicesOf = (input: Record<string, unknown> | undefined) => input?.choices as { title: string; value: string }[];
 
@@ -30,7 +18,7 @@ describe('requestFormCard', () => {
       TeamsInput.Ticket,
     ]);
     assert.deepEqual(choicesOf(fields[TeamsInput.Entitlement]), [
-      { title: 'Production read-only · AWS production', value: 'prod-read' },
+      { title: 'Production read-only · AWS production', value: 'prod-read-only' },
       { title: 'Production admin · AWS production', value: 'prod-admin' },
       { title: 'Dev admin · AWS development', value: 'dev-admin' },
     ]);
@@ -74,7 +62,7 @@ describe('requestFormCard', () => {
     const card = assertCardValid(
       requestFormCard({
         choices: CHOICES,
-        entitlementId: 'prod-read',
+        entitlementId: 'prod-read-only',
         values: { duration: '9h', reason: 'line one\nline two', ticket: 'OPS-7\n' },
         problem: '"9h" is longer than the 4h Production read-only allows.',
       }),

@@ -1,19 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { userText } from '../../../../bot/render/teams';
-import {
-  clip,
-  clipEscaped,
-  escapeMarkdown,
-  people,
-  plainText,
-  teamsDate,
-  timeLeft,
-  userLine,
-} from '../../../../bot/render/teams/text';
-import { NOW } from './fixtures';
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+import { people } from '../../../../bot/render/teams/status';
+import { clipEscaped, escapeMarkdown, plainText, teamsDate, userLine } from '../../../../bot/render/teams/text';
+import { LONE_SURROGATE } from '../hostile';
 /** An odd run of backslashes at the end: the last one would escape whatever the card puts next. */
 const DANGLING_ESCAPE = /(?<!\\)(\\\\)*\\$/;
 
@@ -96,32 +86,18 @@ describe('userText and userLine', () => {
   });
 });
 
-describe('plainText and clip', () => {
+describe('plainText', () => {
   test('plainText keeps markdown characters (nothing parses them) but not controls or newlines', () => {
     assert.equal(plainText('**a**\n[b](c)\u202E', 100), '**a** [b](c)');
     assert.equal(plainText('x'.repeat(50), 10), `${'x'.repeat(9)}…`);
   });
-
-  test('clip never splits an emoji in half', () => {
-    const text = '😀'.repeat(20);
-    for (let max = 1; max < 30; max += 1) assert.ok(!LONE_SURROGATE.test(clip(text, max)), `max ${max}`);
-  });
 });
 
-describe('people, timeLeft and teamsDate', () => {
+describe('people and teamsDate', () => {
   test('people names five and counts the rest, escaped', () => {
     assert.equal(people([]), 'nobody');
     assert.equal(people(['a@x', 'b@x', 'c@x', 'd@x', 'e@x', 'f@x', '[g](h)@x']), 'a@x, b@x, c@x, d@x, e@x and 2 more');
     assert.equal(people(['[g](h)@x']), '\\[g\\](h)@x');
-  });
-
-  test('timeLeft counts partial minutes up', () => {
-    const at = (minutes: number, seconds = 0) =>
-      new Date(NOW.getTime() + minutes * 60_000 + seconds * 1000).toISOString();
-    assert.equal(timeLeft(at(42), NOW), '42m left');
-    assert.equal(timeLeft(at(65, 1), NOW), '1h 6m left');
-    assert.equal(timeLeft(at(-1), NOW), 'expired');
-    assert.equal(timeLeft('soon', NOW), 'time left unknown');
   });
 
   test('teamsDate is the DATE/TIME pair Teams localises, in whole UTC seconds', () => {
