@@ -1,6 +1,7 @@
 import type { App, RespondFn } from '@slack/bolt';
-import { parseCommand, type Command } from '../commands';
-import type { Outcome } from '../access-client';
+import { parseCommand } from '../commands';
+import { runCommand, type RequestCommand } from '../command-flow';
+import type { RequestState } from '../../domain/request';
 import {
   approvalsReply,
   errorReply,
@@ -59,59 +60,38 @@ export function registerSlashCommand(app: App, ctx: SlackContext): void {
   });
 }
 
+/** Runs the shared command flow and draws its result as a private Slack reply. */
 async function run(
   ctx: SlackContext,
-  command: Exclude<Command, { kind: 'help' | 'usage' | 'request-form' }>,
+  command: RequestCommand,
   email: string,
   slack: { user_id: string; channel_id: string; trigger_id: string },
   respond: RespondFn,
 ): Promise<void> {
-  const reply = async (message: SlackMessage): Promise<void> => {
-    await respond(ephemeral(message));
-  };
-  const replyWith = async (outcome: Outcome, render: (o: Extract<Outcome, { ok: true }>) => Promise<SlackMessage>): Promise<void> => {
-    await reply(outcome.ok ? await render(outcome) : refusalReply(outcome.message));
-  };
+  const result = await runCommand(ctx.access, command, {
+    email,
+    origin: { platform: 'slack', userId: slack.user_id, channel: slack.channel_id },
+    idempotencySeed: `slack:${slack.trigger_id}`,
+  });
   const now = ctx.now();
-  switch (command.kind) {
-    case 'request': {
-      const outcome = await ctx.access.submit({
-        requester: email,
-        entitlementId: command.entitlementId,
-        duration: command.duration,
-        reason: command.reason,
-        ...(command.ticket ? { ticket: command.ticket } : {}),
-        ...(command.breakGlass ? { breakGlass: true } : {}),
-        origin: { platform: 'slack', userId: slack.user_id, channel: slack.channel_id },
-        idempotencySeed: `slack:${slack.trigger_id}`,
-      });
-      await replyWith(outcome, async ({ state }) => submittedReply(await viewFor(ctx, state), now));
-      return;
-    }
-    case 'list': {
-      const mine = await ctx.access.mine(email);
-      await reply(requestListReply(await Promise.all(mine.map((state) => viewFor(ctx, state))), now));
-      return;
-    }
-    case 'approvals': {
-      const waiting = await ctx.access.awaitingDecision(email);
-      await reply(approvalsReply(await Promise.all(waiting.map((state) => viewFor(ctx, state))), now));
-      return;
-    }
-    case 'extend':
-      await replyWith(await ctx.access.extend(command.requestId, email, command.duration), async ({ state }) =>
-        requesterThreadParent(await viewFor(ctx, state), now),
-      );
-      return;
-    case 'done':
-      await replyWith(await ctx.access.end(command.requestId, email, 'ended early by the holder'), async ({ state }) =>
-        requesterThreadParent(await viewFor(ctx, state), now),
-      );
-      return;
-    case 'revoke':
-      await replyWith(await ctx.access.end(command.requestId, email, command.reason ?? `revoked by ${email}`), async ({ state }) =>
-        requesterThreadParent(await viewFor(ctx, state), now),
-      );
-      return;
+  const views = (states: RequestState[]) => Promise.all(states.map((state) => viewFor(ctx, state)));
+  let message: SlackMessage;
+  switch (result.kind) {
+    case 'refused':
+      message = refusalReply(result.message);
+      break;
+    case 'submitted':
+      message = submittedReply(await viewFor(ctx, result.state), now);
+      break;
+    case 'list':
+      message = requestListReply(await views(result.states), now);
+      break;
+    case 'approvals':
+      message = approvalsReply(await views(result.states), now);
+      break;
+    case 'changed':
+      message = requesterThreadParent(await viewFor(ctx, result.state), now);
+      break;
   }
+  await respond(ephemeral(message));
 }

@@ -1,6 +1,7 @@
 import type { TurnContext } from '@microsoft/agents-hosting';
 import { parseCommand, type Command } from '../commands';
-import type { Outcome } from '../access-client';
+import { runCommand } from '../command-flow';
+import type { RequestState } from '../../domain/request';
 import {
   approvalsMessage,
   errorMessage,
@@ -60,60 +61,36 @@ export async function onMessage(ctx: TeamsContext, context: TurnContext): Promis
   }
 }
 
-async function run(
-  ctx: TeamsContext,
-  context: TurnContext,
-  command: Exclude<Command, { kind: 'help' | 'usage' }>,
-  email: string,
-): Promise<void> {
+/** Runs the shared command flow (or opens the request card) and answers in the chat. */
+async function run(ctx: TeamsContext, context: TurnContext, command: Exclude<Command, { kind: 'help' | 'usage' }>, email: string): Promise<void> {
   const now = ctx.now();
-  const replyWith = async (outcome: Outcome, render: (o: Extract<Outcome, { ok: true }>) => Promise<TeamsMessage>): Promise<void> => {
-    await send(context, outcome.ok ? await render(outcome) : refusalMessage(outcome.message));
-  };
-  switch (command.kind) {
-    case 'request-form': {
-      const choices = entitlementChoices(ctx.policy(), email, await ctx.access.externalGroups());
-      const card = requestFormCard({ choices, ...(command.entitlementId ? { entitlementId: command.entitlementId } : {}) });
-      await send(context, { text: 'Request access', card });
+  if (command.kind === 'request-form') {
+    const choices = entitlementChoices(ctx.policy(), email, await ctx.access.externalGroups());
+    await send(context, { text: 'Request access', card: requestFormCard({ choices, ...(command.entitlementId ? { entitlementId: command.entitlementId } : {}) }) });
+    return;
+  }
+  const activity = context.activity;
+  const result = await runCommand(ctx.access, command, {
+    email,
+    origin: { platform: 'teams', ...(activity.from?.aadObjectId ? { userId: activity.from.aadObjectId } : {}), channel: activity.conversation?.id ?? '' },
+    ...(activity.id ? { idempotencySeed: `teams:${activity.id}` } : {}),
+  });
+  const views = (states: RequestState[]) => Promise.all(states.map((state) => viewFor(ctx, state)));
+  switch (result.kind) {
+    case 'refused':
+      await send(context, refusalMessage(result.message));
       return;
-    }
-    case 'request': {
-      const activity = context.activity;
-      const outcome = await ctx.access.submit({
-        requester: email,
-        entitlementId: command.entitlementId,
-        duration: command.duration,
-        reason: command.reason,
-        ...(command.ticket ? { ticket: command.ticket } : {}),
-        ...(command.breakGlass ? { breakGlass: true } : {}),
-        origin: { platform: 'teams', ...(activity.from?.aadObjectId ? { userId: activity.from.aadObjectId } : {}), channel: activity.conversation?.id ?? '' },
-        ...(activity.id ? { idempotencySeed: `teams:${activity.id}` } : {}),
-      });
-      await replyWith(outcome, async ({ state }) => submittedMessage(await viewFor(ctx, state), now));
+    case 'submitted':
+      await send(context, submittedMessage(await viewFor(ctx, result.state), now));
       return;
-    }
-    case 'list': {
-      const mine = await ctx.access.mine(email);
-      await send(context, requestListMessage(await Promise.all(mine.map((state) => viewFor(ctx, state))), now));
+    case 'list':
+      await send(context, requestListMessage(await views(result.states), now));
       return;
-    }
-    case 'approvals': {
-      const waiting = await ctx.access.awaitingDecision(email);
-      await send(context, approvalsMessage(await Promise.all(waiting.map((state) => viewFor(ctx, state))), now));
+    case 'approvals':
+      await send(context, approvalsMessage(await views(result.states), now));
       return;
-    }
-    case 'extend':
-      await replyWith(await ctx.access.extend(command.requestId, email, command.duration), async ({ state }) => statusMessage(await viewFor(ctx, state), now));
-      return;
-    case 'done':
-      await replyWith(await ctx.access.end(command.requestId, email, 'ended early by the holder'), async ({ state }) =>
-        statusMessage(await viewFor(ctx, state), now),
-      );
-      return;
-    case 'revoke':
-      await replyWith(await ctx.access.end(command.requestId, email, command.reason ?? `revoked by ${email}`), async ({ state }) =>
-        statusMessage(await viewFor(ctx, state), now),
-      );
+    case 'changed':
+      await send(context, statusMessage(await viewFor(ctx, result.state), now));
       return;
   }
 }
