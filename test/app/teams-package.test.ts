@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseCommand } from '../../bot/commands';
-import { buildPackage, runTeamsPackage, TeamsPackageError, type TeamsPackageOptions } from '../../app/teams-package';
+import { buildPackage, runTeamsPackage, TeamsPackageError, type TeamsManifest, type TeamsPackageOptions } from '../../app/teams-package';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const APP_ID = '3f1c2b4a-1111-4222-8333-944455556666';
@@ -62,26 +62,16 @@ interface DecodedPng {
   pixels: string;
 }
 
-interface Manifest {
+/** The manifest as read back from the zip: what Least fills in, plus the fields the template fixes. */
+type Manifest = Omit<TeamsManifest, 'bots'> & {
   $schema: string;
-  manifestVersion: string;
-  version: string;
-  id: string;
-  developer: { name: string; websiteUrl: string; privacyUrl: string; termsOfUseUrl: string };
-  name: { short: string; full: string };
-  description: { short: string; full: string };
-  icons: { color: string; outline: string };
-  accentColor: string;
-  bots: {
-    botId: string;
-    scopes: string[];
+  bots: (TeamsManifest['bots'][number] & {
     supportsFiles: boolean;
     isNotificationOnly: boolean;
     commandLists: { scopes: string[]; commands: { title: string; description: string }[] }[];
-  }[];
-  validDomains: string[];
+  })[];
   webApplicationInfo?: unknown;
-}
+};
 
 interface ReadPackage {
   names: string[];

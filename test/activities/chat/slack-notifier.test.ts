@@ -6,17 +6,15 @@ import type { PgStore } from '../../../activities/store/pg-store';
 import { slackClientOptions } from '../../../bot/slack/app';
 import { SlackDirectory } from '../../../bot/slack/directory';
 import { SlackAction } from '../../../bot/render/slack/ids';
-import { policySchema, type Policy } from '../../../domain/policy/schema';
 import { applyDecision, transition, type RequestState } from '../../../domain/request';
 import { freshStore, type TestDatabase } from '../../support/database';
 import { FAKE_BOT_TOKEN, FakeSlack } from '../../support/fake-slack';
 import { buttonsIn } from '../../support/slack-stack';
 import { pendingRequest, PROD_DB_READONLY } from '../store/fixtures';
+import { NOTIFIER_POLICY, PRIYA, REQUESTER, TOM } from './fixtures';
 
 /** The Slack notifier against the fake Web API and a real PostgreSQL: idempotent posts, in-place updates, partial failures. */
 
-const REQUESTER = 'ada@example.com';
-const [PRIYA, TOM] = PROD_DB_READONLY.approvers as [string, string];
 const CHANNEL = PROD_DB_READONLY.notify[0]!.channel;
 
 let fake: FakeSlack;
@@ -25,13 +23,7 @@ let store: PgStore;
 let notifier: SlackNotifier;
 let sequence = 0;
 
-const policy: Policy = policySchema.parse({
-  version: 1,
-  authorizationSystems: [
-    { id: 'aws-prod', cloud: 'aws', title: 'AWS production', accountId: '123456789012', brokerRoleArn: 'arn:aws:iam::123456789012:role/least-broker', identityCenter: { instanceArn: 'arn:aws:sso:::instance/ssoins-1', identityStoreId: 'd-1' } },
-  ],
-  entitlements: [{ id: 'prod-db-readonly', title: 'Production database read-only', system: 'aws-prod', grant: { kind: 'aws-iam-inline-policy', statements: [{ actions: ['s3:GetObject'] }] }, requesters: { everyone: true }, approvers: { users: [PRIYA] } }],
-});
+const policy = NOTIFIER_POLICY;
 
 before(async () => {
   fake = await FakeSlack.start();

@@ -4,13 +4,13 @@ import { TeamsNotifier } from '../../../activities/chat/teams-notifier';
 import { AdapterTeamsPoster } from '../../../activities/chat/teams-poster';
 import type { PgStore } from '../../../activities/store/pg-store';
 import { TeamsVerb } from '../../../bot/render/teams/ids';
-import { policySchema, type Policy } from '../../../domain/policy/schema';
 import { applyDecision, transition, type RequestState } from '../../../domain/request';
 import { freshStore, type TestDatabase } from '../../support/database';
 import { FakeTeamsConnector } from '../../support/fake-teams';
 import { cardOf, executeActionsIn, refreshUserIdsOf, wordsOf } from '../../support/teams-cards';
 import { channelConversation, personalConversation, teamsUser, type TeamsConversation, type TeamsUser } from '../../support/teams-requests';
-import { pendingRequest, PROD_DB_READONLY } from '../store/fixtures';
+import { pendingRequest } from '../store/fixtures';
+import { NOTIFIER_POLICY, PRIYA, REQUESTER, TOM } from './fixtures';
 
 /**
  * The Teams notifier through the real SDK (continueConversation) against the fake Bot Connector and
@@ -18,8 +18,6 @@ import { pendingRequest, PROD_DB_READONLY } from '../store/fixtures';
  * and removed apps skipped without silencing the others.
  */
 
-const REQUESTER = 'ada@example.com';
-const [PRIYA, TOM] = PROD_DB_READONLY.approvers as [string, string];
 const CHANNEL = '19:accesslog0123@thread.tacv2';
 const BOT = { id: '28:00000000-0000-4000-8000-00000000b07a', name: 'Least' };
 
@@ -31,13 +29,7 @@ let store: PgStore;
 let notifier: TeamsNotifier;
 let sequence = 0;
 
-const policy: Policy = policySchema.parse({
-  version: 1,
-  authorizationSystems: [
-    { id: 'aws-prod', cloud: 'aws', title: 'AWS production', accountId: '123456789012', brokerRoleArn: 'arn:aws:iam::123456789012:role/least-broker', identityCenter: { instanceArn: 'arn:aws:sso:::instance/ssoins-1', identityStoreId: 'd-1' } },
-  ],
-  entitlements: [{ id: 'prod-db-readonly', title: 'Production database read-only', system: 'aws-prod', grant: { kind: 'aws-iam-inline-policy', statements: [{ actions: ['s3:GetObject'] }] }, requesters: { everyone: true }, approvers: { users: [PRIYA] } }],
-});
+const policy = NOTIFIER_POLICY;
 
 /** What the bot stores when someone installs it: the reference the SDK would build from Teams' activity. */
 async function installed(user: TeamsUser | undefined, conversation: TeamsConversation): Promise<void> {
