@@ -63,14 +63,17 @@ const awsSystem = z
   })
   .strict();
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const azureSystem = z
   .object({
     id,
     cloud: z.literal('azure'),
     title: z.string().optional(),
-    tenantId: z.string().min(1),
-    subscriptionId: z.string().min(1),
-    endpoint: z.url().optional(),
+    tenantId: z.string().regex(GUID, 'the Entra tenant id, a GUID'),
+    subscriptionId: z.string().regex(GUID, 'the subscription id, a GUID'),
+    endpoint: z.url().optional().describe('Override the ARM endpoint (emulators and tests only)'),
+    graphEndpoint: z.url().optional().describe('Override the Microsoft Graph endpoint (emulators and tests only)'),
   })
   .strict();
 
@@ -79,10 +82,13 @@ const gcpSystem = z
     id,
     cloud: z.literal('gcp'),
     title: z.string().optional(),
-    projectId: z.string().min(1),
-    endpoint: z.url().optional(),
+    /** Exactly one of project and folder: whose IAM policy the bindings go into. */
+    projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a project id such as my-project-123').optional(),
+    folderId: z.string().regex(/^\d{1,20}$/, 'a numeric folder id').optional(),
+    endpoint: z.url().optional().describe('Override the Resource Manager endpoint (emulators and tests only)'),
   })
-  .strict();
+  .strict()
+  .refine((system) => Boolean(system.projectId) !== Boolean(system.folderId), { message: 'name exactly one of projectId and folderId', path: ['projectId'] });
 
 export const authorizationSystemSchema = z.discriminatedUnion('cloud', [awsSystem, azureSystem, gcpSystem]);
 
@@ -115,6 +121,15 @@ const azureRoleGrant = z
   })
   .strict();
 
+const azurePimGrant = z
+  .object({
+    kind: z.literal('azure-pim-activation'),
+    roleDefinitionId: z.string().min(1),
+    scope: z.string().startsWith('/', 'an ARM scope such as /subscriptions/ID/resourceGroups/NAME'),
+  })
+  .strict()
+  .describe('A PIM role assignment schedule request with an expiry: Azure ends the access itself');
+
 const gcpBindingGrant = z
   .object({
     kind: z.literal('gcp-iam-binding'),
@@ -126,6 +141,7 @@ export const grantSpecSchema = z.discriminatedUnion('kind', [
   awsIdentityCenterGrant,
   awsInlinePolicyGrant,
   azureRoleGrant,
+  azurePimGrant,
   gcpBindingGrant,
 ]);
 

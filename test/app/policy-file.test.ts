@@ -291,7 +291,7 @@ describe('docs/policy.schema.json', () => {
 
     const wrongKind = structuredClone(example) as { entitlements: { grant: Record<string, unknown> }[] };
     wrongKind.entitlements[0]!.grant.kind = 'aws-magic';
-    assert.deepEqual(validate(schema, wrongKind), ['$.entitlements[0].grant: matches none of 4 forms']);
+    assert.deepEqual(validate(schema, wrongKind), ['$.entitlements[0].grant: matches none of 5 forms']);
   });
 });
 
