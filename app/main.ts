@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       worker.shutdown();
       await running;
       await connection.close();
-      built.close();
+      await built.close();
     });
     log('worker running', { taskQueue: config.taskQueue, policy: config.policyFile });
   }

@@ -3,6 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import { WebClient } from '@slack/web-api';
 import { createActivities } from '../activities';
 import { createAwsProvider } from '../activities/cloud/aws';
+import { createAzureProvider } from '../activities/cloud/azure';
+import { createGcpProvider } from '../activities/cloud/gcp';
 import { FanOutNotifier, type Notifier } from '../activities/chat/notifier';
 import { LogNotifier } from '../activities/chat/log-notifier';
 import { SlackNotifier } from '../activities/chat/slack-notifier';
@@ -62,13 +64,24 @@ export type Core = Awaited<ReturnType<typeof connectCore>>;
 /** The worker's activities and a `close` for the cloud clients' pooled connections. */
 export function buildActivities(core: Pick<Core, 'store' | 'policy' | 'slack' | 'teams'>, notifiers: Notifier[] = defaultNotifiers(core)) {
   const aws = createAwsProvider();
+  // Azure and GCP credentials are looked up on first use (environment, workload or managed identity),
+  // so a deployment with AWS only needs nothing for them.
+  const azure = createAzureProvider();
+  const gcp = createGcpProvider();
   const activities = createActivities({
     store: core.store,
-    clouds: { aws },
+    clouds: { aws, azure, gcp },
     notifier: new FanOutNotifier(notifiers),
     policy: () => core.policy,
   });
-  return { activities, close: () => aws.close() };
+  return {
+    activities,
+    close: async () => {
+      aws.close();
+      azure.close();
+      await gcp.close();
+    },
+  };
 }
 
 /** The log always; Slack and Teams when they are configured. */

@@ -9,6 +9,7 @@ import { LogNotifier, type LogMessage } from '../../activities/chat/log-notifier
 import { PgStore } from '../../activities/store/pg-store';
 import { AccessClient, type AccessClientDeps, type SubmitInput } from '../../bot/access-client';
 import { FanOutNotifier, type Notifier } from '../../activities/chat/notifier';
+import type { CloudProvider } from '../../activities/cloud/provider';
 import { policySchema, type Policy, type PolicyInput } from '../../domain/policy/schema';
 import type { RequestState, RequestStatus } from '../../domain/request';
 import { newRequestId } from '../../app/ids';
@@ -117,6 +118,8 @@ export interface StackOptions {
   notifiers?: (parts: { store: PgStore; policy: Policy }) => Notifier[];
   /** Extra access-client wiring a front end brings (e.g. Slack user groups). */
   access?: (parts: { store: PgStore; policy: Policy }) => Partial<AccessClientDeps>;
+  /** Providers for the other clouds (AWS is always there, on moto). */
+  clouds?: () => Partial<Record<'azure' | 'gcp', CloudProvider>>;
 }
 
 export async function startStack(kind: 'dev' | 'time-skipping', options: StackOptions = {}): Promise<Stack> {
@@ -134,7 +137,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
   const aws = createAwsProvider({ polling: { firstDelayMs: 20, maxDelayMs: 200 } });
   const activities = createActivities({
     store,
-    clouds: { aws },
+    clouds: { aws, ...options.clouds?.() },
     notifier: new FanOutNotifier([new LogNotifier((message) => messages.push(message)), ...(options.notifiers?.({ store, policy }) ?? [])]),
     policy: () => policy,
   });

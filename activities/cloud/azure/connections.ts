@@ -1,0 +1,110 @@
+import { AuthorizationManagementClient } from '@azure/arm-authorization';
+import type { TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
+import type { AzureSystem } from './errors';
+
+/**
+ * One credential for the worker and one ARM client per authorization system. The SDK's pipeline
+ * retries 429 (honouring Retry-After) and 5xx itself, `retry.maxRetries` times, before anything
+ * reaches the activity's own retry policy.
+ */
+
+export interface ArmRetry {
+  maxRetries: number;
+  retryDelayInMs: number;
+  maxRetryDelayInMs: number;
+}
+
+export const DEFAULT_RETRY: ArmRetry = { maxRetries: 4, retryDelayInMs: 1_000, maxRetryDelayInMs: 30_000 };
+
+export const ARM_ENDPOINT = 'https://management.azure.com';
+export const GRAPH_ENDPOINT = 'https://graph.microsoft.com';
+const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+
+type ArmPipeline = AuthorizationManagementClient['pipeline'];
+type ArmPolicy = Parameters<ArmPipeline['addPolicy']>[0];
+
+/** 127.0.0.0/8, ::1 and localhost: the only places a token may travel without TLS (local fakes). */
+export function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * core-rest-pipeline's bearer policy refuses every http URL, even with allowInsecureConnection set. For
+ * a loopback endpoint only, it is swapped for this one, which does the same header and still refuses
+ * anything that is not loopback; real endpoints keep the SDK's policy untouched.
+ */
+function loopbackBearerPolicy(credential: TokenCredential, scope: string): ArmPolicy {
+  return {
+    name: 'leastLoopbackBearerPolicy',
+    async sendRequest(request, next) {
+      if (!request.url.toLowerCase().startsWith('https://') && !isLoopback(request.url)) {
+        throw new Error(`Refusing to send an Azure token over plain http to ${new URL(request.url).host}`);
+      }
+      const token = await credential.getToken(scope, { abortSignal: request.abortSignal });
+      if (!token) throw new Error(`The Azure credential returned no token for ${scope}`);
+      request.headers.set('Authorization', `Bearer ${token.token}`);
+      return next(request);
+    },
+  };
+}
+
+export class AzureConnections {
+  private credentialInUse: TokenCredential | undefined;
+  private readonly clients = new Map<string, AuthorizationManagementClient>();
+
+  constructor(
+    private readonly given: TokenCredential | undefined,
+    private readonly retry: ArmRetry,
+  ) {}
+
+  /** DefaultAzureCredential reads the environment; made on first use so importing this module needs none. */
+  credential(): TokenCredential {
+    this.credentialInUse ??= this.given ?? new DefaultAzureCredential();
+    return this.credentialInUse;
+  }
+
+  arm(system: AzureSystem): AuthorizationManagementClient {
+    const endpoint = (system.endpoint ?? ARM_ENDPOINT).replace(/\/+$/, '');
+    const cacheKey = `${system.id}|${system.subscriptionId}|${endpoint}`;
+    let client = this.clients.get(cacheKey);
+    if (!client) {
+      const loopback = isLoopback(endpoint);
+      client = new AuthorizationManagementClient(this.credential(), system.subscriptionId, {
+        endpoint,
+        retryOptions: this.retry,
+        userAgentOptions: { userAgentPrefix: 'least' },
+        // set only for a local fake; a real endpoint is https and never needs it
+        ...(loopback ? { allowInsecureConnection: true } : {}),
+      });
+      if (loopback) {
+        client.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
+        client.pipeline.addPolicy(loopbackBearerPolicy(this.credential(), `${ARM_ENDPOINT}/.default`), {
+          phase: 'Sign',
+        });
+      }
+      this.clients.set(cacheKey, client);
+    }
+    return client;
+  }
+
+  /** Microsoft Graph base URL; a non-https override is accepted only on loopback. */
+  graphBase(system: AzureSystem): string {
+    const base = (system.graphEndpoint ?? GRAPH_ENDPOINT).replace(/\/+$/, '');
+    if (!base.toLowerCase().startsWith('https://') && !isLoopback(base)) {
+      throw new Error(`graphEndpoint ${base} of system "${system.id}" must be https`);
+    }
+    return base;
+  }
+
+  async graphToken(): Promise<string> {
+    const token = await this.credential().getToken(GRAPH_SCOPE);
+    if (!token) throw new Error(`The Azure credential returned no token for ${GRAPH_SCOPE}`);
+    return token.token;
+  }
+
+  close(): void {
+    this.clients.clear();
+  }
+}
