@@ -1,3 +1,4 @@
+import { createAzureProvider, type AzureProvider, type AzureProviderOptions } from '../../activities/cloud/azure';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -781,4 +782,30 @@ export function azurePolicy(fake: FakeArm, principals: PolicyInput['principals']
 
 export function azureSystemOf(policy: Policy): AuthorizationSystem {
   return policy.authorizationSystems[0]!;
+}
+
+/**
+ * A provider test's starting point: the fake reset to a seeded subscription, the policy naming it,
+ * and a provider with fast retries talking to it through a static credential.
+ */
+export function freshAzureContext(
+  fake: FakeArm,
+  options: { principals?: PolicyInput['principals']; provider?: AzureProviderOptions } = {},
+): {
+  policy: Policy;
+  system: AuthorizationSystem;
+  provider: AzureProvider;
+  credential: ReturnType<typeof staticCredential>;
+} {
+  fake.reset();
+  seedSubscription(fake);
+  const policy = azurePolicy(fake, options.principals);
+  const credential = staticCredential();
+  const provider = createAzureProvider({
+    credential,
+    retry: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 50 },
+    consistency: { delaysMs: [5, 5, 5, 5] },
+    ...options.provider,
+  });
+  return { policy, system: azureSystemOf(policy), provider, credential };
 }

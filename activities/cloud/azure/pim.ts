@@ -84,6 +84,25 @@ export async function activeInstance(
   return undefined;
 }
 
+/** A request that makes the person active in the role from now until the lease ends; Azure ends it then. */
+function scheduleRequest(
+  target: { principalId: string; roleDefinitionId: string },
+  requestType: 'AdminAssign' | 'AdminUpdate',
+  lease: LeaseSpec,
+  now: () => Date,
+) {
+  return {
+    principalId: target.principalId,
+    roleDefinitionId: target.roleDefinitionId,
+    requestType,
+    justification: pimJustification(lease.leaseId),
+    scheduleInfo: {
+      startDateTime: now(),
+      expiration: { type: 'AfterDateTime' as const, endDateTime: new Date(lease.expiresAt) },
+    },
+  };
+}
+
 export async function grantPim(
   client: AuthorizationManagementClient,
   system: AzureSystem,
@@ -97,16 +116,11 @@ export async function grantPim(
   let created = false;
   if (!(await readRequest(client, target.scope, name))) {
     try {
-      await client.roleAssignmentScheduleRequests.create(armScope(target.scope), name, {
-        principalId: target.principalId,
-        roleDefinitionId: target.roleDefinitionId,
-        requestType: 'AdminAssign',
-        justification: pimJustification(lease.leaseId),
-        scheduleInfo: {
-          startDateTime: now(),
-          expiration: { type: 'AfterDateTime', endDateTime: new Date(lease.expiresAt) },
-        },
-      });
+      await client.roleAssignmentScheduleRequests.create(
+        armScope(target.scope),
+        name,
+        scheduleRequest(target, 'AdminAssign', lease, now),
+      );
       created = true;
     } catch (error) {
       // RoleAssignmentExists: the person already holds it actively (an earlier attempt, or someone else)
@@ -146,16 +160,11 @@ export async function extendPim(
   const name = pimExtendName(lease.leaseId, lease.expiresAt);
   if (await readRequest(client, target.scope, name)) return;
   try {
-    await client.roleAssignmentScheduleRequests.create(armScope(target.scope), name, {
-      principalId: target.principalId,
-      roleDefinitionId: target.roleDefinitionId,
-      requestType: 'AdminUpdate',
-      justification: pimJustification(lease.leaseId),
-      scheduleInfo: {
-        startDateTime: now(),
-        expiration: { type: 'AfterDateTime', endDateTime: new Date(lease.expiresAt) },
-      },
-    });
+    await client.roleAssignmentScheduleRequests.create(
+      armScope(target.scope),
+      name,
+      scheduleRequest(target, 'AdminUpdate', lease, now),
+    );
   } catch (error) {
     if (isArmError(error, ...REQUEST_EXISTS)) return;
     if (!isArmError(error, 'RoleAssignmentDoesNotExist')) throw error;

@@ -1,6 +1,6 @@
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAzureProvider, pimRequestName, type AzureProvider } from '../../../activities/cloud/azure';
+import { pimRequestName, type AzureProvider } from '../../../activities/cloud/azure';
 import { ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
@@ -8,14 +8,11 @@ import { rejectsWith } from '../../support/assertions';
 import {
   ADA,
   AZURE_SYSTEM_ID,
-  azurePolicy,
-  azureSystemOf,
   CONTRIBUTOR_ROLE,
   FAKE_SUBSCRIPTION_ID,
   FakeArm,
+  freshAzureContext,
   PAYMENTS_SCOPE,
-  seedSubscription,
-  staticCredential,
 } from '../../support/fake-arm';
 
 // the fake lists only instances active by the wall clock, so the provider's clock is the real one, fixed
@@ -37,16 +34,7 @@ after(async () => {
 });
 
 beforeEach(() => {
-  fake.reset();
-  seedSubscription(fake);
-  policy = azurePolicy(fake);
-  system = azureSystemOf(policy);
-  provider = createAzureProvider({
-    credential: staticCredential(),
-    now: () => NOW,
-    retry: { maxRetries: 2, retryDelayInMs: 10 },
-    consistency: { delaysMs: [5, 5, 5, 5] },
-  });
+  ({ policy, system, provider } = freshAzureContext(fake, { provider: { now: () => NOW } }));
 });
 afterEach(() => provider.close());
 

@@ -1,11 +1,6 @@
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  createAzureProvider,
-  pimRequestName,
-  roleAssignmentName,
-  type AzureProvider,
-} from '../../../activities/cloud/azure';
+import { pimRequestName, roleAssignmentName, type AzureProvider } from '../../../activities/cloud/azure';
 import { ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec, ObservedGrant } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
@@ -13,16 +8,14 @@ import { rejectsWith } from '../../support/assertions';
 import {
   ADA,
   AZURE_SYSTEM_ID,
-  azurePolicy,
-  azureSystemOf,
   CONTRIBUTOR_ROLE,
   FAKE_ARM_TOKEN,
   FAKE_SUBSCRIPTION_ID,
   FakeArm,
+  freshAzureContext,
   GRACE,
   PAYMENTS_SCOPE,
   READER_ROLE,
-  seedSubscription,
   staticCredential,
 } from '../../support/fake-arm';
 
@@ -44,16 +37,10 @@ after(async () => {
 });
 
 beforeEach(() => {
-  fake.reset();
-  seedSubscription(fake);
-  policy = azurePolicy(fake, { 'grace@example.com': { [AZURE_SYSTEM_ID]: { azureObjectId: GRACE.objectId } } });
-  system = azureSystemOf(policy);
-  credential = staticCredential();
-  provider = createAzureProvider({
-    credential,
-    retry: { maxRetries: 1, retryDelayInMs: 10 },
-    consistency: { delaysMs: [5, 5] },
-  });
+  ({ policy, system, provider, credential } = freshAzureContext(fake, {
+    principals: { 'grace@example.com': { [AZURE_SYSTEM_ID]: { azureObjectId: GRACE.objectId } } },
+    provider: { retry: { maxRetries: 1, retryDelayInMs: 10 }, consistency: { delaysMs: [5, 5] } },
+  }));
 });
 afterEach(() => provider.close());
 

@@ -1,29 +1,20 @@
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  createAzureProvider,
-  isLoopback,
-  roleAssignmentName,
-  uuidV5,
-  type AzureProvider,
-} from '../../../activities/cloud/azure';
+import { isLoopback, roleAssignmentName, uuidV5, type AzureProvider } from '../../../activities/cloud/azure';
 import { ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec } from '../../../domain/lease';
-import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
+import type { AuthorizationSystem } from '../../../domain/policy/schema';
 import { rejectsWith } from '../../support/assertions';
 import {
   ADA,
   AZURE_SYSTEM_ID,
-  azurePolicy,
-  azureSystemOf,
   FAKE_ARM_TOKEN,
   FAKE_SUBSCRIPTION_ID,
   FAKE_TENANT_ID,
   FakeArm,
+  freshAzureContext,
   PAYMENTS_SCOPE,
   READER_ROLE,
-  seedSubscription,
-  staticCredential,
 } from '../../support/fake-arm';
 
 const EXPIRES = '2030-01-01T12:00:00.000Z';
@@ -31,7 +22,6 @@ const READER_ID = `/subscriptions/${FAKE_SUBSCRIPTION_ID}/providers/Microsoft.Au
 const ASSIGNMENTS = /\/providers\/Microsoft\.Authorization\/roleAssignments\/[^/]+$/;
 
 let fake: FakeArm;
-let policy: Policy;
 let system: AuthorizationSystem;
 let provider: AzureProvider;
 
@@ -43,15 +33,7 @@ after(async () => {
 });
 
 beforeEach(() => {
-  fake.reset();
-  seedSubscription(fake);
-  policy = azurePolicy(fake);
-  system = azureSystemOf(policy);
-  provider = createAzureProvider({
-    credential: staticCredential(),
-    retry: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 50 },
-    consistency: { delaysMs: [5, 5, 5, 5] },
-  });
+  ({ system, provider } = freshAzureContext(fake));
 });
 afterEach(() => provider.close());
 
