@@ -97,7 +97,10 @@ export function createActivities(deps: ActivityDeps) {
       const { system, provider } = systemOf(lease.systemId);
       const presence = await provider.check(system, lease);
       if (presence.present) throw new Error(`grant still present after revocation: ${presence.detail}`);
-      await deps.store.markLeaseEnded(lease.leaseId, 'revoked', now().toISOString(), presence.detail);
+      // The clean-up after a failed grant verifies a lease that was never recorded: nothing to mark.
+      if (await deps.store.getLease(lease.leaseId)) {
+        await deps.store.markLeaseEnded(lease.leaseId, 'revoked', now().toISOString(), presence.detail);
+      }
       return presence;
     },
 

@@ -20,7 +20,18 @@ let stopWorker: () => Promise<void>;
 
 before(async () => {
   clouds = await startCloudFakes();
-  stack = await startStack('time-skipping', { policy: (input) => clouds.editPolicy(input), clouds: () => ({ azure: clouds.azure, gcp: clouds.gcp }) });
+  stack = await startStack('time-skipping', {
+    policy: (input) => {
+      clouds.editPolicy(input);
+      // Entitlements whose role the cloud does not know: a permanent failure, not something to retry.
+      const approvers = { users: [LEAD] };
+      input.entitlements.push(
+        { id: 'azure-bogus-role', title: 'A role Azure does not have', system: AZURE_SYSTEM, grant: { kind: 'azure-role-assignment', roleDefinitionId: '00000000-0000-4000-8000-00000000dead', scope: PAYMENTS_SCOPE }, requesters: { everyone: true }, approvers },
+        { id: 'gcp-bogus-role', title: 'A role GCP does not have', system: GCP_SYSTEM, grant: { kind: 'gcp-iam-binding', role: 'roles/least.doesNotExist' }, requesters: { everyone: true }, approvers },
+      );
+    },
+    clouds: () => ({ azure: clouds.azure, gcp: clouds.gcp }),
+  });
   ({ stop: stopWorker } = await stack.startWorker());
 });
 
@@ -150,4 +161,29 @@ describe('reconciliation in every cloud', () => {
     assert.equal(clouds.resourceManager.policyOf(GCP_RESOURCE).bindings.filter((b) => b.condition?.title === `least-${live}`).length, 1, 'the live lease survived');
     await stack.access.end(live, REQUESTER, 'test done');
   });
+});
+
+describe('permanent cloud failures in every cloud', () => {
+  for (const [cloud, entitlementId, nothingGranted] of [
+    ['Azure', 'azure-bogus-role', () => clouds.arm.roleAssignmentsAt(PAYMENTS_SCOPE).filter((a) => a.roleDefinitionId.includes('dead')).length === 0],
+    ['GCP', 'gcp-bogus-role', () => !clouds.resourceManager.policyOf(GCP_RESOURCE).bindings.some((b) => b.role === 'roles/least.doesNotExist')],
+  ] as const) {
+    it(`${cloud}: an unknown role fails the request with a clear message and grants nothing`, async () => {
+      const id = await submitRequest(stack, { entitlementId, duration: '1h', reason: 'should fail' });
+      await stack.waitForStatus(id, 'pending');
+      assert.ok((await stack.access.decide(id, LEAD, 'approve')).ok);
+      const failed = await stack.waitForStatus(id, 'failed');
+      assert.equal(failed.failure?.code, 'CLOUD.PERMISSION_SET_UNKNOWN', JSON.stringify(failed.failure));
+      assert.match(failed.failure?.message ?? '', /role/i);
+      assert.ok(nothingGranted(), 'no partial grant');
+      assert.ok(stack.messages.some((m) => m.requestId === id && m.to === REQUESTER && m.kind === 'failed'), 'the requester is told');
+      // The clean-up after the failed grant finds nothing to take back, and the workflow ends.
+      const ended = stack.env.client.workflow.getHandle(id).result() as Promise<RequestState>;
+      const bound = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the failed request\'s workflow did not end: is it retrying a clean-up forever?')), 30_000).unref());
+      const final = await Promise.race([ended, bound]);
+      assert.equal(final.status, 'failed');
+      const actions = (await stack.store.auditFor(id)).map((row) => row.action);
+      assert.deepEqual(actions, ['request.submitted', 'approval.approved', 'request.approved', 'grant.failed']);
+    });
+  }
 });
