@@ -330,6 +330,22 @@ describe('Azure role-assignment failures', () => {
   });
 });
 
+test('a sovereign-cloud ARM endpoint asks the credential for a token for that cloud, not for management.azure.com', async () => {
+  const {
+    system: azure,
+    provider: sovereign,
+    credential,
+  } = freshAzureContext(fake, { provider: { retry: { maxRetries: 0, retryDelayInMs: 1, maxRetryDelayInMs: 1 } } });
+  const gov = { ...azure, endpoint: 'https://management.usgovcloudapi.invalid' } as AuthorizationSystem;
+  await assert.rejects(sovereign.grant(gov, lease())); // no such host here; the token was asked for first
+  assert.ok(
+    credential.scopes.includes('https://management.usgovcloudapi.invalid/.default'),
+    credential.scopes.join(', '),
+  );
+  assert.ok(!credential.scopes.includes('https://management.azure.com/.default'));
+  sovereign.close();
+});
+
 test('uuidV5 matches the RFC 9562 test vector', () => {
   // the DNS namespace and "www.example.com", as published with the RFC
   assert.equal(
