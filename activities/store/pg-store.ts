@@ -260,6 +260,10 @@ export class PgStore {
     return teams.teamsChannel(this.pool, conversationId);
   }
 
+  forgetTeamsConversation(conversation: Pick<TeamsConversationRecord, 'kind' | 'aadObjectId' | 'conversationId'>): Promise<void> {
+    return teams.forgetTeamsConversation(this.pool, conversation);
+  }
+
   appendAudit(entry: AuditEntry, at?: string): Promise<AuditRow> {
     return audit.appendAudit(this.pool, entry, at);
   }

@@ -75,3 +75,8 @@ export async function teamsChannel(pool: pg.Pool, conversationId: string): Promi
   );
   return result.rows[0] ? toRecord(result.rows[0]) : undefined;
 }
+
+/** The app was removed from a chat or team: Least can no longer post there, so it stops trying. */
+export async function forgetTeamsConversation(pool: pg.Pool, conversation: Pick<TeamsConversationRecord, 'kind' | 'aadObjectId' | 'conversationId'>): Promise<void> {
+  await pool.query(`DELETE FROM teams_conversations WHERE key = $1`, [keyOf(conversation)]);
+}

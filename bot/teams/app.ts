@@ -7,7 +7,7 @@ import { onCardAction } from './actions';
 import type { TeamsContext, TeamsConversationStore } from './context';
 import { TeamsDirectory } from './directory';
 import { teamsRequestListener } from './http';
-import { onInstalled, onMessage } from './messages';
+import { onInstalled, onMessage, onRemoved } from './messages';
 
 export const TEAMS_MESSAGES_PATH = '/api/messages';
 
@@ -80,6 +80,7 @@ export function createTeamsFrontEnd(options: TeamsFrontEndOptions): TeamsFrontEn
         return;
       case 'installationUpdate':
         if (activity.action === 'add' || activity.action === 'add-upgrade') await onInstalled(ctx, context);
+        if (activity.action === 'remove' || activity.action === 'remove-upgrade') await onRemoved(ctx, context);
         return;
       case 'conversationUpdate': {
         // Teams announces the bot itself as a new member when it is added to a team or chat.

@@ -20,6 +20,7 @@ export interface TeamsConversation {
 export interface TeamsConversationStore {
   saveTeamsConversation(record: TeamsConversation): Promise<void>;
   teamsConversationOf(email: string): Promise<TeamsConversation | undefined>;
+  forgetTeamsConversation(conversation: Pick<TeamsConversation, 'kind' | 'aadObjectId' | 'conversationId'>): Promise<void>;
 }
 
 /** What every Teams handler works with; built once per front end. */

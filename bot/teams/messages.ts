@@ -16,7 +16,7 @@ import {
   type TeamsMessage,
 } from '../render/teams';
 import { entitlementChoices, type RequestView } from '../render/view';
-import { errorReference, send, teamsActor, viewFor, type TeamsContext } from './context';
+import { errorReference, send, teamsActor, viewFor, type TeamsContext, type TeamsConversation } from './context';
 
 /** `access request …`, `/access list`, or just `list`: the same words as Slack's slash command. */
 const PREFIX = /^\s*\/?access\b/i;
@@ -118,11 +118,26 @@ export async function onInstalled(ctx: TeamsContext, context: TurnContext): Prom
   });
 }
 
+/** The app was removed: forget the conversation, so nothing is posted where it can no longer arrive. */
+export async function onRemoved(ctx: TeamsContext, context: TurnContext): Promise<void> {
+  const activity = context.activity;
+  const conversation = activity.conversation;
+  if (!conversation?.id) return;
+  const kind = conversationKind(conversation.conversationType);
+  const conversationId = kind === 'channel' ? conversation.id.split(';')[0]! : conversation.id;
+  const aadObjectId = activity.from?.aadObjectId;
+  await ctx.conversations.forgetTeamsConversation({ kind, conversationId, ...(kind === 'personal' && aadObjectId ? { aadObjectId } : {}) });
+}
+
+function conversationKind(type: string | undefined): TeamsConversation['kind'] {
+  return type === 'personal' ? 'personal' : type === 'channel' ? 'channel' : 'groupChat';
+}
+
 export async function rememberConversation(ctx: TeamsContext, context: TurnContext, email?: string): Promise<void> {
   const activity = context.activity;
   const conversation = activity.conversation;
   if (!conversation?.id || !activity.serviceUrl) return;
-  const kind = conversation.conversationType === 'personal' ? 'personal' : conversation.conversationType === 'channel' ? 'channel' : 'groupChat';
+  const kind = conversationKind(conversation.conversationType);
   // A channel message's conversation id names its thread (`…;messageid=…`); cards go to the channel itself.
   const conversationId = kind === 'channel' ? conversation.id.split(';')[0]! : conversation.id;
   const reference = { ...activity.getConversationReference(), conversation: { ...conversation, id: conversationId } } as Record<string, unknown>;

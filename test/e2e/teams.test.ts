@@ -4,7 +4,7 @@ import { ListAccountAssignmentsCommand } from '@aws-sdk/client-sso-admin';
 import { ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { ACCOUNT_ID, APP_ROLE } from '../support/aws-fixtures';
 import { waitUntil } from '../support/assertions';
-import { LEAD, LEAD2, REQUESTER, STRANGER } from '../support/stack';
+import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER } from '../support/stack';
 import { TeamsInput, TeamsVerb } from '../../bot/render/teams/ids';
 import { ONCALL, TEAMS_CHANNEL, TeamsPeople, startTeamsStack, type TeamsStack } from '../support/teams-stack';
 import { channelConversation, forgedBotFrameworkToken, inThread, TeamsSender } from '../support/teams-requests';
@@ -281,5 +281,17 @@ describe('Teams: the requester acts on their grant', () => {
     assert.equal((await t.stack.store.listRequests({ requester: REQUESTER, statuses: ['pending', 'approved', 'active'] })).length, 1, 'only the hostile-but-valid request exists');
     await t.stack.access.end(id, REQUESTER, 'test done');
     assert.equal((await result(id)).status, 'cancelled');
+  });
+});
+
+describe('Teams: install and remove', () => {
+  it('removing the app forgets the conversation, so no later card is posted where it cannot arrive', async () => {
+    const admin = TeamsPeople.admin;
+    assert.ok(await t.stack.store.teamsConversationOf(ADMIN), 'installed in before()');
+    const removed = await t.sender.uninstall(admin, t.chat(admin));
+    assert.equal(removed.status, 200);
+    assert.equal(await t.stack.store.teamsConversationOf(ADMIN), undefined);
+    await t.sender.install(admin, t.chat(admin));
+    assert.ok(await t.stack.store.teamsConversationOf(ADMIN), 'installing again brings it back');
   });
 });
