@@ -176,12 +176,12 @@ describe('permanent cloud failures in every cloud', () => {
       assert.equal(failed.failure?.code, 'CLOUD.PERMISSION_SET_UNKNOWN', JSON.stringify(failed.failure));
       assert.match(failed.failure?.message ?? '', /role/i);
       assert.ok(nothingGranted(), 'no partial grant');
-      assert.ok(stack.messages.some((m) => m.requestId === id && m.to === REQUESTER && m.kind === 'failed'), 'the requester is told');
       // The clean-up after the failed grant finds nothing to take back, and the workflow ends.
       const ended = stack.env.client.workflow.getHandle(id).result() as Promise<RequestState>;
       const bound = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the failed request\'s workflow did not end: is it retrying a clean-up forever?')), 30_000).unref());
       const final = await Promise.race([ended, bound]);
       assert.equal(final.status, 'failed');
+      assert.ok(stack.messages.some((m) => m.requestId === id && m.to === REQUESTER && m.kind === 'failed'), 'the requester is told');
       const actions = (await stack.store.auditFor(id)).map((row) => row.action);
       assert.deepEqual(actions, ['request.submitted', 'approval.approved', 'request.approved', 'grant.failed']);
     });
