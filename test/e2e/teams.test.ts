@@ -251,11 +251,15 @@ describe('Teams: the requester acts on their grant', () => {
     await t.sender.install(oncall, t.chat(oncall));
     await t.sender.message(oncall, t.chat(oncall), 'break-glass payments-logs 30m prod is down INC-9');
     await messageIn(t.connector, chatId(oncall), (m) => REQUEST_ID.test(wordsOf(m)), 'the break-glass request is accepted');
-    const [latest] = await t.stack.store.listRequests({ requester: ONCALL, limit: 1 });
+    let latest: Awaited<ReturnType<typeof t.stack.store.listRequests>>[number] | undefined;
+    await waitUntil(async () => {
+      [latest] = await t.stack.store.listRequests({ requester: ONCALL, limit: 1 });
+      return latest !== undefined;
+    }, 'the request is recorded');
     assert.equal(latest?.state.request.breakGlass, true);
     assert.equal(latest?.state.request.origin.userId, oncall.aadObjectId);
-    await t.stack.waitForStatus(latest.requestId, 'active');
-    await t.stack.access.end(latest.requestId, ONCALL, 'test done');
+    await t.stack.waitForStatus(latest!.requestId, 'active');
+    await t.stack.access.end(latest!.requestId, ONCALL, 'test done');
   });
 
   it('hostile text on the form is escaped on the approver card; oversized text is refused; nothing crashes', async () => {
