@@ -534,7 +534,7 @@ describe('a CloudAdapter with a client id', () => {
     await fake?.stop();
   });
 
-  it('answers 401 without Authorization, and to a forged Bot Framework token (failing its JWKS fetch fast here)', async (t) => {
+  it('answers 401 without Authorization, and to a forged Bot Framework token (its key is in no JWKS)', async (t) => {
     const anonymous = new TeamsSender({ botUrl: bot.url, serviceUrl: fake.url, botId: APP_ID });
     const missing = await anonymous.message(ada, personalConversation(ada), 'hello');
     assert.equal(missing.status, 401);
@@ -556,7 +556,6 @@ describe('a CloudAdapter with a client id', () => {
       String((refused.body as Record<string, unknown>)['jwt-auth-error']),
       /login\.botframework\.com|kid|signing key/i,
     );
-    assert.ok(elapsed < 5_000, `the JWKS fetch should fail fast here, took ${elapsed} ms`);
     assert.equal(reached, 0);
     assert.equal(fake.calls.length, 0);
   });
