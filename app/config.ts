@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GUID } from '../domain/guid';
 
 /**
  * Process configuration from the environment, validated once at start-up. A bad value stops the
@@ -59,8 +60,6 @@ const port = z
 const namespace = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, 'a Temporal namespace: letters, digits, dots, dashes and underscores');
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const environment = z.object({
   DATABASE_URL: z

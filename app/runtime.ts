@@ -12,6 +12,7 @@ import { TeamsNotifier } from '../activities/chat/teams-notifier';
 import { AdapterTeamsPoster } from '../activities/chat/teams-poster';
 import { slackClientOptions } from '../bot/slack/app';
 import { SlackDirectory } from '../bot/slack/directory';
+import { teamsAdapter } from '../bot/teams/app';
 import { PgStore } from '../activities/store/pg-store';
 import { AccessClient } from '../bot/access-client';
 import type { Policy } from '../domain/policy/schema';
@@ -91,7 +92,7 @@ export function defaultNotifiers(core: Pick<Core, 'store' | 'policy' | 'slack' |
     notifiers.push(new SlackNotifier({ client: core.slack.client, store: core.store, people: core.slack.directory, policy: () => core.policy }));
   }
   if (core.teams) {
-    notifiers.push(new TeamsNotifier({ poster: new AdapterTeamsPoster(core.teams), store: core.store, policy: () => core.policy }));
+    notifiers.push(new TeamsNotifier({ poster: new AdapterTeamsPoster(teamsAdapter(core.teams)), store: core.store, policy: () => core.policy }));
   }
   return notifiers;
 }

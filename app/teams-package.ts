@@ -4,12 +4,13 @@
  * so the repository holds no binaries and the build needs no extra dependencies.
  * Exit codes: 0 written, 1 refused (the reason names the key to fix), 2 usage error.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
 import { crc32, encodePng } from './png';
+import { GUID } from '../domain/guid';
+import { uuidV5 } from '../activities/uuid';
 
 const ROOT = path.resolve(__dirname, '..');
 const TEMPLATE_FILE = path.join(ROOT, 'teams', 'manifest.template.json');
@@ -17,7 +18,6 @@ export const DEFAULT_OUT = path.join('dist', 'least-teams.zip');
 
 /** Fixed namespace for deriving the Teams app id: the same bot id must always give the same app. */
 const TEAMS_APP_NAMESPACE = 'e9641813-8d49-40f2-8611-1febfaa15ca8';
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The manifest schema's version pattern: three numbers, no pre-release tag. */
 const MANIFEST_VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 
@@ -166,14 +166,7 @@ export function manifestProblems(manifest: TeamsManifest): string[] {
 
 /** UUID v5 (RFC 9562) of the bot id: stable across rebuilds and machines, unique per bot. */
 export function teamsAppIdFor(microsoftAppId: string): string {
-  const hash = createHash('sha1')
-    .update(Buffer.from(TEAMS_APP_NAMESPACE.replace(/-/g, ''), 'hex'))
-    .update(microsoftAppId.trim().toLowerCase(), 'utf8')
-    .digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidV5(microsoftAppId.trim().toLowerCase(), TEAMS_APP_NAMESPACE);
 }
 
 export function buildPackage(options: TeamsPackageOptions): Buffer {

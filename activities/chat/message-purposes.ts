@@ -23,6 +23,15 @@ export function isApproverCard(purpose: string): boolean {
   return purpose === Purpose.ApprovalCard || purpose === Purpose.ReviewCard || purpose.startsWith(Purpose.ExtensionCard);
 }
 
+/**
+ * The requester hears back where they asked: a request made in Slack is followed in Slack, one made
+ * in Teams in Teams, and one made by the CLI wherever Least can reach them.
+ */
+export function followsRequestIn(platform: 'slack' | 'teams', state: RequestState): boolean {
+  const origin = state.request.origin.platform;
+  return origin === platform || origin === 'cli';
+}
+
 /** Notices after which the approvers' cards show something new (an outcome; buttons gone). */
 export const CARDS_CHANGE: ReadonlySet<NoticeKind> = new Set([
   'approved',

@@ -1,9 +1,10 @@
 import type { WebClient } from '@slack/web-api';
 import { audienceOf, type Notice } from '../../domain/notice';
-import { CARDS_CHANGE, isApproverCard, Purpose, recentRequests, replyPurpose } from './message-purposes';
+import { CARDS_CHANGE, followsRequestIn, isApproverCard, Purpose, recentRequests, replyPurpose } from './message-purposes';
 import type { Policy } from '../../domain/policy/schema';
 import type { RequestState } from '../../domain/request';
 import { approvalCard, requesterThreadParent, requesterUpdate, reviewCard, type SlackMessage } from '../../bot/render/slack';
+import { eligibleApprovers } from '../../bot/render/status';
 import { requestView, type RequestView } from '../../bot/render/view';
 import type { ActivityStore } from '../store/port';
 import type { MessageRef, RequestFilter, RequestRecord } from '../store/types';
@@ -85,8 +86,7 @@ export class SlackNotifier implements Notifier {
   /** The DM thread: its top message always shows the current status; requester notices are replies. */
   private async tellRequester(notice: Notice, refs: MessageRef[], view: RequestView): Promise<void> {
     const { state, kind } = notice;
-    // A request made in Teams is followed in Teams; one made in Slack (or by the CLI) here.
-    if (state.request.origin.platform === 'teams') return;
+    if (!followsRequestIn('slack', state)) return;
     const userId = view.requesterUserId;
     if (!userId) return;
     const recipient = `user:${userId}`;
@@ -116,11 +116,10 @@ export class SlackNotifier implements Notifier {
 
   /** Approvers other than the requester, as DMs, and the entitlement's Slack channels. */
   private async cardRecipients(state: RequestState): Promise<{ key: string; userId?: string }[]> {
-    const requester = state.request.requester.toLowerCase();
     const recipients: { key: string; userId?: string }[] = state.rules.notify
       .filter((target) => target.platform === 'slack')
       .map((target) => ({ key: `channel:${target.channel}` }));
-    for (const approver of state.rules.approvers.filter((a) => a !== requester)) {
+    for (const approver of eligibleApprovers(state)) {
       const userId = await this.deps.people.userIdOf(approver);
       if (userId) recipients.push({ key: `user:${userId}`, userId });
       else this.log('approver has no Slack account', { approver });

@@ -1,8 +1,9 @@
 import { audienceOf, type Notice } from '../../domain/notice';
-import { CARDS_CHANGE, isApproverCard, Purpose, recentRequests, replyPurpose } from './message-purposes';
+import { CARDS_CHANGE, followsRequestIn, isApproverCard, Purpose, recentRequests, replyPurpose } from './message-purposes';
 import type { Policy } from '../../domain/policy/schema';
 import type { RequestState } from '../../domain/request';
-import { approvalCard, requesterStatusCard, requesterUpdate, reviewCard, type AdaptiveCard, type TeamsMessage } from '../../bot/render/teams';
+import { approvalCard, cardActivity, messageActivity, requesterStatusCard, requesterUpdate, reviewCard, type AdaptiveCard } from '../../bot/render/teams';
+import { eligibleApprovers } from '../../bot/render/status';
 import { requestView, type RequestView } from '../../bot/render/view';
 import type { ActivityStore } from '../store/port';
 import type { TeamsConversationRecord } from '../store/teams-conversations';
@@ -22,7 +23,6 @@ export interface TeamsNotifierDeps {
   log?: (msg: string, extra: Record<string, unknown>) => void;
 }
 
-const CARD = 'application/vnd.microsoft.card.adaptive';
 
 /** Bot Connector answers no retry can fix: the app was removed or blocked, or the conversation is gone. */
 const PERMANENT_STATUS = new Set([403, 404]);
@@ -88,8 +88,7 @@ export class TeamsNotifier implements Notifier {
   /** The requester's personal chat: a status card kept current, and one message per step. */
   private async tellRequester(notice: Notice, refs: MessageRef[], view: RequestView): Promise<void> {
     const { state, kind } = notice;
-    // A request made in Slack is followed in Slack; one made in Teams (or by the CLI) here.
-    if (state.request.origin.platform === 'slack') return;
+    if (!followsRequestIn('teams', state)) return;
     const requester = state.request.requester.toLowerCase();
     const conversation = await this.deps.store.teamsConversationOf(requester);
     if (!conversation) return;
@@ -123,8 +122,7 @@ export class TeamsNotifier implements Notifier {
       if (conversation) recipients.push({ key: `channel:${target.channel}`, conversation });
       else this.log('teams channel unknown: add Least to it first', { channel: target.channel });
     }
-    const requester = state.request.requester.toLowerCase();
-    for (const approver of state.rules.approvers.filter((a) => a.toLowerCase() !== requester)) {
+    for (const approver of eligibleApprovers(state)) {
       const conversation = await this.deps.store.teamsConversationOf(approver);
       if (conversation) recipients.push({ key: `user:${approver.toLowerCase()}`, conversation });
     }
@@ -132,9 +130,8 @@ export class TeamsNotifier implements Notifier {
   }
 
   private async refreshUserIds(state: RequestState): Promise<string[]> {
-    const requester = state.request.requester.toLowerCase();
     const ids: string[] = [];
-    for (const approver of state.rules.approvers.filter((a) => a.toLowerCase() !== requester)) {
+    for (const approver of eligibleApprovers(state)) {
       const user = (await this.deps.store.teamsConversationOf(approver))?.reference.user as { id?: unknown } | undefined;
       if (typeof user?.id === 'string') ids.push(user.id);
     }
@@ -174,12 +171,4 @@ export class TeamsNotifier implements Notifier {
   private log(msg: string, extra: Record<string, unknown>): void {
     (this.deps.log ?? ((m, e) => console.warn(JSON.stringify({ level: 'warn', msg: m, ...e }))))(msg, extra);
   }
-}
-
-function cardActivity(card: AdaptiveCard, summary: string): Record<string, unknown> {
-  return { type: 'message', summary: summary.slice(0, 200), attachments: [{ contentType: CARD, content: card }] };
-}
-
-function messageActivity(message: TeamsMessage): Record<string, unknown> {
-  return message.card ? cardActivity(message.card, message.text) : { type: 'message', text: message.text, textFormat: 'markdown' };
 }

@@ -1,4 +1,4 @@
-import { CloudAdapter, type AuthConfiguration, type ConnectorClient, type TurnContext } from '@microsoft/agents-hosting';
+import type { CloudAdapter, ConnectorClient, TurnContext } from '@microsoft/agents-hosting';
 import { Activity, type ConversationReference } from '@microsoft/agents-activity';
 
 /** Posting into a Teams conversation Least stored earlier, and editing what it posted. */
@@ -8,32 +8,17 @@ export interface TeamsPoster {
   update(reference: Record<string, unknown>, activityId: string, activity: Record<string, unknown>): Promise<void>;
 }
 
-/** The bot's app registration; without an app id, posts go out unauthenticated (local development). */
-export interface TeamsAppCredentials {
-  appId?: string;
-  appPassword?: string;
-  tenantId?: string;
-}
-
 /**
  * Proactive messages through the SDK: `continueConversation` on a stored reference, which gets a
- * Bot Framework token for the app (when there is one) and talks to the conversation's service URL.
+ * Bot Framework token for the app (when the adapter has an app id) and talks to the conversation's
+ * service URL. The adapter is the one the bot front end builds (`teamsAdapter`), wired in by app/.
  */
 export class AdapterTeamsPoster implements TeamsPoster {
-  private readonly adapter: CloudAdapter;
   private readonly identity: Parameters<CloudAdapter['continueConversation']>[0];
 
-  constructor(credentials: TeamsAppCredentials) {
-    const config: AuthConfiguration = credentials.appId
-      ? {
-          clientId: credentials.appId,
-          ...(credentials.appPassword ? { clientSecret: credentials.appPassword } : {}),
-          ...(credentials.tenantId ? { tenantId: credentials.tenantId } : {}),
-        }
-      : { clientId: '' };
-    this.adapter = new CloudAdapter(config);
+  constructor(private readonly adapter: CloudAdapter) {
     // An identity without an audience makes the SDK use an anonymous connector client.
-    this.identity = credentials.appId ?? {};
+    this.identity = adapter.getClientId() || {};
   }
 
   /**

@@ -8,11 +8,13 @@ import {
   requestFormCard,
   reviewCard,
   submittedMessage,
+  ADAPTIVE_CARD_CONTENT_TYPE,
+  cardAttachment,
   type AdaptiveCard,
 } from '../render/teams';
 import { TeamsInput, TeamsVerb } from '../render/teams/ids';
 import { entitlementChoices } from '../render/view';
-import { ADAPTIVE_CARD_CONTENT_TYPE, cardAttachment, errorReference, refreshUserIds, teamsActor, viewFor, type TeamsContext } from './context';
+import { errorReference, refreshUserIds, teamsActor, viewFor, type TeamsContext } from './context';
 
 const REQUEST_ID = /^r-[a-z0-9]{10}$/;
 const MAX_FIELD = 2000;

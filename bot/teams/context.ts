@@ -3,7 +3,8 @@ import type { TurnContext } from '@microsoft/agents-hosting';
 import type { Policy } from '../../domain/policy/schema';
 import type { RequestState } from '../../domain/request';
 import type { AccessClient } from '../access-client';
-import type { AdaptiveCard, TeamsMessage } from '../render/teams';
+import { messageActivity, type TeamsMessage } from '../render/teams';
+import { eligibleApprovers } from '../render/status';
 import { requestView, type RequestView } from '../render/view';
 import type { TeamsDirectory } from './directory';
 
@@ -33,18 +34,6 @@ export interface TeamsContext {
   log: (level: 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
 }
 
-export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
-
-/** A rendered message as a Bot Framework activity: the card when there is one, else the text. */
-export function messageActivity(message: TeamsMessage): Record<string, unknown> {
-  if (!message.card) return { type: 'message', text: message.text, textFormat: 'markdown' };
-  return { type: 'message', summary: message.text.slice(0, 200), attachments: [cardAttachment(message.card)] };
-}
-
-export function cardAttachment(card: AdaptiveCard): { contentType: string; content: AdaptiveCard } {
-  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card };
-}
-
 export async function send(context: TurnContext, message: TeamsMessage): Promise<void> {
   await context.sendActivity(messageActivity(message) as never);
 }
@@ -64,16 +53,11 @@ export async function viewFor(ctx: TeamsContext, state: RequestState, options: {
  * they get the version with buttons. People Least cannot reach in Teams are left out.
  */
 export async function refreshUserIds(ctx: TeamsContext, state: RequestState): Promise<string[]> {
-  const requester = state.request.requester.toLowerCase();
-  const ids = await Promise.all(
-    state.rules.approvers
-      .filter((approver) => approver.toLowerCase() !== requester)
-      .map(async (approver) => userIdIn(await ctx.conversations.teamsConversationOf(approver))),
-  );
+  const ids = await Promise.all(eligibleApprovers(state).map(async (approver) => userIdIn(await ctx.conversations.teamsConversationOf(approver))));
   return ids.filter((id): id is string => Boolean(id));
 }
 
-export function userIdIn(conversation: TeamsConversation | undefined): string | undefined {
+function userIdIn(conversation: TeamsConversation | undefined): string | undefined {
   const user = conversation?.reference.user as { id?: unknown } | undefined;
   return typeof user?.id === 'string' ? user.id : undefined;
 }

@@ -133,7 +133,7 @@ function conversationKind(type: string | undefined): TeamsConversation['kind'] {
   return type === 'personal' ? 'personal' : type === 'channel' ? 'channel' : 'groupChat';
 }
 
-export async function rememberConversation(ctx: TeamsContext, context: TurnContext, email?: string): Promise<void> {
+async function rememberConversation(ctx: TeamsContext, context: TurnContext, email?: string): Promise<void> {
   const activity = context.activity;
   const conversation = activity.conversation;
   if (!conversation?.id || !activity.serviceUrl) return;

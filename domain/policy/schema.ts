@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ABSOLUTE_MAX_SECONDS, parseDuration } from '../duration';
+import { GUID } from '../guid';
 
 /**
  * The policy file, as one zod definition: it validates the YAML at start-up, gives the TypeScript
@@ -62,8 +63,6 @@ const awsSystem = z
     endpoint: z.url().optional().describe('Override the AWS endpoint (emulators only)'),
   })
   .strict();
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const azureSystem = z
   .object({

@@ -1,7 +1,7 @@
 import { TeamsNotifier } from '../../activities/chat/teams-notifier';
 import { AdapterTeamsPoster } from '../../activities/chat/teams-poster';
 import { startBotServer, type BotServer } from '../../app/bot-server';
-import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH, type TeamsFrontEnd } from '../../bot/teams/app';
+import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH, teamsAdapter, type TeamsFrontEnd } from '../../bot/teams/app';
 import type { Policy, PolicyInput } from '../../domain/policy/schema';
 import type { Notifier } from '../../activities/chat/notifier';
 import type { PgStore } from '../../activities/store/pg-store';
@@ -73,7 +73,7 @@ export async function prepareTeams(): Promise<TeamsSide> {
       ...(user.userPrincipalName ? { userPrincipalName: user.userPrincipalName } : {}),
     });
   }
-  const poster = new AdapterTeamsPoster({});
+  const poster = new AdapterTeamsPoster(teamsAdapter({}));
   return {
     connector,
     editPolicy(input) {

@@ -2,6 +2,7 @@ import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AzureSystem } from './errors';
+import { isLoopback } from '../loopback';
 
 /**
  * One credential for the worker and one ARM client per authorization system. The SDK's pipeline
@@ -24,11 +25,6 @@ const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 type ArmPipeline = AuthorizationManagementClient['pipeline'];
 type ArmPolicy = Parameters<ArmPipeline['addPolicy']>[0];
 
-/** 127.0.0.0/8, ::1 and localhost: the only places a token may travel without TLS (local fakes). */
-export function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
 
 /**
  * core-rest-pipeline's bearer policy refuses every http URL, even with allowInsecureConnection set. For

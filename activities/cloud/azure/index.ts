@@ -12,7 +12,8 @@ import { checkRoleAssignment, grantRoleAssignment, revokeRoleAssignment } from '
 export type { AzureSystem } from './errors';
 export type { ArmRetry } from './connections';
 export type { Consistency } from './consistency';
-export { DEFAULT_RETRY, isLoopback } from './connections';
+export { DEFAULT_RETRY } from './connections';
+export { isLoopback } from '../loopback';
 export { DEFAULT_CONSISTENCY } from './consistency';
 export {
   LEAST_AZURE_NAMESPACE,

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { uuidV5 as uuid } from '../../uuid';
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { AzureSystem } from './errors';
+import { GUID } from '../../../domain/guid';
 
 /**
  * The deterministic names and keys of what Least makes in Azure. ARM names role assignments and PIM
@@ -11,17 +12,9 @@ import type { AzureSystem } from './errors';
 /** Least's own UUID v5 namespace; changing it would orphan every assignment made before. */
 export const LEAST_AZURE_NAMESPACE = '32c16aa0-f1ba-44cc-ad42-5d326d4907a5';
 
-/** RFC 9562 UUID version 5: SHA-1 of namespace and name, with the version and variant bits set. */
+/** UUID v5 in Least's Azure namespace (or another, for the RFC's test vectors). */
 export function uuidV5(name: string, namespace = LEAST_AZURE_NAMESPACE): string {
-  const hash = createHash('sha1')
-    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
-    .update(name, 'utf8')
-    .digest();
-  const bytes = hash.subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuid(name, namespace);
 }
 
 export const roleAssignmentName = (leaseId: string): string => uuidV5(leaseId);
@@ -29,7 +22,6 @@ export const pimRequestName = (leaseId: string, step: 'assign' | 'remove'): stri
 /** Each extension is its own request; the same extension retried is the same request. */
 export const pimExtendName = (leaseId: string, expiresAt: string): string => uuidV5(`${leaseId}:extend:${expiresAt}`);
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROLE_DEFINITION_ID =
   /^(?:\/subscriptions\/[^/]+)?\/providers\/Microsoft\.Authorization\/roleDefinitions\/([^/]+)$/i;
 

@@ -3,14 +3,13 @@ import type { CloudPrincipal } from '../../../domain/lease';
 import type { GrantSpec, Policy } from '../../../domain/policy/schema';
 import type { AzureConnections } from './connections';
 import type { AzureSystem } from './errors';
+import { GUID } from '../../../domain/guid';
 
 /**
  * Who a person is in Entra ID. An explicit `principals:` mapping wins (ARM rejects an object id it
  * does not know when the grant is made); otherwise the person's e-mail is looked up as a user
  * principal name in Microsoft Graph, which needs the User.Read.All application permission.
  */
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function unknownPrincipal(system: AzureSystem, person: string, what: string): DomainError {
   return new DomainError(

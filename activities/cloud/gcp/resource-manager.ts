@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FoldersClient, ProjectsClient, type protos } from '@google-cloud/resource-manager';
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import { type GcpSystem, type GcpTarget, googleFailure, isTransient, targetOf } from './errors';
+import { isLoopback } from '../loopback';
 
 /**
  * The Resource Manager IAM calls, one client per system. Every client speaks HTTP/JSON (gax's REST
@@ -54,14 +55,13 @@ export async function withTransientRetry<T>(tuning: RetryTuning, call: () => Pro
   }
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** Connection options for `system.endpoint` (a local fake or a private endpoint); none for Google itself. */
 export function endpointOptions(system: GcpSystem): Pick<ClientOptions, 'apiEndpoint' | 'port' | 'protocol'> {
   if (!system.endpoint) return {};
   const url = new URL(system.endpoint);
   const protocol = url.protocol.replace(/:$/, '');
-  if (protocol !== 'https' && !(protocol === 'http' && LOOPBACK.has(url.hostname))) {
+  if (protocol !== 'https' && !(protocol === 'http' && isLoopback(system.endpoint))) {
     throw new DomainError(
       ErrorCode.CloudTargetUnknown,
       `GCP system "${system.id}" has endpoint ${system.endpoint}: use https (plain http is allowed only for a local fake on a loopback address).`,

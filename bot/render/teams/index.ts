@@ -1,5 +1,6 @@
 /** Teams renderers: pure functions from domain data to Adaptive Cards (schema 1.5, Universal Actions). */
 export { cardBytes, type AdaptiveCard, type TeamsMessage } from './card';
+export { ADAPTIVE_CARD_CONTENT_TYPE, cardActivity, cardAttachment, messageActivity } from './activity';
 export { approvalCard, approverCard, reviewCard, type ApprovalCardOptions } from './approval-card';
 export {
   approvalsMessage,

@@ -2,6 +2,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TeamsNotifier } from '../../../activities/chat/teams-notifier';
 import { AdapterTeamsPoster } from '../../../activities/chat/teams-poster';
+import { teamsAdapter } from '../../../bot/teams/app';
 import type { PgStore } from '../../../activities/store/pg-store';
 import { TeamsVerb } from '../../../bot/render/teams/ids';
 import { applyDecision, transition, type RequestState } from '../../../domain/request';
@@ -50,7 +51,7 @@ async function installed(user: TeamsUser | undefined, conversation: TeamsConvers
 before(async () => {
   connector = await FakeTeamsConnector.start();
   ({ db, store } = await freshStore());
-  notifier = new TeamsNotifier({ poster: new AdapterTeamsPoster({}), store, policy: () => policy, log: () => undefined });
+  notifier = new TeamsNotifier({ poster: new AdapterTeamsPoster(teamsAdapter({})), store, policy: () => policy, log: () => undefined });
   for (const user of Object.values(people)) await installed(user, personalConversation(user));
   await installed(undefined, channelConversation({ teamId: CHANNEL }));
 });
