@@ -7,7 +7,11 @@ export interface BotServer {
   close(): Promise<void>;
 }
 
-export async function startBotServer(options: { port: number; host?: string; routes: Record<string, RequestListener> }): Promise<BotServer> {
+export async function startBotServer(options: {
+  port: number;
+  host?: string;
+  routes: Record<string, RequestListener>;
+}): Promise<BotServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (path === '/healthz') {

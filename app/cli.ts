@@ -69,7 +69,9 @@ export async function runCli(argv: string[], print: (line: string) => void = con
       case 'validate': {
         const file = rest[0] ?? withPolicyFallback(loadConfig()).policyFile;
         const policy = loadPolicyFile(file);
-        print(`${file}: valid (${policy.authorizationSystems.length} authorization systems, ${policy.entitlements.length} entitlements)`);
+        print(
+          `${file}: valid (${policy.authorizationSystems.length} authorization systems, ${policy.entitlements.length} entitlements)`,
+        );
         return 0;
       }
       case 'schema': {

@@ -87,11 +87,20 @@ const environment = z.object({
     .default('info'),
   BOT_PORT: port.default(3000),
   TEMPORAL_UI_PORT: port.default(8233),
-  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-\S+$/, 'a bot token starting with xoxb- (OAuth & Permissions page)').optional(),
-  SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{16,128}$/i, 'the hex signing secret from the Basic Information page').optional(),
-  SLACK_APP_TOKEN: z.string().regex(/^xapp-\S+$/, 'an app-level token starting with xapp- (for Socket Mode)').optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xoxb-\S+$/, 'a bot token starting with xoxb- (OAuth & Permissions page)')
+    .optional(),
+  SLACK_SIGNING_SECRET: z
+    .string()
+    .regex(/^[0-9a-f]{16,128}$/i, 'the hex signing secret from the Basic Information page')
+    .optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-\S+$/, 'an app-level token starting with xapp- (for Socket Mode)')
+    .optional(),
   SLACK_API_URL: z.url({ error: 'an http(s) URL ending in /api/' }).optional(),
-  MICROSOFT_APP_ID: z.string().regex(GUID, 'the bot\'s Entra app (client) id, a GUID').optional(),
+  MICROSOFT_APP_ID: z.string().regex(GUID, "the bot's Entra app (client) id, a GUID").optional(),
   MICROSOFT_APP_PASSWORD: z.string().min(1).optional(),
   MICROSOFT_APP_TENANT_ID: z.string().regex(GUID, 'the Entra tenant id of a single-tenant bot, a GUID').optional(),
   TEAMS_LOCAL_MODE: z.enum(['true', 'false'], { error: 'true or false' }).optional(),
@@ -163,17 +172,38 @@ function teamsConfig(e: z.output<typeof environment>, env: NodeJS.ProcessEnv): T
   const local = e.TEAMS_LOCAL_MODE === 'true';
   if (!e.MICROSOFT_APP_ID) {
     const stray = (['MICROSOFT_APP_PASSWORD', 'MICROSOFT_APP_TENANT_ID'] as const).find((key) => e[key]);
-    if (stray) throw new ConfigError([{ key: 'MICROSOFT_APP_ID', expected: `the bot's app id (${stray} is set without it)`, shown: 'nothing' }]);
+    if (stray)
+      throw new ConfigError([
+        { key: 'MICROSOFT_APP_ID', expected: `the bot's app id (${stray} is set without it)`, shown: 'nothing' },
+      ]);
     if (local && env.NODE_ENV === 'production') {
-      throw new ConfigError([{ key: 'TEAMS_LOCAL_MODE', expected: 'unset in production (local mode checks no tokens); set MICROSOFT_APP_ID instead', shown: '"true"' }]);
+      throw new ConfigError([
+        {
+          key: 'TEAMS_LOCAL_MODE',
+          expected: 'unset in production (local mode checks no tokens); set MICROSOFT_APP_ID instead',
+          shown: '"true"',
+        },
+      ]);
     }
     return local ? { localMode: true } : undefined;
   }
   if (local) {
-    throw new ConfigError([{ key: 'TEAMS_LOCAL_MODE', expected: 'unset when MICROSOFT_APP_ID is set (local mode turns token checks off)', shown: '"true"' }]);
+    throw new ConfigError([
+      {
+        key: 'TEAMS_LOCAL_MODE',
+        expected: 'unset when MICROSOFT_APP_ID is set (local mode turns token checks off)',
+        shown: '"true"',
+      },
+    ]);
   }
   if (!e.MICROSOFT_APP_PASSWORD) {
-    throw new ConfigError([{ key: 'MICROSOFT_APP_PASSWORD', expected: 'the client secret of the bot\'s app registration (Least posts cards with it)', shown: 'nothing' }]);
+    throw new ConfigError([
+      {
+        key: 'MICROSOFT_APP_PASSWORD',
+        expected: "the client secret of the bot's app registration (Least posts cards with it)",
+        shown: 'nothing',
+      },
+    ]);
   }
   return {
     appId: e.MICROSOFT_APP_ID,
@@ -187,12 +217,24 @@ function teamsConfig(e: z.output<typeof environment>, env: NodeJS.ProcessEnv): T
 function slackConfig(e: z.output<typeof environment>): SlackConfig | undefined {
   if (!e.SLACK_BOT_TOKEN) {
     const stray = (['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const).find((key) => e[key]);
-    if (stray) throw new ConfigError([{ key: 'SLACK_BOT_TOKEN', expected: `a bot token starting with xoxb- (${stray} is set without it)`, shown: 'nothing' }]);
+    if (stray)
+      throw new ConfigError([
+        {
+          key: 'SLACK_BOT_TOKEN',
+          expected: `a bot token starting with xoxb- (${stray} is set without it)`,
+          shown: 'nothing',
+        },
+      ]);
     return undefined;
   }
   if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
     throw new ConfigError([
-      { key: 'SLACK_SIGNING_SECRET', expected: 'the signing secret (every request from Slack is verified with it), or SLACK_APP_TOKEN for Socket Mode', shown: 'nothing' },
+      {
+        key: 'SLACK_SIGNING_SECRET',
+        expected:
+          'the signing secret (every request from Slack is verified with it), or SLACK_APP_TOKEN for Socket Mode',
+        shown: 'nothing',
+      },
     ]);
   }
   return {

@@ -25,13 +25,15 @@ function log(msg: string, extra: Record<string, unknown> = {}): void {
 
 async function main(): Promise<void> {
   const arg = process.argv[2];
-  if (arg && arg !== 'worker' && arg !== 'bot') throw new Error(`unknown role "${arg}": use worker, bot, or nothing for both`);
+  if (arg && arg !== 'worker' && arg !== 'bot')
+    throw new Error(`unknown role "${arg}": use worker, bot, or nothing for both`);
   const roles: Role[] = arg === 'worker' || arg === 'bot' ? [arg] : ['worker', 'bot'];
   const config = withPolicyFallback(loadConfig());
   const stops: (() => Promise<void>)[] = [];
 
   if (!config.temporalAddress) {
-    if (!findBinary('temporal', 'LEAST_TEMPORAL_CLI')) throw new Error(`No TEMPORAL_ADDRESS and no temporal CLI to start one. ${INSTALL_HINT}`);
+    if (!findBinary('temporal', 'LEAST_TEMPORAL_CLI'))
+      throw new Error(`No TEMPORAL_ADDRESS and no temporal CLI to start one. ${INSTALL_HINT}`);
     mkdirSync(config.dataDir, { recursive: true });
     const [host, port] = EMBEDDED_TEMPORAL_ADDRESS.split(':');
     const server = await startTemporalDevServer({
@@ -71,7 +73,13 @@ async function main(): Promise<void> {
   if (roles.includes('bot')) {
     let slack: SlackFrontEnd | undefined;
     if (config.slack && core.slack) {
-      slack = createSlackFrontEnd({ ...config.slack, access: core.access, policy: () => core.policy, client: core.slack.client, directory: core.slack.directory });
+      slack = createSlackFrontEnd({
+        ...config.slack,
+        access: core.access,
+        policy: () => core.policy,
+        client: core.slack.client,
+        directory: core.slack.directory,
+      });
       await slack.start();
       const running = slack;
       stops.unshift(() => running.stop());
@@ -79,7 +87,12 @@ async function main(): Promise<void> {
     const routes: Record<string, RequestListener> = {};
     if (slack?.requestListener) routes[SLACK_EVENTS_PATH] = slack.requestListener;
     if (config.teams) {
-      const teams = createTeamsFrontEnd({ ...config.teams, access: core.access, policy: () => core.policy, conversations: core.store });
+      const teams = createTeamsFrontEnd({
+        ...config.teams,
+        access: core.access,
+        policy: () => core.policy,
+        conversations: core.store,
+      });
       routes[TEAMS_MESSAGES_PATH] = teams.requestListener;
       if (teams.anonymous) {
         console.warn(
@@ -92,8 +105,16 @@ async function main(): Promise<void> {
     }
     const server = await startBotServer({ port: config.botPort, host: '0.0.0.0', routes });
     stops.unshift(() => server.close());
-    const slackState = !config.slack ? 'Slack off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)' : config.slack.appToken ? 'Slack over Socket Mode' : `Slack at ${SLACK_EVENTS_PATH}`;
-    const teamsState = !config.teams ? 'Teams off (set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD)' : config.teams.localMode ? `Teams LOCAL MODE at ${TEAMS_MESSAGES_PATH}` : `Teams at ${TEAMS_MESSAGES_PATH}`;
+    const slackState = !config.slack
+      ? 'Slack off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'
+      : config.slack.appToken
+        ? 'Slack over Socket Mode'
+        : `Slack at ${SLACK_EVENTS_PATH}`;
+    const teamsState = !config.teams
+      ? 'Teams off (set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD)'
+      : config.teams.localMode
+        ? `Teams LOCAL MODE at ${TEAMS_MESSAGES_PATH}`
+        : `Teams at ${TEAMS_MESSAGES_PATH}`;
     log('bot listening', { port: config.botPort, chat: [slackState, teamsState] });
   }
 

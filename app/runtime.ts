@@ -63,7 +63,10 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
 export type Core = Awaited<ReturnType<typeof connectCore>>;
 
 /** The worker's activities and a `close` for the cloud clients' pooled connections. */
-export function buildActivities(core: Pick<Core, 'store' | 'policy' | 'slack' | 'teams'>, notifiers: Notifier[] = defaultNotifiers(core)) {
+export function buildActivities(
+  core: Pick<Core, 'store' | 'policy' | 'slack' | 'teams'>,
+  notifiers: Notifier[] = defaultNotifiers(core),
+) {
   const aws = createAwsProvider();
   // Azure and GCP credentials are looked up on first use (environment, workload or managed identity),
   // so a deployment with AWS only needs nothing for them.
@@ -89,10 +92,23 @@ export function buildActivities(core: Pick<Core, 'store' | 'policy' | 'slack' | 
 export function defaultNotifiers(core: Pick<Core, 'store' | 'policy' | 'slack' | 'teams'>): Notifier[] {
   const notifiers: Notifier[] = [new LogNotifier()];
   if (core.slack) {
-    notifiers.push(new SlackNotifier({ client: core.slack.client, store: core.store, people: core.slack.directory, policy: () => core.policy }));
+    notifiers.push(
+      new SlackNotifier({
+        client: core.slack.client,
+        store: core.store,
+        people: core.slack.directory,
+        policy: () => core.policy,
+      }),
+    );
   }
   if (core.teams) {
-    notifiers.push(new TeamsNotifier({ poster: new AdapterTeamsPoster(teamsAdapter(core.teams)), store: core.store, policy: () => core.policy }));
+    notifiers.push(
+      new TeamsNotifier({
+        poster: new AdapterTeamsPoster(teamsAdapter(core.teams)),
+        store: core.store,
+        policy: () => core.policy,
+      }),
+    );
   }
   return notifiers;
 }
@@ -107,7 +123,11 @@ export function slackClients(botToken: string, apiUrl: string | undefined, polic
 export function withPolicyFallback(config: Config): Config {
   if (process.env.LEAST_POLICY_FILE || existsSync(config.policyFile)) return config;
   const example = 'config/policy.example.yaml';
-  console.warn(JSON.stringify({ level: 'warn', msg: `${config.policyFile} not found: running on ${example}. Copy it to ${config.policyFile} and edit it for your accounts.` }));
+  console.warn(
+    JSON.stringify({
+      level: 'warn',
+      msg: `${config.policyFile} not found: running on ${example}. Copy it to ${config.policyFile} and edit it for your accounts.`,
+    }),
+  );
   return { ...config, policyFile: example };
 }
-

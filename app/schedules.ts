@@ -4,7 +4,11 @@ import type { Duration } from '@temporalio/common';
 export const RECONCILE_SCHEDULE_ID = 'least-reconcile';
 
 /** Creates (or refreshes) the Temporal Schedule that runs the reconciliation sweep. */
-export async function ensureReconcileSchedule(client: Client, taskQueue: string, every: Duration = '15m'): Promise<void> {
+export async function ensureReconcileSchedule(
+  client: Client,
+  taskQueue: string,
+  every: Duration = '15m',
+): Promise<void> {
   const spec = { intervals: [{ every }] };
   const action = { type: 'startWorkflow' as const, workflowType: 'reconcile', taskQueue, args: [] };
   try {

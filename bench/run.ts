@@ -17,7 +17,16 @@ import { startMoto } from '../test/support/moto';
 import { checkPostgres } from '../test/support/database';
 import { LEAD, startStack, type Stack } from '../test/support/stack';
 import { Aborted, now, withTimeout } from './lib/clock';
-import { inlineRequesters, INLINE_ENTITLEMENT, readConfig, requester, settle, withBenchPrincipals, type BenchConfig, type BenchContext } from './lib/context';
+import {
+  inlineRequesters,
+  INLINE_ENTITLEMENT,
+  readConfig,
+  requester,
+  settle,
+  withBenchPrincipals,
+  type BenchConfig,
+  type BenchContext,
+} from './lib/context';
 import { NoticeBoard } from './lib/observers';
 import { describeErrors, runPool } from './lib/pool';
 import { renderReports, value, type ScenarioReport } from './lib/report';
@@ -42,7 +51,8 @@ function selectedScenarios(args: string[]): ScenarioName[] {
   const names = args.filter((a) => a !== '--');
   if (names.length === 0 || names.includes('all')) return [...SCENARIOS];
   for (const name of names) {
-    if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}"; choose from ${SCENARIOS.join(', ')} or all`);
+    if (!(SCENARIOS as readonly string[]).includes(name))
+      throw new Error(`unknown scenario "${name}"; choose from ${SCENARIOS.join(', ')} or all`);
   }
   return SCENARIOS.filter((s) => names.includes(s));
 }
@@ -62,7 +72,11 @@ function trimmedConfig(config: BenchConfig, selected: ScenarioName[]): BenchConf
 
 function quiet(command: string, args: string[]): string {
   try {
-    return execFileSync(command, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0] ?? '?';
+    return (
+      execFileSync(command, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] })
+        .trim()
+        .split('\n')[0] ?? '?'
+    );
   } catch {
     return '?';
   }
@@ -90,12 +104,17 @@ async function machineFacts(adminUrl: string): Promise<Record<string, string | n
   };
 }
 
-
 /** A few unmeasured lifecycles: loads the workflow bundle into the worker thread, warms JIT, pools and sessions. */
 async function warmUp(ctx: BenchContext): Promise<void> {
   const outcome = await runPool(ctx.config.warmup, Math.min(5, ctx.config.warmup), ctx.signal, async (i) => {
     const person = requester('warmup', i);
-    const submitted = await ctx.stack.access.submit({ requester: person, entitlementId: INLINE_ENTITLEMENT, duration: '1h', reason: 'warm-up', origin: { platform: 'cli' } });
+    const submitted = await ctx.stack.access.submit({
+      requester: person,
+      entitlementId: INLINE_ENTITLEMENT,
+      duration: '1h',
+      reason: 'warm-up',
+      origin: { platform: 'cli' },
+    });
     if (!submitted.ok) throw new Error(`${submitted.code} ${submitted.message}`);
     const id = submitted.state.request.requestId;
     await ctx.notices.wait(id, 'approval-needed', 60_000);
@@ -112,7 +131,8 @@ async function warmUp(ctx: BenchContext): Promise<void> {
 function quietNodeVersionWarning(): void {
   process.removeAllListeners('warning');
   process.on('warning', (warning) => {
-    if (!`${warning.name} ${warning.message}`.includes('NodeVersionSupportWarning')) console.warn(`${warning.name}: ${warning.message}`);
+    if (!`${warning.name} ${warning.message}`.includes('NodeVersionSupportWarning'))
+      console.warn(`${warning.name}: ${warning.message}`);
   });
 }
 
@@ -131,18 +151,26 @@ async function main(): Promise<number> {
   let exitCode = 0;
 
   // Hard limit: abort the scenarios, tear down; if teardown itself hangs, kill the servers and leave.
-  const hardTimer = setTimeout(() => controller.abort(`hard timeout of ${config.timeoutSeconds} s reached`), config.timeoutSeconds * 1000);
-  const killTimer = setTimeout(() => {
-    log('teardown did not finish in time: killing the servers');
-    for (const server of servers) server.process.kill('SIGKILL');
-    process.exit(3);
-  }, (config.timeoutSeconds + 90) * 1000);
+  const hardTimer = setTimeout(
+    () => controller.abort(`hard timeout of ${config.timeoutSeconds} s reached`),
+    config.timeoutSeconds * 1000,
+  );
+  const killTimer = setTimeout(
+    () => {
+      log('teardown did not finish in time: killing the servers');
+      for (const server of servers) server.process.kill('SIGKILL');
+      process.exit(3);
+    },
+    (config.timeoutSeconds + 90) * 1000,
+  );
   killTimer.unref();
   const onSignal = (signal: NodeJS.Signals): void => controller.abort(`stopped by ${signal}`);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const aborted = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(new Aborted(String(controller.signal.reason))), { once: true });
+    controller.signal.addEventListener('abort', () => reject(new Aborted(String(controller.signal.reason))), {
+      once: true,
+    });
   });
   aborted.catch(() => undefined);
 
@@ -170,7 +198,9 @@ async function main(): Promise<number> {
     const worker = await stack.startWorker();
     stopWorker = worker.stop;
     const ctx: BenchContext = { stack, worker: worker.worker, notices, config, signal: controller.signal, log };
-    log(`stack up in ${((now() - runStarted) / 1000).toFixed(1)} s (temporal ${temporal.value.url}, moto ${moto.value.url}, db ${new URL(stack.db.url).pathname.slice(1)}, ${people.length} mapped requesters)`);
+    log(
+      `stack up in ${((now() - runStarted) / 1000).toFixed(1)} s (temporal ${temporal.value.url}, moto ${moto.value.url}, db ${new URL(stack.db.url).pathname.slice(1)}, ${people.length} mapped requesters)`,
+    );
     if (config.warmup > 0) {
       await warmUp(ctx);
       await settle(ctx);
@@ -199,13 +229,16 @@ async function main(): Promise<number> {
         `${db.meanActive.toFixed(1)} / ${db.meanLockWaiting.toFixed(1)} (${db.maxLockWaiting}) / ${db.meanIdleInTransaction.toFixed(1)} of pool max 5`,
       );
       reports.push(report);
-      log(`${name}: done in ${report.seconds.toFixed(1)} s${report.errors.length ? ` with errors: ${report.errors.join('; ')}` : ''}`);
+      log(
+        `${name}: done in ${report.seconds.toFixed(1)} s${report.errors.length ? ` with errors: ${report.errors.join('; ')}` : ''}`,
+      );
       await settle(ctx);
     };
     // memory first: its "before" is then a freshly warmed process, not the high-water mark of earlier scenarios
     if (selected.includes('memory')) await run('memory', () => memoryScenario(ctx));
     if (selected.includes('approve')) {
-      for (const entitlement of config.approve.entitlements) await run(`approve:${entitlement}`, () => approveScenario(ctx, entitlement));
+      for (const entitlement of config.approve.entitlements)
+        await run(`approve:${entitlement}`, () => approveScenario(ctx, entitlement));
     }
     if (selected.includes('expiry')) await run('expiry', () => expiryScenario(ctx));
     if (selected.includes('lifecycle')) await run('lifecycle', () => lifecycleScenario(ctx));
@@ -230,7 +263,9 @@ async function main(): Promise<number> {
   const text = renderReports([...reports].sort((a, b) => order(a) - order(b)));
   process.stdout.write(`\n${'='.repeat(30)} Least benchmark ${'='.repeat(30)}\n`);
   process.stdout.write(`machine: ${JSON.stringify(result.machine ?? {})}\n`);
-  process.stdout.write(`total: ${String(result.totalSeconds)} s${result.incomplete ? ` — INCOMPLETE: ${String(result.incomplete)}` : ''}\n\n`);
+  process.stdout.write(
+    `total: ${String(result.totalSeconds)} s${result.incomplete ? ` — INCOMPLETE: ${String(result.incomplete)}` : ''}\n\n`,
+  );
   process.stdout.write(`${text}\n`);
   try {
     mkdirSync(path.dirname(RESULTS), { recursive: true });

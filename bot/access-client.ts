@@ -10,7 +10,14 @@ import { parseDuration } from '../domain/duration';
 import { evaluateRequest, type ExternalGroups } from '../domain/policy/evaluate';
 import type { Policy } from '../domain/policy/schema';
 import type { Origin, RequestState, RequestStatus } from '../domain/request';
-import { decideUpdate, endUpdate, extendUpdate, reviewUpdate, statusQuery, type AccessRequestInput } from '../workflows/messages';
+import {
+  decideUpdate,
+  endUpdate,
+  extendUpdate,
+  reviewUpdate,
+  statusQuery,
+  type AccessRequestInput,
+} from '../workflows/messages';
 import { EntitlementAttribute, RequesterAttribute, StatusAttribute } from '../workflows/search-attributes';
 
 /** What every front end (CLI, Slack, Teams) gets back: the request, or a refusal to show the person. */
@@ -23,7 +30,12 @@ export interface AccessClientDeps {
   /** The requester's pending or active entitlement ids (from the system of record). */
   heldEntitlements: (requester: string) => Promise<string[]>;
   /** Refusals are audited here; the workflow never sees a refused request. */
-  audit: (entry: { actor: string; action: string; requestId?: string; detail: Record<string, unknown> }) => Promise<void>;
+  audit: (entry: {
+    actor: string;
+    action: string;
+    requestId?: string;
+    detail: Record<string, unknown>;
+  }) => Promise<void>;
   newRequestId: (seed?: string) => string;
   /** Requests from the system of record, newest first (what `list`, approvals and App Home show). */
   findRequests?: (query: RequestQuery) => Promise<RequestState[]>;
@@ -85,13 +97,21 @@ export class AccessClient {
       const existing = await this.status(this.deps.newRequestId(input.idempotencySeed));
       if (existing.ok) return existing;
     }
-    const [held, external] = await Promise.all([this.deps.heldEntitlements(requester), this.deps.externalGroups?.() ?? {}]);
+    const [held, external] = await Promise.all([
+      this.deps.heldEntitlements(requester),
+      this.deps.externalGroups?.() ?? {},
+    ]);
     const evaluation = evaluateRequest(this.deps.policy(), draft, held, external);
     if (!evaluation.ok) return refuse(evaluation.code, evaluation.message);
 
     const requestId = this.deps.newRequestId(input.idempotencySeed);
     const workflowInput: AccessRequestInput = {
-      request: { ...draft, requestId, submittedAt: (this.deps.now?.() ?? new Date()).toISOString(), origin: input.origin },
+      request: {
+        ...draft,
+        requestId,
+        submittedAt: (this.deps.now?.() ?? new Date()).toISOString(),
+        origin: input.origin,
+      },
       rules: evaluation.rules,
       outcome: evaluation.outcome,
     };
@@ -202,9 +222,18 @@ export class AccessClient {
       if (refusal.code === ErrorCode.RequestUnknown || refusal.code === ErrorCode.LeaseNotActive) {
         // A closed workflow refuses updates as "not found" on some servers; it still answers queries.
         const closed = await this.status(requestId);
-        if (closed.ok) refusal = { ok: false, code: ErrorCode.LeaseNotActive, message: `Request ${requestId} is already ${closed.state.status}; nothing can change it now.` };
+        if (closed.ok)
+          refusal = {
+            ok: false,
+            code: ErrorCode.LeaseNotActive,
+            message: `Request ${requestId} is already ${closed.state.status}; nothing can change it now.`,
+          };
       }
-      if (!refusal.ok) await this.audited(actor.toLowerCase(), refusedAction, requestId, { code: refusal.code, message: refusal.message });
+      if (!refusal.ok)
+        await this.audited(actor.toLowerCase(), refusedAction, requestId, {
+          code: refusal.code,
+          message: refusal.message,
+        });
       return refusal;
     }
   }
@@ -227,7 +256,12 @@ export class AccessClient {
     await this.audited(actor.toLowerCase(), action, requestId, detail);
   }
 
-  private async audited(actor: string, action: string, requestId: string | undefined, detail: Record<string, unknown>): Promise<void> {
+  private async audited(
+    actor: string,
+    action: string,
+    requestId: string | undefined,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
     try {
       await this.deps.audit({ actor, action, ...(requestId ? { requestId } : {}), detail });
     } catch (error) {

@@ -44,7 +44,8 @@ export function parseCommand(text: string): Command {
       return rest.length === 0 ? { kind: 'approvals' } : usage('`approvals` takes nothing after it.');
     case 'extend': {
       const [requestId, duration, ...extra] = rest;
-      if (!requestId || !duration || extra.length > 0) return usage('Use `extend <request id> <duration>`, e.g. `extend r-abc123defg 1h`.');
+      if (!requestId || !duration || extra.length > 0)
+        return usage('Use `extend <request id> <duration>`, e.g. `extend r-abc123defg 1h`.');
       return withRequestId(requestId, (id) => ({ kind: 'extend', requestId: id, duration }));
     }
     case 'done':
@@ -57,7 +58,11 @@ export function parseCommand(text: string): Command {
       const [requestId, ...reason] = rest;
       if (!requestId) return usage('Use `revoke <request id> [reason]`.');
       const because = reason.join(' ');
-      return withRequestId(requestId, (id) => ({ kind: 'revoke', requestId: id, ...(because ? { reason: because } : {}) }));
+      return withRequestId(requestId, (id) => ({
+        kind: 'revoke',
+        requestId: id,
+        ...(because ? { reason: because } : {}),
+      }));
     }
     default:
       return usage(`I do not know \`${clip(verb, 30)}\`.`);
@@ -67,14 +72,18 @@ export function parseCommand(text: string): Command {
 function requestForm(entitlementId: string | undefined): Command {
   if (entitlementId === undefined) return { kind: 'request-form' };
   const id = entitlementId.toLowerCase();
-  return ENTITLEMENT_ID.test(id) ? { kind: 'request-form', entitlementId: id } : usage(entitlementProblem(entitlementId));
+  return ENTITLEMENT_ID.test(id)
+    ? { kind: 'request-form', entitlementId: id }
+    : usage(entitlementProblem(entitlementId));
 }
 
 function request(rest: string[], breakGlass: boolean): Command {
   const verb = breakGlass ? 'break-glass' : 'request';
   const [entitlementId, duration, ...tail] = rest;
   if (!entitlementId || !duration) {
-    return usage(`Use \`${verb} <entitlement> <duration> <reason…>\`, e.g. \`${verb} prod-read-only 2h investigate INC-42\`.`);
+    return usage(
+      `Use \`${verb} <entitlement> <duration> <reason…>\`, e.g. \`${verb} prod-read-only 2h investigate INC-42\`.`,
+    );
   }
   const id = entitlementId.toLowerCase();
   if (!ENTITLEMENT_ID.test(id)) return usage(entitlementProblem(entitlementId));
@@ -85,12 +94,20 @@ function request(rest: string[], breakGlass: boolean): Command {
     if (match && ticket === undefined) ticket = match[1];
     else reasonWords.push(word);
   }
-  return { kind: 'request', entitlementId: id, duration, reason: reasonWords.join(' '), breakGlass, ...(ticket ? { ticket } : {}) };
+  return {
+    kind: 'request',
+    entitlementId: id,
+    duration,
+    reason: reasonWords.join(' '),
+    breakGlass,
+    ...(ticket ? { ticket } : {}),
+  };
 }
 
 function withRequestId(text: string, build: (id: string) => Command): Command {
   const id = text.toLowerCase();
-  if (!REQUEST_ID.test(id)) return usage(`\`${clip(text, 30)}\` is not a request id; they look like \`r-abc123defg\` (see \`list\`).`);
+  if (!REQUEST_ID.test(id))
+    return usage(`\`${clip(text, 30)}\` is not a request id; they look like \`r-abc123defg\` (see \`list\`).`);
   return build(id);
 }
 

@@ -5,7 +5,12 @@ import type { AccessClient } from './access-client';
  * signatures, missing Teams tokens): at most one entry a minute, with a count, so a flood cannot
  * grow the hash-chained audit log without bound. Each one is still answered 401.
  */
-export function rejectionAuditor(access: AccessClient, actor: string, action: string, detail: Record<string, unknown>): () => void {
+export function rejectionAuditor(
+  access: AccessClient,
+  actor: string,
+  action: string,
+  detail: Record<string, unknown>,
+): () => void {
   let windowStart = 0;
   let unreported = 0;
   return () => {

@@ -164,7 +164,10 @@ export function checkDecision(state: RequestState, input: DecisionInput): Verdic
     );
   }
   if (!stage) {
-    return refuse(ErrorCode.RequestNotPending, `This request is already ${state.status}; nothing is waiting for a decision.`);
+    return refuse(
+      ErrorCode.RequestNotPending,
+      `This request is already ${state.status}; nothing is waiting for a decision.`,
+    );
   }
   if (previous) {
     return refuse(ErrorCode.ConflictingDecision, `You already chose to ${previous.verdict} this request.`);
@@ -184,7 +187,13 @@ export function applyDecision(
   const approver = input.approver.toLowerCase();
   const stage = stageOf(state);
   if (!stage || state.decisions.some((d) => d.approver === approver && d.stage === stage)) return { state };
-  const decision: Decision = { approver, verdict: input.verdict, at, stage, ...(input.reason ? { reason: input.reason } : {}) };
+  const decision: Decision = {
+    approver,
+    verdict: input.verdict,
+    at,
+    stage,
+    ...(input.reason ? { reason: input.reason } : {}),
+  };
   const next = { ...state, decisions: [...state.decisions, decision] };
   const settled = settlement(next, stage);
   return settled ? { state: next, settled } : { state: next };
@@ -247,8 +256,7 @@ export function checkEnd(state: RequestState, input: EndInput): Verdict {
   if (isTerminal(state.status)) {
     return refuse(ErrorCode.LeaseNotActive, `This request is already ${state.status}.`);
   }
-  const allowed =
-    isRequester(state, by) || state.rules.approvers.includes(by) || state.rules.admins.includes(by);
+  const allowed = isRequester(state, by) || state.rules.approvers.includes(by) || state.rules.admins.includes(by);
   if (!allowed) {
     return refuse(ErrorCode.NotAllowedToEnd, 'Only the requester, an approver or an admin can end this grant.');
   }

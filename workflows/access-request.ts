@@ -188,11 +188,15 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
   }
 
   // 1. Record the request and get it decided.
-  await record('request.submitted', {
-    entitlement: state.request.entitlementId,
-    durationSeconds: state.request.durationSeconds,
-    outcome: state.outcome,
-  }, state.request.requester);
+  await record(
+    'request.submitted',
+    {
+      entitlement: state.request.entitlementId,
+      durationSeconds: state.request.durationSeconds,
+      outcome: state.outcome,
+    },
+    state.request.requester,
+  );
 
   if (state.outcome === 'needs-approval') {
     await notify('approval-needed');
@@ -225,7 +229,12 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
     };
     const receipt = await cloud.applyGrant(lease);
     move('active', { grantedAt: nowIso(), expiresAt, access: receipt.access });
-    await record('grant.applied', { cloudKey: receipt.key, created: receipt.created, expiresAt, detail: receipt.detail });
+    await record('grant.applied', {
+      cloudKey: receipt.key,
+      created: receipt.created,
+      expiresAt,
+      detail: receipt.detail,
+    });
     await notify('granted');
   } catch (error) {
     const failure = describeFailure(error);
@@ -330,7 +339,8 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
 
 /** Validators throw to reject; the error's type is the stable code the front ends show. */
 function enforce(verdict: Verdict): void {
-  if (!verdict.ok) throw ApplicationFailure.create({ type: verdict.code, message: verdict.message, nonRetryable: true });
+  if (!verdict.ok)
+    throw ApplicationFailure.create({ type: verdict.code, message: verdict.message, nonRetryable: true });
 }
 
 function describeFailure(error: unknown): { code: string; message: string } {

@@ -1,5 +1,13 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { AccessRequest, ApprovalOutcome, DecisionInput, EndInput, EntitlementRules, ExtendInput, RequestState } from '../domain/request';
+import type {
+  AccessRequest,
+  ApprovalOutcome,
+  DecisionInput,
+  EndInput,
+  EntitlementRules,
+  ExtendInput,
+  RequestState,
+} from '../domain/request';
 
 /** Messages of the accessRequest workflow; the bot and CLI import these to talk to it. */
 

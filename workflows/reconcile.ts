@@ -30,7 +30,11 @@ export async function reconcile(): Promise<ReconciliationReport> {
       const { key, description } = finding.grant;
       if (!finding.madeByLeast) {
         report.outOfBand.push({ systemId, key, description });
-        await acts.audit({ actor: 'reconciler', action: 'reconcile.out_of_band', detail: { systemId, key, description } });
+        await acts.audit({
+          actor: 'reconciler',
+          action: 'reconcile.out_of_band',
+          detail: { systemId, key, description },
+        });
         continue;
       }
       try {

@@ -16,7 +16,9 @@ export interface LogMessage {
  * carry request data only.
  */
 export class LogNotifier implements Notifier {
-  constructor(private readonly sink: (message: LogMessage) => void = (m) => console.log(JSON.stringify({ notice: m }))) {}
+  constructor(
+    private readonly sink: (message: LogMessage) => void = (m) => console.log(JSON.stringify({ notice: m })),
+  ) {}
 
   async notify(notice: Notice): Promise<void> {
     const audience = audienceOf(notice.kind);

@@ -20,7 +20,9 @@ export function replyPurpose(kind: NoticeKind, extendedSeconds: number): string 
 }
 
 export function isApproverCard(purpose: string): boolean {
-  return purpose === Purpose.ApprovalCard || purpose === Purpose.ReviewCard || purpose.startsWith(Purpose.ExtensionCard);
+  return (
+    purpose === Purpose.ApprovalCard || purpose === Purpose.ReviewCard || purpose.startsWith(Purpose.ExtensionCard)
+  );
 }
 
 /**

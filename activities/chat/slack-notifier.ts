@@ -1,9 +1,22 @@
 import type { WebClient } from '@slack/web-api';
 import { audienceOf, type Notice } from '../../domain/notice';
-import { CARDS_CHANGE, followsRequestIn, isApproverCard, Purpose, recentRequests, replyPurpose } from './message-purposes';
+import {
+  CARDS_CHANGE,
+  followsRequestIn,
+  isApproverCard,
+  Purpose,
+  recentRequests,
+  replyPurpose,
+} from './message-purposes';
 import type { Policy } from '../../domain/policy/schema';
 import type { RequestState } from '../../domain/request';
-import { approvalCard, requesterThreadParent, requesterUpdate, reviewCard, type SlackMessage } from '../../bot/render/slack';
+import {
+  approvalCard,
+  requesterThreadParent,
+  requesterUpdate,
+  reviewCard,
+  type SlackMessage,
+} from '../../bot/render/slack';
 import { eligibleApprovers } from '../../bot/render/status';
 import { requestView, type RequestView } from '../../bot/render/view';
 import type { ActivityStore } from '../store/port';
@@ -17,16 +30,27 @@ export interface SlackPeople {
 
 export interface SlackNotifierDeps {
   client: WebClient;
-  store: Pick<ActivityStore, 'saveMessageRef' | 'messageRefs'> & { listRequests(filter: RequestFilter): Promise<RequestRecord[]> };
+  store: Pick<ActivityStore, 'saveMessageRef' | 'messageRefs'> & {
+    listRequests(filter: RequestFilter): Promise<RequestRecord[]>;
+  };
   people: SlackPeople;
   policy: () => Policy;
   now?: () => Date;
   log?: (msg: string, extra: Record<string, unknown>) => void;
 }
 
-
 /** Slack answers that no retry can fix: the message is skipped and logged, the others still go out. */
-const PERMANENT = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'user_not_found', 'users_not_found', 'cannot_dm_bot', 'user_disabled', 'message_not_found', 'account_inactive']);
+const PERMANENT = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'user_not_found',
+  'users_not_found',
+  'cannot_dm_bot',
+  'user_disabled',
+  'message_not_found',
+  'account_inactive',
+]);
 
 /**
  * Notices as Slack messages. Approvers get a card (in the entitlement's channels and as DMs) that is
@@ -44,21 +68,40 @@ export class SlackNotifier implements Notifier {
     const now = this.now();
 
     if (kind === 'approval-needed') await this.postCards(state, refs, Purpose.ApprovalCard, approvalCard(view, now));
-    if (kind === 'extension-requested') await this.postCards(state, refs, `${Purpose.ExtensionCard}:${state.extendedSeconds}`, approvalCard(view, now));
-    if (kind === 'break-glass' || kind === 'review-needed') await this.postCards(state, refs, Purpose.ReviewCard, reviewCard(view, now));
+    if (kind === 'extension-requested')
+      await this.postCards(state, refs, `${Purpose.ExtensionCard}:${state.extendedSeconds}`, approvalCard(view, now));
+    if (kind === 'break-glass' || kind === 'review-needed')
+      await this.postCards(state, refs, Purpose.ReviewCard, reviewCard(view, now));
     if (kind === 'reminder') await this.remind(refs);
     if (CARDS_CHANGE.has(kind)) await this.updateCards(refs, view);
     await this.tellRequester(notice, refs, view);
   }
 
-  private async postCards(state: RequestState, refs: MessageRef[], purpose: string, message: SlackMessage): Promise<void> {
+  private async postCards(
+    state: RequestState,
+    refs: MessageRef[],
+    purpose: string,
+    message: SlackMessage,
+  ): Promise<void> {
     const recipients = await this.cardRecipients(state);
     for (const recipient of recipients) {
       if (refs.some((ref) => ref.purpose === purpose && ref.recipient === recipient.key)) continue; // posted before a retry
       await this.skippingPermanent({ purpose, recipient: recipient.key }, async () => {
-        const channel = recipient.userId ? await this.dmChannel(recipient.userId) : recipient.key.slice('channel:'.length);
-        const posted = await this.deps.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false });
-        await this.remember(state, { recipient: recipient.key, purpose, channel: posted.channel ?? channel, messageId: posted.ts ?? '' });
+        const channel = recipient.userId
+          ? await this.dmChannel(recipient.userId)
+          : recipient.key.slice('channel:'.length);
+        const posted = await this.deps.client.chat.postMessage({
+          channel,
+          text: message.text,
+          blocks: message.blocks,
+          unfurl_links: false,
+        });
+        await this.remember(state, {
+          recipient: recipient.key,
+          purpose,
+          channel: posted.channel ?? channel,
+          messageId: posted.ts ?? '',
+        });
       });
     }
   }
@@ -68,9 +111,17 @@ export class SlackNotifier implements Notifier {
     if (cards.length === 0) return;
     const withHistory = await this.viewOf(view.state, true);
     for (const ref of cards) {
-      const message = ref.purpose === Purpose.ReviewCard ? reviewCard(withHistory, this.now()) : approvalCard(withHistory, this.now());
+      const message =
+        ref.purpose === Purpose.ReviewCard
+          ? reviewCard(withHistory, this.now())
+          : approvalCard(withHistory, this.now());
       await this.skippingPermanent(ref, () =>
-        this.deps.client.chat.update({ channel: ref.channel, ts: ref.messageId, text: message.text, blocks: message.blocks }),
+        this.deps.client.chat.update({
+          channel: ref.channel,
+          ts: ref.messageId,
+          text: message.text,
+          blocks: message.blocks,
+        }),
       );
     }
   }
@@ -78,7 +129,11 @@ export class SlackNotifier implements Notifier {
   private async remind(refs: MessageRef[]): Promise<void> {
     for (const ref of refs.filter((r) => r.purpose === Purpose.ApprovalCard)) {
       await this.skippingPermanent(ref, () =>
-        this.deps.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.messageId, text: 'Still waiting for a decision on this request.' }),
+        this.deps.client.chat.postMessage({
+          channel: ref.channel,
+          thread_ts: ref.messageId,
+          text: 'Still waiting for a decision on this request.',
+        }),
       );
     }
   }
@@ -94,12 +149,29 @@ export class SlackNotifier implements Notifier {
     let thread = refs.find((ref) => ref.purpose === Purpose.RequesterThread);
     await this.skippingPermanent({ purpose: Purpose.RequesterThread, recipient }, async () => {
       if (thread) {
-        await this.deps.client.chat.update({ channel: thread.channel, ts: thread.messageId, text: parent.text, blocks: parent.blocks });
+        await this.deps.client.chat.update({
+          channel: thread.channel,
+          ts: thread.messageId,
+          text: parent.text,
+          blocks: parent.blocks,
+        });
         return;
       }
       const channel = await this.dmChannel(userId);
-      const posted = await this.deps.client.chat.postMessage({ channel, text: parent.text, blocks: parent.blocks, unfurl_links: false });
-      thread = { requestId: state.request.requestId, platform: 'slack', recipient, purpose: Purpose.RequesterThread, channel: posted.channel ?? channel, messageId: posted.ts ?? '' };
+      const posted = await this.deps.client.chat.postMessage({
+        channel,
+        text: parent.text,
+        blocks: parent.blocks,
+        unfurl_links: false,
+      });
+      thread = {
+        requestId: state.request.requestId,
+        platform: 'slack',
+        recipient,
+        purpose: Purpose.RequesterThread,
+        channel: posted.channel ?? channel,
+        messageId: posted.ts ?? '',
+      };
       await this.deps.store.saveMessageRef(thread);
     });
     if (!thread || !audienceOf(kind).requester) return;
@@ -109,7 +181,13 @@ export class SlackNotifier implements Notifier {
     const reply = requesterUpdate(notice, view, this.now());
     const at = thread;
     await this.skippingPermanent({ purpose, recipient }, async () => {
-      const posted = await this.deps.client.chat.postMessage({ channel: at.channel, thread_ts: at.messageId, text: reply.text, blocks: reply.blocks, unfurl_links: false });
+      const posted = await this.deps.client.chat.postMessage({
+        channel: at.channel,
+        thread_ts: at.messageId,
+        text: reply.text,
+        blocks: reply.blocks,
+        unfurl_links: false,
+      });
       await this.remember(state, { recipient, purpose, channel: at.channel, messageId: posted.ts ?? '' });
     });
   }
@@ -129,9 +207,15 @@ export class SlackNotifier implements Notifier {
 
   private async viewOf(state: RequestState, withHistory: boolean): Promise<RequestView> {
     const origin = state.request.origin;
-    const requesterUserId = origin.platform === 'slack' && origin.userId ? origin.userId : await this.deps.people.userIdOf(state.request.requester);
+    const requesterUserId =
+      origin.platform === 'slack' && origin.userId
+        ? origin.userId
+        : await this.deps.people.userIdOf(state.request.requester);
     const recent = withHistory ? await recentRequests(this.deps.store, state) : undefined;
-    return requestView(state, this.deps.policy(), { ...(requesterUserId ? { requesterUserId } : {}), ...(recent ? { recent } : {}) });
+    return requestView(state, this.deps.policy(), {
+      ...(requesterUserId ? { requesterUserId } : {}),
+      ...(recent ? { recent } : {}),
+    });
   }
 
   private async dmChannel(userId: string): Promise<string> {
@@ -143,7 +227,10 @@ export class SlackNotifier implements Notifier {
     await this.deps.store.saveMessageRef({ requestId: state.request.requestId, platform: 'slack', ...ref });
   }
 
-  private async skippingPermanent(where: { purpose: string; recipient: string }, send: () => Promise<unknown>): Promise<void> {
+  private async skippingPermanent(
+    where: { purpose: string; recipient: string },
+    send: () => Promise<unknown>,
+  ): Promise<void> {
     try {
       await send();
     } catch (error) {

@@ -1,8 +1,23 @@
 import { audienceOf, type Notice } from '../../domain/notice';
-import { CARDS_CHANGE, followsRequestIn, isApproverCard, Purpose, recentRequests, replyPurpose } from './message-purposes';
+import {
+  CARDS_CHANGE,
+  followsRequestIn,
+  isApproverCard,
+  Purpose,
+  recentRequests,
+  replyPurpose,
+} from './message-purposes';
 import type { Policy } from '../../domain/policy/schema';
 import type { RequestState } from '../../domain/request';
-import { approvalCard, cardActivity, messageActivity, requesterStatusCard, requesterUpdate, reviewCard, type AdaptiveCard } from '../../bot/render/teams';
+import {
+  approvalCard,
+  cardActivity,
+  messageActivity,
+  requesterStatusCard,
+  requesterUpdate,
+  reviewCard,
+  type AdaptiveCard,
+} from '../../bot/render/teams';
 import { eligibleApprovers } from '../../bot/render/status';
 import { requestView, type RequestView } from '../../bot/render/view';
 import type { ActivityStore } from '../store/port';
@@ -23,7 +38,6 @@ export interface TeamsNotifierDeps {
   log?: (msg: string, extra: Record<string, unknown>) => void;
 }
 
-
 /** Bot Connector answers no retry can fix: the app was removed or blocked, or the conversation is gone. */
 const PERMANENT_STATUS = new Set([403, 404]);
 
@@ -40,13 +54,24 @@ export class TeamsNotifier implements Notifier {
   async notify(notice: Notice): Promise<void> {
     const { kind, state } = notice;
     const refs = (await this.deps.store.messageRefs(state.request.requestId)).filter((ref) => ref.platform === 'teams');
-    const view = await this.viewOf(state, kind === 'approval-needed' || kind === 'extension-requested' || kind === 'break-glass');
+    const view = await this.viewOf(
+      state,
+      kind === 'approval-needed' || kind === 'extension-requested' || kind === 'break-glass',
+    );
     const now = this.now();
     const options = { refreshUserIds: await this.refreshUserIds(state) };
 
-    if (kind === 'approval-needed') await this.postCards(state, refs, Purpose.ApprovalCard, approvalCard(view, now, options));
-    if (kind === 'extension-requested') await this.postCards(state, refs, `${Purpose.ExtensionCard}:${state.extendedSeconds}`, approvalCard(view, now, options));
-    if (kind === 'break-glass' || kind === 'review-needed') await this.postCards(state, refs, Purpose.ReviewCard, reviewCard(view, now, options));
+    if (kind === 'approval-needed')
+      await this.postCards(state, refs, Purpose.ApprovalCard, approvalCard(view, now, options));
+    if (kind === 'extension-requested')
+      await this.postCards(
+        state,
+        refs,
+        `${Purpose.ExtensionCard}:${state.extendedSeconds}`,
+        approvalCard(view, now, options),
+      );
+    if (kind === 'break-glass' || kind === 'review-needed')
+      await this.postCards(state, refs, Purpose.ReviewCard, reviewCard(view, now, options));
     if (kind === 'reminder') await this.remind(state, refs);
     if (CARDS_CHANGE.has(kind)) await this.updateCards(refs, view, options.refreshUserIds);
     await this.tellRequester(notice, refs, view);
@@ -57,7 +82,12 @@ export class TeamsNotifier implements Notifier {
       if (refs.some((ref) => ref.purpose === purpose && ref.recipient === recipient.key)) continue; // posted before a retry
       await this.skippingPermanent({ purpose, recipient: recipient.key }, async () => {
         const id = await this.deps.poster.post(recipient.conversation.reference, cardActivity(card, state.rules.title));
-        await this.remember(state, { recipient: recipient.key, purpose, channel: recipient.conversation.conversationId, messageId: id });
+        await this.remember(state, {
+          recipient: recipient.key,
+          purpose,
+          channel: recipient.conversation.conversationId,
+          messageId: id,
+        });
       });
     }
   }
@@ -68,10 +98,15 @@ export class TeamsNotifier implements Notifier {
     const withHistory = await this.viewOf(view.state, true);
     const options = { refreshUserIds };
     for (const ref of cards) {
-      const card = ref.purpose === Purpose.ReviewCard ? reviewCard(withHistory, this.now(), options) : approvalCard(withHistory, this.now(), options);
+      const card =
+        ref.purpose === Purpose.ReviewCard
+          ? reviewCard(withHistory, this.now(), options)
+          : approvalCard(withHistory, this.now(), options);
       const conversation = await this.conversationOf(ref.recipient);
       if (!conversation) continue;
-      await this.skippingPermanent(ref, () => this.deps.poster.update(conversation.reference, ref.messageId, cardActivity(card, view.state.rules.title)));
+      await this.skippingPermanent(ref, () =>
+        this.deps.poster.update(conversation.reference, ref.messageId, cardActivity(card, view.state.rules.title)),
+      );
     }
   }
 
@@ -80,7 +115,10 @@ export class TeamsNotifier implements Notifier {
       const conversation = await this.conversationOf(ref.recipient);
       if (!conversation) continue;
       await this.skippingPermanent(ref, () =>
-        this.deps.poster.post(conversation.reference, { type: 'message', text: `Still waiting for your decision on ${state.request.requestId} (see the card above).` }),
+        this.deps.poster.post(conversation.reference, {
+          type: 'message',
+          text: `Still waiting for your decision on ${state.request.requestId} (see the card above).`,
+        }),
       );
     }
   }
@@ -97,11 +135,20 @@ export class TeamsNotifier implements Notifier {
     const posted = refs.find((ref) => ref.purpose === Purpose.RequesterStatus);
     await this.skippingPermanent({ purpose: Purpose.RequesterStatus, recipient }, async () => {
       if (posted) {
-        await this.deps.poster.update(conversation.reference, posted.messageId, cardActivity(status, state.rules.title));
+        await this.deps.poster.update(
+          conversation.reference,
+          posted.messageId,
+          cardActivity(status, state.rules.title),
+        );
         return;
       }
       const id = await this.deps.poster.post(conversation.reference, cardActivity(status, state.rules.title));
-      await this.remember(state, { recipient, purpose: Purpose.RequesterStatus, channel: conversation.conversationId, messageId: id });
+      await this.remember(state, {
+        recipient,
+        purpose: Purpose.RequesterStatus,
+        channel: conversation.conversationId,
+        messageId: id,
+      });
     });
     if (!audienceOf(kind).requester) return;
     // Each step is told once; an extension makes the later steps new ones.
@@ -132,7 +179,8 @@ export class TeamsNotifier implements Notifier {
   private async refreshUserIds(state: RequestState): Promise<string[]> {
     const ids: string[] = [];
     for (const approver of eligibleApprovers(state)) {
-      const user = (await this.deps.store.teamsConversationOf(approver))?.reference.user as { id?: unknown } | undefined;
+      const user = (await this.deps.store.teamsConversationOf(approver))?.reference.user as
+        { id?: unknown } | undefined;
       if (typeof user?.id === 'string') ids.push(user.id);
     }
     return ids;
@@ -147,14 +195,20 @@ export class TeamsNotifier implements Notifier {
     const recent = withHistory ? await recentRequests(this.deps.store, state) : undefined;
     const origin = state.request.origin;
     const requesterUserId = origin.platform === 'teams' ? origin.userId : undefined;
-    return requestView(state, this.deps.policy(), { ...(requesterUserId ? { requesterUserId } : {}), ...(recent ? { recent } : {}) });
+    return requestView(state, this.deps.policy(), {
+      ...(requesterUserId ? { requesterUserId } : {}),
+      ...(recent ? { recent } : {}),
+    });
   }
 
   private async remember(state: RequestState, ref: Omit<MessageRef, 'requestId' | 'platform'>): Promise<void> {
     await this.deps.store.saveMessageRef({ requestId: state.request.requestId, platform: 'teams', ...ref });
   }
 
-  private async skippingPermanent(where: { purpose: string; recipient: string }, send: () => Promise<unknown>): Promise<void> {
+  private async skippingPermanent(
+    where: { purpose: string; recipient: string },
+    send: () => Promise<unknown>,
+  ): Promise<void> {
     try {
       await send();
     } catch (error) {

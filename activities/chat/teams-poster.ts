@@ -28,7 +28,9 @@ export class AdapterTeamsPoster implements TeamsPoster {
   async post(reference: Record<string, unknown>, activity: Record<string, unknown>): Promise<string> {
     let id = '';
     await this.continued(reference, async (context) => {
-      const outgoing = Activity.fromObject(activity).applyConversationReference(context.activity.getConversationReference());
+      const outgoing = Activity.fromObject(activity).applyConversationReference(
+        context.activity.getConversationReference(),
+      );
       delete outgoing.replyToId;
       delete outgoing.id;
       const client = context.turnState.get<ConnectorClient>(this.adapter.ConnectorClientKey);
@@ -38,7 +40,11 @@ export class AdapterTeamsPoster implements TeamsPoster {
     return id;
   }
 
-  async update(reference: Record<string, unknown>, activityId: string, activity: Record<string, unknown>): Promise<void> {
+  async update(
+    reference: Record<string, unknown>,
+    activityId: string,
+    activity: Record<string, unknown>,
+  ): Promise<void> {
     await this.continued(reference, async (context) => {
       await context.updateActivity({ ...activity, id: activityId } as never);
     });
@@ -49,15 +55,22 @@ export class AdapterTeamsPoster implements TeamsPoster {
    * an error" into the chat) instead of throwing; the failure is carried out here so the activity
    * fails and Temporal retries it.
    */
-  private async continued(reference: Record<string, unknown>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+  private async continued(
+    reference: Record<string, unknown>,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<void> {
     let failure: Error | undefined;
-    await this.adapter.continueConversation(this.identity, reference as unknown as ConversationReference, async (context) => {
-      try {
-        await logic(context);
-      } catch (error) {
-        failure = error instanceof Error ? error : new Error(String(error));
-      }
-    });
+    await this.adapter.continueConversation(
+      this.identity,
+      reference as unknown as ConversationReference,
+      async (context) => {
+        try {
+          await logic(context);
+        } catch (error) {
+          failure = error instanceof Error ? error : new Error(String(error));
+        }
+      },
+    );
     if (failure !== undefined) throw failure;
   }
 }

@@ -13,7 +13,12 @@ import type { CloudPrincipal, GrantReceipt, LeaseSpec, ObservedGrant, Presence }
  * - `check` asks the cloud, never a cache: it is what proves a revocation.
  */
 export interface CloudProvider {
-  resolvePrincipal(system: AuthorizationSystem, person: string, grant: GrantSpec, policy: Policy): Promise<CloudPrincipal>;
+  resolvePrincipal(
+    system: AuthorizationSystem,
+    person: string,
+    grant: GrantSpec,
+    policy: Policy,
+  ): Promise<CloudPrincipal>;
   grant(system: AuthorizationSystem, lease: LeaseSpec): Promise<GrantReceipt>;
   /** Moves the cloud-native expiry of an existing grant (extensions). */
   extend(system: AuthorizationSystem, lease: LeaseSpec): Promise<void>;

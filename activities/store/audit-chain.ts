@@ -33,7 +33,9 @@ export function canonicalJson(value: unknown): string {
 
 /** What the detail becomes after a trip through jsonb: undefined dropped, Dates as strings, NaN as null. */
 export function storedDetail(detail: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(detail, (_key, value: unknown) => (typeof value === 'string' ? storableText(value) : value))) as Record<string, unknown>;
+  return JSON.parse(
+    JSON.stringify(detail, (_key, value: unknown) => (typeof value === 'string' ? storableText(value) : value)),
+  ) as Record<string, unknown>;
 }
 
 /**
@@ -41,7 +43,9 @@ export function storedDetail(detail: Record<string, unknown>): Record<string, un
  * text must still be audited, so those characters are replaced before hashing and storing.
  */
 function storableText(text: string): string {
-  return text.replaceAll('\u0000', '\uFFFD').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return text
+    .replaceAll('\u0000', '\uFFFD')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 /** timestamptz comes back with millisecond precision at best; hashing that form keeps old rows verifiable. */

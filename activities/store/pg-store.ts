@@ -260,7 +260,9 @@ export class PgStore {
     return teams.teamsChannel(this.pool, conversationId);
   }
 
-  forgetTeamsConversation(conversation: Pick<TeamsConversationRecord, 'kind' | 'aadObjectId' | 'conversationId'>): Promise<void> {
+  forgetTeamsConversation(
+    conversation: Pick<TeamsConversationRecord, 'kind' | 'aadObjectId' | 'conversationId'>,
+  ): Promise<void> {
     return teams.forgetTeamsConversation(this.pool, conversation);
   }
 

@@ -21,7 +21,9 @@ interface Row {
 }
 
 function keyOf(record: Pick<TeamsConversationRecord, 'kind' | 'aadObjectId' | 'conversationId'>): string {
-  return record.kind === 'personal' && record.aadObjectId ? `user:${record.aadObjectId.toLowerCase()}` : `conversation:${record.conversationId}`;
+  return record.kind === 'personal' && record.aadObjectId
+    ? `user:${record.aadObjectId.toLowerCase()}`
+    : `conversation:${record.conversationId}`;
 }
 
 function toRecord(row: Row): TeamsConversationRecord {
@@ -68,7 +70,10 @@ export async function teamsConversationOf(pool: pg.Pool, email: string): Promise
 }
 
 /** A channel or group chat by its conversation id (policy notify targets name them). */
-export async function teamsChannel(pool: pg.Pool, conversationId: string): Promise<TeamsConversationRecord | undefined> {
+export async function teamsChannel(
+  pool: pg.Pool,
+  conversationId: string,
+): Promise<TeamsConversationRecord | undefined> {
   const result = await pool.query<Row>(
     `SELECT kind, aad_object_id, email, conversation_id, reference FROM teams_conversations WHERE key = $1`,
     [`conversation:${conversationId}`],
@@ -77,6 +82,9 @@ export async function teamsChannel(pool: pg.Pool, conversationId: string): Promi
 }
 
 /** The app was removed from a chat or team: Least can no longer post there, so it stops trying. */
-export async function forgetTeamsConversation(pool: pg.Pool, conversation: Pick<TeamsConversationRecord, 'kind' | 'aadObjectId' | 'conversationId'>): Promise<void> {
+export async function forgetTeamsConversation(
+  pool: pg.Pool,
+  conversation: Pick<TeamsConversationRecord, 'kind' | 'aadObjectId' | 'conversationId'>,
+): Promise<void> {
   await pool.query(`DELETE FROM teams_conversations WHERE key = $1`, [keyOf(conversation)]);
 }

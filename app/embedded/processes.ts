@@ -10,7 +10,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -53,7 +55,9 @@ export async function startServer(options: {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await stopProcess(child);
-  throw new Error(`${options.name} did not start (${options.command} ${options.args.join(' ')}):\n${output.slice(-4000)}`);
+  throw new Error(
+    `${options.name} did not start (${options.command} ${options.args.join(' ')}):\n${output.slice(-4000)}`,
+  );
 }
 
 export async function stopProcess(child: ChildProcess): Promise<void> {

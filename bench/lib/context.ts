@@ -56,7 +56,9 @@ export function readConfig(): BenchConfig {
     .filter(Boolean);
   for (const e of entitlements) {
     if (e !== INLINE_ENTITLEMENT && e !== IDENTITY_CENTER_ENTITLEMENT) {
-      throw new Error(`BENCH_APPROVE_ENTITLEMENTS: "${e}" is not ${INLINE_ENTITLEMENT} or ${IDENTITY_CENTER_ENTITLEMENT}`);
+      throw new Error(
+        `BENCH_APPROVE_ENTITLEMENTS: "${e}" is not ${INLINE_ENTITLEMENT} or ${IDENTITY_CENTER_ENTITLEMENT}`,
+      );
     }
   }
   return {
@@ -107,7 +109,8 @@ export function requester(scenario: string, index: number): string {
 export function inlineRequesters(config: BenchConfig): string[] {
   const people: string[] = [];
   for (let i = 0; i < config.warmup; i++) people.push(requester('warmup', i));
-  if (config.approve.entitlements.includes(INLINE_ENTITLEMENT)) for (let i = 0; i < config.approve.requests; i++) people.push(requester('approve', i));
+  if (config.approve.entitlements.includes(INLINE_ENTITLEMENT))
+    for (let i = 0; i < config.approve.requests; i++) people.push(requester('approve', i));
   for (let i = 0; i < config.expiry.leases; i++) people.push(requester('expiry', i));
   for (let i = 0; i < config.lifecycle.requests; i++) people.push(requester('life', i));
   for (let i = 0; i < config.memory.leases; i++) people.push(requester('live', i));
@@ -126,7 +129,12 @@ export function withBenchPrincipals(people: string[]): (input: PolicyInput) => v
 }
 
 /** Identity Store users for Identity Center requesters, made in moto through the real SDK; returns e-mail → user id. */
-export async function createDirectoryUsers(stack: Stack, emails: string[], concurrency: number, signal: AbortSignal): Promise<Map<string, string>> {
+export async function createDirectoryUsers(
+  stack: Stack,
+  emails: string[],
+  concurrency: number,
+  signal: AbortSignal,
+): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   const outcome = await runPool(emails.length, concurrency, signal, async (i) => {
     const email = emails[i]!;
@@ -142,7 +150,8 @@ export async function createDirectoryUsers(stack: Stack, emails: string[], concu
     );
     ids.set(email, created.UserId!);
   });
-  if (outcome.errors.length) throw new Error(`could not create ${outcome.errors.length} directory users: ${String(outcome.errors[0]!.error)}`);
+  if (outcome.errors.length)
+    throw new Error(`could not create ${outcome.errors.length} directory users: ${String(outcome.errors[0]!.error)}`);
   return ids;
 }
 
@@ -158,11 +167,23 @@ export async function startAutoApproved(
   durationSeconds: number,
   reason: string,
 ): Promise<string> {
-  const evaluation = evaluateRequest(ctx.stack.policy, { requester: person, entitlementId, durationSeconds: Math.max(60, Math.min(durationSeconds, 3600)), reason }, []);
+  const evaluation = evaluateRequest(
+    ctx.stack.policy,
+    { requester: person, entitlementId, durationSeconds: Math.max(60, Math.min(durationSeconds, 3600)), reason },
+    [],
+  );
   if (!evaluation.ok) throw new Error(`policy refused the bench request: ${evaluation.code} ${evaluation.message}`);
   const requestId = newRequestId();
   const input: AccessRequestInput = {
-    request: { requestId, requester: person, entitlementId, durationSeconds, reason, submittedAt: new Date().toISOString(), origin: { platform: 'cli' } },
+    request: {
+      requestId,
+      requester: person,
+      entitlementId,
+      durationSeconds,
+      reason,
+      submittedAt: new Date().toISOString(),
+      origin: { platform: 'cli' },
+    },
     rules: evaluation.rules,
     outcome: 'auto-approved',
   };
@@ -181,7 +202,11 @@ export async function startAutoApproved(
 }
 
 /** Ends leases the way a holder does ("I'm done"), bounded; each end returns once revoked and verified. */
-export async function endAll(ctx: BenchContext, leases: { requestId: string; requester: string }[], concurrency: number): Promise<PoolOutcome<RequestState> & { seconds: number }> {
+export async function endAll(
+  ctx: BenchContext,
+  leases: { requestId: string; requester: string }[],
+  concurrency: number,
+): Promise<PoolOutcome<RequestState> & { seconds: number }> {
   const started = now();
   const outcome = await runPool(leases.length, concurrency, ctx.signal, async (i) => {
     const lease = leases[i]!;

@@ -98,7 +98,9 @@ export class CloudObserver {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`${this.what}: ${key} not ${field === 'presentAt' ? 'present' : 'gone'} after ${timeoutMs} ms`));
+        reject(
+          new Error(`${this.what}: ${key} not ${field === 'presentAt' ? 'present' : 'gone'} after ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       const onPoll = (): void => {
         if (!check() && !this.running) {
@@ -138,7 +140,9 @@ export function assignmentObserver(stack: Stack, permissionSetArn: string, inter
         { client: stack.aws.ssoAdmin },
         { InstanceArn: stack.account.instanceArn, AccountId: ACCOUNT_ID, PermissionSetArn: permissionSetArn },
       );
-      for await (const page of pages) for (const assignment of page.AccountAssignments ?? []) if (assignment.PrincipalId) users.add(assignment.PrincipalId);
+      for await (const page of pages)
+        for (const assignment of page.AccountAssignments ?? [])
+          if (assignment.PrincipalId) users.add(assignment.PrincipalId);
       return users;
     },
     intervalMs,

@@ -9,7 +9,12 @@ export interface PoolOutcome<R> {
  * Runs `work(i)` for i in [0, count) with at most `concurrency` in flight. A failed item is counted,
  * not fatal; an abort stops handing out new items.
  */
-export async function runPool<R>(count: number, concurrency: number, signal: AbortSignal, work: (index: number) => Promise<R>): Promise<PoolOutcome<R>> {
+export async function runPool<R>(
+  count: number,
+  concurrency: number,
+  signal: AbortSignal,
+  work: (index: number) => Promise<R>,
+): Promise<PoolOutcome<R>> {
   const results: R[] = [];
   const errors: { index: number; error: unknown }[] = [];
   let next = 0;

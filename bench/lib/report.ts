@@ -57,7 +57,15 @@ export function renderReports(reports: ScenarioReport[]): string {
     for (const { scenario, row } of latencyRows) {
       const d = row.ms;
       lines.push(
-        `${pad(scenario, scenarioWidth)}  ${pad(row.metric, metricWidth)}  ${[String(d?.n ?? 0), String(row.failed), fmt(d?.p50), fmt(d?.p95), fmt(d?.p99), fmt(d?.max), fmt(d?.mean)]
+        `${pad(scenario, scenarioWidth)}  ${pad(row.metric, metricWidth)}  ${[
+          String(d?.n ?? 0),
+          String(row.failed),
+          fmt(d?.p50),
+          fmt(d?.p95),
+          fmt(d?.p99),
+          fmt(d?.max),
+          fmt(d?.mean),
+        ]
           .map((c) => pad(c, 7, true))
           .join(' ')}`,
       );
@@ -71,8 +79,15 @@ export function renderReports(reports: ScenarioReport[]): string {
     const header = `${pad('scenario', scenarioWidth)}  ${pad('figure', metricWidth)}  value`;
     lines.push(header, '-'.repeat(header.length));
     for (const { scenario, row } of valueRows) {
-      const shown = typeof row.value === 'number' ? (Number.isInteger(row.value) ? String(row.value) : row.value.toFixed(2)) : row.value;
-      lines.push(`${pad(scenario, scenarioWidth)}  ${pad(row.metric, metricWidth)}  ${shown}${row.unit ? ` ${row.unit}` : ''}`);
+      const shown =
+        typeof row.value === 'number'
+          ? Number.isInteger(row.value)
+            ? String(row.value)
+            : row.value.toFixed(2)
+          : row.value;
+      lines.push(
+        `${pad(scenario, scenarioWidth)}  ${pad(row.metric, metricWidth)}  ${shown}${row.unit ? ` ${row.unit}` : ''}`,
+      );
     }
     lines.push('');
   }

@@ -102,7 +102,9 @@ export function describeCpu(from: CpuSnapshot, to: CpuSnapshot, cores: number): 
   const busy = to.machineBusy - from.machineBusy;
   const list = Object.entries(parts).map(([name, s]) => `${name} ${s.toFixed(1)}`);
   if (Number.isFinite(busy)) list.push(`other ${Math.max(0, busy - known).toFixed(1)}`);
-  const usage = Number.isFinite(busy) ? `; machine ${((busy / (wall * cores)) * 100).toFixed(0)}% busy of ${cores} cores` : '';
+  const usage = Number.isFinite(busy)
+    ? `; machine ${((busy / (wall * cores)) * 100).toFixed(0)}% busy of ${cores} cores`
+    : '';
   return `${list.join(', ')} CPU-s in ${wall.toFixed(1)} s wall${usage}`;
 }
 

@@ -1,7 +1,15 @@
 import { inlinePolicyName } from '../../domain/lease';
 import { LEAD } from '../../test/support/stack';
 import { now } from '../lib/clock';
-import { createDirectoryUsers, endAll, IDENTITY_CENTER_ENTITLEMENT, INLINE_ENTITLEMENT, requester, type BenchContext, type BenchEntitlement } from '../lib/context';
+import {
+  createDirectoryUsers,
+  endAll,
+  IDENTITY_CENTER_ENTITLEMENT,
+  INLINE_ENTITLEMENT,
+  requester,
+  type BenchContext,
+  type BenchEntitlement,
+} from '../lib/context';
 import { assignmentObserver, inlinePolicyObserver } from '../lib/observers';
 import { describeErrors, runPool } from '../lib/pool';
 import { latency, newReport, value, type ScenarioReport } from '../lib/report';
@@ -58,7 +66,8 @@ export async function approveScenario(ctx: BenchContext, entitlementId: BenchEnt
         visibleMs.push(visible - sent);
         noticeMs.push(told - sent);
         observer.forget(key);
-        if (++progress % Math.max(1, Math.floor(requests / 4)) === 0) ctx.log(`  approve:${entitlementId} ${progress}/${requests}`);
+        if (++progress % Math.max(1, Math.floor(requests / 4)) === 0)
+          ctx.log(`  approve:${entitlementId} ${progress}/${requests}`);
       });
     } finally {
       await observer.stop();
@@ -75,15 +84,23 @@ export async function approveScenario(ctx: BenchContext, entitlementId: BenchEnt
   report.errors.push(...describeErrors(outcome.errors));
 
   const cleanup = await endAll(ctx, leases, 20);
-  value(report, 'cleanup: leases ended early (20 in flight)', `${cleanup.results.length} in ${cleanup.seconds.toFixed(1)} s`);
+  value(
+    report,
+    'cleanup: leases ended early (20 in flight)',
+    `${cleanup.results.length} in ${cleanup.seconds.toFixed(1)} s`,
+  );
   if (cleanup.errors.length) report.errors.push(...describeErrors(cleanup.errors).map((e) => `cleanup: ${e}`));
   report.notes.push(
     `Clock starts just before AccessClient.decide(approve) is sent (after the approval-needed notice), stops at the end of the first ` +
       `${observer.what} poll that lists the grant (outside observer, base credentials, every ${pollMs} ms): ` +
       `resolution ≈ poll interval + one list call. Includes the update, resolvePrincipal, broker AssumeRole, the grant calls, moto.`,
   );
-  if (!inline) report.notes.push(`${requests} Identity Store users were created in moto first; the product finds each by e-mail (GetUserId).`);
-  if (entitlementId === IDENTITY_CENTER_ENTITLEMENT) report.notes.push('moto answers CreateAccountAssignment SUCCEEDED at once; real AWS takes seconds.');
+  if (!inline)
+    report.notes.push(
+      `${requests} Identity Store users were created in moto first; the product finds each by e-mail (GetUserId).`,
+    );
+  if (entitlementId === IDENTITY_CENTER_ENTITLEMENT)
+    report.notes.push('moto answers CreateAccountAssignment SUCCEEDED at once; real AWS takes seconds.');
   report.seconds = (now() - startedAt) / 1000;
   return report;
 }

@@ -29,14 +29,24 @@ export async function expiryScenario(ctx: BenchContext): Promise<ScenarioReport>
     try {
       // start them all (C in flight), then wait for every one: the leases are live at the same time
       const starts = await runPool(leases, concurrency, ctx.signal, async (i) => {
-        const id = await startAutoApproved(ctx, requester('expiry', i), INLINE_ENTITLEMENT, seconds, 'benchmark: expiry');
+        const id = await startAutoApproved(
+          ctx,
+          requester('expiry', i),
+          INLINE_ENTITLEMENT,
+          seconds,
+          'benchmark: expiry',
+        );
         observer.watch(inlinePolicyName(id));
         started.push(id);
       });
       const waits = await runPool(started.length, started.length, ctx.signal, async (i) => {
         const id = started[i]!;
         const key = inlinePolicyName(id);
-        const final = (await withTimeout(stack.env.client.workflow.getHandle(id).result(), (seconds + 120) * 1000, `lease ${id}`)) as RequestState;
+        const final = (await withTimeout(
+          stack.env.client.workflow.getHandle(id).result(),
+          (seconds + 120) * 1000,
+          `lease ${id}`,
+        )) as RequestState;
         const closed = now();
         if (final.status !== 'revoked' || final.endedBy !== 'expiry') {
           wrongEnd++;
@@ -62,7 +72,8 @@ export async function expiryScenario(ctx: BenchContext): Promise<ScenarioReport>
   latency(report, 'expiresAt → workflow result returned', closedLateMs, outcome.errors.length);
   value(report, 'leases (ok / failed)', `${goneLateMs.length} / ${outcome.errors.length}`);
   value(report, 'lease duration / start concurrency', `${seconds} s / ${concurrency}`);
-  if (expiries.length) value(report, 'expiries spread over', ((Math.max(...expiries) - Math.min(...expiries)) / 1000).toFixed(1), 's');
+  if (expiries.length)
+    value(report, 'expiries spread over', ((Math.max(...expiries) - Math.min(...expiries)) / 1000).toFixed(1), 's');
   value(report, 'observer poll interval / mean list call', `${pollMs} ms / ${observer.meanListMs.toFixed(1)} ms`);
   if (wrongEnd) value(report, 'leases not ended by expiry', wrongEnd);
   report.errors.push(...describeErrors(outcome.errors));

@@ -26,7 +26,13 @@ export async function lifecycleScenario(ctx: BenchContext): Promise<ScenarioRepo
   const outcome = await runPool(requests, concurrency, ctx.signal, async (i) => {
     const person = requester('life', i);
     const t0 = now();
-    const submitted = await stack.access.submit({ requester: person, entitlementId: INLINE_ENTITLEMENT, duration: '1h', reason: 'benchmark: lifecycle', origin: { platform: 'cli' } });
+    const submitted = await stack.access.submit({
+      requester: person,
+      entitlementId: INLINE_ENTITLEMENT,
+      duration: '1h',
+      reason: 'benchmark: lifecycle',
+      origin: { platform: 'cli' },
+    });
     const t1 = now();
     if (!submitted.ok) throw new Error(`submit refused: ${submitted.code} ${submitted.message}`);
     const id = submitted.state.request.requestId;

@@ -30,14 +30,29 @@ export async function slackScenario(ctx: BenchContext): Promise<ScenarioReport> 
   const report = newReport('slack');
   const startedAt = now();
   const fake = await FakeSlack.start();
-  const people = Array.from({ length: commands }, (_, i) => ({ email: requester('slack', i), userId: `UBENCH${String(i).padStart(4, '0')}` }));
+  const people = Array.from({ length: commands }, (_, i) => ({
+    email: requester('slack', i),
+    userId: `UBENCH${String(i).padStart(4, '0')}`,
+  }));
   for (const person of people) fake.addUser({ id: person.userId, email: person.email });
   fake.addUser({ id: LEAD_SLACK_ID, email: LEAD });
   const client = new WebClient(FAKE_BOT_TOKEN, slackClientOptions(fake.apiUrl));
   const directory = new SlackDirectory({ client, policy: () => stack.policy });
-  const frontEnd = createSlackFrontEnd({ botToken: FAKE_BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl, access: stack.access, policy: () => stack.policy, client, directory });
+  const frontEnd = createSlackFrontEnd({
+    botToken: FAKE_BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    apiUrl: fake.apiUrl,
+    access: stack.access,
+    policy: () => stack.policy,
+    client,
+    directory,
+  });
   const server = await startBotServer({ port: 0, routes: { [SLACK_EVENTS_PATH]: frontEnd.requestListener! } });
-  const sender = new SlackSender({ url: `${server.url}${SLACK_EVENTS_PATH}`, signingSecret: SIGNING_SECRET, responseUrl: (id) => fake.responseUrl(id) });
+  const sender = new SlackSender({
+    url: `${server.url}${SLACK_EVENTS_PATH}`,
+    signingSecret: SIGNING_SECRET,
+    responseUrl: (id) => fake.responseUrl(id),
+  });
   const observer = inlinePolicyObserver(stack, pollMs);
   observer.start();
   const leases: { requestId: string; requester: string }[] = [];
@@ -51,14 +66,21 @@ export async function slackScenario(ctx: BenchContext): Promise<ScenarioReport> 
       if (answer.status !== 200) throw new Error(`help answered ${answer.status}`);
       helpMs.push(now() - sent);
     });
-    latency(report, `/access help sent → HTTP ack with the answer (${concurrency} at once)`, helpMs, helped.errors.length);
+    latency(
+      report,
+      `/access help sent → HTTP ack with the answer (${concurrency} at once)`,
+      helpMs,
+      helped.errors.length,
+    );
     const ackMs: number[] = [];
     const replyMs: number[] = [];
     const ids: string[] = new Array<string>(commands);
     const asked = await runPool(commands, concurrency, ctx.signal, async (i) => {
       const person = people[i]!;
       const sent = now();
-      const answer = await sender.command(person.userId, `request ${INLINE_ENTITLEMENT} 1h benchmark ${i}`, { triggerId: `bench-${i}` });
+      const answer = await sender.command(person.userId, `request ${INLINE_ENTITLEMENT} 1h benchmark ${i}`, {
+        triggerId: `bench-${i}`,
+      });
       ackMs.push(now() - sent);
       if (answer.status !== 200) throw new Error(`command answered ${answer.status}`);
       const reply = await fake.waitFor('response_url', (call) => call.responseId === answer.responseId, 60_000);
@@ -86,18 +108,32 @@ export async function slackScenario(ctx: BenchContext): Promise<ScenarioReport> 
       clickMs.push(visible - sent);
       observer.forget(key);
     });
-    latency(report, `Approve click → inline policy listed in moto (${approveConcurrency} in flight)`, clickMs, approved.errors.length);
+    latency(
+      report,
+      `Approve click → inline policy listed in moto (${approveConcurrency} in flight)`,
+      clickMs,
+      approved.errors.length,
+    );
     report.errors.push(...describeErrors(approved.errors).map((e) => `approve: ${e}`));
     value(report, 'requests (commands / approved)', `${commands} / ${clickMs.length}`);
     report.notes.push(
       'Bench, bot, worker and fake Slack share one Node process and the 2 cores with Temporal, moto and PostgreSQL; latencies at 50 at once are mostly queueing on that event loop.',
       'Acks come before the work (processBeforeResponse false, as in production over HTTP); the private reply includes policy evaluation, the workflow start and its first query.',
-      'The click is timed from the signed HTTP request to the first ListRolePolicies that lists the policy; the observer polls every ' + `${pollMs} ms.`,
+      'The click is timed from the signed HTTP request to the first ListRolePolicies that lists the policy; the observer polls every ' +
+        `${pollMs} ms.`,
     );
   } finally {
     await observer.stop();
-    const cleanup = await endAll(ctx, leases.filter((l) => l.requestId), 20);
-    value(report, 'cleanup: leases ended (20 in flight)', `${cleanup.results.length} in ${cleanup.seconds.toFixed(1)} s`);
+    const cleanup = await endAll(
+      ctx,
+      leases.filter((l) => l.requestId),
+      20,
+    );
+    value(
+      report,
+      'cleanup: leases ended (20 in flight)',
+      `${cleanup.results.length} in ${cleanup.seconds.toFixed(1)} s`,
+    );
     await server.close();
     await fake.stop();
   }

@@ -5,7 +5,13 @@ import { inlinePolicyName } from '../../domain/lease';
 import { FakeTeamsConnector } from '../../test/support/fake-teams';
 import { LEAD } from '../../test/support/stack';
 import { executeActionsIn, invokeCard, wordsOf } from '../../test/support/teams-cards';
-import { personalConversation, teamsUser, TeamsSender, type TeamsConversation, type TeamsUser } from '../../test/support/teams-requests';
+import {
+  personalConversation,
+  teamsUser,
+  TeamsSender,
+  type TeamsConversation,
+  type TeamsUser,
+} from '../../test/support/teams-requests';
 import { TEAMS_BOT_ID } from '../../test/support/teams-stack';
 import { now } from '../lib/clock';
 import { endAll, INLINE_ENTITLEMENT, requester, type BenchContext } from '../lib/context';
@@ -43,14 +49,30 @@ export async function teamsScenario(ctx: BenchContext): Promise<ScenarioReport> 
   const report = newReport('teams');
   const startedAt = now();
   const connector = await FakeTeamsConnector.start();
-  const people = Array.from({ length: messages }, (_, i) => person(`Bench Teams ${String(i).padStart(4, '0')}`, requester('teams', i)));
+  const people = Array.from({ length: messages }, (_, i) =>
+    person(`Bench Teams ${String(i).padStart(4, '0')}`, requester('teams', i)),
+  );
   const lead = person('Bench Lead', LEAD);
   for (const { user } of [...people, lead]) {
-    connector.addMember({ id: user.id, name: user.name, aadObjectId: user.aadObjectId, email: user.email, userPrincipalName: user.userPrincipalName });
+    connector.addMember({
+      id: user.id,
+      name: user.name,
+      aadObjectId: user.aadObjectId,
+      email: user.email,
+      userPrincipalName: user.userPrincipalName,
+    });
   }
-  const frontEnd = createTeamsFrontEnd({ access: stack.access, policy: () => stack.policy, conversations: stack.store });
+  const frontEnd = createTeamsFrontEnd({
+    access: stack.access,
+    policy: () => stack.policy,
+    conversations: stack.store,
+  });
   const server = await startBotServer({ port: 0, routes: { [TEAMS_MESSAGES_PATH]: frontEnd.requestListener } });
-  const sender = new TeamsSender({ botUrl: `${server.url}${TEAMS_MESSAGES_PATH}`, serviceUrl: connector.url, botId: TEAMS_BOT_ID });
+  const sender = new TeamsSender({
+    botUrl: `${server.url}${TEAMS_MESSAGES_PATH}`,
+    serviceUrl: connector.url,
+    botId: TEAMS_BOT_ID,
+  });
   const observer = inlinePolicyObserver(stack, pollMs);
   observer.start();
   const leases: { requestId: string; requester: string }[] = [];
@@ -59,7 +81,8 @@ export async function teamsScenario(ctx: BenchContext): Promise<ScenarioReport> 
     const installed = await runPool(messages + 1, concurrency, ctx.signal, async (i) => {
       const { user, chat } = i < messages ? people[i]! : lead;
       const { installationUpdate, conversationUpdate } = await sender.install(user, chat);
-      if (installationUpdate.status !== 200 || conversationUpdate.status !== 200) throw new Error(`install answered ${installationUpdate.status} / ${conversationUpdate.status}`);
+      if (installationUpdate.status !== 200 || conversationUpdate.status !== 200)
+        throw new Error(`install answered ${installationUpdate.status} / ${conversationUpdate.status}`);
     });
     if (installed.errors.length) throw new Error(`install failed: ${describeErrors(installed.errors).join('; ')}`);
     // Unmeasured: a few messages load the SDK's and our handler code paths.
@@ -72,27 +95,49 @@ export async function teamsScenario(ctx: BenchContext): Promise<ScenarioReport> 
       const answer = await sender.message(user, chat, 'help');
       if (answer.status !== 200) throw new Error(`help answered ${answer.status}`);
       helpMs.push(now() - sent);
-      const replied = connector.callsTo('replyToActivity').some((call) => call.activityId === answer.activity.id && call.status === 201);
+      const replied = connector
+        .callsTo('replyToActivity')
+        .some((call) => call.activityId === answer.activity.id && call.status === 201);
       if (!replied) throw new Error('help answered 200 without a reply in the chat');
     });
-    latency(report, `help message sent → HTTP 200, reply posted (${concurrency} at once)`, helpMs, helped.errors.length);
+    latency(
+      report,
+      `help message sent → HTTP 200, reply posted (${concurrency} at once)`,
+      helpMs,
+      helped.errors.length,
+    );
     report.errors.push(...describeErrors(helped.errors).map((e) => `help: ${e}`));
 
     const submitMs: number[] = [];
     const ids: string[] = new Array<string>(messages);
     const submitted = await runPool(messages, concurrency, ctx.signal, async (i) => {
       const { user, chat } = people[i]!;
-      const inputs = { [TeamsInput.Entitlement]: INLINE_ENTITLEMENT, [TeamsInput.Duration]: '1h', [TeamsInput.Reason]: `benchmark ${i}` };
+      const inputs = {
+        [TeamsInput.Entitlement]: INLINE_ENTITLEMENT,
+        [TeamsInput.Duration]: '1h',
+        [TeamsInput.Reason]: `benchmark ${i}`,
+      };
       const sent = now();
-      const answer = await sender.execute(user, chat, { verb: TeamsVerb.SubmitRequest, inputs }, String(FIRST_FORM_ID + i));
+      const answer = await sender.execute(
+        user,
+        chat,
+        { verb: TeamsVerb.SubmitRequest, inputs },
+        String(FIRST_FORM_ID + i),
+      );
       if (answer.status !== 200) throw new Error(`submit answered ${answer.status}`);
       const match = REQUEST_ID.exec(wordsOf(invokeCard(answer.body)));
-      if (!match) throw new Error(`submitted card without a request id: ${wordsOf(invokeCard(answer.body)).slice(0, 200)}`);
+      if (!match)
+        throw new Error(`submitted card without a request id: ${wordsOf(invokeCard(answer.body)).slice(0, 200)}`);
       submitMs.push(now() - sent);
       ids[i] = match[0];
       leases.push({ requestId: match[0], requester: user.email });
     });
-    latency(report, `request card submitted → invoke response with the request id (${concurrency} at once)`, submitMs, submitted.errors.length);
+    latency(
+      report,
+      `request card submitted → invoke response with the request id (${concurrency} at once)`,
+      submitMs,
+      submitted.errors.length,
+    );
     report.errors.push(...describeErrors(submitted.errors).map((e) => `submit: ${e}`));
 
     const answerMs: number[] = [];
@@ -105,17 +150,33 @@ export async function teamsScenario(ctx: BenchContext): Promise<ScenarioReport> 
       const key = inlinePolicyName(id);
       observer.watch(key);
       const sent = now();
-      const answer = await sender.execute(lead.user, lead.chat, { verb: TeamsVerb.Approve, data: { requestId: id } }, card);
+      const answer = await sender.execute(
+        lead.user,
+        lead.chat,
+        { verb: TeamsVerb.Approve, data: { requestId: id } },
+        card,
+      );
       if (answer.status !== 200) throw new Error(`approve answered ${answer.status}`);
       // The lead still being offered buttons means the decision was refused; the card says why.
-      if (executeActionsIn(invokeCard(answer.body)).length > 0) throw new Error(`approve refused: ${wordsOf(invokeCard(answer.body)).slice(0, 200)}`);
+      if (executeActionsIn(invokeCard(answer.body)).length > 0)
+        throw new Error(`approve refused: ${wordsOf(invokeCard(answer.body)).slice(0, 200)}`);
       answerMs.push(now() - sent);
       const visible = await observer.waitPresent(key, 60_000);
       clickMs.push(visible - sent);
       observer.forget(key);
     });
-    latency(report, `Approve invoke → invoke response with the outcome card (${approveConcurrency} in flight)`, answerMs, approved.errors.length);
-    latency(report, `Approve invoke → inline policy listed in moto (${approveConcurrency} in flight)`, clickMs, approved.errors.length);
+    latency(
+      report,
+      `Approve invoke → invoke response with the outcome card (${approveConcurrency} in flight)`,
+      answerMs,
+      approved.errors.length,
+    );
+    latency(
+      report,
+      `Approve invoke → inline policy listed in moto (${approveConcurrency} in flight)`,
+      clickMs,
+      approved.errors.length,
+    );
     report.errors.push(...describeErrors(approved.errors).map((e) => `approve: ${e}`));
     value(report, 'requests (submitted / approved)', `${leases.length} / ${clickMs.length}`);
     value(report, 'Bot Connector calls (route status ×n)', connectorCalls(connector));
@@ -129,7 +190,11 @@ export async function teamsScenario(ctx: BenchContext): Promise<ScenarioReport> 
   } finally {
     await observer.stop();
     const cleanup = await endAll(ctx, leases, 20);
-    value(report, 'cleanup: leases ended (20 in flight)', `${cleanup.results.length} in ${cleanup.seconds.toFixed(1)} s`);
+    value(
+      report,
+      'cleanup: leases ended (20 in flight)',
+      `${cleanup.results.length} in ${cleanup.seconds.toFixed(1)} s`,
+    );
     await server.close();
     await connector.stop();
   }
@@ -138,19 +203,25 @@ export async function teamsScenario(ctx: BenchContext): Promise<ScenarioReport> 
 }
 
 /** What the notifier would have posted in the approver's chat: a message the click then names as `replyToId`. */
-async function postApprovalCard(connector: FakeTeamsConnector, chat: TeamsConversation, requestId: string): Promise<string> {
+async function postApprovalCard(
+  connector: FakeTeamsConnector,
+  chat: TeamsConversation,
+  requestId: string,
+): Promise<string> {
   const response = await fetch(`${connector.url}v3/conversations/${encodeURIComponent(chat.id)}/activities`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ type: 'message', text: `Approval needed: ${requestId}` }),
   });
-  if (response.status !== 201) throw new Error(`could not post the approval card: ${response.status} ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`could not post the approval card: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { id: string }).id;
 }
 
 /** What the bot asked of the connector, e.g. `replyToActivity 201 ×105`: shows every reply and card update landed. */
 function connectorCalls(connector: FakeTeamsConnector): string {
   const counts = new Map<string, number>();
-  for (const call of connector.calls) counts.set(`${call.route} ${call.status}`, (counts.get(`${call.route} ${call.status}`) ?? 0) + 1);
+  for (const call of connector.calls)
+    counts.set(`${call.route} ${call.status}`, (counts.get(`${call.route} ${call.status}`) ?? 0) + 1);
   return [...counts].map(([key, n]) => `${key} ×${n}`).join(', ');
 }

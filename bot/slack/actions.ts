@@ -14,7 +14,9 @@ import { SlackAction, SlackBlock, SlackView } from '../render/slack/ids';
 import { ephemeral, errorReference, slackActor, viewFor, type SlackContext, type SlackMessage } from './context';
 
 /** Says something to the person who clicked: in place of an ephemeral card, privately in the channel, or by DM from Home. */
-type Tell = (message: SlackMessage & { replace_original?: boolean; response_type?: 'ephemeral' | 'in_channel' }) => Promise<unknown>;
+type Tell = (
+  message: SlackMessage & { replace_original?: boolean; response_type?: 'ephemeral' | 'in_channel' },
+) => Promise<unknown>;
 
 function teller(ctx: SlackContext, body: BlockAction, respond: RespondFn | undefined): Tell {
   // Clicks in views (App Home, modals) come without a response_url: answer by DM instead.
@@ -48,7 +50,13 @@ interface DenyMetadata {
 export function registerActions(app: App, ctx: SlackContext): void {
   const onButton = (
     actionId: string,
-    handle: (click: { requestId: string; value: string; email: string; body: BlockAction; respond: Tell }) => Promise<void>,
+    handle: (click: {
+      requestId: string;
+      value: string;
+      email: string;
+      body: BlockAction;
+      respond: Tell;
+    }) => Promise<void>,
   ): void => {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond: slackRespond }) => {
       await ack();
@@ -57,13 +65,21 @@ export function registerActions(app: App, ctx: SlackContext): void {
       const requestId = value.split(' ')[0] ?? '';
       try {
         if (!REQUEST_ID.test(requestId)) {
-          await ctx.access.refused(slackActor(body.user.id), 'action.malformed', { platform: 'slack', action: actionId });
+          await ctx.access.refused(slackActor(body.user.id), 'action.malformed', {
+            platform: 'slack',
+            action: actionId,
+          });
           await respond(ephemeral(refusalReply('That button does not carry a request Least knows.')));
           return;
         }
         const identity = await ctx.directory.emailOf(body.user.id);
         if (!identity.ok) {
-          await ctx.access.refused(slackActor(body.user.id), 'identity.unknown', { platform: 'slack', reason: identity.reason }, requestId);
+          await ctx.access.refused(
+            slackActor(body.user.id),
+            'identity.unknown',
+            { platform: 'slack', reason: identity.reason },
+            requestId,
+          );
           await respond(ephemeral(noIdentityReply(identity.reason)));
           return;
         }
@@ -120,7 +136,12 @@ export function registerActions(app: App, ctx: SlackContext): void {
       return;
     }
     const card = cardOf(body);
-    if (card) await ctx.client.chat.update({ channel: card.channel, ts: card.ts, ...reviewCard(await viewFor(ctx, outcome.state), ctx.now()) });
+    if (card)
+      await ctx.client.chat.update({
+        channel: card.channel,
+        ts: card.ts,
+        ...reviewCard(await viewFor(ctx, outcome.state), ctx.now()),
+      });
   });
 
   app.action(SlackAction.OpenAccess, async ({ ack }) => {
@@ -131,7 +152,10 @@ export function registerActions(app: App, ctx: SlackContext): void {
     const metadata = parseDenyMetadata(view.private_metadata);
     const reason = view.state.values[SlackBlock.DenyReason]?.[SlackAction.DenyReasonInput]?.value?.trim() ?? '';
     if (!metadata) {
-      await ack({ response_action: 'errors', errors: { [SlackBlock.DenyReason]: 'This form lost track of its request; open it again from the card.' } });
+      await ack({
+        response_action: 'errors',
+        errors: { [SlackBlock.DenyReason]: 'This form lost track of its request; open it again from the card.' },
+      });
       return;
     }
     const identity = await ctx.directory.emailOf(body.user.id);
@@ -192,7 +216,10 @@ function parseDenyMetadata(text: string | undefined): DenyMetadata | undefined {
   try {
     const parsed = JSON.parse(text ?? '') as Partial<DenyMetadata>;
     if (typeof parsed.requestId !== 'string' || !REQUEST_ID.test(parsed.requestId)) return undefined;
-    const card = parsed.card && typeof parsed.card.channel === 'string' && typeof parsed.card.ts === 'string' ? parsed.card : undefined;
+    const card =
+      parsed.card && typeof parsed.card.channel === 'string' && typeof parsed.card.ts === 'string'
+        ? parsed.card
+        : undefined;
     return { requestId: parsed.requestId, ...(card ? { card } : {}) };
   } catch {
     return undefined;

@@ -56,7 +56,14 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
   let app: App;
   if (options.appToken) {
     // The socket client opens its connection with its own Web API client: same base URL and retries.
-    app = new App({ token: options.botToken, appToken: options.appToken, socketMode: true, clientOptions, installerOptions: { clientOptions }, logger });
+    app = new App({
+      token: options.botToken,
+      appToken: options.appToken,
+      socketMode: true,
+      clientOptions,
+      installerOptions: { clientOptions },
+      logger,
+    });
   } else {
     receiver = new HTTPReceiver({
       signingSecret: options.signingSecret,
@@ -119,7 +126,13 @@ function auditedRejections(listener: RequestListener, access: AccessClient): Req
 function jsonLogger(): Logger {
   let level = LogLevel.INFO;
   const write = (name: string, args: unknown[]) =>
-    console.log(JSON.stringify({ level: name, component: 'slack', msg: args.map((a) => (typeof a === 'string' ? a : String(a))).join(' ') }));
+    console.log(
+      JSON.stringify({
+        level: name,
+        component: 'slack',
+        msg: args.map((a) => (typeof a === 'string' ? a : String(a))).join(' '),
+      }),
+    );
   const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
   const enabled = (name: LogLevel) => order.indexOf(name) >= order.indexOf(level);
   return {

@@ -18,15 +18,24 @@ export interface SlackContext {
 }
 
 /** The requester's Slack id when the request came from Slack; otherwise looked up by e-mail. */
-export async function viewFor(ctx: SlackContext, state: RequestState, options: { withHistory?: boolean } = {}): Promise<RequestView> {
+export async function viewFor(
+  ctx: SlackContext,
+  state: RequestState,
+  options: { withHistory?: boolean } = {},
+): Promise<RequestView> {
   const requesterUserId =
     state.request.origin.platform === 'slack' && state.request.origin.userId
       ? state.request.origin.userId
       : await ctx.directory.userIdOf(state.request.requester).catch(() => undefined);
   const recent = options.withHistory
-    ? (await ctx.access.recent(state.request.requester, 6)).filter((r) => r.request.requestId !== state.request.requestId).slice(0, 5)
+    ? (await ctx.access.recent(state.request.requester, 6))
+        .filter((r) => r.request.requestId !== state.request.requestId)
+        .slice(0, 5)
     : undefined;
-  return requestView(state, ctx.policy(), { ...(requesterUserId ? { requesterUserId } : {}), ...(recent ? { recent } : {}) });
+  return requestView(state, ctx.policy(), {
+    ...(requesterUserId ? { requesterUserId } : {}),
+    ...(recent ? { recent } : {}),
+  });
 }
 
 /** A short id a person can quote to an admin; the log line with the error carries the same id. */
@@ -41,6 +50,8 @@ export function slackActor(userId: string): string {
 
 export type { SlackMessage };
 
-export function ephemeral(message: SlackMessage): SlackMessage & { response_type: 'ephemeral'; replace_original: false } {
+export function ephemeral(
+  message: SlackMessage,
+): SlackMessage & { response_type: 'ephemeral'; replace_original: false } {
   return { ...message, response_type: 'ephemeral', replace_original: false };
 }

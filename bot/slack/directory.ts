@@ -53,7 +53,9 @@ export class SlackDirectory {
   /** The Slack user to DM for an e-mail address, if there is one. */
   async userIdOf(email: string): Promise<string | undefined> {
     const wanted = email.toLowerCase();
-    const mapped = Object.entries(this.options.policy().chatUsers.slack).find(([, mappedEmail]) => mappedEmail === wanted);
+    const mapped = Object.entries(this.options.policy().chatUsers.slack).find(
+      ([, mappedEmail]) => mappedEmail === wanted,
+    );
     if (mapped) return mapped[0];
     return this.cached(this.userIds, wanted, async () => {
       try {
@@ -69,7 +71,9 @@ export class SlackDirectory {
   /** Members (as e-mail addresses) of every Slack user group the policy names. */
   async externalGroups(): Promise<ExternalGroups> {
     const entries = await Promise.all(
-      slackGroupsIn(this.options.policy()).map(async (groupId) => [slackGroupKey(groupId), await this.groupMembers(groupId)] as const),
+      slackGroupsIn(this.options.policy()).map(
+        async (groupId) => [slackGroupKey(groupId), await this.groupMembers(groupId)] as const,
+      ),
     );
     return Object.fromEntries(entries);
   }

@@ -17,10 +17,16 @@ export function registerHome(app: App, ctx: SlackContext): void {
 export async function publishHome(ctx: SlackContext, userId: string): Promise<void> {
   const identity = await ctx.directory.emailOf(userId);
   if (!identity.ok) {
-    await ctx.client.views.publish({ user_id: userId, view: homeView({ live: [], pending: [], approvals: [], now: ctx.now() }) });
+    await ctx.client.views.publish({
+      user_id: userId,
+      view: homeView({ live: [], pending: [], approvals: [], now: ctx.now() }),
+    });
     return;
   }
-  const [mine, waiting] = await Promise.all([ctx.access.mine(identity.email), ctx.access.awaitingDecision(identity.email)]);
+  const [mine, waiting] = await Promise.all([
+    ctx.access.mine(identity.email),
+    ctx.access.awaitingDecision(identity.email),
+  ]);
   const views = (states: typeof mine) => Promise.all(states.map((state) => viewFor(ctx, state)));
   const [live, pending, approvals] = await Promise.all([
     views(mine.filter((s) => s.status === 'active' || s.status === 'approved')),

@@ -88,7 +88,9 @@ export function registerRequestForm(app: App, ctx: SlackContext): void {
       ctx.log('error', 'request form submission failed', { reference, error: String(error) });
       await ack({
         response_action: 'errors',
-        errors: { [SlackBlock.Entitlement]: `Something went wrong on our side (reference ${reference}). Nothing was requested; try again.` },
+        errors: {
+          [SlackBlock.Entitlement]: `Something went wrong on our side (reference ${reference}). Nothing was requested; try again.`,
+        },
       });
     }
   });
@@ -103,7 +105,13 @@ function blockFor(code: string): string {
 }
 
 function resultModal(blocks: ModalView['blocks'], title: string): ModalView {
-  return { type: 'modal', callback_id: `${SlackView.RequestForm}.result`, title: { type: 'plain_text', text: title }, close: { type: 'plain_text', text: 'Close' }, blocks };
+  return {
+    type: 'modal',
+    callback_id: `${SlackView.RequestForm}.result`,
+    title: { type: 'plain_text', text: title },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks,
+  };
 }
 
 function parseMetadata(text: string | undefined): FormMetadata {

@@ -30,7 +30,10 @@ export function registerSlashCommand(app: App, ctx: SlackContext): void {
     }
     if (parsed.kind === 'usage') {
       await ack(ephemeral(usageReply(parsed.problem)));
-      await ctx.access.refused(slackActor(command.user_id), 'command.malformed', { platform: 'slack', problem: parsed.problem });
+      await ctx.access.refused(slackActor(command.user_id), 'command.malformed', {
+        platform: 'slack',
+        problem: parsed.problem,
+      });
       return;
     }
     await ack();
@@ -38,7 +41,10 @@ export function registerSlashCommand(app: App, ctx: SlackContext): void {
     try {
       const identity = await ctx.directory.emailOf(command.user_id);
       if (!identity.ok) {
-        await ctx.access.refused(slackActor(command.user_id), 'identity.unknown', { platform: 'slack', reason: identity.reason });
+        await ctx.access.refused(slackActor(command.user_id), 'identity.unknown', {
+          platform: 'slack',
+          reason: identity.reason,
+        });
         await reply(noIdentityReply(identity.reason));
         return;
       }

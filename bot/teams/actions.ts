@@ -46,7 +46,8 @@ export async function onCardAction(ctx: TeamsContext, context: TurnContext): Pro
   try {
     const identity = await ctx.directory.emailOf(context);
     if (!identity.ok) {
-      if (click.automatic) return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: identity.reason };
+      if (click.automatic)
+        return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: identity.reason };
       await ctx.access.refused(teamsActor(context), 'identity.unknown', { platform: 'teams', reason: identity.reason });
       return message(identity.reason);
     }
@@ -79,17 +80,29 @@ export async function onCardAction(ctx: TeamsContext, context: TurnContext): Pro
         return card(reviewCard(await viewFor(ctx, outcome.state, { withHistory: true }), ctx.now()));
       }
       default:
-        await ctx.access.refused(email, 'action.malformed', { platform: 'teams', verb: click.verb.slice(0, 40) }, requestId);
+        await ctx.access.refused(
+          email,
+          'action.malformed',
+          { platform: 'teams', verb: click.verb.slice(0, 40) },
+          requestId,
+        );
         return badRequest('That card action is not one Least knows.');
     }
   } catch (error) {
     const reference = errorReference();
     ctx.log('error', 'teams card action failed', { reference, verb: click.verb.slice(0, 40), error: String(error) });
-    return message(`Something went wrong on Least's side (reference ${reference}). Nothing was changed; try again, or quote the reference to your admins.`);
+    return message(
+      `Something went wrong on Least's side (reference ${reference}). Nothing was changed; try again, or quote the reference to your admins.`,
+    );
   }
 }
 
-async function submit(ctx: TeamsContext, context: TurnContext, click: Click, email: string): Promise<CardActionResponse> {
+async function submit(
+  ctx: TeamsContext,
+  context: TurnContext,
+  click: Click,
+  email: string,
+): Promise<CardActionResponse> {
   const values = {
     entitlementId: text(click.data[TeamsInput.Entitlement], 100).trim(),
     duration: text(click.data[TeamsInput.Duration], 40).trim(),
@@ -108,7 +121,11 @@ async function submit(ctx: TeamsContext, context: TurnContext, click: Click, ema
     );
   const choice = choices.find((c) => c.id === values.entitlementId);
   if (!choice) {
-    await ctx.access.refused(email, 'request.refused', { platform: 'teams', code: 'ENTITLEMENT.UNKNOWN', entitlement: values.entitlementId.slice(0, 60) });
+    await ctx.access.refused(email, 'request.refused', {
+      platform: 'teams',
+      code: 'ENTITLEMENT.UNKNOWN',
+      entitlement: values.entitlementId.slice(0, 60),
+    });
     return again('Choose an entitlement from the list.');
   }
   const activity = context.activity;
@@ -118,9 +135,15 @@ async function submit(ctx: TeamsContext, context: TurnContext, click: Click, ema
     duration: values.duration || choice.defaultDurationSeconds,
     reason: values.reason,
     ...(values.ticket ? { ticket: values.ticket } : {}),
-    origin: { platform: 'teams', ...(activity.from?.aadObjectId ? { userId: activity.from.aadObjectId } : {}), channel: activity.conversation?.id ?? '' },
+    origin: {
+      platform: 'teams',
+      ...(activity.from?.aadObjectId ? { userId: activity.from.aadObjectId } : {}),
+      channel: activity.conversation?.id ?? '',
+    },
     // The same form submitted twice (double click, retried invoke) finds the first request.
-    ...(activity.replyToId ? { idempotencySeed: `teams:${activity.conversation?.id ?? ''}:${activity.replyToId}` } : {}),
+    ...(activity.replyToId
+      ? { idempotencySeed: `teams:${activity.conversation?.id ?? ''}:${activity.replyToId}` }
+      : {}),
   });
   if (!outcome.ok) return again(outcome.message);
   const submitted = submittedMessage(await viewFor(ctx, outcome.state), ctx.now());
@@ -156,7 +179,12 @@ async function decide(
   comment?: string,
 ): Promise<CardActionResponse> {
   if (verdict === 'deny' && !comment) {
-    await ctx.access.refused(email, 'approval.refused', { platform: 'teams', code: 'INPUT.MALFORMED', message: 'deny without a reason' }, requestId);
+    await ctx.access.refused(
+      email,
+      'approval.refused',
+      { platform: 'teams', code: 'INPUT.MALFORMED', message: 'deny without a reason' },
+      requestId,
+    );
     const status = await ctx.access.status(requestId);
     if (!status.ok) return message(status.message);
     return card(await cardFor(ctx, status.state, email, 'Say why you deny it: the requester sees your comment.'));
@@ -177,7 +205,9 @@ async function decide(
 async function updatePostedCard(ctx: TeamsContext, context: TurnContext, state: RequestState): Promise<void> {
   const activityId = context.activity.replyToId;
   if (!activityId) return;
-  const shared = approvalCard(await viewFor(ctx, state, { withHistory: true }), ctx.now(), { refreshUserIds: await refreshUserIds(ctx, state) });
+  const shared = approvalCard(await viewFor(ctx, state, { withHistory: true }), ctx.now(), {
+    refreshUserIds: await refreshUserIds(ctx, state),
+  });
   try {
     await context.updateActivity({ type: 'message', id: activityId, attachments: [cardAttachment(shared)] } as never);
   } catch (error) {
@@ -194,8 +224,12 @@ async function requesterCard(ctx: TeamsContext, outcome: Outcome): Promise<CardA
 function readClick(value: unknown): Click | undefined {
   const v = value as { action?: { type?: unknown; verb?: unknown; data?: unknown }; trigger?: unknown } | undefined;
   const action = v?.action;
-  if (!action || action.type !== 'Action.Execute' || typeof action.verb !== 'string' || action.verb.length > 100) return undefined;
-  const data = action.data && typeof action.data === 'object' && !Array.isArray(action.data) ? (action.data as Record<string, unknown>) : {};
+  if (!action || action.type !== 'Action.Execute' || typeof action.verb !== 'string' || action.verb.length > 100)
+    return undefined;
+  const data =
+    action.data && typeof action.data === 'object' && !Array.isArray(action.data)
+      ? (action.data as Record<string, unknown>)
+      : {};
   return { verb: action.verb, data, automatic: v.trigger === 'automatic' };
 }
 
@@ -212,5 +246,9 @@ function message(value: string): CardActionResponse {
 }
 
 function badRequest(messageText: string): CardActionResponse {
-  return { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: messageText } };
+  return {
+    statusCode: 400,
+    type: 'application/vnd.microsoft.error',
+    value: { code: 'BadRequest', message: messageText },
+  };
 }

@@ -52,7 +52,8 @@ export function teamsAdapter(credentials: TeamsCredentials): CloudAdapter {
 
 export function createTeamsFrontEnd(options: TeamsFrontEndOptions): TeamsFrontEnd {
   const adapter = teamsAdapter(options);
-  const log: TeamsContext['log'] = (level, msg, extra = {}) => console.log(JSON.stringify({ level, component: 'teams', msg, ...extra }));
+  const log: TeamsContext['log'] = (level, msg, extra = {}) =>
+    console.log(JSON.stringify({ level, component: 'teams', msg, ...extra }));
   const ctx: TeamsContext = {
     access: options.access,
     directory: new TeamsDirectory({ policy: options.policy, connectorKey: adapter.ConnectorClientKey }),
@@ -92,7 +93,10 @@ export function createTeamsFrontEnd(options: TeamsFrontEndOptions): TeamsFrontEn
         return;
     }
   };
-  const rejected = rejectionAuditor(options.access, 'teams:unverified', 'teams.request.rejected', { platform: 'teams', reason: 'no valid Bot Framework token' });
+  const rejected = rejectionAuditor(options.access, 'teams:unverified', 'teams.request.rejected', {
+    platform: 'teams',
+    reason: 'no valid Bot Framework token',
+  });
   const requestListener = teamsRequestListener(adapter, logic, {
     onRejected: (status) => {
       if (status === 401) rejected();

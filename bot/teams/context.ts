@@ -21,7 +21,9 @@ export interface TeamsConversation {
 export interface TeamsConversationStore {
   saveTeamsConversation(record: TeamsConversation): Promise<void>;
   teamsConversationOf(email: string): Promise<TeamsConversation | undefined>;
-  forgetTeamsConversation(conversation: Pick<TeamsConversation, 'kind' | 'aadObjectId' | 'conversationId'>): Promise<void>;
+  forgetTeamsConversation(
+    conversation: Pick<TeamsConversation, 'kind' | 'aadObjectId' | 'conversationId'>,
+  ): Promise<void>;
 }
 
 /** What every Teams handler works with; built once per front end. */
@@ -39,13 +41,22 @@ export async function send(context: TurnContext, message: TeamsMessage): Promise
 }
 
 /** The request's view for Teams cards; approver cards also show the requester's recent requests. */
-export async function viewFor(ctx: TeamsContext, state: RequestState, options: { withHistory?: boolean } = {}): Promise<RequestView> {
+export async function viewFor(
+  ctx: TeamsContext,
+  state: RequestState,
+  options: { withHistory?: boolean } = {},
+): Promise<RequestView> {
   const recent = options.withHistory
-    ? (await ctx.access.recent(state.request.requester, 6)).filter((r) => r.request.requestId !== state.request.requestId).slice(0, 5)
+    ? (await ctx.access.recent(state.request.requester, 6))
+        .filter((r) => r.request.requestId !== state.request.requestId)
+        .slice(0, 5)
     : undefined;
   const origin = state.request.origin;
   const requesterUserId = origin.platform === 'teams' ? origin.userId : undefined;
-  return requestView(state, ctx.policy(), { ...(requesterUserId ? { requesterUserId } : {}), ...(recent ? { recent } : {}) });
+  return requestView(state, ctx.policy(), {
+    ...(requesterUserId ? { requesterUserId } : {}),
+    ...(recent ? { recent } : {}),
+  });
 }
 
 /**
@@ -53,7 +64,9 @@ export async function viewFor(ctx: TeamsContext, state: RequestState, options: {
  * they get the version with buttons. People Least cannot reach in Teams are left out.
  */
 export async function refreshUserIds(ctx: TeamsContext, state: RequestState): Promise<string[]> {
-  const ids = await Promise.all(eligibleApprovers(state).map(async (approver) => userIdIn(await ctx.conversations.teamsConversationOf(approver))));
+  const ids = await Promise.all(
+    eligibleApprovers(state).map(async (approver) => userIdIn(await ctx.conversations.teamsConversationOf(approver))),
+  );
   return ids.filter((id): id is string => Boolean(id));
 }
 

@@ -38,12 +38,17 @@ export class TeamsDirectory {
     const conversationId = context.activity.conversation?.id;
     if (!client || !conversationId) return { ok: false, reason: 'Least could not look you up in Teams.' };
     try {
-      const member = (await client.getConversationMember(userId, conversationId)) as { email?: string; userPrincipalName?: string };
+      const member = (await client.getConversationMember(userId, conversationId)) as {
+        email?: string;
+        userPrincipalName?: string;
+      };
       const email = (member.email ?? member.userPrincipalName ?? '').trim().toLowerCase();
-      if (!email.includes('@')) return { ok: false, reason: 'Your Teams account has no e-mail address Least can read.' };
+      if (!email.includes('@'))
+        return { ok: false, reason: 'Your Teams account has no e-mail address Least can read.' };
       return { ok: true, email };
     } catch (error) {
-      if (statusOf(error) === 404) return { ok: false, reason: 'Teams does not know your account in this conversation.' };
+      if (statusOf(error) === 404)
+        return { ok: false, reason: 'Teams does not know your account in this conversation.' };
       throw error;
     }
   }

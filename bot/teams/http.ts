@@ -32,7 +32,9 @@ async function handle(
 ): Promise<void> {
   if (hooks.loopbackOnly && !LOOPBACK.has(req.socket.remoteAddress ?? '')) {
     // Local mode checks no tokens, so nothing from another machine is taken.
-    res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"local mode accepts requests from this machine only"}');
+    res
+      .writeHead(401, { 'content-type': 'application/json' })
+      .end('{"error":"local mode accepts requests from this machine only"}');
     hooks.onRejected(401);
     return;
   }

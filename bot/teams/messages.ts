@@ -41,8 +41,17 @@ export async function onMessage(ctx: TeamsContext, context: TurnContext): Promis
     return;
   }
   if (!personal) {
-    await ctx.access.refused(teamsActor(context), 'command.refused', { platform: 'teams', reason: 'not a personal chat', command: parsed.kind });
-    await send(context, refusalMessage('Least takes requests and shows grants only in a personal chat: open a chat with Least and send it there.'));
+    await ctx.access.refused(teamsActor(context), 'command.refused', {
+      platform: 'teams',
+      reason: 'not a personal chat',
+      command: parsed.kind,
+    });
+    await send(
+      context,
+      refusalMessage(
+        'Least takes requests and shows grants only in a personal chat: open a chat with Least and send it there.',
+      ),
+    );
     return;
   }
   try {
@@ -62,17 +71,29 @@ export async function onMessage(ctx: TeamsContext, context: TurnContext): Promis
 }
 
 /** Runs the shared command flow (or opens the request card) and answers in the chat. */
-async function run(ctx: TeamsContext, context: TurnContext, command: Exclude<Command, { kind: 'help' | 'usage' }>, email: string): Promise<void> {
+async function run(
+  ctx: TeamsContext,
+  context: TurnContext,
+  command: Exclude<Command, { kind: 'help' | 'usage' }>,
+  email: string,
+): Promise<void> {
   const now = ctx.now();
   if (command.kind === 'request-form') {
     const choices = entitlementChoices(ctx.policy(), email, await ctx.access.externalGroups());
-    await send(context, { text: 'Request access', card: requestFormCard({ choices, ...(command.entitlementId ? { entitlementId: command.entitlementId } : {}) }) });
+    await send(context, {
+      text: 'Request access',
+      card: requestFormCard({ choices, ...(command.entitlementId ? { entitlementId: command.entitlementId } : {}) }),
+    });
     return;
   }
   const activity = context.activity;
   const result = await runCommand(ctx.access, command, {
     email,
-    origin: { platform: 'teams', ...(activity.from?.aadObjectId ? { userId: activity.from.aadObjectId } : {}), channel: activity.conversation?.id ?? '' },
+    origin: {
+      platform: 'teams',
+      ...(activity.from?.aadObjectId ? { userId: activity.from.aadObjectId } : {}),
+      channel: activity.conversation?.id ?? '',
+    },
     ...(activity.id ? { idempotencySeed: `teams:${activity.id}` } : {}),
   });
   const views = (states: RequestState[]) => Promise.all(states.map((state) => viewFor(ctx, state)));
@@ -126,7 +147,11 @@ export async function onRemoved(ctx: TeamsContext, context: TurnContext): Promis
   const kind = conversationKind(conversation.conversationType);
   const conversationId = kind === 'channel' ? conversation.id.split(';')[0]! : conversation.id;
   const aadObjectId = activity.from?.aadObjectId;
-  await ctx.conversations.forgetTeamsConversation({ kind, conversationId, ...(kind === 'personal' && aadObjectId ? { aadObjectId } : {}) });
+  await ctx.conversations.forgetTeamsConversation({
+    kind,
+    conversationId,
+    ...(kind === 'personal' && aadObjectId ? { aadObjectId } : {}),
+  });
 }
 
 function conversationKind(type: string | undefined): TeamsConversation['kind'] {
@@ -140,7 +165,10 @@ async function rememberConversation(ctx: TeamsContext, context: TurnContext, ema
   const kind = conversationKind(conversation.conversationType);
   // A channel message's conversation id names its thread (`…;messageid=…`); cards go to the channel itself.
   const conversationId = kind === 'channel' ? conversation.id.split(';')[0]! : conversation.id;
-  const reference = { ...activity.getConversationReference(), conversation: { ...conversation, id: conversationId } } as Record<string, unknown>;
+  const reference = {
+    ...activity.getConversationReference(),
+    conversation: { ...conversation, id: conversationId },
+  } as Record<string, unknown>;
   // Later messages start new posts rather than replying to whatever the person last said.
   delete reference.activityId;
   const aadObjectId = activity.from?.aadObjectId;

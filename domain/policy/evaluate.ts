@@ -44,7 +44,11 @@ export function findEntitlement(policy: Policy, entitlementId: string): Entitlem
 }
 
 /** The rules a request carries for its whole life, defaults filled in. */
-export function resolveRules(policy: Policy, entitlement: Entitlement, external: ExternalGroups = {}): EntitlementRules {
+export function resolveRules(
+  policy: Policy,
+  entitlement: Entitlement,
+  external: ExternalGroups = {},
+): EntitlementRules {
   const system = policy.authorizationSystems.find((s) => s.id === entitlement.system);
   if (!system) throw new Error(`policy names unknown system ${entitlement.system}`); // schema rules this out
   const approval = { ...policy.defaults.approval, ...entitlement.approval };
@@ -91,13 +95,22 @@ export function evaluateRequest(
 ): EvaluationResult {
   const entitlement = findEntitlement(policy, request.entitlementId);
   if (!entitlement) {
-    const known = policy.entitlements.map((e) => e.id).slice(0, 10).join(', ');
-    return fail(ErrorCode.EntitlementUnknown, `There is no entitlement "${clip(request.entitlementId)}". Known: ${known}.`);
+    const known = policy.entitlements
+      .map((e) => e.id)
+      .slice(0, 10)
+      .join(', ');
+    return fail(
+      ErrorCode.EntitlementUnknown,
+      `There is no entitlement "${clip(request.entitlementId)}". Known: ${known}.`,
+    );
   }
   const rules = resolveRules(policy, entitlement, external);
   const requester = request.requester.toLowerCase();
   if (!isIncluded(policy, entitlement.requesters, requester, external)) {
-    return fail(ErrorCode.RequesterNotEligible, `You are not on the list of people who may request ${entitlement.title}.`);
+    return fail(
+      ErrorCode.RequesterNotEligible,
+      `You are not on the list of people who may request ${entitlement.title}.`,
+    );
   }
   if (heldEntitlements.includes(entitlement.id)) {
     return fail(
@@ -115,9 +128,13 @@ export function evaluateRequest(
   }
   if (limits.ticketPattern) {
     const ticket = request.ticket?.trim() ?? '';
-    if (!ticket) return fail(ErrorCode.TicketRequired, `${entitlement.title} needs a ticket (pattern ${limits.ticketPattern}).`);
+    if (!ticket)
+      return fail(ErrorCode.TicketRequired, `${entitlement.title} needs a ticket (pattern ${limits.ticketPattern}).`);
     if (ticket.length > MAX_TICKET_LENGTH || !new RegExp(limits.ticketPattern).test(ticket)) {
-      return fail(ErrorCode.TicketMalformed, `"${clip(ticket)}" does not look like a ticket (pattern ${limits.ticketPattern}).`);
+      return fail(
+        ErrorCode.TicketMalformed,
+        `"${clip(ticket)}" does not look like a ticket (pattern ${limits.ticketPattern}).`,
+      );
     }
   }
   if (request.breakGlass) {
@@ -126,7 +143,10 @@ export function evaluateRequest(
       return fail(ErrorCode.BreakGlassNotAllowed, `Break-glass is not available to you for ${entitlement.title}.`);
     }
     if (request.durationSeconds > breakGlass.maxDuration) {
-      return fail(ErrorCode.DurationTooLong, `Break-glass access lasts at most ${formatDuration(breakGlass.maxDuration)}.`);
+      return fail(
+        ErrorCode.DurationTooLong,
+        `Break-glass access lasts at most ${formatDuration(breakGlass.maxDuration)}.`,
+      );
     }
     return { ok: true, rules, outcome: 'break-glass' };
   }

@@ -22,14 +22,13 @@ const duration = z
 
 const id = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lowercase letters, digits and dashes (at most 63), starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    'use lowercase letters, digits and dashes (at most 63), starting with a letter or digit',
+  );
 
 /** People are named by e-mail address everywhere: it is what Slack, Teams and the clouds share. */
-const email = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.email('must be an e-mail address'));
+const email = z.string().trim().toLowerCase().pipe(z.email('must be an e-mail address'));
 
 const people = z
   .object({
@@ -82,12 +81,21 @@ const gcpSystem = z
     cloud: z.literal('gcp'),
     title: z.string().optional(),
     /** Exactly one of project and folder: whose IAM policy the bindings go into. */
-    projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a project id such as my-project-123').optional(),
-    folderId: z.string().regex(/^\d{1,20}$/, 'a numeric folder id').optional(),
+    projectId: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a project id such as my-project-123')
+      .optional(),
+    folderId: z
+      .string()
+      .regex(/^\d{1,20}$/, 'a numeric folder id')
+      .optional(),
     endpoint: z.url().optional().describe('Override the Resource Manager endpoint (emulators and tests only)'),
   })
   .strict()
-  .refine((system) => Boolean(system.projectId) !== Boolean(system.folderId), { message: 'name exactly one of projectId and folderId', path: ['projectId'] });
+  .refine((system) => Boolean(system.projectId) !== Boolean(system.folderId), {
+    message: 'name exactly one of projectId and folderId',
+    path: ['projectId'],
+  });
 
 export const authorizationSystemSchema = z.discriminatedUnion('cloud', [awsSystem, azureSystem, gcpSystem]);
 
@@ -228,7 +236,10 @@ const principalMapping = z
     awsIamRole: z.string().optional(),
     awsIamUser: z.string().optional(),
     azureObjectId: z.string().optional(),
-    gcpMember: z.string().regex(/^(user|serviceAccount|group):.+$/, 'user:…, serviceAccount:… or group:…').optional(),
+    gcpMember: z
+      .string()
+      .regex(/^(user|serviceAccount|group):.+$/, 'user:…, serviceAccount:… or group:…')
+      .optional(),
   })
   .strict();
 
@@ -286,53 +297,81 @@ export const policySchema = z
     entitlements: z.array(entitlement).min(1),
   })
   .strict()
-  .superRefine((policy, ctx) => {
-    const systems = new Map(policy.authorizationSystems.map((system) => [system.id, system]));
-    unique(policy.authorizationSystems.map((s) => s.id), ['authorizationSystems'], ctx);
-    unique(policy.entitlements.map((e) => e.id), ['entitlements'], ctx);
-    policy.entitlements.forEach((entitlement, index) => {
-      const path = ['entitlements', index];
-      const system = systems.get(entitlement.system);
-      if (!system) {
-        ctx.addIssue({ code: 'custom', path: [...path, 'system'], message: `no authorization system "${entitlement.system}"` });
-      } else if (!entitlement.grant.kind.startsWith(`${system.cloud}-`)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [...path, 'grant', 'kind'],
-          message: `a ${entitlement.grant.kind} grant cannot run on ${system.cloud} system "${system.id}"`,
-        });
-      } else if (entitlement.grant.kind === 'aws-identity-center' && system.cloud === 'aws' && !system.identityCenter) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [...path, 'grant'],
-          message: `system "${system.id}" has no identityCenter block, which aws-identity-center grants need`,
-        });
-      }
-      for (const [key, group] of [
-        ['requesters', entitlement.requesters],
-        ['approvers', entitlement.approvers],
-      ] as const) {
-        group.groups.forEach((name, groupIndex) => {
-          if (!policy.groups[name]) {
-            ctx.addIssue({ code: 'custom', path: [...path, key, 'groups', groupIndex], message: `no group "${name}"` });
-          }
-        });
-      }
-      const { users, groups, slackUserGroups } = entitlement.approvers;
-      if (users.length === 0 && groups.length === 0 && slackUserGroups.length === 0 && !entitlement.autoApprove) {
-        ctx.addIssue({ code: 'custom', path: [...path, 'approvers'], message: 'name at least one approver user or group' });
-      }
-      const max = entitlement.limits?.maxDuration ?? policy.defaults.limits.maxDuration;
-      if (max > ABSOLUTE_MAX_SECONDS) {
-        ctx.addIssue({ code: 'custom', path: [...path, 'limits', 'maxDuration'], message: 'at most 90 days' });
-      }
-    });
-  }, { when: (payload) => referencedFields.safeParse(payload.value).success });
+  .superRefine(
+    (policy, ctx) => {
+      const systems = new Map(policy.authorizationSystems.map((system) => [system.id, system]));
+      unique(
+        policy.authorizationSystems.map((s) => s.id),
+        ['authorizationSystems'],
+        ctx,
+      );
+      unique(
+        policy.entitlements.map((e) => e.id),
+        ['entitlements'],
+        ctx,
+      );
+      policy.entitlements.forEach((entitlement, index) => {
+        const path = ['entitlements', index];
+        const system = systems.get(entitlement.system);
+        if (!system) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'system'],
+            message: `no authorization system "${entitlement.system}"`,
+          });
+        } else if (!entitlement.grant.kind.startsWith(`${system.cloud}-`)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'grant', 'kind'],
+            message: `a ${entitlement.grant.kind} grant cannot run on ${system.cloud} system "${system.id}"`,
+          });
+        } else if (
+          entitlement.grant.kind === 'aws-identity-center' &&
+          system.cloud === 'aws' &&
+          !system.identityCenter
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'grant'],
+            message: `system "${system.id}" has no identityCenter block, which aws-identity-center grants need`,
+          });
+        }
+        for (const [key, group] of [
+          ['requesters', entitlement.requesters],
+          ['approvers', entitlement.approvers],
+        ] as const) {
+          group.groups.forEach((name, groupIndex) => {
+            if (!policy.groups[name]) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [...path, key, 'groups', groupIndex],
+                message: `no group "${name}"`,
+              });
+            }
+          });
+        }
+        const { users, groups, slackUserGroups } = entitlement.approvers;
+        if (users.length === 0 && groups.length === 0 && slackUserGroups.length === 0 && !entitlement.autoApprove) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'approvers'],
+            message: 'name at least one approver user or group',
+          });
+        }
+        const max = entitlement.limits?.maxDuration ?? policy.defaults.limits.maxDuration;
+        if (max > ABSOLUTE_MAX_SECONDS) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'limits', 'maxDuration'], message: 'at most 90 days' });
+        }
+      });
+    },
+    { when: (payload) => referencedFields.safeParse(payload.value).success },
+  );
 
 function unique(ids: string[], path: (string | number)[], ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   ids.forEach((value, index) => {
-    if (seen.has(value)) ctx.addIssue({ code: 'custom', path: [...path, index, 'id'], message: `duplicate id "${value}"` });
+    if (seen.has(value))
+      ctx.addIssue({ code: 'custom', path: [...path, index, 'id'], message: `duplicate id "${value}"` });
     seen.add(value);
   });
 }

@@ -119,8 +119,14 @@ describe('Slack settings', () => {
 
   test('off without a bot token; on with token and signing secret; Socket Mode with an app token', () => {
     assert.equal(loadConfig({}).slack, undefined);
-    assert.deepEqual(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: secret }).slack, { botToken: 'xoxb-1-2-abc', signingSecret: secret });
-    assert.equal(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-A1-xyz' }).slack?.appToken, 'xapp-1-A1-xyz');
+    assert.deepEqual(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: secret }).slack, {
+      botToken: 'xoxb-1-2-abc',
+      signingSecret: secret,
+    });
+    assert.equal(
+      loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_APP_TOKEN: 'xapp-1-A1-xyz' }).slack?.appToken,
+      'xapp-1-A1-xyz',
+    );
   });
 
   test('fails closed: a bot token without a way to verify requests stops the process, naming the key', () => {
@@ -146,29 +152,45 @@ describe('Teams settings', () => {
 
   test('off by default; on with an app id and its secret; local mode only when asked for', () => {
     assert.equal(loadConfig({}).teams, undefined);
-    assert.deepEqual(loadConfig({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: password, MICROSOFT_APP_TENANT_ID: tenantId }).teams, {
-      appId,
-      appPassword: password,
-      tenantId,
-      localMode: false,
-    });
+    assert.deepEqual(
+      loadConfig({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: password, MICROSOFT_APP_TENANT_ID: tenantId })
+        .teams,
+      {
+        appId,
+        appPassword: password,
+        tenantId,
+        localMode: false,
+      },
+    );
     assert.deepEqual(loadConfig({ TEAMS_LOCAL_MODE: 'true' }).teams, { localMode: true });
   });
 
   test('fails closed: local mode beside an app id, or in production, stops the process', () => {
-    assert.match(configError({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: password, TEAMS_LOCAL_MODE: 'true' }).message, /TEAMS_LOCAL_MODE: expected unset when MICROSOFT_APP_ID is set/);
-    assert.match(configError({ TEAMS_LOCAL_MODE: 'true', NODE_ENV: 'production' }).message, /TEAMS_LOCAL_MODE: expected unset in production/);
+    assert.match(
+      configError({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: password, TEAMS_LOCAL_MODE: 'true' }).message,
+      /TEAMS_LOCAL_MODE: expected unset when MICROSOFT_APP_ID is set/,
+    );
+    assert.match(
+      configError({ TEAMS_LOCAL_MODE: 'true', NODE_ENV: 'production' }).message,
+      /TEAMS_LOCAL_MODE: expected unset in production/,
+    );
   });
 
   test('an app id without its secret, or a secret without an app id, names the missing key and never shows the secret', () => {
-    assert.match(configError({ MICROSOFT_APP_ID: appId }).message, /MICROSOFT_APP_PASSWORD: expected the client secret/);
+    assert.match(
+      configError({ MICROSOFT_APP_ID: appId }).message,
+      /MICROSOFT_APP_PASSWORD: expected the client secret/,
+    );
     const stray = configError({ MICROSOFT_APP_PASSWORD: password });
     assert.match(stray.message, /MICROSOFT_APP_ID/);
     assert.doesNotMatch(stray.message, /plainly-fake/);
   });
 
   test('ids must be GUIDs', () => {
-    assert.match(configError({ MICROSOFT_APP_ID: 'least-bot', MICROSOFT_APP_PASSWORD: password }).message, /MICROSOFT_APP_ID: expected the bot's Entra app \(client\) id, a GUID/);
+    assert.match(
+      configError({ MICROSOFT_APP_ID: 'least-bot', MICROSOFT_APP_PASSWORD: password }).message,
+      /MICROSOFT_APP_ID: expected the bot's Entra app \(client\) id, a GUID/,
+    );
   });
 });
 

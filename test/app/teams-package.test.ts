@@ -5,7 +5,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseCommand } from '../../bot/commands';
-import { buildPackage, runTeamsPackage, TeamsPackageError, type TeamsManifest, type TeamsPackageOptions } from '../../app/teams-package';
+import {
+  buildPackage,
+  runTeamsPackage,
+  TeamsPackageError,
+  type TeamsManifest,
+  type TeamsPackageOptions,
+} from '../../app/teams-package';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const APP_ID = '3f1c2b4a-1111-4222-8333-944455556666';

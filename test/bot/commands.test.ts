@@ -25,9 +25,17 @@ describe('chat command parsing', () => {
     });
     assert.deepEqual(parseCommand('list'), { kind: 'list' });
     assert.deepEqual(parseCommand('approvals'), { kind: 'approvals' });
-    assert.deepEqual(parseCommand('extend r-abc123defg 1h'), { kind: 'extend', requestId: 'r-abc123defg', duration: '1h' });
+    assert.deepEqual(parseCommand('extend r-abc123defg 1h'), {
+      kind: 'extend',
+      requestId: 'r-abc123defg',
+      duration: '1h',
+    });
     assert.deepEqual(parseCommand('done R-ABC123DEFG'), { kind: 'done', requestId: 'r-abc123defg' });
-    assert.deepEqual(parseCommand('revoke r-abc123defg left the team'), { kind: 'revoke', requestId: 'r-abc123defg', reason: 'left the team' });
+    assert.deepEqual(parseCommand('revoke r-abc123defg left the team'), {
+      kind: 'revoke',
+      requestId: 'r-abc123defg',
+      reason: 'left the team',
+    });
     assert.deepEqual(parseCommand('revoke r-abc123defg'), { kind: 'revoke', requestId: 'r-abc123defg' });
   });
 
@@ -71,7 +79,8 @@ describe('chat command parsing', () => {
     for (const text of hostile) {
       const command = parseCommand(text);
       assert.ok(command.kind, 'every input becomes a command');
-      if (command.kind === 'usage') assert.ok(command.problem.length < 300, 'a usage problem stays short whatever the input');
+      if (command.kind === 'usage')
+        assert.ok(command.problem.length < 300, 'a usage problem stays short whatever the input');
     }
   });
 });

@@ -141,7 +141,12 @@ describe('who may request', () => {
 
   test('groups are expanded, case-insensitively, and without repeats', () => {
     assert.deepEqual(
-      expandPeople(base, { users: ['Lead-A@example.com'], groups: ['leads', 'oncall'], slackUserGroups: [], everyone: false }),
+      expandPeople(base, {
+        users: ['Lead-A@example.com'],
+        groups: ['leads', 'oncall'],
+        slackUserGroups: [],
+        everyone: false,
+      }),
       ['lead-a@example.com', 'lead-b@example.com', 'lead-c@example.com', 'oncall@example.com'],
     );
     assert.equal(isIncluded(base, findEntitlement(base, 'prod-readonly')!.requesters, 'LEAD-C@example.com'), true);

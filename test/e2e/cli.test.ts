@@ -28,7 +28,11 @@ async function cli(...args: string[]): Promise<{ code: number; out: string }> {
 
 async function assignments(): Promise<string[]> {
   const listed = await stack.aws.ssoAdmin.send(
-    new ListAccountAssignmentsCommand({ InstanceArn: stack.account.instanceArn, AccountId: ACCOUNT_ID, PermissionSetArn: stack.account.readOnlyPermissionSetArn }),
+    new ListAccountAssignmentsCommand({
+      InstanceArn: stack.account.instanceArn,
+      AccountId: ACCOUNT_ID,
+      PermissionSetArn: stack.account.readOnlyPermissionSetArn,
+    }),
   );
   return (listed.AccountAssignments ?? []).map((a) => a.PrincipalId!);
 }
@@ -76,7 +80,18 @@ describe('least CLI', () => {
   });
 
   it('request → approve → granted in AWS → expiry → revoked and gone → audit verifies', async () => {
-    const requested = await cli('request', '--as', REQUESTER, '--entitlement', 'prod-read-only', '--duration', '2h', '--reason', 'rotate keys', '--json');
+    const requested = await cli(
+      'request',
+      '--as',
+      REQUESTER,
+      '--entitlement',
+      'prod-read-only',
+      '--duration',
+      '2h',
+      '--reason',
+      'rotate keys',
+      '--json',
+    );
     assert.equal(requested.code, 0, requested.out);
     const id = JSON.parse(requested.out).request.requestId as string;
     await stack.waitForStatus(id, 'pending');
@@ -105,12 +120,42 @@ describe('least CLI', () => {
   });
 
   it('refuses bad input with a clear message, grants nothing, and audits it', async () => {
-    const unknown = await cli('request', '--as', REQUESTER, '--entitlement', 'root-everything', '--duration', '1h', '--reason', 'x');
+    const unknown = await cli(
+      'request',
+      '--as',
+      REQUESTER,
+      '--entitlement',
+      'root-everything',
+      '--duration',
+      '1h',
+      '--reason',
+      'x',
+    );
     assert.equal(unknown.code, 1);
     assert.match(unknown.out, /ENTITLEMENT\.UNKNOWN.*no entitlement "root-everything"/);
-    const tooLong = await cli('request', '--as', REQUESTER, '--entitlement', 'prod-read-only', '--duration', '99h', '--reason', 'x');
+    const tooLong = await cli(
+      'request',
+      '--as',
+      REQUESTER,
+      '--entitlement',
+      'prod-read-only',
+      '--duration',
+      '99h',
+      '--reason',
+      'x',
+    );
     assert.match(tooLong.out, /DURATION\.TOO_LONG/);
-    const malformed = await cli('request', '--as', REQUESTER, '--entitlement', 'prod-read-only', '--duration', 'forever', '--reason', 'x');
+    const malformed = await cli(
+      'request',
+      '--as',
+      REQUESTER,
+      '--entitlement',
+      'prod-read-only',
+      '--duration',
+      'forever',
+      '--reason',
+      'x',
+    );
     assert.match(malformed.out, /DURATION\.MALFORMED/);
     const noSuch = await cli('approve', 'r-doesnotexist', '--as', LEAD);
     assert.match(noSuch.out, /REQUEST\.UNKNOWN/);
@@ -118,7 +163,9 @@ describe('least CLI', () => {
     assert.equal(usage.code, 2);
     assert.equal((await cli('request', '--bogus')).code, 2);
     assert.deepEqual(await assignments(), []);
-    const refusals = (await stack.store.auditFor()).filter((row) => row.action === 'request.refused').map((row) => row.detail.code);
+    const refusals = (await stack.store.auditFor())
+      .filter((row) => row.action === 'request.refused')
+      .map((row) => row.detail.code);
     assert.deepEqual(refusals, ['ENTITLEMENT.UNKNOWN', 'DURATION.TOO_LONG', 'DURATION.MALFORMED']);
   });
 });

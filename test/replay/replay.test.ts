@@ -9,7 +9,9 @@ import { HISTORIES, recordApproveGrantRevoke } from './record-history';
 
 /** Committed histories must replay on today's workflow code: a determinism break fails here. */
 
-const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(HISTORIES)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('replay of committed workflow histories', () => {
   before(async () => {
@@ -25,7 +27,10 @@ describe('replay of committed workflow histories', () => {
   });
 
   it('has at least one committed history', () => {
-    assert.ok(readdirSync(HISTORIES).some((f) => f.endsWith('.json')), 'record one with LEAST_RECORD_HISTORY=1');
+    assert.ok(
+      readdirSync(HISTORIES).some((f) => f.endsWith('.json')),
+      'record one with LEAST_RECORD_HISTORY=1',
+    );
   });
 
   for (const file of files) {

@@ -14,7 +14,11 @@ export async function rejectsWith(work: Promise<unknown>, code: string, pattern?
 }
 
 /** Polls `check` until it holds; fails naming `what` after the timeout. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

@@ -1,8 +1,18 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  AttachRolePolicyCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { CreatePermissionSetCommand, ListInstancesCommand, SSOAdminClient } from '@aws-sdk/client-sso-admin';
-import { CreateUserCommand as CreateIdentityStoreUserCommand, IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import {
+  CreateUserCommand as CreateIdentityStoreUserCommand,
+  IdentitystoreClient,
+} from '@aws-sdk/client-identitystore';
 import { STSClient } from '@aws-sdk/client-sts';
 import { policySchema, type AuthorizationSystem, type Policy, type PolicyInput } from '../../domain/policy/schema';
 import { createAwsProvider, type AwsProvider } from '../../activities/cloud/aws';
@@ -43,7 +53,12 @@ export interface OperatorClients {
 
 export function operatorClients(endpoint: string): OperatorClients {
   const config = { endpoint, region: REGION };
-  return { iam: new IAMClient(config), sts: new STSClient(config), ssoAdmin: new SSOAdminClient(config), identityStore: new IdentitystoreClient(config) };
+  return {
+    iam: new IAMClient(config),
+    sts: new STSClient(config),
+    ssoAdmin: new SSOAdminClient(config),
+    identityStore: new IdentitystoreClient(config),
+  };
 }
 
 /** What Least needs on the broker role; moto does not enforce it, but this is the documented minimum. */
@@ -103,7 +118,12 @@ export interface AwsAccount {
   grace: IdentityStoreUser;
 }
 
-async function createDirectoryUser(identityStore: IdentitystoreClient, identityStoreId: string, userName: string, email: string): Promise<string> {
+async function createDirectoryUser(
+  identityStore: IdentitystoreClient,
+  identityStoreId: string,
+  userName: string,
+  email: string,
+): Promise<string> {
   const [given, family] = userName.split('@')[0]!.split('.');
   const created = await identityStore.send(
     new CreateIdentityStoreUserCommand({
@@ -135,7 +155,12 @@ export async function createAwsAccount(endpoint: string): Promise<AwsAccount> {
       }),
     }),
   );
-  const brokerPolicy = await iam.send(new CreatePolicyCommand({ PolicyName: 'least-broker-permissions', PolicyDocument: JSON.stringify(BROKER_PERMISSIONS) }));
+  const brokerPolicy = await iam.send(
+    new CreatePolicyCommand({
+      PolicyName: 'least-broker-permissions',
+      PolicyDocument: JSON.stringify(BROKER_PERMISSIONS),
+    }),
+  );
   await iam.send(new AttachRolePolicyCommand({ RoleName: BROKER_ROLE, PolicyArn: brokerPolicy.Policy!.Arn! }));
 
   await iam.send(
@@ -143,7 +168,9 @@ export async function createAwsAccount(endpoint: string): Promise<AwsAccount> {
       RoleName: APP_ROLE,
       AssumeRolePolicyDocument: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: 'sts:AssumeRole' }],
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: 'sts:AssumeRole' },
+        ],
       }),
     }),
   );
@@ -152,7 +179,10 @@ export async function createAwsAccount(endpoint: string): Promise<AwsAccount> {
     new PutRolePolicyCommand({
       RoleName: APP_ROLE,
       PolicyName: 'baseline-logs',
-      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' }] }),
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' }],
+      }),
     }),
   );
   await iam.send(new CreateUserCommand({ UserName: CI_USER }));
@@ -161,17 +191,28 @@ export async function createAwsAccount(endpoint: string): Promise<AwsAccount> {
   const instance = (await ssoAdmin.send(new ListInstancesCommand({}))).Instances?.[0];
   if (!instance?.InstanceArn || !instance.IdentityStoreId) throw new Error('moto listed no Identity Center instance');
   const permissionSet = async (name: string): Promise<string> =>
-    (await ssoAdmin.send(new CreatePermissionSetCommand({ InstanceArn: instance.InstanceArn, Name: name, SessionDuration: 'PT1H' })))
-      .PermissionSet!.PermissionSetArn!;
+    (
+      await ssoAdmin.send(
+        new CreatePermissionSetCommand({ InstanceArn: instance.InstanceArn, Name: name, SessionDuration: 'PT1H' }),
+      )
+    ).PermissionSet!.PermissionSetArn!;
   return {
     instanceArn: instance.InstanceArn,
     identityStoreId: instance.IdentityStoreId,
     readOnlyPermissionSetArn: await permissionSet('ReadOnly'),
     adminPermissionSetArn: await permissionSet('Admin'),
-    ada: { email: 'ada@example.com', userId: await createDirectoryUser(identityStore, instance.IdentityStoreId, 'ada.lovelace', 'ada@example.com') },
+    ada: {
+      email: 'ada@example.com',
+      userId: await createDirectoryUser(identityStore, instance.IdentityStoreId, 'ada.lovelace', 'ada@example.com'),
+    },
     grace: {
       email: 'grace@example.com',
-      userId: await createDirectoryUser(identityStore, instance.IdentityStoreId, 'grace@example.com', 'g.hopper@corp.example.com'),
+      userId: await createDirectoryUser(
+        identityStore,
+        instance.IdentityStoreId,
+        'grace@example.com',
+        'g.hopper@corp.example.com',
+      ),
     },
   };
 }
@@ -192,14 +233,21 @@ export interface AwsProviderContext {
 }
 
 /** A fresh account, its policy (with these principal mappings) and a provider talking to it. */
-export async function freshAwsProviderContext(motoUrl: string, principals: PolicyInput['principals'] = {}): Promise<AwsProviderContext> {
+export async function freshAwsProviderContext(
+  motoUrl: string,
+  principals: PolicyInput['principals'] = {},
+): Promise<AwsProviderContext> {
   const account = await freshAwsAccount(motoUrl);
   const policy = policyFor(account, motoUrl, principals);
   return { account, policy, system: policy.authorizationSystems[0]!, provider: createAwsProvider() };
 }
 
 /** The policy-file entry for this moto account, as an operator would write it. */
-export function awsSystemInput(account: AwsAccount, endpoint: string, id = SYSTEM_ID): PolicyInput['authorizationSystems'][number] {
+export function awsSystemInput(
+  account: AwsAccount,
+  endpoint: string,
+  id = SYSTEM_ID,
+): PolicyInput['authorizationSystems'][number] {
   return {
     id,
     cloud: 'aws',
@@ -208,7 +256,11 @@ export function awsSystemInput(account: AwsAccount, endpoint: string, id = SYSTE
     region: REGION,
     brokerRoleArn: BROKER_ROLE_ARN,
     externalId: EXTERNAL_ID,
-    identityCenter: { instanceArn: account.instanceArn, identityStoreId: account.identityStoreId, portalUrl: PORTAL_URL },
+    identityCenter: {
+      instanceArn: account.instanceArn,
+      identityStoreId: account.identityStoreId,
+      portalUrl: PORTAL_URL,
+    },
     endpoint,
   };
 }
@@ -240,7 +292,10 @@ export function policyFor(account: AwsAccount, endpoint: string, principals: Pol
         grant: {
           kind: 'aws-iam-inline-policy',
           statements: [
-            { actions: ['s3:GetObject', 's3:ListBucket'], resources: ['arn:aws:s3:::payments-logs', 'arn:aws:s3:::payments-logs/*'] },
+            {
+              actions: ['s3:GetObject', 's3:ListBucket'],
+              resources: ['arn:aws:s3:::payments-logs', 'arn:aws:s3:::payments-logs/*'],
+            },
             { actions: ['logs:FilterLogEvents'] },
           ],
         },
@@ -273,7 +328,9 @@ export interface FrontCall {
   accessKeyId?: string;
 }
 
-export type FrontHandler = (call: FrontCall & { count: number; forward: () => Promise<FrontResponse> }) => Promise<FrontResponse>;
+export type FrontHandler = (
+  call: FrontCall & { count: number; forward: () => Promise<FrontResponse> },
+) => Promise<FrontResponse>;
 
 /**
  * An HTTP front that forwards every request to moto and lets a test replace the answer to one
@@ -293,7 +350,11 @@ function operationOf(headers: http.IncomingHttpHeaders, body: string): FrontCall
   const accessKeyId = /Credential=([^/]+)\//.exec(headers.authorization ?? '')?.[1];
   const target = headers['x-amz-target'];
   if (typeof target === 'string') {
-    return { operation: target.split('.').pop()!, params: body ? (JSON.parse(body) as Record<string, unknown>) : {}, accessKeyId };
+    return {
+      operation: target.split('.').pop()!,
+      params: body ? (JSON.parse(body) as Record<string, unknown>) : {},
+      accessKeyId,
+    };
   }
   const params = Object.fromEntries(new URLSearchParams(body));
   return { operation: String(params.Action ?? 'unknown'), params, accessKeyId };
@@ -314,10 +375,20 @@ export async function startMotoFront(motoUrl: string): Promise<MotoFront> {
       counts.set(call.operation, count);
       const forward = async (): Promise<FrontResponse> => {
         const headers = Object.fromEntries(
-          Object.entries(request.headers).filter(([name, value]) => typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name)),
+          Object.entries(request.headers).filter(
+            ([name, value]) => typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name),
+          ),
         ) as Record<string, string>;
-        const upstream = await fetch(`${motoUrl}${request.url}`, { method: request.method, headers, body: body || undefined });
-        return { status: upstream.status, headers: { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' }, body: await upstream.text() };
+        const upstream = await fetch(`${motoUrl}${request.url}`, {
+          method: request.method,
+          headers,
+          body: body || undefined,
+        });
+        return {
+          status: upstream.status,
+          headers: { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' },
+          body: await upstream.text(),
+        };
       };
       const handler = handlers.get(call.operation);
       (handler ? handler({ ...call, count, forward }) : forward()).then(
@@ -370,7 +441,10 @@ export function queryError(code: string, message: string, status = 400): FrontRe
 type AwsJsonBody = Record<string, any>;
 
 /** Rewrites one field of a JSON answer, e.g. an assignment status. */
-export async function rewriteJson(response: Promise<FrontResponse>, change: (body: AwsJsonBody) => void): Promise<FrontResponse> {
+export async function rewriteJson(
+  response: Promise<FrontResponse>,
+  change: (body: AwsJsonBody) => void,
+): Promise<FrontResponse> {
   const answer = await response;
   const body = JSON.parse(answer.body) as AwsJsonBody;
   change(body);

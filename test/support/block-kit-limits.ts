@@ -21,7 +21,13 @@ export function assertOptionsWithinSlackLimits(options: unknown[]): void {
   assertWithinSlackLimits('modal', {
     type: 'modal',
     title: { type: 'plain_text', text: 't' },
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x' }, accessory: { type: 'static_select', action_id: 'a', options } }],
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: 'x' },
+        accessory: { type: 'static_select', action_id: 'a', options },
+      },
+    ],
   });
 }
 

@@ -22,7 +22,10 @@ export interface ChatStack {
   close(): Promise<void>;
 }
 
-export async function startChatStack(kind: 'dev' | 'time-skipping', options: { policy?: (input: PolicyInput) => void } = {}): Promise<ChatStack> {
+export async function startChatStack(
+  kind: 'dev' | 'time-skipping',
+  options: { policy?: (input: PolicyInput) => void } = {},
+): Promise<ChatStack> {
   const slack = await prepareSlack();
   const teams = await prepareTeams();
   const stack = await startStack(kind, {
@@ -38,7 +41,10 @@ export async function startChatStack(kind: 'dev' | 'time-skipping', options: { p
   const teamsFrontEnd = teams.attach(stack);
   const server = await startBotServer({
     port: 0,
-    routes: { [SLACK_EVENTS_PATH]: slackFrontEnd.requestListener!, [TEAMS_MESSAGES_PATH]: teamsFrontEnd.requestListener },
+    routes: {
+      [SLACK_EVENTS_PATH]: slackFrontEnd.requestListener!,
+      [TEAMS_MESSAGES_PATH]: teamsFrontEnd.requestListener,
+    },
   });
   const teamsSender = teams.sender(server);
   return {

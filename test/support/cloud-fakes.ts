@@ -1,7 +1,15 @@
 import { createAzureProvider, type AzureProvider } from '../../activities/cloud/azure';
 import { createGcpProvider, type GcpProvider } from '../../activities/cloud/gcp';
 import type { PolicyInput } from '../../domain/policy/schema';
-import { CONTRIBUTOR_ROLE, FAKE_TENANT_ID, FakeArm, PAYMENTS_SCOPE, READER_ROLE, seedSubscription, staticCredential } from './fake-arm';
+import {
+  CONTRIBUTOR_ROLE,
+  FAKE_TENANT_ID,
+  FakeArm,
+  PAYMENTS_SCOPE,
+  READER_ROLE,
+  seedSubscription,
+  staticCredential,
+} from './fake-arm';
 import { FakeResourceManager } from './fake-resource-manager';
 
 /**
@@ -36,7 +44,10 @@ export async function startCloudFakes(): Promise<CloudFakes> {
   seedSubscription(arm);
   const resourceManager = await FakeResourceManager.start();
   resourceManager.knownProjects.add(GCP_PROJECT);
-  const azure = createAzureProvider({ credential: staticCredential(), consistency: { delaysMs: [20, 50, 100, 200, 400] } });
+  const azure = createAzureProvider({
+    credential: staticCredential(),
+    consistency: { delaysMs: [20, 50, 100, 200, 400] },
+  });
   const gcp = createGcpProvider({ authClient: resourceManager.authClient(), retryDelayMs: 5 });
   return {
     arm,
@@ -45,7 +56,15 @@ export async function startCloudFakes(): Promise<CloudFakes> {
     gcp,
     editPolicy(input) {
       input.authorizationSystems.push(
-        { id: AZURE_SYSTEM, cloud: 'azure', title: 'Azure payments', tenantId: FAKE_TENANT_ID, subscriptionId: arm.subscriptionId, endpoint: arm.url, graphEndpoint: arm.url },
+        {
+          id: AZURE_SYSTEM,
+          cloud: 'azure',
+          title: 'Azure payments',
+          tenantId: FAKE_TENANT_ID,
+          subscriptionId: arm.subscriptionId,
+          endpoint: arm.url,
+          graphEndpoint: arm.url,
+        },
         { id: GCP_SYSTEM, cloud: 'gcp', title: 'GCP payments', projectId: GCP_PROJECT, endpoint: resourceManager.url },
       );
       const approvers = { users: ['lead@example.com'] };

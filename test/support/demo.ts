@@ -28,10 +28,15 @@ async function main(): Promise<void> {
   try {
     step('Starting a Temporal dev server and the AWS emulator (moto) on 127.0.0.1');
     const [temporal, moto] = await Promise.all([startTemporalDevServer(), startMoto()]);
-    stops.push(() => temporal.stop(), () => moto.stop());
+    stops.push(
+      () => temporal.stop(),
+      () => moto.stop(),
+    );
     useDummyAwsCredentials();
     const account = await createAwsAccount(moto.url);
-    console.log(`  Temporal ${temporal.url}; moto ${moto.url}; Identity Center user ada@example.com = ${account.ada.userId}`);
+    console.log(
+      `  Temporal ${temporal.url}; moto ${moto.url}; Identity Center user ada@example.com = ${account.ada.userId}`,
+    );
 
     const databaseUrl = process.env.LEAST_DEMO_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/least_demo';
     await ensureDatabase(databaseUrl);
@@ -88,12 +93,22 @@ async function main(): Promise<void> {
     const assignments = async (): Promise<number> =>
       (
         await operatorClients(moto.url).ssoAdmin.send(
-          new ListAccountAssignmentsCommand({ InstanceArn: account.instanceArn, AccountId: ACCOUNT_ID, PermissionSetArn: account.readOnlyPermissionSetArn }),
+          new ListAccountAssignmentsCommand({
+            InstanceArn: account.instanceArn,
+            AccountId: ACCOUNT_ID,
+            PermissionSetArn: account.readOnlyPermissionSetArn,
+          }),
         )
       ).AccountAssignments?.length ?? 0;
 
     step('ada@example.com asks for prod-read-only for 1 minute');
-    const submitted = await access.submit({ requester: 'ada@example.com', entitlementId: 'prod-read-only', duration: '1m', reason: 'demo', origin: { platform: 'cli' } });
+    const submitted = await access.submit({
+      requester: 'ada@example.com',
+      entitlementId: 'prod-read-only',
+      duration: '1m',
+      reason: 'demo',
+      origin: { platform: 'cli' },
+    });
     if (!submitted.ok) throw new Error(submitted.message);
     const id = submitted.state.request.requestId;
     console.log(`  request ${id} is ${submitted.state.status}`);
@@ -109,7 +124,9 @@ async function main(): Promise<void> {
 
     step('Waiting for expiry (about a minute); Temporal holds the timer');
     const revoked = await waitFor(access, id, 'revoked', 120_000);
-    console.log(`  revoked (${revoked.endReason}); assignments now: ${await assignments()}; receipt: ${revoked.revocationReceipt}`);
+    console.log(
+      `  revoked (${revoked.endReason}); assignments now: ${await assignments()}; receipt: ${revoked.revocationReceipt}`,
+    );
 
     step('Verifying the audit log hash chain');
     const verification = await store.verifyAudit();
@@ -126,7 +143,8 @@ async function waitFor(access: AccessClient, id: string, status: string, timeout
   while (Date.now() < deadline) {
     const outcome = await access.status(id);
     if (outcome.ok && outcome.state.status === status) return outcome.state;
-    if (outcome.ok && ['failed', 'denied', 'expired'].includes(outcome.state.status)) throw new Error(`request ${outcome.state.status}: ${JSON.stringify(outcome.state.failure)}`);
+    if (outcome.ok && ['failed', 'denied', 'expired'].includes(outcome.state.status))
+      throw new Error(`request ${outcome.state.status}: ${JSON.stringify(outcome.state.failure)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`request ${id} did not become ${status} in time`);

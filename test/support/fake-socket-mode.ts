@@ -30,7 +30,12 @@ export class FakeSocketMode {
 
   /** Resolves once an app has connected and been greeted. */
   waitConnected(timeoutMs = 10_000): Promise<void> {
-    return Promise.race([this.ready, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no Socket Mode client connected')), timeoutMs).unref())]);
+    return Promise.race([
+      this.ready,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('no Socket Mode client connected')), timeoutMs).unref(),
+      ),
+    ]);
   }
 
   /** Sends an envelope (`slash_commands`, `interactive`, `events_api`) and resolves with the app's ack payload. */
@@ -40,7 +45,21 @@ export class FakeSocketMode {
       this.acks.set(envelopeId, resolve);
       setTimeout(() => reject(new Error(`no ack for ${envelopeId}`)), timeoutMs).unref();
     });
-    for (const socket of this.sockets) writeFrame(socket, 0x1, Buffer.from(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: true, retry_attempt: 0, retry_reason: '' })));
+    for (const socket of this.sockets)
+      writeFrame(
+        socket,
+        0x1,
+        Buffer.from(
+          JSON.stringify({
+            envelope_id: envelopeId,
+            type,
+            payload,
+            accepts_response_payload: true,
+            retry_attempt: 0,
+            retry_reason: '',
+          }),
+        ),
+      );
     return acked;
   }
 
@@ -53,7 +72,9 @@ export class FakeSocketMode {
     const key = req.headers['sec-websocket-key'];
     if (typeof key !== 'string') return void socket.destroy();
     const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => this.sockets.delete(socket));
@@ -67,7 +88,18 @@ export class FakeSocketMode {
         else if (frame.opcode === 0x1) this.receive(frame.payload.toString('utf8'));
       }
     });
-    writeFrame(socket, 0x1, Buffer.from(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake' }, connection_info: { app_id: 'A0LEAST' } })));
+    writeFrame(
+      socket,
+      0x1,
+      Buffer.from(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: 1,
+          debug_info: { host: 'fake' },
+          connection_info: { app_id: 'A0LEAST' },
+        }),
+      ),
+    );
     this.connected?.();
   }
 
@@ -79,7 +111,12 @@ export class FakeSocketMode {
 
 function writeFrame(socket: Socket, opcode: number, payload: Buffer): void {
   const length = payload.length;
-  const head = length < 126 ? Buffer.from([0x80 | opcode, length]) : length < 65536 ? Buffer.from([0x80 | opcode, 126, length >> 8, length & 0xff]) : Buffer.concat([Buffer.from([0x80 | opcode, 127]), bigLength(length)]);
+  const head =
+    length < 126
+      ? Buffer.from([0x80 | opcode, length])
+      : length < 65536
+        ? Buffer.from([0x80 | opcode, 126, length >> 8, length & 0xff])
+        : Buffer.concat([Buffer.from([0x80 | opcode, 127]), bigLength(length)]);
   socket.write(Buffer.concat([head, payload]));
 }
 

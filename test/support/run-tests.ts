@@ -29,7 +29,6 @@ function testFiles(targets: string[]): string[] {
   return found;
 }
 
-
 async function main(): Promise<number> {
   const files = testFiles(process.argv.slice(2));
   if (files.length === 0) throw new Error('no test files matched');

@@ -13,7 +13,9 @@ export function testServices(): TestServices {
   const read = (key: string): string => {
     const value = process.env[key];
     if (!value) {
-      throw new Error(`${key} is not set. Run tests through \`npm test\` (optionally \`npm test -- <files>\`), which starts Temporal, moto and PostgreSQL.`);
+      throw new Error(
+        `${key} is not set. Run tests through \`npm test\` (optionally \`npm test -- <files>\`), which starts Temporal, moto and PostgreSQL.`,
+      );
     }
     return value;
   };

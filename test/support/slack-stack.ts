@@ -19,7 +19,15 @@ import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER, startStack, type Stack } from 
 
 export const SIGNING_SECRET = 'test-signing-secret-not-a-real-one';
 export const APPROVAL_CHANNEL = 'CAPPROVALS';
-export const SlackUser = { ada: 'UADA0001', lead: 'ULEAD001', lead2: 'ULEAD002', admin: 'USEC0001', stranger: 'UMAL0001', nomail: 'UNOMAIL1', groupLead: 'UGRP0001' } as const;
+export const SlackUser = {
+  ada: 'UADA0001',
+  lead: 'ULEAD001',
+  lead2: 'ULEAD002',
+  admin: 'USEC0001',
+  stranger: 'UMAL0001',
+  nomail: 'UNOMAIL1',
+  groupLead: 'UGRP0001',
+} as const;
 export const GROUP_APPROVER = 'grace@example.com';
 export const SLACK_GROUP = 'SAPPROVE1';
 
@@ -79,12 +87,16 @@ export async function prepareSlack(): Promise<SlackSide> {
         id: 'payments-logs-by-group',
         title: 'Read payment logs (group approval)',
         system: 'aws-prod',
-        grant: { kind: 'aws-iam-inline-policy', statements: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::payments-logs/*'] }] },
+        grant: {
+          kind: 'aws-iam-inline-policy',
+          statements: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::payments-logs/*'] }],
+        },
         requesters: { everyone: true },
         approvers: { slackUserGroups: [SLACK_GROUP] },
       });
     },
-    notifier: ({ store, policy: stackPolicy }) => new SlackNotifier({ client, store, people: directory, policy: () => stackPolicy }),
+    notifier: ({ store, policy: stackPolicy }) =>
+      new SlackNotifier({ client, store, people: directory, policy: () => stackPolicy }),
     access: () => ({ externalGroups: () => directory.externalGroups() }),
     async attach(stack) {
       started.stack = stack;
@@ -100,11 +112,19 @@ export async function prepareSlack(): Promise<SlackSide> {
       await frontEnd.start();
       return frontEnd;
     },
-    sender: (server) => new SlackSender({ url: `${server.url}${SLACK_EVENTS_PATH}`, signingSecret: SIGNING_SECRET, responseUrl: (id) => fake.responseUrl(id) }),
+    sender: (server) =>
+      new SlackSender({
+        url: `${server.url}${SLACK_EVENTS_PATH}`,
+        signingSecret: SIGNING_SECRET,
+        responseUrl: (id) => fake.responseUrl(id),
+      }),
   };
 }
 
-export async function startSlackStack(kind: 'dev' | 'time-skipping', options: { policy?: (input: PolicyInput) => void } = {}): Promise<SlackStack> {
+export async function startSlackStack(
+  kind: 'dev' | 'time-skipping',
+  options: { policy?: (input: PolicyInput) => void } = {},
+): Promise<SlackStack> {
   const slack = await prepareSlack();
   const stack = await startStack(kind, {
     policy: (input) => {
@@ -147,7 +167,10 @@ export function buttonsIn(blocks: unknown): { action_id: string; value?: string 
     else if (node && typeof node === 'object') {
       const element = node as Record<string, unknown>;
       if (element.type === 'button' && typeof element.action_id === 'string') {
-        found.push({ action_id: element.action_id, ...(typeof element.value === 'string' ? { value: element.value } : {}) });
+        found.push({
+          action_id: element.action_id,
+          ...(typeof element.value === 'string' ? { value: element.value } : {}),
+        });
       }
       Object.values(element).forEach(walk);
     }
@@ -161,7 +184,10 @@ export function textOf(value: unknown): string {
   const parts: string[] = [];
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') Object.entries(node).forEach(([key, child]) => (key === 'text' && typeof child === 'string' ? parts.push(child) : walk(child)));
+    else if (node && typeof node === 'object')
+      Object.entries(node).forEach(([key, child]) =>
+        key === 'text' && typeof child === 'string' ? parts.push(child) : walk(child),
+      );
   };
   walk(value);
   return parts.join('\n');

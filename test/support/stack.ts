@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  Runtime,
+  DefaultLogger,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { createActivities, type LeastActivities } from '../../activities';
 import { createAwsProvider } from '../../activities/cloud/aws';
 import { LogNotifier, type LogMessage } from '../../activities/chat/log-notifier';
@@ -17,7 +23,14 @@ import { WORKFLOWS_PATH } from '../../app/worker';
 import { freshStore, type TestDatabase } from './database';
 import { resetMoto } from './moto';
 import { testServices } from './services';
-import { APP_ROLE, awsSystemInput, createAwsAccount, operatorClients, useDummyAwsCredentials, type AwsAccount } from './aws-fixtures';
+import {
+  APP_ROLE,
+  awsSystemInput,
+  createAwsAccount,
+  operatorClients,
+  useDummyAwsCredentials,
+  type AwsAccount,
+} from './aws-fixtures';
 
 /**
  * The whole product on real components for one test file: Temporal (dev server or time-skipping),
@@ -48,13 +61,20 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-export function stackPolicy(account: AwsAccount, motoUrl: string, overrides: (input: PolicyInput) => void = () => undefined): Policy {
+export function stackPolicy(
+  account: AwsAccount,
+  motoUrl: string,
+  overrides: (input: PolicyInput) => void = () => undefined,
+): Policy {
   const input: PolicyInput = {
     version: 1,
     authorizationSystems: [awsSystemInput(account, motoUrl)],
     groups: { leads: [LEAD, LEAD2], oncall: ['oncall@example.com'] },
     admins: { users: [ADMIN] },
-    principals: { [REQUESTER]: { 'aws-prod': { awsIamRole: APP_ROLE } }, 'oncall@example.com': { 'aws-prod': { awsIamRole: APP_ROLE } } },
+    principals: {
+      [REQUESTER]: { 'aws-prod': { awsIamRole: APP_ROLE } },
+      'oncall@example.com': { 'aws-prod': { awsIamRole: APP_ROLE } },
+    },
     entitlements: [
       {
         id: 'prod-read-only',
@@ -69,7 +89,10 @@ export function stackPolicy(account: AwsAccount, motoUrl: string, overrides: (in
         id: 'payments-logs',
         title: 'Read payment logs',
         system: 'aws-prod',
-        grant: { kind: 'aws-iam-inline-policy', statements: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::payments-logs/*'] }] },
+        grant: {
+          kind: 'aws-iam-inline-policy',
+          statements: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::payments-logs/*'] }],
+        },
         requesters: { everyone: true },
         approvers: { groups: ['leads'] },
         extension: { maxTotal: '6h' },
@@ -130,15 +153,19 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
   const account = await createAwsAccount(services.motoUrl);
   const policy = stackPolicy(account, services.motoUrl, options.policy);
   const { db, store } = await freshStore();
-  const env = kind === 'dev'
-    ? await TestWorkflowEnvironment.createFromExistingServer({ address: services.temporalAddress })
-    : await startTimeSkipping(services.timeSkippingServer);
+  const env =
+    kind === 'dev'
+      ? await TestWorkflowEnvironment.createFromExistingServer({ address: services.temporalAddress })
+      : await startTimeSkipping(services.timeSkippingServer);
   const messages: LogMessage[] = [];
   const aws = createAwsProvider({ polling: { firstDelayMs: 20, maxDelayMs: 200 } });
   const activities = createActivities({
     store,
     clouds: { aws, ...options.clouds?.() },
-    notifier: new FanOutNotifier([new LogNotifier((message) => messages.push(message)), ...(options.notifiers?.({ store, policy }) ?? [])]),
+    notifier: new FanOutNotifier([
+      new LogNotifier((message) => messages.push(message)),
+      ...(options.notifiers?.({ store, policy }) ?? []),
+    ]),
     policy: () => policy,
   });
   const taskQueue = `least-test-${randomBytes(4).toString('hex')}`;
@@ -197,7 +224,9 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      throw new Error(`request ${requestId} did not become ${status}; last seen ${last?.status ?? 'nothing'} ${JSON.stringify(last?.failure ?? '')}`);
+      throw new Error(
+        `request ${requestId} did not become ${status}; last seen ${last?.status ?? 'nothing'} ${JSON.stringify(last?.failure ?? '')}`,
+      );
     },
     async close() {
       for (const worker of workers) await worker.stop().catch(() => undefined);
@@ -214,7 +243,9 @@ async function startTimeSkipping(path: string): Promise<TestWorkflowEnvironment>
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+      const env = await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path } },
+      });
       // The test server takes search attributes through the operator API rather than a start flag.
       const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
       await env.connection.operatorService.addSearchAttributes({

@@ -17,7 +17,11 @@ export function executeActionsIn(card: unknown): ExecuteAction[] {
     else if (node && typeof node === 'object') {
       const element = node as Record<string, unknown>;
       if (key !== 'refresh' && element.type === 'Action.Execute' && typeof element.verb === 'string') {
-        found.push({ verb: element.verb, data: (element.data as Record<string, unknown>) ?? {}, ...(typeof element.title === 'string' ? { title: element.title } : {}) });
+        found.push({
+          verb: element.verb,
+          data: (element.data as Record<string, unknown>) ?? {},
+          ...(typeof element.title === 'string' ? { title: element.title } : {}),
+        });
       }
       for (const [childKey, child] of Object.entries(element)) {
         if (childKey === 'refresh') continue;
@@ -42,7 +46,8 @@ export function wordsOf(value: unknown): string {
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {
       for (const [key, child] of Object.entries(node)) {
-        if (typeof child === 'string' && ['text', 'title', 'value', 'summary', 'label', 'placeholder'].includes(key)) parts.push(child);
+        if (typeof child === 'string' && ['text', 'title', 'value', 'summary', 'label', 'placeholder'].includes(key))
+          parts.push(child);
         else walk(child);
       }
     }
@@ -71,7 +76,11 @@ export async function messageIn(
       found = connector.messagesIn(conversationId).find(matches);
       return found !== undefined;
     },
-    `${what} (in ${conversationId}: ${connector.messagesIn(conversationId).map((m) => wordsOf(m).slice(0, 80)).join(' | ').slice(0, 600)})`,
+    `${what} (in ${conversationId}: ${connector
+      .messagesIn(conversationId)
+      .map((m) => wordsOf(m).slice(0, 80))
+      .join(' | ')
+      .slice(0, 600)})`,
     timeoutMs,
   );
   return found!;
@@ -80,13 +89,15 @@ export async function messageIn(
 /** The card an invoke answered with (`adaptiveCard/action` response body). */
 export function invokeCard(body: unknown): Record<string, unknown> {
   const response = body as { statusCode?: number; type?: string; value?: unknown };
-  if (response?.type !== 'application/vnd.microsoft.card.adaptive') throw new Error(`not a card response: ${JSON.stringify(body).slice(0, 400)}`);
+  if (response?.type !== 'application/vnd.microsoft.card.adaptive')
+    throw new Error(`not a card response: ${JSON.stringify(body).slice(0, 400)}`);
   return response.value as Record<string, unknown>;
 }
 
 /** The text an invoke answered with, when it answered with a message. */
 export function invokeMessage(body: unknown): string {
   const response = body as { type?: string; value?: unknown };
-  if (response?.type !== 'application/vnd.microsoft.activity.message') throw new Error(`not a message response: ${JSON.stringify(body).slice(0, 400)}`);
+  if (response?.type !== 'application/vnd.microsoft.activity.message')
+    throw new Error(`not a message response: ${JSON.stringify(body).slice(0, 400)}`);
   return String(response.value);
 }

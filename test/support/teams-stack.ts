@@ -77,17 +77,29 @@ export async function prepareTeams(): Promise<TeamsSide> {
   return {
     connector,
     editPolicy(input) {
-      input.chatUsers = { ...input.chatUsers, teams: { ...input.chatUsers?.teams, [TeamsPeople.oncall.aadObjectId]: ONCALL } };
+      input.chatUsers = {
+        ...input.chatUsers,
+        teams: { ...input.chatUsers?.teams, [TeamsPeople.oncall.aadObjectId]: ONCALL },
+      };
       const logs = input.entitlements.find((e) => e.id === 'payments-logs')!;
       logs.notify = [...(logs.notify ?? []), { platform: 'teams', channel: TEAMS_CHANNEL }];
     },
     notifier: ({ store, policy }) => new TeamsNotifier({ poster, store, policy: () => policy }),
-    attach: (stack) => createTeamsFrontEnd({ access: stack.access, policy: () => stack.policy, conversations: stack.store }),
-    sender: (server) => new TeamsSender({ botUrl: `${server.url}${TEAMS_MESSAGES_PATH}`, serviceUrl: connector.url, botId: TEAMS_BOT_ID }),
+    attach: (stack) =>
+      createTeamsFrontEnd({ access: stack.access, policy: () => stack.policy, conversations: stack.store }),
+    sender: (server) =>
+      new TeamsSender({
+        botUrl: `${server.url}${TEAMS_MESSAGES_PATH}`,
+        serviceUrl: connector.url,
+        botId: TEAMS_BOT_ID,
+      }),
   };
 }
 
-export async function startTeamsStack(kind: 'dev' | 'time-skipping', options: { policy?: (input: PolicyInput) => void } = {}): Promise<TeamsStack> {
+export async function startTeamsStack(
+  kind: 'dev' | 'time-skipping',
+  options: { policy?: (input: PolicyInput) => void } = {},
+): Promise<TeamsStack> {
   const teams = await prepareTeams();
   const stack = await startStack(kind, {
     policy: (input) => {

@@ -55,7 +55,11 @@ async function startShortLease(seconds: number, requestId: string): Promise<void
     rules: evaluation.rules,
     outcome: evaluation.outcome,
   };
-  await stack.env.client.workflow.start('accessRequest', { workflowId: requestId, taskQueue: stack.taskQueue, args: [input] });
+  await stack.env.client.workflow.start('accessRequest', {
+    workflowId: requestId,
+    taskQueue: stack.taskQueue,
+    args: [input],
+  });
 }
 
 describe('access request on the dev server', () => {
@@ -122,7 +126,12 @@ describe('access request on the dev server', () => {
     });
 
     it('auto-approves within policy and grants break-glass at once, loudly, with a mandatory review', async () => {
-      const autoId = await submitRequest(stack, { requester: ONCALL, entitlementId: 'payments-logs', duration: '15m', reason: 'check a refund' });
+      const autoId = await submitRequest(stack, {
+        requester: ONCALL,
+        entitlementId: 'payments-logs',
+        duration: '15m',
+        reason: 'check a refund',
+      });
       const active = await stack.waitForStatus(autoId, 'active');
       assert.equal(active.outcome, 'auto-approved');
       assert.equal(active.decisions.length, 0);
@@ -159,7 +168,10 @@ describe('access request on the dev server', () => {
         new PutRolePolicyCommand({
           RoleName: APP_ROLE,
           PolicyName: `least-${orphanId}`,
-          PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }),
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+          }),
         }),
       );
       await stack.aws.ssoAdmin.send(
@@ -185,17 +197,25 @@ describe('access request on the dev server', () => {
         const recent = (await schedule.describe()).info.recentActions;
         const run = recent[recent.length - 1]?.action.workflow;
         if (run) {
-          report = (await stack.env.client.workflow.getHandle(run.workflowId, run.firstExecutionRunId).result()) as ReconciliationReport;
+          report = (await stack.env.client.workflow
+            .getHandle(run.workflowId, run.firstExecutionRunId)
+            .result()) as ReconciliationReport;
         } else {
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
       }
       await schedule.delete();
       assert.ok(report, 'the scheduled sweep ran');
-      assert.deepEqual(report.removed.map((r) => r.key), [`aws-iam-inline:role:${APP_ROLE}:least-${orphanId}`]);
+      assert.deepEqual(
+        report.removed.map((r) => r.key),
+        [`aws-iam-inline:role:${APP_ROLE}:least-${orphanId}`],
+      );
       assert.equal(await inlinePolicyPresent(orphanId), false);
       assert.equal(await inlinePolicyPresent(liveId), true);
-      assert.ok(report.outOfBand.some((r) => r.key.includes(stack.account.grace.userId)), JSON.stringify(report.outOfBand));
+      assert.ok(
+        report.outOfBand.some((r) => r.key.includes(stack.account.grace.userId)),
+        JSON.stringify(report.outOfBand),
+      );
       assert.deepEqual(report.errors, []);
       await stack.access.end(liveId, REQUESTER, 'done');
     });

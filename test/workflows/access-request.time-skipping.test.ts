@@ -25,7 +25,11 @@ after(async () => {
 
 async function assignmentsFor(permissionSetArn: string): Promise<string[]> {
   const listed = await stack.aws.ssoAdmin.send(
-    new ListAccountAssignmentsCommand({ InstanceArn: stack.account.instanceArn, AccountId: ACCOUNT_ID, PermissionSetArn: permissionSetArn }),
+    new ListAccountAssignmentsCommand({
+      InstanceArn: stack.account.instanceArn,
+      AccountId: ACCOUNT_ID,
+      PermissionSetArn: permissionSetArn,
+    }),
   );
   return (listed.AccountAssignments ?? []).map((a) => a.PrincipalId!);
 }
@@ -64,7 +68,13 @@ describe('access request on the time-skipping server', () => {
     const lease = await stack.store.getLease(id);
     assert.equal(lease?.status, 'revoked');
     const actions = (await stack.store.auditFor(id)).map((row) => row.action);
-    assert.deepEqual(actions, ['request.submitted', 'approval.approved', 'request.approved', 'grant.applied', 'grant.revoked']);
+    assert.deepEqual(actions, [
+      'request.submitted',
+      'approval.approved',
+      'request.approved',
+      'grant.applied',
+      'grant.revoked',
+    ]);
     assert.equal((await stack.store.verifyAudit()).ok, true);
   });
 
@@ -79,7 +89,10 @@ describe('access request on the time-skipping server', () => {
     const final = await result(id);
     assert.equal(final.status, 'denied');
     assert.equal(final.decisions[0]?.reason, 'use the read replica');
-    await assert.rejects(stack.aws.iam.send(new GetRolePolicyCommand({ RoleName: APP_ROLE, PolicyName: `least-${id}` })), /NoSuchEntity|cannot be found/);
+    await assert.rejects(
+      stack.aws.iam.send(new GetRolePolicyCommand({ RoleName: APP_ROLE, PolicyName: `least-${id}` })),
+      /NoSuchEntity|cannot be found/,
+    );
     assert.ok(told(id, REQUESTER).includes('denied'));
   });
 
@@ -104,10 +117,13 @@ describe('access request on the time-skipping server', () => {
     assert.equal(state.status, 'pending');
     assert.equal(state.decisions.length, 0);
     const refusals = (await stack.store.auditFor(id)).filter((row) => row.action === 'approval.refused');
-    assert.deepEqual(refusals.map((r) => [r.actor, r.detail.code]), [
-      [LEAD, 'APPROVAL.SELF_APPROVAL'],
-      [STRANGER, 'APPROVAL.NOT_AUTHORIZED'],
-    ]);
+    assert.deepEqual(
+      refusals.map((r) => [r.actor, r.detail.code]),
+      [
+        [LEAD, 'APPROVAL.SELF_APPROVAL'],
+        [STRANGER, 'APPROVAL.NOT_AUTHORIZED'],
+      ],
+    );
     await stack.access.end(id, LEAD, 'changed my mind');
     assert.equal((await result(id)).status, 'cancelled');
   });
@@ -142,13 +158,17 @@ describe('access request on the time-skipping server', () => {
     const extended = await stack.access.extend(id, REQUESTER, '2h');
     assert.ok(extended.ok);
     assert.equal(Date.parse(extended.state.expiresAt!) - Date.parse(active.expiresAt!), 2 * 3600 * 1000);
-    const policy = await stack.aws.iam.send(new GetRolePolicyCommand({ RoleName: APP_ROLE, PolicyName: `least-${id}` }));
+    const policy = await stack.aws.iam.send(
+      new GetRolePolicyCommand({ RoleName: APP_ROLE, PolicyName: `least-${id}` }),
+    );
     const document = JSON.parse(decodeURIComponent(policy.PolicyDocument!));
     assert.equal(document.Statement[0].Condition.DateLessThan['aws:CurrentTime'], extended.state.expiresAt);
     const final = await result(id);
     assert.equal(final.status, 'revoked');
     assert.equal(final.extendedSeconds, 7200);
-    await assert.rejects(stack.aws.iam.send(new GetRolePolicyCommand({ RoleName: APP_ROLE, PolicyName: `least-${id}` })));
+    await assert.rejects(
+      stack.aws.iam.send(new GetRolePolicyCommand({ RoleName: APP_ROLE, PolicyName: `least-${id}` })),
+    );
   });
 
   it('lets an admin revoke early and refuses a stranger', async () => {

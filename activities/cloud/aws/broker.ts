@@ -127,7 +127,14 @@ export function createAwsBroker(options: AwsBrokerOptions = {}): AwsBroker {
   return {
     session(system, purpose) {
       const name = sessionName(purpose);
-      const key = [system.id, system.accountId, system.brokerRoleArn, system.externalId ?? '', system.endpoint ?? '', name].join('|');
+      const key = [
+        system.id,
+        system.accountId,
+        system.brokerRoleArn,
+        system.externalId ?? '',
+        system.endpoint ?? '',
+        name,
+      ].join('|');
       const cached = cache.get(key);
       if (cached && cached.usableUntil > now()) return cached.session;
       cache.delete(key);

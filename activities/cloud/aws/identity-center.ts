@@ -87,9 +87,17 @@ function assignmentRequest(assignment: Assignment) {
   } as const;
 }
 
-async function listAssignedUsers(sso: SSOAdminClient, instanceArn: string, accountId: string, permissionSetArn: string): Promise<string[]> {
+async function listAssignedUsers(
+  sso: SSOAdminClient,
+  instanceArn: string,
+  accountId: string,
+  permissionSetArn: string,
+): Promise<string[]> {
   const users: string[] = [];
-  const pages = paginateListAccountAssignments({ client: sso }, { InstanceArn: instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn });
+  const pages = paginateListAccountAssignments(
+    { client: sso },
+    { InstanceArn: instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn },
+  );
   for await (const page of pages) {
     for (const found of page.AccountAssignments ?? []) {
       if (found.PrincipalType === 'USER' && found.PrincipalId) users.push(found.PrincipalId);
@@ -131,17 +139,25 @@ async function waitFor(
   return status;
 }
 
-async function deleteAssignment(sso: SSOAdminClient, assignment: Assignment, polling: AssignmentPolling): Promise<void> {
+async function deleteAssignment(
+  sso: SSOAdminClient,
+  assignment: Assignment,
+  polling: AssignmentPolling,
+): Promise<void> {
   let started: AccountAssignmentOperationStatus | undefined;
   try {
-    started = (await sso.send(new DeleteAccountAssignmentCommand(assignmentRequest(assignment)))).AccountAssignmentDeletionStatus;
+    started = (await sso.send(new DeleteAccountAssignmentCommand(assignmentRequest(assignment))))
+      .AccountAssignmentDeletionStatus;
   } catch (error) {
     if (isResourceNotFound(error)) return;
     throw error;
   }
   const status = await waitFor(polling, 'DeleteAccountAssignment', started, async (requestId) => {
     const response = await sso.send(
-      new DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn: assignment.instanceArn, AccountAssignmentDeletionRequestId: requestId }),
+      new DescribeAccountAssignmentDeletionStatusCommand({
+        InstanceArn: assignment.instanceArn,
+        AccountAssignmentDeletionRequestId: requestId,
+      }),
     );
     return response.AccountAssignmentDeletionStatus;
   });
@@ -170,7 +186,10 @@ function creationFailure(system: AwsSystem, assignment: Assignment, reason: stri
 async function describePermissionSet(sso: SSOAdminClient, system: AwsSystem, assignment: Assignment): Promise<string> {
   try {
     const response = await sso.send(
-      new DescribePermissionSetCommand({ InstanceArn: assignment.instanceArn, PermissionSetArn: assignment.permissionSetArn }),
+      new DescribePermissionSetCommand({
+        InstanceArn: assignment.instanceArn,
+        PermissionSetArn: assignment.permissionSetArn,
+      }),
     );
     return response.PermissionSet?.Name ?? assignment.permissionSetArn;
   } catch (error) {
@@ -206,25 +225,39 @@ export async function grantAssignment(
     },
   });
 
-  if ((await listAssignedUsers(sso, assignment.instanceArn, assignment.accountId, assignment.permissionSetArn)).includes(assignment.userId)) {
+  if (
+    (await listAssignedUsers(sso, assignment.instanceArn, assignment.accountId, assignment.permissionSetArn)).includes(
+      assignment.userId,
+    )
+  ) {
     return receipt(false);
   }
-  const started = (await sso.send(new CreateAccountAssignmentCommand(assignmentRequest(assignment)))).AccountAssignmentCreationStatus;
+  const started = (await sso.send(new CreateAccountAssignmentCommand(assignmentRequest(assignment))))
+    .AccountAssignmentCreationStatus;
   const status = await waitFor(polling, 'CreateAccountAssignment', started, async (requestId) => {
     const response = await sso.send(
-      new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn: assignment.instanceArn, AccountAssignmentCreationRequestId: requestId }),
+      new DescribeAccountAssignmentCreationStatusCommand({
+        InstanceArn: assignment.instanceArn,
+        AccountAssignmentCreationRequestId: requestId,
+      }),
     );
     return response.AccountAssignmentCreationStatus;
   });
   if (status.Status === 'FAILED') {
     // a failed request can still leave a half-made assignment; the contract is to leave nothing behind
-    if ((await assignedUsers(sso, assignment)).includes(assignment.userId)) await deleteAssignment(sso, assignment, polling);
+    if ((await assignedUsers(sso, assignment)).includes(assignment.userId))
+      await deleteAssignment(sso, assignment, polling);
     throw creationFailure(system, assignment, status.FailureReason ?? 'no reason given');
   }
   return receipt(true);
 }
 
-export async function revokeAssignment(sso: SSOAdminClient, system: AwsSystem, lease: LeaseSpec, polling: AssignmentPolling): Promise<void> {
+export async function revokeAssignment(
+  sso: SSOAdminClient,
+  system: AwsSystem,
+  lease: LeaseSpec,
+  polling: AssignmentPolling,
+): Promise<void> {
   const assignment = assignmentOf(system, lease);
   if (!(await assignedUsers(sso, assignment)).includes(assignment.userId)) return;
   await deleteAssignment(sso, assignment, polling);
@@ -264,7 +297,9 @@ export async function observeAssignments(
   const displayOf = async (userId: string): Promise<string> => {
     if (!names.has(userId)) {
       try {
-        const user = await identityStore.send(new DescribeUserCommand({ IdentityStoreId: identityStoreId, UserId: userId }));
+        const user = await identityStore.send(
+          new DescribeUserCommand({ IdentityStoreId: identityStoreId, UserId: userId }),
+        );
         names.set(userId, user.UserName ?? user.DisplayName ?? userId);
       } catch (error) {
         if (!isResourceNotFound(error)) throw error;

@@ -2,8 +2,21 @@ import type { CloudProvider } from '../provider';
 import type { LeaseSpec } from '../../../domain/lease';
 import { type AwsBroker, createAwsBroker, RECONCILE_PURPOSE, RESOLVE_PURPOSE } from './broker';
 import { asAwsSystem, type AwsSystem, withAwsErrors } from './errors';
-import { type AssignmentPolling, checkAssignment, DEFAULT_POLLING, grantAssignment, observeAssignments, revokeAssignment } from './identity-center';
-import { checkInlinePolicy, extendInlinePolicy, grantInlinePolicy, observeInlinePolicies, revokeInlinePolicy } from './inline-policy';
+import {
+  type AssignmentPolling,
+  checkAssignment,
+  DEFAULT_POLLING,
+  grantAssignment,
+  observeAssignments,
+  revokeAssignment,
+} from './identity-center';
+import {
+  checkInlinePolicy,
+  extendInlinePolicy,
+  grantInlinePolicy,
+  observeInlinePolicies,
+  revokeInlinePolicy,
+} from './inline-policy';
 import { resolveAwsPrincipal } from './principals';
 
 export { createAwsBroker, sessionName, RECONCILE_PURPOSE, RESOLVE_PURPOSE } from './broker';
@@ -51,7 +64,8 @@ export function createAwsProvider(options: AwsProviderOptions = {}): AwsProvider
       const system = asAwsSystem(anySystem);
       return withAwsErrors(system, `grant lease ${lease.leaseId}`, async () => {
         const session = await forLease(system, lease);
-        if (lease.grant.kind === 'aws-identity-center') return grantAssignment(session.ssoAdmin, system, lease, polling);
+        if (lease.grant.kind === 'aws-identity-center')
+          return grantAssignment(session.ssoAdmin, system, lease, polling);
         if (lease.grant.kind === 'aws-iam-inline-policy') return grantInlinePolicy(session.iam, system, lease);
         return unsupported(system, lease);
       });
@@ -72,7 +86,8 @@ export function createAwsProvider(options: AwsProviderOptions = {}): AwsProvider
       const system = asAwsSystem(anySystem);
       return withAwsErrors(system, `revoke lease ${lease.leaseId}`, async () => {
         const session = await forLease(system, lease);
-        if (lease.grant.kind === 'aws-identity-center') return revokeAssignment(session.ssoAdmin, system, lease, polling);
+        if (lease.grant.kind === 'aws-identity-center')
+          return revokeAssignment(session.ssoAdmin, system, lease, polling);
         if (lease.grant.kind === 'aws-iam-inline-policy') return revokeInlinePolicy(session.iam, lease);
         return unsupported(system, lease);
       });

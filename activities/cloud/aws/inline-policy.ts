@@ -13,7 +13,15 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import { DomainError, ErrorCode } from '../../../domain/errors';
-import { INLINE_POLICY_PREFIX, inlinePolicyName, type CloudPrincipal, type GrantReceipt, type LeaseSpec, type ObservedGrant, type Presence } from '../../../domain/lease';
+import {
+  INLINE_POLICY_PREFIX,
+  inlinePolicyName,
+  type CloudPrincipal,
+  type GrantReceipt,
+  type LeaseSpec,
+  type ObservedGrant,
+  type Presence,
+} from '../../../domain/lease';
 import type { GrantSpec } from '../../../domain/policy/schema';
 import { type AwsSystem, isNoSuchEntity } from './errors';
 
@@ -70,7 +78,9 @@ function holderOf(principal: CloudPrincipal): Holder {
 }
 
 function principalOf(holder: Holder): CloudPrincipal {
-  return holder.kind === 'role' ? { kind: 'aws-iam-role', roleName: holder.name } : { kind: 'aws-iam-user', userName: holder.name };
+  return holder.kind === 'role'
+    ? { kind: 'aws-iam-role', roleName: holder.name }
+    : { kind: 'aws-iam-user', userName: holder.name };
 }
 
 function inlineGrantOf(lease: LeaseSpec): InlineGrant {
@@ -93,7 +103,13 @@ async function readDocument(iam: IAMClient, holder: Holder, policyName: string):
   }
 }
 
-async function putDocument(iam: IAMClient, system: AwsSystem, holder: Holder, policyName: string, document: LeasePolicyDocument): Promise<void> {
+async function putDocument(
+  iam: IAMClient,
+  system: AwsSystem,
+  holder: Holder,
+  policyName: string,
+  document: LeasePolicyDocument,
+): Promise<void> {
   const PolicyDocument = JSON.stringify(document);
   try {
     if (holder.kind === 'role') {
@@ -139,7 +155,13 @@ export async function grantInlinePolicy(iam: IAMClient, system: AwsSystem, lease
 
 export async function extendInlinePolicy(iam: IAMClient, system: AwsSystem, lease: LeaseSpec): Promise<void> {
   const holder = holderOf(lease.principal);
-  await putDocument(iam, system, holder, inlinePolicyName(lease.leaseId), leasePolicyDocument(inlineGrantOf(lease), lease.expiresAt));
+  await putDocument(
+    iam,
+    system,
+    holder,
+    inlinePolicyName(lease.leaseId),
+    leasePolicyDocument(inlineGrantOf(lease), lease.expiresAt),
+  );
 }
 
 export async function revokeInlinePolicy(iam: IAMClient, lease: LeaseSpec): Promise<void> {
@@ -162,7 +184,10 @@ export async function checkInlinePolicy(iam: IAMClient, lease: LeaseSpec): Promi
   const policyName = inlinePolicyName(lease.leaseId);
   const document = await readDocument(iam, holder, policyName);
   if (document === undefined) {
-    return { present: false, detail: `IAM has no inline policy ${policyName} on ${holder.kind} ${holder.name} (NoSuchEntity).` };
+    return {
+      present: false,
+      detail: `IAM has no inline policy ${policyName} on ${holder.kind} ${holder.name} (NoSuchEntity).`,
+    };
   }
   return {
     present: true,
@@ -170,10 +195,16 @@ export async function checkInlinePolicy(iam: IAMClient, lease: LeaseSpec): Promi
   };
 }
 
-const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
+const asList = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
 
 /** Reads a Least document back into the grant it came from, so reconciliation can revoke it. */
-function leaseFromDocument(system: AwsSystem, holder: Holder, policyName: string, document: unknown): LeaseSpec | undefined {
+function leaseFromDocument(
+  system: AwsSystem,
+  holder: Holder,
+  policyName: string,
+  document: unknown,
+): LeaseSpec | undefined {
   const statements = (document as { Statement?: unknown } | undefined)?.Statement;
   // A least-* policy that lost its expiry condition (edited by hand) must still be removable: removal
   // needs only the holder and the name, so the spec is rebuilt from whatever the document holds.
@@ -198,18 +229,21 @@ function leaseFromDocument(system: AwsSystem, holder: Holder, policyName: string
 async function holdersWithLeasePolicies(iam: IAMClient): Promise<Array<{ holder: Holder; policyName: string }>> {
   const found: Array<{ holder: Holder; policyName: string }> = [];
   const keep = (holder: Holder, names: string[] | undefined): void => {
-    for (const policyName of names ?? []) if (policyName.startsWith(INLINE_POLICY_PREFIX)) found.push({ holder, policyName });
+    for (const policyName of names ?? [])
+      if (policyName.startsWith(INLINE_POLICY_PREFIX)) found.push({ holder, policyName });
   };
   for await (const page of paginateListRoles({ client: iam }, {})) {
     for (const role of page.Roles ?? []) {
       const holder: Holder = { kind: 'role', name: role.RoleName! };
-      for await (const policies of paginateListRolePolicies({ client: iam }, { RoleName: holder.name })) keep(holder, policies.PolicyNames);
+      for await (const policies of paginateListRolePolicies({ client: iam }, { RoleName: holder.name }))
+        keep(holder, policies.PolicyNames);
     }
   }
   for await (const page of paginateListUsers({ client: iam }, {})) {
     for (const user of page.Users ?? []) {
       const holder: Holder = { kind: 'user', name: user.UserName! };
-      for await (const policies of paginateListUserPolicies({ client: iam }, { UserName: holder.name })) keep(holder, policies.PolicyNames);
+      for await (const policies of paginateListUserPolicies({ client: iam }, { UserName: holder.name }))
+        keep(holder, policies.PolicyNames);
     }
   }
   return found;

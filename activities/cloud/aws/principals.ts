@@ -25,7 +25,12 @@ function unknownPrincipal(system: AwsSystem, person: string, what: string, examp
   );
 }
 
-async function identityStoreUserId(identityStore: IdentitystoreClient, identityStoreId: string, path: string, value: string): Promise<string | undefined> {
+async function identityStoreUserId(
+  identityStore: IdentitystoreClient,
+  identityStoreId: string,
+  path: string,
+  value: string,
+): Promise<string | undefined> {
   try {
     const response = await identityStore.send(
       new GetUserIdCommand({
@@ -40,11 +45,18 @@ async function identityStoreUserId(identityStore: IdentitystoreClient, identityS
   }
 }
 
-async function identityStoreUser(identityStore: IdentitystoreClient, system: AwsSystem, person: string, mapping: PrincipalMapping | undefined): Promise<CloudPrincipal> {
+async function identityStoreUser(
+  identityStore: IdentitystoreClient,
+  system: AwsSystem,
+  person: string,
+  mapping: PrincipalMapping | undefined,
+): Promise<CloudPrincipal> {
   const { identityStoreId } = identityCenterOf(system);
   if (mapping?.awsIdentityStoreUserId) {
     try {
-      await identityStore.send(new DescribeUserCommand({ IdentityStoreId: identityStoreId, UserId: mapping.awsIdentityStoreUserId }));
+      await identityStore.send(
+        new DescribeUserCommand({ IdentityStoreId: identityStoreId, UserId: mapping.awsIdentityStoreUserId }),
+      );
     } catch (error) {
       if (!isResourceNotFound(error)) throw error;
       throw unknownPrincipal(
@@ -71,7 +83,12 @@ async function identityStoreUser(identityStore: IdentitystoreClient, system: Aws
   return { kind: 'aws-identity-store-user', userId, display: person };
 }
 
-async function iamPrincipal(iam: IAMClient, system: AwsSystem, person: string, mapping: PrincipalMapping | undefined): Promise<CloudPrincipal> {
+async function iamPrincipal(
+  iam: IAMClient,
+  system: AwsSystem,
+  person: string,
+  mapping: PrincipalMapping | undefined,
+): Promise<CloudPrincipal> {
   // a role wins over a user when both are mapped: sessions of a role expire, a user's keys do not
   const target = mapping?.awsIamRole
     ? ({ kind: 'role', name: mapping.awsIamRole } as const)
@@ -79,7 +96,12 @@ async function iamPrincipal(iam: IAMClient, system: AwsSystem, person: string, m
       ? ({ kind: 'user', name: mapping.awsIamUser } as const)
       : undefined;
   if (!target) {
-    throw unknownPrincipal(system, person, `No IAM role or user is mapped for ${person} on ${system.id}.`, 'awsIamRole: <role name>');
+    throw unknownPrincipal(
+      system,
+      person,
+      `No IAM role or user is mapped for ${person} on ${system.id}.`,
+      'awsIamRole: <role name>',
+    );
   }
   try {
     if (target.kind === 'role') await iam.send(new GetRoleCommand({ RoleName: target.name }));
@@ -93,7 +115,9 @@ async function iamPrincipal(iam: IAMClient, system: AwsSystem, person: string, m
       target.kind === 'role' ? 'awsIamRole: <role name>' : 'awsIamUser: <user name>',
     );
   }
-  return target.kind === 'role' ? { kind: 'aws-iam-role', roleName: target.name } : { kind: 'aws-iam-user', userName: target.name };
+  return target.kind === 'role'
+    ? { kind: 'aws-iam-role', roleName: target.name }
+    : { kind: 'aws-iam-user', userName: target.name };
 }
 
 export async function resolveAwsPrincipal(
@@ -111,6 +135,9 @@ export async function resolveAwsPrincipal(
     case 'aws-iam-inline-policy':
       return iamPrincipal(clients.iam, system, email, mapping);
     default:
-      throw new DomainError(ErrorCode.CloudTargetUnknown, `AWS system "${system.id}" cannot take a ${grant.kind} grant.`);
+      throw new DomainError(
+        ErrorCode.CloudTargetUnknown,
+        `AWS system "${system.id}" cannot take a ${grant.kind} grant.`,
+      );
   }
 }

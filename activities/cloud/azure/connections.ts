@@ -25,7 +25,6 @@ const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 type ArmPipeline = AuthorizationManagementClient['pipeline'];
 type ArmPolicy = Parameters<ArmPipeline['addPolicy']>[0];
 
-
 /**
  * core-rest-pipeline's bearer policy refuses every http URL, even with allowInsecureConnection set. For
  * a loopback endpoint only, it is swapped for this one, which does the same header and still refuses

@@ -55,7 +55,6 @@ export async function withTransientRetry<T>(tuning: RetryTuning, call: () => Pro
   }
 }
 
-
 /** Connection options for `system.endpoint` (a local fake or a private endpoint); none for Google itself. */
 export function endpointOptions(system: GcpSystem): Pick<ClientOptions, 'apiEndpoint' | 'port' | 'protocol'> {
   if (!system.endpoint) return {};

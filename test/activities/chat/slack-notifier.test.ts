@@ -32,7 +32,13 @@ before(async () => {
   fake.addUser({ id: 'UTOM', email: TOM });
   ({ db, store } = await freshStore());
   const client = new WebClient(FAKE_BOT_TOKEN, { ...slackClientOptions(fake.apiUrl), retryConfig: { retries: 0 } });
-  notifier = new SlackNotifier({ client, store, people: new SlackDirectory({ client, policy: () => policy }), policy: () => policy, log: () => undefined });
+  notifier = new SlackNotifier({
+    client,
+    store,
+    people: new SlackDirectory({ client, policy: () => policy }),
+    policy: () => policy,
+    log: () => undefined,
+  });
 });
 
 after(async () => {
@@ -43,22 +49,38 @@ after(async () => {
 beforeEach(() => fake.clear());
 
 async function pending(): Promise<RequestState> {
-  const made = pendingRequest({ requestId: `r-notify${String(++sequence).padStart(4, '0')}`, requester: REQUESTER, submittedAt: new Date().toISOString() });
+  const made = pendingRequest({
+    requestId: `r-notify${String(++sequence).padStart(4, '0')}`,
+    requester: REQUESTER,
+    submittedAt: new Date().toISOString(),
+  });
   const state = { ...made, request: { ...made.request, origin: { platform: 'cli' as const } } }; // Slack id found by e-mail
   await store.saveRequest(state);
   return state;
 }
 
-const cardsFor = (requestId: string) => fake.callsTo('chat.postMessage').filter((call) => !call.args.thread_ts && JSON.stringify(call.args.blocks).includes(requestId) && buttonsIn(call.args.blocks).some((b) => b.action_id === SlackAction.Approve));
+const cardsFor = (requestId: string) =>
+  fake
+    .callsTo('chat.postMessage')
+    .filter(
+      (call) =>
+        !call.args.thread_ts &&
+        JSON.stringify(call.args.blocks).includes(requestId) &&
+        buttonsIn(call.args.blocks).some((b) => b.action_id === SlackAction.Approve),
+    );
 
 describe('Slack notifier', () => {
   it('posts one card per approver and channel, and a retried notice posts nothing twice', async () => {
     const state = await pending();
     await notifier.notify({ kind: 'approval-needed', state });
     await notifier.notify({ kind: 'approval-needed', state }); // the activity's retry
-    const channels = cardsFor(state.request.requestId).map((call) => call.args.channel).sort();
+    const channels = cardsFor(state.request.requestId)
+      .map((call) => call.args.channel)
+      .sort();
     assert.deepEqual(channels, [CHANNEL, fake.dmChannel('UPRIYA'), fake.dmChannel('UTOM')].sort());
-    const thread = fake.messagesIn(fake.dmChannel('UADA')).filter((m) => !m.thread_ts && JSON.stringify(m.blocks).includes(state.request.requestId));
+    const thread = fake
+      .messagesIn(fake.dmChannel('UADA'))
+      .filter((m) => !m.thread_ts && JSON.stringify(m.blocks).includes(state.request.requestId));
     assert.equal(thread.length, 1, 'the requester has one status message');
     assert.match(JSON.stringify(thread[0]!.blocks), /Waiting for approval/);
   });
@@ -75,14 +97,20 @@ describe('Slack notifier', () => {
     const state = await pending();
     fake.failNext('chat.postMessage', 'not_in_channel');
     await notifier.notify({ kind: 'approval-needed', state });
-    const delivered = cardsFor(state.request.requestId).filter((call) => !call.error).map((call) => call.args.channel);
+    const delivered = cardsFor(state.request.requestId)
+      .filter((call) => !call.error)
+      .map((call) => call.args.channel);
     assert.equal(delivered.length, 2);
   });
 
   it('a decision updates every card in place (no buttons left) and the requester reads it in the thread', async () => {
     let state = await pending();
     await notifier.notify({ kind: 'approval-needed', state });
-    const decided = applyDecision(state, { approver: PRIYA, verdict: 'deny', reason: 'use <!channel> the replica' }, new Date().toISOString());
+    const decided = applyDecision(
+      state,
+      { approver: PRIYA, verdict: 'deny', reason: 'use <!channel> the replica' },
+      new Date().toISOString(),
+    );
     state = transition(decided.state, 'denied');
     await store.saveRequest(state);
     await notifier.notify({ kind: 'denied', state });
@@ -93,7 +121,9 @@ describe('Slack notifier', () => {
       assert.match(JSON.stringify(card.blocks), new RegExp(PRIYA.replace('.', '\\.')));
     }
     const dm = fake.dmChannel('UADA');
-    const parent = fake.messagesIn(dm).find((m) => !m.thread_ts && JSON.stringify(m.blocks).includes(state.request.requestId))!;
+    const parent = fake
+      .messagesIn(dm)
+      .find((m) => !m.thread_ts && JSON.stringify(m.blocks).includes(state.request.requestId))!;
     const replies = fake.threadReplies(dm, parent.ts);
     assert.equal(replies.length, 1);
     assert.match(JSON.stringify(replies[0]!.blocks), /replica/);

@@ -2,7 +2,14 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { createAwsBroker, createAwsProvider, sessionName, type AwsBroker, type AwsProvider, type AwsSystem } from '../../../activities/cloud/aws';
+import {
+  createAwsBroker,
+  createAwsProvider,
+  sessionName,
+  type AwsBroker,
+  type AwsProvider,
+  type AwsSystem,
+} from '../../../activities/cloud/aws';
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
@@ -107,7 +114,9 @@ describe('AWS broker sessions', () => {
   });
 
   test('the broker role refusing Least is CLOUD.ACCESS_DENIED naming the role', async () => {
-    front.intercept('AssumeRole', async () => queryError('AccessDenied', 'not authorized to perform: sts:AssumeRole', 403));
+    front.intercept('AssumeRole', async () =>
+      queryError('AccessDenied', 'not authorized to perform: sts:AssumeRole', 403),
+    );
 
     const error = await provider.grant(system, inlineLease('req-denied')).catch((thrown: unknown) => thrown);
 
@@ -120,7 +129,9 @@ describe('AWS broker sessions', () => {
 
 describe('AWS calls under stress', () => {
   test('throttled calls are retried by the SDK and the grant lands once', async () => {
-    front.intercept('PutRolePolicy', async ({ count, forward }) => (count <= 2 ? queryError('Throttling', 'Rate exceeded') : forward()));
+    front.intercept('PutRolePolicy', async ({ count, forward }) =>
+      count <= 2 ? queryError('Throttling', 'Rate exceeded') : forward(),
+    );
 
     const receipt = await provider.grant(system, inlineLease('req-throttled'));
 
@@ -131,7 +142,9 @@ describe('AWS calls under stress', () => {
   });
 
   test('IAM denying an action is CLOUD.ACCESS_DENIED', async () => {
-    front.intercept('PutRolePolicy', async () => queryError('AccessDenied', 'User is not authorized to perform: iam:PutRolePolicy', 403));
+    front.intercept('PutRolePolicy', async () =>
+      queryError('AccessDenied', 'User is not authorized to perform: iam:PutRolePolicy', 403),
+    );
 
     const error = await provider.grant(system, inlineLease('req-no-put')).catch((thrown: unknown) => thrown);
 

@@ -61,7 +61,11 @@ function lease(): LeaseSpec {
 
 async function assignedUsers(): Promise<string[]> {
   const listed = await operator.ssoAdmin.send(
-    new ListAccountAssignmentsCommand({ InstanceArn: account.instanceArn, AccountId: ACCOUNT_ID, PermissionSetArn: account.readOnlyPermissionSetArn }),
+    new ListAccountAssignmentsCommand({
+      InstanceArn: account.instanceArn,
+      AccountId: ACCOUNT_ID,
+      PermissionSetArn: account.readOnlyPermissionSetArn,
+    }),
   );
   return (listed.AccountAssignments ?? []).map((assignment) => assignment.PrincipalId!);
 }
@@ -120,9 +124,16 @@ describe('Identity Center request status', () => {
 
     const error = await provider.grant(system, lease()).catch((thrown: unknown) => thrown);
 
-    assert.ok(error instanceof Error && !(error instanceof DomainError), `expected a plain, retryable error, got ${String(error)}`);
+    assert.ok(
+      error instanceof Error && !(error instanceof DomainError),
+      `expected a plain, retryable error, got ${String(error)}`,
+    );
     assert.match(error.message, /IN_PROGRESS/);
-    assert.equal(slept.reduce((sum, ms) => sum + ms, 0), 200, `waited ${slept.join('+')} ms`);
+    assert.equal(
+      slept.reduce((sum, ms) => sum + ms, 0),
+      200,
+      `waited ${slept.join('+')} ms`,
+    );
 
     front.stopIntercepting();
     const retried = await provider.grant(system, lease());

@@ -35,12 +35,20 @@ afterEach(() => provider.close());
 /** What an operator sees in the console: the users holding a permission set on the account. */
 async function assignedUsers(permissionSetArn: string): Promise<string[]> {
   const listed = await operator.ssoAdmin.send(
-    new ListAccountAssignmentsCommand({ InstanceArn: account.instanceArn, AccountId: ACCOUNT_ID, PermissionSetArn: permissionSetArn }),
+    new ListAccountAssignmentsCommand({
+      InstanceArn: account.instanceArn,
+      AccountId: ACCOUNT_ID,
+      PermissionSetArn: permissionSetArn,
+    }),
   );
   return (listed.AccountAssignments ?? []).map((assignment) => `${assignment.PrincipalType}:${assignment.PrincipalId}`);
 }
 
-function leaseFor(userId: string, permissionSetArn = account.readOnlyPermissionSetArn, leaseId = 'req-ic-1'): LeaseSpec {
+function leaseFor(
+  userId: string,
+  permissionSetArn = account.readOnlyPermissionSetArn,
+  leaseId = 'req-ic-1',
+): LeaseSpec {
   return {
     leaseId,
     systemId: SYSTEM_ID,
@@ -58,7 +66,10 @@ describe('AWS Identity Center leases', () => {
 
     assert.deepEqual(await assignedUsers(account.readOnlyPermissionSetArn), [`USER:${account.ada.userId}`]);
     assert.equal(receipt.created, true);
-    assert.equal(receipt.key, `aws-identity-center:${ACCOUNT_ID}:${account.readOnlyPermissionSetArn}:${account.ada.userId}`);
+    assert.equal(
+      receipt.key,
+      `aws-identity-center:${ACCOUNT_ID}:${account.readOnlyPermissionSetArn}:${account.ada.userId}`,
+    );
     assert.equal(receipt.access.url, PORTAL_URL);
     assert.match(receipt.access.summary, new RegExp(`access portal.*account ${ACCOUNT_ID} \\(Production\\).*ReadOnly`));
 
@@ -109,7 +120,11 @@ describe('AWS Identity Center leases', () => {
   test('an unknown permission set fails with CLOUD.PERMISSION_SET_UNKNOWN naming it, and assigns nothing', async () => {
     const missing = `${account.instanceArn}/ps-0000000000000000`;
 
-    await rejectsWith(provider.grant(system, leaseFor(account.ada.userId, missing)), ErrorCode.CloudPermissionSetUnknown, new RegExp(missing));
+    await rejectsWith(
+      provider.grant(system, leaseFor(account.ada.userId, missing)),
+      ErrorCode.CloudPermissionSetUnknown,
+      new RegExp(missing),
+    );
 
     assert.deepEqual(await assignedUsers(missing), []);
   });
@@ -125,12 +140,19 @@ describe('AWS Identity Center leases', () => {
 });
 
 describe('AWS Identity Center principals', () => {
-  const grant = (): LeaseSpec['grant'] => ({ kind: 'aws-identity-center', permissionSetArn: account.readOnlyPermissionSetArn });
+  const grant = (): LeaseSpec['grant'] => ({
+    kind: 'aws-identity-center',
+    permissionSetArn: account.readOnlyPermissionSetArn,
+  });
 
   test('a person is found in the Identity Store by e-mail', async () => {
     const principal = await provider.resolvePrincipal(system, 'ADA@example.com', grant(), policy);
 
-    assert.deepEqual(principal, { kind: 'aws-identity-store-user', userId: account.ada.userId, display: 'ada@example.com' });
+    assert.deepEqual(principal, {
+      kind: 'aws-identity-store-user',
+      userId: account.ada.userId,
+      display: 'ada@example.com',
+    });
   });
 
   test('a person whose directory e-mail differs is found by user name', async () => {
@@ -140,19 +162,32 @@ describe('AWS Identity Center principals', () => {
   });
 
   test('an explicit mapping wins over the e-mail lookup', async () => {
-    const mapped = policyFor(account, motoUrl, { 'ada@example.com': { [SYSTEM_ID]: { awsIdentityStoreUserId: account.grace.userId } } });
+    const mapped = policyFor(account, motoUrl, {
+      'ada@example.com': { [SYSTEM_ID]: { awsIdentityStoreUserId: account.grace.userId } },
+    });
 
-    const principal = await provider.resolvePrincipal(mapped.authorizationSystems[0]!, 'ada@example.com', grant(), mapped);
+    const principal = await provider.resolvePrincipal(
+      mapped.authorizationSystems[0]!,
+      'ada@example.com',
+      grant(),
+      mapped,
+    );
 
     assert.equal(principal.kind === 'aws-identity-store-user' && principal.userId, account.grace.userId);
   });
 
   test('an unknown e-mail fails with CLOUD.PRINCIPAL_UNKNOWN and says how to add a mapping', async () => {
-    await rejectsWith(provider.resolvePrincipal(system, 'nobody@example.com', grant(), policy), ErrorCode.CloudPrincipalUnknown, /principals:/);
+    await rejectsWith(
+      provider.resolvePrincipal(system, 'nobody@example.com', grant(), policy),
+      ErrorCode.CloudPrincipalUnknown,
+      /principals:/,
+    );
   });
 
   test('a mapping to a user the directory does not have fails with CLOUD.PRINCIPAL_UNKNOWN', async () => {
-    const mapped = policyFor(account, motoUrl, { 'ada@example.com': { [SYSTEM_ID]: { awsIdentityStoreUserId: 'no-such-user' } } });
+    const mapped = policyFor(account, motoUrl, {
+      'ada@example.com': { [SYSTEM_ID]: { awsIdentityStoreUserId: 'no-such-user' } },
+    });
 
     await rejectsWith(
       provider.resolvePrincipal(mapped.authorizationSystems[0]!, 'ada@example.com', grant(), mapped),

@@ -137,7 +137,9 @@ describe('AWS IAM inline-policy leases', () => {
     assert.deepEqual(JSON.parse(decodeURIComponent(stored.PolicyDocument!)), expectedDocument(EXPIRES));
     assert.equal(receipt.key, `aws-iam-inline:user:${CI_USER}:least-req-user`);
     await provider.revoke(system, lease);
-    await assert.rejects(iam.send(new GetUserPolicyCommand({ UserName: CI_USER, PolicyName: 'least-req-user' })), { name: 'NoSuchEntityException' });
+    await assert.rejects(iam.send(new GetUserPolicyCommand({ UserName: CI_USER, PolicyName: 'least-req-user' })), {
+      name: 'NoSuchEntityException',
+    });
   });
 
   test('check reports the policy while it exists and NoSuchEntity after revoke', async () => {
@@ -155,7 +157,11 @@ describe('AWS IAM inline-policy leases', () => {
   });
 
   test('a role that does not exist fails with CLOUD.PRINCIPAL_UNKNOWN', async () => {
-    await rejectsWith(provider.grant(system, leaseFor({ kind: 'aws-iam-role', roleName: 'no-such-role' })), ErrorCode.CloudPrincipalUnknown, /no-such-role/);
+    await rejectsWith(
+      provider.grant(system, leaseFor({ kind: 'aws-iam-role', roleName: 'no-such-role' })),
+      ErrorCode.CloudPrincipalUnknown,
+      /no-such-role/,
+    );
   });
 });
 
@@ -164,14 +170,25 @@ describe('AWS IAM principals', () => {
 
   test('a mapped role or user is the principal', async () => {
     assert.deepEqual(await provider.resolvePrincipal(system, 'Bob@Example.com', grant(), policy), ROLE);
-    assert.deepEqual(await provider.resolvePrincipal(system, 'carol@example.com', grant(), policy), { kind: 'aws-iam-user', userName: CI_USER });
+    assert.deepEqual(await provider.resolvePrincipal(system, 'carol@example.com', grant(), policy), {
+      kind: 'aws-iam-user',
+      userName: CI_USER,
+    });
   });
 
   test('a person without a mapping fails with CLOUD.PRINCIPAL_UNKNOWN and is told to ask for one under principals:', async () => {
-    await rejectsWith(provider.resolvePrincipal(system, 'ada@example.com', grant(), policy), ErrorCode.CloudPrincipalUnknown, /ask an admin.*`principals:`/i);
+    await rejectsWith(
+      provider.resolvePrincipal(system, 'ada@example.com', grant(), policy),
+      ErrorCode.CloudPrincipalUnknown,
+      /ask an admin.*`principals:`/i,
+    );
   });
 
   test('a mapping to a role the account does not have fails with CLOUD.PRINCIPAL_UNKNOWN', async () => {
-    await rejectsWith(provider.resolvePrincipal(system, 'dave@example.com', grant(), policy), ErrorCode.CloudPrincipalUnknown, /no-such-role/);
+    await rejectsWith(
+      provider.resolvePrincipal(system, 'dave@example.com', grant(), policy),
+      ErrorCode.CloudPrincipalUnknown,
+      /no-such-role/,
+    );
   });
 });

@@ -44,8 +44,20 @@ function leases(): { ada: LeaseSpec; role: LeaseSpec; user: LeaseSpec } {
       principal: { kind: 'aws-identity-store-user', userId: account.ada.userId, display: 'ada@example.com' },
       expiresAt: EXPIRES,
     },
-    role: { leaseId: 'req-role', systemId: SYSTEM_ID, grant: inline, principal: { kind: 'aws-iam-role', roleName: APP_ROLE }, expiresAt: EXPIRES },
-    user: { leaseId: 'req-user', systemId: SYSTEM_ID, grant: inline, principal: { kind: 'aws-iam-user', userName: CI_USER }, expiresAt: EXPIRES },
+    role: {
+      leaseId: 'req-role',
+      systemId: SYSTEM_ID,
+      grant: inline,
+      principal: { kind: 'aws-iam-role', roleName: APP_ROLE },
+      expiresAt: EXPIRES,
+    },
+    user: {
+      leaseId: 'req-user',
+      systemId: SYSTEM_ID,
+      grant: inline,
+      principal: { kind: 'aws-iam-user', userName: CI_USER },
+      expiresAt: EXPIRES,
+    },
   };
 }
 
@@ -75,19 +87,26 @@ describe('AWS listObserved', () => {
     const observed = byKey(await provider.listObserved(system, policy));
 
     const readOnly = account.readOnlyPermissionSetArn;
-    assert.deepEqual([...observed.keys()].sort(), [
-      `aws-iam-inline:role:${APP_ROLE}:least-req-role`,
-      `aws-iam-inline:user:${CI_USER}:least-req-user`,
-      `aws-identity-center:${ACCOUNT_ID}:${readOnly}:${account.ada.userId}`,
-      `aws-identity-center:${ACCOUNT_ID}:${readOnly}:${account.grace.userId}`,
-    ].sort());
+    assert.deepEqual(
+      [...observed.keys()].sort(),
+      [
+        `aws-iam-inline:role:${APP_ROLE}:least-req-role`,
+        `aws-iam-inline:user:${CI_USER}:least-req-user`,
+        `aws-identity-center:${ACCOUNT_ID}:${readOnly}:${account.ada.userId}`,
+        `aws-identity-center:${ACCOUNT_ID}:${readOnly}:${account.grace.userId}`,
+      ].sort(),
+    );
     const inlineRole = observed.get(`aws-iam-inline:role:${APP_ROLE}:least-req-role`)!;
     assert.equal(inlineRole.leaseId, 'req-role');
     assert.deepEqual(inlineRole.lease, role, 'the spec read back from AWS is the one granted');
     assert.deepEqual(observed.get(`aws-iam-inline:user:${CI_USER}:least-req-user`)!.lease, user);
     const adaAssignment = observed.get(`aws-identity-center:${ACCOUNT_ID}:${readOnly}:${account.ada.userId}`)!;
     assert.equal(adaAssignment.leaseId, undefined, 'AWS keeps no lease id on an assignment');
-    assert.deepEqual(adaAssignment.principal, { kind: 'aws-identity-store-user', userId: account.ada.userId, display: 'ada.lovelace' });
+    assert.deepEqual(adaAssignment.principal, {
+      kind: 'aws-identity-store-user',
+      userId: account.ada.userId,
+      display: 'ada.lovelace',
+    });
     for (const grant of observed.values()) assert.equal(grant.systemId, SYSTEM_ID);
   });
 
@@ -103,9 +122,15 @@ describe('AWS listObserved', () => {
     }
 
     assert.deepEqual(await provider.listObserved(system, policy), []);
-    assert.deepEqual((await operator.iam.send(new ListRolePoliciesCommand({ RoleName: APP_ROLE }))).PolicyNames, ['baseline-logs']);
+    assert.deepEqual((await operator.iam.send(new ListRolePoliciesCommand({ RoleName: APP_ROLE }))).PolicyNames, [
+      'baseline-logs',
+    ]);
     const admin = await operator.ssoAdmin.send(
-      new ListAccountAssignmentsCommand({ InstanceArn: account.instanceArn, AccountId: ACCOUNT_ID, PermissionSetArn: account.adminPermissionSetArn }),
+      new ListAccountAssignmentsCommand({
+        InstanceArn: account.instanceArn,
+        AccountId: ACCOUNT_ID,
+        PermissionSetArn: account.adminPermissionSetArn,
+      }),
     );
     assert.deepEqual(
       admin.AccountAssignments?.map((assignment) => assignment.PrincipalId),

@@ -202,7 +202,10 @@ describe('audit log and hostile text', () => {
       action: 'request.refused',
       detail: { entitlement: 'prod\u0000admin', reason: 'half an emoji \uD83D here, and a stray \uDE00' },
     });
-    assert.deepEqual(row.detail, { entitlement: 'prod\uFFFDadmin', reason: 'half an emoji \uFFFD here, and a stray \uFFFD' });
+    assert.deepEqual(row.detail, {
+      entitlement: 'prod\uFFFDadmin',
+      reason: 'half an emoji \uFFFD here, and a stray \uFFFD',
+    });
     assert.equal((await store.verifyAudit()).ok, true);
   });
 });
