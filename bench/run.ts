@@ -13,9 +13,9 @@ import pg from 'pg';
 import { requireBinary } from '../app/embedded/binaries';
 import type { RunningServer } from '../app/embedded/processes';
 import { startTemporalDevServer } from '../app/embedded/temporal';
-import { startMoto } from '../test/support/moto';
-import { checkPostgres } from '../test/support/database';
-import { LEAD, startStack, type Stack } from '../test/support/stack';
+import { startMoto } from '../test/support/fakes/moto';
+import { checkPostgres } from '../test/support/launch/database';
+import { LEAD, startStack, type Stack } from '../test/support/stacks/stack';
 import { Aborted, now, withTimeout } from './lib/clock';
 import {
   inlineRequesters,

@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import { ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { paginateListAccountAssignments } from '@aws-sdk/client-sso-admin';
 import type { LogMessage } from '../../activities/chat/log-notifier';
-import { ACCOUNT_ID, APP_ROLE } from '../../test/support/aws-fixtures';
-import type { Stack } from '../../test/support/stack';
+import { ACCOUNT_ID, APP_ROLE } from '../../test/support/fakes/aws-fixtures';
+import type { Stack } from '../../test/support/stacks/stack';
 import { now, sleep } from './clock';
 
 /**

@@ -1,5 +1,5 @@
 import { inlinePolicyName } from '../../domain/lease';
-import { LEAD } from '../../test/support/stack';
+import { LEAD } from '../../test/support/stacks/stack';
 import { now } from '../lib/clock';
 import {
   createDirectoryUsers,

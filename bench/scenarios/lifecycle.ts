@@ -1,7 +1,7 @@
 import { ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { inlinePolicyName } from '../../domain/lease';
-import { APP_ROLE } from '../../test/support/aws-fixtures';
-import { LEAD } from '../../test/support/stack';
+import { APP_ROLE } from '../../test/support/fakes/aws-fixtures';
+import { LEAD } from '../../test/support/stacks/stack';
 import { now } from '../lib/clock';
 import { INLINE_ENTITLEMENT, requester, type BenchContext } from '../lib/context';
 import { describeErrors, runPool } from '../lib/pool';

@@ -1,7 +1,7 @@
 import { ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { inlinePolicyName } from '../../domain/lease';
 import { formatDuration } from '../../domain/duration';
-import { APP_ROLE } from '../../test/support/aws-fixtures';
+import { APP_ROLE } from '../../test/support/fakes/aws-fixtures';
 import { now, sleep } from '../lib/clock';
 import {
   collectGarbage,

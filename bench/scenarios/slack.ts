@@ -4,9 +4,9 @@ import { createSlackFrontEnd, SLACK_EVENTS_PATH, slackClientOptions } from '../.
 import { SlackDirectory } from '../../bot/slack/directory';
 import { SlackAction } from '../../bot/render/slack/ids';
 import { inlinePolicyName } from '../../domain/lease';
-import { FAKE_BOT_TOKEN, FakeSlack } from '../../test/support/fake-slack';
-import { SlackSender } from '../../test/support/slack-requests';
-import { LEAD } from '../../test/support/stack';
+import { FAKE_BOT_TOKEN, FakeSlack } from '../../test/support/fakes/fake-slack';
+import { SlackSender } from '../../test/support/generators/slack-requests';
+import { LEAD } from '../../test/support/stacks/stack';
 import { now } from '../lib/clock';
 import { endAll, INLINE_ENTITLEMENT, requester, type BenchContext } from '../lib/context';
 import { inlinePolicyObserver } from '../lib/observers';

@@ -2,17 +2,17 @@ import { startBotServer } from '../../app/bot-server';
 import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH } from '../../bot/teams/app';
 import { TeamsInput, TeamsVerb } from '../../bot/render/teams/ids';
 import { inlinePolicyName } from '../../domain/lease';
-import { FakeTeamsConnector } from '../../test/support/fake-teams';
-import { LEAD } from '../../test/support/stack';
-import { executeActionsIn, invokeCard, wordsOf } from '../../test/support/teams-cards';
+import { FakeTeamsConnector } from '../../test/support/fakes/fake-teams';
+import { LEAD } from '../../test/support/stacks/stack';
+import { executeActionsIn, invokeCard, wordsOf } from '../../test/support/checks/teams-cards';
 import {
   personalConversation,
   teamsUser,
   TeamsSender,
   type TeamsConversation,
   type TeamsUser,
-} from '../../test/support/teams-requests';
-import { TEAMS_BOT_ID } from '../../test/support/teams-stack';
+} from '../../test/support/generators/teams-requests';
+import { TEAMS_BOT_ID } from '../../test/support/stacks/teams-stack';
 import { now } from '../lib/clock';
 import { endAll, INLINE_ENTITLEMENT, requester, type BenchContext } from '../lib/context';
 import { inlinePolicyObserver } from '../lib/observers';

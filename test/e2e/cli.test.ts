@@ -6,8 +6,8 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { ListAccountAssignmentsCommand } from '@aws-sdk/client-sso-admin';
 import { runCli } from '../../app/cli';
-import { ACCOUNT_ID, awsSystemInput } from '../support/aws-fixtures';
-import { LEAD, REQUESTER, STRANGER, startStack, type Stack } from '../support/stack';
+import { ACCOUNT_ID, awsSystemInput } from '../support/fakes/aws-fixtures';
+import { LEAD, REQUESTER, STRANGER, startStack, type Stack } from '../support/stacks/stack';
 import type { PolicyInput } from '../../domain/policy/schema';
 
 /**

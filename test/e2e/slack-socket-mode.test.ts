@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { createSlackFrontEnd, slackClientOptions, type SlackFrontEnd } from '../../bot/slack/app';
 import { SlackDirectory } from '../../bot/slack/directory';
 import { WebClient } from '@slack/web-api';
-import { FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack } from '../support/fake-slack';
-import { FakeSocketMode } from '../support/fake-socket-mode';
-import { REQUESTER, startStack, type Stack } from '../support/stack';
-import { requestIdIn, textOf } from '../support/slack-stack';
+import { FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack } from '../support/fakes/fake-slack';
+import { FakeSocketMode } from '../support/fakes/fake-socket-mode';
+import { REQUESTER, startStack, type Stack } from '../support/stacks/stack';
+import { requestIdIn, textOf } from '../support/stacks/slack-stack';
 
 /** With an app-level token the bot takes Slack traffic over Socket Mode: no public URL, same handlers. */
 

@@ -2,11 +2,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListAccountAssignmentsCommand } from '@aws-sdk/client-sso-admin';
 import { ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { ACCOUNT_ID, APP_ROLE } from '../support/aws-fixtures';
-import { LEAD, REQUESTER } from '../support/stack';
-import { waitUntil } from '../support/assertions';
-import type { SlackCall } from '../support/fake-slack';
-import type { SlackReply } from '../support/slack-requests';
+import { ACCOUNT_ID, APP_ROLE } from '../support/fakes/aws-fixtures';
+import { LEAD, REQUESTER } from '../support/stacks/stack';
+import { waitUntil } from '../support/checks/assertions';
+import type { SlackCall } from '../support/fakes/fake-slack';
+import type { SlackReply } from '../support/generators/slack-requests';
 import {
   APPROVAL_CHANNEL,
   buttonsIn,
@@ -15,7 +15,7 @@ import {
   startSlackStack,
   textOf,
   type SlackStack,
-} from '../support/slack-stack';
+} from '../support/stacks/slack-stack';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { SLACK_COMMAND, SlackAction, SlackBlock, SlackView } from '../../bot/render/slack/ids';

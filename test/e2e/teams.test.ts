@@ -2,12 +2,17 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListAccountAssignmentsCommand } from '@aws-sdk/client-sso-admin';
 import { ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { ACCOUNT_ID, APP_ROLE } from '../support/aws-fixtures';
-import { waitUntil } from '../support/assertions';
-import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER } from '../support/stack';
+import { ACCOUNT_ID, APP_ROLE } from '../support/fakes/aws-fixtures';
+import { waitUntil } from '../support/checks/assertions';
+import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER } from '../support/stacks/stack';
 import { TeamsInput, TeamsVerb } from '../../bot/render/teams/ids';
-import { ONCALL, TEAMS_CHANNEL, TeamsPeople, startTeamsStack, type TeamsStack } from '../support/teams-stack';
-import { channelConversation, forgedBotFrameworkToken, inThread, TeamsSender } from '../support/teams-requests';
+import { ONCALL, TEAMS_CHANNEL, TeamsPeople, startTeamsStack, type TeamsStack } from '../support/stacks/teams-stack';
+import {
+  channelConversation,
+  forgedBotFrameworkToken,
+  inThread,
+  TeamsSender,
+} from '../support/generators/teams-requests';
 import { startBotServer, type BotServer } from '../../app/bot-server';
 import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH } from '../../bot/teams/app';
 import {
@@ -18,8 +23,8 @@ import {
   messageIn,
   refreshUserIdsOf,
   wordsOf,
-} from '../support/teams-cards';
-import type { TeamsUser } from '../support/teams-requests';
+} from '../support/checks/teams-cards';
+import type { TeamsUser } from '../support/generators/teams-requests';
 import type { RequestState } from '../../domain/request';
 
 /**

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { LEAD, submitRequest, type Stack } from '../support/stack';
+import { LEAD, submitRequest, type Stack } from '../support/stacks/stack';
 
 export const HISTORIES = path.join(__dirname, 'histories');
 

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../app/worker';
-import { startStack } from '../support/stack';
+import { startStack } from '../support/stacks/stack';
 import { HISTORIES, recordApproveGrantRevoke } from './record-history';
 
 /** Committed histories must replay on today's workflow code: a determinism break fails here. */

@@ -12,8 +12,8 @@ import {
   type Logger,
 } from '@slack/bolt';
 import { ErrorCode, WebClient } from '@slack/web-api';
-import { FakeSlack, FAKE_BOT_TOKEN } from '../support/fake-slack';
-import { signSlackRequest, SlackSender } from '../support/slack-requests';
+import { FakeSlack, FAKE_BOT_TOKEN } from '../support/fakes/fake-slack';
+import { signSlackRequest, SlackSender } from '../support/generators/slack-requests';
 
 /**
  * The Slack test doubles are code too: the fake Web API is checked under the real WebClient, and the

@@ -14,7 +14,7 @@ import {
   type TurnContext,
   type WebResponse,
 } from '@microsoft/agents-hosting';
-import { ADAPTIVE_CARD_CONTENT_TYPE, FakeTeamsConnector, personalConversationId } from '../support/fake-teams';
+import { ADAPTIVE_CARD_CONTENT_TYPE, FakeTeamsConnector, personalConversationId } from '../support/fakes/fake-teams';
 import {
   TEAMS_TENANT_ID,
   TeamsSender,
@@ -24,7 +24,7 @@ import {
   inThread,
   personalConversation,
   teamsUser,
-} from '../support/teams-requests';
+} from '../support/generators/teams-requests';
 
 /**
  * The fake connector is checked against the SDK's real ConnectorClient (not against itself), and

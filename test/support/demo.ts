@@ -17,8 +17,14 @@ import { createWorker } from '../../app/worker';
 import { newRequestId } from '../../app/ids';
 import { ensureDatabase } from '../../app/database';
 // The demo lives with the test support: it seeds moto with the same realistic account the tests use.
-import { startMoto } from './moto';
-import { ACCOUNT_ID, awsSystemInput, createAwsAccount, operatorClients, useDummyAwsCredentials } from './aws-fixtures';
+import { startMoto } from './fakes/moto';
+import {
+  ACCOUNT_ID,
+  awsSystemInput,
+  createAwsAccount,
+  operatorClients,
+  useDummyAwsCredentials,
+} from './fakes/aws-fixtures';
 
 const APPROVER = 'lead@example.com';
 const step = (text: string): void => console.log(`\n▶ ${text}`);

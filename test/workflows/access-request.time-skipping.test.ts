@@ -2,8 +2,17 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListAccountAssignmentsCommand } from '@aws-sdk/client-sso-admin';
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
-import { ACCOUNT_ID, APP_ROLE } from '../support/aws-fixtures';
-import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER, startStack, submitRequest, type Stack } from '../support/stack';
+import { ACCOUNT_ID, APP_ROLE } from '../support/fakes/aws-fixtures';
+import {
+  ADMIN,
+  LEAD,
+  LEAD2,
+  REQUESTER,
+  STRANGER,
+  startStack,
+  submitRequest,
+  type Stack,
+} from '../support/stacks/stack';
 import type { SubmitInput } from '../../bot/access-client';
 import { statusQuery } from '../../workflows/messages';
 import type { RequestState } from '../../domain/request';

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { APP_ROLE } from '../support/aws-fixtures';
+import { APP_ROLE } from '../support/fakes/aws-fixtures';
 import {
   AZURE_SYSTEM,
   CLOUD_ENTITLEMENTS,
@@ -10,10 +10,10 @@ import {
   GCP_SYSTEM,
   startCloudFakes,
   type CloudFakes,
-} from '../support/cloud-fakes';
+} from '../support/fakes/cloud-fakes';
 import type { ReconciliationReport } from '../../workflows/reconcile';
-import { ADA, CONTRIBUTOR_ROLE, GRACE, PAYMENTS_SCOPE, READER_ROLE } from '../support/fake-arm';
-import { LEAD, REQUESTER, startStack, submitRequest, type Stack } from '../support/stack';
+import { ADA, CONTRIBUTOR_ROLE, GRACE, PAYMENTS_SCOPE, READER_ROLE } from '../support/fakes/fake-arm';
+import { LEAD, REQUESTER, startStack, submitRequest, type Stack } from '../support/stacks/stack';
 import type { RequestState } from '../../domain/request';
 
 /**

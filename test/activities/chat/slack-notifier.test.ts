@@ -7,9 +7,9 @@ import { slackClientOptions } from '../../../bot/slack/app';
 import { SlackDirectory } from '../../../bot/slack/directory';
 import { SlackAction } from '../../../bot/render/slack/ids';
 import { applyDecision, transition, type RequestState } from '../../../domain/request';
-import { freshStore, type TestDatabase } from '../../support/database';
-import { FAKE_BOT_TOKEN, FakeSlack } from '../../support/fake-slack';
-import { buttonsIn } from '../../support/slack-stack';
+import { freshStore, type TestDatabase } from '../../support/launch/database';
+import { FAKE_BOT_TOKEN, FakeSlack } from '../../support/fakes/fake-slack';
+import { buttonsIn } from '../../support/stacks/slack-stack';
 import { pendingRequest, PROD_DB_READONLY } from '../store/fixtures';
 import { NOTIFIER_POLICY, PRIYA, REQUESTER, TOM } from './fixtures';
 

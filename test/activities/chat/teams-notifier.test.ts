@@ -6,16 +6,16 @@ import { teamsAdapter } from '../../../bot/teams/app';
 import type { PgStore } from '../../../activities/store/pg-store';
 import { TeamsVerb } from '../../../bot/render/teams/ids';
 import { applyDecision, transition, type RequestState } from '../../../domain/request';
-import { freshStore, type TestDatabase } from '../../support/database';
-import { FakeTeamsConnector } from '../../support/fake-teams';
-import { cardOf, executeActionsIn, refreshUserIdsOf, wordsOf } from '../../support/teams-cards';
+import { freshStore, type TestDatabase } from '../../support/launch/database';
+import { FakeTeamsConnector } from '../../support/fakes/fake-teams';
+import { cardOf, executeActionsIn, refreshUserIdsOf, wordsOf } from '../../support/checks/teams-cards';
 import {
   channelConversation,
   personalConversation,
   teamsUser,
   type TeamsConversation,
   type TeamsUser,
-} from '../../support/teams-requests';
+} from '../../support/generators/teams-requests';
 import { pendingRequest } from '../store/fixtures';
 import { NOTIFIER_POLICY, PRIYA, REQUESTER, TOM } from './fixtures';
 

@@ -13,7 +13,7 @@ import {
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
-import { testServices } from '../../support/services';
+import { testServices } from '../../support/launch/services';
 import {
   ACCOUNT_ID,
   APP_ROLE,
@@ -30,7 +30,7 @@ import {
   SYSTEM_ID,
   useDummyAwsCredentials,
   type MotoFront,
-} from '../../support/aws-fixtures';
+} from '../../support/fakes/aws-fixtures';
 
 useDummyAwsCredentials();
 const motoUrl = testServices().motoUrl;

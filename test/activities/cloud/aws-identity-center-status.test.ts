@@ -5,7 +5,7 @@ import { createAwsProvider, type AwsProvider } from '../../../activities/cloud/a
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem } from '../../../domain/policy/schema';
-import { testServices } from '../../support/services';
+import { testServices } from '../../support/launch/services';
 import {
   ACCOUNT_ID,
   freshAwsAccount,
@@ -18,7 +18,7 @@ import {
   useDummyAwsCredentials,
   type AwsAccount,
   type MotoFront,
-} from '../../support/aws-fixtures';
+} from '../../support/fakes/aws-fixtures';
 
 /**
  * Identity Center applies assignments asynchronously. moto answers SUCCEEDED at once, so the front

@@ -5,8 +5,8 @@ import type { AwsProvider } from '../../../activities/cloud/aws';
 import { ErrorCode } from '../../../domain/errors';
 import type { CloudPrincipal, LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
-import { testServices } from '../../support/services';
-import { rejectsWith } from '../../support/assertions';
+import { testServices } from '../../support/launch/services';
+import { rejectsWith } from '../../support/checks/assertions';
 import {
   APP_ROLE,
   CI_USER,
@@ -15,7 +15,7 @@ import {
   operatorClients,
   SYSTEM_ID,
   useDummyAwsCredentials,
-} from '../../support/aws-fixtures';
+} from '../../support/fakes/aws-fixtures';
 
 useDummyAwsCredentials();
 const motoUrl = testServices().motoUrl;

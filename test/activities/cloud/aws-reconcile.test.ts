@@ -5,7 +5,7 @@ import { CreateAccountAssignmentCommand, ListAccountAssignmentsCommand } from '@
 import type { AwsProvider } from '../../../activities/cloud/aws';
 import type { LeaseSpec, ObservedGrant } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
-import { testServices } from '../../support/services';
+import { testServices } from '../../support/launch/services';
 import {
   ACCOUNT_ID,
   APP_ROLE,
@@ -16,7 +16,7 @@ import {
   SYSTEM_ID,
   useDummyAwsCredentials,
   type AwsAccount,
-} from '../../support/aws-fixtures';
+} from '../../support/fakes/aws-fixtures';
 
 useDummyAwsCredentials();
 const motoUrl = testServices().motoUrl;

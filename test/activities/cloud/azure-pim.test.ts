@@ -4,7 +4,7 @@ import { pimRequestName, type AzureProvider } from '../../../activities/cloud/az
 import { ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
-import { rejectsWith } from '../../support/assertions';
+import { rejectsWith } from '../../support/checks/assertions';
 import {
   ADA,
   AZURE_SYSTEM_ID,
@@ -13,7 +13,7 @@ import {
   FakeArm,
   freshAzureContext,
   PAYMENTS_SCOPE,
-} from '../../support/fake-arm';
+} from '../../support/fakes/fake-arm';
 
 // the fake lists only instances active by the wall clock, so the provider's clock is the real one, fixed
 const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);

@@ -4,7 +4,7 @@ import { pimRequestName, roleAssignmentName, type AzureProvider } from '../../..
 import { ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec, ObservedGrant } from '../../../domain/lease';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
-import { rejectsWith } from '../../support/assertions';
+import { rejectsWith } from '../../support/checks/assertions';
 import {
   ADA,
   AZURE_SYSTEM_ID,
@@ -17,7 +17,7 @@ import {
   PAYMENTS_SCOPE,
   READER_ROLE,
   staticCredential,
-} from '../../support/fake-arm';
+} from '../../support/fakes/fake-arm';
 
 const roleId = (guid: string): string =>
   `/subscriptions/${FAKE_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;

@@ -4,7 +4,7 @@ import { isLoopback, roleAssignmentName, uuidV5, type AzureProvider } from '../.
 import { ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem } from '../../../domain/policy/schema';
-import { rejectsWith } from '../../support/assertions';
+import { rejectsWith } from '../../support/checks/assertions';
 import {
   ADA,
   AZURE_SYSTEM_ID,
@@ -15,7 +15,7 @@ import {
   freshAzureContext,
   PAYMENTS_SCOPE,
   READER_ROLE,
-} from '../../support/fake-arm';
+} from '../../support/fakes/fake-arm';
 
 const EXPIRES = '2030-01-01T12:00:00.000Z';
 const READER_ID = `/subscriptions/${FAKE_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${READER_ROLE}`;

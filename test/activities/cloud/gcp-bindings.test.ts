@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createGcpProvider, type GcpProvider } from '../../../activities/cloud/gcp';
 import type { CloudPrincipal, LeaseSpec } from '../../../domain/lease';
 import { policySchema, type AuthorizationSystem, type Policy } from '../../../domain/policy/schema';
-import { FakeResourceManager, type FakeBinding } from '../../support/fake-resource-manager';
+import { FakeResourceManager, type FakeBinding } from '../../support/fakes/fake-resource-manager';
 
 const PROJECT = 'payments-prod-1';
 const RESOURCE = `projects/${PROJECT}`;

@@ -4,8 +4,8 @@ import { createGcpProvider, type GcpProvider } from '../../../activities/cloud/g
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec } from '../../../domain/lease';
 import type { AuthorizationSystem } from '../../../domain/policy/schema';
-import { rejectsWith } from '../../support/assertions';
-import { FakeResourceManager, type FakeBinding, type FakePolicy } from '../../support/fake-resource-manager';
+import { rejectsWith } from '../../support/checks/assertions';
+import { FakeResourceManager, type FakeBinding, type FakePolicy } from '../../support/fakes/fake-resource-manager';
 
 const PROJECT = 'payments-prod-1';
 const RESOURCE = `projects/${PROJECT}`;

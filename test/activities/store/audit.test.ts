@@ -4,7 +4,7 @@ import { GENESIS_HASH, canonicalJson, chainHash } from '../../../activities/stor
 import { verifyAudit } from '../../../activities/store/audit-log';
 import { PgStore } from '../../../activities/store/pg-store';
 import type { AuditEntry, AuditRow } from '../../../activities/store/types';
-import { freshDatabase, freshStore, type TestDatabase } from '../../support/database';
+import { freshDatabase, freshStore, type TestDatabase } from '../../support/launch/database';
 
 /** The audit trail of one request as the workflow writes it. */
 function requestStory(requestId: string): AuditEntry[] {

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PgStore } from '../../../activities/store/pg-store';
 import type { LeaseRecord, MessageRef } from '../../../activities/store/types';
-import { freshStore, type TestDatabase } from '../../support/database';
+import { freshStore, type TestDatabase } from '../../support/launch/database';
 import { GCP_BILLING_VIEWER, activeRequest, leaseFor } from './fixtures';
 
 const IDENTITY_CENTER_KEY =

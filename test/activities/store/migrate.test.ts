@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MIGRATIONS_DIR, migrate } from '../../../activities/store/migrate';
-import { freshDatabase, type TestDatabase } from '../../support/database';
+import { freshDatabase, type TestDatabase } from '../../support/launch/database';
 
 const migrationsOnDisk = readdirSync(path.resolve(__dirname, '../../../activities/store/migrations'))
   .filter((name) => name.endsWith('.sql'))

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transition } from '../../../domain/request';
 import type { PgStore } from '../../../activities/store/pg-store';
-import { freshStore, type TestDatabase } from '../../support/database';
+import { freshStore, type TestDatabase } from '../../support/launch/database';
 import { GCP_BILLING_VIEWER, activeRequest, pendingRequest } from './fixtures';
 
 describe('requests and decisions', () => {

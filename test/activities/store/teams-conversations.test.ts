@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PgStore } from '../../../activities/store/pg-store';
-import { freshStore, type TestDatabase } from '../../support/database';
+import { freshStore, type TestDatabase } from '../../support/launch/database';
 
 /** Teams conversation references in PostgreSQL: what lets Least reach a person or channel later. */
 

@@ -4,7 +4,7 @@ import type { HeaderBlock, KnownBlock } from '@slack/types';
 import { approvalCard, approvalSummary, reviewCard } from '../../../../bot/render/slack/approval-card';
 import { SlackAction } from '../../../../bot/render/slack/ids';
 import type { RequestStatus } from '../../../../domain/request';
-import { assertWithinSlackLimits } from '../../../support/block-kit-limits';
+import { assertWithinSlackLimits } from '../../../support/checks/block-kit-limits';
 import {
   approval,
   blockTypes,

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertWithinSlackLimits, slackLimitProblems } from '../../../support/block-kit-limits';
+import { assertWithinSlackLimits, slackLimitProblems } from '../../../support/checks/block-kit-limits';
 
 /** The checker every renderer test leans on: it must see each kind of breach, or those tests prove nothing. */
 

@@ -4,7 +4,7 @@ import type { HeaderBlock } from '@slack/types';
 import { homeView } from '../../../../bot/render/slack/home';
 import { SlackAction } from '../../../../bot/render/slack/ids';
 import type { RequestStatus } from '../../../../domain/request';
-import { assertWithinSlackLimits } from '../../../support/block-kit-limits';
+import { assertWithinSlackLimits } from '../../../support/checks/block-kit-limits';
 import { buttons, NOW, shown, state, view } from './fixtures';
 
 const many = (count: number, status: RequestStatus, prefix: string) =>

@@ -24,7 +24,7 @@ import {
   assertOptionsWithinSlackLimits,
   assertWithinSlackLimits,
   type SlackSurface,
-} from '../../../support/block-kit-limits';
+} from '../../../support/checks/block-kit-limits';
 import { hasHalfEmoji, hostileState, NOTICE_KINDS } from '../hostile';
 import { mrkdwnTexts, NOW, REQUESTER_SLACK, view } from './fixtures';
 

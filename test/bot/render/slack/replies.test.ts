@@ -10,7 +10,7 @@ import {
   usageReply,
 } from '../../../../bot/render/slack/replies';
 import { SlackAction } from '../../../../bot/render/slack/ids';
-import { assertWithinSlackLimits } from '../../../support/block-kit-limits';
+import { assertWithinSlackLimits } from '../../../support/checks/block-kit-limits';
 import { buttons, ID, NOW, shown, state, view } from './fixtures';
 
 describe('helpReply', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { InputBlock } from '@slack/types';
 import { denyReasonForm, entitlementOptions, requestForm } from '../../../../bot/render/slack/request-form';
 import { SlackAction, SlackBlock, SlackView } from '../../../../bot/render/slack/ids';
-import { assertOptionsWithinSlackLimits, assertWithinSlackLimits } from '../../../support/block-kit-limits';
+import { assertOptionsWithinSlackLimits, assertWithinSlackLimits } from '../../../support/checks/block-kit-limits';
 import { CHOICES as AWS_CHOICES, choice } from './fixtures';
 
 /** The shared choices and one on another cloud, for the system picker and type-ahead. */

@@ -5,7 +5,7 @@ import { requesterThreadParent, requesterUpdate, submittedReply } from '../../..
 import { SlackAction } from '../../../../bot/render/slack/ids';
 import type { Notice, NoticeKind } from '../../../../domain/notice';
 import type { RequestState, RequestStatus } from '../../../../domain/request';
-import { assertWithinSlackLimits } from '../../../support/block-kit-limits';
+import { assertWithinSlackLimits } from '../../../support/checks/block-kit-limits';
 import { approval, buttons, ID, LEAD_A, NOW, shown, state, view } from './fixtures';
 
 const update = (kind: NoticeKind, s: RequestState, detail?: string) => {

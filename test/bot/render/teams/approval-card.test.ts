@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { approvalCard, approverCard, reviewCard } from '../../../../bot/render/teams';
 import { TeamsInput, TeamsVerb } from '../../../../bot/render/teams/ids';
 import type { RequestStatus } from '../../../../domain/request';
-import { assertCardValid } from '../../../support/adaptive-cards';
+import { assertCardValid } from '../../../support/checks/adaptive-cards';
 import {
   approval,
   APPROVER_IDS,

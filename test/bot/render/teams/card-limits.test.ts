@@ -16,7 +16,7 @@ import {
 } from '../../../../bot/render/teams';
 import { TEAMS_CARD_MAX_BYTES, TeamsVerb } from '../../../../bot/render/teams/ids';
 import { RequestStatus } from '../../../../domain/request';
-import { assertCardValid, validateCard } from '../../../support/adaptive-cards';
+import { assertCardValid, validateCard } from '../../../support/checks/adaptive-cards';
 import { APPROVER_IDS, choice, NOW, shown, state, view } from './fixtures';
 
 /** A long but honest reason: what a person might paste, ten thousand characters of it. */

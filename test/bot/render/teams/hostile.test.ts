@@ -19,7 +19,7 @@ import {
 } from '../../../../bot/render/teams';
 import { cut } from '../../../../bot/render/teams/text';
 import { RequestStatus, type RequestState } from '../../../../domain/request';
-import { assertCardValid } from '../../../support/adaptive-cards';
+import { assertCardValid } from '../../../support/checks/adaptive-cards';
 import { hasHalfEmoji, hostileState, NOTICE_KINDS } from '../hostile';
 import { choice, markdownTexts, NOW, view } from './fixtures';
 

@@ -10,7 +10,7 @@ import {
   usageMessage,
 } from '../../../../bot/render/teams';
 import { TeamsInput, TeamsVerb } from '../../../../bot/render/teams/ids';
-import { assertCardValid } from '../../../support/adaptive-cards';
+import { assertCardValid } from '../../../support/checks/adaptive-cards';
 import { approval, buttons, factsOf, ID, inputs, LEAD_A, NOW, shown, state, verbs, view } from './fixtures';
 
 const nth = (i: number) => `r-${String(i).padStart(10, '0')}`;

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cardBytes, requestFormCard } from '../../../../bot/render/teams';
 import { TEAMS_CARD_MAX_BYTES, TeamsInput, TeamsVerb } from '../../../../bot/render/teams/ids';
-import { assertCardValid } from '../../../support/adaptive-cards';
+import { assertCardValid } from '../../../support/checks/adaptive-cards';
 import { buttons, CHOICES, choice, inputs, shown } from './fixtures';
 
 const choicesOf = (input: Record<string, unknown> | undefined) => input?.choices as { title: string; value: string }[];

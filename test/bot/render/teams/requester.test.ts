@@ -4,7 +4,7 @@ import { requesterStatusCard, requesterUpdate, submittedMessage } from '../../..
 import { TeamsVerb } from '../../../../bot/render/teams/ids';
 import type { Notice, NoticeKind } from '../../../../domain/notice';
 import type { RequestState, RequestStatus } from '../../../../domain/request';
-import { assertCardValid } from '../../../support/adaptive-cards';
+import { assertCardValid } from '../../../support/checks/adaptive-cards';
 import { approval, buttons, ID, LEAD_A, NOW, shown, state, verbs, view } from './fixtures';
 
 const UNTIL = /\{\{DATE\(2024-05-01T10:42:00Z, SHORT\)\}\} \{\{TIME\(2024-05-01T10:42:00Z\)\}\} \(42m left\)/;

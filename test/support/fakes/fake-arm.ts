@@ -1,9 +1,9 @@
-import { createAzureProvider, type AzureProvider, type AzureProviderOptions } from '../../activities/cloud/azure';
+import { createAzureProvider, type AzureProvider, type AzureProviderOptions } from '../../../activities/cloud/azure';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { policySchema, type AuthorizationSystem, type Policy, type PolicyInput } from '../../domain/policy/schema';
+import { policySchema, type AuthorizationSystem, type Policy, type PolicyInput } from '../../../domain/policy/schema';
 
 /**
  * A local fake of the two Azure APIs Least calls: Azure Resource Manager's Microsoft.Authorization

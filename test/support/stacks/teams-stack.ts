@@ -1,13 +1,19 @@
-import { TeamsNotifier } from '../../activities/chat/teams-notifier';
-import { AdapterTeamsPoster } from '../../activities/chat/teams-poster';
-import { startBotServer, type BotServer } from '../../app/bot-server';
-import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH, teamsAdapter, type TeamsFrontEnd } from '../../bot/teams/app';
-import type { Policy, PolicyInput } from '../../domain/policy/schema';
-import type { Notifier } from '../../activities/chat/notifier';
-import type { PgStore } from '../../activities/store/pg-store';
-import { FakeTeamsConnector } from './fake-teams';
+import { TeamsNotifier } from '../../../activities/chat/teams-notifier';
+import { AdapterTeamsPoster } from '../../../activities/chat/teams-poster';
+import { startBotServer, type BotServer } from '../../../app/bot-server';
+import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH, teamsAdapter, type TeamsFrontEnd } from '../../../bot/teams/app';
+import type { Policy, PolicyInput } from '../../../domain/policy/schema';
+import type { Notifier } from '../../../activities/chat/notifier';
+import type { PgStore } from '../../../activities/store/pg-store';
+import { FakeTeamsConnector } from '../fakes/fake-teams';
 import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER, startStack, type Stack } from './stack';
-import { personalConversation, teamsUser, TeamsSender, type TeamsConversation, type TeamsUser } from './teams-requests';
+import {
+  personalConversation,
+  teamsUser,
+  TeamsSender,
+  type TeamsConversation,
+  type TeamsUser,
+} from '../generators/teams-requests';
 
 /**
  * The product with its Teams front end, on real components: the stack (Temporal, PostgreSQL, moto,

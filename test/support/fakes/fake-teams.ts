@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TeamsUser } from './teams-requests';
+import type { TeamsUser } from '../generators/teams-requests';
 
 /**
  * A local fake of the Bot Connector service Teams runs at `serviceUrl`: a real HTTP server on

@@ -1,4 +1,4 @@
-import type { FakeTeamsConnector, ConnectorActivity } from './fake-teams';
+import type { FakeTeamsConnector, ConnectorActivity } from '../fakes/fake-teams';
 import { waitUntil } from './assertions';
 
 /** Reading Teams messages as a person would: the cards in a chat, their buttons and words. */

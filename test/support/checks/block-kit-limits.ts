@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { SLACK_LIMITS as L } from '../../bot/render/slack/limits';
+import { SLACK_LIMITS as L } from '../../../bot/render/slack/limits';
 
 /**
  * Block Kit's limits, checked the way Slack checks them: every block and element of a message,

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { personalConversationId } from './fake-teams';
+import { personalConversationId } from '../fakes/fake-teams';
 
 /**
  * Teams' inbound activities (messages, installs, Universal Actions), built with the fields Teams

@@ -6,13 +6,13 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { INSTALL_HINT, requireBinary } from '../../app/embedded/binaries';
-import { startTemporalDevServer } from '../../app/embedded/temporal';
-import type { RunningServer } from '../../app/embedded/processes';
-import { startMoto } from './moto';
+import { INSTALL_HINT, requireBinary } from '../../../app/embedded/binaries';
+import { startTemporalDevServer } from '../../../app/embedded/temporal';
+import type { RunningServer } from '../../../app/embedded/processes';
+import { startMoto } from '../fakes/moto';
 import { checkPostgres } from './database';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function testFiles(targets: string[]): string[] {

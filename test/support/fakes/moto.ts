@@ -1,5 +1,5 @@
-import { requireBinary } from '../../app/embedded/binaries';
-import { freePort, httpReady, startServer, type RunningServer } from '../../app/embedded/processes';
+import { requireBinary } from '../../../app/embedded/binaries';
+import { freePort, httpReady, startServer, type RunningServer } from '../../../app/embedded/processes';
 
 /** Starts `moto_server` on a free loopback port. */
 export async function startMoto(): Promise<RunningServer> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DomainError } from '../../domain/errors';
+import { DomainError } from '../../../domain/errors';
 
 /** Asserts `work` fails with a DomainError of this code (and message pattern); returns the error. */
 export async function rejectsWith(work: Promise<unknown>, code: string, pattern?: RegExp): Promise<DomainError> {

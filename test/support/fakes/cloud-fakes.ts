@@ -1,6 +1,6 @@
-import { createAzureProvider, type AzureProvider } from '../../activities/cloud/azure';
-import { createGcpProvider, type GcpProvider } from '../../activities/cloud/gcp';
-import type { PolicyInput } from '../../domain/policy/schema';
+import { createAzureProvider, type AzureProvider } from '../../../activities/cloud/azure';
+import { createGcpProvider, type GcpProvider } from '../../../activities/cloud/gcp';
+import type { PolicyInput } from '../../../domain/policy/schema';
 import {
   CONTRIBUTOR_ROLE,
   FAKE_TENANT_ID,

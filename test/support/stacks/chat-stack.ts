@@ -1,13 +1,13 @@
-import { startBotServer, type BotServer } from '../../app/bot-server';
-import { SLACK_EVENTS_PATH, type SlackFrontEnd } from '../../bot/slack/app';
-import { TEAMS_MESSAGES_PATH } from '../../bot/teams/app';
-import type { PolicyInput } from '../../domain/policy/schema';
-import type { FakeSlack } from './fake-slack';
-import type { FakeTeamsConnector } from './fake-teams';
-import type { SlackSender } from './slack-requests';
+import { startBotServer, type BotServer } from '../../../app/bot-server';
+import { SLACK_EVENTS_PATH, type SlackFrontEnd } from '../../../bot/slack/app';
+import { TEAMS_MESSAGES_PATH } from '../../../bot/teams/app';
+import type { PolicyInput } from '../../../domain/policy/schema';
+import type { FakeSlack } from '../fakes/fake-slack';
+import type { FakeTeamsConnector } from '../fakes/fake-teams';
+import type { SlackSender } from '../generators/slack-requests';
 import { prepareSlack } from './slack-stack';
 import { startStack, type Stack } from './stack';
-import { personalConversation, type TeamsSender, type TeamsUser } from './teams-requests';
+import { personalConversation, type TeamsSender, type TeamsUser } from '../generators/teams-requests';
 import { prepareTeams } from './teams-stack';
 
 /**

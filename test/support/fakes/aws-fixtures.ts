@@ -14,8 +14,8 @@ import {
   IdentitystoreClient,
 } from '@aws-sdk/client-identitystore';
 import { STSClient } from '@aws-sdk/client-sts';
-import { policySchema, type AuthorizationSystem, type Policy, type PolicyInput } from '../../domain/policy/schema';
-import { createAwsProvider, type AwsProvider } from '../../activities/cloud/aws';
+import { policySchema, type AuthorizationSystem, type Policy, type PolicyInput } from '../../../domain/policy/schema';
+import { createAwsProvider, type AwsProvider } from '../../../activities/cloud/aws';
 import { resetMoto } from './moto';
 
 /**

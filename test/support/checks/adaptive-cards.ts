@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { cardBytes, type AdaptiveCard } from '../../bot/render/teams';
-import { ADAPTIVE_CARD_VERSION, REFRESH_USER_IDS_MAX, TEAMS_CARD_MAX_BYTES } from '../../bot/render/teams/ids';
+import { cardBytes, type AdaptiveCard } from '../../../bot/render/teams';
+import { ADAPTIVE_CARD_VERSION, REFRESH_USER_IDS_MAX, TEAMS_CARD_MAX_BYTES } from '../../../bot/render/teams/ids';
 
 /**
  * Cards checked by the Adaptive Cards library itself (the renderer Teams' web client is built on),

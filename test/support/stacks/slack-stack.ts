@@ -1,14 +1,14 @@
 import { WebClient } from '@slack/web-api';
-import { SlackNotifier } from '../../activities/chat/slack-notifier';
-import { startBotServer, type BotServer } from '../../app/bot-server';
-import { createSlackFrontEnd, SLACK_EVENTS_PATH, slackClientOptions, type SlackFrontEnd } from '../../bot/slack/app';
-import { SlackDirectory } from '../../bot/slack/directory';
-import type { Policy, PolicyInput } from '../../domain/policy/schema';
-import type { Notifier } from '../../activities/chat/notifier';
-import type { PgStore } from '../../activities/store/pg-store';
-import type { AccessClientDeps } from '../../bot/access-client';
-import { FAKE_BOT_TOKEN, FakeSlack } from './fake-slack';
-import { SlackSender } from './slack-requests';
+import { SlackNotifier } from '../../../activities/chat/slack-notifier';
+import { startBotServer, type BotServer } from '../../../app/bot-server';
+import { createSlackFrontEnd, SLACK_EVENTS_PATH, slackClientOptions, type SlackFrontEnd } from '../../../bot/slack/app';
+import { SlackDirectory } from '../../../bot/slack/directory';
+import type { Policy, PolicyInput } from '../../../domain/policy/schema';
+import type { Notifier } from '../../../activities/chat/notifier';
+import type { PgStore } from '../../../activities/store/pg-store';
+import type { AccessClientDeps } from '../../../bot/access-client';
+import { FAKE_BOT_TOKEN, FakeSlack } from '../fakes/fake-slack';
+import { SlackSender } from '../generators/slack-requests';
 import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER, startStack, type Stack } from './stack';
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { PgStore } from '../../activities/store/pg-store';
+import { PgStore } from '../../../activities/store/pg-store';
 
 /**
  * A fresh PostgreSQL database per test file, made on the server that LEAST_TEST_DATABASE_ADMIN_URL

@@ -1,5 +1,5 @@
 /**
- * Addresses of the real servers the test launcher (test/support/run-tests.ts) started for this run.
+ * Addresses of the real servers the test launcher (test/support/launch/run-tests.ts) started for this run.
  * A test that needs one and does not find it fails with how to fix that; nothing skips.
  */
 export interface TestServices {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
 import {
   bundleWorkflowCode,
   Runtime,
@@ -9,20 +9,20 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { createActivities, type LeastActivities } from '../../activities';
-import { createAwsProvider } from '../../activities/cloud/aws';
-import { LogNotifier, type LogMessage } from '../../activities/chat/log-notifier';
-import { PgStore } from '../../activities/store/pg-store';
-import { AccessClient, type AccessClientDeps, type SubmitInput } from '../../bot/access-client';
-import { FanOutNotifier, type Notifier } from '../../activities/chat/notifier';
-import type { CloudProvider } from '../../activities/cloud/provider';
-import { policySchema, type Policy, type PolicyInput } from '../../domain/policy/schema';
-import type { RequestState, RequestStatus } from '../../domain/request';
-import { newRequestId } from '../../app/ids';
-import { WORKFLOWS_PATH } from '../../app/worker';
-import { freshStore, type TestDatabase } from './database';
-import { resetMoto } from './moto';
-import { testServices } from './services';
+import { createActivities, type LeastActivities } from '../../../activities';
+import { createAwsProvider } from '../../../activities/cloud/aws';
+import { LogNotifier, type LogMessage } from '../../../activities/chat/log-notifier';
+import { PgStore } from '../../../activities/store/pg-store';
+import { AccessClient, type AccessClientDeps, type SubmitInput } from '../../../bot/access-client';
+import { FanOutNotifier, type Notifier } from '../../../activities/chat/notifier';
+import type { CloudProvider } from '../../../activities/cloud/provider';
+import { policySchema, type Policy, type PolicyInput } from '../../../domain/policy/schema';
+import type { RequestState, RequestStatus } from '../../../domain/request';
+import { newRequestId } from '../../../app/ids';
+import { WORKFLOWS_PATH } from '../../../app/worker';
+import { freshStore, type TestDatabase } from '../launch/database';
+import { resetMoto } from '../fakes/moto';
+import { testServices } from '../launch/services';
 import {
   APP_ROLE,
   awsSystemInput,
@@ -30,7 +30,7 @@ import {
   operatorClients,
   useDummyAwsCredentials,
   type AwsAccount,
-} from './aws-fixtures';
+} from '../fakes/aws-fixtures';
 
 /**
  * The whole product on real components for one test file: Temporal (dev server or time-skipping),
