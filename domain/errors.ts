@@ -32,6 +32,10 @@ export const ErrorCode = {
   CloudAccessDenied: 'CLOUD.ACCESS_DENIED',
   CloudTargetUnknown: 'CLOUD.TARGET_UNKNOWN',
   CloudRevokeUnverified: 'CLOUD.REVOKE_UNVERIFIED',
+  /** The worker has no usable credentials for this cloud (none configured, expired, or refused). */
+  CloudCredentialsUnavailable: 'CLOUD.CREDENTIALS_UNAVAILABLE',
+  /** A cloud call failed in a way no rule names (the message carries the cloud's own words). */
+  CloudError: 'CLOUD.ERROR',
   InputMalformed: 'INPUT.MALFORMED',
 } as const;
 
