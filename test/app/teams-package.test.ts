@@ -369,7 +369,7 @@ describe('teams:package command line', () => {
   test('run as a script: exit 1 naming the missing key, exit 0 with the file written', () => {
     withTempDir((dir) => {
       const out = path.join(dir, 'least-teams.zip');
-      const script = path.join(ROOT, 'app', 'teams-package.ts');
+      const script = path.join(ROOT, 'app', 'teams-package', 'cli.ts');
       const run = (extra: Record<string, string>) =>
         spawnSync(process.execPath, ['--import', 'tsx', script, '--out', out], {
           cwd: ROOT,

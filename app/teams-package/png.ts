@@ -1,26 +1,6 @@
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 
-/**
- * A minimal PNG writer (8-bit RGBA, no interlace) and the CRC-32 that PNG and ZIP share. Enough for the
- * Teams icons, which are drawn in code so the repository stays text-only.
- */
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (IEEE 802.3), as PNG chunks and ZIP entries use it. Ours because zlib.crc32 needs Node ≥ 20.15 and engines allow 20.3. */
-export function crc32(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of data) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
+/** A minimal PNG writer (8-bit RGBA, no interlace): enough for the Teams icons. */
 
 export interface RgbaImage {
   width: number;
