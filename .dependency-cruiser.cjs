@@ -9,6 +9,8 @@
 const NODE_MODULES = '(^|/)node_modules/';
 const TEMPORAL_WORKFLOW_SIDE = 'node_modules/@temporalio/(workflow|common)/';
 const ZOD = 'node_modules/zod/';
+/** Card and block types the renderers build against. */
+const PLATFORM_TYPES = 'node_modules/(@slack/types|adaptivecards)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -86,6 +88,23 @@ module.exports = {
       to: { path: '^bot/', pathNot: '^bot/render/' },
     },
     {
+      name: 'render-is-pure',
+      severity: 'error',
+      comment:
+        'bot/render/ turns domain data into text, Block Kit and Adaptive Cards, and activities/ use it: ' +
+        'it may import only domain/, bot/render/ and platform types (@slack/types, adaptivecards), ' +
+        'no SDK, no Node built-in, nothing else of bot/.',
+      from: { path: '^bot/render/' },
+      to: { pathNot: ['^bot/render/', '^domain/', PLATFORM_TYPES] },
+    },
+    {
+      name: 'render-platform-types-only',
+      severity: 'error',
+      comment: 'bot/render/ may see the platform packages only through `import type`: they are types, not code.',
+      from: { path: '^bot/render/' },
+      to: { path: PLATFORM_TYPES, dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'bot-not-to-activities',
       severity: 'error',
       comment: 'bot/ talks to Temporal through the client and workflow message definitions, never to activities/.',
@@ -109,7 +128,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: NODE_MODULES },
-    exclude: { path: ['(^|/)(dist|\\.tools|\\.least|coverage)/', '\\.d\\.ts$'] },
+    // Anchored at the root: a package's own dist/ and .d.ts entry points are dependencies too.
+    exclude: { path: ['^(dist|\\.tools|\\.least|coverage)/', '^(?!node_modules/).*\\.d\\.ts$'] },
     // Record type-only imports too, marked 'type-only', so the rules above can tell them apart.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

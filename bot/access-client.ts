@@ -5,11 +5,13 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import { AuditAction } from '../domain/audit';
 import { DomainError, ErrorCode } from '../domain/errors';
 import { parseDuration } from '../domain/duration';
 import { evaluateRequest, type ExternalGroups } from '../domain/policy/evaluate';
 import type { Policy } from '../domain/policy/schema';
-import type { Origin, RequestState, RequestStatus } from '../domain/request';
+import { awaitsDecisionFrom, type Origin, type RequestFilter, type RequestState } from '../domain/request';
+import { accessRequest } from '../workflows/access-request';
 import {
   decideUpdate,
   endUpdate,
@@ -32,23 +34,16 @@ export interface AccessClientDeps {
   /** Refusals are audited here; the workflow never sees a refused request. */
   audit: (entry: {
     actor: string;
-    action: string;
+    action: AuditAction;
     requestId?: string;
     detail: Record<string, unknown>;
   }) => Promise<void>;
   newRequestId: (seed?: string) => string;
   /** Requests from the system of record, newest first (what `list`, approvals and App Home show). */
-  findRequests?: (query: RequestQuery) => Promise<RequestState[]>;
+  findRequests?: (filter: RequestFilter) => Promise<RequestState[]>;
   /** Members of groups kept outside the policy (Slack user groups), resolved by the front end. */
   externalGroups?: () => Promise<ExternalGroups>;
   now?: () => Date;
-}
-
-export interface RequestQuery {
-  requester?: string;
-  approver?: string;
-  statuses: RequestStatus[];
-  limit?: number;
 }
 
 export interface SubmitInput {
@@ -74,7 +69,10 @@ export class AccessClient {
   async submit(input: SubmitInput): Promise<Outcome> {
     const requester = input.requester.trim().toLowerCase();
     const refuse = async (code: string, message: string): Promise<Outcome> => {
-      await this.audited(requester, 'request.refused', undefined, { code, entitlement: clip(input.entitlementId) });
+      await this.audited(requester, AuditAction.RequestRefused, undefined, {
+        code,
+        entitlement: clip(input.entitlementId),
+      });
       return { ok: false, code, message };
     };
     let durationSeconds: number;
@@ -116,7 +114,7 @@ export class AccessClient {
       outcome: evaluation.outcome,
     };
     try {
-      await this.deps.temporal.workflow.start('accessRequest', {
+      await this.deps.temporal.workflow.start(accessRequest, {
         workflowId: requestId,
         taskQueue: this.deps.taskQueue,
         args: [workflowInput],
@@ -156,11 +154,7 @@ export class AccessClient {
   async awaitingDecision(person: string): Promise<RequestState[]> {
     const me = person.toLowerCase();
     const candidates = await this.find({ approver: me, statuses: ['pending', 'active'] });
-    return candidates.filter((state) => {
-      if (state.request.requester.toLowerCase() === me) return false;
-      const stage = state.status === 'pending' ? 'request' : state.pendingExtension ? 'extension' : undefined;
-      return stage !== undefined && !state.decisions.some((d) => d.approver === me && d.stage === stage);
-    });
+    return candidates.filter((state) => awaitsDecisionFrom(state, me));
   }
 
   /** The requester's most recent requests, for approver cards' history. */
@@ -172,13 +166,13 @@ export class AccessClient {
     });
   }
 
-  private async find(query: RequestQuery): Promise<RequestState[]> {
+  private async find(filter: RequestFilter): Promise<RequestState[]> {
     if (!this.deps.findRequests) return [];
-    return this.deps.findRequests(query);
+    return this.deps.findRequests(filter);
   }
 
   async decide(requestId: string, approver: string, verdict: 'approve' | 'deny', reason?: string): Promise<Outcome> {
-    return this.update(requestId, approver, 'approval.refused', (handle) =>
+    return this.update(requestId, approver, AuditAction.ApprovalRefused, (handle) =>
       handle.executeUpdate(decideUpdate, { args: [{ approver, verdict, ...(reason ? { reason } : {}) }] }),
     );
   }
@@ -191,19 +185,19 @@ export class AccessClient {
       if (error instanceof DomainError) return { ok: false, code: error.code, message: error.message };
       throw error;
     }
-    return this.update(requestId, by, 'extension.refused', (handle) =>
+    return this.update(requestId, by, AuditAction.ExtensionRefused, (handle) =>
       handle.executeUpdate(extendUpdate, { args: [{ by, additionalSeconds }] }),
     );
   }
 
   async end(requestId: string, by: string, reason?: string): Promise<Outcome> {
-    return this.update(requestId, by, 'end.refused', (handle) =>
+    return this.update(requestId, by, AuditAction.EndRefused, (handle) =>
       handle.executeUpdate(endUpdate, { args: [{ by, ...(reason ? { reason } : {}) }] }),
     );
   }
 
   async review(requestId: string, reviewer: string, note?: string): Promise<Outcome> {
-    return this.update(requestId, reviewer, 'review.refused', (handle) =>
+    return this.update(requestId, reviewer, AuditAction.ReviewRefused, (handle) =>
       handle.executeUpdate(reviewUpdate, { args: [{ reviewer, ...(note ? { note } : {}) }] }),
     );
   }
@@ -211,7 +205,7 @@ export class AccessClient {
   private async update(
     requestId: string,
     actor: string,
-    refusedAction: string,
+    refusedAction: AuditAction,
     send: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<RequestState>,
   ): Promise<Outcome> {
     try {
@@ -252,13 +246,18 @@ export class AccessClient {
   }
 
   /** Audits something a front end refused on its own (malformed command, unknown chat user, forged request). */
-  async refused(actor: string, action: string, detail: Record<string, unknown>, requestId?: string): Promise<void> {
+  async refused(
+    actor: string,
+    action: AuditAction,
+    detail: Record<string, unknown>,
+    requestId?: string,
+  ): Promise<void> {
     await this.audited(actor.toLowerCase(), action, requestId, detail);
   }
 
   private async audited(
     actor: string,
-    action: string,
+    action: AuditAction,
     requestId: string | undefined,
     detail: Record<string, unknown>,
   ): Promise<void> {

@@ -32,11 +32,15 @@ export const ErrorCode = {
   CloudAccessDenied: 'CLOUD.ACCESS_DENIED',
   CloudTargetUnknown: 'CLOUD.TARGET_UNKNOWN',
   CloudRevokeUnverified: 'CLOUD.REVOKE_UNVERIFIED',
+  /** The person already holds this access through a grant made outside Least, which Least leaves alone. */
+  CloudAlreadyHeld: 'CLOUD.ALREADY_HELD',
   /** The worker has no usable credentials for this cloud (none configured, expired, or refused). */
   CloudCredentialsUnavailable: 'CLOUD.CREDENTIALS_UNAVAILABLE',
   /** A cloud call failed in a way no rule names (the message carries the cloud's own words). */
   CloudError: 'CLOUD.ERROR',
   InputMalformed: 'INPUT.MALFORMED',
+  /** The process's environment is wrong; start-up stops and names every bad key. */
+  ConfigInvalid: 'CONFIG.INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

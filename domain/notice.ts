@@ -49,3 +49,29 @@ export function audienceOf(kind: NoticeKind): { approvers: boolean; requester: b
       return { approvers: false, requester: true, channels: false };
   }
 }
+
+/**
+ * The requester hears back where they asked: a request made in Slack is followed in Slack, one made
+ * in Teams in Teams, and one made by the CLI wherever Least can reach them.
+ */
+export function followsRequestIn(platform: 'slack' | 'teams', state: RequestState): boolean {
+  const origin = state.request.origin.platform;
+  return origin === platform || origin === 'cli';
+}
+
+const CARDS_CHANGE: ReadonlySet<NoticeKind> = new Set<NoticeKind>([
+  'approved',
+  'denied',
+  'expired',
+  'cancelled',
+  'failed',
+  'granted',
+  'revoked',
+  'extended',
+  'extension-denied',
+]);
+
+/** Notices after which the approvers' cards show something new (an outcome; buttons gone). */
+export function changesApproverCards(kind: NoticeKind): boolean {
+  return CARDS_CHANGE.has(kind);
+}

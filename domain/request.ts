@@ -38,6 +38,16 @@ export function canTransition(from: RequestStatus, to: RequestStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
+/** Which requests to list (`list`, approvals, App Home, approver cards' history), newest first. */
+export interface RequestFilter {
+  requester?: string;
+  /** Only these statuses; an empty list matches nothing. All statuses when absent. */
+  statuses?: RequestStatus[];
+  /** Requests where this person is one of the approvers. */
+  approver?: string;
+  limit?: number;
+}
+
 /** Where a request came from, so replies go back to the same place. */
 export interface Origin {
   platform: 'cli' | 'slack' | 'teams';
@@ -142,16 +152,35 @@ export interface DecisionInput {
   reason?: string;
 }
 
-function stageOf(state: RequestState): Decision['stage'] | undefined {
+/** The stage waiting for a decision now, if any: the request while pending, or an extension of a live grant. */
+export function openStage(state: RequestState): Decision['stage'] | undefined {
   if (state.status === 'pending') return 'request';
   if (state.status === 'active' && state.pendingExtension) return 'extension';
   return undefined;
 }
 
+/** Approvers who may decide on this request: nobody approves their own. */
+export function eligibleApprovers(state: RequestState): string[] {
+  return state.rules.approvers.filter((approver) => !isRequester(state, approver));
+}
+
+/** Whether this person may still act on the open stage: an eligible approver who has not decided it yet. */
+export function awaitsDecisionFrom(state: RequestState, person: string): boolean {
+  const me = person.toLowerCase();
+  const stage = openStage(state);
+  if (!stage || !eligibleApprovers(state).includes(me)) return false;
+  return !state.decisions.some((d) => d.approver === me && d.stage === stage);
+}
+
+/** Whether this is a break-glass grant, by the policy's outcome or the request's own flag. */
+export function isBreakGlass(state: RequestState): boolean {
+  return state.outcome === 'break-glass' || state.request.breakGlass === true;
+}
+
 /** Update validator for an approver's click: authority, no self-approval, still pending. */
 export function checkDecision(state: RequestState, input: DecisionInput): Verdict {
   const approver = input.approver.toLowerCase();
-  const stage = stageOf(state);
+  const stage = openStage(state);
   const previous = state.decisions.find((d) => d.approver === approver && d.stage === (stage ?? 'request'));
   if (previous && previous.verdict === input.verdict) return allow; // a double click is answered, not counted twice
   if (isRequester(state, approver)) {
@@ -185,7 +214,7 @@ export function applyDecision(
   at: string,
 ): { state: RequestState; settled?: 'approved' | 'denied' } {
   const approver = input.approver.toLowerCase();
-  const stage = stageOf(state);
+  const stage = openStage(state);
   if (!stage || state.decisions.some((d) => d.approver === approver && d.stage === stage)) return { state };
   const decision: Decision = {
     approver,

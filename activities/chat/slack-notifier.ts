@@ -1,15 +1,9 @@
 import type { WebClient } from '@slack/web-api';
-import { audienceOf, type Notice } from '../../domain/notice';
-import {
-  CARDS_CHANGE,
-  followsRequestIn,
-  isApproverCard,
-  Purpose,
-  recentRequests,
-  replyPurpose,
-} from './message-purposes';
+import { audienceOf, changesApproverCards, followsRequestIn, type Notice } from '../../domain/notice';
+import { isApproverCard, Purpose, replyPurpose } from './message-purposes';
 import type { Policy } from '../../domain/policy/schema';
-import type { RequestState } from '../../domain/request';
+import type { RequestFilter, RequestState } from '../../domain/request';
+import { eligibleApprovers } from '../../domain/request';
 import {
   approvalCard,
   requesterThreadParent,
@@ -17,10 +11,9 @@ import {
   reviewCard,
   type SlackMessage,
 } from '../../bot/render/slack';
-import { eligibleApprovers } from '../../bot/render/status';
-import { requestView, type RequestView } from '../../bot/render/view';
+import { viewBuilder, type RequestView, type ViewBuilder } from '../../bot/render/view';
 import type { ActivityStore } from '../store/port';
-import type { MessageRef, RequestFilter, RequestRecord } from '../store/types';
+import type { MessageRef, RequestRecord } from '../store/types';
 import type { Notifier } from './notifier';
 
 /** Who someone is in Slack, by e-mail; the bot's SlackDirectory is the implementation. */
@@ -59,12 +52,21 @@ const PERMANENT = new Set([
  * retried activity edits the same messages instead of posting new ones.
  */
 export class SlackNotifier implements Notifier {
-  constructor(private readonly deps: SlackNotifierDeps) {}
+  private readonly view: ViewBuilder;
+
+  constructor(private readonly deps: SlackNotifierDeps) {
+    this.view = viewBuilder('slack', {
+      policy: deps.policy,
+      requestsOf: async (requester, limit) =>
+        (await deps.store.listRequests({ requester, limit })).map((record) => record.state),
+      userIdOf: (email) => deps.people.userIdOf(email),
+    });
+  }
 
   async notify(notice: Notice): Promise<void> {
     const { kind, state } = notice;
     const refs = (await this.deps.store.messageRefs(state.request.requestId)).filter((ref) => ref.platform === 'slack');
-    const view = await this.viewOf(state, kind === 'approval-needed' || kind === 'extension-requested');
+    const view = await this.view(state, { withHistory: kind === 'approval-needed' || kind === 'extension-requested' });
     const now = this.now();
 
     if (kind === 'approval-needed') await this.postCards(state, refs, Purpose.ApprovalCard, approvalCard(view, now));
@@ -73,7 +75,7 @@ export class SlackNotifier implements Notifier {
     if (kind === 'break-glass' || kind === 'review-needed')
       await this.postCards(state, refs, Purpose.ReviewCard, reviewCard(view, now));
     if (kind === 'reminder') await this.remind(refs);
-    if (CARDS_CHANGE.has(kind)) await this.updateCards(refs, view);
+    if (changesApproverCards(kind)) await this.updateCards(refs, view);
     await this.tellRequester(notice, refs, view);
   }
 
@@ -109,7 +111,7 @@ export class SlackNotifier implements Notifier {
   private async updateCards(refs: MessageRef[], view: RequestView): Promise<void> {
     const cards = refs.filter((ref) => isApproverCard(ref.purpose));
     if (cards.length === 0) return;
-    const withHistory = await this.viewOf(view.state, true);
+    const withHistory = await this.view(view.state, { withHistory: true });
     for (const ref of cards) {
       const message =
         ref.purpose === Purpose.ReviewCard
@@ -203,19 +205,6 @@ export class SlackNotifier implements Notifier {
       else this.log('approver has no Slack account', { approver });
     }
     return recipients;
-  }
-
-  private async viewOf(state: RequestState, withHistory: boolean): Promise<RequestView> {
-    const origin = state.request.origin;
-    const requesterUserId =
-      origin.platform === 'slack' && origin.userId
-        ? origin.userId
-        : await this.deps.people.userIdOf(state.request.requester);
-    const recent = withHistory ? await recentRequests(this.deps.store, state) : undefined;
-    return requestView(state, this.deps.policy(), {
-      ...(requesterUserId ? { requesterUserId } : {}),
-      ...(recent ? { recent } : {}),
-    });
   }
 
   private async dmChannel(userId: string): Promise<string> {

@@ -1,14 +1,8 @@
-import { audienceOf, type Notice } from '../../domain/notice';
-import {
-  CARDS_CHANGE,
-  followsRequestIn,
-  isApproverCard,
-  Purpose,
-  recentRequests,
-  replyPurpose,
-} from './message-purposes';
+import { audienceOf, changesApproverCards, followsRequestIn, type Notice } from '../../domain/notice';
+import { isApproverCard, Purpose, replyPurpose } from './message-purposes';
 import type { Policy } from '../../domain/policy/schema';
-import type { RequestState } from '../../domain/request';
+import type { RequestFilter, RequestState } from '../../domain/request';
+import { eligibleApprovers } from '../../domain/request';
 import {
   approvalCard,
   cardActivity,
@@ -18,11 +12,10 @@ import {
   reviewCard,
   type AdaptiveCard,
 } from '../../bot/render/teams';
-import { eligibleApprovers } from '../../bot/render/status';
-import { requestView, type RequestView } from '../../bot/render/view';
+import { viewBuilder, type RequestView, type ViewBuilder } from '../../bot/render/view';
 import type { ActivityStore } from '../store/port';
 import type { TeamsConversationRecord } from '../store/teams-conversations';
-import type { MessageRef, RequestFilter, RequestRecord } from '../store/types';
+import type { MessageRef, RequestRecord } from '../store/types';
 import type { Notifier } from './notifier';
 import type { TeamsPoster } from './teams-poster';
 
@@ -49,15 +42,22 @@ const PERMANENT_STATUS = new Set([403, 404]);
  * remembered in `message_refs`, so a retried activity edits instead of posting again.
  */
 export class TeamsNotifier implements Notifier {
-  constructor(private readonly deps: TeamsNotifierDeps) {}
+  private readonly view: ViewBuilder;
+
+  constructor(private readonly deps: TeamsNotifierDeps) {
+    this.view = viewBuilder('teams', {
+      policy: deps.policy,
+      requestsOf: async (requester, limit) =>
+        (await deps.store.listRequests({ requester, limit })).map((record) => record.state),
+    });
+  }
 
   async notify(notice: Notice): Promise<void> {
     const { kind, state } = notice;
     const refs = (await this.deps.store.messageRefs(state.request.requestId)).filter((ref) => ref.platform === 'teams');
-    const view = await this.viewOf(
-      state,
-      kind === 'approval-needed' || kind === 'extension-requested' || kind === 'break-glass',
-    );
+    const view = await this.view(state, {
+      withHistory: kind === 'approval-needed' || kind === 'extension-requested' || kind === 'break-glass',
+    });
     const now = this.now();
     const options = { refreshUserIds: await this.refreshUserIds(state) };
 
@@ -73,7 +73,7 @@ export class TeamsNotifier implements Notifier {
     if (kind === 'break-glass' || kind === 'review-needed')
       await this.postCards(state, refs, Purpose.ReviewCard, reviewCard(view, now, options));
     if (kind === 'reminder') await this.remind(state, refs);
-    if (CARDS_CHANGE.has(kind)) await this.updateCards(refs, view, options.refreshUserIds);
+    if (changesApproverCards(kind)) await this.updateCards(refs, view, options.refreshUserIds);
     await this.tellRequester(notice, refs, view);
   }
 
@@ -95,7 +95,7 @@ export class TeamsNotifier implements Notifier {
   private async updateCards(refs: MessageRef[], view: RequestView, refreshUserIds: string[]): Promise<void> {
     const cards = refs.filter((ref) => isApproverCard(ref.purpose));
     if (cards.length === 0) return;
-    const withHistory = await this.viewOf(view.state, true);
+    const withHistory = await this.view(view.state, { withHistory: true });
     const options = { refreshUserIds };
     for (const ref of cards) {
       const card =
@@ -189,16 +189,6 @@ export class TeamsNotifier implements Notifier {
   private conversationOf(recipient: string): Promise<TeamsConversationRecord | undefined> {
     if (recipient.startsWith('user:')) return this.deps.store.teamsConversationOf(recipient.slice('user:'.length));
     return this.deps.store.teamsChannel(recipient.slice('channel:'.length));
-  }
-
-  private async viewOf(state: RequestState, withHistory: boolean): Promise<RequestView> {
-    const recent = withHistory ? await recentRequests(this.deps.store, state) : undefined;
-    const origin = state.request.origin;
-    const requesterUserId = origin.platform === 'teams' ? origin.userId : undefined;
-    return requestView(state, this.deps.policy(), {
-      ...(requesterUserId ? { requesterUserId } : {}),
-      ...(recent ? { recent } : {}),
-    });
   }
 
   private async remember(state: RequestState, ref: Omit<MessageRef, 'requestId' | 'platform'>): Promise<void> {

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../domain/audit';
 import type { Decision, RequestState, RequestStatus } from '../../domain/request';
 import type { CloudPrincipal } from '../../domain/lease';
 import type { GrantSpec } from '../../domain/policy/schema';
@@ -55,7 +56,8 @@ export interface AuditLogRow {
   seq: string;
   at: Date;
   actor: string;
-  action: string;
+  /** Written only through `appendAudit`, so always one of the declared actions. */
+  action: AuditAction;
   request_id: string | null;
   detail: Record<string, unknown>;
   key: string | null;

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../domain/audit';
 import type { Decision, RequestState, RequestStatus } from '../../domain/request';
 import type { CloudPrincipal } from '../../domain/lease';
 import type { GrantSpec } from '../../domain/policy/schema';
@@ -15,14 +16,6 @@ export interface RequestRecord {
   expiresAt?: string;
   /** The workflow's last recorded snapshot. */
   state: RequestState;
-}
-
-export interface RequestFilter {
-  requester?: string;
-  statuses?: RequestStatus[];
-  /** Requests where this person is one of the approvers. */
-  approver?: string;
-  limit?: number;
 }
 
 export type LeaseStatus = 'active' | 'revoked' | 'failed';
@@ -57,8 +50,8 @@ export interface MessageRef {
 export interface AuditEntry {
   /** Who did it: an e-mail, `system`, `workflow`, or `policy:auto-approve`. */
   actor: string;
-  /** Dotted verb, e.g. `request.submitted`, `approval.refused`, `grant.applied`. */
-  action: string;
+  /** Dotted verb from the one declared set, e.g. `request.submitted`, `approval.refused`, `grant.applied`. */
+  action: AuditAction;
   requestId?: string;
   detail: Record<string, unknown>;
   /** Business key that makes a retried append a no-op (e.g. `grant.applied:<requestId>`). */

@@ -1,5 +1,12 @@
 import { formatDuration } from '../../domain/duration';
-import { approvalsSoFar, type Decision, type RequestState } from '../../domain/request';
+import {
+  approvalsSoFar,
+  eligibleApprovers,
+  isBreakGlass,
+  openStage,
+  type Decision,
+  type RequestState,
+} from '../../domain/request';
 
 /**
  * How a request stands, in the same words on Slack and Teams. Each platform binds `statusWording` to
@@ -138,24 +145,6 @@ export function statusWording({ date, line, text }: Dialect): StatusWording {
   }
 
   return { people, progressLine, approvedLine, deniedLine, untilLine, statusLine, waitingLine, outcomeLines };
-}
-
-/** The stage waiting for a decision now, if any. */
-export function openStage(state: RequestState): Decision['stage'] | undefined {
-  if (state.status === 'pending') return 'request';
-  if (state.status === 'active' && state.pendingExtension) return 'extension';
-  return undefined;
-}
-
-/** Approvers who may decide on this request: nobody approves their own. */
-export function eligibleApprovers(state: RequestState): string[] {
-  const requester = state.request.requester.toLowerCase();
-  return state.rules.approvers.filter((approver) => approver.toLowerCase() !== requester);
-}
-
-/** Whether this is a break-glass grant, by the policy's outcome or the request's own flag. */
-export function isBreakGlass(state: RequestState): boolean {
-  return state.outcome === 'break-glass' || state.request.breakGlass === true;
 }
 
 /** The title of an approver's card: what is being decided on. */

@@ -29,14 +29,46 @@ export interface EntitlementChoice {
   ticketRequired: boolean;
 }
 
-/** The view of a request for one platform: the system's title from the policy, the requester's chat id. */
-export function requestView(
-  state: RequestState,
-  policy: Policy,
-  extras: { requesterUserId?: string; recent?: RequestState[] } = {},
-): RequestView {
-  const system = policy.authorizationSystems.find((s) => s.id === state.rules.systemId);
-  return { state, systemTitle: system?.title ?? state.rules.systemId, ...extras };
+/**
+ * Where a view's extras come from, the one port behind every chat view: the bot's handlers read them
+ * through the access client and their platform's directory, the notifiers from the system of record.
+ */
+export interface ViewSources {
+  policy: () => Policy;
+  /** The person's requests, newest first, at most `limit`. */
+  requestsOf: (requester: string, limit: number) => Promise<RequestState[]>;
+  /** The person's user id on the platform, by e-mail, where the platform can look people up. */
+  userIdOf?: (email: string) => Promise<string | undefined>;
+}
+
+/** Builds a request's view for one platform; approver cards ask for the requester's history too. */
+export type ViewBuilder = (state: RequestState, options?: { withHistory?: boolean }) => Promise<RequestView>;
+
+/** How many earlier requests an approver card shows. */
+const HISTORY = 5;
+
+/**
+ * The one way a request becomes a view: the system's title from the policy; the requester's chat id
+ * from where they asked or, failing that, the platform's directory; and their recent other requests.
+ */
+export function viewBuilder(platform: 'slack' | 'teams', sources: ViewSources): ViewBuilder {
+  return async (state, options = {}) => {
+    const { origin, requester, requestId } = state.request;
+    const requesterUserId =
+      origin.platform === platform && origin.userId ? origin.userId : await sources.userIdOf?.(requester);
+    const recent = options.withHistory
+      ? (await sources.requestsOf(requester, HISTORY + 1))
+          .filter((other) => other.request.requestId !== requestId)
+          .slice(0, HISTORY)
+      : undefined;
+    const system = sources.policy().authorizationSystems.find((s) => s.id === state.rules.systemId);
+    return {
+      state,
+      systemTitle: system?.title ?? state.rules.systemId,
+      ...(requesterUserId ? { requesterUserId } : {}),
+      ...(recent ? { recent } : {}),
+    };
+  };
 }
 
 /** Entitlements this person may ask for, as the request form offers them. */

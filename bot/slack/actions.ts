@@ -11,7 +11,7 @@ import {
   reviewCard,
 } from '../render/slack';
 import { SlackAction, SlackBlock, SlackView } from '../render/slack/ids';
-import { ephemeral, errorReference, slackActor, viewFor, type SlackContext, type SlackMessage } from './context';
+import { ephemeral, errorReference, slackActor, type SlackContext, type SlackMessage } from './context';
 
 /** Says something to the person who clicked: in place of an ephemeral card, privately in the channel, or by DM from Home. */
 type Tell = (
@@ -28,6 +28,7 @@ function teller(ctx: SlackContext, body: BlockAction, respond: RespondFn | undef
   };
 }
 import { publishHome } from './home';
+import { AuditAction } from '../../domain/audit';
 
 const REQUEST_ID = /^r-[a-z0-9]{10}$/;
 
@@ -65,7 +66,7 @@ export function registerActions(app: App, ctx: SlackContext): void {
       const requestId = value.split(' ')[0] ?? '';
       try {
         if (!REQUEST_ID.test(requestId)) {
-          await ctx.access.refused(slackActor(body.user.id), 'action.malformed', {
+          await ctx.access.refused(slackActor(body.user.id), AuditAction.ActionMalformed, {
             platform: 'slack',
             action: actionId,
           });
@@ -76,7 +77,7 @@ export function registerActions(app: App, ctx: SlackContext): void {
         if (!identity.ok) {
           await ctx.access.refused(
             slackActor(body.user.id),
-            'identity.unknown',
+            AuditAction.IdentityUnknown,
             { platform: 'slack', reason: identity.reason },
             requestId,
           );
@@ -102,13 +103,23 @@ export function registerActions(app: App, ctx: SlackContext): void {
     // Refuse before asking for a reason: a person who may not decide should not type one first.
     const status = await ctx.access.status(requestId);
     if (!status.ok) {
-      await ctx.access.refused(email, 'approval.refused', { code: status.code, message: status.message }, requestId);
+      await ctx.access.refused(
+        email,
+        AuditAction.ApprovalRefused,
+        { code: status.code, message: status.message },
+        requestId,
+      );
       await respond(ephemeral(refusalReply(status.message)));
       return;
     }
     const verdict = checkDecision(status.state, { approver: email, verdict: 'deny', reason: 'pending' });
     if (!verdict.ok) {
-      await ctx.access.refused(email, 'approval.refused', { code: verdict.code, message: verdict.message }, requestId);
+      await ctx.access.refused(
+        email,
+        AuditAction.ApprovalRefused,
+        { code: verdict.code, message: verdict.message },
+        requestId,
+      );
       await respond(ephemeral(refusalReply(verdict.message)));
       return;
     }
@@ -140,7 +151,7 @@ export function registerActions(app: App, ctx: SlackContext): void {
       await ctx.client.chat.update({
         channel: card.channel,
         ts: card.ts,
-        ...reviewCard(await viewFor(ctx, outcome.state), ctx.now()),
+        ...reviewCard(await ctx.view(outcome.state), ctx.now()),
       });
   });
 
@@ -180,7 +191,7 @@ async function afterDecision(ctx: SlackContext, outcome: Outcome, body: BlockAct
   }
   if (isEphemeral(body)) {
     // An ephemeral list (`/access approvals`) cannot be chat.update'd; its response_url can replace it.
-    await respond({ ...approvalCard(await viewFor(ctx, outcome.state), ctx.now()), replace_original: true });
+    await respond({ ...approvalCard(await ctx.view(outcome.state), ctx.now()), replace_original: true });
     return;
   }
   const card = cardOf(body);
@@ -193,7 +204,7 @@ function isEphemeral(body: BlockAction): boolean {
 
 /** The clicked card, re-rendered from the state the decision returned: who decided, and no buttons once settled. */
 async function updateCard(ctx: SlackContext, state: RequestState, card: CardLocation): Promise<void> {
-  const message: SlackMessage = approvalCard(await viewFor(ctx, state, { withHistory: true }), ctx.now());
+  const message: SlackMessage = approvalCard(await ctx.view(state, { withHistory: true }), ctx.now());
   await ctx.client.chat.update({ channel: card.channel, ts: card.ts, text: message.text, blocks: message.blocks });
 }
 
@@ -202,7 +213,7 @@ async function replyWithStatus(ctx: SlackContext, outcome: Outcome, respond: Tel
     await respond(ephemeral(refusalReply(outcome.message)));
     return;
   }
-  await respond(ephemeral(requesterThreadParent(await viewFor(ctx, outcome.state), ctx.now())));
+  await respond(ephemeral(requesterThreadParent(await ctx.view(outcome.state), ctx.now())));
 }
 
 function cardOf(body: BlockAction): CardLocation | undefined {

@@ -10,6 +10,8 @@ import { SlackDirectory } from './directory';
 import { registerHome } from './home';
 import { registerRequestForm } from './request-form';
 import { registerSlashCommand } from './slash-command';
+import { AuditAction } from '../../domain/audit';
+import { viewBuilder } from '../render/view';
 
 export interface SlackFrontEndOptions {
   botToken: string;
@@ -26,7 +28,18 @@ export interface SlackFrontEndOptions {
   directory?: SlackDirectory;
   client?: WebClient;
   now?: () => Date;
+  /** The least severe of Bolt's and the Web API client's lines that are written (JSON lines). Default `info`. */
+  logLevel?: SlackLogLevel;
 }
+
+export type SlackLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+const BOLT_LEVELS: Record<SlackLogLevel, LogLevel> = {
+  debug: LogLevel.DEBUG,
+  info: LogLevel.INFO,
+  warn: LogLevel.WARN,
+  error: LogLevel.ERROR,
+};
 
 export interface SlackFrontEnd {
   app: App;
@@ -40,18 +53,24 @@ export interface SlackFrontEnd {
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
-/** Retries inside one call stay short: a slash command has 3 seconds, and activities have their own retries. */
-export function slackClientOptions(apiUrl?: string): WebClientOptions {
+/**
+ * Retries inside one call stay short: a slash command has 3 seconds, and activities have their own retries.
+ * The client logs JSON lines at `logLevel` (errors only unless told otherwise).
+ */
+export function slackClientOptions(apiUrl?: string, logLevel: SlackLogLevel = 'error'): WebClientOptions {
   return {
     ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
-    logLevel: LogLevel.ERROR,
+    // The logger carries the level: a client given both ignores `logLevel`.
+    logger: jsonLogger(BOLT_LEVELS[logLevel]),
   };
 }
 
 export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEnd {
-  const logger = jsonLogger();
-  const clientOptions = slackClientOptions(options.apiUrl);
+  const logLevel = options.logLevel ?? 'info';
+  // Bolt, its receiver and the Web API clients share one logger at one level (Bolt hands its logger on).
+  const logger = jsonLogger(BOLT_LEVELS[logLevel]);
+  const clientOptions = { ...slackClientOptions(options.apiUrl), logger };
   let receiver: HTTPReceiver | undefined;
   let app: App;
   if (options.appToken) {
@@ -63,6 +82,7 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
       clientOptions,
       installerOptions: { clientOptions },
       logger,
+      logLevel: BOLT_LEVELS[logLevel],
     });
   } else {
     receiver = new HTTPReceiver({
@@ -73,7 +93,7 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
       // Nothing Slack sends is near this; a bigger body is refused before it is parsed.
       bodyLimit: 256 * 1024,
     });
-    app = new App({ token: options.botToken, receiver, clientOptions, logger });
+    app = new App({ token: options.botToken, receiver, clientOptions, logger, logLevel: BOLT_LEVELS[logLevel] });
   }
   const client = options.client ?? new WebClient(options.botToken, clientOptions);
   const directory = options.directory ?? new SlackDirectory({ client, policy: options.policy });
@@ -84,6 +104,12 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
     client,
     now: options.now ?? (() => new Date()),
     log: (level, msg, extra = {}) => console.log(JSON.stringify({ level, component: 'slack', msg, ...extra })),
+    view: viewBuilder('slack', {
+      policy: options.policy,
+      requestsOf: (requester, limit) => options.access.recent(requester, limit),
+      // A directory failure costs the mention, not the answer.
+      userIdOf: (email) => directory.userIdOf(email).catch(() => undefined),
+    }),
   };
   registerSlashCommand(app, ctx);
   registerRequestForm(app, ctx);
@@ -110,7 +136,7 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
 
 /** Bolt answers a forged or stale request with 401 and only logs it; it is audited here too. */
 function auditedRejections(listener: RequestListener, access: AccessClient): RequestListener {
-  const rejected = rejectionAuditor(access, 'slack:unverified', 'slack.request.rejected', {
+  const rejected = rejectionAuditor(access, 'slack:unverified', AuditAction.SlackRequestRejected, {
     platform: 'slack',
     reason: 'signature or timestamp did not verify',
   });
@@ -123,8 +149,8 @@ function auditedRejections(listener: RequestListener, access: AccessClient): Req
 }
 
 /** Bolt's logs as JSON lines like the rest of the process; Bolt never logs tokens or signatures. */
-function jsonLogger(): Logger {
-  let level = LogLevel.INFO;
+function jsonLogger(initial: LogLevel): Logger {
+  let level = initial;
   const write = (name: string, args: unknown[]) =>
     console.log(
       JSON.stringify({

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Policy } from '../../domain/policy/schema';
-import type { RequestState } from '../../domain/request';
 import type { AccessClient } from '../access-client';
 import type { SlackMessage } from '../render/slack';
-import { requestView, type RequestView } from '../render/view';
+import type { ViewBuilder } from '../render/view';
 import type { SlackDirectory } from './directory';
 
 /** What every Slack handler works with; built once per app. */
@@ -15,27 +14,8 @@ export interface SlackContext {
   client: WebClient;
   now: () => Date;
   log: (level: 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
-}
-
-/** The requester's Slack id when the request came from Slack; otherwise looked up by e-mail. */
-export async function viewFor(
-  ctx: SlackContext,
-  state: RequestState,
-  options: { withHistory?: boolean } = {},
-): Promise<RequestView> {
-  const requesterUserId =
-    state.request.origin.platform === 'slack' && state.request.origin.userId
-      ? state.request.origin.userId
-      : await ctx.directory.userIdOf(state.request.requester).catch(() => undefined);
-  const recent = options.withHistory
-    ? (await ctx.access.recent(state.request.requester, 6))
-        .filter((r) => r.request.requestId !== state.request.requestId)
-        .slice(0, 5)
-    : undefined;
-  return requestView(state, ctx.policy(), {
-    ...(requesterUserId ? { requesterUserId } : {}),
-    ...(recent ? { recent } : {}),
-  });
+  /** A request's view for Slack messages (the requester's Slack id, an approver card's history). */
+  view: ViewBuilder;
 }
 
 /** A short id a person can quote to an admin; the log line with the error carries the same id. */

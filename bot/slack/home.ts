@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { homeView } from '../render/slack';
-import { viewFor, type SlackContext } from './context';
+import type { SlackContext } from './context';
 
 /** App Home: my live grants (with End now), my pending requests, and what waits for my decision. */
 export function registerHome(app: App, ctx: SlackContext): void {
@@ -27,7 +27,7 @@ export async function publishHome(ctx: SlackContext, userId: string): Promise<vo
     ctx.access.mine(identity.email),
     ctx.access.awaitingDecision(identity.email),
   ]);
-  const views = (states: typeof mine) => Promise.all(states.map((state) => viewFor(ctx, state)));
+  const views = (states: typeof mine) => Promise.all(states.map((state) => ctx.view(state)));
   const [live, pending, approvals] = await Promise.all([
     views(mine.filter((s) => s.status === 'active' || s.status === 'approved')),
     views(mine.filter((s) => s.status === 'pending')),

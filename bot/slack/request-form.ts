@@ -4,7 +4,8 @@ import { ErrorCode } from '../../domain/errors';
 import { entitlementChoices } from '../render/view';
 import { entitlementOptions, noIdentityReply, requestForm, submittedReply } from '../render/slack';
 import { SlackAction, SlackBlock, SlackView } from '../render/slack/ids';
-import { errorReference, slackActor, viewFor, type SlackContext } from './context';
+import { errorReference, slackActor, type SlackContext } from './context';
+import { AuditAction } from '../../domain/audit';
 
 interface FormMetadata {
   /** Where the form was opened from, so the request remembers it. */
@@ -57,7 +58,10 @@ export function registerRequestForm(app: App, ctx: SlackContext): void {
     const entitlementId = values[SlackBlock.Entitlement]?.[SlackAction.EntitlementPicker]?.selected_option?.value ?? '';
     const identity = await ctx.directory.emailOf(userId);
     if (!identity.ok) {
-      await ctx.access.refused(slackActor(userId), 'identity.unknown', { platform: 'slack', reason: identity.reason });
+      await ctx.access.refused(slackActor(userId), AuditAction.IdentityUnknown, {
+        platform: 'slack',
+        reason: identity.reason,
+      });
       await ack({ response_action: 'update', view: resultModal(noIdentityReply(identity.reason).blocks, 'Not sent') });
       return;
     }
@@ -81,7 +85,7 @@ export function registerRequestForm(app: App, ctx: SlackContext): void {
         await ack({ response_action: 'errors', errors: { [blockFor(outcome.code)]: outcome.message.slice(0, 2000) } });
         return;
       }
-      const reply = submittedReply(await viewFor(ctx, outcome.state), ctx.now());
+      const reply = submittedReply(await ctx.view(outcome.state), ctx.now());
       await ack({ response_action: 'update', view: resultModal(reply.blocks, 'Request sent') });
     } catch (error) {
       const reference = errorReference();

@@ -14,8 +14,9 @@ import {
   usageReply,
 } from '../render/slack';
 import { SLACK_COMMAND } from '../render/slack/ids';
-import { ephemeral, errorReference, slackActor, viewFor, type SlackContext, type SlackMessage } from './context';
+import { ephemeral, errorReference, slackActor, type SlackContext, type SlackMessage } from './context';
 import { openRequestForm } from './request-form';
+import { AuditAction } from '../../domain/audit';
 
 /**
  * `/access …`: acknowledged at once (Slack wants an answer within 3 seconds), then the work is done
@@ -30,7 +31,7 @@ export function registerSlashCommand(app: App, ctx: SlackContext): void {
     }
     if (parsed.kind === 'usage') {
       await ack(ephemeral(usageReply(parsed.problem)));
-      await ctx.access.refused(slackActor(command.user_id), 'command.malformed', {
+      await ctx.access.refused(slackActor(command.user_id), AuditAction.CommandMalformed, {
         platform: 'slack',
         problem: parsed.problem,
       });
@@ -41,7 +42,7 @@ export function registerSlashCommand(app: App, ctx: SlackContext): void {
     try {
       const identity = await ctx.directory.emailOf(command.user_id);
       if (!identity.ok) {
-        await ctx.access.refused(slackActor(command.user_id), 'identity.unknown', {
+        await ctx.access.refused(slackActor(command.user_id), AuditAction.IdentityUnknown, {
           platform: 'slack',
           reason: identity.reason,
         });
@@ -80,14 +81,14 @@ async function run(
     idempotencySeed: `slack:${slack.trigger_id}`,
   });
   const now = ctx.now();
-  const views = (states: RequestState[]) => Promise.all(states.map((state) => viewFor(ctx, state)));
+  const views = (states: RequestState[]) => Promise.all(states.map((state) => ctx.view(state)));
   let message: SlackMessage;
   switch (result.kind) {
     case 'refused':
       message = refusalReply(result.message);
       break;
     case 'submitted':
-      message = submittedReply(await viewFor(ctx, result.state), now);
+      message = submittedReply(await ctx.view(result.state), now);
       break;
     case 'list':
       message = requestListReply(await views(result.states), now);
@@ -96,7 +97,7 @@ async function run(
       message = approvalsReply(await views(result.states), now);
       break;
     case 'changed':
-      message = requesterThreadParent(await viewFor(ctx, result.state), now);
+      message = requesterThreadParent(await ctx.view(result.state), now);
       break;
   }
   await respond(ephemeral(message));

@@ -1,5 +1,7 @@
 import type { TurnContext } from '@microsoft/agents-hosting';
-import { checkDecision, type RequestState } from '../../domain/request';
+import { AuditAction } from '../../domain/audit';
+import { ErrorCode } from '../../domain/errors';
+import { awaitsDecisionFrom, isBreakGlass, type RequestState } from '../../domain/request';
 import type { Outcome } from '../access-client';
 import {
   approvalCard,
@@ -14,7 +16,7 @@ import {
 } from '../render/teams';
 import { TeamsInput, TeamsVerb } from '../render/teams/ids';
 import { entitlementChoices } from '../render/view';
-import { errorReference, refreshUserIds, teamsActor, viewFor, type TeamsContext } from './context';
+import { errorReference, refreshUserIds, teamsActor, type TeamsContext } from './context';
 
 const REQUEST_ID = /^r-[a-z0-9]{10}$/;
 const MAX_FIELD = 2000;
@@ -40,7 +42,7 @@ interface Click {
 export async function onCardAction(ctx: TeamsContext, context: TurnContext): Promise<CardActionResponse> {
   const click = readClick(context.activity.value);
   if (!click) {
-    await ctx.access.refused(teamsActor(context), 'action.malformed', { platform: 'teams' });
+    await ctx.access.refused(teamsActor(context), AuditAction.ActionMalformed, { platform: 'teams' });
     return badRequest('That card action is not one Least knows.');
   }
   try {
@@ -48,7 +50,10 @@ export async function onCardAction(ctx: TeamsContext, context: TurnContext): Pro
     if (!identity.ok) {
       if (click.automatic)
         return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: identity.reason };
-      await ctx.access.refused(teamsActor(context), 'identity.unknown', { platform: 'teams', reason: identity.reason });
+      await ctx.access.refused(teamsActor(context), AuditAction.IdentityUnknown, {
+        platform: 'teams',
+        reason: identity.reason,
+      });
       return message(identity.reason);
     }
     const email = identity.email;
@@ -60,7 +65,10 @@ export async function onCardAction(ctx: TeamsContext, context: TurnContext): Pro
 
     const requestId = text(click.data.requestId, 40);
     if (!REQUEST_ID.test(requestId)) {
-      await ctx.access.refused(email, 'action.malformed', { platform: 'teams', verb: click.verb.slice(0, 40) });
+      await ctx.access.refused(email, AuditAction.ActionMalformed, {
+        platform: 'teams',
+        verb: click.verb.slice(0, 40),
+      });
       return message('That card does not carry a request Least knows.');
     }
     switch (click.verb) {
@@ -77,12 +85,12 @@ export async function onCardAction(ctx: TeamsContext, context: TurnContext): Pro
       case TeamsVerb.Review: {
         const outcome = await ctx.access.review(requestId, email);
         if (!outcome.ok) return message(outcome.message);
-        return card(reviewCard(await viewFor(ctx, outcome.state, { withHistory: true }), ctx.now()));
+        return card(reviewCard(await ctx.view(outcome.state, { withHistory: true }), ctx.now()));
       }
       default:
         await ctx.access.refused(
           email,
-          'action.malformed',
+          AuditAction.ActionMalformed,
           { platform: 'teams', verb: click.verb.slice(0, 40) },
           requestId,
         );
@@ -121,9 +129,9 @@ async function submit(
     );
   const choice = choices.find((c) => c.id === values.entitlementId);
   if (!choice) {
-    await ctx.access.refused(email, 'request.refused', {
+    await ctx.access.refused(email, AuditAction.RequestRefused, {
       platform: 'teams',
-      code: 'ENTITLEMENT.UNKNOWN',
+      code: ErrorCode.EntitlementUnknown,
       entitlement: values.entitlementId.slice(0, 60),
     });
     return again('Choose an entitlement from the list.');
@@ -146,7 +154,7 @@ async function submit(
       : {}),
   });
   if (!outcome.ok) return again(outcome.message);
-  const submitted = submittedMessage(await viewFor(ctx, outcome.state), ctx.now());
+  const submitted = submittedMessage(await ctx.view(outcome.state), ctx.now());
   return submitted.card ? card(submitted.card) : message(submitted.text);
 }
 
@@ -158,15 +166,12 @@ async function refresh(ctx: TeamsContext, requestId: string, email: string): Pro
 }
 
 async function cardFor(ctx: TeamsContext, state: RequestState, email: string, problem?: string): Promise<AdaptiveCard> {
-  const view = await viewFor(ctx, state, { withHistory: true });
+  const view = await ctx.view(state, { withHistory: true });
   const userIds = await refreshUserIds(ctx, state);
   const options = { refreshUserIds: userIds };
-  if (state.request.breakGlass) return reviewCard(view, ctx.now(), options);
-  const stage = state.status === 'pending' ? 'request' : state.pendingExtension ? 'extension' : undefined;
-  const me = email.toLowerCase();
-  const decided = state.decisions.some((d) => d.approver === me && d.stage === stage);
-  const mayAct = stage !== undefined && !decided && checkDecision(state, { approver: me, verdict: 'approve' }).ok;
-  if (mayAct || problem) return approverCard(view, ctx.now(), { ...options, ...(problem ? { problem } : {}) });
+  if (isBreakGlass(state)) return reviewCard(view, ctx.now(), options);
+  if (awaitsDecisionFrom(state, email) || problem)
+    return approverCard(view, ctx.now(), { ...options, ...(problem ? { problem } : {}) });
   return approvalCard(view, ctx.now(), options);
 }
 
@@ -181,8 +186,8 @@ async function decide(
   if (verdict === 'deny' && !comment) {
     await ctx.access.refused(
       email,
-      'approval.refused',
-      { platform: 'teams', code: 'INPUT.MALFORMED', message: 'deny without a reason' },
+      AuditAction.ApprovalRefused,
+      { platform: 'teams', code: ErrorCode.InputMalformed, message: 'deny without a reason' },
       requestId,
     );
     const status = await ctx.access.status(requestId);
@@ -205,7 +210,7 @@ async function decide(
 async function updatePostedCard(ctx: TeamsContext, context: TurnContext, state: RequestState): Promise<void> {
   const activityId = context.activity.replyToId;
   if (!activityId) return;
-  const shared = approvalCard(await viewFor(ctx, state, { withHistory: true }), ctx.now(), {
+  const shared = approvalCard(await ctx.view(state, { withHistory: true }), ctx.now(), {
     refreshUserIds: await refreshUserIds(ctx, state),
   });
   try {
@@ -218,7 +223,7 @@ async function updatePostedCard(ctx: TeamsContext, context: TurnContext, state: 
 
 async function requesterCard(ctx: TeamsContext, outcome: Outcome): Promise<CardActionResponse> {
   if (!outcome.ok) return message(outcome.message);
-  return card(requesterStatusCard(await viewFor(ctx, outcome.state), ctx.now()));
+  return card(requesterStatusCard(await ctx.view(outcome.state), ctx.now()));
 }
 
 function readClick(value: unknown): Click | undefined {

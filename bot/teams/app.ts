@@ -8,6 +8,8 @@ import type { TeamsContext, TeamsConversationStore } from './context';
 import { TeamsDirectory } from './directory';
 import { teamsRequestListener } from './http';
 import { onInstalled, onMessage, onRemoved } from './messages';
+import { AuditAction } from '../../domain/audit';
+import { viewBuilder } from '../render/view';
 
 export const TEAMS_MESSAGES_PATH = '/api/messages';
 
@@ -61,6 +63,11 @@ export function createTeamsFrontEnd(options: TeamsFrontEndOptions): TeamsFrontEn
     policy: options.policy,
     now: options.now ?? (() => new Date()),
     log,
+    // Teams cards mention nobody by id unless they asked in Teams: no directory look-up.
+    view: viewBuilder('teams', {
+      policy: options.policy,
+      requestsOf: (requester, limit) => options.access.recent(requester, limit),
+    }),
   };
   // The SDK's default answers a failed turn with "fix the source code"; people get a reference instead.
   adapter.onTurnError = async (context, error) => {
@@ -93,7 +100,7 @@ export function createTeamsFrontEnd(options: TeamsFrontEndOptions): TeamsFrontEn
         return;
     }
   };
-  const rejected = rejectionAuditor(options.access, 'teams:unverified', 'teams.request.rejected', {
+  const rejected = rejectionAuditor(options.access, 'teams:unverified', AuditAction.TeamsRequestRejected, {
     platform: 'teams',
     reason: 'no valid Bot Framework token',
   });

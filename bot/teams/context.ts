@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { TurnContext } from '@microsoft/agents-hosting';
 import type { Policy } from '../../domain/policy/schema';
-import type { RequestState } from '../../domain/request';
+import { eligibleApprovers, type RequestState } from '../../domain/request';
 import type { AccessClient } from '../access-client';
 import { messageActivity, type TeamsMessage } from '../render/teams';
-import { eligibleApprovers } from '../render/status';
-import { requestView, type RequestView } from '../render/view';
+import type { ViewBuilder } from '../render/view';
 import type { TeamsDirectory } from './directory';
 
 /** A Teams conversation Least may continue later (install or first contact), as PostgreSQL keeps it. */
@@ -34,29 +33,12 @@ export interface TeamsContext {
   policy: () => Policy;
   now: () => Date;
   log: (level: 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
+  /** A request's view for Teams cards (an approver card's history). */
+  view: ViewBuilder;
 }
 
 export async function send(context: TurnContext, message: TeamsMessage): Promise<void> {
   await context.sendActivity(messageActivity(message) as never);
-}
-
-/** The request's view for Teams cards; approver cards also show the requester's recent requests. */
-export async function viewFor(
-  ctx: TeamsContext,
-  state: RequestState,
-  options: { withHistory?: boolean } = {},
-): Promise<RequestView> {
-  const recent = options.withHistory
-    ? (await ctx.access.recent(state.request.requester, 6))
-        .filter((r) => r.request.requestId !== state.request.requestId)
-        .slice(0, 5)
-    : undefined;
-  const origin = state.request.origin;
-  const requesterUserId = origin.platform === 'teams' ? origin.userId : undefined;
-  return requestView(state, ctx.policy(), {
-    ...(requesterUserId ? { requesterUserId } : {}),
-    ...(recent ? { recent } : {}),
-  });
 }
 
 /**

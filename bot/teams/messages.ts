@@ -16,7 +16,8 @@ import {
   type TeamsMessage,
 } from '../render/teams';
 import { entitlementChoices, type RequestView } from '../render/view';
-import { errorReference, send, teamsActor, viewFor, type TeamsContext, type TeamsConversation } from './context';
+import { errorReference, send, teamsActor, type TeamsContext, type TeamsConversation } from './context';
+import { AuditAction } from '../../domain/audit';
 
 /** `access request …`, `/access list`, or just `list`: the same words as Slack's slash command. */
 const PREFIX = /^\s*\/?access\b/i;
@@ -36,12 +37,15 @@ export async function onMessage(ctx: TeamsContext, context: TurnContext): Promis
     return;
   }
   if (parsed.kind === 'usage') {
-    await ctx.access.refused(teamsActor(context), 'command.malformed', { platform: 'teams', problem: parsed.problem });
+    await ctx.access.refused(teamsActor(context), AuditAction.CommandMalformed, {
+      platform: 'teams',
+      problem: parsed.problem,
+    });
     await send(context, usageMessage(parsed.problem));
     return;
   }
   if (!personal) {
-    await ctx.access.refused(teamsActor(context), 'command.refused', {
+    await ctx.access.refused(teamsActor(context), AuditAction.CommandRefused, {
       platform: 'teams',
       reason: 'not a personal chat',
       command: parsed.kind,
@@ -57,7 +61,10 @@ export async function onMessage(ctx: TeamsContext, context: TurnContext): Promis
   try {
     const identity = await ctx.directory.emailOf(context);
     if (!identity.ok) {
-      await ctx.access.refused(teamsActor(context), 'identity.unknown', { platform: 'teams', reason: identity.reason });
+      await ctx.access.refused(teamsActor(context), AuditAction.IdentityUnknown, {
+        platform: 'teams',
+        reason: identity.reason,
+      });
       await send(context, noIdentityMessage(identity.reason));
       return;
     }
@@ -96,13 +103,13 @@ async function run(
     },
     ...(activity.id ? { idempotencySeed: `teams:${activity.id}` } : {}),
   });
-  const views = (states: RequestState[]) => Promise.all(states.map((state) => viewFor(ctx, state)));
+  const views = (states: RequestState[]) => Promise.all(states.map((state) => ctx.view(state)));
   switch (result.kind) {
     case 'refused':
       await send(context, refusalMessage(result.message));
       return;
     case 'submitted':
-      await send(context, submittedMessage(await viewFor(ctx, result.state), now));
+      await send(context, submittedMessage(await ctx.view(result.state), now));
       return;
     case 'list':
       await send(context, requestListMessage(await views(result.states), now));
@@ -111,7 +118,7 @@ async function run(
       await send(context, approvalsMessage(await views(result.states), now));
       return;
     case 'changed':
-      await send(context, statusMessage(await viewFor(ctx, result.state), now));
+      await send(context, statusMessage(await ctx.view(result.state), now));
       return;
   }
 }

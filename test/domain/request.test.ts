@@ -4,13 +4,17 @@ import { ErrorCode, type Verdict } from '../../domain/errors';
 import {
   applyDecision,
   approvalsSoFar,
+  awaitsDecisionFrom,
   canTransition,
   checkDecision,
   checkEnd,
   checkExtension,
   checkReview,
+  eligibleApprovers,
   initialState,
+  isBreakGlass,
   isTerminal,
+  openStage,
   RequestStatus,
   transition,
   type AccessRequest,
@@ -372,5 +376,49 @@ describe('checkReview', () => {
   test('only break-glass grants have a review, and only once', () => {
     refused(checkReview(active({}, 'needs-approval'), LEAD_A), ErrorCode.RequestNotPending);
     refused(checkReview({ ...active({}, 'break-glass'), reviewedBy: LEAD_B }, LEAD_A), ErrorCode.RequestNotPending);
+  });
+});
+
+describe('what waits for a decision, and from whom', () => {
+  const extending = (): RequestState => ({
+    ...active(),
+    pendingExtension: { requestedBy: REQUESTER, additionalSeconds: 3600, requestedAt: AT },
+  });
+
+  test('the open stage is the request while pending, an extension of a live grant, and nothing otherwise', () => {
+    assert.equal(openStage(pending()), 'request');
+    assert.equal(openStage(extending()), 'extension');
+    assert.equal(openStage(active()), undefined);
+    assert.equal(openStage(transition(pending(), 'denied')), undefined);
+  });
+
+  test('the requester is never among the approvers who may decide, whatever the case of the address', () => {
+    const state = pending({ approvers: [LEAD_A, REQUESTER, LEAD_B] }, 'needs-approval', {
+      requester: 'Dev@Example.com',
+    });
+    assert.deepEqual(eligibleApprovers(state), [LEAD_A, LEAD_B]);
+  });
+
+  test('an approver is awaited until they decide the open stage, and again for an extension', () => {
+    let state = pending({ requiredApprovals: 2 });
+    assert.equal(awaitsDecisionFrom(state, 'Lead-A@example.com'), true);
+    state = applyDecision(state, { approver: LEAD_A, verdict: 'approve' }, AT).state;
+    assert.equal(awaitsDecisionFrom(state, LEAD_A), false);
+    assert.equal(awaitsDecisionFrom(state, LEAD_B), true);
+    const extension = { ...extending(), decisions: state.decisions };
+    assert.equal(awaitsDecisionFrom(extension, LEAD_A), true);
+  });
+
+  test('nobody is awaited by a request with nothing open, and the requester and strangers never are', () => {
+    assert.equal(awaitsDecisionFrom(active(), LEAD_A), false);
+    const own = pending({ approvers: [LEAD_A, REQUESTER] });
+    assert.equal(awaitsDecisionFrom(own, REQUESTER), false);
+    assert.equal(awaitsDecisionFrom(pending(), STRANGER), false);
+  });
+
+  test('break-glass is known by the policy outcome or the request flag', () => {
+    assert.equal(isBreakGlass(pending()), false);
+    assert.equal(isBreakGlass(pending({}, 'break-glass')), true);
+    assert.equal(isBreakGlass(pending({}, 'needs-approval', { breakGlass: true })), true);
   });
 });

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../../domain/duration';
-import type { RequestState } from '../../../domain/request';
-import { approvalHeadline, eligibleApprovers, isBreakGlass, openStage } from '../status';
+import { eligibleApprovers, isBreakGlass, openStage, type RequestState } from '../../../domain/request';
+import { approvalHeadline } from '../status';
 import type { RequestView } from '../view';
 import { actions, context, fields, header, message, section, type SlackMessage } from './blocks';
 import { approveButton, denyButton, reviewButton } from './buttons';

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../../domain/duration';
-import type { RequestState } from '../../../domain/request';
-import { approvalHeadline, eligibleApprovers, isBreakGlass, openStage } from '../status';
+import { eligibleApprovers, isBreakGlass, openStage, type RequestState } from '../../../domain/request';
+import { approvalHeadline } from '../status';
 import type { RequestView } from '../view';
 import {
   actionSet,

@@ -1,7 +1,7 @@
 import { formatDuration } from '../../../domain/duration';
 import type { Notice, NoticeKind } from '../../../domain/notice';
-import type { RequestState } from '../../../domain/request';
-import { eligibleApprovers, extendedLine, REASON_CHARS } from '../status';
+import { eligibleApprovers, type RequestState } from '../../../domain/request';
+import { extendedLine, REASON_CHARS } from '../status';
 import type { RequestView } from '../view';
 import {
   card,

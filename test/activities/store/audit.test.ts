@@ -1,9 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GENESIS_HASH, canonicalJson, chainHash } from '../../../activities/store/audit-chain';
+import { GENESIS_HASH, canonicalJson, chainHash, type ChainedContent } from '../../../activities/store/audit-chain';
 import { verifyAudit } from '../../../activities/store/audit-log';
 import { PgStore } from '../../../activities/store/pg-store';
 import type { AuditEntry, AuditRow } from '../../../activities/store/types';
+import { AuditAction } from '../../../domain/audit';
 import { freshDatabase, freshStore, type TestDatabase } from '../../support/launch/database';
 
 /** The audit trail of one request as the workflow writes it. */
@@ -23,10 +24,10 @@ function requestStory(requestId: string): AuditEntry[] {
     },
     {
       actor: 'priya.nair@example.com',
-      action: 'approval.granted',
+      action: 'approval.approved',
       requestId,
       detail: { stage: 'request', approvals: 1, required: 1 },
-      key: `approval.granted:${requestId}:priya.nair@example.com:request`,
+      key: `approval.approved:${requestId}:priya.nair@example.com:request`,
     },
     {
       actor: 'workflow',
@@ -112,7 +113,7 @@ describe('audit log', () => {
     const row = await store.appendAudit(
       {
         actor: 'secops@example.com',
-        action: 'review.completed',
+        action: 'breakglass.reviewed',
         requestId: 'req-50',
         detail: {
           note: 'reviewed in the weekly access review',
@@ -151,7 +152,7 @@ describe('audit log', () => {
       Array.from({ length: 50 }, (_, index) =>
         store.appendAudit({
           actor: 'system',
-          action: 'reconcile.checked',
+          action: 'reconcile.out_of_band',
           detail: { systemId: 'aws-prod', assignment: index },
         }),
       ),
@@ -302,7 +303,7 @@ describe('canonical serialisation', () => {
   });
 
   test('the hash covers every field and ignores how the time was written', () => {
-    const row = {
+    const row: ChainedContent = {
       seq: 7,
       at: '2025-07-01T12:00:00.000Z',
       actor: 'workflow',
@@ -320,7 +321,7 @@ describe('canonical serialisation', () => {
       { seq: 8 },
       { at: '2025-07-01T12:00:00.001Z' },
       { actor: 'system' },
-      { action: 'grant.revoked' },
+      { action: AuditAction.GrantRevoked },
       { requestId: 'req-61' },
       { requestId: undefined },
       { detail: { systemId: 'aws-dev' } },

@@ -1,0 +1,42 @@
+/**
+ * Every kind of entry the audit log holds: a dotted verb, subject first. Auditors search and alert on
+ * these names, so they are part of the contract like error codes: add new ones, never rename one.
+ */
+export const AuditAction = {
+  // The request's own steps, recorded by its workflow.
+  RequestSubmitted: 'request.submitted',
+  RequestApproved: 'request.approved',
+  RequestDenied: 'request.denied',
+  RequestCancelled: 'request.cancelled',
+  RequestExpired: 'request.expired',
+  ApprovalApproved: 'approval.approved',
+  ApprovalDenied: 'approval.denied',
+  ExtensionRequested: 'extension.requested',
+  ExtensionDenied: 'extension.denied',
+  GrantApplied: 'grant.applied',
+  GrantFailed: 'grant.failed',
+  GrantExtended: 'grant.extended',
+  GrantRevoked: 'grant.revoked',
+  GrantRevokeRetrying: 'grant.revoke_retrying',
+  BreakGlassReviewed: 'breakglass.reviewed',
+  BreakGlassReviewMissed: 'breakglass.review_missed',
+
+  // What the reconciliation sweep found in the clouds.
+  ReconcileOutOfBand: 'reconcile.out_of_band',
+  ReconcileOrphanRemoved: 'reconcile.orphan_removed',
+
+  // Refusals: the workflow never saw these, or its validator turned them down.
+  RequestRefused: 'request.refused',
+  ApprovalRefused: 'approval.refused',
+  ExtensionRefused: 'extension.refused',
+  EndRefused: 'end.refused',
+  ReviewRefused: 'review.refused',
+  CommandMalformed: 'command.malformed',
+  CommandRefused: 'command.refused',
+  ActionMalformed: 'action.malformed',
+  IdentityUnknown: 'identity.unknown',
+  SlackRequestRejected: 'slack.request.rejected',
+  TeamsRequestRejected: 'teams.request.rejected',
+} as const;
+
+export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
