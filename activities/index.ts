@@ -36,13 +36,39 @@ export function createActivities(deps: ActivityDeps) {
     return { system, provider };
   }
 
+  async function resolvePrincipal(systemId: string, person: string, grant: GrantSpec): Promise<CloudPrincipal> {
+    const { system, provider } = systemOf(systemId);
+    return domainErrorsAreFinal(() => provider.resolvePrincipal(system, person, grant, deps.policy()));
+  }
+
+  async function applyGrant(lease: LeaseSpec): Promise<GrantReceipt> {
+    const { system, provider } = systemOf(lease.systemId);
+    const receipt = await domainErrorsAreFinal(() => provider.grant(system, lease));
+    await deps.store.saveLease({
+      leaseId: lease.leaseId,
+      requestId: lease.leaseId,
+      systemId: lease.systemId,
+      cloudKey: receipt.key,
+      principal: lease.principal,
+      grant: lease.grant,
+      grantedAt: now().toISOString(),
+      expiresAt: lease.expiresAt,
+      status: 'active',
+    });
+    return receipt;
+  }
+
   return {
     async recordState(state: RequestState, audit?: AuditEntry): Promise<void> {
       await deps.store.saveRequest(state);
       if (audit) await deps.store.appendAudit(audit);
     },
 
-    async recordDecision(state: RequestState, decision: Decision): Promise<void> {
+    /**
+     * The decision, and the settlement it caused when it settled the request: one activity, rows in
+     * that order, so the audit log can never show a request approved before the approval that did it.
+     */
+    async recordDecision(state: RequestState, decision: Decision, settlement?: AuditEntry): Promise<void> {
       await deps.store.recordDecision(state.request.requestId, decision);
       await deps.store.saveRequest(state);
       await deps.store.appendAudit({
@@ -52,32 +78,27 @@ export function createActivities(deps: ActivityDeps) {
         detail: { stage: decision.stage, ...(decision.reason ? { reason: decision.reason } : {}) },
         key: `decision:${state.request.requestId}:${decision.stage}:${decision.approver}`,
       });
+      if (settlement) await deps.store.appendAudit(settlement);
     },
 
     async notify(notice: Notice): Promise<void> {
       await deps.notifier.notify(notice);
     },
 
-    async resolvePrincipal(systemId: string, person: string, grant: GrantSpec): Promise<CloudPrincipal> {
-      const { system, provider } = systemOf(systemId);
-      return domainErrorsAreFinal(() => provider.resolvePrincipal(system, person, grant, deps.policy()));
-    },
+    resolvePrincipal,
 
-    async applyGrant(lease: LeaseSpec): Promise<GrantReceipt> {
-      const { system, provider } = systemOf(lease.systemId);
-      const receipt = await domainErrorsAreFinal(() => provider.grant(system, lease));
-      await deps.store.saveLease({
-        leaseId: lease.leaseId,
-        requestId: lease.leaseId,
-        systemId: lease.systemId,
-        cloudKey: receipt.key,
-        principal: lease.principal,
-        grant: lease.grant,
-        grantedAt: now().toISOString(),
-        expiresAt: lease.expiresAt,
-        status: 'active',
-      });
-      return receipt;
+    /** Kept for workflows started before grantLease: their histories call these two in turn. */
+    applyGrant,
+
+    /**
+     * Who gets the grant and the grant itself in one activity: the approver's click waits for one
+     * round trip, and a kind whose principal the policy names resolves it without another task.
+     */
+    async grantLease(order: LeaseOrder): Promise<{ principal: CloudPrincipal; receipt: GrantReceipt }> {
+      const principal = await resolvePrincipal(order.systemId, order.requester, order.grant);
+      const { requester: _requester, ...lease } = order;
+      const receipt = await applyGrant({ ...lease, principal });
+      return { principal, receipt };
     },
 
     async extendGrant(lease: LeaseSpec): Promise<void> {
@@ -144,6 +165,11 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type LeastActivities = ReturnType<typeof createActivities>;
+
+/** A lease as the workflow knows it before the grant: the person, not yet their cloud principal. */
+export interface LeaseOrder extends Omit<LeaseSpec, 'principal'> {
+  requester: string;
+}
 
 export interface ReconciliationFinding {
   grant: ObservedGrant;

@@ -238,7 +238,8 @@ async function main(): Promise<number> {
     if (selected.includes('memory')) await run('memory', () => memoryScenario(ctx));
     if (selected.includes('approve')) {
       for (const entitlement of config.approve.entitlements)
-        await run(`approve:${entitlement}`, () => approveScenario(ctx, entitlement));
+        for (const concurrency of config.approve.concurrencies)
+          await run(`approve:${entitlement}@${concurrency}`, () => approveScenario(ctx, entitlement, concurrency));
     }
     if (selected.includes('expiry')) await run('expiry', () => expiryScenario(ctx));
     if (selected.includes('lifecycle')) await run('lifecycle', () => lifecycleScenario(ctx));

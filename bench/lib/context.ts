@@ -31,7 +31,14 @@ export const IDENTITY_CENTER_ENTITLEMENT = 'prod-read-only';
 export type BenchEntitlement = typeof INLINE_ENTITLEMENT | typeof IDENTITY_CENTER_ENTITLEMENT;
 
 export interface BenchConfig {
-  approve: { requests: number; concurrency: number; entitlements: BenchEntitlement[]; pollMs: number };
+  approve: {
+    requests: number;
+    /** Each level is its own run of the scenario, with its own floors. */
+    concurrencies: number[];
+    entitlements: BenchEntitlement[];
+    pollMs: number;
+    floorSamples: number;
+  };
   expiry: { leases: number; seconds: number; concurrency: number; pollMs: number };
   lifecycle: { requests: number; concurrency: number };
   memory: { leases: number; concurrency: number; durationSeconds: number };
@@ -49,6 +56,15 @@ function int(name: string, fallback: number, min = 1): number {
   return value;
 }
 
+function intList(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.some((value) => !Number.isInteger(value) || value < 1))
+    throw new Error(`${name} must be a comma list of integers ≥ 1 (e.g. 1,10), not "${raw}"`);
+  return values;
+}
+
 export function readConfig(): BenchConfig {
   const entitlements = (process.env.BENCH_APPROVE_ENTITLEMENTS ?? INLINE_ENTITLEMENT)
     .split(',')
@@ -64,9 +80,10 @@ export function readConfig(): BenchConfig {
   return {
     approve: {
       requests: int('BENCH_REQUESTS', 200),
-      concurrency: int('BENCH_APPROVE_CONCURRENCY', 10),
+      concurrencies: intList('BENCH_APPROVE_CONCURRENCY', [1, 10]),
       entitlements: entitlements as BenchEntitlement[],
       pollMs: int('BENCH_APPROVE_POLL_MS', 50),
+      floorSamples: int('BENCH_FLOOR_SAMPLES', 60),
     },
     expiry: {
       leases: int('BENCH_EXPIRY_LEASES', 50),
@@ -106,11 +123,17 @@ export function requester(scenario: string, index: number): string {
   return `bench-${scenario}-${String(index).padStart(4, '0')}@example.com`;
 }
 
+/** Each concurrency level of the approve scenario asks with its own people. */
+export function approveRequester(concurrency: number, index: number, inline = true): string {
+  return requester(`${inline ? 'approve' : 'ic'}${concurrency}`, index);
+}
+
 export function inlineRequesters(config: BenchConfig): string[] {
   const people: string[] = [];
   for (let i = 0; i < config.warmup; i++) people.push(requester('warmup', i));
   if (config.approve.entitlements.includes(INLINE_ENTITLEMENT))
-    for (let i = 0; i < config.approve.requests; i++) people.push(requester('approve', i));
+    for (const concurrency of config.approve.concurrencies)
+      for (let i = 0; i < config.approve.requests; i++) people.push(approveRequester(concurrency, i));
   for (let i = 0; i < config.expiry.leases; i++) people.push(requester('expiry', i));
   for (let i = 0; i < config.lifecycle.requests; i++) people.push(requester('life', i));
   for (let i = 0; i < config.memory.leases; i++) people.push(requester('live', i));

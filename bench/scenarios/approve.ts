@@ -2,14 +2,15 @@ import { inlinePolicyName } from '../../domain/lease';
 import { LEAD } from '../../test/support/stacks/stack';
 import { now } from '../lib/clock';
 import {
+  approveRequester,
   createDirectoryUsers,
   endAll,
   IDENTITY_CENTER_ENTITLEMENT,
   INLINE_ENTITLEMENT,
-  requester,
   type BenchContext,
   type BenchEntitlement,
 } from '../lib/context';
+import { activitiesFromApproveToGrant, measureFloors } from '../lib/floors';
 import { assignmentObserver, inlinePolicyObserver } from '../lib/observers';
 import { describeErrors, runPool } from '../lib/pool';
 import { latency, newReport, value, type ScenarioReport } from '../lib/report';
@@ -18,15 +19,21 @@ import { latency, newReport, value, type ScenarioReport } from '../lib/report';
  * Approve → grant applied. Each request is submitted through AccessClient (1h, distinct requester);
  * once the approver's card has been "posted" (the approval-needed notice), the clock starts just
  * before AccessClient.decide(approve) is sent, and stops when an outside observer polling moto first
- * lists the grant. Requests run with bounded concurrency, so submits and approvals overlap.
+ * lists the grant. Requests run with bounded concurrency, so submits and approvals overlap. The floors
+ * (Temporal, moto, PostgreSQL on their own) are measured first, in the same run, at the same concurrency.
  */
-export async function approveScenario(ctx: BenchContext, entitlementId: BenchEntitlement): Promise<ScenarioReport> {
+export async function approveScenario(
+  ctx: BenchContext,
+  entitlementId: BenchEntitlement,
+  concurrency: number,
+): Promise<ScenarioReport> {
   const { stack, config, notices } = ctx;
-  const { requests, concurrency, pollMs } = config.approve;
+  const { requests, pollMs, floorSamples } = config.approve;
   const inline = entitlementId === INLINE_ENTITLEMENT;
-  const report = newReport(`approve:${entitlementId}`);
+  const report = newReport(`approve:${entitlementId}@${concurrency}`);
   const startedAt = now();
-  const people = Array.from({ length: requests }, (_, i) => requester(inline ? 'approve' : 'ic', i));
+  const floors = await measureFloors(ctx, floorSamples, concurrency);
+  const people = Array.from({ length: requests }, (_, i) => approveRequester(concurrency, i, inline));
   const userIds = inline ? new Map<string, string>() : await createDirectoryUsers(stack, people, 10, ctx.signal);
   const observer = inline
     ? inlinePolicyObserver(stack, pollMs)
@@ -78,6 +85,15 @@ export async function approveScenario(ctx: BenchContext, entitlementId: BenchEnt
   latency(report, `approve sent → ${where}`, visibleMs, outcome.errors.length);
   latency(report, 'approve sent → decide update returned', updateMs, outcome.errors.length);
   latency(report, "approve sent → 'granted' notice delivered", noticeMs, outcome.errors.length);
+  latency(report, 'floor: Update round trip, handler runs one no-op activity', floors.updateMs);
+  latency(report, 'floor: PutRolePolicy + ListRolePolicies on moto', floors.motoMs);
+  latency(report, 'floor: one INSERT into PostgreSQL', floors.insertMs);
+  report.errors.push(...floors.errors);
+  const sample = leases[0];
+  if (sample) {
+    const steps = await activitiesFromApproveToGrant(ctx, sample.requestId);
+    value(report, 'activities from Approve to grant (from history)', `${steps.length}: ${steps.join(' → ')}`);
+  }
   value(report, 'requests (ok / failed)', `${visibleMs.length} / ${outcome.errors.length}`);
   value(report, 'concurrency (requests in flight)', concurrency);
   value(report, 'observer poll interval / mean list call', `${pollMs} ms / ${observer.meanListMs.toFixed(1)} ms`);
@@ -93,7 +109,8 @@ export async function approveScenario(ctx: BenchContext, entitlementId: BenchEnt
   report.notes.push(
     `Clock starts just before AccessClient.decide(approve) is sent (after the approval-needed notice), stops at the end of the first ` +
       `${observer.what} poll that lists the grant (outside observer, base credentials, every ${pollMs} ms): ` +
-      `resolution ≈ poll interval + one list call. Includes the update, resolvePrincipal, broker AssumeRole, the grant calls, moto.`,
+      `resolution ≈ poll interval + one list call. Includes the update, every activity listed above, broker AssumeRole, the grant calls, moto. ` +
+      `Floors: ${floorSamples} samples each at ${concurrency} in flight, measured just before the requests.`,
   );
   if (!inline)
     report.notes.push(

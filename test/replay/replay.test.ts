@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOWS_PATH } from '../../app/worker';
+import { APPROVE_PATH_PATCH } from '../../workflows/access-request';
 import { startStack } from '../support/stacks/stack';
 import { HISTORIES, recordApproveGrantRevoke } from './record-history';
 
@@ -12,6 +14,28 @@ import { HISTORIES, recordApproveGrantRevoke } from './record-history';
 const files = readdirSync(HISTORIES)
   .filter((f) => f.endsWith('.json'))
   .sort();
+
+interface HistoryEvent {
+  markerRecordedEventAttributes?: { details?: Record<string, { payloads?: { data?: string }[] }> };
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
+}
+
+function readHistory(file: string): { events: HistoryEvent[] } {
+  return JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8'));
+}
+
+/** Whether the run recorded the approve-path patch marker, i.e. ran the code from after that change. */
+function hasApprovePathPatch(file: string): boolean {
+  return readHistory(file).events.some((event) =>
+    Object.values(event.markerRecordedEventAttributes?.details ?? {}).some((detail) =>
+      detail.payloads?.some((payload) =>
+        Buffer.from(payload.data ?? '', 'base64')
+          .toString()
+          .includes(APPROVE_PATH_PATCH),
+      ),
+    ),
+  );
+}
 
 describe('replay of committed workflow histories', () => {
   before(async () => {
@@ -30,6 +54,26 @@ describe('replay of committed workflow histories', () => {
     assert.ok(
       readdirSync(HISTORIES).some((f) => f.endsWith('.json')),
       'record one with LEAST_RECORD_HISTORY=1',
+    );
+  });
+
+  it('covers runs started before the approve-path patch and after it', () => {
+    const patched = files.filter(hasApprovePathPatch);
+    assert.ok(patched.length > 0, `no committed history has the ${APPROVE_PATH_PATCH} marker`);
+    assert.ok(patched.length < files.length, 'no committed history from before the patch');
+  });
+
+  it('fails with a determinism error on a history this code could not have made', async () => {
+    const file = files.find(hasApprovePathPatch)!;
+    const history = readHistory(file);
+    const grant = history.events.find(
+      (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'grantLease',
+    );
+    assert.ok(grant, `${file} schedules grantLease`);
+    grant.activityTaskScheduledEventAttributes!.activityType!.name = 'applyGrant';
+    await assert.rejects(
+      Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, 'replay-broken'),
+      DeterminismViolationError,
     );
   });
 

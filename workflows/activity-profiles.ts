@@ -1,0 +1,37 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { LeastActivities } from '../activities';
+
+/**
+ * The accessRequest workflow's activities, grouped by how each must be retried; each group exposes
+ * only the activities its profile is meant for.
+ */
+
+/** PostgreSQL is the record people read: keep trying until it lands. */
+export const { recordState, recordDecision } = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+/** Granting and extending in the cloud: bounded, because a person is waiting for the answer. */
+export const { grantLease, resolvePrincipal, applyGrant, extendGrant } = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '3 minutes',
+  scheduleToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+/**
+ * Telling people matters, but never more than granting or revoking on time: a chat outage is retried
+ * for a bounded window and then given up on (the audit log still has every step).
+ */
+export const { notify } = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+/** Revocation must not give up: it retries inside one attempt window, and the workflow loops on top. */
+export const { revokeGrant, verifyRevoked } = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '3 minutes',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', backoffCoefficient: 2 },
+});

@@ -1,0 +1,233 @@
+import { ApplicationFailure, condition, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { LeaseSpec } from '../domain/lease';
+import type { NoticeKind } from '../domain/notice';
+import {
+  applyDecision,
+  checkDecision,
+  checkEnd,
+  checkExtension,
+  checkReview,
+  initialState,
+  isTerminal,
+  transition,
+  type DecisionInput,
+  type EndInput,
+  type ExtendInput,
+  type RequestState,
+  type RequestStatus,
+} from '../domain/request';
+import type { AuditAction } from '../domain/audit';
+import type { Verdict } from '../domain/errors';
+import { addSeconds, formatDuration } from '../domain/duration';
+import { extendGrant, notify, recordDecision, recordState } from './activity-profiles';
+import type { AccessRequestInput } from './messages';
+import { StatusAttribute } from './search-attributes';
+
+/**
+ * One request's state and every change to it: the update handlers land here, and the workflow's
+ * steps move it along. PostgreSQL gets a snapshot with every recorded change.
+ */
+export class RequestRun {
+  state: RequestState;
+  /** The first "end" asked for; later ones wait for the same outcome. */
+  endRequest: EndInput | undefined;
+  /** What PostgreSQL holds, so replies and the main flow never run ahead of it. */
+  recordedStatus: RequestStatus | undefined;
+  /** Bumped by handlers so waits in the main flow re-evaluate their deadlines. */
+  wake = 0;
+  lease: LeaseSpec | undefined;
+  /** The approved / break-glass notice, sent once the grant is in place rather than before it. */
+  decisionNotice: NoticeKind | undefined;
+  readonly startedAt = Date.now();
+  private decisionInFlight = false;
+
+  /**
+   * @param recordsOnce false for runs started before the approve path was shortened: they replay
+   *   the old sequence of commands (see APPROVE_PATH_PATCH).
+   */
+  constructor(
+    input: AccessRequestInput,
+    readonly recordsOnce: boolean,
+  ) {
+    this.state = initialState(input.request, input.rules, input.outcome);
+  }
+
+  get requestId(): string {
+    return this.state.request.requestId;
+  }
+
+  nowIso(): string {
+    return new Date(Date.now()).toISOString();
+  }
+
+  move(to: RequestStatus, patch: Partial<RequestState> = {}): void {
+    this.state = { ...transition(this.state, to), ...patch };
+  }
+
+  async record(action: AuditAction, detail: Record<string, unknown> = {}, actor = 'workflow'): Promise<void> {
+    upsertSearchAttributes([{ key: StatusAttribute, value: this.state.status }]);
+    const status = this.state.status;
+    await recordState(this.state, this.auditEntry(action, detail, actor));
+    this.recordedStatus = status;
+  }
+
+  async notify(kind: NoticeKind, detail?: string): Promise<void> {
+    try {
+      await notify({ kind, state: this.state, ...(detail ? { detail } : {}) });
+    } catch (error) {
+      log.warn('notice not delivered', { kind, requestId: this.requestId, error: String(error) });
+    }
+  }
+
+  async sendDecisionNotice(): Promise<void> {
+    const kind = this.decisionNotice;
+    this.decisionNotice = undefined;
+    if (kind) await this.notify(kind);
+  }
+
+  /** Waits `ms` or until a handler wakes the main flow; true when woken. */
+  async nap(ms: number, alsoWhen: () => boolean = () => false): Promise<boolean> {
+    const seen = this.wake;
+    return condition(() => this.wake !== seen || alsoWhen(), ms);
+  }
+
+  // Update handlers and their validators.
+
+  validateDecision(decision: DecisionInput): void {
+    enforce(checkDecision(this.state, decision));
+  }
+
+  async decide(decision: DecisionInput): Promise<RequestState> {
+    if (!this.recordsOnce) return this.decideAsBefore(decision);
+    // One decision is recorded at a time, so the audit log has them in the order they were counted.
+    if (this.decisionInFlight) await condition(() => !this.decisionInFlight);
+    this.decisionInFlight = true;
+    try {
+      const stage = this.state.status === 'pending' ? 'request' : 'extension';
+      const result = applyDecision(this.state, decision, this.nowIso());
+      if (result.state === this.state) return this.state; // repeated click: already counted
+      this.state = result.state;
+      const counted = this.state.decisions[this.state.decisions.length - 1]!;
+      if (stage === 'request' && result.settled) {
+        // The click that settles the request records the settlement with it; the main flow acts only
+        // once both are in PostgreSQL, whatever timer fires meanwhile.
+        this.move(result.settled);
+        upsertSearchAttributes([{ key: StatusAttribute, value: this.state.status }]);
+        const status = this.state.status;
+        const settlement = this.auditEntry(`request.${result.settled}` as const, {
+          decisions: this.state.decisions.length,
+        });
+        await recordDecision(this.state, counted, settlement);
+        this.recordedStatus = status;
+      } else {
+        await recordDecision(this.state, counted);
+      }
+      this.wake++;
+      if (stage === 'extension' && result.settled) await this.settleExtension(result.settled === 'approved');
+      return this.state;
+    } finally {
+      this.decisionInFlight = false;
+    }
+  }
+
+  validateExtension(extension: ExtendInput): void {
+    enforce(checkExtension(this.state, extension));
+  }
+
+  async extend({ by, additionalSeconds }: ExtendInput): Promise<RequestState> {
+    this.state = {
+      ...this.state,
+      pendingExtension: { requestedBy: by, additionalSeconds, requestedAt: this.nowIso() },
+    };
+    if (!this.state.rules.extension.requiresApproval) {
+      await this.settleExtension(true);
+      return this.state;
+    }
+    await this.record('extension.requested', { additionalSeconds }, by);
+    await this.notify('extension-requested', formatDuration(additionalSeconds));
+    return this.state;
+  }
+
+  validateEnd(end: EndInput): void {
+    enforce(checkEnd(this.state, end));
+  }
+
+  async end(end: EndInput): Promise<RequestState> {
+    this.endRequest ??= end;
+    this.wake++;
+    await condition(() => this.recordedStatus !== undefined && isTerminal(this.recordedStatus));
+    return this.state;
+  }
+
+  validateReview({ reviewer }: { reviewer: string }): void {
+    enforce(checkReview(this.state, reviewer));
+  }
+
+  async review({ reviewer, note }: { reviewer: string; note?: string }): Promise<RequestState> {
+    this.state = { ...this.state, reviewedBy: reviewer.toLowerCase() };
+    await this.record('breakglass.reviewed', note ? { note } : {}, reviewer.toLowerCase());
+    return this.state;
+  }
+
+  /** Runs started before APPROVE_PATH_PATCH: the main flow settles; this only counts and records. */
+  private async decideAsBefore(decision: DecisionInput): Promise<RequestState> {
+    const stage = this.state.status === 'pending' ? 'request' : 'extension';
+    const result = applyDecision(this.state, decision, this.nowIso());
+    if (result.state === this.state) return this.state;
+    this.state = result.state;
+    await recordDecision(this.state, this.state.decisions[this.state.decisions.length - 1]!);
+    this.wake++;
+    if (stage === 'extension' && result.settled) await this.settleExtension(result.settled === 'approved');
+    return this.state;
+  }
+
+  private async settleExtension(approved: boolean): Promise<void> {
+    const pending = this.state.pendingExtension;
+    if (!pending || !this.state.expiresAt) return;
+    if (!approved) {
+      this.state = { ...this.state, pendingExtension: undefined };
+      await this.record('extension.denied', { additionalSeconds: pending.additionalSeconds });
+      await this.notify('extension-denied', formatDuration(pending.additionalSeconds));
+      return;
+    }
+    const expiresAt = addSeconds(this.state.expiresAt, pending.additionalSeconds);
+    this.state = {
+      ...this.state,
+      expiresAt,
+      extendedSeconds: this.state.extendedSeconds + pending.additionalSeconds,
+      pendingExtension: undefined,
+    };
+    this.wake++;
+    if (this.lease) {
+      this.lease = { ...this.lease, expiresAt };
+      try {
+        await extendGrant(this.lease);
+      } catch (error) {
+        // Our timer already moved; the cloud's own expiry stays earlier, which only errs on the safe side.
+        log.warn('cloud-native expiry not extended', { error: String(error) });
+      }
+    }
+    await this.record(
+      'grant.extended',
+      { additionalSeconds: pending.additionalSeconds, expiresAt },
+      pending.requestedBy,
+    );
+    await this.notify('extended', formatDuration(pending.additionalSeconds));
+  }
+
+  private auditEntry(action: AuditAction, detail: Record<string, unknown>, actor = 'workflow') {
+    return {
+      actor,
+      action,
+      requestId: this.requestId,
+      detail: { status: this.state.status, ...detail },
+      key: `${action}:${this.requestId}:${workflowInfo().historyLength}`,
+    };
+  }
+}
+
+/** Validators throw to reject; the error's type is the stable code the front ends show. */
+function enforce(verdict: Verdict): void {
+  if (!verdict.ok)
+    throw ApplicationFailure.create({ type: verdict.code, message: verdict.message, nonRetryable: true });
+}
