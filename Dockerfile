@@ -7,8 +7,9 @@
 # No secrets go into the image: configuration arrives as environment variables and the policy file
 # is mounted at run time (see docker-compose.yml and docs/deploy.md).
 
-# Node 20 on Debian bookworm, pinned to a patch release; bump deliberately.
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# Node 24 LTS on Debian bookworm, pinned to a patch release; bump deliberately, together with the
+# `node` dependency in package.json (the runtime `npm run` uses outside the image) and `engines`.
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 FROM ${NODE_IMAGE}
 
 WORKDIR /app
@@ -19,6 +20,10 @@ RUN npm ci --no-audit --no-fund --loglevel=error \
  && npm cache clean --force
 
 COPY . .
+
+# Production from here on: the main job never installs anything at start (no Temporal CLI, no AWS
+# emulator; Temporal is a server in compose and there is no sandbox), and Teams local mode is refused.
+ENV NODE_ENV=production
 
 # The files stay owned by root and read-only for the process; it runs as the image's unprivileged
 # `node` user (uid 1000), whose home and /tmp are its only writable places.

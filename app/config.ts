@@ -23,7 +23,14 @@ export interface Config {
   dataDir: string;
   logLevel: LogLevel;
   botPort: number;
+  /** Address the bot's HTTP server binds (BOT_HOST): loopback unless a container needs 0.0.0.0. */
+  botHost: string;
   temporalUiPort: number;
+  /**
+   * LEAST_SANDBOX: true runs AWS against an embedded emulator, false never does; unset means "only
+   * while the shipped example policy is in use".
+   */
+  sandbox?: boolean;
   /** The Slack front end, when SLACK_BOT_TOKEN is set. */
   slack?: SlackConfig;
   /** The Teams front end, when MICROSOFT_APP_ID is set, or TEAMS_LOCAL_MODE for local development. */
@@ -86,6 +93,15 @@ const environment = z.object({
     .pipe(z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }))
     .default('info'),
   BOT_PORT: port.default(3000),
+  BOT_HOST: z
+    .string()
+    .regex(
+      /^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+|[A-Za-z0-9.-]+)$/,
+      'an address to listen on such as 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces, in a container)',
+    )
+    .transform((host) => host.replace(/^\[|\]$/g, ''))
+    .default('127.0.0.1'),
+  LEAST_SANDBOX: z.enum(['true', 'false'], { error: 'true or false' }).optional(),
   TEMPORAL_UI_PORT: port.default(8233),
   SLACK_BOT_TOKEN: z
     .string()
@@ -157,6 +173,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.LEAST_DATA_DIR,
     logLevel: e.LOG_LEVEL,
     botPort: e.BOT_PORT,
+    botHost: e.BOT_HOST,
+    ...(e.LEAST_SANDBOX ? { sandbox: e.LEAST_SANDBOX === 'true' } : {}),
     temporalUiPort: e.TEMPORAL_UI_PORT,
     ...(slack ? { slack } : {}),
     ...(teams ? { teams } : {}),

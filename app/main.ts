@@ -1,15 +1,21 @@
 /**
  * The main job: `npm start` runs worker and bot in one process on an embedded default (a Temporal
- * dev server started here when TEMPORAL_ADDRESS is unset, PostgreSQL from DATABASE_URL).
- * `tsx app/main.ts worker` or `… bot` runs one role, as the docker-compose deployment does.
+ * dev server started here when TEMPORAL_ADDRESS is unset, PostgreSQL from DATABASE_URL, and the AWS
+ * sandbox while the shipped example policy is in use). `tsx app/main.ts worker` or `… bot` runs one
+ * role, as the docker-compose deployment does. Every line it writes is one JSON object.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, redact } from './config';
+import { Runtime } from '@temporalio/worker';
+import { loadConfig, redact, type Config } from './config';
+import { createLog, temporalLogger, type Log } from './logging';
 import { startTemporalDevServer } from './embedded/temporal';
-import { findBinary, INSTALL_HINT } from './embedded/binaries';
+import { ensureTools } from './embedded/binaries';
 import { ensureDatabase } from './database';
-import { buildActivities, connectCore, EMBEDDED_TEMPORAL_ADDRESS, withPolicyFallback } from './runtime';
+import { buildActivities, connectCore, EMBEDDED_TEMPORAL_ADDRESS } from './runtime';
+import { onExamplePolicy, withPolicyFallback } from './policy-fallback';
+import { loadPolicyFile } from './policy-file';
+import { sandboxWanted, startSandbox } from './sandbox';
 import { createWorker } from './worker';
 import { ensureReconcileSchedule } from './schedules';
 import { startBotServer } from './bot-server';
@@ -18,22 +24,29 @@ import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH } from '../bot/teams/app';
 import type { RequestListener } from 'node:http';
 
 type Role = 'worker' | 'bot';
+type Stop = () => Promise<void>;
 
-function log(msg: string, extra: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ level: 'info', msg, ...extra }));
-}
-
-async function main(): Promise<void> {
+async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
   const arg = process.argv[2];
   if (arg && arg !== 'worker' && arg !== 'bot')
     throw new Error(`unknown role "${arg}": use worker, bot, or nothing for both`);
   const roles: Role[] = arg === 'worker' || arg === 'bot' ? [arg] : ['worker', 'bot'];
-  const config = withPolicyFallback(loadConfig());
-  const stops: (() => Promise<void>)[] = [];
+
+  // The SDK logs through ours (native core included), and leaves signals to the shutdown below.
+  Runtime.install({
+    logger: temporalLogger(log),
+    shutdownSignals: [],
+    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
+  });
+
+  const sandboxOn = roles.includes('worker') && sandboxWanted(config.sandbox, onExamplePolicy(config));
+  // One install for everything missing, before anything starts.
+  ensureTools(
+    [...(config.temporalAddress ? [] : ['temporal' as const]), ...(sandboxOn ? ['moto_server' as const] : [])],
+    (line) => log.info(line),
+  );
 
   if (!config.temporalAddress) {
-    if (!findBinary('temporal', 'LEAST_TEMPORAL_CLI'))
-      throw new Error(`No TEMPORAL_ADDRESS and no temporal CLI to start one. ${INSTALL_HINT}`);
     mkdirSync(config.dataDir, { recursive: true });
     const [host, port] = EMBEDDED_TEMPORAL_ADDRESS.split(':');
     const server = await startTemporalDevServer({
@@ -42,14 +55,29 @@ async function main(): Promise<void> {
       dbFile: path.join(config.dataDir, 'temporal.db'),
     });
     stops.push(() => server.stop());
-    log('embedded Temporal dev server started', { address: server.url, ui: `http://${host}:${config.temporalUiPort}` });
+    log.info('embedded Temporal dev server started', {
+      address: server.url,
+      ui: `http://${host}:${config.temporalUiPort}`,
+    });
+  }
+
+  let policy = loadPolicyFile(config.policyFile);
+  if (sandboxOn) {
+    const sandbox = await startSandbox(policy, (line) => log.info(line));
+    stops.push(() => sandbox.stop());
+    policy = sandbox.policy;
+    log.warn(
+      `SANDBOX: AWS calls go to an emulator at ${sandbox.url}, nothing real is granted. ` +
+        'A policy of your own (config/policy.yaml or LEAST_POLICY_FILE) turns the sandbox off; LEAST_SANDBOX=true keeps it on.',
+      { sandbox: sandbox.url, systems: policy.authorizationSystems.filter((s) => s.cloud === 'aws').map((s) => s.id) },
+    );
   }
 
   await ensureDatabase(config.databaseUrl);
-  const core = await connectCore(config);
+  const core = await connectCore(config, { policy });
   stops.unshift(() => core.close());
   const applied = await core.store.migrate();
-  log('database ready', { database: redact(config.databaseUrl), migrationsApplied: applied });
+  log.info('database ready', { database: redact(config.databaseUrl), migrationsApplied: applied });
 
   if (roles.includes('worker')) {
     const built = buildActivities(core);
@@ -58,16 +86,18 @@ async function main(): Promise<void> {
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
       activities: built.activities,
+      // webpack's module listing is an info line; keep the bundler to warnings and errors
+      bundlerLogger: temporalLogger(log, 'warn'),
     });
     await ensureReconcileSchedule(core.temporal, config.taskQueue);
     const running = worker.run();
     stops.unshift(async () => {
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();
       await built.close();
     });
-    log('worker running', { taskQueue: config.taskQueue, policy: config.policyFile });
+    log.info('worker running', { taskQueue: config.taskQueue, policy: config.policyFile });
   }
 
   if (roles.includes('bot')) {
@@ -79,6 +109,7 @@ async function main(): Promise<void> {
         policy: () => core.policy,
         client: core.slack.client,
         directory: core.slack.directory,
+        logLevel: config.logLevel,
       });
       await slack.start();
       const running = slack;
@@ -95,15 +126,12 @@ async function main(): Promise<void> {
       });
       routes[TEAMS_MESSAGES_PATH] = teams.requestListener;
       if (teams.anonymous) {
-        console.warn(
-          JSON.stringify({
-            level: 'warn',
-            msg: `TEAMS LOCAL MODE: ${TEAMS_MESSAGES_PATH} accepts unauthenticated requests from this machine. For development only; set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD for a real tenant.`,
-          }),
+        log.warn(
+          `TEAMS LOCAL MODE: ${TEAMS_MESSAGES_PATH} accepts unauthenticated requests from this machine. For development only; set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD for a real tenant.`,
         );
       }
     }
-    const server = await startBotServer({ port: config.botPort, host: '0.0.0.0', routes });
+    const server = await startBotServer({ port: config.botPort, host: config.botHost, routes });
     stops.unshift(() => server.close());
     const slackState = !config.slack
       ? 'Slack off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'
@@ -115,24 +143,56 @@ async function main(): Promise<void> {
       : config.teams.localMode
         ? `Teams LOCAL MODE at ${TEAMS_MESSAGES_PATH}`
         : `Teams at ${TEAMS_MESSAGES_PATH}`;
-    log('bot listening', { port: config.botPort, chat: [slackState, teamsState] });
+    log.info('bot listening', { url: server.url, health: `${server.url}/healthz`, chat: [slackState, teamsState] });
   }
-
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log('shutting down', { signal });
-    void (async () => {
-      for (const stop of stops) await stop().catch((error: unknown) => console.error(String(error)));
-      process.exit(0);
-    })();
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-main().catch((error: Error) => {
-  console.error(JSON.stringify({ level: 'error', msg: 'start-up failed', error: error.message }));
-  process.exit(1);
-});
+/**
+ * One orderly stop, whichever signal comes first and however many follow: Docker and systemd signal
+ * the whole process group, and tsx forwards the same signal again. Later signals are noted, not obeyed.
+ */
+function stopOnSignals(log: Log, stops: Stop[]): void {
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      log.debug('already shutting down', { signal });
+      return;
+    }
+    stopping = true;
+    log.info('shutting down', { signal });
+    void (async () => {
+      let failed = false;
+      for (const stop of stops) {
+        await stop().catch((error: unknown) => {
+          failed = true;
+          log.error('stopping failed', { error: error instanceof Error ? error.message : String(error) });
+        });
+      }
+      log.info('stopped');
+      process.exit(failed ? 1 : 0);
+    })();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => shutdown(signal));
+}
+
+function run(): void {
+  let log = createLog('info');
+  const stops: Stop[] = [];
+  let config: Config;
+  try {
+    config = loadConfig();
+    log = createLog(config.logLevel);
+    config = withPolicyFallback(config, (msg) => log.warn(msg));
+  } catch (error) {
+    log.error('start-up failed', { error: (error as Error).message });
+    process.exit(1);
+  }
+  stopOnSignals(log, stops);
+  main(log, config, stops).catch(async (error: Error) => {
+    log.error('start-up failed', { error: error.message });
+    for (const stop of stops) await stop().catch(() => undefined);
+    process.exit(1);
+  });
+}
+
+run();

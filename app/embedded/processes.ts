@@ -34,7 +34,13 @@ export async function startServer(options: {
   ready: () => Promise<boolean>;
   timeoutMs?: number;
 }): Promise<RunningServer> {
-  const child = spawn(options.command, options.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  // A process group of its own: a SIGTERM to the main job's group (Docker, systemd, Ctrl-C) must not stop
+  // Temporal or the emulator under a worker that is still draining. The owner stops it, last; if the
+  // owner dies without doing so, the exit hook below still kills it.
+  const child = spawn(options.command, options.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let output = '';
   child.stdout?.on('data', (chunk) => (output = (output + String(chunk)).slice(-20_000)));
   child.stderr?.on('data', (chunk) => (output = (output + String(chunk)).slice(-20_000)));

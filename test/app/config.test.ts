@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       dataDir: '.least',
       logLevel: 'info',
       botPort: 3000,
+      botHost: '127.0.0.1',
       temporalUiPort: 8233,
     });
     assert.equal(loadConfig({}).temporalAddress, undefined, 'no address means the embedded dev server');
@@ -40,7 +41,9 @@ describe('loadConfig', () => {
       LEAST_DATA_DIR: '/var/lib/least',
       LOG_LEVEL: 'debug',
       BOT_PORT: '8080',
+      BOT_HOST: '0.0.0.0',
       TEMPORAL_UI_PORT: '18233',
+      LEAST_SANDBOX: 'true',
     });
     assert.deepEqual(config, {
       databaseUrl: 'postgresql://least:pw@db.internal:6432/least_prod?sslmode=require',
@@ -51,7 +54,9 @@ describe('loadConfig', () => {
       dataDir: '/var/lib/least',
       logLevel: 'debug',
       botPort: 8080,
+      botHost: '0.0.0.0',
       temporalUiPort: 18233,
+      sandbox: true,
     });
   });
 
@@ -89,6 +94,18 @@ describe('loadConfig', () => {
     assert.match(error.message, /^ {2}TEMPORAL_ADDRESS: expected host:port of a Temporal frontend .*\(no scheme\)/m);
     assert.match(error.message, /^ {2}TEMPORAL_NAMESPACE: expected a Temporal namespace/m);
     assert.match(error.message, /^ {2}DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/m);
+  });
+
+  test('the bot binds loopback unless BOT_HOST says otherwise; IPv6 brackets are dropped', () => {
+    assert.equal(loadConfig({}).botHost, '127.0.0.1');
+    assert.equal(loadConfig({ BOT_HOST: '[::]' }).botHost, '::');
+    assert.match(configError({ BOT_HOST: 'http://0.0.0.0' }).message, /BOT_HOST: expected an address to listen on/);
+  });
+
+  test('LEAST_SANDBOX is true, false or unset (then the policy in use decides)', () => {
+    assert.equal(loadConfig({}).sandbox, undefined);
+    assert.equal(loadConfig({ LEAST_SANDBOX: 'false' }).sandbox, false);
+    assert.match(configError({ LEAST_SANDBOX: 'yes' }).message, /LEAST_SANDBOX: expected true or false/);
   });
 
   test('port 0 and fractional ports are refused', () => {

@@ -4,7 +4,8 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
-import { type AwsSystem, withAwsErrors } from './errors';
+import { DomainError, ErrorCode } from '../../../domain/errors';
+import { awsErrorCode, type AwsSystem, withAwsErrors } from './errors';
 
 /**
  * Least never acts with its own credentials: every call runs in a session of the system's broker role,
@@ -95,13 +96,15 @@ export function createAwsBroker(options: AwsBrokerOptions = {}): AwsBroker {
 
   const assume = async (system: AwsSystem, name: string): Promise<AwsSession> => {
     const response = await withAwsErrors(system, `assume ${system.brokerRoleArn}`, () =>
-      stsFor(system).send(
-        new AssumeRoleCommand({
-          RoleArn: system.brokerRoleArn,
-          RoleSessionName: name,
-          DurationSeconds: durationSeconds,
-          ...(system.externalId ? { ExternalId: system.externalId } : {}),
-        }),
+      withCredentialErrors(system, () =>
+        stsFor(system).send(
+          new AssumeRoleCommand({
+            RoleArn: system.brokerRoleArn,
+            RoleSessionName: name,
+            DurationSeconds: durationSeconds,
+            ...(system.externalId ? { ExternalId: system.externalId } : {}),
+          }),
+        ),
       ),
     );
     const issued = response.Credentials;
@@ -159,4 +162,35 @@ export function createAwsBroker(options: AwsBrokerOptions = {}): AwsBroker {
       agents.httpsAgent.destroy();
     },
   };
+}
+
+/** STS's answers to base credentials that exist but do not work (unknown, revoked, expired, mistyped). */
+const UNUSABLE_CREDENTIALS = [
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'UnrecognizedClientException',
+  'InvalidAccessKeyId',
+];
+
+/**
+ * No base credentials, or ones AWS refuses, will not fix themselves on retry: an operator must give
+ * the worker an identity. Fail the grant at once with a message that says so, instead of retrying for
+ * minutes on the SDK's "Could not load credentials from any providers".
+ */
+async function withCredentialErrors<T>(system: AwsSystem, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const code = awsErrorCode(error);
+    const missing = code === 'CredentialsProviderError';
+    if (!missing && !(code && UNUSABLE_CREDENTIALS.includes(code))) throw error;
+    throw new DomainError(
+      ErrorCode.CloudCredentialsUnavailable,
+      `${missing ? 'The worker has no AWS credentials' : "AWS refused the worker's credentials"} to assume ${system.brokerRoleArn} ` +
+        `for system ${system.id} ("${(error as Error).message}"). Give the worker an AWS identity (AWS_ACCESS_KEY_ID and ` +
+        'AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance, task or pod role) that the broker role trusts.',
+    );
+  }
 }

@@ -1,6 +1,7 @@
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
+import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { AzureSystem } from './errors';
 import { isLoopback } from '../loopback';
 
@@ -45,6 +46,30 @@ function loopbackBearerPolicy(credential: TokenCredential, scope: string): ArmPo
   };
 }
 
+/** What @azure/identity throws when no credential in the chain can be used at all. */
+const UNAVAILABLE = ['CredentialUnavailableError', 'AggregateAuthenticationError'];
+
+/**
+ * No usable Azure identity will not fix itself on retry: the grant fails at once with a message
+ * that says what to set, instead of retrying for minutes.
+ */
+function failFastWhenUnavailable(credential: TokenCredential): TokenCredential {
+  return {
+    async getToken(scopes, options) {
+      try {
+        return await credential.getToken(scopes, options);
+      } catch (error) {
+        if (!(error instanceof Error) || !UNAVAILABLE.includes(error.name)) throw error;
+        throw new DomainError(
+          ErrorCode.CloudCredentialsUnavailable,
+          `The worker has no usable Azure credentials ("${error.message.split('\n')[0]}"). Set AZURE_TENANT_ID, ` +
+            'AZURE_CLIENT_ID and a secret or certificate, or run it with a managed or workload identity (docs/azure-setup.md).',
+        );
+      }
+    },
+  };
+}
+
 export class AzureConnections {
   private credentialInUse: TokenCredential | undefined;
   private readonly clients = new Map<string, AuthorizationManagementClient>();
@@ -56,7 +81,7 @@ export class AzureConnections {
 
   /** DefaultAzureCredential reads the environment; made on first use so importing this module needs none. */
   credential(): TokenCredential {
-    this.credentialInUse ??= this.given ?? new DefaultAzureCredential();
+    this.credentialInUse ??= failFastWhenUnavailable(this.given ?? new DefaultAzureCredential());
     return this.credentialInUse;
   }
 

@@ -112,14 +112,16 @@ export function createIamPolicyStores(authClient: GcpAuthClient | undefined, tun
       return {
         target,
         async read() {
-          const [policy] = await withTransientRetry(tuning, () =>
-            client.getIamPolicy({ resource: target.resource, options: { requestedPolicyVersion: 3 } }),
+          const [policy] = await withCredentialErrors(system, () =>
+            withTransientRetry(tuning, () =>
+              client.getIamPolicy({ resource: target.resource, options: { requestedPolicyVersion: 3 } }),
+            ),
           );
           return policy;
         },
         async write(policy) {
-          const [written] = await withTransientRetry(tuning, () =>
-            client.setIamPolicy({ resource: target.resource, policy }),
+          const [written] = await withCredentialErrors(system, () =>
+            withTransientRetry(tuning, () => client.setIamPolicy({ resource: target.resource, policy })),
           );
           return written;
         },
@@ -131,4 +133,21 @@ export function createIamPolicyStores(authClient: GcpAuthClient | undefined, tun
       await Promise.all(open.map((client) => client.close()));
     },
   };
+}
+
+/** google-auth-library's words when Application Default Credentials find nothing to use. */
+const NO_CREDENTIALS = /Could not load the default credentials|Could not refresh access token|invalid_grant/i;
+
+/** No usable Google credentials will not fix themselves on retry: fail the grant at once, saying what to set. */
+async function withCredentialErrors<T>(system: GcpSystem, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof Error) || error instanceof DomainError || !NO_CREDENTIALS.test(error.message)) throw error;
+    throw new DomainError(
+      ErrorCode.CloudCredentialsUnavailable,
+      `The worker has no usable Google credentials for system ${system.id} ("${error.message.split('\n')[0]}"). ` +
+        'Set GOOGLE_APPLICATION_CREDENTIALS or run the worker with a workload identity (docs/gcp-setup.md).',
+    );
+  }
 }
