@@ -1,54 +1,34 @@
 /**
- * `least` admin CLI: drives the whole request flow without chat, and stays useful to operators.
- * Exit codes: 0 done, 1 refused or failed (the reason is printed), 2 usage error.
+ * `least`, the CLI: the request verbs of chat for people without chat, and operators' commands.
+ * Run as `npx least …` (app/cli/least.cjs) or `npm run cli -- …`. Each command loads its own
+ * dependencies when it runs, so `least help` answers at once and needs no server.
  */
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
-import type { RequestState } from '../domain/request';
-import { formatDuration } from '../domain/duration';
-import type { Outcome } from '../bot/access-client';
-import { PgStore } from '../activities/store/pg-store';
-import { loadConfig } from './config';
-import { loadPolicyFile } from './policy-file';
-import { policyJsonSchema } from './policy-schema';
-import { connectCore, withPolicyFallback, type Core } from './runtime';
+import { OPTIONS, USAGE, UsageError, type Invocation } from './cli/usage';
 
-const USAGE = `least — time-limited cloud access
+type Run = (invocation: Invocation) => Promise<number>;
 
-  request   --as EMAIL --entitlement ID --duration 2h --reason TEXT [--ticket T] [--break-glass]
-  approve   ID --as EMAIL
-  deny      ID --as EMAIL --reason TEXT
-  extend    ID DURATION --as EMAIL
-  done      ID --as EMAIL                 end your own grant now
-  revoke    ID --as EMAIL [--reason TEXT] approvers and admins
-  review    ID --as EMAIL [--reason TEXT] review a break-glass grant
-  show      ID
-  list      [--as EMAIL] [--status S,S] [--approver EMAIL] [--limit N]
-  reconcile                               run the reconciliation sweep now and print its report
-  verify-audit                            check the audit log's hash chain
-  migrate                                 apply database migrations
-  validate  [FILE]                        check a policy file (default: LEAST_POLICY_FILE)
-  schema    [--out FILE]                  print the policy JSON Schema
+const REQUEST_VERB: Run = async (invocation) => (await import('./cli/request-verbs')).runRequestVerb(invocation);
 
-Add --json for machine-readable output.`;
+const COMMANDS: Record<string, Run> = {
+  request: REQUEST_VERB,
+  approve: REQUEST_VERB,
+  deny: REQUEST_VERB,
+  extend: REQUEST_VERB,
+  done: REQUEST_VERB,
+  revoke: REQUEST_VERB,
+  review: REQUEST_VERB,
+  approvals: REQUEST_VERB,
+  show: REQUEST_VERB,
+  list: async (invocation) => (await import('./cli/records')).list(invocation),
+  migrate: async (invocation) => (await import('./cli/records')).migrate(invocation),
+  'verify-audit': async (invocation) => (await import('./cli/records')).verifyAudit(invocation),
+  validate: async (invocation) => (await import('./cli/policy')).validate(invocation),
+  schema: async (invocation) => (await import('./cli/policy')).schema(invocation),
+  reconcile: async (invocation) => (await import('./cli/reconcile')).runReconcile(invocation),
+};
 
-const OPTIONS = {
-  as: { type: 'string' },
-  entitlement: { type: 'string' },
-  duration: { type: 'string' },
-  reason: { type: 'string' },
-  ticket: { type: 'string' },
-  'break-glass': { type: 'boolean' },
-  status: { type: 'string' },
-  approver: { type: 'string' },
-  limit: { type: 'string' },
-  out: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-class UsageError extends Error {}
-
+/** Runs one command line; resolves to the exit code (0 done, 1 refused or failed, 2 usage error). */
 export async function runCli(argv: string[], print: (line: string) => void = console.log): Promise<number> {
   let parsed;
   try {
@@ -59,56 +39,14 @@ export async function runCli(argv: string[], print: (line: string) => void = con
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
-  if (!command || values.help) {
+  if (command === undefined || command === 'help' || values.help) {
     print(USAGE);
-    return command ? 0 : 2;
+    return command === undefined && !values.help ? 2 : 0;
   }
-  const json = values.json ?? false;
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   try {
-    switch (command) {
-      case 'validate': {
-        const file = rest[0] ?? withPolicyFallback(loadConfig()).policyFile;
-        const policy = loadPolicyFile(file);
-        print(
-          `${file}: valid (${policy.authorizationSystems.length} authorization systems, ${policy.entitlements.length} entitlements)`,
-        );
-        return 0;
-      }
-      case 'schema': {
-        const text = `${JSON.stringify(policyJsonSchema(), null, 2)}\n`;
-        if (values.out) writeFileSync(values.out, text);
-        else print(text);
-        return 0;
-      }
-      case 'migrate': {
-        const store = PgStore.connect(loadConfig().databaseUrl);
-        try {
-          const applied = await store.migrate();
-          print(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
-        } finally {
-          await store.close();
-        }
-        return 0;
-      }
-      case 'verify-audit': {
-        const store = PgStore.connect(loadConfig().databaseUrl);
-        try {
-          const result = await store.verifyAudit();
-          if (json) print(JSON.stringify(result));
-          else if (result.ok) print(`audit log intact: ${result.rows} rows verified`);
-          else result.problems.forEach((p) => print(p.problem));
-          return result.ok ? 0 : 1;
-        } finally {
-          await store.close();
-        }
-      }
-    }
-    const core = await connectCore(withPolicyFallback(loadConfig()));
-    try {
-      return await runRequestCommand(core, command, rest, values, print, json);
-    } finally {
-      await core.close();
-    }
+    if (!run) throw new UsageError(`unknown command "${command.slice(0, 40)}"`);
+    return await run({ command, values, rest, json: values.json ?? false, print });
   } catch (error) {
     if (error instanceof UsageError) {
       print(`${error.message}\n\n${USAGE}`);
@@ -119,108 +57,9 @@ export async function runCli(argv: string[], print: (line: string) => void = con
   }
 }
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-
-async function runRequestCommand(
-  core: Core,
-  command: string,
-  rest: string[],
-  values: Values,
-  print: (line: string) => void,
-  json: boolean,
-): Promise<number> {
-  const as = (): string => values.as ?? usage('--as EMAIL is required: who is acting');
-  const id = (): string => rest[0] ?? usage(`${command} needs a request id`);
-  const show = (outcome: Outcome): number => {
-    if (json) print(JSON.stringify(outcome.ok ? outcome.state : outcome));
-    else if (outcome.ok) print(describe(outcome.state));
-    else print(`refused (${outcome.code}): ${outcome.message}`);
-    return outcome.ok ? 0 : 1;
-  };
-  switch (command) {
-    case 'request':
-      return show(
-        await core.access.submit({
-          requester: as(),
-          entitlementId: values.entitlement ?? usage('--entitlement ID is required'),
-          duration: values.duration ?? usage('--duration is required, e.g. 2h'),
-          reason: values.reason ?? '',
-          ...(values.ticket ? { ticket: values.ticket } : {}),
-          ...(values['break-glass'] ? { breakGlass: true } : {}),
-          origin: { platform: 'cli' },
-        }),
-      );
-    case 'approve':
-      return show(await core.access.decide(id(), as(), 'approve'));
-    case 'deny':
-      return show(await core.access.decide(id(), as(), 'deny', values.reason));
-    case 'extend':
-      return show(await core.access.extend(id(), as(), rest[1] ?? usage('extend needs a duration, e.g. 30m')));
-    case 'done':
-      return show(await core.access.end(id(), as(), 'ended early by the requester'));
-    case 'revoke':
-      return show(await core.access.end(id(), as(), values.reason ?? 'revoked'));
-    case 'review':
-      return show(await core.access.review(id(), as(), values.reason));
-    case 'show': {
-      const outcome = await core.access.status(id());
-      if (outcome.ok || outcome.code !== 'REQUEST.UNKNOWN') return show(outcome);
-      const record = await core.store.getRequest(id());
-      return show(record ? { ok: true, state: record.state } : outcome);
-    }
-    case 'list': {
-      const records = await core.store.listRequests({
-        ...(values.as ? { requester: values.as.toLowerCase() } : {}),
-        ...(values.approver ? { approver: values.approver.toLowerCase() } : {}),
-        ...(values.status ? { statuses: values.status.split(',') as RequestState['status'][] } : {}),
-        limit: Number(values.limit ?? 50),
-      });
-      if (json) print(JSON.stringify(records.map((r) => r.state)));
-      else if (records.length === 0) print('no requests');
-      else records.forEach((r) => print(oneLine(r.state)));
-      return 0;
-    }
-    case 'reconcile': {
-      const report = await core.temporal.workflow.execute('reconcile', {
-        workflowId: `reconcile-manual-${Date.now()}`,
-        taskQueue: loadConfig().taskQueue,
-        args: [],
-      });
-      print(JSON.stringify(report, null, json ? 0 : 2));
-      return 0;
-    }
-    default:
-      usage(`unknown command "${command.slice(0, 40)}"`);
-  }
-}
-
-function usage(message: string): never {
-  throw new UsageError(message);
-}
-
-export function oneLine(state: RequestState): string {
-  const until = state.expiresAt && state.status === 'active' ? ` until ${state.expiresAt}` : '';
-  return `${state.request.requestId}  ${state.status.padEnd(9)} ${state.request.entitlementId}  ${state.request.requester}  ${formatDuration(state.request.durationSeconds)}${until}`;
-}
-
-export function describe(state: RequestState): string {
-  const lines = [
-    `request   ${state.request.requestId} (${state.status})`,
-    `who       ${state.request.requester}`,
-    `what      ${state.rules.title} [${state.request.entitlementId}] on ${state.rules.systemId}`,
-    `how long  ${formatDuration(state.request.durationSeconds)}${state.extendedSeconds ? ` + ${formatDuration(state.extendedSeconds)} extended` : ''}`,
-    `why       ${state.request.reason}${state.request.ticket ? ` (${state.request.ticket})` : ''}`,
-    `approval  ${state.outcome}; ${state.decisions.map((d) => `${d.verdict} by ${d.approver}`).join(', ') || `needs ${state.rules.requiredApprovals}`}`,
-  ];
-  if (state.expiresAt) lines.push(`expires   ${state.expiresAt}`);
-  if (state.access) lines.push(`access    ${state.access.summary}${state.access.url ? ` ${state.access.url}` : ''}`);
-  if (state.revocationReceipt) lines.push(`revoked   ${state.endReason ?? ''}; verified: ${state.revocationReceipt}`);
-  if (state.failure) lines.push(`failure   ${state.failure.code}: ${state.failure.message}`);
-  return lines.join('\n');
-}
-
-if (require.main === module) {
-  runCli(process.argv.slice(2)).then(
+/** The process entry: run, then exit with the command's code (pools and connections are closed by then). */
+export function main(argv: string[]): void {
+  runCli(argv).then(
     (code) => process.exit(code),
     (error: Error) => {
       console.error(error.message);
@@ -228,3 +67,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) main(process.argv.slice(2));

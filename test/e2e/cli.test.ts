@@ -119,6 +119,50 @@ describe('least CLI', () => {
     assert.match(audit.out, /audit log intact: \d+ rows verified/);
   });
 
+  it('show says who approved a grant ended early, with the reason chat records for "done"', async () => {
+    const requested = await cli(
+      'request',
+      '--as',
+      REQUESTER,
+      '--entitlement',
+      'prod-read-only',
+      '--duration',
+      '1h',
+      '--reason',
+      'check a deploy',
+      '--json',
+    );
+    assert.equal(requested.code, 0, requested.out);
+    const id = JSON.parse(requested.out).request.requestId as string;
+    await stack.waitForStatus(id, 'pending');
+    const waiting = await cli('approvals', '--as', LEAD);
+    assert.match(waiting.out, new RegExp(`${id}\\s+pending\\s+prod-read-only`));
+    const pending = await cli('show', id);
+    assert.match(pending.out, /approval {2}waiting: 0 of 1 approvals/);
+
+    assert.equal((await cli('approve', id, '--as', LEAD)).code, 0);
+    await stack.waitForStatus(id, 'active');
+    const done = await cli('done', id, '--as', REQUESTER);
+    assert.equal(done.code, 0, done.out);
+    await stack.waitForStatus(id, 'revoked');
+    assert.deepEqual(await assignments(), []);
+
+    const shown = await cli('show', id);
+    assert.equal(shown.code, 0, shown.out);
+    assert.match(shown.out, new RegExp(`approval {2}approved by ${LEAD.replace('.', '\\.')} at \\d{4}-`));
+    assert.doesNotMatch(shown.out, /needs-approval/);
+    // The words Slack's and Teams' "I'm done" record (their renderer tests show the same).
+    assert.match(shown.out, /revoked {3}ended early by the holder; verified: /);
+  });
+
+  it('runs the reconciliation sweep now and prints its report', async () => {
+    const { code, out } = await cli('reconcile', '--json');
+    assert.equal(code, 0, out);
+    const report = JSON.parse(out) as { removed: unknown[]; outOfBand: unknown[]; errors: unknown[] };
+    assert.deepEqual(report.errors, []);
+    assert.deepEqual(report.removed, []);
+  });
+
   it('refuses bad input with a clear message, grants nothing, and audits it', async () => {
     const unknown = await cli(
       'request',

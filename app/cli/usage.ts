@@ -1,0 +1,64 @@
+import type { parseArgs } from 'node:util';
+
+/** The CLI's words and options. Imports nothing heavy: `least help` must answer at once. */
+
+export const USAGE = `least — time-limited cloud access
+
+Request verbs (the same flow as /access in Slack and Teams; --as names who acts):
+  request    --as EMAIL --entitlement ID --duration 2h --reason TEXT [--ticket T] [--break-glass]
+  approve    ID --as EMAIL
+  deny       ID --as EMAIL --reason TEXT
+  extend     ID DURATION --as EMAIL
+  done       ID --as EMAIL                 end your own grant now
+  revoke     ID --as EMAIL [--reason TEXT] approvers and admins
+  review     ID --as EMAIL [--reason TEXT] review a break-glass grant
+  approvals  --as EMAIL                    requests waiting for your decision
+  show       ID                            where one request stands
+
+Operators:
+  list       [--as EMAIL] [--status S,S] [--approver EMAIL] [--limit N]
+                                           requests from the database (needs no Temporal)
+  reconcile                                run the reconciliation sweep now and print its report
+  verify-audit                             check the audit log's hash chain
+  migrate                                  apply database migrations
+  validate   [FILE]                        check a policy file (default: LEAST_POLICY_FILE)
+  schema     [--out FILE]                  print the policy JSON Schema
+  help                                     this text
+
+Add --json to any command but schema (already JSON) for machine-readable output.
+Exit codes: 0 done, 1 refused or failed (the reason is printed), 2 usage error.`;
+
+export const OPTIONS = {
+  as: { type: 'string' },
+  entitlement: { type: 'string' },
+  duration: { type: 'string' },
+  reason: { type: 'string' },
+  ticket: { type: 'string' },
+  'break-glass': { type: 'boolean' },
+  status: { type: 'string' },
+  approver: { type: 'string' },
+  limit: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+/** One command's invocation: its options, the words after the verb, and where its lines go. */
+export interface Invocation {
+  command: string;
+  values: Values;
+  rest: string[];
+  json: boolean;
+  print: (line: string) => void;
+}
+
+/** A mistake in how the command was written: exit 2 with the usage text. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function usage(message: string): never {
+  throw new UsageError(message);
+}
