@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { WebClient } from '@slack/web-api';
 import { createActivities } from '../activities';
-import { createAwsProvider } from '../activities/cloud/aws';
+import { createAwsProvider, type AwsProviderOptions } from '../activities/cloud/aws';
+import type { CloudProvider } from '../activities/cloud/provider';
 import { createAzureProvider } from '../activities/cloud/azure';
 import { createGcpProvider } from '../activities/cloud/gcp';
 import { FanOutNotifier, type Notifier } from '../activities/chat/notifier';
@@ -15,7 +15,7 @@ import { SlackDirectory } from '../bot/slack/directory';
 import { teamsAdapter } from '../bot/teams/app';
 import { PgStore } from '../activities/store/pg-store';
 import { AccessClient } from '../bot/access-client';
-import type { Policy } from '../domain/policy/schema';
+import type { AuthorizationSystem, Policy } from '../domain/policy/schema';
 import type { Config } from './config';
 import { newRequestId } from './ids';
 import { loadPolicyFile } from './policy-file';
@@ -62,28 +62,55 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
 
 export type Core = Awaited<ReturnType<typeof connectCore>>;
 
+/** What tests (and only tests) put in place of production parts; everything else is wired as in production. */
+export interface ActivityOverrides {
+  /** Providers used instead of the production ones, per cloud; their owner closes them. */
+  clouds?: Partial<Record<AuthorizationSystem['cloud'], CloudProvider>>;
+  /** Options for the production AWS provider (an emulator's polling pace); claims always come from the store. */
+  aws?: Omit<AwsProviderOptions, 'claims'>;
+  /** Notifiers used instead of `defaultNotifiers(core)`. */
+  notifiers?: Notifier[];
+}
+
 /** The worker's activities and a `close` for the cloud clients' pooled connections. */
 export function buildActivities(
   core: Pick<Core, 'store' | 'policy' | 'slack' | 'teams'>,
-  notifiers: Notifier[] = defaultNotifiers(core),
+  overrides: ActivityOverrides = {},
 ) {
-  const aws = createAwsProvider();
+  const closers: (() => void | Promise<void>)[] = [];
+  const made = <P extends { close(): void | Promise<void> }>(provider: P): P => {
+    closers.push(() => provider.close());
+    return provider;
+  };
+  const { store } = core;
   // Azure and GCP credentials are looked up on first use (environment, workload or managed identity),
   // so a deployment with AWS only needs nothing for them.
-  const azure = createAzureProvider();
-  const gcp = createGcpProvider();
+  const clouds: Partial<Record<AuthorizationSystem['cloud'], CloudProvider>> = {
+    aws:
+      overrides.clouds?.aws ??
+      made(
+        createAwsProvider({
+          ...overrides.aws,
+          // Identity Center assignments Least made are told from identical ones made outside it by these.
+          claims: {
+            claim: (cloudKey, leaseId) => store.claimCloudObject(cloudKey, leaseId),
+            claimed: (cloudKey, leaseId) => store.cloudObjectClaimed(cloudKey, leaseId),
+          },
+        }),
+      ),
+    azure: overrides.clouds?.azure ?? made(createAzureProvider()),
+    gcp: overrides.clouds?.gcp ?? made(createGcpProvider()),
+  };
   const activities = createActivities({
-    store: core.store,
-    clouds: { aws, azure, gcp },
-    notifier: new FanOutNotifier(notifiers),
+    store,
+    clouds,
+    notifier: new FanOutNotifier(overrides.notifiers ?? defaultNotifiers(core)),
     policy: () => core.policy,
   });
   return {
     activities,
     close: async () => {
-      aws.close();
-      azure.close();
-      await gcp.close();
+      for (const close of closers) await close();
     },
   };
 }
@@ -119,15 +146,5 @@ export function slackClients(botToken: string, apiUrl: string | undefined, polic
   return { client, directory: new SlackDirectory({ client, policy }) };
 }
 
-/** A first run has no policy of its own yet: run on the example, and say so loudly. */
-export function withPolicyFallback(config: Config): Config {
-  if (process.env.LEAST_POLICY_FILE || existsSync(config.policyFile)) return config;
-  const example = 'config/policy.example.yaml';
-  console.warn(
-    JSON.stringify({
-      level: 'warn',
-      msg: `${config.policyFile} not found: running on ${example}. Copy it to ${config.policyFile} and edit it for your accounts.`,
-    }),
-  );
-  return { ...config, policyFile: example };
-}
+/** Moved to ./policy-fallback; re-exported while its callers move. */
+export { withPolicyFallback } from './policy-fallback';

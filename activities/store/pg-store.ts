@@ -1,7 +1,8 @@
 import pg from 'pg';
-import type { RequestState } from '../../domain/request';
+import type { RequestFilter, RequestState } from '../../domain/request';
 import * as audit from './audit-log';
 import { migrate } from './migrate';
+import * as claims from './cloud-claims';
 import * as teams from './teams-conversations';
 import type { TeamsConversationRecord } from './teams-conversations';
 import {
@@ -26,7 +27,6 @@ import type {
   Decision,
   LeaseRecord,
   MessageRef,
-  RequestFilter,
   RequestRecord,
 } from './types';
 
@@ -264,6 +264,15 @@ export class PgStore {
     conversation: Pick<TeamsConversationRecord, 'kind' | 'aadObjectId' | 'conversationId'>,
   ): Promise<void> {
     return teams.forgetTeamsConversation(this.pool, conversation);
+  }
+
+  /** A lease is about to make this cloud object (see cloud-claims.ts). */
+  claimCloudObject(cloudKey: string, leaseId: string): Promise<void> {
+    return claims.claim(this.pool, cloudKey, leaseId);
+  }
+
+  cloudObjectClaimed(cloudKey: string, leaseId: string): Promise<boolean> {
+    return claims.claimed(this.pool, cloudKey, leaseId);
   }
 
   appendAudit(entry: AuditEntry, at?: string): Promise<AuditRow> {

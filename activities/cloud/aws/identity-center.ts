@@ -38,6 +38,28 @@ export const DEFAULT_POLLING: AssignmentPolling = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/**
+ * Which assignments a lease made. AWS keeps no name or tag on an assignment, so an administrator's
+ * identical one looks the same as Least's: the claim, written before CreateAccountAssignment, is how
+ * Least tells them apart and never deletes what it did not create.
+ */
+export interface AssignmentClaims {
+  claim(cloudKey: string, leaseId: string): Promise<void>;
+  claimed(cloudKey: string, leaseId: string): Promise<boolean>;
+}
+
+/** Claims held in memory: enough for one process (tests, the bench); the worker keeps them in PostgreSQL. */
+export function memoryClaims(): AssignmentClaims {
+  const held = new Set<string>();
+  return {
+    claim: async (cloudKey, leaseId) => {
+      held.add(`${cloudKey} ${leaseId}`);
+      return Promise.resolve();
+    },
+    claimed: async (cloudKey, leaseId) => Promise.resolve(held.has(`${cloudKey} ${leaseId}`)),
+  };
+}
+
 /** One assignment: this permission set, for this user, on the system's account. */
 interface Assignment {
   instanceArn: string;
@@ -202,15 +224,20 @@ async function describePermissionSet(sso: SSOAdminClient, system: AwsSystem, ass
   }
 }
 
+function keyOf(assignment: Assignment): string {
+  return identityCenterKey(assignment.accountId, assignment.permissionSetArn, assignment.userId);
+}
+
 export async function grantAssignment(
   sso: SSOAdminClient,
   system: AwsSystem,
   lease: LeaseSpec,
   polling: AssignmentPolling,
+  claims: AssignmentClaims,
 ): Promise<GrantReceipt> {
   const assignment = assignmentOf(system, lease);
   const permissionSetName = await describePermissionSet(sso, system, assignment);
-  const key = identityCenterKey(assignment.accountId, assignment.permissionSetArn, assignment.userId);
+  const key = keyOf(assignment);
   const display = lease.principal.kind === 'aws-identity-store-user' ? lease.principal.display : assignment.userId;
   const { portalUrl } = identityCenterOf(system);
   const receipt = (created: boolean): GrantReceipt => ({
@@ -230,8 +257,16 @@ export async function grantAssignment(
       assignment.userId,
     )
   ) {
-    return receipt(false);
+    // a retried grant finds its own assignment; anyone else's is not Least's to time-limit or delete
+    if (await claims.claimed(key, lease.leaseId)) return receipt(false);
+    throw new DomainError(
+      ErrorCode.CloudAlreadyHeld,
+      `${display} already holds permission set ${permissionSetName} on account ${assignment.accountId} (${system.id}) ` +
+        `through an Identity Center assignment made outside Least. Least changed nothing and will not remove it; ` +
+        `ask an administrator to remove that assignment if access should be time-limited.`,
+    );
   }
+  await claims.claim(key, lease.leaseId);
   const started = (await sso.send(new CreateAccountAssignmentCommand(assignmentRequest(assignment))))
     .AccountAssignmentCreationStatus;
   const status = await waitFor(polling, 'CreateAccountAssignment', started, async (requestId) => {
@@ -252,23 +287,37 @@ export async function grantAssignment(
   return receipt(true);
 }
 
+/** Deletes the assignment only when this lease made it; one made outside Least stays. */
 export async function revokeAssignment(
   sso: SSOAdminClient,
   system: AwsSystem,
   lease: LeaseSpec,
   polling: AssignmentPolling,
+  claims: AssignmentClaims,
 ): Promise<void> {
   const assignment = assignmentOf(system, lease);
   if (!(await assignedUsers(sso, assignment)).includes(assignment.userId)) return;
+  if (!(await claims.claimed(keyOf(assignment), lease.leaseId))) return;
   await deleteAssignment(sso, assignment, polling);
 }
 
-export async function checkAssignment(sso: SSOAdminClient, system: AwsSystem, lease: LeaseSpec): Promise<Presence> {
+/** Whether the lease's own assignment is there; one made outside Least is not the lease's grant. */
+export async function checkAssignment(
+  sso: SSOAdminClient,
+  system: AwsSystem,
+  lease: LeaseSpec,
+  claims: AssignmentClaims,
+): Promise<Presence> {
   const assignment = assignmentOf(system, lease);
   const users = await assignedUsers(sso, assignment);
   const asked = `ListAccountAssignments for permission set ${assignment.permissionSetArn} on account ${assignment.accountId}`;
   if (users.includes(assignment.userId)) {
-    return { present: true, detail: `${asked} lists USER ${assignment.userId}.` };
+    if (await claims.claimed(keyOf(assignment), lease.leaseId))
+      return { present: true, detail: `${asked} lists USER ${assignment.userId}.` };
+    return {
+      present: false,
+      detail: `${asked} lists USER ${assignment.userId} through an assignment made outside Least, left in place.`,
+    };
   }
   return {
     present: false,

@@ -3,10 +3,12 @@ import type { LeaseSpec } from '../../../domain/lease';
 import { type AwsBroker, createAwsBroker, RECONCILE_PURPOSE, RESOLVE_PURPOSE } from './broker';
 import { asAwsSystem, type AwsSystem, withAwsErrors } from './errors';
 import {
+  type AssignmentClaims,
   type AssignmentPolling,
   checkAssignment,
   DEFAULT_POLLING,
   grantAssignment,
+  memoryClaims,
   observeAssignments,
   revokeAssignment,
 } from './identity-center';
@@ -22,8 +24,8 @@ import { resolveAwsPrincipal } from './principals';
 export { createAwsBroker, sessionName, RECONCILE_PURPOSE, RESOLVE_PURPOSE } from './broker';
 export type { AwsSystem } from './errors';
 export type { AwsBroker, AwsBrokerOptions, AwsCredentials, AwsSession } from './broker';
-export { identityCenterKey, DEFAULT_POLLING } from './identity-center';
-export type { AssignmentPolling } from './identity-center';
+export { identityCenterKey, DEFAULT_POLLING, memoryClaims } from './identity-center';
+export type { AssignmentClaims, AssignmentPolling } from './identity-center';
 export { inlinePolicyKey, leasePolicyDocument } from './inline-policy';
 export type { LeasePolicyDocument } from './inline-policy';
 
@@ -32,6 +34,8 @@ export interface AwsProviderOptions {
   broker?: AwsBroker;
   /** How Identity Center assignment requests are awaited. */
   polling?: Partial<AssignmentPolling>;
+  /** Which Identity Center assignments Least made; the worker keeps them in PostgreSQL, one process may use memory. */
+  claims?: AssignmentClaims;
   now?: () => Date;
 }
 
@@ -48,6 +52,7 @@ export function createAwsProvider(options: AwsProviderOptions = {}): AwsProvider
   const broker = options.broker ?? createAwsBroker();
   const polling: AssignmentPolling = { ...DEFAULT_POLLING, ...options.polling };
   const now = options.now ?? (() => new Date());
+  const claims = options.claims ?? memoryClaims();
 
   // every call a lease makes runs in a session named after it
   const forLease = (system: AwsSystem, lease: LeaseSpec) => broker.session(system, lease.leaseId);
@@ -65,7 +70,7 @@ export function createAwsProvider(options: AwsProviderOptions = {}): AwsProvider
       return withAwsErrors(system, `grant lease ${lease.leaseId}`, async () => {
         const session = await forLease(system, lease);
         if (lease.grant.kind === 'aws-identity-center')
-          return grantAssignment(session.ssoAdmin, system, lease, polling);
+          return grantAssignment(session.ssoAdmin, system, lease, polling, claims);
         if (lease.grant.kind === 'aws-iam-inline-policy') return grantInlinePolicy(session.iam, system, lease);
         return unsupported(system, lease);
       });
@@ -87,7 +92,7 @@ export function createAwsProvider(options: AwsProviderOptions = {}): AwsProvider
       return withAwsErrors(system, `revoke lease ${lease.leaseId}`, async () => {
         const session = await forLease(system, lease);
         if (lease.grant.kind === 'aws-identity-center')
-          return revokeAssignment(session.ssoAdmin, system, lease, polling);
+          return revokeAssignment(session.ssoAdmin, system, lease, polling, claims);
         if (lease.grant.kind === 'aws-iam-inline-policy') return revokeInlinePolicy(session.iam, lease);
         return unsupported(system, lease);
       });
@@ -97,7 +102,7 @@ export function createAwsProvider(options: AwsProviderOptions = {}): AwsProvider
       const system = asAwsSystem(anySystem);
       return withAwsErrors(system, `check lease ${lease.leaseId}`, async () => {
         const session = await forLease(system, lease);
-        if (lease.grant.kind === 'aws-identity-center') return checkAssignment(session.ssoAdmin, system, lease);
+        if (lease.grant.kind === 'aws-identity-center') return checkAssignment(session.ssoAdmin, system, lease, claims);
         if (lease.grant.kind === 'aws-iam-inline-policy') return checkInlinePolicy(session.iam, lease);
         return unsupported(system, lease);
       });

@@ -9,17 +9,17 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { createActivities, type LeastActivities } from '../../../activities';
-import { createAwsProvider } from '../../../activities/cloud/aws';
+import type { LeastActivities } from '../../../activities';
 import { LogNotifier, type LogMessage } from '../../../activities/chat/log-notifier';
 import { PgStore } from '../../../activities/store/pg-store';
 import { AccessClient, type AccessClientDeps, type SubmitInput } from '../../../bot/access-client';
-import { FanOutNotifier, type Notifier } from '../../../activities/chat/notifier';
+import type { Notifier } from '../../../activities/chat/notifier';
 import type { CloudProvider } from '../../../activities/cloud/provider';
 import { policySchema, type Policy, type PolicyInput } from '../../../domain/policy/schema';
 import type { RequestState, RequestStatus } from '../../../domain/request';
 import { newRequestId } from '../../../app/ids';
 import { WORKFLOWS_PATH } from '../../../app/worker';
+import { buildActivities } from '../../../app/runtime';
 import { freshStore, type TestDatabase } from '../launch/database';
 import { resetMoto } from '../fakes/moto';
 import { testServices } from '../launch/services';
@@ -34,7 +34,7 @@ import {
 
 /**
  * The whole product on real components for one test file: Temporal (dev server or time-skipping),
- * a fresh PostgreSQL database, moto with a realistic account, the real activities and AWS adapter,
+ * a fresh PostgreSQL database, moto with a realistic account, the worker's activities as app/runtime.ts wires them,
  * the log notifier recording what people would be told, and the AccessClient front ends use.
  */
 
@@ -158,16 +158,19 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
       ? await TestWorkflowEnvironment.createFromExistingServer({ address: services.temporalAddress })
       : await startTimeSkipping(services.timeSkippingServer);
   const messages: LogMessage[] = [];
-  const aws = createAwsProvider({ polling: { firstDelayMs: 20, maxDelayMs: 200 } });
-  const activities = createActivities({
-    store,
-    clouds: { aws, ...options.clouds?.() },
-    notifier: new FanOutNotifier([
-      new LogNotifier((message) => messages.push(message)),
-      ...(options.notifiers?.({ store, policy }) ?? []),
-    ]),
-    policy: () => policy,
-  });
+  // The worker's production wiring; only the emulator's pace, the other clouds' fakes and the notifiers differ.
+  const built = buildActivities(
+    { store, policy, slack: undefined, teams: undefined },
+    {
+      aws: { polling: { firstDelayMs: 20, maxDelayMs: 200 } },
+      clouds: options.clouds?.() ?? {},
+      notifiers: [
+        new LogNotifier((message) => messages.push(message)),
+        ...(options.notifiers?.({ store, policy }) ?? []),
+      ],
+    },
+  );
+  const { activities } = built;
   const taskQueue = `least-test-${randomBytes(4).toString('hex')}`;
   const access = new AccessClient({
     temporal: env.client,
@@ -230,7 +233,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
     },
     async close() {
       for (const worker of workers) await worker.stop().catch(() => undefined);
-      aws.close();
+      await built.close();
       await env.teardown();
       await db.drop();
     },
