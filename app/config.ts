@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GUID } from '../domain/guid';
+import { ErrorCode } from '../domain/errors';
 
 /**
  * Process configuration from the environment, validated once at start-up. A bad value stops the
@@ -136,7 +137,7 @@ export interface ConfigProblem {
 /** The environment is wrong; the message lists every bad key and stops the process. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  readonly code = 'CONFIG.INVALID';
+  readonly code = ErrorCode.ConfigInvalid;
   constructor(readonly problems: ConfigProblem[]) {
     super(
       `Configuration is invalid:\n${problems.map((p) => `  ${p.key}: expected ${p.expected} (got ${p.shown})`).join('\n')}`,

@@ -125,6 +125,7 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
         conversations: core.store,
       });
       routes[TEAMS_MESSAGES_PATH] = teams.requestListener;
+      stops.unshift(() => teams.stop());
       if (teams.anonymous) {
         log.warn(
           `TEAMS LOCAL MODE: ${TEAMS_MESSAGES_PATH} accepts unauthenticated requests from this machine. For development only; set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD for a real tenant.`,

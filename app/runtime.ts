@@ -145,6 +145,3 @@ export function slackClients(botToken: string, apiUrl: string | undefined, polic
   const client = new WebClient(botToken, slackClientOptions(apiUrl));
   return { client, directory: new SlackDirectory({ client, policy }) };
 }
-
-/** Moved to ./policy-fallback; re-exported while its callers move. */
-export { withPolicyFallback } from './policy-fallback';

@@ -1,5 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
+import { reconcile } from '../workflows/reconcile';
 
 export const RECONCILE_SCHEDULE_ID = 'least-reconcile';
 
@@ -10,7 +11,7 @@ export async function ensureReconcileSchedule(
   every: Duration = '15m',
 ): Promise<void> {
   const spec = { intervals: [{ every }] };
-  const action = { type: 'startWorkflow' as const, workflowType: 'reconcile', taskQueue, args: [] };
+  const action = { type: 'startWorkflow' as const, workflowType: reconcile, taskQueue, args: [] as [] };
   try {
     await client.schedule.create({
       scheduleId: RECONCILE_SCHEDULE_ID,

@@ -4,6 +4,7 @@ import type { NoticeKind } from '../domain/notice';
 import {
   applyDecision,
   checkDecision,
+  openStage,
   checkEnd,
   checkExtension,
   checkReview,
@@ -103,7 +104,7 @@ export class RequestRun {
     if (this.decisionInFlight) await condition(() => !this.decisionInFlight);
     this.decisionInFlight = true;
     try {
-      const stage = this.state.status === 'pending' ? 'request' : 'extension';
+      const stage = openStage(this.state);
       const result = applyDecision(this.state, decision, this.nowIso());
       if (result.state === this.state) return this.state; // repeated click: already counted
       this.state = result.state;
@@ -171,7 +172,7 @@ export class RequestRun {
 
   /** Runs started before APPROVE_PATH_PATCH: the main flow settles; this only counts and records. */
   private async decideAsBefore(decision: DecisionInput): Promise<RequestState> {
-    const stage = this.state.status === 'pending' ? 'request' : 'extension';
+    const stage = openStage(this.state);
     const result = applyDecision(this.state, decision, this.nowIso());
     if (result.state === this.state) return this.state;
     this.state = result.state;

@@ -9,7 +9,7 @@ import type { PolicyInput } from '../../domain/policy/schema';
 import type { RequestState } from '../../domain/request';
 import { APP_ROLE } from '../../test/support/fakes/aws-fixtures';
 import type { Stack } from '../../test/support/stacks/stack';
-import type { accessRequest } from '../../workflows/access-request';
+import { accessRequest } from '../../workflows/access-request';
 import type { AccessRequestInput } from '../../workflows/messages';
 import { EntitlementAttribute, RequesterAttribute, StatusAttribute } from '../../workflows/search-attributes';
 import { now, sleep, throwIfAborted } from './clock';
@@ -210,7 +210,7 @@ export async function startAutoApproved(
     rules: evaluation.rules,
     outcome: 'auto-approved',
   };
-  await ctx.stack.env.client.workflow.start<typeof accessRequest>('accessRequest', {
+  await ctx.stack.env.client.workflow.start(accessRequest, {
     workflowId: requestId,
     taskQueue: ctx.stack.taskQueue,
     args: [input],

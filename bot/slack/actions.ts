@@ -29,6 +29,7 @@ function teller(ctx: SlackContext, body: BlockAction, respond: RespondFn | undef
 }
 import { publishHome } from './home';
 import { AuditAction } from '../../domain/audit';
+import { ENDED_BY_HOLDER } from '../command-flow';
 
 const REQUEST_ID = /^r-[a-z0-9]{10}$/;
 
@@ -137,7 +138,7 @@ export function registerActions(app: App, ctx: SlackContext): void {
   });
 
   onButton(SlackAction.EndNow, async ({ requestId, email, respond }) => {
-    await replyWithStatus(ctx, await ctx.access.end(requestId, email, 'ended early by the holder'), respond);
+    await replyWithStatus(ctx, await ctx.access.end(requestId, email, ENDED_BY_HOLDER), respond);
   });
 
   onButton(SlackAction.Review, async ({ requestId, email, body, respond }) => {

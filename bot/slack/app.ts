@@ -3,7 +3,7 @@ import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Policy } from '../../domain/policy/schema';
 import type { AccessClient } from '../access-client';
-import { rejectionAuditor } from '../rejections';
+import { rejectionAuditor, type RejectionRecorder } from '../rejections';
 import { registerActions } from './actions';
 import type { SlackContext } from './context';
 import { SlackDirectory } from './directory';
@@ -120,26 +120,27 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
     return Promise.resolve();
   });
 
+  const rejected = rejectionAuditor(options.access, 'slack:unverified', AuditAction.SlackRequestRejected, {
+    platform: 'slack',
+    reason: 'signature or timestamp did not verify',
+  });
   return {
     app,
     client,
     directory,
-    ...(receiver ? { requestListener: auditedRejections(receiver.requestListener, options.access) } : {}),
+    ...(receiver ? { requestListener: auditedRejections(receiver.requestListener, rejected) } : {}),
     start: async () => {
       if (options.appToken) await app.start();
     },
     stop: async () => {
       if (options.appToken) await app.stop();
+      await rejected.close();
     },
   };
 }
 
 /** Bolt answers a forged or stale request with 401 and only logs it; it is audited here too. */
-function auditedRejections(listener: RequestListener, access: AccessClient): RequestListener {
-  const rejected = rejectionAuditor(access, 'slack:unverified', AuditAction.SlackRequestRejected, {
-    platform: 'slack',
-    reason: 'signature or timestamp did not verify',
-  });
+function auditedRejections(listener: RequestListener, rejected: RejectionRecorder): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     res.on('finish', () => {
       if (res.statusCode === 401) rejected();

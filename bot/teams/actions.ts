@@ -17,6 +17,7 @@ import {
 import { TeamsInput, TeamsVerb } from '../render/teams/ids';
 import { entitlementChoices } from '../render/view';
 import { errorReference, refreshUserIds, teamsActor, type TeamsContext } from './context';
+import { ENDED_BY_HOLDER } from '../command-flow';
 
 const REQUEST_ID = /^r-[a-z0-9]{10}$/;
 const MAX_FIELD = 2000;
@@ -81,7 +82,7 @@ export async function onCardAction(ctx: TeamsContext, context: TurnContext): Pro
       case TeamsVerb.Extend:
         return await requesterCard(ctx, await ctx.access.extend(requestId, email, text(click.data.duration, 20)));
       case TeamsVerb.EndNow:
-        return await requesterCard(ctx, await ctx.access.end(requestId, email, 'ended early by the holder'));
+        return await requesterCard(ctx, await ctx.access.end(requestId, email, ENDED_BY_HOLDER));
       case TeamsVerb.Review: {
         const outcome = await ctx.access.review(requestId, email);
         if (!outcome.ok) return message(outcome.message);

@@ -33,6 +33,8 @@ export interface TeamsFrontEnd {
   requestListener: RequestListener;
   /** True when no app id is configured: every request is accepted without a token. */
   anonymous: boolean;
+  /** Writes the last window of rejected requests to the audit log. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -111,5 +113,6 @@ export function createTeamsFrontEnd(options: TeamsFrontEndOptions): TeamsFrontEn
     onError: (error) => log('error', 'teams request failed', { error: String(error) }),
     loopbackOnly: !options.appId,
   });
-  return { adapter, requestListener, anonymous: !options.appId };
+  // The last window of rejections reaches the audit log when the bot stops.
+  return { adapter, requestListener, anonymous: !options.appId, stop: () => rejected.close() };
 }

@@ -9,6 +9,7 @@ import type { AccessRequestInput } from '../../workflows/messages';
 import type { RequestState } from '../../domain/request';
 import type { ReconciliationReport } from '../../workflows/reconcile';
 import { ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../../app/schedules';
+import { accessRequest } from '../../workflows/access-request';
 
 /** The workflows on the real Temporal dev server, in real time: restarts, visibility, schedules. */
 
@@ -55,7 +56,7 @@ async function startShortLease(seconds: number, requestId: string): Promise<void
     rules: evaluation.rules,
     outcome: evaluation.outcome,
   };
-  await stack.env.client.workflow.start('accessRequest', {
+  await stack.env.client.workflow.start(accessRequest, {
     workflowId: requestId,
     taskQueue: stack.taskQueue,
     args: [input],

@@ -15,6 +15,7 @@ import type { ReconciliationReport } from '../../workflows/reconcile';
 import { ADA, CONTRIBUTOR_ROLE, GRACE, PAYMENTS_SCOPE, READER_ROLE } from '../support/fakes/fake-arm';
 import { LEAD, REQUESTER, startStack, submitRequest, type Stack } from '../support/stacks/stack';
 import type { RequestState } from '../../domain/request';
+import { reconcile } from '../../workflows/reconcile';
 
 /**
  * The same request flow in every cloud: approve → grant → expiry → revoke, on the time-skipping
@@ -215,7 +216,7 @@ describe('reconciliation in every cloud', () => {
     await stack.access.decide(live, LEAD, 'approve');
     await stack.waitForStatus(live, 'active');
 
-    const report = (await stack.env.client.workflow.execute('reconcile', {
+    const report = (await stack.env.client.workflow.execute(reconcile, {
       taskQueue: stack.taskQueue,
       workflowId: `reconcile-test-${Date.now()}`,
     })) as ReconciliationReport;

@@ -61,6 +61,7 @@ export async function startChatStack(
     async close() {
       await server.close();
       await slackFrontEnd.stop();
+      await teamsFrontEnd.stop();
       await stack.close();
       await slack.fake.stop();
       await teams.connector.stop();

@@ -129,6 +129,7 @@ export async function startTeamsStack(
     },
     async close() {
       await server.close();
+      await frontEnd.stop();
       await stack.close();
       await teams.connector.stop();
     },
