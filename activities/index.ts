@@ -135,11 +135,15 @@ export function createActivities(deps: ActivityDeps) {
       const observed = await provider.listObserved(system, deps.policy());
       const findings: ReconciliationFinding[] = [];
       for (const grant of observed) {
+        if (grant.madeByLeast === false) {
+          findings.push({ grant, madeByLeast: false });
+          continue;
+        }
         const leases = grant.leaseId
           ? [await deps.store.getLease(grant.leaseId)].filter((l) => l !== undefined)
           : await deps.store.leasesByCloudKey(grant.key);
         if (leases.some((l) => l.status === 'active')) continue;
-        findings.push({ grant, madeByLeast: leases.length > 0 || grant.leaseId !== undefined });
+        findings.push({ grant, madeByLeast: grant.madeByLeast ?? (leases.length > 0 || grant.leaseId !== undefined) });
       }
       return findings;
     },

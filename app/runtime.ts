@@ -14,7 +14,7 @@ import { slackClientOptions } from '../bot/slack/app';
 import { SlackDirectory } from '../bot/slack/directory';
 import { teamsAdapter } from '../bot/teams/app';
 import { PgStore } from '../activities/store/pg-store';
-import { AccessClient } from '../bot/access-client';
+import { AccessClient, type AccessClientDeps } from '../bot/access-client';
 import type { AuthorizationSystem, Policy } from '../domain/policy/schema';
 import type { Config } from './config';
 import { newRequestId } from './ids';
@@ -34,16 +34,11 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
   const connection = await Connection.connect({ address: temporalAddress(config) });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
   const slack = config.slack ? slackClients(config.slack.botToken, config.slack.apiUrl, () => policy) : undefined;
-  const access = new AccessClient({
+  const access = accessClient({
     temporal,
     taskQueue: config.taskQueue,
     policy: () => policy,
-    heldEntitlements: (requester) => store.heldEntitlements(requester),
-    audit: async (entry) => {
-      await store.appendAudit(entry);
-    },
-    newRequestId,
-    findRequests: async (query) => (await store.listRequests(query)).map((record) => record.state),
+    store,
     ...(slack ? { externalGroups: () => slack.directory.externalGroups() } : {}),
   });
   return {
@@ -61,6 +56,22 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
 }
 
 export type Core = Awaited<ReturnType<typeof connectCore>>;
+
+/** The access client over the store: what it reads of held grants and requests, and where it audits. */
+export function accessClient(
+  deps: Pick<AccessClientDeps, 'temporal' | 'taskQueue' | 'policy'> & Partial<AccessClientDeps> & { store: PgStore },
+): AccessClient {
+  const { store, ...rest } = deps;
+  return new AccessClient({
+    heldEntitlements: (requester) => store.heldEntitlements(requester),
+    audit: async (entry) => {
+      await store.appendAudit(entry);
+    },
+    newRequestId,
+    findRequests: async (query) => (await store.listRequests(query)).map((record) => record.state),
+    ...rest,
+  });
+}
 
 /** What tests (and only tests) put in place of production parts; everything else is wired as in production. */
 export interface ActivityOverrides {
@@ -92,10 +103,7 @@ export function buildActivities(
         createAwsProvider({
           ...overrides.aws,
           // Identity Center assignments Least made are told from identical ones made outside it by these.
-          claims: {
-            claim: (cloudKey, leaseId) => store.claimCloudObject(cloudKey, leaseId),
-            claimed: (cloudKey, leaseId) => store.cloudObjectClaimed(cloudKey, leaseId),
-          },
+          claims: store.cloudClaims,
         }),
       ),
     azure: overrides.clouds?.azure ?? made(createAzureProvider()),

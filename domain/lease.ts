@@ -49,6 +49,11 @@ export interface ObservedGrant {
   description: string;
   /** Enough to remove it again. */
   lease?: LeaseSpec;
+  /**
+   * Set where the cloud object itself (or Least's claim on it) says who made it; otherwise Least's
+   * lease records decide.
+   */
+  madeByLeast?: boolean;
 }
 
 /** A stable name for the cloud object behind a lease, for idempotency and reconciliation. */

@@ -8,7 +8,7 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { LeaseOrder } from '../activities';
-import type { LeaseSpec } from '../domain/lease';
+import type { GrantReceipt, LeaseSpec } from '../domain/lease';
 import { settlement, type RequestState } from '../domain/request';
 import { ErrorCode } from '../domain/errors';
 import { addSeconds } from '../domain/duration';
@@ -153,14 +153,7 @@ async function grant(run: RequestRun): Promise<boolean> {
   run.lease = { ...lease, principal: granted.principal };
   const { receipt } = granted;
   await run.sendDecisionNotice(); // "approved" still reaches people before the request shows active
-  run.move('active', { grantedAt: run.nowIso(), expiresAt, access: receipt.access });
-  await run.record('grant.applied', {
-    cloudKey: receipt.key,
-    created: receipt.created,
-    expiresAt,
-    detail: receipt.detail,
-  });
-  await run.notify('granted');
+  await markActive(run, expiresAt, receipt);
   return true;
 }
 
@@ -172,14 +165,7 @@ async function grantAsBefore(run: RequestRun): Promise<boolean> {
     const expiresAt = addSeconds(run.nowIso(), request.durationSeconds);
     run.lease = { leaseId: request.requestId, systemId: rules.systemId, grant: rules.grant, principal, expiresAt };
     const receipt = await applyGrant(run.lease);
-    run.move('active', { grantedAt: run.nowIso(), expiresAt, access: receipt.access });
-    await run.record('grant.applied', {
-      cloudKey: receipt.key,
-      created: receipt.created,
-      expiresAt,
-      detail: receipt.detail,
-    });
-    await run.notify('granted');
+    await markActive(run, expiresAt, receipt);
     return true;
   } catch (error) {
     await fail(run, error);
@@ -187,6 +173,17 @@ async function grantAsBefore(run: RequestRun): Promise<boolean> {
     if (run.lease) await revokeUntilGone(run, run.lease);
     return false;
   }
+}
+
+async function markActive(run: RequestRun, expiresAt: string, receipt: GrantReceipt): Promise<void> {
+  run.move('active', { grantedAt: run.nowIso(), expiresAt, access: receipt.access });
+  await run.record('grant.applied', {
+    cloudKey: receipt.key,
+    created: receipt.created,
+    expiresAt,
+    detail: receipt.detail,
+  });
+  await run.notify('granted');
 }
 
 async function fail(run: RequestRun, error: unknown): Promise<void> {

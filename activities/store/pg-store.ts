@@ -266,13 +266,15 @@ export class PgStore {
     return teams.forgetTeamsConversation(this.pool, conversation);
   }
 
-  /** A lease is about to make this cloud object (see cloud-claims.ts). */
-  claimCloudObject(cloudKey: string, leaseId: string): Promise<void> {
-    return claims.claim(this.pool, cloudKey, leaseId);
-  }
-
-  cloudObjectClaimed(cloudKey: string, leaseId: string): Promise<boolean> {
-    return claims.claimed(this.pool, cloudKey, leaseId);
+  /** Which cloud objects Least made and still holds (see cloud-claims.ts). */
+  get cloudClaims() {
+    const pool = this.pool;
+    return {
+      claim: (cloudKey: string, leaseId: string) => claims.claim(pool, cloudKey, leaseId),
+      claimed: (cloudKey: string, leaseId: string) => claims.claimed(pool, cloudKey, leaseId),
+      holder: (cloudKey: string) => claims.holder(pool, cloudKey),
+      release: (cloudKey: string, leaseId: string) => claims.release(pool, cloudKey, leaseId),
+    };
   }
 
   appendAudit(entry: AuditEntry, at?: string): Promise<AuditRow> {

@@ -45,18 +45,28 @@ export const DEFAULT_POLLING: AssignmentPolling = {
  */
 export interface AssignmentClaims {
   claim(cloudKey: string, leaseId: string): Promise<void>;
+  /** The lease claimed the object and has not removed it since. */
   claimed(cloudKey: string, leaseId: string): Promise<boolean>;
+  /** The lease that holds the object now, if Least made it. */
+  holder(cloudKey: string): Promise<string | undefined>;
+  /** Least removed it: an identical one made later is someone else's. */
+  release(cloudKey: string, leaseId: string): Promise<void>;
 }
 
 /** Claims held in memory: enough for one process (tests, the bench); the worker keeps them in PostgreSQL. */
 export function memoryClaims(): AssignmentClaims {
-  const held = new Set<string>();
+  const held = new Map<string, string>(); // cloud key → lease id
   return {
     claim: async (cloudKey, leaseId) => {
-      held.add(`${cloudKey} ${leaseId}`);
+      if (!held.has(cloudKey)) held.set(cloudKey, leaseId);
       return Promise.resolve();
     },
-    claimed: async (cloudKey, leaseId) => Promise.resolve(held.has(`${cloudKey} ${leaseId}`)),
+    claimed: async (cloudKey, leaseId) => Promise.resolve(held.get(cloudKey) === leaseId),
+    holder: async (cloudKey) => Promise.resolve(held.get(cloudKey)),
+    release: async (cloudKey, leaseId) => {
+      if (held.get(cloudKey) === leaseId) held.delete(cloudKey);
+      return Promise.resolve();
+    },
   };
 }
 
@@ -299,6 +309,7 @@ export async function revokeAssignment(
   if (!(await assignedUsers(sso, assignment)).includes(assignment.userId)) return;
   if (!(await claims.claimed(keyOf(assignment), lease.leaseId))) return;
   await deleteAssignment(sso, assignment, polling);
+  await claims.release(keyOf(assignment), lease.leaseId);
 }
 
 /** Whether the lease's own assignment is there; one made outside Least is not the lease's grant. */
@@ -332,6 +343,7 @@ export async function observeAssignments(
   system: AwsSystem,
   policy: Policy,
   now: () => Date,
+  claims: AssignmentClaims,
 ): Promise<ObservedGrant[]> {
   if (!system.identityCenter) return [];
   const { instanceArn, identityStoreId } = system.identityCenter;
@@ -370,14 +382,18 @@ export async function observeAssignments(
     }
     for (const userId of users) {
       const principal: CloudPrincipal = { kind: 'aws-identity-store-user', userId, display: await displayOf(userId) };
+      const key = identityCenterKey(system.accountId, permissionSetArn, userId);
+      // AWS records no lease on an assignment: Least's claim says whose it is, and nothing else does
+      const holder = await claims.holder(key);
       observed.push({
         systemId: system.id,
-        key: identityCenterKey(system.accountId, permissionSetArn, userId),
+        ...(holder ? { leaseId: holder } : {}),
+        madeByLeast: holder !== undefined,
+        key,
         principal,
         description: `Identity Center assignment of ${permissionSetArn} on account ${system.accountId} to ${principal.display}`,
-        // no lease id is recorded in AWS, so this spec exists only to remove the assignment; it is due now
         lease: {
-          leaseId: RECONCILE_PURPOSE,
+          leaseId: holder ?? RECONCILE_PURPOSE,
           systemId: system.id,
           grant: { kind: 'aws-identity-center', permissionSetArn },
           principal,

@@ -113,7 +113,14 @@ export function createAwsProvider(options: AwsProviderOptions = {}): AwsProvider
       return withAwsErrors(system, 'list grants', async () => {
         const session = await broker.session(system, RECONCILE_PURPOSE);
         const inline = await observeInlinePolicies(session.iam, system);
-        const assignments = await observeAssignments(session.ssoAdmin, session.identityStore, system, policy, now);
+        const assignments = await observeAssignments(
+          session.ssoAdmin,
+          session.identityStore,
+          system,
+          policy,
+          now,
+          claims,
+        );
         return [...inline, ...assignments];
       });
     },

@@ -5,7 +5,8 @@ import { createAwsProvider, type AssignmentClaims } from '../../../activities/cl
 import { ErrorCode } from '../../../domain/errors';
 import type { LeaseSpec } from '../../../domain/lease';
 import { rejectsWith } from '../../support/checks/assertions';
-import { ACCOUNT_ID, SYSTEM_ID } from '../../support/fakes/aws-fixtures';
+import { ACCOUNT_ID, createDirectoryUser, SYSTEM_ID } from '../../support/fakes/aws-fixtures';
+import { reconcile } from '../../../workflows/reconcile';
 import { LEAD, startStack, submitRequest, type Stack } from '../../support/stacks/stack';
 
 /**
@@ -18,11 +19,8 @@ let claims: AssignmentClaims;
 
 before(async () => {
   stack = await startStack('dev');
-  // The claims the worker keeps in PostgreSQL (app/runtime.ts wires the same two store calls).
-  claims = {
-    claim: (cloudKey, leaseId) => stack.store.claimCloudObject(cloudKey, leaseId),
-    claimed: (cloudKey, leaseId) => stack.store.cloudObjectClaimed(cloudKey, leaseId),
-  };
+  // The claims the worker keeps in PostgreSQL (app/runtime.ts wires the same).
+  claims = stack.store.cloudClaims;
 });
 after(async () => {
   await stack.close();
@@ -116,6 +114,49 @@ describe('an Identity Center assignment made outside Least', () => {
       assert.equal((await after.check(system, lease)).present, false);
     } finally {
       after.close();
+    }
+  });
+
+  test('reconciliation removes an assignment Least made and no lease holds, and only reports one made after it', async () => {
+    const lin = await createDirectoryUser(
+      stack.aws.identityStore,
+      stack.account.identityStoreId,
+      'lin.ochre',
+      'lin@example.com',
+    );
+    const system = stack.policy.authorizationSystems[0]!;
+    // A lease whose revocation was lost (a restored backup, say): Least's assignment with no live lease.
+    const provider = createAwsProvider({ claims });
+    try {
+      assert.equal((await provider.grant(system, leaseFor(lin, 'r-orphan0001'))).created, true);
+    } finally {
+      provider.close();
+    }
+    const worker = await stack.startWorker();
+    const sweep = () =>
+      stack.env.client.workflow.execute(reconcile, {
+        taskQueue: stack.taskQueue,
+        workflowId: `reconcile-preexisting-${Date.now()}`,
+      });
+    try {
+      const first = await sweep();
+      assert.ok(
+        first.removed.some((removed) => removed.key.endsWith(lin)),
+        'Least’s orphan is removed',
+      );
+      assert.ok(!(await assignedUsers()).includes(lin));
+
+      // An administrator now gives Lin the same permission set in the console.
+      await assignOutsideLeast(lin);
+      const second = await sweep();
+      assert.ok(
+        second.outOfBand.some((reported) => reported.key.endsWith(lin)),
+        'reported as made outside Least',
+      );
+      assert.ok(!second.removed.some((removed) => removed.key.endsWith(lin)));
+      assert.ok((await assignedUsers()).includes(lin), 'the administrator’s assignment stays');
+    } finally {
+      await worker.stop();
     }
   });
 });

@@ -101,7 +101,12 @@ describe('AWS listObserved', () => {
     assert.deepEqual(inlineRole.lease, role, 'the spec read back from AWS is the one granted');
     assert.deepEqual(observed.get(`aws-iam-inline:user:${CI_USER}:least-req-user`)!.lease, user);
     const adaAssignment = observed.get(`aws-identity-center:${ACCOUNT_ID}:${readOnly}:${account.ada.userId}`)!;
-    assert.equal(adaAssignment.leaseId, undefined, 'AWS keeps no lease id on an assignment');
+    // AWS keeps no lease id on an assignment: Least's claim, written before it made it, names the lease
+    assert.equal(adaAssignment.leaseId, 'req-ic');
+    assert.equal(adaAssignment.madeByLeast, true);
+    const graceAssignment = observed.get(`aws-identity-center:${ACCOUNT_ID}:${readOnly}:${account.grace.userId}`)!;
+    assert.equal(graceAssignment.leaseId, undefined);
+    assert.equal(graceAssignment.madeByLeast, false, 'made in the console: Least did not make it');
     assert.deepEqual(adaAssignment.principal, {
       kind: 'aws-identity-store-user',
       userId: account.ada.userId,
@@ -121,7 +126,11 @@ describe('AWS listObserved', () => {
       await provider.revoke(system, grant.lease);
     }
 
-    assert.deepEqual(await provider.listObserved(system, policy), []);
+    // Least's own are gone; the one made in the console is not Least's to remove, whatever it grants
+    assert.deepEqual(
+      (await provider.listObserved(system, policy)).map((grant) => grant.key),
+      [`aws-identity-center:${ACCOUNT_ID}:${account.readOnlyPermissionSetArn}:${account.grace.userId}`],
+    );
     assert.deepEqual((await operator.iam.send(new ListRolePoliciesCommand({ RoleName: APP_ROLE }))).PolicyNames, [
       'baseline-logs',
     ]);

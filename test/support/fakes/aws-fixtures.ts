@@ -118,7 +118,7 @@ export interface AwsAccount {
   grace: IdentityStoreUser;
 }
 
-async function createDirectoryUser(
+export async function createDirectoryUser(
   identityStore: IdentitystoreClient,
   identityStoreId: string,
   userName: string,

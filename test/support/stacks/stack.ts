@@ -17,9 +17,8 @@ import type { Notifier } from '../../../activities/chat/notifier';
 import type { CloudProvider } from '../../../activities/cloud/provider';
 import { policySchema, type Policy, type PolicyInput } from '../../../domain/policy/schema';
 import type { RequestState, RequestStatus } from '../../../domain/request';
-import { newRequestId } from '../../../app/ids';
 import { WORKFLOWS_PATH } from '../../../app/worker';
-import { buildActivities } from '../../../app/runtime';
+import { accessClient, buildActivities } from '../../../app/runtime';
 import { freshStore, type TestDatabase } from '../launch/database';
 import { resetMoto } from '../fakes/moto';
 import { testServices } from '../launch/services';
@@ -172,16 +171,11 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
   );
   const { activities } = built;
   const taskQueue = `least-test-${randomBytes(4).toString('hex')}`;
-  const access = new AccessClient({
+  const access = accessClient({
     temporal: env.client,
     taskQueue,
     policy: () => policy,
-    heldEntitlements: (requester) => store.heldEntitlements(requester),
-    audit: async (entry) => {
-      await store.appendAudit(entry);
-    },
-    newRequestId,
-    findRequests: async (query) => (await store.listRequests(query)).map((record) => record.state),
+    store,
     ...options.access?.({ store, policy }),
   });
   const workers: { stop(): Promise<void> }[] = [];
