@@ -42,6 +42,53 @@ const people = z
   })
   .strict();
 
+/** How often and how far back each system's inventory is collected (issue 11). */
+const inventorySettings = {
+  schedule: z
+    .object({
+      every: duration.default(86400).describe('How often the collection runs, e.g. 1d or 12h'),
+      offset: duration.optional().describe('Delay within each period, e.g. 2h to run at 02:00 UTC daily'),
+    })
+    .strict()
+    .default({ every: 86400 }),
+  usageWindow: duration.default(90 * 86400).describe('How far back usage is read on each collection (90d by default)'),
+  snapshotsKept: z.number().int().min(1).default(90).describe('Successful snapshots kept per system, for trends'),
+  usageDetailRetention: duration
+    .default(90 * 86400)
+    .describe('How long source addresses and other raw usage detail are kept (personal data)'),
+};
+
+const cloudTrailSource = z
+  .object({
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+    prefix: z.string().default('').describe('Key prefix before AWSLogs/, as set on the trail'),
+    organizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, 'an AWS Organizations id such as o-a1b2c3d4e5')
+      .optional()
+      .describe('Set for an organization trail: keys are AWSLogs/<org id>/<account>/CloudTrail/…'),
+    regions: z.array(z.string()).default([]).describe('Regions to read; empty reads every region found'),
+    region: z.string().optional().describe("The bucket's region, when it differs from the system's"),
+    readerRoleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
+      .optional()
+      .describe('A role in the log-archive account that may read the bucket (and its KMS key)'),
+    externalId: z.string().optional(),
+  })
+  .strict();
+
+const awsInventory = z
+  .object({
+    ...inventorySettings,
+    cloudTrail: cloudTrailSource.optional(),
+    accessAdvisor: z.boolean().default(true).describe('Ask IAM Access Advisor for action-level last access'),
+  })
+  .strict();
+
+const azureInventory = z.object({ ...inventorySettings }).strict();
+const gcpInventory = z.object({ ...inventorySettings }).strict();
+
 const awsSystem = z
   .object({
     id,
@@ -60,6 +107,7 @@ const awsSystem = z
       .strict()
       .optional(),
     endpoint: z.url().optional().describe('Override the AWS endpoint (emulators only)'),
+    inventory: awsInventory.optional().describe('Collect identities, grants and usage on a schedule'),
   })
   .strict();
 
@@ -72,6 +120,7 @@ const azureSystem = z
     subscriptionId: z.string().regex(GUID, 'the subscription id, a GUID'),
     endpoint: z.url().optional().describe('Override the ARM endpoint (emulators and tests only)'),
     graphEndpoint: z.url().optional().describe('Override the Microsoft Graph endpoint (emulators and tests only)'),
+    inventory: azureInventory.optional().describe('Collect identities, grants and usage on a schedule'),
   })
   .strict();
 
@@ -90,6 +139,7 @@ const gcpSystem = z
       .regex(/^\d{1,20}$/, 'a numeric folder id')
       .optional(),
     endpoint: z.url().optional().describe('Override the Resource Manager endpoint (emulators and tests only)'),
+    inventory: gcpInventory.optional().describe('Collect identities, grants and usage on a schedule'),
   })
   .strict()
   .refine((system) => Boolean(system.projectId) !== Boolean(system.folderId), {

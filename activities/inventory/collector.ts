@@ -1,0 +1,42 @@
+import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
+import type { InventorySink } from '../../domain/inventory/model';
+
+/**
+ * The port every cloud's inventory collector implements. A collection is a fixed list of steps
+ * (identities and grants, usage sources, …); each step is paged by an opaque cursor, so the `collect`
+ * workflow runs one page per activity, survives a worker being killed between pages, and never holds a
+ * large account in one history or one process. Everything a page finds goes to the sink under the run.
+ */
+export interface InventoryCollector {
+  /** The steps for this system, in order, e.g. `['authorization', 'identity-center', 'usage:cloudtrail']`. */
+  steps(system: AuthorizationSystem): string[];
+  /**
+   * One page of one step. Repeating a page with the same cursor must write nothing twice (the sink
+   * ignores what the run already holds). Returns the next cursor, or none when the step is done.
+   */
+  collectPage(
+    system: AuthorizationSystem,
+    step: string,
+    cursor: string | undefined,
+    context: CollectContext,
+  ): Promise<PageResult>;
+  /** The action catalogue's version, recorded with the run. */
+  catalogueVersion(): Promise<string>;
+}
+
+export interface CollectContext {
+  runId: string;
+  /** The usage window of this run (ISO times). */
+  window: { from: string; to: string };
+  policy: Policy;
+  sink: InventorySink;
+  now: () => Date;
+  /** Called while a long page works, so Temporal knows the activity is alive. */
+  heartbeat: (detail?: unknown) => void;
+}
+
+export interface PageResult {
+  next?: string;
+  /** What the page found, by name (`identities`, `documents`, `records`, `files`, …), added up on the run. */
+  counts: Record<string, number>;
+}
