@@ -51,6 +51,8 @@ export interface Identity {
   /** IAM path, Azure scope or GCP resource the identity lives in. */
   path?: string;
   disabled?: boolean;
+  /** An AWS role's trust policy (who may assume it), kept for the risky-trust finding. */
+  trustPolicy?: unknown;
 }
 
 export type GrantPathKind =
@@ -171,6 +173,13 @@ export interface Coverage {
   to: string;
   /** `all` actions, or only `writes` (Azure Activity Log, GCP audit logs without Data Access). */
   actions: 'all' | 'writes';
+  /** When the source sees only some services (IAM prefix, Azure provider, GCP service): those. Absent: all. */
+  services?: string[];
+  /**
+   * Action patterns (`*` wildcards, case-insensitive) the source cannot see even within `actions`, e.g.
+   * CloudTrail data events (`s3:GetObject`, `lambda:InvokeFunction`) when the trail records none.
+   */
+  exceptActions?: string[];
   note?: string;
 }
 
@@ -208,8 +217,12 @@ export interface InventorySink {
   /** Documents with their expansion; a document already stored for this run is skipped. */
   documents(batch: { document: PolicyDocument; actions: DocumentAction[] }[]): Promise<void>;
   grantPaths(batch: GrantPath[]): Promise<void>;
-  usage(batch: UsageDay[]): Promise<void>;
-  usageDetail(batch: UsageDetail[]): Promise<void>;
+  /**
+   * Usage is added up (two files of one run may hold the same day). `chunk` names the page's source (a file
+   * key, a cursor) so a retried page adds nothing; without it the batch's content is its name.
+   */
+  usage(batch: UsageDay[], chunk?: string): Promise<void>;
+  usageDetail(batch: UsageDetail[], chunk?: string): Promise<void>;
   coverage(batch: Coverage[]): Promise<void>;
   skipped(batch: SkippedItem[]): Promise<void>;
 }

@@ -1,0 +1,113 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { coveredSpans, usageVerdict, type UsageEvidence } from '../../../domain/inventory/coverage';
+import type { Coverage } from '../../../domain/inventory/model';
+
+const window = { from: '2026-01-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z' };
+
+function covering(from: string, to: string, extra: Partial<Coverage> = {}): Coverage {
+  return {
+    systemId: 'aws-prod',
+    identityId: 'arn:aws:iam::111122223333:role/app',
+    source: 'cloudtrail',
+    granularity: 'action-day',
+    from,
+    to,
+    actions: 'all',
+    ...extra,
+  };
+}
+
+const getObject: Omit<UsageEvidence, 'coverage'> = { action: 's3:GetObject', accessLevels: ['Read'], window };
+const putPolicy: Omit<UsageEvidence, 'coverage'> = {
+  action: 'iam:PutRolePolicy',
+  accessLevels: ['Permissions management', 'Write'],
+  window,
+};
+
+describe('usageVerdict', () => {
+  test('used when the last use falls in the window, whatever the coverage', () => {
+    assert.equal(usageVerdict({ ...getObject, lastUsed: '2026-02-10T08:00:00Z', coverage: [] }), 'used');
+    assert.equal(usageVerdict({ ...getObject, lastUsed: window.from, coverage: [] }), 'used');
+  });
+
+  test('unused when a per-action source covers the whole window and saw no use', () => {
+    const coverage = [covering(window.from, window.to)];
+    assert.equal(usageVerdict({ ...getObject, coverage }), 'unused');
+    assert.equal(usageVerdict({ ...getObject, lastUsed: '2025-11-02T00:00:00Z', coverage }), 'unused');
+  });
+
+  test('unknown when coverage starts after the window does (a trail turned on late)', () => {
+    const coverage = [covering('2026-02-01T00:00:00Z', window.to)];
+    assert.equal(usageVerdict({ ...getObject, coverage }), 'unknown');
+    assert.equal(usageVerdict({ ...getObject, coverage: [] }), 'unknown');
+  });
+
+  test('unknown when coverage has a gap; spans of several sources add up when they meet', () => {
+    const gap = [covering(window.from, '2026-02-01T00:00:00Z'), covering('2026-02-03T00:00:00Z', window.to)];
+    assert.equal(usageVerdict({ ...getObject, coverage: gap }), 'unknown');
+    const joined = [
+      covering('2026-02-01T00:00:00Z', window.to, { source: 'access-advisor', granularity: 'action' }),
+      covering(window.from, '2026-01-31T23:59:59.999Z'),
+    ];
+    assert.equal(usageVerdict({ ...getObject, coverage: joined }), 'unused');
+  });
+
+  test('a writes-only source vouches for a write but never for a Read action', () => {
+    const coverage = [covering(window.from, window.to, { source: 'activity-log', actions: 'writes' })];
+    assert.equal(usageVerdict({ ...putPolicy, coverage }), 'unused');
+    assert.equal(usageVerdict({ ...getObject, coverage }), 'unknown');
+    assert.equal(usageVerdict({ ...getObject, accessLevels: [], coverage }), 'unknown');
+  });
+
+  test('a service-level source vouches only when the service itself shows no use in the window', () => {
+    const coverage = [covering(window.from, window.to, { source: 'access-advisor', granularity: 'service' })];
+    assert.equal(usageVerdict({ ...getObject, coverage }), 'unused');
+    assert.equal(usageVerdict({ ...getObject, serviceLastUsed: '2025-12-01T00:00:00Z', coverage }), 'unused');
+    assert.equal(usageVerdict({ ...getObject, serviceLastUsed: '2026-03-01T00:00:00Z', coverage }), 'unknown');
+  });
+
+  test('a last-activity source vouches only for an identity inactive through the window', () => {
+    const coverage = [covering(window.from, window.to, { source: 'last-used', granularity: 'last-activity' })];
+    assert.equal(usageVerdict({ ...getObject, identityLastActivity: '2025-06-01T00:00:00Z', coverage }), 'unused');
+    assert.equal(usageVerdict({ ...getObject, identityLastActivity: '2026-03-01T00:00:00Z', coverage }), 'unknown');
+  });
+
+  test('a source limited to some services, or blind to data events, does not vouch for the rest', () => {
+    const onlyIam = [covering(window.from, window.to, { source: 'access-advisor', services: ['iam'] })];
+    assert.equal(usageVerdict({ ...putPolicy, coverage: onlyIam }), 'unused');
+    assert.equal(usageVerdict({ ...getObject, coverage: onlyIam }), 'unknown');
+    const noDataEvents = [covering(window.from, window.to, { exceptActions: ['s3:*Object*'] })];
+    assert.equal(usageVerdict({ ...getObject, coverage: noDataEvents }), 'unknown');
+    assert.equal(usageVerdict({ ...putPolicy, coverage: noDataEvents }), 'unused');
+  });
+
+  test('unreadable times never become evidence of non-use', () => {
+    const coverage = [covering(window.from, window.to)];
+    assert.equal(usageVerdict({ ...getObject, lastUsed: 'yesterday', coverage }), 'unknown');
+    assert.equal(usageVerdict({ ...getObject, coverage: [covering('soon', window.to)] }), 'unknown');
+    assert.equal(usageVerdict({ ...getObject, window: { from: 'x', to: window.to }, coverage }), 'unknown');
+    const service = [covering(window.from, window.to, { granularity: 'service' })];
+    assert.equal(usageVerdict({ ...getObject, serviceLastUsed: 'garbage', coverage: service }), 'unknown');
+  });
+});
+
+describe('coveredSpans', () => {
+  test('merges overlapping and touching spans of the sources that can see the action', () => {
+    const spans = coveredSpans(
+      [
+        covering('2026-03-01T00:00:00Z', '2026-03-10T00:00:00Z'),
+        covering('2026-01-01T00:00:00Z', '2026-01-05T00:00:00Z'),
+        covering('2026-01-05T00:00:00Z', '2026-01-09T00:00:00Z'),
+        covering('2026-01-03T00:00:00Z', '2026-01-04T00:00:00Z'),
+        covering('2026-02-01T00:00:00Z', '2026-02-02T00:00:00Z', { actions: 'writes' }),
+      ],
+      's3:GetObject',
+      ['Read'],
+    );
+    assert.deepEqual(spans, [
+      { from: '2026-01-01T00:00:00.000Z', to: '2026-01-09T00:00:00.000Z' },
+      { from: '2026-03-01T00:00:00.000Z', to: '2026-03-10T00:00:00.000Z' },
+    ]);
+  });
+});
