@@ -3,6 +3,7 @@ import type { RequestFilter, RequestState } from '../../domain/request';
 import * as audit from './audit-log';
 import { migrate } from './migrate';
 import * as claims from './cloud-claims';
+import { InventoryStore } from './inventory/store';
 import * as teams from './teams-conversations';
 import type { TeamsConversationRecord } from './teams-conversations';
 import {
@@ -275,6 +276,11 @@ export class PgStore {
       holder: (cloudKey: string) => claims.holder(pool, cloudKey),
       release: (cloudKey: string, leaseId: string) => claims.release(pool, cloudKey, leaseId),
     };
+  }
+
+  /** Inventory snapshots: collection runs and what they found (see inventory/store.ts). */
+  get inventory(): InventoryStore {
+    return new InventoryStore(this.pool);
   }
 
   appendAudit(entry: AuditEntry, at?: string): Promise<AuditRow> {

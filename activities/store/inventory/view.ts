@@ -1,0 +1,359 @@
+import type pg from 'pg';
+import type {
+  AccessLevel,
+  Coverage,
+  GrantPathKind,
+  Identity,
+  IdentityKind,
+  IdentityNature,
+} from '../../../domain/inventory/model';
+import { usageVerdict } from '../../../domain/inventory/coverage';
+import type { ActionUsage, GrantedAction, IdentityView, ViewPath } from '../../../domain/inventory/view';
+import { RUN_COLUMNS, toCollectionRun, type RunRow } from './runs';
+
+/** Nested groups are followed this deep; deeper (or circular) nesting stops there. */
+const GROUP_DEPTH = 8;
+const DEFAULT_UNUSED_LIMIT = 1000;
+const MAX_UNUSED_LIMIT = 100_000;
+
+/** The run asked for, or the system's current snapshot. */
+async function snapshot(pool: pg.Pool, systemId: string, runId?: string): Promise<RunRow | undefined> {
+  const result = await pool.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM inventory_runs
+     WHERE system_id = $1 AND run_id = coalesce($2, (SELECT run_id FROM inventory_current WHERE system_id = $1))`,
+    [systemId, runId ?? null],
+  );
+  return result.rows[0];
+}
+
+interface IdentityRow {
+  identity_id: string;
+  kind: IdentityKind;
+  name: string;
+  nature: IdentityNature;
+  owner: string | null;
+  tags: Record<string, string>;
+  created_at: Date | null;
+  last_activity_at: Date | null;
+  parent_id: string | null;
+  path: string | null;
+  disabled: boolean;
+  trust_policy: unknown;
+}
+
+function toIdentity(systemId: string, row: IdentityRow): Identity {
+  return {
+    systemId,
+    id: row.identity_id,
+    kind: row.kind,
+    name: row.name,
+    nature: row.nature,
+    ...(row.owner !== null ? { owner: row.owner } : {}),
+    tags: row.tags,
+    ...(row.created_at ? { createdAt: row.created_at.toISOString() } : {}),
+    ...(row.last_activity_at ? { lastActivityAt: row.last_activity_at.toISOString() } : {}),
+    ...(row.parent_id !== null ? { parentId: row.parent_id } : {}),
+    ...(row.path !== null ? { path: row.path } : {}),
+    ...(row.disabled ? { disabled: true } : {}),
+    ...(row.trust_policy !== null ? { trustPolicy: row.trust_policy } : {}),
+  };
+}
+
+interface PathRow {
+  identity_id: string;
+  kind: GrantPathKind;
+  document_id: string | null;
+  via: string | null;
+  scope: string;
+  conditional: boolean;
+  inherited_from: string | null;
+  document_name: string | null;
+}
+
+function toViewPath(systemId: string, row: PathRow): ViewPath {
+  return {
+    systemId,
+    identityId: row.identity_id,
+    kind: row.kind,
+    ...(row.document_id !== null ? { documentId: row.document_id } : {}),
+    ...(row.via !== null ? { via: row.via } : {}),
+    scope: row.scope,
+    conditional: row.conditional,
+    ...(row.inherited_from !== null ? { inheritedFrom: row.inherited_from } : {}),
+    ...(row.document_name !== null ? { documentName: row.document_name } : {}),
+  };
+}
+
+/** The groups an identity belongs to, directly or through nested groups, as a CTE over $1 run and $2 identity. */
+const GROUPS_OF = `groups_of(group_id, depth) AS (
+    SELECT via, 1 FROM inventory_grant_paths
+    WHERE run_key = $1 AND identity_id = $2 AND kind = 'group-membership'
+    UNION
+    SELECT p.via, g.depth + 1 FROM groups_of g
+    JOIN inventory_grant_paths p ON p.run_key = $1 AND p.identity_id = g.group_id AND p.kind = 'group-membership'
+    WHERE g.depth < ${GROUP_DEPTH}
+  )`;
+
+export async function identityView(
+  pool: pg.Pool,
+  systemId: string,
+  name: string,
+  options: { runId?: string },
+): Promise<IdentityView | undefined> {
+  const run = await snapshot(pool, systemId, options.runId);
+  if (!run) return undefined;
+  const found = await pool.query<IdentityRow>(
+    `SELECT identity_id, kind, name, nature, owner, tags, created_at, last_activity_at, parent_id, path, disabled,
+            trust_policy
+     FROM inventory_identities WHERE run_key = $1 AND (identity_id = $2 OR lower(name) = lower($2))
+     ORDER BY identity_id = $2 DESC, identity_id LIMIT 1`,
+    [run.run_key, name],
+  );
+  const row = found.rows[0];
+  if (!row) return undefined;
+  const identity = toIdentity(systemId, row);
+
+  const pathRows = await pool.query<PathRow>(
+    `WITH RECURSIVE ${GROUPS_OF},
+     held AS (
+       SELECT p.*, NULL::text AS inherited_from FROM inventory_grant_paths p WHERE p.run_key = $1 AND p.identity_id = $2
+       UNION ALL
+       SELECT p.*, p.identity_id FROM inventory_grant_paths p
+       WHERE p.run_key = $1 AND p.identity_id IN (SELECT group_id FROM groups_of) AND p.identity_id <> $2
+     )
+     SELECT h.identity_id, h.kind, h.document_id, h.via, h.scope, h.conditional, h.inherited_from,
+            d.name AS document_name
+     FROM held h LEFT JOIN inventory_documents d ON d.document_id = h.document_id
+     ORDER BY h.inherited_from NULLS FIRST, h.kind, h.document_id, h.via, h.scope`,
+    [run.run_key, identity.id],
+  );
+  const paths = pathRows.rows.map((p) => toViewPath(systemId, p));
+
+  const [granted, usage, coverage] = await Promise.all([
+    grantedActions(pool, paths),
+    usageInWindow(pool, run, identity.id),
+    coverageOf(pool, run, identity.id),
+  ]);
+  attachUsage(granted, usage, coverage, identity, run);
+  return { run: toCollectionRun(run), identity, paths, granted, usage, coverage };
+}
+
+interface GrantedRow {
+  action: string;
+  access_levels: AccessLevel[];
+  reach_all: boolean;
+  conditional: boolean;
+  partially_denied: boolean;
+  paths: number[];
+  documents: string[];
+}
+
+/**
+ * Allow minus deny over the documents the paths hold, computed from the stored expansions (nothing per
+ * identity is stored). A deny on every resource without a condition removes the action; a narrower one
+ * marks it partially denied. With a permissions boundary, only what the boundary also allows remains.
+ */
+async function grantedActions(pool: pg.Pool, paths: ViewPath[]): Promise<GrantedAction[]> {
+  const held = paths.flatMap((p, index) => (p.documentId ? [{ p, index }] : []));
+  if (held.length === 0) return [];
+  const result = await pool.query<GrantedRow>(
+    `WITH held AS (
+       SELECT * FROM unnest($1::text[], $2::int[], $3::boolean[], $4::boolean[])
+         AS h(document_id, path_index, conditional, boundary)
+     ),
+     acts AS (
+       SELECT a.action, a.effect, a.access_levels, a.resource_reach, a.conditional OR h.conditional AS conditional,
+              h.path_index, h.document_id, h.boundary
+       FROM held h JOIN inventory_document_actions a ON a.document_id = h.document_id
+     ),
+     allowed AS (
+       SELECT action, bool_or(resource_reach = 'all') AS reach_all, bool_and(conditional) AS conditional,
+              array_agg(DISTINCT path_index ORDER BY path_index) AS paths,
+              array_agg(DISTINCT document_id ORDER BY document_id) AS documents
+       FROM acts WHERE effect = 'allow' AND NOT boundary GROUP BY action
+     ),
+     levels AS (
+       SELECT action, array_agg(DISTINCT level ORDER BY level) AS access_levels
+       FROM acts, unnest(access_levels) AS level WHERE effect = 'allow' AND NOT boundary GROUP BY action
+     ),
+     denied AS (
+       SELECT action, bool_or(resource_reach = 'all' AND NOT conditional) AS fully
+       FROM acts WHERE effect = 'deny' AND NOT boundary GROUP BY action
+     )
+     SELECT a.action, coalesce(l.access_levels, '{}') AS access_levels, a.reach_all, a.conditional, d.action IS NOT NULL AS partially_denied,
+            a.paths, a.documents
+     FROM allowed a LEFT JOIN denied d ON d.action = a.action LEFT JOIN levels l ON l.action = a.action
+     WHERE NOT coalesce(d.fully, false)
+       AND (NOT $5 OR a.action IN (SELECT action FROM acts WHERE boundary AND effect = 'allow'))
+     ORDER BY a.action`,
+    [
+      held.map(({ p }) => p.documentId),
+      held.map(({ index }) => index),
+      held.map(({ p }) => p.conditional),
+      held.map(({ p }) => p.kind === 'permissions-boundary'),
+      held.some(({ p }) => p.kind === 'permissions-boundary'),
+    ],
+  );
+  return result.rows.map((r) => ({
+    action: r.action,
+    accessLevels: r.access_levels,
+    resourceReach: r.reach_all ? 'all' : 'some',
+    conditional: r.conditional,
+    partiallyDenied: r.partially_denied,
+    paths: r.paths,
+    documents: r.documents,
+  }));
+}
+
+/** A day of use as the latest moment it can stand for: a use that day may come after the window opened. */
+function endOfDay(day: string | undefined): string | undefined {
+  return day === undefined ? undefined : `${day}T23:59:59.999Z`;
+}
+
+function serviceOf(action: string): string {
+  const separator = action.includes(':') ? ':' : action.includes('/') ? '/' : '.';
+  return action.slice(0, Math.max(0, action.indexOf(separator))).toLowerCase();
+}
+
+function latest(...days: (string | undefined)[]): string | undefined {
+  return days.reduce<string | undefined>((a, b) => (b !== undefined && (a === undefined || b > a) ? b : a), undefined);
+}
+
+/** Each granted action gets its usage and the verdict the coverage allows (domain/inventory/coverage.ts). */
+function attachUsage(
+  granted: GrantedAction[],
+  usage: ActionUsage[],
+  coverage: Coverage[],
+  identity: Identity,
+  run: RunRow,
+): void {
+  const byAction = new Map(usage.map((u) => [u.action, u]));
+  const byService = new Map<string, string>();
+  for (const u of usage) {
+    const service = serviceOf(u.action);
+    const last = latest(byService.get(service), u.lastUsed);
+    if (last !== undefined) byService.set(service, last);
+  }
+  const lastUse = latest(...usage.map((u) => u.lastUsed));
+  const identityLastActivity = latest(endOfDay(lastUse), identity.lastActivityAt);
+  const window = { from: run.window_from.toISOString(), to: run.window_to.toISOString() };
+  for (const action of granted) {
+    const used = byAction.get(action.action);
+    if (used) action.usage = used;
+    const serviceLastUsed = endOfDay(byService.get(serviceOf(action.action)));
+    action.verdict = usageVerdict({
+      action: action.action,
+      accessLevels: action.accessLevels,
+      coverage,
+      window,
+      ...(used?.lastUsed ? { lastUsed: endOfDay(used.lastUsed) } : {}),
+      ...(serviceLastUsed ? { serviceLastUsed } : {}),
+      ...(identityLastActivity ? { identityLastActivity } : {}),
+    });
+  }
+}
+
+/** The run's window as UTC days, inclusive. */
+const WINDOW_DAYS = `(r.window_from AT TIME ZONE 'UTC')::date AND (r.window_to AT TIME ZONE 'UTC')::date`;
+
+async function usageInWindow(pool: pg.Pool, run: RunRow, identityId: string): Promise<ActionUsage[]> {
+  const result = await pool.query<{
+    action: string;
+    count: number;
+    denied: number;
+    first_used: string | null;
+    last_used: string | null;
+  }>(
+    `SELECT u.action, sum(u.count)::int AS count, sum(u.denied)::int AS denied,
+            min(u.day) FILTER (WHERE u.count > 0)::text AS first_used,
+            max(u.day) FILTER (WHERE u.count > 0)::text AS last_used
+     FROM inventory_usage u JOIN inventory_runs r ON r.run_key = u.run_key
+     WHERE u.run_key = $1 AND u.identity_id = $2 AND u.day BETWEEN ${WINDOW_DAYS}
+     GROUP BY u.action ORDER BY u.action`,
+    [run.run_key, identityId],
+  );
+  return result.rows.map((r) => ({
+    action: r.action,
+    count: r.count,
+    denied: r.denied,
+    ...(r.first_used ? { firstUsed: r.first_used } : {}),
+    ...(r.last_used ? { lastUsed: r.last_used } : {}),
+  }));
+}
+
+async function coverageOf(pool: pg.Pool, run: RunRow, identityId: string): Promise<Coverage[]> {
+  const result = await pool.query<{
+    identity_id: string;
+    source: Coverage['source'];
+    granularity: Coverage['granularity'];
+    from_at: Date;
+    to_at: Date;
+    actions: Coverage['actions'];
+    services: string[] | null;
+    except_actions: string[] | null;
+    note: string | null;
+  }>(
+    `SELECT identity_id, source, granularity, from_at, to_at, actions, services, except_actions, note FROM inventory_coverage
+     WHERE run_key = $1 AND identity_id IN ($2, '*') ORDER BY identity_id = '*', source, granularity, from_at`,
+    [run.run_key, identityId],
+  );
+  return result.rows.map((c) => ({
+    systemId: run.system_id,
+    identityId: c.identity_id,
+    source: c.source,
+    granularity: c.granularity,
+    from: c.from_at.toISOString(),
+    to: c.to_at.toISOString(),
+    actions: c.actions,
+    ...(c.services !== null ? { services: c.services } : {}),
+    ...(c.except_actions !== null ? { exceptActions: c.except_actions } : {}),
+    ...(c.note !== null ? { note: c.note } : {}),
+  }));
+}
+
+export interface UnusedHolder {
+  identityId: string;
+  name: string;
+  /** Denied attempts at the action in the window (tried, not used). */
+  denied: number;
+}
+
+export async function unusedHolders(
+  pool: pg.Pool,
+  systemId: string,
+  action: string,
+  options: { runId?: string; limit?: number },
+): Promise<UnusedHolder[]> {
+  const run = await snapshot(pool, systemId, options.runId);
+  if (!run) return [];
+  const limit = Math.max(1, Math.min(MAX_UNUSED_LIMIT, Math.floor(options.limit ?? DEFAULT_UNUSED_LIMIT)));
+  const result = await pool.query<{ identity_id: string; name: string; denied: number }>(
+    `WITH RECURSIVE
+     granting AS (
+       SELECT document_id FROM inventory_document_actions WHERE action = $2 AND effect = 'allow'
+     ),
+     holders(identity_id, depth) AS (
+       SELECT DISTINCT p.identity_id, 0 FROM inventory_grant_paths p
+       WHERE p.run_key = $1 AND p.document_id IN (SELECT document_id FROM granting)
+         AND p.kind <> 'permissions-boundary'
+       UNION
+       SELECT m.identity_id, h.depth + 1 FROM holders h
+       JOIN inventory_grant_paths m ON m.run_key = $1 AND m.kind = 'group-membership' AND m.via = h.identity_id
+       WHERE h.depth < ${GROUP_DEPTH}
+     ),
+     used AS (
+       SELECT u.identity_id, sum(u.count) AS count, sum(u.denied)::int AS denied
+       FROM inventory_usage u JOIN inventory_runs r ON r.run_key = u.run_key
+       WHERE u.run_key = $1 AND u.action = $2 AND u.day BETWEEN ${WINDOW_DAYS}
+       GROUP BY u.identity_id
+     )
+     SELECT i.identity_id, i.name, coalesce(used.denied, 0) AS denied
+     FROM (SELECT DISTINCT identity_id FROM holders) h
+     JOIN inventory_identities i ON i.run_key = $1 AND i.identity_id = h.identity_id
+     LEFT JOIN used ON used.identity_id = h.identity_id
+     WHERE i.nature <> 'group' AND coalesce(used.count, 0) = 0
+     ORDER BY i.identity_id LIMIT $3`,
+    [run.run_key, action, limit],
+  );
+  return result.rows.map((r) => ({ identityId: r.identity_id, name: r.name, denied: r.denied }));
+}
