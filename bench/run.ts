@@ -32,13 +32,24 @@ import { describeErrors, runPool } from './lib/pool';
 import { renderReports, value, type ScenarioReport } from './lib/report';
 import { cpuSnapshot, DbSampler, describeCpu } from './lib/resources';
 import { approveScenario } from './scenarios/approve';
+import { cloudtrailScenario } from './scenarios/cloudtrail';
 import { expiryScenario } from './scenarios/expiry';
+import { inventoryLoadScenario } from './scenarios/inventory-load';
 import { lifecycleScenario } from './scenarios/lifecycle';
 import { memoryScenario } from './scenarios/memory';
 import { slackScenario } from './scenarios/slack';
 import { teamsScenario } from './scenarios/teams';
 
-const SCENARIOS = ['approve', 'expiry', 'lifecycle', 'memory', 'slack', 'teams'] as const;
+const SCENARIOS = [
+  'approve',
+  'expiry',
+  'lifecycle',
+  'memory',
+  'slack',
+  'teams',
+  'inventory-load',
+  'cloudtrail',
+] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const RESULTS = path.join(__dirname, 'results', 'latest.json');
@@ -245,6 +256,8 @@ async function main(): Promise<number> {
     if (selected.includes('lifecycle')) await run('lifecycle', () => lifecycleScenario(ctx));
     if (selected.includes('slack')) await run('slack', () => slackScenario(ctx));
     if (selected.includes('teams')) await run('teams', () => teamsScenario(ctx));
+    if (selected.includes('cloudtrail')) await run('cloudtrail', () => cloudtrailScenario(ctx));
+    if (selected.includes('inventory-load')) await run('inventory-load', () => inventoryLoadScenario(ctx));
   };
 
   try {

@@ -1,0 +1,294 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { Coverage, Identity, SkippedItem, UsageDay, UsageDetail } from '../../../domain/inventory/model';
+import type { AwsSystem } from '../../cloud/aws/errors';
+import type { AttributionContext, TrailRecord } from './cloudtrail-usage';
+import { UsageAggregator } from './cloudtrail-usage';
+import type { CloudTrailSettings } from './sessions';
+import { AwsSkipReason } from './skip-reasons';
+
+/**
+ * The `usage:cloudtrail` step: the trail's log files in S3, one file at a time, a bounded number per
+ * page. The cursor is where the page stopped (the last key read) plus the first and last delivery
+ * times met, which make the coverage at the end.
+ *
+ * Layout: `<prefix>/AWSLogs/[<org id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/
+ * <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<suffix>.json.gz`. Keys sort by region, then day, so
+ * a region's window is one contiguous listing from the day before the window to the day after it
+ * (a file is delivered up to ~15 minutes after its events: a day either side is plenty).
+ */
+
+const DAY_MS = 86_400_000;
+/** How far outside the window files are read: delivery time is not event time. */
+export const DELIVERY_SLACK_MS = DAY_MS;
+
+/**
+ * CloudTrail logs data events (object reads and writes, function invokes, item reads) only when the
+ * trail is set to: until a run sees one, coverage does not vouch for them.
+ */
+export const DATA_EVENT_ACTIONS: Readonly<Record<string, string[]>> = {
+  s3: ['s3:GetObject*', 's3:PutObject*', 's3:DeleteObject*', 's3:RestoreObject', 's3:AbortMultipartUpload'],
+  lambda: ['lambda:InvokeFunction'],
+  dynamodb: [
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:Query',
+    'dynamodb:Scan',
+    'dynamodb:Batch*',
+  ],
+};
+
+export interface TrailCursor {
+  /** The last key read. */
+  after?: string;
+  /** Delivery times (from the key names) of the first and last files read. */
+  first?: string;
+  last?: string;
+  /** Services whose data events the run has seen. */
+  data?: string[];
+}
+
+export interface CloudTrailPage {
+  identities: Identity[];
+  usage: UsageDay[];
+  usageDetail: UsageDetail[];
+  coverage: Coverage[];
+  skipped: SkippedItem[];
+  counts: Record<string, number>;
+  next?: string;
+}
+
+export function trailBase(system: AwsSystem, trail: CloudTrailSettings): string {
+  const prefix = trail.prefix ? `${trail.prefix.replace(/\/+$/, '')}/` : '';
+  const org = trail.organizationId ? `${trail.organizationId}/` : '';
+  return `${prefix}AWSLogs/${org}${system.accountId}/CloudTrail/`;
+}
+
+const KEY_PATTERN = /_CloudTrail_([a-z0-9-]+)_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[A-Za-z0-9]+\.json\.gz$/;
+
+/** The delivery time in a key's name, or undefined when the name is not CloudTrail's. */
+export function deliveryTime(key: string): string | undefined {
+  const match = KEY_PATTERN.exec(key);
+  if (!match) return undefined;
+  const [, , year, month, day, hour, minute] = match;
+  return `${year}-${month}-${day}T${hour}:${minute}:00.000Z`;
+}
+
+function dayPath(time: number): string {
+  return new Date(time).toISOString().slice(0, 10).replace(/-/g, '/');
+}
+
+export interface TrailReading {
+  s3: S3Client;
+  bucket: string;
+  system: AwsSystem;
+  trail: CloudTrailSettings;
+  window: { from: string; to: string };
+  attribution: AttributionContext;
+  /** Resolves the Identity Center user names of a file's sessions before it is attributed. */
+  prepare(records: TrailRecord[]): Promise<void>;
+  filesPerPage: number;
+  heartbeat: (detail?: unknown) => void;
+}
+
+export async function cloudTrailPage(reading: TrailReading, cursorText: string | undefined): Promise<CloudTrailPage> {
+  const cursor: TrailCursor = cursorText ? (JSON.parse(cursorText) as TrailCursor) : {};
+  const { s3, bucket, system, trail, window } = reading;
+  const base = trailBase(system, trail);
+  const regions = trail.regions.length ? [...trail.regions].sort() : await listRegions(s3, bucket, base);
+  const startDay = dayPath(Date.parse(window.from) - DELIVERY_SLACK_MS);
+  const endDay = dayPath(Date.parse(window.to) + DELIVERY_SLACK_MS);
+
+  const aggregator = new UsageAggregator(reading.attribution, window);
+  const skipped: SkippedItem[] = [];
+  const state: TrailCursor = { ...cursor, data: [...(cursor.data ?? [])] };
+  let files = 0;
+  let bytes = 0;
+  let budgetLeft = reading.filesPerPage;
+  let finished = true;
+
+  const fromRegion = cursor.after ? regionOfKey(base, cursor.after) : undefined;
+  for (const region of regions) {
+    if (fromRegion !== undefined && region < fromRegion) continue;
+    const regionBase = `${base}${region}/`;
+    const stopAt = `${regionBase}${endDay}/\uffff`;
+    let startAfter =
+      cursor.after && region === fromRegion && cursor.after > `${regionBase}${startDay}/`
+        ? cursor.after
+        : `${regionBase}${startDay}/`;
+    let regionDone = false;
+    while (!regionDone && budgetLeft > 0) {
+      const listed = await s3.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: regionBase,
+          StartAfter: startAfter,
+          MaxKeys: Math.min(1000, budgetLeft),
+        }),
+      );
+      const keys = (listed.Contents ?? []).map((object) => object.Key!).filter(Boolean);
+      for (const key of keys) {
+        if (key > stopAt) {
+          regionDone = true;
+          break;
+        }
+        startAfter = key;
+        state.after = key;
+        budgetLeft--;
+        const delivered = deliveryTime(key);
+        if (!delivered) {
+          skipped.push({ reason: AwsSkipReason.CloudTrailKeyUnexpected, item: key });
+          continue;
+        }
+        if (!state.first || delivered < state.first) state.first = delivered;
+        if (!state.last || delivered > state.last) state.last = delivered;
+        const read = await readTrailFile(s3, bucket, key);
+        files++;
+        bytes += read.bytes;
+        if ('error' in read) {
+          skipped.push({ reason: AwsSkipReason.CloudTrailFileMalformed, item: key, detail: read.error });
+        } else {
+          await reading.prepare(read.records);
+          skipped.push(...aggregator.addFile(key, read.records));
+        }
+        reading.heartbeat({ step: 'usage:cloudtrail', key });
+        if (budgetLeft === 0) break;
+      }
+      if (!listed.IsTruncated && budgetLeft > 0) regionDone = true;
+      if (keys.length === 0) regionDone = true;
+    }
+    if (!regionDone) {
+      finished = false;
+      break;
+    }
+  }
+
+  for (const service of aggregator.dataEventServices) if (!state.data!.includes(service)) state.data!.push(service);
+  const coverage: Coverage[] = [];
+  if (finished) {
+    const span = coveredSpan(window, state);
+    if (span) {
+      const except = Object.entries(DATA_EVENT_ACTIONS)
+        .filter(([service]) => !state.data!.includes(service))
+        .flatMap(([, actions]) => actions);
+      coverage.push({
+        systemId: system.id,
+        identityId: '*',
+        source: 'cloudtrail',
+        granularity: 'action-day',
+        from: span.from,
+        to: span.to,
+        actions: 'all',
+        ...(except.length ? { exceptActions: except } : {}),
+        note: `s3://${bucket}/${base} ${regions.join(', ') || 'no regions'}`,
+      });
+    } else {
+      skipped.push({
+        reason: AwsSkipReason.CloudTrailFilesNone,
+        item: `s3://${bucket}/${base}`,
+        detail: `no log files from ${startDay} to ${endDay}: CloudTrail usage is unknown`,
+      });
+    }
+  }
+  const { counts } = aggregator;
+  return {
+    identities: aggregator.identities(),
+    usage: aggregator.usage(),
+    usageDetail: aggregator.usageDetail(),
+    coverage,
+    skipped,
+    counts: {
+      'cloudtrail.files': files,
+      'cloudtrail.bytes': bytes,
+      'cloudtrail.records': counts.records,
+      'cloudtrail.used': counts.used,
+      'cloudtrail.denied': counts.denied,
+      'cloudtrail.outsideWindow': counts.outsideWindow,
+      'cloudtrail.unattributed': counts.unattributed,
+      'cloudtrail.skipped': counts.malformed + counts.unknownService,
+    },
+    next: finished ? undefined : JSON.stringify(state),
+  };
+}
+
+/**
+ * The span the files vouch for: from the window's start when a file was delivered before it (else from
+ * the first file: the trail may have begun then), to the window's end when one came after it (else to
+ * the last file: later events may still be on their way).
+ */
+function coveredSpan(
+  window: { from: string; to: string },
+  state: TrailCursor,
+): { from: string; to: string } | undefined {
+  if (!state.first || !state.last) return undefined;
+  const from = state.first <= window.from ? window.from : state.first;
+  const to = state.last >= window.to ? window.to : state.last;
+  return from <= to ? { from, to } : undefined;
+}
+
+function regionOfKey(base: string, key: string): string | undefined {
+  if (!key.startsWith(base)) return undefined;
+  return key.slice(base.length).split('/')[0];
+}
+
+async function listRegions(s3: S3Client, bucket: string, base: string): Promise<string[]> {
+  const regions: string[] = [];
+  let token: string | undefined;
+  do {
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: base, Delimiter: '/', ContinuationToken: token }),
+    );
+    for (const prefix of listed.CommonPrefixes ?? []) {
+      const region = prefix.Prefix?.slice(base.length).replace(/\/$/, '');
+      if (region) regions.push(region);
+    }
+    token = listed.IsTruncated ? listed.NextContinuationToken : undefined;
+  } while (token);
+  return regions.sort();
+}
+
+/**
+ * One file, streamed through gunzip: memory is bounded by the largest file. A body that is not gzip,
+ * is cut short, or is not `{"Records":[…]}` comes back as an error to report; a network failure throws
+ * (the page is retried).
+ */
+export async function readTrailFile(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ records: TrailRecord[]; bytes: number } | { error: string; bytes: number }> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const chunks: Buffer[] = [];
+  const compressed = object.ContentLength ?? 0;
+  const body = object.Body as Readable;
+  try {
+    await pipeline(body, createGunzip(), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) chunks.push(chunk);
+    });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('Z_'))
+      return { error: `gzip: ${(error as Error).message}`, bytes: compressed };
+    throw error;
+  }
+  return parseTrailBody(Buffer.concat(chunks), compressed);
+}
+
+export function parseTrailBody(
+  text: Buffer,
+  bytes: number,
+): { records: TrailRecord[]; bytes: number } | { error: string; bytes: number } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.toString('utf8'));
+  } catch (error) {
+    return { error: `json: ${(error as Error).message}`, bytes };
+  }
+  const records = (parsed as { Records?: unknown } | null)?.Records;
+  if (!Array.isArray(records)) return { error: 'no Records array', bytes };
+  return { records: records as TrailRecord[], bytes };
+}
