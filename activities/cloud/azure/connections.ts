@@ -31,7 +31,7 @@ type ArmPolicy = Parameters<ArmPipeline['addPolicy']>[0];
  * a loopback endpoint only, it is swapped for this one, which does the same header and still refuses
  * anything that is not loopback; real endpoints keep the SDK's policy untouched.
  */
-function loopbackBearerPolicy(credential: TokenCredential, scope: string): ArmPolicy {
+export function loopbackBearerPolicy(credential: TokenCredential, scope: string): ArmPolicy {
   return {
     name: 'leastLoopbackBearerPolicy',
     async sendRequest(request, next) {

@@ -196,6 +196,7 @@ export class FakeResourceManager {
   reset(): void {
     this.calls.length = 0;
     this.policies.clear();
+    this.parents.clear();
     this.knownProjects.clear();
     this.knownFolders.clear();
     this.missingMembers.clear();
@@ -211,10 +212,59 @@ export class FakeResourceManager {
     return this.policies.get(resource) ?? { version: 1, etag: 'ACAB', bindings: [] };
   }
 
+  /** Where each project or folder sits (`projects/p` → `folders/1`, `folders/1` → `organizations/9`), for reads of the hierarchy. */
+  readonly parents = new Map<string, string>();
+
+  /**
+   * Routes the inventory collector adds: `GET /v3/projects/ID`, `GET /v3/folders/ID` (their parent) and
+   * `POST /v3/organizations/ID:getIamPolicy` (an organization's policy is stored like any other, by
+   * `setPolicy('organizations/9', …)`). Answers true when it handled the request.
+   */
+  private hierarchy(request: http.IncomingMessage, response: http.ServerResponse): boolean {
+    const path = new URL(request.url ?? '/', this.url).pathname;
+    const get = /^\/v3\/(projects|folders)\/([^/:]+)$/.exec(path);
+    const organization = /^\/v3\/(organizations\/[^/:]+):getIamPolicy$/.exec(path);
+    if (!(request.method === 'GET' && get) && !(request.method === 'POST' && organization)) return false;
+    if (request.headers.authorization !== `Bearer ${this.token}`) {
+      this.send(response, 401, this.errorBody(401, 'Request had invalid authentication credentials.'));
+      return true;
+    }
+    if (organization) {
+      const resource = organization[1]!;
+      if (!this.policies.has(resource)) {
+        this.send(response, 403, this.errorBody(403, `The caller does not have permission (${resource}).`));
+        return true;
+      }
+      const policy = this.stored(resource);
+      this.send(response, 200, { version: policy.version, etag: policy.etag, bindings: policy.bindings });
+      return true;
+    }
+    const resource = `${get![1]}/${get![2]}`;
+    const known = get![1] === 'projects' ? this.knownProjects : this.knownFolders;
+    if (!known.has(get![2]!)) {
+      this.send(
+        response,
+        403,
+        this.errorBody(403, `The caller does not have permission (${resource}, or it may not exist).`),
+      );
+      return true;
+    }
+    const parent = this.parents.get(resource);
+    this.send(response, 200, {
+      name: resource,
+      ...(get![1] === 'projects' ? { projectId: get![2] } : {}),
+      ...(parent ? { parent } : {}),
+      state: 'ACTIVE',
+      displayName: get![2],
+    });
+    return true;
+  }
+
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
+    if (this.hierarchy(request, response)) return;
     const route = /^\/v3\/((projects|folders)\/([^/:]+)):(getIamPolicy|setIamPolicy)$/.exec(
       new URL(request.url ?? '/', this.url).pathname,
     );

@@ -1,0 +1,143 @@
+import { FoldersClient, OrganizationsClient, ProjectsClient } from '@google-cloud/resource-manager';
+import { RecommenderClient } from '@google-cloud/recommender';
+import { iam, type iam_v1 } from '@googleapis/iam';
+import { DomainError, ErrorCode } from '../../../domain/errors';
+import type { GcpSystem } from '../../cloud/gcp/errors';
+import { isLoopback } from '../../cloud/loopback';
+import {
+  endpointOptions,
+  type GcpAuthClient,
+  type IamPolicy,
+  type RetryTuning,
+  withTransientRetry,
+} from '../../cloud/gcp/resource-manager';
+
+/**
+ * The clients a GCP collection uses, per system: Resource Manager (projects, folders, organizations:
+ * IAM policies and the hierarchy) through the grant side's endpoint rules, IAM v1 (`@googleapis/iam`:
+ * roles and service accounts) and the Recommender, each over HTTP/JSON. IAM and the Recommender have
+ * their own endpoints; a loopback override is allowed for local fakes only, as for Resource Manager.
+ */
+
+export interface GcpEndpoints {
+  /** IAM v1 root URL, e.g. `http://127.0.0.1:PORT/` (default `https://iam.googleapis.com/`). */
+  iam?: string;
+  /** Recommender endpoint URL (default Google's). */
+  recommender?: string;
+}
+
+type ResourceKind = 'projects' | 'folders' | 'organizations';
+
+function checkedUrl(system: GcpSystem, url: string): URL {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopback(url))) {
+    throw new DomainError(
+      ErrorCode.CloudTargetUnknown,
+      `GCP system "${system.id}" would send its token to ${url}: use https (plain http only for a local fake).`,
+    );
+  }
+  return parsed;
+}
+
+export class GcpInventoryClients {
+  private readonly resourceManagers = new Map<string, ProjectsClient | FoldersClient | OrganizationsClient>();
+  private readonly recommenders = new Map<string, RecommenderClient>();
+  private readonly iams = new Map<string, iam_v1.Iam>();
+
+  constructor(
+    private readonly authClient: GcpAuthClient | undefined,
+    private readonly endpoints: GcpEndpoints,
+    readonly tuning: RetryTuning,
+  ) {}
+
+  private resourceManager(system: GcpSystem, kind: ResourceKind) {
+    const options = {
+      fallback: true as const,
+      ...endpointOptions(system),
+      ...(this.authClient ? { authClient: this.authClient } : {}),
+    };
+    const key = JSON.stringify([system.id, kind, options.apiEndpoint, options.port]);
+    let client = this.resourceManagers.get(key);
+    if (!client) {
+      client =
+        kind === 'projects'
+          ? new ProjectsClient(options)
+          : kind === 'folders'
+            ? new FoldersClient(options)
+            : new OrganizationsClient(options);
+      this.resourceManagers.set(key, client);
+    }
+    return client;
+  }
+
+  /** A version-3 read of the IAM policy of `projects/…`, `folders/…` or `organizations/…`. */
+  async iamPolicy(system: GcpSystem, resource: string): Promise<IamPolicy> {
+    const client = this.resourceManager(system, resource.split('/')[0] as ResourceKind);
+    const [policy] = await withTransientRetry(this.tuning, () =>
+      client.getIamPolicy({ resource, options: { requestedPolicyVersion: 3 } }),
+    );
+    return policy;
+  }
+
+  /** The parent (`folders/…` or `organizations/…`) of a project or folder, if it has one. */
+  async parentOf(system: GcpSystem, resource: string): Promise<string | undefined> {
+    if (resource.startsWith('projects/')) {
+      const client = this.resourceManager(system, 'projects') as ProjectsClient;
+      const [project] = await withTransientRetry(this.tuning, () => client.getProject({ name: resource }));
+      return project.parent || undefined;
+    }
+    if (resource.startsWith('folders/')) {
+      const client = this.resourceManager(system, 'folders') as FoldersClient;
+      const [folder] = await withTransientRetry(this.tuning, () => client.getFolder({ name: resource }));
+      return folder.parent || undefined;
+    }
+    return undefined;
+  }
+
+  iam(system: GcpSystem): iam_v1.Iam {
+    const rootUrl = this.endpoints.iam ? checkedUrl(system, this.endpoints.iam).toString() : undefined;
+    const key = `${system.id}|${rootUrl ?? ''}`;
+    let client = this.iams.get(key);
+    if (!client) {
+      client = iam({
+        version: 'v1',
+        ...(rootUrl ? { rootUrl } : {}),
+        ...(this.authClient ? { auth: this.authClient as never } : {}),
+        // retried by withTransientRetry, honouring Retry-After, like every other Google call here
+        retry: false,
+      });
+      this.iams.set(key, client);
+    }
+    return client;
+  }
+
+  recommender(system: GcpSystem): RecommenderClient {
+    const url = this.endpoints.recommender ? checkedUrl(system, this.endpoints.recommender) : undefined;
+    const key = `${system.id}|${url?.toString() ?? ''}`;
+    let client = this.recommenders.get(key);
+    if (!client) {
+      const protocol = url?.protocol.replace(/:$/, '');
+      client = new RecommenderClient({
+        fallback: true,
+        ...(url
+          ? {
+              apiEndpoint: url.hostname.replace(/^\[|\]$/g, ''),
+              port: url.port ? Number(url.port) : protocol === 'https' ? 443 : 80,
+              protocol,
+            }
+          : {}),
+        ...(this.authClient ? { authClient: this.authClient } : {}),
+      });
+      this.recommenders.set(key, client);
+    }
+    return client;
+  }
+
+  async close(): Promise<void> {
+    const open = [...this.resourceManagers.values(), ...this.recommenders.values()];
+    this.resourceManagers.clear();
+    this.recommenders.clear();
+    this.iams.clear();
+    await Promise.all(open.map((client) => client.close()));
+  }
+}
