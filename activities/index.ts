@@ -8,6 +8,7 @@ import type { CloudProvider } from './cloud/provider';
 import type { Notifier } from './chat/notifier';
 import type { ActivityStore } from './store/port';
 import type { AuditEntry } from './store/types';
+import { createInventoryActivities, type InventoryActivityDeps } from './inventory';
 
 export interface ActivityDeps {
   store: ActivityStore;
@@ -16,6 +17,8 @@ export interface ActivityDeps {
   /** The policy in force now (reloadable); cloud calls look their authorization system up here. */
   policy: () => Policy;
   now?: () => Date;
+  /** The inventory store and the collectors, per cloud, the `collect` workflow pages through; none: no collection. */
+  inventory?: Pick<InventoryActivityDeps, 'store' | 'collectors'>;
 }
 
 /**
@@ -59,6 +62,8 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    ...createInventoryActivities({ collectors: {}, ...deps.inventory, policy: deps.policy, now }),
+
     async recordState(state: RequestState, audit?: AuditEntry): Promise<void> {
       await deps.store.saveRequest(state);
       if (audit) await deps.store.appendAudit(audit);

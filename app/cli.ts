@@ -26,6 +26,7 @@ const COMMANDS: Record<string, Run> = {
   validate: async (invocation) => (await import('./cli/policy')).validate(invocation),
   schema: async (invocation) => (await import('./cli/policy')).schema(invocation),
   reconcile: async (invocation) => (await import('./cli/reconcile')).runReconcile(invocation),
+  inventory: async (invocation) => (await import('./cli/inventory')).runInventory(invocation),
 };
 
 /** Runs one command line; resolves to the exit code (0 done, 1 refused or failed, 2 usage error). */

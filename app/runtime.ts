@@ -5,6 +5,8 @@ import { createAwsProvider, type AwsProviderOptions } from '../activities/cloud/
 import type { CloudProvider } from '../activities/cloud/provider';
 import { createAzureProvider } from '../activities/cloud/azure';
 import { createGcpProvider } from '../activities/cloud/gcp';
+import { createAwsCollector } from '../activities/inventory/aws';
+import type { InventoryCollector } from '../activities/inventory/collector';
 import { FanOutNotifier, type Notifier } from '../activities/chat/notifier';
 import { LogNotifier } from '../activities/chat/log-notifier';
 import { SlackNotifier } from '../activities/chat/slack-notifier';
@@ -16,6 +18,7 @@ import { teamsAdapter } from '../bot/teams/app';
 import { PgStore } from '../activities/store/pg-store';
 import { AccessClient, type AccessClientDeps } from '../bot/access-client';
 import type { AuthorizationSystem, Policy } from '../domain/policy/schema';
+import type { Cloud } from '../domain/inventory/model';
 import type { Config } from './config';
 import { newRequestId } from './ids';
 import { loadPolicyFile } from './policy-file';
@@ -81,6 +84,8 @@ export interface ActivityOverrides {
   aws?: Omit<AwsProviderOptions, 'claims'>;
   /** Notifiers used instead of `defaultNotifiers(core)`. */
   notifiers?: Notifier[];
+  /** Inventory collectors used instead of the production ones, per cloud. */
+  collectors?: Partial<Record<Cloud, InventoryCollector>>;
 }
 
 /** The worker's activities and a `close` for the cloud clients' pooled connections. */
@@ -109,11 +114,16 @@ export function buildActivities(
     azure: overrides.clouds?.azure ?? made(createAzureProvider()),
     gcp: overrides.clouds?.gcp ?? made(createGcpProvider()),
   };
+  const collectors: Partial<Record<Cloud, InventoryCollector>> = {
+    ...overrides.collectors,
+    aws: overrides.collectors?.aws ?? made(createAwsCollector()),
+  };
   const activities = createActivities({
     store,
     clouds,
     notifier: new FanOutNotifier(overrides.notifiers ?? defaultNotifiers(core)),
     policy: () => core.policy,
+    inventory: { store: store.inventory, collectors },
   });
   return {
     activities,

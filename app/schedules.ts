@@ -1,6 +1,8 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { reconcile } from '../workflows/reconcile';
+import { collect, type CollectInput } from '../workflows/collect';
+import type { Policy } from '../domain/policy/schema';
 
 export const RECONCILE_SCHEDULE_ID = 'least-reconcile';
 
@@ -23,4 +25,53 @@ export async function ensureReconcileSchedule(
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
     await client.schedule.getHandle(RECONCILE_SCHEDULE_ID).update((previous) => ({ ...previous, spec, action }));
   }
+}
+
+/** Collection schedules are named `least-collect-<systemId>`; the prefix tells ours from any other. */
+export const COLLECT_SCHEDULE_PREFIX = 'least-collect-';
+
+/** A collection missed by more than this waits for its next period. */
+const COLLECT_CATCH_UP: Duration = '10 minutes';
+
+export function collectScheduleId(systemId: string): string {
+  return `${COLLECT_SCHEDULE_PREFIX}${systemId}`;
+}
+
+/**
+ * One Schedule per authorization system with `inventory` settings, as the policy says (every, offset),
+ * created or brought up to date; a system's collection never overlaps itself, and one missed while
+ * Temporal was down is not caught up later than CATCH_UP (the next period collects anyway). Schedules of
+ * systems no longer collected are deleted. Returns the schedule ids in force.
+ */
+export async function ensureCollectSchedules(client: Client, taskQueue: string, policy: Policy): Promise<string[]> {
+  const wanted = new Map<string, { systemId: string; every: number; offset?: number }>();
+  for (const system of policy.authorizationSystems) {
+    if (!system.inventory) continue;
+    const { every, offset } = system.inventory.schedule;
+    wanted.set(collectScheduleId(system.id), { systemId: system.id, every, ...(offset ? { offset } : {}) });
+  }
+  for (const [scheduleId, { systemId, every, offset }] of wanted) {
+    const spec = { intervals: [{ every: every * 1000, ...(offset ? { offset: offset * 1000 } : {}) }] };
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: collect,
+      workflowId: scheduleId, // Temporal appends each run's scheduled time
+      taskQueue,
+      args: [{ systemId }] as [CollectInput],
+    };
+    const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: COLLECT_CATCH_UP };
+    try {
+      await client.schedule.create({ scheduleId, spec, action, policies });
+    } catch (error) {
+      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+      await client.schedule
+        .getHandle(scheduleId)
+        .update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
+    }
+  }
+  for await (const schedule of client.schedule.list()) {
+    const ours = schedule.scheduleId.startsWith(COLLECT_SCHEDULE_PREFIX) && schedule.action?.workflowType === 'collect';
+    if (ours && !wanted.has(schedule.scheduleId)) await client.schedule.getHandle(schedule.scheduleId).delete();
+  }
+  return [...wanted.keys()];
 }

@@ -1,2 +1,3 @@
 export { accessRequest } from './access-request';
 export { reconcile } from './reconcile';
+export { collect } from './collect';

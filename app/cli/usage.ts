@@ -19,6 +19,9 @@ Operators:
   list       [--as EMAIL] [--status S,S] [--approver EMAIL] [--limit N]
                                            requests from the database (needs no Temporal)
   reconcile                                run the reconciliation sweep now and print its report
+  inventory collect [--system S]           collect every inventory system (or S) now, with progress
+  inventory show IDENTITY --system S       granted vs used actions in S's current snapshot, with coverage
+  inventory import FILE --system S         an \`aws iam get-account-authorization-details\` file as a snapshot (not yet)
   verify-audit                             check the audit log's hash chain
   migrate                                  apply database migrations
   validate   [FILE]                        check a policy file (default: LEAST_POLICY_FILE)
@@ -38,6 +41,7 @@ export const OPTIONS = {
   status: { type: 'string' },
   approver: { type: 'string' },
   limit: { type: 'string' },
+  system: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },

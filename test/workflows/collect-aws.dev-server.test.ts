@@ -1,0 +1,45 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { APP_ROLE, SYSTEM_ID } from '../support/fakes/aws-fixtures';
+import { startStack, type Stack } from '../support/stacks/stack';
+import { collect } from '../../workflows/collect';
+
+/**
+ * `collect` with the worker wired as in production: the real AWS collector, through the broker role, on
+ * moto. Access Advisor is off: moto does not implement it (its own tests use an HTTP fake).
+ */
+
+let stack: Stack;
+
+before(async () => {
+  stack = await startStack('dev', {
+    policy: (input) => {
+      const system = input.authorizationSystems[0]!;
+      assert.equal(system.cloud, 'aws');
+      if (system.cloud === 'aws') system.inventory = { accessAdvisor: false };
+    },
+  });
+  await stack.startWorker();
+});
+
+after(async () => {
+  await stack?.close();
+});
+
+describe('collect with the AWS collector', () => {
+  it('fills a snapshot of the moto account that becomes current', async () => {
+    const run = await stack.env.client.workflow.execute(collect, {
+      workflowId: `collect-${SYSTEM_ID}-aws-test`,
+      taskQueue: stack.taskQueue,
+      args: [{ systemId: SYSTEM_ID }],
+    });
+
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    assert.match(run.catalogues.aws ?? '', /iam-data/);
+    assert.ok((run.counts.identities ?? 0) > 0, JSON.stringify(run.counts));
+    assert.equal((await stack.store.inventory.currentRun(SYSTEM_ID))?.runId, run.runId);
+    const view = await stack.store.inventory.identityView(SYSTEM_ID, APP_ROLE);
+    assert.equal(view?.identity.kind, 'aws-iam-role');
+    assert.equal(view?.run.runId, run.runId);
+  });
+});

@@ -1,0 +1,217 @@
+import {
+  CancellationScope,
+  continueAsNew,
+  defineQuery,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { LeastActivities } from '../activities';
+import type { CollectionRun } from '../domain/inventory/model';
+
+/** Pages one workflow run collects before it continues as new, so a large account never builds a huge history. */
+export const PAGES_PER_RUN = 200;
+
+/** Where a collection stands, carried across continue-as-new. */
+export interface CollectResume {
+  runId: string;
+  steps: string[];
+  stepIndex: number;
+  cursor?: string;
+  /** Pages collected so far, over every workflow run of this collection. */
+  pages: number;
+  counts: Record<string, number>;
+  window: { from: string; to: string };
+}
+
+export interface CollectInput {
+  systemId: string;
+  /** The collection run id; by default one derived from the workflow, the same across continue-as-new. */
+  runId?: string;
+  resume?: CollectResume;
+  /** Pages before continuing as new (PAGES_PER_RUN); tests lower it. */
+  pagesPerRun?: number;
+}
+
+export interface CollectProgress {
+  runId: string;
+  systemId: string;
+  phase: 'starting' | 'collecting' | 'finishing' | 'done' | 'failed';
+  step?: string;
+  stepIndex: number;
+  steps: string[];
+  pages: number;
+  counts: Record<string, number>;
+}
+
+/** Where the collection stands, for `least inventory collect` on a terminal. */
+export const collectProgressQuery = defineQuery<CollectProgress>('collectProgress');
+
+/** Bookkeeping in PostgreSQL: keep trying until it lands. */
+const { collectionSteps, beginCollection, finishCollection, failCollection } = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+/**
+ * One page from the cloud: throttling and 5xx retried with backoff; a worker that dies mid-page stops
+ * heartbeating, and the page is repeated on another worker (the sink stores nothing twice).
+ */
+const { collectPage } = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', backoffCoefficient: 2, maximumAttempts: 10 },
+});
+
+/**
+ * One collection of one authorization system into a new snapshot, current only once every step has
+ * finished. Any failure marks the run failed and leaves the previous snapshot current.
+ */
+export async function collect(input: CollectInput): Promise<CollectionRun> {
+  const collection = new Collection(input);
+  setHandler(collectProgressQuery, () => collection.progress());
+  try {
+    if (!collection.begun) await begin(collection);
+    if (!(await collectPages(collection))) return await finish(collection);
+  } catch (error) {
+    await fail(collection, error);
+    throw error;
+  }
+  // Outside the try: continuing as new is how a run ends, not a failure.
+  return await continueAsNew<typeof collect>(collection.carried());
+}
+
+/** 1. Open the run: its steps, and the usage window it covers. */
+async function begin(collection: Collection): Promise<void> {
+  const steps = await collectionSteps(collection.systemId);
+  const run = await beginCollection(collection.systemId, collection.runId);
+  collection.begin(steps, { from: run.windowFrom, to: run.windowTo });
+}
+
+/** 2. Every page of every step; true when this workflow run has done its share and must continue as new. */
+async function collectPages(collection: Collection): Promise<boolean> {
+  while (collection.step !== undefined) {
+    const ranLong = collection.pagesThisRun >= collection.pagesPerRun || workflowInfo().continueAsNewSuggested;
+    if (ranLong && collection.pagesThisRun > 0) return true;
+    const page = await collectPage({
+      systemId: collection.systemId,
+      runId: collection.runId,
+      step: collection.step,
+      ...(collection.cursor !== undefined ? { cursor: collection.cursor } : {}),
+      window: collection.window,
+      countsBefore: collection.counts,
+    });
+    collection.pageDone(page.counts, page.next);
+  }
+  return false;
+}
+
+/** 3. Make the snapshot current. */
+async function finish(collection: Collection): Promise<CollectionRun> {
+  collection.phase = 'finishing';
+  const run = await finishCollection(collection.runId, collection.systemId);
+  collection.phase = 'done';
+  return run;
+}
+
+/** The run never becomes current; recorded even when the workflow was cancelled. */
+async function fail(collection: Collection, error: unknown): Promise<void> {
+  collection.phase = 'failed';
+  if (!collection.begun) return;
+  try {
+    await CancellationScope.nonCancellable(() => failCollection(collection.runId, failureMessage(error)));
+  } catch {
+    // The run is over already (e.g. it succeeded before a late failure): the first error is the one to report.
+  }
+}
+
+/** The collection's state: which step, which page, what was found. */
+class Collection {
+  readonly systemId: string;
+  readonly runId: string;
+  readonly pagesPerRun: number;
+  private readonly input: CollectInput;
+  phase: CollectProgress['phase'];
+  steps: string[];
+  stepIndex: number;
+  cursor: string | undefined;
+  pages: number;
+  pagesThisRun = 0;
+  counts: Record<string, number>;
+  window: { from: string; to: string };
+
+  constructor(input: CollectInput) {
+    const { resume } = input;
+    const info = workflowInfo();
+    this.input = input;
+    this.systemId = input.systemId;
+    this.runId = resume?.runId ?? input.runId ?? `${info.workflowId}:${info.firstExecutionRunId}`;
+    this.pagesPerRun = Math.max(1, input.pagesPerRun ?? PAGES_PER_RUN);
+    this.phase = resume ? 'collecting' : 'starting';
+    this.steps = resume?.steps ?? [];
+    this.stepIndex = resume?.stepIndex ?? 0;
+    this.cursor = resume?.cursor;
+    this.pages = resume?.pages ?? 0;
+    this.counts = { ...resume?.counts };
+    this.window = resume?.window ?? { from: '', to: '' };
+  }
+
+  get begun(): boolean {
+    return this.phase !== 'starting';
+  }
+
+  get step(): string | undefined {
+    return this.steps[this.stepIndex];
+  }
+
+  begin(steps: string[], window: { from: string; to: string }): void {
+    this.steps = steps;
+    this.window = window;
+    this.phase = 'collecting';
+  }
+
+  pageDone(counts: Record<string, number>, next: string | undefined): void {
+    for (const [name, value] of Object.entries(counts)) this.counts[name] = (this.counts[name] ?? 0) + value;
+    this.pages++;
+    this.pagesThisRun++;
+    this.cursor = next;
+    if (next === undefined) this.stepIndex++;
+  }
+
+  carried(): CollectInput {
+    return {
+      systemId: this.systemId,
+      ...(this.input.pagesPerRun !== undefined ? { pagesPerRun: this.input.pagesPerRun } : {}),
+      resume: {
+        runId: this.runId,
+        steps: this.steps,
+        stepIndex: this.stepIndex,
+        ...(this.cursor !== undefined ? { cursor: this.cursor } : {}),
+        pages: this.pages,
+        counts: this.counts,
+        window: this.window,
+      },
+    };
+  }
+
+  progress(): CollectProgress {
+    return {
+      runId: this.runId,
+      systemId: this.systemId,
+      phase: this.phase,
+      ...(this.step !== undefined ? { step: this.step } : {}),
+      stepIndex: this.stepIndex,
+      steps: this.steps,
+      pages: this.pages,
+      counts: this.counts,
+    };
+  }
+}
+
+/** The activity's own words, not the wrapper's "Activity task failed". */
+function failureMessage(error: unknown): string {
+  let cause: unknown = error;
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  const code = cause instanceof Error && 'type' in cause && typeof cause.type === 'string' ? `${cause.type}: ` : '';
+  return code + (cause instanceof Error ? cause.message : String(cause));
+}
