@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AccessLevel, Coverage } from '../../domain/inventory/model';
 import type { GrantedAction, IdentityView } from '../../domain/inventory/view';
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
@@ -19,10 +20,11 @@ export async function runInventory(invocation: Invocation): Promise<number> {
     case 'import':
       return importFile(next);
     case 'discover':
-      invocation.print('error: `least inventory discover` is not built yet; add systems to the policy file by hand');
-      return 1;
+      return discover(next);
     default:
-      return usage(verb === undefined ? 'inventory needs a verb: collect, show or import' : `unknown verb "${verb}"`);
+      return usage(
+        verb === undefined ? 'inventory needs a verb: collect, show, import or discover' : `unknown verb "${verb}"`,
+      );
   }
 }
 
@@ -48,6 +50,7 @@ async function collectNow({ values, json, print }: Invocation): Promise<number> 
           taskQueue: config.taskQueue,
           args: [{ systemId: system.id }],
         });
+        if (!json) print(`${system.id}: collecting as workflow ${workflowId}`);
         // By workflow id alone, so queries and the result follow the collection across continue-as-new.
         const handle = core.temporal.workflow.getHandle<typeof collect>(workflowId);
         const result = handle.result().then(
@@ -95,15 +98,145 @@ async function show({ values, rest, json, print }: Invocation): Promise<number> 
 }
 
 /** `import <file> --system S`: an offline `aws iam get-account-authorization-details` file as a new snapshot. */
-async function importFile({ values, rest, print }: Invocation): Promise<number> {
+async function importFile({ values, rest, json, print }: Invocation): Promise<number> {
   const [file] = rest;
   if (!file) usage('inventory import needs a file written by `aws iam get-account-authorization-details`');
   if (!values.system) usage('inventory import needs --system');
-  // Waits for the AWS collector to expose its GetAccountAuthorizationDetails-to-inventory mapping apart
-  // from the IAM client (issue 11); mapping the file here would be a second copy of it.
-  print('error: `least inventory import` is not built yet: the AWS collector has no offline GAAD mapping');
-  return 1;
+  const { readFile } = await import('node:fs/promises');
+  const { importAuthorizationDetails, OfflineImportError } = await import('../../activities/inventory/aws/offline');
+  const { loadAwsCatalogue } = await import('../../activities/inventory/catalogue/aws');
+  const system = policySystem(await loadPolicy(), values.system);
+  if (system.cloud !== 'aws') {
+    print(`error: ${system.id} is an ${system.cloud} system; only an AWS system takes an authorization details file`);
+    return 1;
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    print(`error: cannot read ${file}: ${(error as Error).message}`);
+    return 1;
+  }
+  const catalogue = await loadAwsCatalogue();
+  let imported;
+  try {
+    imported = await importAuthorizationDetails(text, { systemId: system.id, accountId: system.accountId }, catalogue);
+  } catch (error) {
+    if (!(error instanceof OfflineImportError)) throw error;
+    print(`error: ${file} cannot be imported: ${error.message}; nothing was written`);
+    return 1;
+  }
+  const run = await withInventoryStore(async (store) => {
+    const at = new Date();
+    const runId = `import-${system.id}-${at.toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+    // no usage comes from a file: an empty window, and no coverage, so nothing can read as unused
+    await store.beginRun({
+      runId,
+      systemId: system.id,
+      windowFrom: at.toISOString(),
+      windowTo: at.toISOString(),
+      catalogues: { aws: catalogue.version },
+    });
+    try {
+      const sink = store.sink(runId);
+      const documents = imported.documents.documents();
+      for (let i = 0; i < imported.identities.length; i += IMPORT_BATCH)
+        await sink.identities(imported.identities.slice(i, i + IMPORT_BATCH));
+      for (let i = 0; i < documents.length; i += IMPORT_BATCH)
+        await sink.documents(documents.slice(i, i + IMPORT_BATCH));
+      for (let i = 0; i < imported.grantPaths.length; i += IMPORT_BATCH)
+        await sink.grantPaths(imported.grantPaths.slice(i, i + IMPORT_BATCH));
+      await sink.skipped(imported.skipped);
+      await store.addCounts(runId, {
+        identities: imported.identities.length,
+        documents: documents.length,
+        grantPaths: imported.grantPaths.length,
+      });
+      return await store.finishRun(runId, { snapshotsKept: system.inventory?.snapshotsKept });
+    } catch (error) {
+      await store.failRun(runId, `import of ${file} failed: ${(error as Error).message}`);
+      throw error;
+    }
+  });
+  if (json) {
+    print(JSON.stringify({ run, coverage: [], usage: 'none: every granted action is unknown' }));
+    return 0;
+  }
+  print(`${system.id}: imported ${file} as run ${run.runId}, now the current snapshot — ${counted(run.counts)}`);
+  if (run.skipped.length > 0) {
+    print(
+      `Skipped ${run.counts.skippedItems ?? run.skipped.length} items${run.skipped.length < (run.counts.skippedItems ?? 0) ? ` (first ${run.skipped.length})` : ''}:`,
+    );
+    for (const item of run.skipped) print(`  ${item.reason}  ${item.item}${item.detail ? ` — ${item.detail}` : ''}`);
+  }
+  print('No usage comes from a file: coverage is none, so every granted action shows as unknown (never unused).');
+  print(`See one identity: least inventory show <name or ARN> --system ${system.id}`);
+  return 0;
 }
+
+/** Rows per write when a file is imported: each is one transaction, small enough for any file. */
+const IMPORT_BATCH = 2000;
+
+async function loadPolicy(): Promise<Policy> {
+  const { loadConfig } = await import('../config');
+  const { withPolicyFallback } = await import('../policy-fallback');
+  const { loadPolicyFile } = await import('../policy-file');
+  return loadPolicyFile(withPolicyFallback(loadConfig()).policyFile);
+}
+
+function policySystem(policy: Policy, id: string): AuthorizationSystem {
+  const system = policy.authorizationSystems.find((s) => s.id === id);
+  if (!system) throw new Error(`no authorization system "${id}" in the policy file`);
+  return system;
+}
+
+/**
+ * `discover [--system S]`: the accounts, subscriptions and projects under each system's organization,
+ * management group or folder, as `authorizationSystems` entries ready to paste; those already in the
+ * policy are marked, not repeated.
+ */
+async function discover({ values, json, print }: Invocation): Promise<number> {
+  const { discoverTargets } = await import('../../activities/inventory/discover');
+  const { discoveredEntries } = await import('../../activities/inventory/discover/entries');
+  const YAML = (await import('yaml')).default;
+  const policy = await loadPolicy();
+  const systems = values.system ? [policySystem(policy, values.system)] : policy.authorizationSystems;
+  const taken = new Set(policy.authorizationSystems.map((system) => system.id));
+  const found = await discoverTargets(systems);
+  const results = found.map((outcome) =>
+    'error' in outcome
+      ? outcome
+      : { ...outcome, entries: discoveredEntries(outcome, policy.authorizationSystems, taken) },
+  );
+  if (json) {
+    print(JSON.stringify(results));
+    return results.every((result) => !('error' in result)) ? 0 : 1;
+  }
+  const known = new Set<string>();
+  for (const result of results) {
+    if ('error' in result) {
+      print(`# ${result.systemId}: discovery failed — ${result.error}`);
+      continue;
+    }
+    // two systems of one organization list the same targets: each is shown once
+    const fresh = result.entries.filter((entry) => !known.has(`${result.cloud}:${entry.target.id}`));
+    fresh.forEach((entry) => known.add(`${result.cloud}:${entry.target.id}`));
+    print(`# ${result.systemId}: ${SCOPE_WORDS[result.cloud]} ${result.scope} — ${result.targets.length} found`);
+    for (const entry of fresh) {
+      const about = [entry.target.state, entry.target.parent && `under ${entry.target.parent}`].filter(Boolean);
+      const note = about.length ? ` (${about.join(', ')})` : '';
+      if (entry.inPolicy) {
+        print(`#   ${entry.target.id} ${entry.target.name}${note}: already in the policy as ${entry.inPolicy}`);
+        continue;
+      }
+      print(`  # ${entry.target.name}${note}`);
+      for (const line of YAML.stringify([entry.entry]).trimEnd().split('\n')) print(`  ${line}`);
+    }
+  }
+  return results.every((result) => !('error' in result)) ? 0 : 1;
+}
+
+const SCOPE_WORDS = { aws: 'AWS Organization', azure: 'management group', gcp: 'under' } as const;
 
 function collectedSystems(policy: Policy, only: string | undefined): AuthorizationSystem[] {
   const collected = policy.authorizationSystems.filter((system) => system.inventory);
@@ -111,8 +244,7 @@ function collectedSystems(policy: Policy, only: string | undefined): Authorizati
     if (collected.length === 0) throw new Error('no authorization system in the policy file has inventory settings');
     return collected;
   }
-  const system = policy.authorizationSystems.find((s) => s.id === only);
-  if (!system) throw new Error(`no authorization system "${only}" in the policy file`);
+  const system = policySystem(policy, only);
   if (!system.inventory) throw new Error(`authorization system "${only}" has no inventory settings in the policy file`);
   return [system];
 }

@@ -21,7 +21,10 @@ Operators:
   reconcile                                run the reconciliation sweep now and print its report
   inventory collect [--system S]           collect every inventory system (or S) now, with progress
   inventory show IDENTITY --system S       granted vs used actions in S's current snapshot, with coverage
-  inventory import FILE --system S         an \`aws iam get-account-authorization-details\` file as a snapshot (not yet)
+  inventory import FILE --system S         an \`aws iam get-account-authorization-details\` JSON file as S's
+                                           current snapshot (no usage: every action shows unknown)
+  inventory discover [--system S]          accounts of S's AWS Organization as policy entries to paste
+                                           (Azure and GCP not yet)
   verify-audit                             check the audit log's hash chain
   migrate                                  apply database migrations
   validate   [FILE]                        check a policy file (default: LEAST_POLICY_FILE)
