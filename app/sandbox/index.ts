@@ -7,7 +7,8 @@ import { SANDBOX_CREDENTIALS, seedEmulator } from './seed';
 /**
  * The sandbox: an AWS emulator (moto) on 127.0.0.1, seeded to match the policy, with every AWS
  * system of the policy pointed at it. Nothing real is granted. Azure and GCP systems are left as
- * they are (the shipped example has none switched on).
+ * they are (the shipped example has none switched on). The emulator has no IAM Access Advisor, so
+ * the sandbox's inventory collections go without it (the policy file keeps its setting).
  */
 export interface Sandbox {
   /** The policy with each AWS system's endpoint set to the emulator. */
@@ -35,11 +36,17 @@ export async function startSandbox(policy: Policy, progress: (line: string) => v
     useSandboxCredentials();
     const aliases = await seedEmulator(emulatorUrl, policy);
     const front = await startTranslatingFront(emulatorUrl, aliases);
+    const advisorOff = policy.authorizationSystems.filter((s) => s.cloud === 'aws' && s.inventory?.accessAdvisor);
+    if (advisorOff.length > 0) {
+      progress(
+        `sandbox: the emulator has no IAM Access Advisor; inventory of ${advisorOff.map((s) => s.id).join(', ')} goes without it`,
+      );
+    }
     return {
       policy: {
         ...policy,
         authorizationSystems: policy.authorizationSystems.map((system) =>
-          system.cloud === 'aws' ? { ...system, endpoint: front.url } : system,
+          system.cloud === 'aws' ? pointedAtEmulator(system, front.url) : system,
         ),
       },
       url: front.url,
@@ -53,6 +60,13 @@ export async function startSandbox(policy: Policy, progress: (line: string) => v
     await moto.stop();
     throw error;
   }
+}
+
+type AwsSystem = Extract<Policy['authorizationSystems'][number], { cloud: 'aws' }>;
+
+function pointedAtEmulator(system: AwsSystem, endpoint: string): AwsSystem {
+  const inventory = system.inventory && { ...system.inventory, accessAdvisor: false };
+  return { ...system, endpoint, ...(inventory ? { inventory } : {}) };
 }
 
 /** Dummy credentials for the SDK's default chain, so no real AWS identity is ever picked up. */

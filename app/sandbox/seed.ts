@@ -1,4 +1,11 @@
-import { CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+} from '@aws-sdk/client-iam';
 import { CreatePermissionSetCommand, SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { CreateUserCommand as CreateDirectoryUserCommand, IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
@@ -8,13 +15,32 @@ type AwsSystem = Extract<AuthorizationSystem, { cloud: 'aws' }>;
 /** Credentials the emulator accepts; they open nothing anywhere else. */
 export const SANDBOX_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } as const;
 
+/**
+ * The customer-managed policy every mapped IAM role and user holds in the sandbox, so `least inventory
+ * show` has standing grants to set against usage (a wildcard among them, expanded from the catalogue).
+ */
+export const SANDBOX_STANDING_POLICY = {
+  name: 'sandbox-analyst-standing',
+  document: {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['athena:StartQueryExecution', 'athena:GetQueryResults', 'logs:FilterLogEvents', 'cloudwatch:Get*'],
+        Resource: '*',
+      },
+    ],
+  },
+} as const;
+
 const EMAIL = /^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/;
 
 /**
  * Builds in the emulator what a real account would hold for this policy: for each AWS system the
  * broker role (trusting the account, with the external id), Identity Center permission sets the
  * entitlements name, a directory user for every person the policy mentions, and the IAM roles and
- * users that inline-policy grants attach to. Returns the emulator's ids keyed by the policy's ids.
+ * users that inline-policy grants attach to, each holding a small standing policy (SANDBOX_STANDING_POLICY)
+ * so the inventory has grants to show before any lease. Returns the emulator's ids keyed by the policy's ids.
  */
 export async function seedEmulator(endpoint: string, policy: Policy): Promise<Map<string, string>> {
   const aliases = new Map<string, string>();
@@ -64,9 +90,23 @@ async function seedIam(iam: IAMClient, system: AwsSystem, policy: Policy): Promi
     if (forSystem?.awsIamRole) roles.add(forSystem.awsIamRole);
     if (forSystem?.awsIamUser) users.add(forSystem.awsIamUser);
   }
-  for (const role of roles)
+  if (roles.size === 0 && users.size === 0) return;
+  const standing = await iam.send(
+    new CreatePolicyCommand({
+      PolicyName: SANDBOX_STANDING_POLICY.name,
+      Description: 'Sandbox only: what an analyst holds without a lease',
+      PolicyDocument: JSON.stringify(SANDBOX_STANDING_POLICY.document),
+    }),
+  );
+  const PolicyArn = standing.Policy!.Arn!;
+  for (const role of roles) {
     await iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: trust() }));
-  for (const user of users) await iam.send(new CreateUserCommand({ UserName: user }));
+    await iam.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn }));
+  }
+  for (const user of users) {
+    await iam.send(new CreateUserCommand({ UserName: user }));
+    await iam.send(new AttachUserPolicyCommand({ UserName: user, PolicyArn }));
+  }
 }
 
 async function seedPermissionSets(

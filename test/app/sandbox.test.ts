@@ -1,10 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAwsProvider, type AwsProvider } from '../../activities/cloud/aws';
+import { AwsStep, createAwsCollector, ssoUserId } from '../../activities/inventory/aws';
 import type { Policy } from '../../domain/policy/schema';
 import { EXAMPLE_POLICY_FILE, onExamplePolicy } from '../../app/policy-fallback';
 import { loadPolicyFile } from '../../app/policy-file';
 import { sandboxWanted, startSandbox, type Sandbox } from '../../app/sandbox';
+import { SANDBOX_STANDING_POLICY } from '../../app/sandbox/seed';
+import { RecordingSink, runStep } from '../activities/inventory/aws-fixtures';
 
 /**
  * The sandbox the README's first run uses: the shipped example policy's AWS account, built in the
@@ -66,6 +69,52 @@ describe('the AWS sandbox on the shipped example policy', () => {
     const system = policy.authorizationSystems.find((s) => s.id === 'aws-prod')!;
     const principal = await provider.resolvePrincipal(system, 'grace@example.com', entitlement.grant, policy);
     assert.match(JSON.stringify(principal), /906744a0d1-0a1b2c3d-4e5f-6789-abcd-ef0123456789/);
+  });
+});
+
+describe('the inventory in the sandbox (least inventory collect on the example)', () => {
+  const sink = new RecordingSink();
+  const window = { from: new Date(Date.now() - 90 * 86_400_000).toISOString(), to: new Date().toISOString() };
+
+  before(async () => {
+    const system = policy.authorizationSystems.find((s) => s.id === 'aws-prod')!;
+    const collector = createAwsCollector({ reportPolling: { delayMs: 10 } });
+    try {
+      for (const step of collector.steps(system)) await runStep(collector, system, step, { window, policy, sink });
+    } finally {
+      collector.close();
+    }
+  });
+
+  it('collects the example account without Access Advisor, which the emulator lacks', () => {
+    const source = loadPolicyFile(EXAMPLE_POLICY_FILE).authorizationSystems.find((s) => s.id === 'aws-prod')!;
+    assert.equal(source.cloud === 'aws' && source.inventory?.accessAdvisor, true);
+    const system = policy.authorizationSystems.find((s) => s.id === 'aws-prod')!;
+    assert.equal(system.cloud === 'aws' && system.inventory?.accessAdvisor, false);
+    const collector = createAwsCollector();
+    const steps = collector.steps(system);
+    collector.close();
+    assert.deepEqual(steps, [AwsStep.Authorization, AwsStep.IdentityCenter, AwsStep.Credentials]);
+  });
+
+  it("finds analyst-frank's standing policy and its actions, the wildcard expanded", () => {
+    const frank = [...sink.identitiesById.values()].find((identity) => identity.name === 'analyst-frank');
+    assert.ok(frank, 'analyst-frank is collected');
+    assert.equal(frank.kind, 'aws-iam-role');
+    const paths = sink.pathsOf(frank.id).filter((path) => path.kind === 'managed-policy');
+    assert.deepEqual(
+      paths.map((path) => path.via?.split('/').pop()),
+      [SANDBOX_STANDING_POLICY.name],
+    );
+    const actions = sink.documentsById.get(paths[0]!.documentId!)!.actions.map((entry) => entry.action);
+    assert.ok(actions.includes('athena:StartQueryExecution'));
+    assert.ok(actions.includes('cloudwatch:GetMetricData'), 'cloudwatch:Get* is expanded from the catalogue');
+  });
+
+  it('lists the directory users the sandbox made, as Identity Center users', () => {
+    const users = [...sink.identitiesById.values()].filter((identity) => identity.kind === 'aws-sso-user');
+    assert.ok(users.some((user) => user.name === 'frank@example.com'));
+    assert.ok(users.every((user) => user.id === ssoUserId('aws', user.id.split('/').pop()!)));
   });
 });
 
