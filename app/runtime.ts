@@ -6,6 +6,8 @@ import type { CloudProvider } from '../activities/cloud/provider';
 import { createAzureProvider } from '../activities/cloud/azure';
 import { createGcpProvider } from '../activities/cloud/gcp';
 import { createAwsCollector } from '../activities/inventory/aws';
+import { createAzureCollector } from '../activities/inventory/azure';
+import { createGcpCollector } from '../activities/inventory/gcp';
 import type { InventoryCollector } from '../activities/inventory/collector';
 import { FanOutNotifier, type Notifier } from '../activities/chat/notifier';
 import { LogNotifier } from '../activities/chat/log-notifier';
@@ -114,9 +116,11 @@ export function buildActivities(
     azure: overrides.clouds?.azure ?? made(createAzureProvider()),
     gcp: overrides.clouds?.gcp ?? made(createGcpProvider()),
   };
-  const collectors: Partial<Record<Cloud, InventoryCollector>> = {
-    ...overrides.collectors,
+  // Like the providers, the Azure and GCP collectors find their credentials on first use.
+  const collectors: Record<Cloud, InventoryCollector> = {
     aws: overrides.collectors?.aws ?? made(createAwsCollector()),
+    azure: overrides.collectors?.azure ?? made(createAzureCollector()),
+    gcp: overrides.collectors?.gcp ?? made(createGcpCollector()),
   };
   const activities = createActivities({
     store,

@@ -39,6 +39,20 @@ export const ErrorCode = {
   /** A cloud call failed in a way no rule names (the message carries the cloud's own words). */
   CloudError: 'CLOUD.ERROR',
   InputMalformed: 'INPUT.MALFORMED',
+  /** The system is not in the policy file, or has no `inventory` settings. */
+  InventoryNotConfigured: 'INVENTORY.NOT_CONFIGURED',
+  /** This worker has no inventory collector for the system's cloud. */
+  InventoryNoCollector: 'INVENTORY.NO_COLLECTOR',
+  /** The cloud refused an inventory call in a way that needs a person (a 4xx other than throttling). */
+  InventoryCloudRefused: 'INVENTORY.CLOUD_REFUSED',
+  /** A collection step kept returning pages: the same cursor twice in a row, or more pages than the bound. */
+  InventoryPagesEndless: 'INVENTORY.PAGES_ENDLESS',
+  /** No inventory run with this id was begun. */
+  InventoryRunUnknown: 'INVENTORY.RUN_UNKNOWN',
+  /** The inventory run already succeeded or failed: a late page must not change a snapshot. */
+  InventoryRunClosed: 'INVENTORY.RUN_CLOSED',
+  /** An inventory batch broke a rule (wrong system, a path to a document never stored, a malformed day). */
+  InventoryBatchRefused: 'INVENTORY.BATCH_REFUSED',
   /** The process's environment is wrong; start-up stops and names every bad key. */
   ConfigInvalid: 'CONFIG.INVALID',
 } as const;

@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   CancellationScope,
   continueAsNew,
   defineQuery,
@@ -7,10 +8,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LeastActivities } from '../activities';
+import { ErrorCode } from '../domain/errors';
 import type { CollectionRun } from '../domain/inventory/model';
 
 /** Pages one workflow run collects before it continues as new, so a large account never builds a huge history. */
 export const PAGES_PER_RUN = 200;
+
+/** Pages one step may take before the collection gives it up as endless (a cloud that pages forever). */
+export const MAX_PAGES_PER_STEP = 100_000;
 
 /** Where a collection stands, carried across continue-as-new. */
 export interface CollectResume {
@@ -20,6 +25,8 @@ export interface CollectResume {
   cursor?: string;
   /** Pages collected so far, over every workflow run of this collection. */
   pages: number;
+  /** Pages of the current step so far. */
+  stepPages?: number;
   counts: Record<string, number>;
   window: { from: string; to: string };
 }
@@ -31,6 +38,8 @@ export interface CollectInput {
   resume?: CollectResume;
   /** Pages before continuing as new (PAGES_PER_RUN); tests lower it. */
   pagesPerRun?: number;
+  /** Pages one step may take before the collection fails as endless (MAX_PAGES_PER_STEP). */
+  maxPagesPerStep?: number;
 }
 
 export interface CollectProgress {
@@ -106,6 +115,18 @@ async function collectPages(collection: Collection): Promise<boolean> {
   return false;
 }
 
+/**
+ * A step whose pages never end (a cursor handed back unchanged, or more pages than the bound) fails
+ * the collection; it would otherwise run, and grow the run, forever.
+ */
+function endlessPages(step: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ErrorCode.InventoryPagesEndless,
+    message: `step "${step}" never ends: ${message}`,
+    nonRetryable: true,
+  });
+}
+
 /** 3. Make the snapshot current. */
 async function finish(collection: Collection): Promise<CollectionRun> {
   collection.phase = 'finishing';
@@ -130,12 +151,14 @@ class Collection {
   readonly systemId: string;
   readonly runId: string;
   readonly pagesPerRun: number;
+  readonly maxPagesPerStep: number;
   private readonly input: CollectInput;
   phase: CollectProgress['phase'];
   steps: string[];
   stepIndex: number;
   cursor: string | undefined;
   pages: number;
+  stepPages: number;
   pagesThisRun = 0;
   counts: Record<string, number>;
   window: { from: string; to: string };
@@ -147,11 +170,13 @@ class Collection {
     this.systemId = input.systemId;
     this.runId = resume?.runId ?? input.runId ?? `${info.workflowId}:${info.firstExecutionRunId}`;
     this.pagesPerRun = Math.max(1, input.pagesPerRun ?? PAGES_PER_RUN);
+    this.maxPagesPerStep = Math.max(1, input.maxPagesPerStep ?? MAX_PAGES_PER_STEP);
     this.phase = resume ? 'collecting' : 'starting';
     this.steps = resume?.steps ?? [];
     this.stepIndex = resume?.stepIndex ?? 0;
     this.cursor = resume?.cursor;
     this.pages = resume?.pages ?? 0;
+    this.stepPages = resume?.stepPages ?? 0;
     this.counts = { ...resume?.counts };
     this.window = resume?.window ?? { from: '', to: '' };
   }
@@ -170,24 +195,38 @@ class Collection {
     this.phase = 'collecting';
   }
 
+  /** Counts the page in; throws (PAGES_ENDLESS) when the step hands back its cursor or runs past the bound. */
   pageDone(counts: Record<string, number>, next: string | undefined): void {
+    const step = this.step ?? '';
     for (const [name, value] of Object.entries(counts)) this.counts[name] = (this.counts[name] ?? 0) + value;
     this.pages++;
     this.pagesThisRun++;
+    this.stepPages++;
+    if (next !== undefined && next === this.cursor) {
+      throw endlessPages(step, `page ${this.stepPages} returned the cursor it was given (${next.slice(0, 100)})`);
+    }
+    if (next !== undefined && this.stepPages >= this.maxPagesPerStep) {
+      throw endlessPages(step, `no end after ${this.maxPagesPerStep} pages (the bound)`);
+    }
     this.cursor = next;
-    if (next === undefined) this.stepIndex++;
+    if (next === undefined) {
+      this.stepIndex++;
+      this.stepPages = 0;
+    }
   }
 
   carried(): CollectInput {
     return {
       systemId: this.systemId,
       ...(this.input.pagesPerRun !== undefined ? { pagesPerRun: this.input.pagesPerRun } : {}),
+      ...(this.input.maxPagesPerStep !== undefined ? { maxPagesPerStep: this.input.maxPagesPerStep } : {}),
       resume: {
         runId: this.runId,
         steps: this.steps,
         stepIndex: this.stepIndex,
         ...(this.cursor !== undefined ? { cursor: this.cursor } : {}),
         pages: this.pages,
+        stepPages: this.stepPages,
         counts: this.counts,
         window: this.window,
       },

@@ -1,20 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { DomainError } from '../../domain/errors';
+import { DomainError, ErrorCode } from '../../domain/errors';
 import type { Cloud, CollectionRun, InventorySink } from '../../domain/inventory/model';
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
 import { InventoryStoreError } from '../store/inventory/errors';
 import type { InventoryCollector, PageResult } from './collector';
-
-/** Codes a collection fails with when retrying cannot help; declared once, read by the CLI. */
-export const CollectErrorCode = {
-  /** The system is not in the policy file, or has no `inventory` settings. */
-  NotConfigured: 'INVENTORY.NOT_CONFIGURED',
-  /** This worker has no collector for the system's cloud. */
-  NoCollector: 'INVENTORY.NO_COLLECTOR',
-  /** The cloud refused a call in a way that needs a person (4xx other than throttling). */
-  CloudRefused: 'INVENTORY.CLOUD_REFUSED',
-} as const;
 
 /** What the collection activities need of the inventory store (activities/store/inventory). */
 export interface CollectionRuns {
@@ -69,7 +59,7 @@ export function createInventoryActivities(deps: InventoryActivityDeps) {
     const system = deps.policy().authorizationSystems.find((s) => s.id === systemId);
     if (!system?.inventory) {
       throw nonRetryable(
-        CollectErrorCode.NotConfigured,
+        ErrorCode.InventoryNotConfigured,
         system
           ? `authorization system "${systemId}" has no inventory settings in the policy file`
           : `authorization system "${systemId}" is not in the policy file`,
@@ -77,7 +67,7 @@ export function createInventoryActivities(deps: InventoryActivityDeps) {
     }
     const collector = deps.collectors[system.cloud];
     if (!collector || !deps.store) {
-      throw nonRetryable(CollectErrorCode.NoCollector, `this worker has no ${system.cloud} inventory collector`);
+      throw nonRetryable(ErrorCode.InventoryNoCollector, `this worker has no ${system.cloud} inventory collector`);
     }
     return { system: system as InventorySystem, collector, store: deps.store };
   }
@@ -177,21 +167,31 @@ async function classified<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof DomainError || error instanceof InventoryStoreError) {
-      throw nonRetryable(error.code, error.message);
-    }
+    const ruled = ruleBroken(error);
+    if (ruled) throw nonRetryable(ruled.code, ruled.message);
     if (error instanceof ApplicationFailure) throw error;
     const status = httpStatus(error);
     const throttled = /throttl|too ?many ?requests|rate ?exceeded|slow ?down/i.test(errorName(error));
     if (status !== undefined && status >= 400 && status < 500 && !TRANSIENT_STATUS.has(status) && !throttled) {
-      throw nonRetryable(CollectErrorCode.CloudRefused, `${errorName(error)} (HTTP ${status}): ${messageOf(error)}`);
+      throw nonRetryable(ErrorCode.InventoryCloudRefused, `${errorName(error)} (HTTP ${status}): ${messageOf(error)}`);
     }
     const grpc = (error as { code?: unknown } | null)?.code;
     if (status === undefined && typeof grpc === 'number' && FINAL_GRPC_CODES.has(grpc)) {
-      throw nonRetryable(CollectErrorCode.CloudRefused, `${errorName(error)} (gRPC ${grpc}): ${messageOf(error)}`);
+      throw nonRetryable(ErrorCode.InventoryCloudRefused, `${errorName(error)} (gRPC ${grpc}): ${messageOf(error)}`);
     }
     throw error;
   }
+}
+
+/**
+ * A broken rule (a domain error, the store refusing a batch or a closed run) wherever it sits in the
+ * error's cause chain: a collector or a stream may wrap it, and retrying cannot mend it.
+ */
+function ruleBroken(error: unknown): DomainError | InventoryStoreError | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 8; cause = cause.cause, depth++) {
+    if (cause instanceof DomainError || cause instanceof InventoryStoreError) return cause;
+  }
+  return undefined;
 }
 
 /** The HTTP status in whichever shape the SDK gives it: AWS `$metadata`, Azure `statusCode`, fetch `status`. */

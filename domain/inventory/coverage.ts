@@ -15,6 +15,8 @@ import type { AccessLevel, Coverage, Granularity } from './model';
  * - A source limited to `writes` vouches only for actions whose access levels include Write,
  *   Permissions management or Tagging; an action with no known level is not a write. `services` and
  *   `exceptActions` narrow a source further.
+ * - A source tied to one document (`documentId`) vouches only for actions that document grants
+ *   (`documents`: the documents the action comes through). Absent documents: no such source vouches.
  * - Spans of several sources add up; gaps of up to a second between them are closed (day files that
  *   end at 23:59:59.999 and start at 00:00:00).
  * - Absent lastUsed / serviceLastUsed / identityLastActivity mean the sources recorded none.
@@ -35,6 +37,15 @@ export interface UsageEvidence {
   serviceLastUsed?: string;
   /** The identity's last activity of any kind (last-activity sources). */
   identityLastActivity?: string;
+  /** The ids of the documents that grant this action to the identity. */
+  documents?: string[];
+}
+
+/** What is known around one action: use of its service, activity of the identity, the documents granting it. */
+export interface ActionContext {
+  serviceUsed?: boolean;
+  identityActive?: boolean;
+  documents?: string[];
 }
 
 export interface Span {
@@ -59,24 +70,25 @@ export function usageVerdict(input: UsageEvidence): UsageVerdict {
   const spans = coveredSpans(input.coverage, input.action, input.accessLevels, {
     serviceUsed: usedSince(input.serviceLastUsed, from),
     identityActive: usedSince(input.identityLastActivity, from),
+    ...(input.documents ? { documents: input.documents } : {}),
   });
   return spans.some((span) => Date.parse(span.from) <= from && Date.parse(span.to) >= to) ? 'unused' : 'unknown';
 }
 
 /**
  * The merged spans over which some source could have seen a use of this action, earliest first.
- * `activity` says whether the service / the identity shows any use in the window being judged: if so,
- * service-level and last-activity sources cannot vouch for this action.
+ * `context` says whether the service / the identity shows any use in the window being judged (if so,
+ * service-level and last-activity sources cannot vouch for this action), and which documents grant it.
  */
 export function coveredSpans(
   coverage: Coverage[],
   action: string,
   accessLevels: AccessLevel[],
-  activity: { serviceUsed?: boolean; identityActive?: boolean } = {},
+  context: ActionContext = {},
 ): Span[] {
   const intervals: [number, number][] = [];
   for (const entry of coverage) {
-    if (!canVouch(entry, action, accessLevels, activity)) continue;
+    if (!canVouch(entry, action, accessLevels, context)) continue;
     const start = Date.parse(entry.from);
     const end = Date.parse(entry.to);
     if (Number.isNaN(start) || Number.isNaN(end) || start > end) continue;
@@ -96,18 +108,14 @@ export function isWriteAction(accessLevels: AccessLevel[]): boolean {
   return accessLevels.some((level) => WRITE_LEVELS.has(level));
 }
 
-function canVouch(
-  entry: Coverage,
-  action: string,
-  accessLevels: AccessLevel[],
-  activity: { serviceUsed?: boolean; identityActive?: boolean },
-): boolean {
+function canVouch(entry: Coverage, action: string, accessLevels: AccessLevel[], context: ActionContext): boolean {
   if (entry.actions === 'writes' && !isWriteAction(accessLevels)) return false;
+  if (entry.documentId !== undefined && !context.documents?.includes(entry.documentId)) return false;
   if (entry.services && !entry.services.some((service) => sameText(service, serviceOfAction(action)))) return false;
   if (entry.exceptActions?.some((pattern) => globMatches(pattern, action))) return false;
   if (PER_ACTION.has(entry.granularity)) return true;
-  if (entry.granularity === 'service') return activity.serviceUsed !== true;
-  if (entry.granularity === 'last-activity') return activity.identityActive !== true;
+  if (entry.granularity === 'service') return context.serviceUsed !== true;
+  if (entry.granularity === 'last-activity') return context.identityActive !== true;
   return false;
 }
 

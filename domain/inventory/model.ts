@@ -180,6 +180,12 @@ export interface Coverage {
    * CloudTrail data events (`s3:GetObject`, `lambda:InvokeFunction`) when the trail records none.
    */
   exceptActions?: string[];
+  /**
+   * The source speaks only for actions granted by this document (a GCP Recommender insight covers the
+   * permissions of one role binding): an action the identity holds through other documents only stays
+   * unknown. Absent: every action.
+   */
+  documentId?: string;
   note?: string;
 }
 

@@ -304,6 +304,97 @@ describe('collect', () => {
   });
 });
 
+/** The scripted pages, except that the usage step never ends: its cursor comes back unchanged, or always grows. */
+class EndlessCollector extends ScriptedCollector {
+  constructor(private readonly endless: 'same-cursor' | 'growing-cursor') {
+    super();
+  }
+
+  override async collectPage(
+    system: AuthorizationSystem,
+    step: string,
+    cursor: string | undefined,
+    context: CollectContext,
+  ): Promise<PageResult> {
+    if (step !== 'usage') return super.collectPage(system, step, cursor, context);
+    this.served.push(`usage:${cursor ?? 'start'}`);
+    context.heartbeat();
+    const next = this.endless === 'same-cursor' ? 'token-a' : `token-${this.served.length}`;
+    return { next, counts: { records: 0 } };
+  }
+}
+
+/** The scripted pages, but the usage page also writes an identity of another system, which the store refuses. */
+class StrayCollector extends ScriptedCollector {
+  override async collectPage(
+    system: AuthorizationSystem,
+    step: string,
+    cursor: string | undefined,
+    context: CollectContext,
+  ): Promise<PageResult> {
+    const result = await super.collectPage(system, step, cursor, context);
+    if (step === 'usage') await context.sink.identities([role('another-system', 99)]);
+    return result;
+  }
+}
+
+/** Runs a collection that must fail; returns its stored run and the pages the collector served. */
+async function failedCollection(collector: ScriptedCollector, input: Partial<CollectInput> = {}) {
+  const handle = await startCollect(input);
+  await withWorker(collector, async () => {
+    await assert.rejects(handle.result(), WorkflowFailedError);
+  });
+  const failed = (await store.inventory.runs(systemId, 100)).find((r) => r.runId.startsWith(handle.workflowId));
+  assert.equal(failed?.status, 'failed');
+  return failed!;
+}
+
+describe('collect on bad input', () => {
+  it('fails cleanly when a step hands back the cursor it was given, the previous snapshot current', async () => {
+    const current = await withWorker(new ScriptedCollector(), async () => (await startCollect()).result());
+    const collector = new EndlessCollector('same-cursor');
+    const failed = await failedCollection(collector);
+
+    assert.match(failed.error ?? '', /^INVENTORY\.PAGES_ENDLESS: step "usage" never ends: .*returned the cursor/);
+    assert.deepEqual(
+      collector.served.filter((page) => page.startsWith('usage')),
+      ['usage:start', 'usage:token-a'],
+      'the cursor handed back was asked for once, then the run stopped',
+    );
+    assert.equal((await store.inventory.currentRun(systemId))?.runId, current.runId);
+    assert.equal((await snapshot(failed.runId)).identities, 0, 'nothing of the failed run is left to read');
+  });
+
+  it('fails cleanly when a step runs past the bound of pages, across continue-as-new', async () => {
+    const current = await store.inventory.currentRun(systemId);
+    const collector = new EndlessCollector('growing-cursor');
+    const failed = await failedCollection(collector, { maxPagesPerStep: 5, pagesPerRun: 3 });
+
+    assert.match(failed.error ?? '', /^INVENTORY\.PAGES_ENDLESS: step "usage" never ends: no end after 5 pages/);
+    assert.equal(collector.served.filter((page) => page.startsWith('usage')).length, 5);
+    assert.equal(
+      collector.served.filter((page) => page.startsWith('identities')).length,
+      IDENTITY_PAGES,
+      'a step that ends within the bound is not cut',
+    );
+    assert.equal((await store.inventory.currentRun(systemId))?.runId, current?.runId);
+  });
+
+  it('fails at once, without retrying, when the store refuses a page’s batch', async () => {
+    const current = await store.inventory.currentRun(systemId);
+    const collector = new StrayCollector();
+    const failed = await failedCollection(collector);
+
+    assert.match(failed.error ?? '', /^INVENTORY\.BATCH_REFUSED: .*another-system/);
+    assert.deepEqual(
+      collector.served.filter((page) => page.startsWith('usage')),
+      ['usage:0'],
+      'a refused batch is not retried',
+    );
+    assert.equal((await store.inventory.currentRun(systemId))?.runId, current?.runId);
+  });
+});
+
 describe('collect schedules', () => {
   it('creates one Schedule per collected system, runs it when triggered, updates it and deletes it with the system', async () => {
     const uncollected = `plain-${randomBytes(3).toString('hex')}`;

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { ActionCatalogue, DocumentAction, PolicyDocument, SkippedItem } from '../../../domain/inventory/model';
 import { expandAwsPolicy } from '../../../domain/inventory/aws-policy';
 import { SkipReason } from '../../../domain/inventory/skip-reasons';
 import { AwsSkipReason } from './skip-reasons';
+import { contentId } from '../documents';
 
 /**
  * AWS policy documents as the inventory stores them: addressed by content, so one policy held by a
@@ -12,22 +12,6 @@ import { AwsSkipReason } from './skip-reasons';
 export interface ExpandedDocument {
   document: PolicyDocument;
   actions: DocumentAction[];
-}
-
-/** JSON with object keys sorted at every depth: equal policies give equal text, whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, entry]) => entry !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-export function contentId(body: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(body)).digest('hex')}`;
 }
 
 /**

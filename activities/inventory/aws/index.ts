@@ -19,7 +19,7 @@ import { identityCenterPage, ssoUserId } from './identity-center';
 import { CollectorSessions, partitionOf } from './sessions';
 
 export { INVENTORY_PURPOSE } from './sessions';
-export { canonicalJson, contentId } from './documents';
+export { canonicalJson, contentId } from '../documents';
 export { leaseIdentityId } from './cloudtrail-usage';
 export { ssoUserId, ssoGroupId } from './identity-center';
 export { trailBase, deliveryTime, DATA_EVENT_ACTIONS } from './cloudtrail';

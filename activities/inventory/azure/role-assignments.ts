@@ -3,7 +3,7 @@ import { expandAzureRole, type AzureActionCatalogue } from '../../../domain/inve
 import type { DocumentAction, GrantPath, PolicyDocument, SkippedItem } from '../../../domain/inventory/model';
 import type { AzureSystem } from '../../cloud/azure/errors';
 import { armStatus } from '../../cloud/azure/errors';
-import { contentId } from '../aws/documents';
+import { contentId } from '../documents';
 import type { CollectContext, PageResult } from '../collector';
 import type { AzureInventoryClients } from './clients';
 

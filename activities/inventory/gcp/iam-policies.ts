@@ -2,7 +2,7 @@ import { expandGcpRole, gcpMemberIdentity, GcpSkipReason } from '../../../domain
 import type { DocumentAction, GrantPath, Identity, PolicyDocument, SkippedItem } from '../../../domain/inventory/model';
 import { googleFailure } from '../../cloud/gcp/errors';
 import { targetOf, type GcpSystem } from '../../cloud/gcp/errors';
-import { contentId } from '../aws/documents';
+import { contentId, gcpRoleBody } from '../documents';
 import type { GcpRoleCatalogue } from '../catalogue/gcp';
 import type { CollectContext, PageResult } from '../collector';
 import type { GcpInventoryClients } from './clients';
@@ -64,13 +64,7 @@ export async function collectIamPolicyPage(
       skipped.push({ reason: GcpPolicySkipReason.RoleNotFound, item: roleName || '(no role)', detail: resource });
       continue;
     }
-    const body = {
-      name: role.name ?? roleName,
-      title: role.title,
-      includedPermissions: role.includedPermissions,
-      stage: role.stage,
-      ...(role.deleted ? { deleted: true } : {}),
-    };
+    const body = gcpRoleBody(roleName, role);
     const documentId = contentId(body);
     if (!documents.has(documentId)) {
       const expanded = expandGcpRole(documentId, body);

@@ -66,7 +66,14 @@ export function createGcpCollector(options: GcpCollectorOptions = {}): GcpCollec
         case 'service-accounts':
           return collectServiceAccountPage(clients, system, cursor, context, pageSize);
         case 'usage:recommender':
-          return collectRecommenderPage(clients, system, cursor, context, pageSize);
+          return collectRecommenderPage(
+            clients,
+            system,
+            cursor,
+            context,
+            pageSize,
+            catalogueFor(system, context.runId),
+          );
         default:
           throw new Error(`The GCP collector has no step "${step}" (it has ${GCP_STEPS.join(', ')})`);
       }

@@ -2,7 +2,9 @@ import type { protos } from '@google-cloud/recommender';
 import type { Coverage, SkippedItem, UsageDay } from '../../../domain/inventory/model';
 import { targetOf, type GcpSystem } from '../../cloud/gcp/errors';
 import { withTransientRetry } from '../../cloud/gcp/resource-manager';
+import type { GcpRoleCatalogue } from '../catalogue/gcp';
 import type { CollectContext, PageResult } from '../collector';
+import { contentId, gcpRoleBody } from '../documents';
 import type { GcpInventoryClients } from './clients';
 
 /**
@@ -10,7 +12,9 @@ import type { GcpInventoryClients } from './clients';
  * (member × role) lists the permissions the member exercised over the observation period (90 days).
  * It is a window total, not days: each exercised permission becomes one usage row dated the period's
  * last day, and the coverage row says `window-total` over the period, so readers never take the date
- * for the day of use. An insight vouches for the permissions of its own role.
+ * for the day of use. An insight vouches only for the permissions of its own role: its coverage names
+ * the role's document (the id the IAM policy step stored it under), so the member's other roles stay
+ * unknown. An insight whose role IAM no longer has gives its uses and no coverage.
  */
 
 export const INSIGHT_TYPE = 'google.iam.policy.Insight';
@@ -18,6 +22,8 @@ export const INSIGHT_TYPE = 'google.iam.policy.Insight';
 export const RecommenderSkipReason = {
   /** An insight without content, member or observation period. */
   InsightInvalid: 'gcp.insight.invalid',
+  /** An insight names no role, or one IAM does not have: its uses count, its coverage is unknown. */
+  InsightRoleUnknown: 'gcp.insight.role-unknown',
 } as const;
 
 type Struct = protos.google.protobuf.IStruct;
@@ -28,6 +34,12 @@ export function structToJson(struct: Struct | null | undefined): Record<string, 
   if (!struct) return undefined;
   if (!('fields' in struct)) return struct as Record<string, unknown>; // already plain JSON
   return Object.fromEntries(Object.entries(struct.fields ?? {}).map(([key, value]) => [key, valueToJson(value)]));
+}
+
+/** The id the role's document is stored under, as the IAM policy step computes it; none for a role IAM lacks. */
+async function roleDocumentId(catalogue: GcpRoleCatalogue, roleName: string): Promise<string | undefined> {
+  const role = await catalogue.role(roleName);
+  return role ? contentId(gcpRoleBody(roleName, role)) : undefined;
 }
 
 function valueToJson(value: Value | null | undefined): unknown {
@@ -57,6 +69,7 @@ export async function collectRecommenderPage(
   cursor: string | undefined,
   context: CollectContext,
   pageSize: number,
+  catalogue: GcpRoleCatalogue,
 ): Promise<PageResult> {
   const parent = `${targetOf(system).resource}/locations/global/insightTypes/${INSIGHT_TYPE}`;
   const client = clients.recommender(system);
@@ -96,7 +109,17 @@ export async function collectRecommenderPage(
       row.count = 1;
       usage.set(key, row);
     }
-    coverage.set(`${member}|${from}|${to}`, {
+    const roleName = typeof content.role === 'string' ? content.role : undefined;
+    const documentId = roleName ? await roleDocumentId(catalogue, roleName) : undefined;
+    if (!roleName || !documentId) {
+      skipped.push({
+        reason: RecommenderSkipReason.InsightRoleUnknown,
+        item: insight.name ?? member,
+        detail: roleName,
+      });
+      continue;
+    }
+    coverage.set(`${member}|${documentId}|${from}|${to}`, {
       systemId: system.id,
       identityId: member,
       source: 'recommender',
@@ -104,8 +127,10 @@ export async function collectRecommenderPage(
       from,
       to,
       actions: 'all',
-      note: `IAM Recommender: permissions exercised over the observation period, as one total (${String(content.role ?? 'role')})`,
+      documentId,
+      note: `IAM Recommender: permissions of ${roleName} exercised over the observation period, as one total`,
     });
+    context.heartbeat({ step: 'usage:recommender', insight: insight.name });
   }
 
   const chunk = `usage:recommender|${cursor ?? ''}`;

@@ -1,11 +1,10 @@
-/** Why the inventory store refused a call; stable codes, as in domain/errors.ts. */
+import { ErrorCode } from '../../../domain/errors';
+
+/** Why the inventory store refused a call; the codes are declared in domain/errors.ts. */
 export const InventoryErrorCode = {
-  /** No run with this id was begun. */
-  RunUnknown: 'INVENTORY.RUN_UNKNOWN',
-  /** The run already succeeded or failed: a late page must not change a snapshot. */
-  RunClosed: 'INVENTORY.RUN_CLOSED',
-  /** A batch broke a rule (wrong system, a path to a document never stored, a malformed day): nothing of it was written. */
-  BatchRefused: 'INVENTORY.BATCH_REFUSED',
+  RunUnknown: ErrorCode.InventoryRunUnknown,
+  RunClosed: ErrorCode.InventoryRunClosed,
+  BatchRefused: ErrorCode.InventoryBatchRefused,
 } as const;
 
 export type InventoryErrorCode = (typeof InventoryErrorCode)[keyof typeof InventoryErrorCode];

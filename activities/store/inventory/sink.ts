@@ -219,9 +219,10 @@ export class RunSink implements InventorySink {
       checkSystem(run, batch, 'coverage row');
       await client.query(
         `INSERT INTO inventory_coverage (run_key, identity_id, source, granularity, from_at, to_at, actions, services,
-                                         except_actions, note)
+                                         except_actions, note, document_id)
          SELECT $1, r.* FROM jsonb_to_recordset($2::jsonb) AS r(identity_id text, source text, granularity text,
-           from_at timestamptz, to_at timestamptz, actions text, services text[], except_actions text[], note text)
+           from_at timestamptz, to_at timestamptz, actions text, services text[], except_actions text[], note text,
+           document_id text)
          ON CONFLICT DO NOTHING`,
         [
           run.key,
@@ -236,6 +237,7 @@ export class RunSink implements InventorySink {
               services: c.services ?? null,
               except_actions: c.exceptActions ?? null,
               note: c.note ?? null,
+              document_id: c.documentId ?? null,
             })),
           ),
         ],

@@ -249,6 +249,7 @@ function attachUsage(
       ...(used?.lastUsed ? { lastUsed: endOfDay(used.lastUsed) } : {}),
       ...(serviceLastUsed ? { serviceLastUsed } : {}),
       ...(identityLastActivity ? { identityLastActivity } : {}),
+      documents: action.documents,
     });
   }
 }
@@ -291,9 +292,11 @@ async function coverageOf(pool: pg.Pool, run: RunRow, identityId: string): Promi
     actions: Coverage['actions'];
     services: string[] | null;
     except_actions: string[] | null;
+    document_id: string | null;
     note: string | null;
   }>(
-    `SELECT identity_id, source, granularity, from_at, to_at, actions, services, except_actions, note FROM inventory_coverage
+    `SELECT identity_id, source, granularity, from_at, to_at, actions, services, except_actions, document_id, note
+     FROM inventory_coverage
      WHERE run_key = $1 AND identity_id IN ($2, '*') ORDER BY identity_id = '*', source, granularity, from_at`,
     [run.run_key, identityId],
   );
@@ -307,6 +310,7 @@ async function coverageOf(pool: pg.Pool, run: RunRow, identityId: string): Promi
     actions: c.actions,
     ...(c.services !== null ? { services: c.services } : {}),
     ...(c.except_actions !== null ? { exceptActions: c.except_actions } : {}),
+    ...(c.document_id !== null ? { documentId: c.document_id } : {}),
     ...(c.note !== null ? { note: c.note } : {}),
   }));
 }

@@ -12,7 +12,8 @@ import {
   type AwsAccount,
 } from '../../support/fakes/aws-fixtures';
 import { startFakeAccessAdvisor, type FakeAccessAdvisor } from '../../support/fakes/fake-access-advisor';
-import { inventorySystem, RecordingSink, runStep } from './aws-fixtures';
+import { RecordingSink } from '../../support/checks/inventory-sink';
+import { inventorySystem, runStep } from './aws-fixtures';
 
 useDummyAwsCredentials();
 const motoUrl = testServices().motoUrl;

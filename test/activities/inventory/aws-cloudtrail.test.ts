@@ -25,7 +25,8 @@ import {
   writeTrailFile,
   type TrailEvent,
 } from '../../support/generators/cloudtrail';
-import { inventorySystem, RecordingSink, runStep } from './aws-fixtures';
+import { RecordingSink } from '../../support/checks/inventory-sink';
+import { inventorySystem, runStep } from './aws-fixtures';
 
 useDummyAwsCredentials();
 const motoUrl = testServices().motoUrl;

@@ -1,75 +1,10 @@
-import type {
-  Coverage,
-  DocumentAction,
-  GrantPath,
-  Identity,
-  InventorySink,
-  PolicyDocument,
-  SkippedItem,
-  UsageDay,
-  UsageDetail,
-} from '../../../domain/inventory/model';
 import { policySchema, type AuthorizationSystem, type Policy } from '../../../domain/policy/schema';
 import type { AwsCollector } from '../../../activities/inventory/aws';
 import type { CollectContext } from '../../../activities/inventory/collector';
 import { type AwsAccount, awsSystemInput, SYSTEM_ID } from '../../support/fakes/aws-fixtures';
 
-/**
- * What a collector wrote, kept as the store would keep it: identities and documents once, usage added up
- * per chunk and a repeated chunk ignored. A recording of the port, not a copy of the store.
- */
-export class RecordingSink implements InventorySink {
-  readonly identitiesById = new Map<string, Identity>();
-  readonly documentsById = new Map<string, { document: PolicyDocument; actions: DocumentAction[] }>();
-  readonly paths: GrantPath[] = [];
-  readonly usageRows = new Map<string, UsageDay>();
-  readonly details: UsageDetail[] = [];
-  readonly coverageRows: Coverage[] = [];
-  readonly skippedItems: SkippedItem[] = [];
-  private readonly chunks = new Set<string>();
-
-  async identities(batch: Identity[]) {
-    for (const identity of batch)
-      if (!this.identitiesById.has(identity.id)) this.identitiesById.set(identity.id, identity);
-  }
-  async documents(batch: { document: PolicyDocument; actions: DocumentAction[] }[]) {
-    for (const entry of batch)
-      if (!this.documentsById.has(entry.document.id)) this.documentsById.set(entry.document.id, entry);
-  }
-  async grantPaths(batch: GrantPath[]) {
-    this.paths.push(...batch);
-  }
-  async usage(batch: UsageDay[], chunk?: string) {
-    if (chunk && this.chunks.has(`u:${chunk}`)) return;
-    if (chunk) this.chunks.add(`u:${chunk}`);
-    for (const row of batch) {
-      const key = `${row.identityId}|${row.action}|${row.day}`;
-      const held = this.usageRows.get(key);
-      if (held) {
-        held.count += row.count;
-        held.denied += row.denied;
-      } else this.usageRows.set(key, { ...row });
-    }
-  }
-  async usageDetail(batch: UsageDetail[], chunk?: string) {
-    if (chunk && this.chunks.has(`d:${chunk}`)) return;
-    if (chunk) this.chunks.add(`d:${chunk}`);
-    this.details.push(...batch);
-  }
-  async coverage(batch: Coverage[]) {
-    this.coverageRows.push(...batch);
-  }
-  async skipped(batch: SkippedItem[]) {
-    this.skippedItems.push(...batch);
-  }
-
-  usageOf(identityId: string, action: string, day: string): UsageDay | undefined {
-    return this.usageRows.get(`${identityId}|${action}|${day}`);
-  }
-  pathsOf(identityId: string): GrantPath[] {
-    return this.paths.filter((path) => path.identityId === identityId);
-  }
-}
+/** The one in-memory sink lives in test/support/checks; re-exported for tests that still import it from here. */
+export { RecordingSink } from '../../support/checks/inventory-sink';
 
 export function inventorySystem(
   account: AwsAccount,

@@ -39,7 +39,8 @@ import {
   type AwsAccount,
 } from '../../support/fakes/aws-fixtures';
 import { generateAwsInventory } from '../../support/generators/aws-inventory';
-import { inventorySystem, RecordingSink, runStep } from './aws-fixtures';
+import { RecordingSink } from '../../support/checks/inventory-sink';
+import { inventorySystem, runStep } from './aws-fixtures';
 
 useDummyAwsCredentials();
 const motoUrl = testServices().motoUrl;

@@ -10,9 +10,9 @@ import {
   FakeAzureInventory,
   INVENTORY_TENANT,
   READER_ROLE,
-  RecordingSink,
   seedAzureInventory,
 } from '../../support/fakes/fake-azure-inventory';
+import { RecordingSink } from '../../support/checks/inventory-sink';
 
 let fake: FakeAzureInventory;
 let policy: Policy;

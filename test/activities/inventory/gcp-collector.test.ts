@@ -2,7 +2,8 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGcpCollector, type GcpCollector } from '../../../activities/inventory/gcp';
 import { policySchema, type AuthorizationSystem, type Policy } from '../../../domain/policy/schema';
-import { collectAll, collectContext, RecordingSink } from '../../support/fakes/fake-azure-inventory';
+import { RecordingSink } from '../../support/checks/inventory-sink';
+import { collectAll, collectContext } from '../../support/fakes/fake-azure-inventory';
 import {
   FakeGcpInventory,
   GCP_FOLDER,
@@ -194,5 +195,45 @@ describe('GCP Recommender', () => {
       ['gcp.insight.invalid'],
     );
     assert.ok(fake.callsTo('/insights').some((call) => call.status === 503));
+  });
+
+  test('an insight speaks only for its role: its coverage names the document the IAM policy step stored', async () => {
+    const system = systemFor({ projectId: GCP_PROJECT });
+    await collectAll(collector, system, collectContext(sink, policy), ['iam-policies', 'usage:recommender']);
+    const ada = sink.coverageRows.filter((row) => row.identityId === 'user:ada@example.com');
+    assert.deepEqual(
+      ada.map((row) => row.documentId),
+      [sink.documentNamed('roles/editor')!.document.id],
+      'the editor binding only, not the bucketReader one',
+    );
+    const ci = sink.coverageRows.find((row) => row.identityId.startsWith('serviceAccount:ci@'));
+    assert.equal(ci?.documentId, sink.documentNamed(`organizations/${GCP_ORGANIZATION}/roles/deployer`)!.document.id);
+  });
+
+  test('an insight for a role IAM no longer has keeps its uses and claims no coverage', async () => {
+    const parent = `projects/${GCP_PROJECT}/locations/global/insightTypes/google.iam.policy.Insight`;
+    fake.insights.set(parent, [
+      {
+        name: `${parent}/insights/i-gone`,
+        content: {
+          role: `projects/${GCP_PROJECT}/roles/gone`,
+          member: 'user:ada@example.com',
+          exercisedPermissions: [{ permission: 'storage.objects.get' }],
+        },
+        lastRefreshTime: new Date().toISOString(),
+        observationPeriod: '7776000s',
+      },
+    ]);
+    const system = systemFor({ projectId: GCP_PROJECT });
+    await collectAll(collector, system, collectContext(sink, policy), ['usage:recommender']);
+    assert.deepEqual(
+      sink.usageRows.map((row) => [row.identityId, row.action]),
+      [['user:ada@example.com', 'storage.objects.get']],
+    );
+    assert.deepEqual(sink.coverageRows, []);
+    assert.deepEqual(
+      sink.skippedRows.map((item) => [item.reason, item.detail]),
+      [['gcp.insight.role-unknown', `projects/${GCP_PROJECT}/roles/gone`]],
+    );
   });
 });

@@ -223,3 +223,93 @@ describe('identity view', () => {
     );
   });
 });
+
+describe('identity view of a GCP member whose Recommender insights cover some of its roles', () => {
+  const GCP = 'view-gcp';
+  const member = 'user:ada@example.com';
+  const period = { from: '2025-12-01T00:00:00.000Z', to: '2026-03-31T23:59:59.000Z' };
+  const role = (name: string, permissions: [string, DocumentAction['accessLevels']][]) => {
+    const id = `sha256:${createHash('sha256').update(`gcp ${name}`).digest('hex')}`;
+    return {
+      document: { id, cloud: 'gcp' as const, kind: 'gcp-role' as const, name, managedByCloud: true, body: { name } },
+      actions: permissions.map(([action, accessLevels]) => ({
+        documentId: id,
+        action,
+        effect: 'allow' as const,
+        accessLevels,
+        resourceReach: 'all' as const,
+        conditional: false,
+      })),
+    };
+  };
+  const editor = role('roles/editor', [
+    ['compute.instances.get', ['Read']],
+    ['compute.instances.delete', ['Write']],
+    ['storage.buckets.get', ['Read']],
+  ]);
+  const deployer = role('roles/run.developer', [['run.services.update', ['Write']]]);
+  const bucketReader = role('projects/p/roles/bucketReader', [
+    ['storage.buckets.get', ['Read']],
+    ['storage.objects.get', ['Read']],
+  ]);
+  const insightFor = (documentId: string) => ({
+    systemId: GCP,
+    identityId: member,
+    source: 'recommender' as const,
+    granularity: 'window-total' as const,
+    ...period,
+    actions: 'all' as const,
+    documentId,
+  });
+
+  before(async () => {
+    await inventory.beginRun({
+      runId: 'view-gcp-1',
+      systemId: GCP,
+      windowFrom: '2026-01-01T00:00:00.000Z',
+      windowTo: '2026-03-31T23:59:59.000Z',
+      catalogues: { gcp: 'roles.get' },
+    });
+    const sink = inventory.sink('view-gcp-1');
+    await sink.identities([
+      { systemId: GCP, id: member, kind: 'gcp-user', name: 'ada@example.com', nature: 'human', tags: {} },
+    ]);
+    await sink.documents([editor, deployer, bucketReader]);
+    const binding = (documentId: string): GrantPath => ({
+      systemId: GCP,
+      identityId: member,
+      kind: 'binding',
+      documentId,
+      scope: 'projects/p',
+      conditional: false,
+    });
+    await sink.grantPaths([
+      binding(editor.document.id),
+      binding(deployer.document.id),
+      binding(bucketReader.document.id),
+    ]);
+    await sink.usage([
+      { systemId: GCP, identityId: member, action: 'compute.instances.get', day: '2026-03-31', count: 1, denied: 0 },
+    ]);
+    // two insights of one member over the same period, for two of its three roles
+    await sink.coverage([insightFor(editor.document.id), insightFor(deployer.document.id)]);
+    await inventory.finishRun('view-gcp-1');
+  });
+
+  test("the covered roles' permissions are used or unused; the uncovered role's are unknown", async () => {
+    const view = await inventory.identityView(GCP, member);
+    assert.deepEqual(view?.coverage.map((c) => c.documentId).sort(), [editor.document.id, deployer.document.id].sort());
+    assert.deepEqual(
+      view?.granted.map((g) => [g.action, g.verdict]),
+      [
+        ['compute.instances.delete', 'unused'],
+        ['compute.instances.get', 'used'],
+        ['run.services.update', 'unused'],
+        // granted by the editor too, so the editor's insight speaks for it
+        ['storage.buckets.get', 'unused'],
+        // only bucketReader grants it and no insight covers bucketReader
+        ['storage.objects.get', 'unknown'],
+      ],
+    );
+  });
+});

@@ -92,6 +92,56 @@ describe('usageVerdict', () => {
   });
 });
 
+describe('usageVerdict with a source that speaks for one document', () => {
+  // A member with two roles and a Recommender insight for one of them (editor): the insight covers
+  // the editor's permissions only.
+  const editor = 'sha256:editor';
+  const bucketReader = 'sha256:bucket-reader';
+  const insight = [
+    covering(window.from, window.to, {
+      identityId: 'user:ada@example.com',
+      source: 'recommender',
+      granularity: 'window-total',
+      documentId: editor,
+    }),
+  ];
+  const permission = (action: string, documents: string[]): Omit<UsageEvidence, 'coverage'> => ({
+    action,
+    accessLevels: ['Write'],
+    window,
+    documents,
+  });
+
+  test("the insight role's unexercised permissions are unused", () => {
+    assert.equal(usageVerdict({ ...permission('compute.instances.delete', [editor]), coverage: insight }), 'unused');
+  });
+
+  test("the other role's permissions are unknown", () => {
+    assert.equal(usageVerdict({ ...permission('storage.objects.get', [bucketReader]), coverage: insight }), 'unknown');
+    assert.equal(usageVerdict({ ...permission('storage.objects.get', []), coverage: insight }), 'unknown');
+    const { documents: _none, ...undocumented } = permission('storage.objects.get', []);
+    assert.equal(
+      usageVerdict({ ...undocumented, coverage: insight }),
+      'unknown',
+      'no documents named: not vouched for',
+    );
+  });
+
+  test('a permission both roles grant is covered by the insight of either', () => {
+    assert.equal(
+      usageVerdict({ ...permission('storage.buckets.get', [bucketReader, editor]), coverage: insight }),
+      'unused',
+    );
+  });
+
+  test('an exercised permission is used, and a source for every document still vouches', () => {
+    const used = { ...permission('compute.instances.get', [editor]), lastUsed: '2026-03-31T00:00:00Z' };
+    assert.equal(usageVerdict({ ...used, coverage: insight }), 'used');
+    const trail = [covering(window.from, window.to)];
+    assert.equal(usageVerdict({ ...permission('storage.objects.get', [bucketReader]), coverage: trail }), 'unused');
+  });
+});
+
 describe('coveredSpans', () => {
   test('merges overlapping and touching spans of the sources that can see the action', () => {
     const spans = coveredSpans(

@@ -1,17 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CollectContext, InventoryCollector } from '../../../activities/inventory/collector';
-import type {
-  Coverage,
-  DocumentAction,
-  GrantPath,
-  Identity,
-  InventorySink,
-  PolicyDocument,
-  SkippedItem,
-  UsageDay,
-  UsageDetail,
-} from '../../../domain/inventory/model';
+import type { InventorySink } from '../../../domain/inventory/model';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
 
 /**
@@ -665,53 +655,6 @@ export function seedAzureInventory(fake: FakeAzureInventory, now = new Date()): 
     }),
     { ...event(AZ.grace, 'Microsoft.Compute/disks/write', 'Succeeded', daysAgo(1)), eventTimestamp: 'not a time' },
   );
-}
-
-/* ---------- what a collector wrote, kept in memory (the store has its own tests) ---------- */
-
-export class RecordingSink implements InventorySink {
-  readonly identityRows: Identity[] = [];
-  readonly documentRows: { document: PolicyDocument; actions: DocumentAction[] }[] = [];
-  readonly pathRows: GrantPath[] = [];
-  readonly usageRows: UsageDay[] = [];
-  readonly detailRows: UsageDetail[] = [];
-  readonly coverageRows: Coverage[] = [];
-  readonly skippedRows: SkippedItem[] = [];
-  readonly chunks: string[] = [];
-
-  identities(batch: Identity[]): Promise<void> {
-    this.identityRows.push(...batch);
-    return Promise.resolve();
-  }
-  documents(batch: { document: PolicyDocument; actions: DocumentAction[] }[]): Promise<void> {
-    this.documentRows.push(...batch);
-    return Promise.resolve();
-  }
-  grantPaths(batch: GrantPath[]): Promise<void> {
-    this.pathRows.push(...batch);
-    return Promise.resolve();
-  }
-  usage(batch: UsageDay[], chunk?: string): Promise<void> {
-    this.usageRows.push(...batch);
-    if (chunk !== undefined) this.chunks.push(chunk);
-    return Promise.resolve();
-  }
-  usageDetail(batch: UsageDetail[]): Promise<void> {
-    this.detailRows.push(...batch);
-    return Promise.resolve();
-  }
-  coverage(batch: Coverage[]): Promise<void> {
-    this.coverageRows.push(...batch);
-    return Promise.resolve();
-  }
-  skipped(batch: SkippedItem[]): Promise<void> {
-    this.skippedRows.push(...batch);
-    return Promise.resolve();
-  }
-
-  documentNamed(name: string): { document: PolicyDocument; actions: DocumentAction[] } | undefined {
-    return this.documentRows.find((row) => row.document.name === name);
-  }
 }
 
 /** Runs every page of every step, as the collect workflow would; returns the counts added up and the pages per step. */

@@ -15,6 +15,7 @@ import { PgStore } from '../../../activities/store/pg-store';
 import { AccessClient, type AccessClientDeps, type SubmitInput } from '../../../bot/access-client';
 import type { Notifier } from '../../../activities/chat/notifier';
 import type { CloudProvider } from '../../../activities/cloud/provider';
+import type { InventoryCollector } from '../../../activities/inventory/collector';
 import { policySchema, type Policy, type PolicyInput } from '../../../domain/policy/schema';
 import type { RequestState, RequestStatus } from '../../../domain/request';
 import { WORKFLOWS_PATH } from '../../../app/worker';
@@ -142,6 +143,8 @@ export interface StackOptions {
   access?: (parts: { store: PgStore; policy: Policy }) => Partial<AccessClientDeps>;
   /** Providers for the other clouds (AWS is always there, on moto). */
   clouds?: () => Partial<Record<'azure' | 'gcp', CloudProvider>>;
+  /** Inventory collectors for the other clouds, pointed at their fakes (AWS collects from moto). */
+  collectors?: () => Partial<Record<'azure' | 'gcp', InventoryCollector>>;
 }
 
 export async function startStack(kind: 'dev' | 'time-skipping', options: StackOptions = {}): Promise<Stack> {
@@ -163,6 +166,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
     {
       aws: { polling: { firstDelayMs: 20, maxDelayMs: 200 } },
       clouds: options.clouds?.() ?? {},
+      collectors: options.collectors?.() ?? {},
       notifiers: [
         new LogNotifier((message) => messages.push(message)),
         ...(options.notifiers?.({ store, policy }) ?? []),

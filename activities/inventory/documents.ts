@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import type { GcpRole } from './catalogue/gcp';
+
+/**
+ * Documents are addressed by content, whichever cloud they come from: one policy or role held by a
+ * thousand identities is stored and expanded once, and the same content always has the same id.
+ */
+
+/** JSON with object keys sorted at every depth: equal documents give equal text, whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, entry]) => entry !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** `sha256:<hex>` of the canonical JSON: a document's id in the store. */
+export function contentId(body: unknown): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(body)).digest('hex')}`;
+}
+
+/**
+ * What a GCP role is stored as. The IAM policy step stores it, and the Recommender step names it by the
+ * same id, so an insight's coverage speaks for exactly the permissions of its role.
+ */
+export function gcpRoleBody(roleName: string, role: GcpRole): Record<string, unknown> {
+  return {
+    name: role.name ?? roleName,
+    title: role.title,
+    includedPermissions: role.includedPermissions,
+    stage: role.stage,
+    ...(role.deleted ? { deleted: true } : {}),
+  };
+}
