@@ -168,11 +168,15 @@ CREATE TABLE inventory_coverage (
   -- Absent: every service, no exception.
   services    text[],
   except_actions text[],
+  -- Absent: every action; set: only the actions this document grants (a GCP Recommender insight covers
+  -- the permissions of one role binding).
+  document_id text,
   note        text
 );
 
+-- Two insights of one member over the same period, for two roles, are two rows.
 CREATE UNIQUE INDEX inventory_coverage_once ON inventory_coverage (
-  run_key, identity_id, source, granularity, actions, from_at, to_at, services, except_actions
+  run_key, identity_id, source, granularity, actions, from_at, to_at, services, except_actions, document_id
 ) NULLS NOT DISTINCT;
 
 CREATE TABLE inventory_skipped (
