@@ -5,6 +5,18 @@ import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { AzureSystem } from './errors';
 import { isLoopback } from '../loopback';
 
+/** What every ARM SDK client shares: a pipeline our loopback rules can adjust. */
+interface ArmSdkClient {
+  pipeline: AuthorizationManagementClient['pipeline'];
+}
+
+interface ArmClientOptions {
+  endpoint: string;
+  retryOptions: ArmRetry;
+  userAgentOptions: { userAgentPrefix: string };
+  allowInsecureConnection?: boolean;
+}
+
 /**
  * One credential for the worker and one ARM client per authorization system. The SDK's pipeline
  * retries 429 (honouring Retry-After) and 5xx itself, `retry.maxRetries` times, before anything
@@ -31,7 +43,7 @@ type ArmPolicy = Parameters<ArmPipeline['addPolicy']>[0];
  * a loopback endpoint only, it is swapped for this one, which does the same header and still refuses
  * anything that is not loopback; real endpoints keep the SDK's policy untouched.
  */
-export function loopbackBearerPolicy(credential: TokenCredential, scope: string): ArmPolicy {
+function loopbackBearerPolicy(credential: TokenCredential, scope: string): ArmPolicy {
   return {
     name: 'leastLoopbackBearerPolicy',
     async sendRequest(request, next) {
@@ -72,7 +84,7 @@ function failFastWhenUnavailable(credential: TokenCredential): TokenCredential {
 
 export class AzureConnections {
   private credentialInUse: TokenCredential | undefined;
-  private readonly clients = new Map<string, AuthorizationManagementClient>();
+  private readonly clients = new Map<string, ArmSdkClient>();
 
   constructor(
     private readonly given: TokenCredential | undefined,
@@ -86,12 +98,24 @@ export class AzureConnections {
   }
 
   arm(system: AzureSystem): AuthorizationManagementClient {
+    return this.armClient('authorization', system, (...args) => new AuthorizationManagementClient(...args));
+  }
+
+  /**
+   * An ARM SDK client for the system, one per kind, system and endpoint, all built by the same rules:
+   * plain http and our own bearer policy only for a loopback endpoint (a local fake).
+   */
+  armClient<C extends ArmSdkClient>(
+    kind: string,
+    system: AzureSystem,
+    make: (credential: TokenCredential, subscriptionId: string, options: ArmClientOptions) => C,
+  ): C {
     const endpoint = (system.endpoint ?? ARM_ENDPOINT).replace(/\/+$/, '');
-    const cacheKey = `${system.id}|${system.subscriptionId}|${endpoint}`;
-    let client = this.clients.get(cacheKey);
+    const cacheKey = `${kind}|${system.id}|${system.subscriptionId}|${endpoint}`;
+    let client = this.clients.get(cacheKey) as C | undefined;
     if (!client) {
       const loopback = isLoopback(endpoint);
-      client = new AuthorizationManagementClient(this.credential(), system.subscriptionId, {
+      client = make(this.credential(), system.subscriptionId, {
         endpoint,
         retryOptions: this.retry,
         userAgentOptions: { userAgentPrefix: 'least' },

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TokenCredential } from '@azure/core-auth';
 import { MonitorClient } from '@azure/arm-monitor';
-import { ARM_ENDPOINT, type ArmRetry, AzureConnections, loopbackBearerPolicy } from '../../cloud/azure/connections';
+import { type ArmRetry, AzureConnections } from '../../cloud/azure/connections';
 import type { AzureSystem } from '../../cloud/azure/errors';
-import { isLoopback } from '../../cloud/loopback';
 
 /**
  * The clients an Azure collection uses, one set per worker: the grant side's AzureConnections (its
@@ -12,7 +11,6 @@ import { isLoopback } from '../../cloud/loopback';
  */
 export class AzureInventoryClients {
   readonly connections: AzureConnections;
-  private readonly monitors = new Map<string, MonitorClient>();
 
   constructor(
     credential: TokenCredential | undefined,
@@ -26,26 +24,7 @@ export class AzureInventoryClients {
   }
 
   monitor(system: AzureSystem): MonitorClient {
-    const endpoint = (system.endpoint ?? ARM_ENDPOINT).replace(/\/+$/, '');
-    const key = `${system.id}|${system.subscriptionId}|${endpoint}`;
-    let client = this.monitors.get(key);
-    if (!client) {
-      const loopback = isLoopback(endpoint);
-      client = new MonitorClient(this.connections.credential(), system.subscriptionId, {
-        endpoint,
-        retryOptions: this.retry,
-        userAgentOptions: { userAgentPrefix: 'least' },
-        ...(loopback ? { allowInsecureConnection: true } : {}),
-      });
-      if (loopback) {
-        client.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
-        client.pipeline.addPolicy(loopbackBearerPolicy(this.connections.credential(), `${ARM_ENDPOINT}/.default`), {
-          phase: 'Sign',
-        });
-      }
-      this.monitors.set(key, client);
-    }
-    return client;
+    return this.connections.armClient('monitor', system, (...args) => new MonitorClient(...args));
   }
 
   graph(system: AzureSystem): GraphReader {
@@ -53,7 +32,6 @@ export class AzureInventoryClients {
   }
 
   close(): void {
-    this.monitors.clear();
     this.connections.close();
   }
 }
