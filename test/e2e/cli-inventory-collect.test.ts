@@ -4,11 +4,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { runCli } from '../../app/cli';
 import type { IdentityView } from '../../domain/inventory/view';
 import type { PolicyInput } from '../../domain/policy/schema';
 import { ACCOUNT_ID, APP_ROLE } from '../support/fakes/aws-fixtures';
 import { startStack, type Stack } from '../support/stacks/stack';
+import { leastInProcess } from '../support/generators/least-cli';
 
 /**
  * `least inventory collect` as an operator runs it: the CLI starts the collect workflow on the dev
@@ -20,11 +20,7 @@ let stack: Stack;
 let stopWorker: () => Promise<void>;
 const saved = { ...process.env };
 
-async function least(...args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const code = await runCli(args, (line) => lines.push(line));
-  return { code, out: lines.join('\n') };
-}
+const least = leastInProcess;
 
 before(async () => {
   let written: PolicyInput | undefined;

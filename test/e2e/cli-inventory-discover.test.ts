@@ -5,7 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
-import { runCli } from '../../app/cli';
 import { authorizationSystemSchema, type PolicyInput } from '../../domain/policy/schema';
 import {
   ACCOUNT_ID,
@@ -15,6 +14,7 @@ import {
   useDummyAwsCredentials,
 } from '../support/fakes/aws-fixtures';
 import { testServices } from '../support/launch/services';
+import { leastInProcess } from '../support/generators/least-cli';
 
 /**
  * `least inventory discover`: the accounts of the AWS Organization, listed through the system's broker
@@ -25,11 +25,7 @@ useDummyAwsCredentials();
 const motoUrl = testServices().motoUrl;
 const saved = { ...process.env };
 
-async function least(...args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const code = await runCli(args, (line) => lines.push(line));
-  return { code, out: lines.join('\n') };
-}
+const least = leastInProcess;
 
 before(async () => {
   const account = await freshAwsAccount(motoUrl);

@@ -4,11 +4,11 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { runCli } from '../../app/cli';
 import type { PgStore } from '../../activities/store/pg-store';
 import type { CollectionRun } from '../../domain/inventory/model';
 import type { IdentityView } from '../../domain/inventory/view';
 import { freshStore, type TestDatabase } from '../support/launch/database';
+import { leastInProcess } from '../support/generators/least-cli';
 
 /**
  * `least inventory import FILE --system S`: an `aws iam get-account-authorization-details` file becomes
@@ -27,11 +27,7 @@ let store: PgStore;
 let dir: string;
 const saved = { ...process.env };
 
-async function least(...args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const code = await runCli(args, (line) => lines.push(line));
-  return { code, out: lines.join('\n') };
-}
+const least = leastInProcess;
 
 function file(name: string, content: string): string {
   const written = path.join(dir, name);

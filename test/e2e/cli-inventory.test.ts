@@ -1,18 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { contentId } from '../../activities/inventory/aws';
 import type { PgStore } from '../../activities/store/pg-store';
 import type { IdentityView } from '../../domain/inventory/view';
 import { freshStore, type TestDatabase } from '../support/launch/database';
+import { spawnLeast } from '../support/generators/least-cli';
 
 /**
  * `npx least inventory …` as an operator types it, on a snapshot written through the store the
  * collectors use. `show` reads PostgreSQL alone.
  */
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const SYSTEM = 'aws-prod';
 const ACCOUNT = '111122223333';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/app`;
@@ -21,21 +19,8 @@ let db: TestDatabase;
 let store: PgStore;
 let runId: string;
 
-function least(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['--yes=false', 'least', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.url, LEAST_POLICY_FILE: 'config/policy.example.yaml' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function least(...args: string[]) {
+  return spawnLeast(args, { DATABASE_URL: db.url, LEAST_POLICY_FILE: 'config/policy.example.yaml' });
 }
 
 /** A role holding one policy of a read, a list and a write; it used the read; the trail sees writes only. */

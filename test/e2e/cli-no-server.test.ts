@@ -1,6 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -10,6 +9,7 @@ import { freshStore, type TestDatabase } from '../support/launch/database';
 import { activeRequest, pendingRequest } from '../activities/store/fixtures';
 import type { PgStore } from '../../activities/store/pg-store';
 import type { RequestState } from '../../domain/request';
+import { spawnLeast } from '../support/generators/least-cli';
 
 /**
  * `npx least …` as a person types it in a checkout, with no Temporal anywhere: TEMPORAL_ADDRESS
@@ -23,28 +23,8 @@ let db: TestDatabase;
 let store: PgStore;
 let closedAddress: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npx least …`; `--yes=false` keeps npx from fetching a package of that name should the local bin ever be missing. */
-function least(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['--yes=false', 'least', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, TEMPORAL_ADDRESS: closedAddress, DATABASE_URL: db.url, LEAST_POLICY_FILE: EXAMPLE_POLICY },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function least(...args: string[]) {
+  return spawnLeast(args, { TEMPORAL_ADDRESS: closedAddress, DATABASE_URL: db.url, LEAST_POLICY_FILE: EXAMPLE_POLICY });
 }
 
 /** A port nothing listens on: bound, then released. */

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ListAccountAssignmentsCommand } from '@aws-sdk/client-sso-admin';
-import { runCli } from '../../app/cli';
 import { ACCOUNT_ID, awsSystemInput } from '../support/fakes/aws-fixtures';
 import { LEAD, REQUESTER, STRANGER, startStack, type Stack } from '../support/stacks/stack';
 import type { PolicyInput } from '../../domain/policy/schema';
+import { leastInProcess } from '../support/generators/least-cli';
 
 /**
  * The admin CLI end to end, as an operator runs it: a policy file on disk, env config, real
@@ -20,11 +20,7 @@ let stack: Stack;
 let stopWorker: () => Promise<void>;
 const saved = { ...process.env };
 
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const code = await runCli(args, (line) => lines.push(line));
-  return { code, out: lines.join('\n') };
-}
+const cli = leastInProcess;
 
 async function assignments(): Promise<string[]> {
   const listed = await stack.aws.ssoAdmin.send(
