@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AccessLevel, Coverage } from '../../domain/inventory/model';
 import type { GrantedAction, IdentityView } from '../../domain/inventory/view';
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
+import type { DiscoveryCredentials } from '../../activities/inventory/discover';
 import type { CollectProgress } from '../../workflows/collect';
 import { usage, type Invocation } from './usage';
 
@@ -192,17 +193,20 @@ function policySystem(policy: Policy, id: string): AuthorizationSystem {
 
 /**
  * `discover [--system S]`: the accounts, subscriptions and projects under each system's organization,
- * management group or folder, as `authorizationSystems` entries ready to paste; those already in the
- * policy are marked, not repeated.
+ * tenant or folder, as `authorizationSystems` entries ready to paste; those already in the policy are
+ * marked, not repeated. Azure and GCP credentials are found as the worker finds them unless given.
  */
-async function discover({ values, json, print }: Invocation): Promise<number> {
+export async function discover(
+  { values, json, print }: Invocation,
+  credentials: DiscoveryCredentials = {},
+): Promise<number> {
   const { discoverTargets } = await import('../../activities/inventory/discover');
   const { discoveredEntries } = await import('../../activities/inventory/discover/entries');
   const YAML = (await import('yaml')).default;
   const policy = await loadPolicy();
   const systems = values.system ? [policySystem(policy, values.system)] : policy.authorizationSystems;
   const taken = new Set(policy.authorizationSystems.map((system) => system.id));
-  const found = await discoverTargets(systems);
+  const found = await discoverTargets(systems, credentials);
   const results = found.map((outcome) =>
     'error' in outcome
       ? outcome
@@ -236,7 +240,7 @@ async function discover({ values, json, print }: Invocation): Promise<number> {
   return results.every((result) => !('error' in result)) ? 0 : 1;
 }
 
-const SCOPE_WORDS = { aws: 'AWS Organization', azure: 'management group', gcp: 'under' } as const;
+const SCOPE_WORDS = { aws: 'AWS Organization', azure: 'tenant', gcp: 'under' } as const;
 
 function collectedSystems(policy: Policy, only: string | undefined): AuthorizationSystem[] {
   const collected = policy.authorizationSystems.filter((system) => system.inventory);

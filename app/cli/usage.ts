@@ -23,8 +23,9 @@ Operators:
   inventory show IDENTITY --system S       granted vs used actions in S's current snapshot, with coverage
   inventory import FILE --system S         an \`aws iam get-account-authorization-details\` JSON file as S's
                                            current snapshot (no usage: every action shows unknown)
-  inventory discover [--system S]          accounts of S's AWS Organization as policy entries to paste
-                                           (Azure and GCP not yet)
+  inventory discover [--system S]          what sits beside S, as policy entries to paste: the accounts of
+                                           its AWS Organization, the subscriptions of its Azure tenant, the
+                                           projects under its GCP folder (or its project's parent)
   verify-audit                             check the audit log's hash chain
   migrate                                  apply database migrations
   validate   [FILE]                        check a policy file (default: LEAST_POLICY_FILE)
