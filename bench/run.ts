@@ -33,6 +33,7 @@ import { renderReports, value, type ScenarioReport } from './lib/report';
 import { cpuSnapshot, DbSampler, describeCpu } from './lib/resources';
 import { approveScenario } from './scenarios/approve';
 import { cloudtrailScenario } from './scenarios/cloudtrail';
+import { collectAwsScenario } from './scenarios/collect-aws';
 import { expiryScenario } from './scenarios/expiry';
 import { inventoryLoadScenario } from './scenarios/inventory-load';
 import { lifecycleScenario } from './scenarios/lifecycle';
@@ -49,6 +50,7 @@ const SCENARIOS = [
   'teams',
   'inventory-load',
   'cloudtrail',
+  'collect-aws',
 ] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -258,6 +260,7 @@ async function main(): Promise<number> {
     if (selected.includes('teams')) await run('teams', () => teamsScenario(ctx));
     if (selected.includes('cloudtrail')) await run('cloudtrail', () => cloudtrailScenario(ctx));
     if (selected.includes('inventory-load')) await run('inventory-load', () => inventoryLoadScenario(ctx));
+    if (selected.includes('collect-aws')) await run('collect-aws', () => collectAwsScenario(ctx, pids));
   };
 
   try {

@@ -33,6 +33,8 @@ export interface TrailRecord {
   awsRegion?: unknown;
   sourceIPAddress?: unknown;
   errorCode?: unknown;
+  /** `Data` for data events (S3 objects, Lambda invokes), `Management` otherwise. */
+  eventCategory?: unknown;
   userIdentity?: {
     type?: unknown;
     arn?: unknown;
@@ -79,6 +81,42 @@ interface Detail {
   resources: Set<string>;
 }
 
+/** One identity × action × day row while the page is read. */
+interface UsageCell {
+  identityId: string;
+  action: string;
+  day: string;
+  count: number;
+  denied: number;
+}
+
+/** One identity's day: its actions and its detail. */
+interface DayTally {
+  actions: Map<string, UsageCell>;
+  detail: Detail;
+}
+
+/** An identity records count for, with its days: found once per caller ARN, so a record builds no keys. */
+interface IdentityTally {
+  id: string;
+  days: Map<string, DayTally>;
+}
+
+/** What an event source and name come to, worked out once per pair. */
+interface EventAction {
+  action: string;
+  service: string;
+  known: boolean;
+  /** This page has already noted the service's data events. */
+  dataSeen: boolean;
+}
+
+/** A UTC day of the window, with the epoch milliseconds of its midnight; `undefined` when not a date. */
+interface KnownDay {
+  day: string;
+  start: number;
+}
+
 export interface PageUsageCounts {
   records: number;
   used: number;
@@ -89,11 +127,97 @@ export interface PageUsageCounts {
   unknownService: number;
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * Reads a CloudTrail `eventTime` into `time` (epoch ms), `day` and `hour`, as `Date.parse` and
+ * `toISOString` would. CloudTrail writes `YYYY-MM-DDTHH:MM:SSZ`: those are read from their digits, with
+ * each day's midnight worked out once; any other shape goes through `Date`.
+ */
+class EventClock {
+  time = Number.NaN;
+  day = '';
+  hour = 0;
+  private readonly days = new Map<string, KnownDay | null>();
+
+  read(eventTime: unknown): boolean {
+    if (typeof eventTime !== 'string') return this.invalid();
+    if (this.readCanonical(eventTime)) return true;
+    const time = Date.parse(eventTime);
+    if (Number.isNaN(time)) return this.invalid();
+    const iso = new Date(time).toISOString();
+    this.time = time;
+    this.day = iso.slice(0, 10);
+    this.hour = Number(iso.slice(11, 13));
+    return true;
+  }
+
+  private readCanonical(text: string): boolean {
+    const length = text.length;
+    let millis = 0;
+    if (length === 24) {
+      if (text.charCodeAt(19) !== 46 /* . */) return false;
+      const ms = digits(text, 20, 3);
+      if (ms < 0) return false;
+      millis = ms;
+    } else if (length !== 20) {
+      return false;
+    }
+    if (
+      text.charCodeAt(length - 1) !== 90 /* Z */ ||
+      text.charCodeAt(10) !== 84 /* T */ ||
+      text.charCodeAt(13) !== 58 /* : */ ||
+      text.charCodeAt(16) !== 58
+    )
+      return false;
+    const hour = digits(text, 11, 2);
+    const minute = digits(text, 14, 2);
+    const second = digits(text, 17, 2);
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+    const known = this.dayOf(text.slice(0, 10));
+    if (!known) return false;
+    this.time = known.start + hour * HOUR_MS + minute * 60_000 + second * 1000 + millis;
+    this.day = known.day;
+    this.hour = hour;
+    return true;
+  }
+
+  private dayOf(day: string): KnownDay | null {
+    let known = this.days.get(day);
+    if (known === undefined) {
+      const start = /^\d{4}-\d{2}-\d{2}$/.test(day) ? Date.parse(`${day}T00:00:00Z`) : Number.NaN;
+      // a day Date would not read back as itself (2026-02-30) takes the slow path, as before
+      known = !Number.isNaN(start) && new Date(start).toISOString().slice(0, 10) === day ? { day, start } : null;
+      this.days.set(day, known);
+    }
+    return known;
+  }
+
+  private invalid(): false {
+    this.time = Number.NaN;
+    return false;
+  }
+}
+
+/** The number in `count` decimal digits from `at`, or -1. */
+function digits(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
 export class UsageAggregator {
-  private readonly days = new Map<string, { count: number; denied: number }>();
-  private readonly details = new Map<string, Detail>();
-  private readonly attributions = new Map<string, string[]>();
-  private readonly actions = new Map<string, string>();
+  /** Rows in the order first met, as the page writes them. */
+  private readonly cells: UsageCell[] = [];
+  private readonly details: { identityId: string; day: string; detail: Detail }[] = [];
+  private readonly attributions = new Map<string, IdentityTally[]>();
+  private readonly tallies = new Map<string, IdentityTally>();
+  private readonly actions = new Map<string, Map<string, EventAction>>();
+  private readonly clock = new EventClock();
   private readonly extraIdentities = new Map<string, Identity>();
   /** Services whose data events (S3 objects, Lambda invokes, …) this page saw: the trail records them. */
   readonly dataEventServices = new Set<string>();
@@ -120,40 +244,44 @@ export class UsageAggregator {
   /** Adds one file's records; what cannot be read is summarised per file and reason, never per record. */
   addFile(key: string, records: TrailRecord[]): SkippedItem[] {
     let malformed = 0;
-    const unknown = new Map<string, number>();
-    for (const record of records) {
-      this.counts.records++;
-      const { eventName, eventSource, eventTime } = record;
-      const time = typeof eventTime === 'string' ? Date.parse(eventTime) : NaN;
-      if (typeof eventName !== 'string' || typeof eventSource !== 'string' || !eventName || Number.isNaN(time)) {
+    let unknown: Map<string, number> | undefined;
+    const { clock, counts } = this;
+    for (let r = 0; r < records.length; r++) {
+      const record = records[r]!;
+      counts.records++;
+      const { eventName, eventSource } = record;
+      const timed = clock.read(record.eventTime);
+      if (typeof eventName !== 'string' || typeof eventSource !== 'string' || !eventName || !timed) {
         malformed++;
         continue;
       }
+      const time = clock.time;
       if (time < this.from || time > this.to) {
-        this.counts.outsideWindow++;
+        counts.outsideWindow++;
         continue;
       }
       const identities = this.attribute(record);
       if (identities.length === 0) {
-        this.counts.unattributed++;
+        counts.unattributed++;
         continue;
       }
-      const action = this.actionOf(eventSource, eventName);
-      const service = action.slice(0, action.indexOf(':'));
-      if (!this.context.knownService(service)) {
-        unknown.set(service, (unknown.get(service) ?? 0) + 1);
+      const event = this.actionOf(eventSource, eventName);
+      if (!event.known) {
+        unknown ??= new Map();
+        unknown.set(event.service, (unknown.get(event.service) ?? 0) + 1);
         continue;
       }
-      if ((record as { eventCategory?: unknown }).eventCategory === 'Data') this.dataEventServices.add(service);
+      if (!event.dataSeen && record.eventCategory === 'Data') {
+        event.dataSeen = true;
+        this.dataEventServices.add(event.service);
+      }
       const denied = typeof record.errorCode === 'string' && DENIED.has(record.errorCode);
-      if (denied) this.counts.denied++;
-      else this.counts.used++;
-      const iso = new Date(time).toISOString();
-      const day = iso.slice(0, 10);
-      const hour = Number(iso.slice(11, 13));
-      for (const identityId of identities) this.count(identityId, action, day, hour, denied, record);
+      if (denied) counts.denied++;
+      else counts.used++;
+      for (let i = 0; i < identities.length; i++)
+        this.count(identities[i]!, event.action, clock.day, clock.hour, denied, record);
     }
-    this.counts.malformed += malformed;
+    counts.malformed += malformed;
     const skipped: SkippedItem[] = [];
     if (malformed) {
       skipped.push({
@@ -162,8 +290,8 @@ export class UsageAggregator {
         detail: `${malformed} records without eventName, eventSource or a valid eventTime`,
       });
     }
-    for (const [service, n] of unknown) {
-      this.counts.unknownService += n;
+    for (const [service, n] of unknown ?? []) {
+      counts.unknownService += n;
       skipped.push({
         reason: AwsSkipReason.CloudTrailServiceUnknown,
         item: key,
@@ -173,38 +301,51 @@ export class UsageAggregator {
     return skipped;
   }
 
-  private actionOf(eventSource: string, eventName: string): string {
-    const key = `${eventSource} ${eventName}`;
-    let action = this.actions.get(key);
-    if (action === undefined) {
-      action = iamActionForEvent(eventSource, eventName);
-      this.actions.set(key, action);
+  private actionOf(eventSource: string, eventName: string): EventAction {
+    let byName = this.actions.get(eventSource);
+    if (!byName) {
+      byName = new Map();
+      this.actions.set(eventSource, byName);
     }
-    return action;
+    let event = byName.get(eventName);
+    if (!event) {
+      const action = iamActionForEvent(eventSource, eventName);
+      const service = action.slice(0, action.indexOf(':'));
+      event = { action, service, known: this.context.knownService(service), dataSeen: false };
+      byName.set(eventName, event);
+    }
+    return event;
   }
 
   private count(
-    identityId: string,
+    identity: IdentityTally,
     action: string,
     day: string,
     hour: number,
     denied: boolean,
     record: TrailRecord,
   ): void {
-    const dayKey = `${identityId}\u0000${action}\u0000${day}`;
-    const row = this.days.get(dayKey);
-    if (row) {
-      if (denied) row.denied++;
-      else row.count++;
-    } else {
-      this.days.set(dayKey, { count: denied ? 0 : 1, denied: denied ? 1 : 0 });
+    let tally = identity.days.get(day);
+    if (!tally) {
+      const detail: Detail = {
+        hours: new Array<number>(24).fill(0),
+        regions: new Set(),
+        addresses: new Set(),
+        resources: new Set(),
+      };
+      tally = { actions: new Map(), detail };
+      identity.days.set(day, tally);
+      this.details.push({ identityId: identity.id, day, detail });
     }
-    const detailKey = `${identityId}\u0000${day}`;
-    let detail = this.details.get(detailKey);
-    if (!detail) {
-      detail = { hours: new Array<number>(24).fill(0), regions: new Set(), addresses: new Set(), resources: new Set() };
-      this.details.set(detailKey, detail);
+    let cell = tally.actions.get(action);
+    if (!cell) {
+      cell = { identityId: identity.id, action, day, count: 0, denied: 0 };
+      tally.actions.set(action, cell);
+      this.cells.push(cell);
     }
+    if (denied) cell.denied++;
+    else cell.count++;
+    const { detail } = tally;
     detail.hours[hour]!++;
     if (typeof record.awsRegion === 'string') detail.regions.add(record.awsRegion);
     if (typeof record.sourceIPAddress === 'string' && detail.addresses.size < MAX_ADDRESSES)
@@ -218,15 +359,25 @@ export class UsageAggregator {
   }
 
   /** The identities a record counts for; cached by the caller's ARN, which names the session. */
-  private attribute(record: TrailRecord): string[] {
+  private attribute(record: TrailRecord): IdentityTally[] {
     const who = record.userIdentity;
     const arn = who?.arn;
-    if (typeof arn !== 'string') return [];
+    if (typeof arn !== 'string') return NOBODY;
     const cached = this.attributions.get(arn);
     if (cached) return cached;
-    const found = this.attributeUncached(who!, arn);
+    const found = this.attributeUncached(who!, arn).map((id) => this.tallyOf(id));
     this.attributions.set(arn, found);
     return found;
+  }
+
+  /** One tally per identity, however many ARNs (sessions) lead to it. */
+  private tallyOf(id: string): IdentityTally {
+    let tally = this.tallies.get(id);
+    if (!tally) {
+      tally = { id, days: new Map() };
+      this.tallies.set(id, tally);
+    }
+    return tally;
   }
 
   private attributeUncached(who: NonNullable<TrailRecord['userIdentity']>, arn: string): string[] {
@@ -270,28 +421,29 @@ export class UsageAggregator {
   }
 
   usage(): UsageDay[] {
-    const rows: UsageDay[] = [];
-    for (const [key, { count, denied }] of this.days) {
-      const [identityId, action, day] = key.split('\u0000') as [string, string, string];
-      rows.push({ systemId: this.context.systemId, identityId, action, day, count, denied });
-    }
-    return rows;
+    const { systemId } = this.context;
+    return this.cells.map(({ identityId, action, day, count, denied }) => ({
+      systemId,
+      identityId,
+      action,
+      day,
+      count,
+      denied,
+    }));
   }
 
   usageDetail(): UsageDetail[] {
-    const rows: UsageDetail[] = [];
-    for (const [key, detail] of this.details) {
-      const [identityId, day] = key.split('\u0000') as [string, string];
-      rows.push({
-        systemId: this.context.systemId,
-        identityId,
-        day,
-        hours: detail.hours,
-        regions: [...detail.regions].sort(),
-        addresses: [...detail.addresses].sort(),
-        newResources: [...detail.resources].sort(),
-      });
-    }
-    return rows;
+    const { systemId } = this.context;
+    return this.details.map(({ identityId, day, detail }) => ({
+      systemId,
+      identityId,
+      day,
+      hours: detail.hours,
+      regions: [...detail.regions].sort(),
+      addresses: [...detail.addresses].sort(),
+      newResources: [...detail.resources].sort(),
+    }));
   }
 }
+
+const NOBODY: IdentityTally[] = [];

@@ -1,9 +1,10 @@
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Coverage, Identity, SkippedItem, UsageDay, UsageDetail } from '../../../domain/inventory/model';
 import type { AwsSystem } from '../../cloud/aws/errors';
+import { scanTrailRecords } from './cloudtrail-records';
 import type { AttributionContext, TrailRecord } from './cloudtrail-usage';
 import { UsageAggregator } from './cloudtrail-usage';
 import type { CloudTrailSettings } from './sessions';
@@ -106,7 +107,7 @@ export async function cloudTrailPage(reading: TrailReading, cursorText: string |
   const aggregator = new UsageAggregator(reading.attribution, window);
   const skipped: SkippedItem[] = [];
   const state: TrailCursor = { ...cursor, data: [...(cursor.data ?? [])] };
-  let files = 0;
+  const files = new TrailFiles(s3, bucket);
   let bytes = 0;
   let budgetLeft = reading.filesPerPage;
   let finished = true;
@@ -131,7 +132,8 @@ export async function cloudTrailPage(reading: TrailReading, cursorText: string |
         }),
       );
       const keys = (listed.Contents ?? []).map((object) => object.Key!).filter(Boolean);
-      for (const key of keys) {
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[k]!;
         if (key > stopAt) {
           regionDone = true;
           break;
@@ -146,14 +148,17 @@ export async function cloudTrailPage(reading: TrailReading, cursorText: string |
         }
         if (!state.first || delivered < state.first) state.first = delivered;
         if (!state.last || delivered > state.last) state.last = delivered;
-        const read = await readTrailFile(s3, bucket, key);
-        files++;
+        const fetched = files.take(key);
+        // the next file downloads and inflates while this one is parsed and counted: two files in memory at most
+        files.ahead(nextToRead(keys, k, stopAt, budgetLeft));
+        const read = await fetched;
         bytes += read.bytes;
-        if ('error' in read) {
-          skipped.push({ reason: AwsSkipReason.CloudTrailFileMalformed, item: key, detail: read.error });
+        const parsed = 'error' in read ? read : parseTrailBody(read.body, read.bytes);
+        if ('error' in parsed) {
+          skipped.push({ reason: AwsSkipReason.CloudTrailFileMalformed, item: key, detail: parsed.error });
         } else {
-          await reading.prepare(read.records);
-          skipped.push(...aggregator.addFile(key, read.records));
+          await reading.prepare(parsed.records);
+          skipped.push(...aggregator.addFile(key, parsed.records));
         }
         reading.heartbeat({ step: 'usage:cloudtrail', key });
         if (budgetLeft === 0) break;
@@ -202,7 +207,7 @@ export async function cloudTrailPage(reading: TrailReading, cursorText: string |
     coverage,
     skipped,
     counts: {
-      'cloudtrail.files': files,
+      'cloudtrail.files': files.taken,
       'cloudtrail.bytes': bytes,
       'cloudtrail.records': counts.records,
       'cloudtrail.used': counts.used,
@@ -251,40 +256,93 @@ async function listRegions(s3: S3Client, bucket: string, base: string): Promise<
   return regions.sort();
 }
 
-/**
- * One file, streamed through gunzip: memory is bounded by the largest file. A body that is not gzip,
- * is cut short, or is not `{"Records":[…]}` comes back as an error to report; a network failure throws
- * (the page is retried).
- */
-export async function readTrailFile(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-): Promise<{ records: TrailRecord[]; bytes: number } | { error: string; bytes: number }> {
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const chunks: Buffer[] = [];
-  const compressed = object.ContentLength ?? 0;
-  const body = object.Body as Readable;
-  try {
-    await pipeline(body, createGunzip(), async (source: AsyncIterable<Buffer>) => {
-      for await (const chunk of source) chunks.push(chunk);
-    });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('Z_'))
-      return { error: `gzip: ${(error as Error).message}`, bytes: compressed };
-    throw error;
+/** The key the page reads after `keys[k]`: in this listing, inside the window's days and the page's budget. */
+function nextToRead(keys: string[], k: number, stopAt: string, budgetLeft: number): string | undefined {
+  for (let j = k + 1, budget = budgetLeft; j < keys.length && budget > 0; j++, budget--) {
+    const key = keys[j]!;
+    if (key > stopAt) return undefined;
+    if (deliveryTime(key)) return key;
   }
-  return parseTrailBody(Buffer.concat(chunks), compressed);
+  return undefined;
 }
 
+type TrailFile = { body: Buffer; bytes: number } | { error: string; bytes: number };
+
+/**
+ * The page's files, read in order, with at most one read ahead: the file being counted and the next
+ * one are all the page holds. The page never reads ahead past its budget or the window's last day; when
+ * it fails first, the read ahead finishes on its own and is dropped.
+ */
+class TrailFiles {
+  taken = 0;
+  private next: { key: string; file: Promise<TrailFile> } | undefined;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  take(key: string): Promise<TrailFile> {
+    this.taken++;
+    const ready = this.next?.key === key ? this.next.file : undefined;
+    this.next = undefined;
+    return ready ?? fetchTrailFile(this.s3, this.bucket, key);
+  }
+
+  ahead(key: string | undefined): void {
+    if (key === undefined) return;
+    const file = fetchTrailFile(this.s3, this.bucket, key);
+    file.catch(() => undefined); // its failure is reported when the page takes it
+    this.next = { key, file };
+  }
+}
+
+const gunzipBuffer = promisify(gunzip);
+
+/**
+ * The inflated size as gzip's trailer gives it (ISIZE, of the last member), as the one output buffer to
+ * inflate into: a buffer per 16 KiB, or a 1 MiB one and a copy, cost a major GC every few files, as V8
+ * counts every Buffer byte. A hint only: more output simply takes more buffers. A byte over, so zlib
+ * does not make a spare buffer when the output fills this one exactly; bounded for bodies that are not gzip.
+ */
+function inflateChunk(compressed: Buffer): number {
+  const hint = compressed.length >= 18 ? compressed.readUInt32LE(compressed.length - 4) + 1 : 0;
+  const most = Math.min(64 * 2 ** 20, Math.max(2 ** 16, compressed.length * 32));
+  return Math.min(most, Math.max(2 ** 14, hint));
+}
+
+/**
+ * One file's bytes, inflated off the event loop: memory is bounded by the largest file. A body that is
+ * not gzip or is cut short comes back as an error to report; a network failure throws (the page is retried).
+ */
+export async function fetchTrailFile(s3: S3Client, bucket: string, key: string): Promise<TrailFile> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const chunks: Buffer[] = [];
+  for await (const chunk of object.Body as Readable) chunks.push(chunk as Buffer);
+  const compressed = Buffer.concat(chunks);
+  const bytes = object.ContentLength ?? 0;
+  try {
+    return { body: await gunzipBuffer(compressed, { chunkSize: inflateChunk(compressed) }), bytes };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('Z_')) return { error: `gzip: ${(error as Error).message}`, bytes };
+    throw error;
+  }
+}
+
+/**
+ * A file's text as records: read field by field (cloudtrail-records.ts) when it is plain CloudTrail JSON,
+ * else by JSON.parse, which then also says what is wrong with it.
+ */
 export function parseTrailBody(
-  text: Buffer,
+  body: Buffer,
   bytes: number,
 ): { records: TrailRecord[]; bytes: number } | { error: string; bytes: number } {
+  const scanned = scanTrailRecords(body);
+  if (scanned) return { records: scanned, bytes };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text.toString('utf8'));
+    parsed = JSON.parse(body.toString('utf8'));
   } catch (error) {
     return { error: `json: ${(error as Error).message}`, bytes };
   }
