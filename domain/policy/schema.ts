@@ -87,7 +87,15 @@ const awsInventory = z
   .strict();
 
 const azureInventory = z.object({ ...inventorySettings }).strict();
-const gcpInventory = z.object({ ...inventorySettings }).strict();
+const gcpInventory = z
+  .object({
+    ...inventorySettings,
+    auditLogs: z
+      .boolean()
+      .default(false)
+      .describe('Read usage from Cloud Audit Logs (Admin Activity; Data Access where enabled)'),
+  })
+  .strict();
 
 const awsSystem = z
   .object({

@@ -1,6 +1,7 @@
 import { FoldersClient, OrganizationsClient, ProjectsClient } from '@google-cloud/resource-manager';
 import { RecommenderClient } from '@google-cloud/recommender';
 import { iam, type iam_v1 } from '@googleapis/iam';
+import { logging, type logging_v2 } from '@googleapis/logging';
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { GcpSystem } from '../../cloud/gcp/errors';
 import { isLoopback } from '../../cloud/loopback';
@@ -15,8 +16,8 @@ import {
 /**
  * The clients a GCP collection uses, per system: Resource Manager (projects, folders, organizations:
  * IAM policies and the hierarchy) through the grant side's endpoint rules, IAM v1 (`@googleapis/iam`:
- * roles and service accounts) and the Recommender, each over HTTP/JSON. IAM and the Recommender have
- * their own endpoints; a loopback override is allowed for local fakes only, as for Resource Manager.
+ * roles and service accounts), the Recommender and Logging v2 (`@googleapis/logging`: audit log
+ * entries), each over HTTP/JSON. IAM, the Recommender and Logging have their own endpoints; a loopback override is allowed for local fakes only, as for Resource Manager.
  */
 
 export interface GcpEndpoints {
@@ -24,6 +25,8 @@ export interface GcpEndpoints {
   iam?: string;
   /** Recommender endpoint URL (default Google's). */
   recommender?: string;
+  /** Logging v2 root URL (default `https://logging.googleapis.com/`). */
+  logging?: string;
 }
 
 type ResourceKind = 'projects' | 'folders' | 'organizations';
@@ -43,6 +46,7 @@ export class GcpInventoryClients {
   private readonly resourceManagers = new Map<string, ProjectsClient | FoldersClient | OrganizationsClient>();
   private readonly recommenders = new Map<string, RecommenderClient>();
   private readonly iams = new Map<string, iam_v1.Iam>();
+  private readonly loggings = new Map<string, logging_v2.Logging>();
 
   constructor(
     private readonly authClient: GcpAuthClient | undefined,
@@ -111,6 +115,22 @@ export class GcpInventoryClients {
     return client;
   }
 
+  logging(system: GcpSystem): logging_v2.Logging {
+    const rootUrl = this.endpoints.logging ? checkedUrl(system, this.endpoints.logging).toString() : undefined;
+    const key = `${system.id}|${rootUrl ?? ''}`;
+    let client = this.loggings.get(key);
+    if (!client) {
+      client = logging({
+        version: 'v2',
+        ...(rootUrl ? { rootUrl } : {}),
+        ...(this.authClient ? { auth: this.authClient as never } : {}),
+        retry: false, // as for IAM: withTransientRetry does it
+      });
+      this.loggings.set(key, client);
+    }
+    return client;
+  }
+
   recommender(system: GcpSystem): RecommenderClient {
     const url = this.endpoints.recommender ? checkedUrl(system, this.endpoints.recommender) : undefined;
     const key = `${system.id}|${url?.toString() ?? ''}`;
@@ -138,6 +158,7 @@ export class GcpInventoryClients {
     this.resourceManagers.clear();
     this.recommenders.clear();
     this.iams.clear();
+    this.loggings.clear();
     await Promise.all(open.map((client) => client.close()));
   }
 }

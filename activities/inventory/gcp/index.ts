@@ -1,21 +1,25 @@
+import type { AuthorizationSystem } from '../../../domain/policy/schema';
 import { asGcpSystem, type GcpSystem } from '../../cloud/gcp/errors';
 import { DEFAULT_RETRY_TUNING, type GcpAuthClient, type RetryTuning } from '../../cloud/gcp/resource-manager';
 import { GCP_CATALOGUE_SOURCE, GcpRoleCatalogue } from '../catalogue/gcp';
 import type { InventoryCollector } from '../collector';
+import { collectAuditLogPage } from './audit-logs';
 import { type GcpEndpoints, GcpInventoryClients } from './clients';
 import { collectIamPolicyPage } from './iam-policies';
 import { collectRecommenderPage } from './recommender';
 import { collectServiceAccountPage } from './service-accounts';
 
+export { AuditLogSkipReason, DATA_WRITE_PERMISSIONS } from './audit-logs';
 export type { GcpEndpoints } from './clients';
 export { GcpPolicySkipReason } from './iam-policies';
 export { INSIGHT_TYPE, RecommenderSkipReason, structToJson } from './recommender';
 
 /**
  * Steps of a GCP collection. Service accounts live in projects, so a folder system has none until its
- * projects are discovered; Cloud Audit Logs (Data Access is off by default) are a later step.
+ * projects are discovered; Cloud Audit Logs are read only when the system's inventory asks for them
+ * (`auditLogs`): Logging's read quota is small and Data Access logs are off by default.
  */
-export const GCP_STEPS = ['iam-policies', 'service-accounts', 'usage:recommender'] as const;
+export const GCP_STEPS = ['iam-policies', 'service-accounts', 'usage:recommender', 'usage:audit-log'] as const;
 export type GcpStep = (typeof GCP_STEPS)[number];
 
 export interface GcpCollectorOptions {
@@ -27,9 +31,16 @@ export interface GcpCollectorOptions {
   retry?: Partial<RetryTuning>;
   /** Page size for service accounts and insights. */
   pageSize?: number;
+  /** Page size for audit log entries (Logging allows 1,000; its read quota counts requests, not entries). */
+  auditLogPageSize?: number;
 }
 
 export interface GcpCollector extends InventoryCollector {
+  /**
+   * The roles this run has read so far, by name and etag (`GcpRoleCatalogue.version`): what the port's
+   * `catalogueVersion()` would record at the end of a run if it were told the system and run.
+   */
+  runCatalogueVersion(system: AuthorizationSystem, runId: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -39,6 +50,7 @@ export function createGcpCollector(options: GcpCollectorOptions = {}): GcpCollec
   const tuning: RetryTuning = { ...DEFAULT_RETRY_TUNING, ...options.retry };
   const clients = new GcpInventoryClients(options.authClient, options.endpoints ?? {}, tuning);
   const pageSize = Math.max(1, options.pageSize ?? 100);
+  const auditLogPageSize = Math.min(1000, Math.max(1, options.auditLogPageSize ?? 1000));
   const catalogues = new Map<string, GcpRoleCatalogue>();
 
   const catalogueFor = (system: GcpSystem, runId: string): GcpRoleCatalogue => {
@@ -55,7 +67,11 @@ export function createGcpCollector(options: GcpCollectorOptions = {}): GcpCollec
   return {
     steps(anySystem) {
       const system = asGcpSystem(anySystem);
-      return GCP_STEPS.filter((step) => step !== 'service-accounts' || Boolean(system.projectId));
+      return GCP_STEPS.filter((step) => {
+        if (step === 'service-accounts') return Boolean(system.projectId);
+        if (step === 'usage:audit-log') return system.inventory?.auditLogs === true;
+        return true;
+      });
     },
 
     async collectPage(anySystem, step, cursor, context) {
@@ -74,13 +90,20 @@ export function createGcpCollector(options: GcpCollectorOptions = {}): GcpCollec
             pageSize,
             catalogueFor(system, context.runId),
           );
+        case 'usage:audit-log':
+          return collectAuditLogPage(clients, system, cursor, context, auditLogPageSize);
         default:
           throw new Error(`The GCP collector has no step "${step}" (it has ${GCP_STEPS.join(', ')})`);
       }
     },
 
     catalogueVersion() {
+      // no system or run here: the source; the roles a run read are in runCatalogueVersion
       return Promise.resolve(GCP_CATALOGUE_SOURCE);
+    },
+
+    runCatalogueVersion(anySystem, runId) {
+      return catalogueFor(asGcpSystem(anySystem), runId).version();
     },
 
     async close() {

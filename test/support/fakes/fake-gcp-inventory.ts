@@ -6,7 +6,8 @@ import type { FakeResourceManager } from './fake-resource-manager';
  * A local fake of the Google APIs the GCP inventory collector reads beside Resource Manager, on
  * 127.0.0.1, spoken to by the real clients over HTTP/JSON: IAM v1 (`roles.get` for predefined roles,
  * `projects.roles.get` / `organizations.roles.get` for custom ones, service accounts and their keys,
- * paged by `nextPageToken`) and the Recommender's `insights` list (paged). Errors look like Google's
+ * paged by `nextPageToken`), the Recommender's `insights` list (paged) and Logging v2 `entries:list`
+ * (paged, filtered by `logName` and `timestamp` as the collector writes them). Errors look like Google's
  * (`{ error: { code, message, status } }`); the next matching call can be made to fail.
  */
 
@@ -46,6 +47,10 @@ export class FakeGcpInventory {
   readonly serviceAccounts = new Map<string, FakeServiceAccount[]>();
   /** Insight parent (`projects/p/locations/global/insightTypes/…`) → insights as the REST API returns them. */
   readonly insights = new Map<string, Record<string, unknown>[]>();
+  /** Resource (`projects/p`, `folders/f`) → log entries as Logging returns them, `logName` included. */
+  readonly logEntries = new Map<string, Record<string, unknown>[]>();
+  /** Bodies of `entries:list` calls, in order. */
+  readonly entriesRequests: Record<string, unknown>[] = [];
   private readonly faults: { pathPart: string; status: number }[] = [];
 
   private constructor(
@@ -104,6 +109,12 @@ export class FakeGcpInventory {
       fail(401, 'Request had invalid authentication credentials.');
       return;
     }
+    if (call.path === '/v2/entries:list' && call.method === 'POST') {
+      void this.listEntries(request).then(([status, body]) =>
+        status === 200 ? send(200, body) : fail(status, String(body)),
+      );
+      return;
+    }
     const path = call.path.replace(/^\/v1\//, '');
     const role = /^((?:(?:projects|organizations)\/[^/]+\/)?roles\/[^/]+)$/.exec(path);
     if (role) {
@@ -159,6 +170,43 @@ export class FakeGcpInventory {
       });
     }
     fail(404, `No route for ${call.path} in the fake.`);
+  }
+
+  /** Entries of one resource whose log the filter names, within its time bounds, oldest first, paged. */
+  private async listEntries(request: http.IncomingMessage): Promise<[number, unknown]> {
+    let text = '';
+    for await (const part of request) text += String(part);
+    const body = JSON.parse(text || '{}') as {
+      resourceNames?: string[];
+      filter?: string;
+      pageSize?: number;
+      pageToken?: string;
+    };
+    this.entriesRequests.push(body);
+    const resource = body.resourceNames?.[0] ?? '';
+    const list = this.logEntries.get(resource);
+    if (!list) return [403, `Permission denied on ${resource}.`];
+    const filter = body.filter ?? '';
+    const logNames = [...(/logName=\(([^)]*)\)/.exec(filter)?.[1] ?? '').matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+    const from = /timestamp>="([^"]+)"/.exec(filter)?.[1];
+    const to = /timestamp<="([^"]+)"/.exec(filter)?.[1];
+    const matching = list
+      .filter((entry) => logNames.includes(String(entry.logName)))
+      .filter((entry) => {
+        const at = Date.parse(String(entry.timestamp));
+        // an entry without a readable time is returned, as Logging would return a malformed payload
+        if (Number.isNaN(at)) return true;
+        return (!from || at >= Date.parse(from)) && (!to || at <= Date.parse(to));
+      });
+    const start = Number(body.pageToken ?? 0);
+    const size = Number(body.pageSize ?? 50);
+    return [
+      200,
+      {
+        entries: matching.slice(start, start + size),
+        ...(start + size < matching.length ? { nextPageToken: String(start + size) } : {}),
+      },
+    ];
   }
 }
 
