@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
+import type { AuthorizationSystem } from '../../../domain/policy/schema';
 import type { AzureActionCatalogue } from '../../../domain/inventory/azure-role';
 import { type ArmRetry, DEFAULT_RETRY } from '../../cloud/azure/connections';
 import { asAzureSystem, type AzureSystem } from '../../cloud/azure/errors';
@@ -26,6 +27,11 @@ export interface AzureCollectorOptions {
 }
 
 export interface AzureCollector extends InventoryCollector {
+  /**
+   * What this run's catalogue is (api-version, operation count, content hash), reading the list when the
+   * run has not yet: what the port's `catalogueVersion()` would record if it were told the system and run.
+   */
+  runCatalogueVersion(system: AuthorizationSystem, runId: string): Promise<string>;
   /** Forgets cached clients and catalogues. */
   close(): void;
 }
@@ -96,7 +102,14 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Azure
     },
 
     catalogueVersion() {
+      // no system or run here: the source and api-version; the loaded list's count and hash are in
+      // runCatalogueVersion
       return Promise.resolve(AZURE_CATALOGUE_SOURCE);
+    },
+
+    async runCatalogueVersion(anySystem, runId) {
+      const system = asAzureSystem(anySystem);
+      return (await runState(system, runId, () => {}).catalogue).version;
     },
 
     close() {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AuthorizationManagementClient, ProviderOperation } from '@azure/arm-authorization';
 import {
   azureAccessLevels,
@@ -14,8 +15,14 @@ import {
  * management; tag writes → Tagging.
  */
 
-/** What the run records as the catalogue's version: the list is read live, once per collection. */
-export const AZURE_CATALOGUE_SOURCE = 'Microsoft.Authorization/providerOperations (read live per collection)';
+/**
+ * The api-version `@azure/arm-authorization` sends for the list (a constant of the SDK). A loaded
+ * catalogue names the version the request actually carried, so an SDK upgrade cannot go unrecorded.
+ */
+export const PROVIDER_OPERATIONS_API_VERSION = '2022-04-01';
+
+/** What a run records before its catalogue is read: the source; the list is read live, once per collection. */
+export const AZURE_CATALOGUE_SOURCE = `providerOperationsMetadata ${PROVIDER_OPERATIONS_API_VERSION} (read live per collection)`;
 
 export async function loadAzureCatalogue(
   client: AuthorizationManagementClient,
@@ -31,16 +38,34 @@ export async function loadAzureCatalogue(
       dataAction: operation.isDataAction === true,
     });
   };
-  for await (const provider of client.providerOperationsMetadataOperations.list({ expand: 'resourceTypes' })) {
+  let apiVersion: string | undefined;
+  const pages = client.providerOperationsMetadataOperations.list({
+    expand: 'resourceTypes',
+    onResponse: (response) => {
+      apiVersion ??= new URL(response.request.url).searchParams.get('api-version') ?? undefined;
+    },
+  });
+  for await (const provider of pages) {
     for (const operation of provider.operations ?? []) add(operation);
     for (const resourceType of provider.resourceTypes ?? []) {
       for (const operation of resourceType.operations ?? []) add(operation);
     }
     heartbeat();
   }
+  const actions = [...byName.values()];
   return {
     cloud: 'azure',
-    version: `${AZURE_CATALOGUE_SOURCE}: ${byName.size} operations`,
-    actions: [...byName.values()],
+    version: azureCatalogueVersion(apiVersion ?? PROVIDER_OPERATIONS_API_VERSION, actions),
+    actions,
   };
+}
+
+/**
+ * `providerOperationsMetadata <api-version>: <n> operations, sha256:<16 hex>`: the hash is of the
+ * operations and their data-action flags in name order, so two runs that read the same list say the same.
+ */
+export function azureCatalogueVersion(apiVersion: string, actions: readonly AzureCatalogueAction[]): string {
+  const lines = actions.map((entry) => `${entry.action.toLowerCase()}${entry.dataAction ? ' data' : ''}`).sort();
+  const hash = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
+  return `providerOperationsMetadata ${apiVersion}: ${actions.length} operations, sha256:${hash}`;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { iam_v1 } from '@googleapis/iam';
 import { googleFailure } from '../../cloud/gcp/errors';
 import { type RetryTuning, withTransientRetry } from '../../cloud/gcp/resource-manager';
@@ -9,8 +10,8 @@ import { type RetryTuning, withTransientRetry } from '../../cloud/gcp/resource-m
  * role bound in a hundred places is read once, and a role changed since the last run is read afresh.
  */
 
-/** What the run records as the catalogue's version: roles are read live, once per collection. */
-export const GCP_CATALOGUE_SOURCE = 'iam.googleapis.com v1 roles.get (read live per collection)';
+/** What a run records before it reads a role: the source; roles are read live, once per collection. */
+export const GCP_CATALOGUE_SOURCE = 'iam roles.get v1 (read live per collection)';
 
 export type GcpRole = iam_v1.Schema$Role;
 
@@ -36,6 +37,20 @@ export class GcpRoleCatalogue {
 
   get size(): number {
     return this.roles.size;
+  }
+
+  /**
+   * The roles this collection read so far, as `iam roles.get v1: <n> roles, sha256:<16 hex>` over each
+   * role's name and etag in name order (a role IAM did not have counts as `name@-`): IAM changes a role's
+   * etag whenever its permissions change, so two runs that read the same roles say the same.
+   */
+  async version(): Promise<string> {
+    const settled = await Promise.allSettled(
+      [...this.roles.entries()].map(async ([name, role]) => `${name}@${(await role)?.etag ?? '-'}`),
+    );
+    const seen = settled.flatMap((entry) => (entry.status === 'fulfilled' ? [entry.value] : [])).sort();
+    const hash = createHash('sha256').update(seen.join('\n')).digest('hex').slice(0, 16);
+    return `iam roles.get v1: ${seen.length} roles, sha256:${hash}`;
   }
 
   private async read(name: string): Promise<GcpRole | undefined> {
