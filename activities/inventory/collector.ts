@@ -20,8 +20,11 @@ export interface InventoryCollector {
     cursor: string | undefined,
     context: CollectContext,
   ): Promise<PageResult>;
-  /** The action catalogue's version, recorded with the run. */
-  catalogueVersion(): Promise<string>;
+  /**
+   * The action catalogue's version for this run, recorded when the run begins and again when it
+   * finishes (a catalogue read during the run, such as GCP's roles, is only known at the end).
+   */
+  catalogueVersion(system: AuthorizationSystem, runId: string): Promise<string>;
 }
 
 export interface CollectContext {

@@ -5,6 +5,7 @@ import type { Cloud, CollectionRun, InventorySink } from '../../domain/inventory
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
 import { InventoryStoreError } from '../store/inventory/errors';
 import type { InventoryCollector, PageResult } from './collector';
+import type { FinishOptions } from '../store/inventory/store';
 
 /** What the collection activities need of the inventory store (activities/store/inventory). */
 export interface CollectionRuns {
@@ -17,7 +18,7 @@ export interface CollectionRuns {
   }): Promise<CollectionRun>;
   sink(runId: string): InventorySink;
   addCounts(runId: string, counts: Record<string, number>): Promise<unknown>;
-  finishRun(runId: string, options?: { snapshotsKept?: number; usageDetailBefore?: string }): Promise<CollectionRun>;
+  finishRun(runId: string, options?: FinishOptions): Promise<CollectionRun>;
   failRun(runId: string, error: string): Promise<unknown>;
   run(runId: string): Promise<CollectionRun | undefined>;
 }
@@ -84,7 +85,7 @@ export function createInventoryActivities(deps: InventoryActivityDeps) {
       const windowTo = now();
       const windowFrom = new Date(windowTo.getTime() - system.inventory.usageWindow * 1000);
       return classified(async () => {
-        const version = await collector.catalogueVersion();
+        const version = await collector.catalogueVersion(system, runId);
         return store.beginRun({
           runId,
           systemId,
@@ -121,10 +122,13 @@ export function createInventoryActivities(deps: InventoryActivityDeps) {
 
     /** Makes the run current, keeping the system's number of snapshots and its raw-detail retention. */
     async finishCollection(runId: string, systemId: string): Promise<CollectionRun> {
-      const { system, store } = collectorOf(systemId);
+      const { system, collector, store } = collectorOf(systemId);
       const { snapshotsKept, usageDetailRetention } = system.inventory;
       const usageDetailBefore = new Date(now().getTime() - usageDetailRetention * 1000).toISOString();
-      return classified(() => store.finishRun(runId, { snapshotsKept, usageDetailBefore }));
+      return classified(async () => {
+        const catalogues = { [system.cloud]: await collector.catalogueVersion(system, runId) };
+        return store.finishRun(runId, { snapshotsKept, usageDetailBefore, catalogues });
+      });
     },
 
     /** The run failed: it is never made current, and the previous snapshot stays so. */

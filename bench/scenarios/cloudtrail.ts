@@ -108,7 +108,7 @@ export async function cloudtrailScenario(ctx: BenchContext): Promise<ScenarioRep
     coverage: async () => undefined,
     skipped: async () => undefined,
   };
-  await collector.catalogueVersion(); // the catalogue loads once, before the clock starts
+  await collector.catalogueVersion(system, 'bench'); // the catalogue loads once, before the clock starts
 
   let peakRss = process.memoryUsage().rss;
   const rssBefore = peakRss;

@@ -1,9 +1,8 @@
 import type { TokenCredential } from '@azure/core-auth';
-import type { AuthorizationSystem } from '../../../domain/policy/schema';
 import type { AzureActionCatalogue } from '../../../domain/inventory/azure-role';
 import { type ArmRetry, DEFAULT_RETRY } from '../../cloud/azure/connections';
 import { asAzureSystem, type AzureSystem } from '../../cloud/azure/errors';
-import { AZURE_CATALOGUE_SOURCE, loadAzureCatalogue } from '../catalogue/azure';
+import { loadAzureCatalogue } from '../catalogue/azure';
 import type { InventoryCollector } from '../collector';
 import { collectActivityLogPage } from './activity-log';
 import { AzureInventoryClients } from './clients';
@@ -27,11 +26,6 @@ export interface AzureCollectorOptions {
 }
 
 export interface AzureCollector extends InventoryCollector {
-  /**
-   * What this run's catalogue is (api-version, operation count, content hash), reading the list when the
-   * run has not yet: what the port's `catalogueVersion()` would record if it were told the system and run.
-   */
-  runCatalogueVersion(system: AuthorizationSystem, runId: string): Promise<string>;
   /** Forgets cached clients and catalogues. */
   close(): void;
 }
@@ -101,13 +95,7 @@ export function createAzureCollector(options: AzureCollectorOptions = {}): Azure
       }
     },
 
-    catalogueVersion() {
-      // no system or run here: the source and api-version; the loaded list's count and hash are in
-      // runCatalogueVersion
-      return Promise.resolve(AZURE_CATALOGUE_SOURCE);
-    },
-
-    async runCatalogueVersion(anySystem, runId) {
+    async catalogueVersion(anySystem, runId) {
       const system = asAzureSystem(anySystem);
       return (await runState(system, runId, () => {}).catalogue).version;
     },

@@ -21,9 +21,6 @@ import {
  */
 export const PROVIDER_OPERATIONS_API_VERSION = '2022-04-01';
 
-/** What a run records before its catalogue is read: the source; the list is read live, once per collection. */
-export const AZURE_CATALOGUE_SOURCE = `providerOperationsMetadata ${PROVIDER_OPERATIONS_API_VERSION} (read live per collection)`;
-
 export async function loadAzureCatalogue(
   client: AuthorizationManagementClient,
   heartbeat: () => void = () => {},

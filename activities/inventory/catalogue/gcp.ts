@@ -10,9 +10,6 @@ import { type RetryTuning, withTransientRetry } from '../../cloud/gcp/resource-m
  * role bound in a hundred places is read once, and a role changed since the last run is read afresh.
  */
 
-/** What a run records before it reads a role: the source; roles are read live, once per collection. */
-export const GCP_CATALOGUE_SOURCE = 'iam roles.get v1 (read live per collection)';
-
 export type GcpRole = iam_v1.Schema$Role;
 
 export class GcpRoleCatalogue {

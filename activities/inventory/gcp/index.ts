@@ -1,7 +1,6 @@
-import type { AuthorizationSystem } from '../../../domain/policy/schema';
 import { asGcpSystem, type GcpSystem } from '../../cloud/gcp/errors';
 import { DEFAULT_RETRY_TUNING, type GcpAuthClient, type RetryTuning } from '../../cloud/gcp/resource-manager';
-import { GCP_CATALOGUE_SOURCE, GcpRoleCatalogue } from '../catalogue/gcp';
+import { GcpRoleCatalogue } from '../catalogue/gcp';
 import type { InventoryCollector } from '../collector';
 import { collectAuditLogPage } from './audit-logs';
 import { type GcpEndpoints, GcpInventoryClients } from './clients';
@@ -36,11 +35,6 @@ export interface GcpCollectorOptions {
 }
 
 export interface GcpCollector extends InventoryCollector {
-  /**
-   * The roles this run has read so far, by name and etag (`GcpRoleCatalogue.version`): what the port's
-   * `catalogueVersion()` would record at the end of a run if it were told the system and run.
-   */
-  runCatalogueVersion(system: AuthorizationSystem, runId: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -97,12 +91,7 @@ export function createGcpCollector(options: GcpCollectorOptions = {}): GcpCollec
       }
     },
 
-    catalogueVersion() {
-      // no system or run here: the source; the roles a run read are in runCatalogueVersion
-      return Promise.resolve(GCP_CATALOGUE_SOURCE);
-    },
-
-    runCatalogueVersion(anySystem, runId) {
+    catalogueVersion(anySystem, runId) {
       return catalogueFor(asGcpSystem(anySystem), runId).version();
     },
 

@@ -15,6 +15,8 @@ export interface FinishOptions {
   snapshotsKept?: number;
   /** Usage detail (hours, regions, addresses) of days before this ISO date is deleted, in every run of the system. */
   usageDetailBefore?: string;
+  /** Catalogue versions as the run ends, replacing those recorded when it began. */
+  catalogues?: Partial<Record<Cloud, string>>;
 }
 
 /**
@@ -88,9 +90,11 @@ export class InventoryStore {
       if (run.status === 'failed') {
         throw new InventoryStoreError(InventoryErrorCode.RunClosed, `inventory run ${runId} failed; it cannot succeed`);
       }
-      await client.query(`UPDATE inventory_runs SET status = 'succeeded', finished_at = now() WHERE run_id = $1`, [
-        runId,
-      ]);
+      await client.query(
+        `UPDATE inventory_runs SET status = 'succeeded', finished_at = now(),
+           catalogues = catalogues || $2::jsonb WHERE run_id = $1`,
+        [runId, JSON.stringify(options.catalogues ?? {})],
+      );
       // Serialises finishes of one system; the current row may not exist yet.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`inventory:${run.system_id}`]);
       await client.query(
