@@ -19,6 +19,11 @@ import type { AccessLevel, Coverage, Granularity } from './model';
  *   (`documents`: the documents the action comes through). Absent documents: no such source vouches.
  * - Spans of several sources add up; gaps of up to a second between them are closed (day files that
  *   end at 23:59:59.999 and start at 00:00:00).
+ * - A `window-total` source (GCP Recommender insights) is refreshed about daily, so its span ends up to a
+ *   day before a collection's window does. It is taken to reach WINDOW_TOTAL_LAG_MS (two days) past its
+ *   end: its verdict means "unused in the window, as of the source's last refresh". Without this no such
+ *   source could ever vouch for a whole window; with it, a first use in the last day or two may not be
+ *   seen yet, which cleanup's notice period and owners' answers are there to catch.
  * - Absent lastUsed / serviceLastUsed / identityLastActivity mean the sources recorded none.
  * The caller passes the coverage of this identity and of the whole system (`identityId` `*`).
  */
@@ -54,6 +59,8 @@ export interface Span {
 }
 
 const GAP_TOLERANCE_MS = 1000;
+/** How far past its end a window-total source is taken to reach (see above). */
+export const WINDOW_TOTAL_LAG_MS = 2 * 86_400_000;
 const WRITE_LEVELS: ReadonlySet<AccessLevel> = new Set<AccessLevel>(['Write', 'Permissions management', 'Tagging']);
 const PER_ACTION: ReadonlySet<Granularity> = new Set<Granularity>(['action-day', 'action', 'window-total']);
 
@@ -92,7 +99,7 @@ export function coveredSpans(
     const start = Date.parse(entry.from);
     const end = Date.parse(entry.to);
     if (Number.isNaN(start) || Number.isNaN(end) || start > end) continue;
-    intervals.push([start, end]);
+    intervals.push([start, entry.granularity === 'window-total' ? end + WINDOW_TOTAL_LAG_MS : end]);
   }
   intervals.sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { coveredSpans, usageVerdict, type UsageEvidence } from '../../../domain/inventory/coverage';
-import type { Coverage } from '../../../domain/inventory/model';
+import type { AccessLevel, Coverage } from '../../../domain/inventory/model';
 
 const window = { from: '2026-01-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z' };
 
@@ -159,5 +159,29 @@ describe('coveredSpans', () => {
       { from: '2026-01-01T00:00:00.000Z', to: '2026-01-09T00:00:00.000Z' },
       { from: '2026-03-01T00:00:00.000Z', to: '2026-03-10T00:00:00.000Z' },
     ]);
+  });
+});
+
+describe('usageVerdict with a source refreshed before the window ends', () => {
+  const day = 86_400_000;
+  const endingBefore = (days: number, granularity: 'window-total' | 'action-day') => [
+    covering(window.from, new Date(Date.parse(window.to) - days * day).toISOString(), {
+      identityId: 'user:ada@example.com',
+      source: granularity === 'window-total' ? 'recommender' : 'cloudtrail',
+      granularity,
+    }),
+  ];
+  const evidence = { action: 'compute.instances.delete', accessLevels: ['Write'] as AccessLevel[], window };
+
+  test('a window-total source refreshed a day before the end vouches for the window, as of its refresh', () => {
+    assert.equal(usageVerdict({ ...evidence, coverage: endingBefore(1, 'window-total') }), 'unused');
+  });
+
+  test('one refreshed three days before the end does not', () => {
+    assert.equal(usageVerdict({ ...evidence, coverage: endingBefore(3, 'window-total') }), 'unknown');
+  });
+
+  test('a per-day source gets no such allowance: a missing last day is unknown', () => {
+    assert.equal(usageVerdict({ ...evidence, coverage: endingBefore(1, 'action-day') }), 'unknown');
   });
 });
