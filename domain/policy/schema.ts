@@ -83,6 +83,13 @@ const awsInventory = z
     ...inventorySettings,
     cloudTrail: cloudTrailSource.optional(),
     accessAdvisor: z.boolean().default(true).describe('Ask IAM Access Advisor for action-level last access'),
+    accountReaderRoleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
+      .optional()
+      .describe(
+        "A role in the system's own account that the collector reads IAM through, when the broker role lives in another account (an Identity Center delegated administrator); it trusts the broker role and takes the system's externalId",
+      ),
   })
   .strict();
 

@@ -90,7 +90,11 @@ export function createAwsCollector(options: AwsCollectorOptions = {}): AwsCollec
   ): Promise<PageResult> => {
     const { sink, heartbeat } = context;
     const { memory, directory } = runMemory(system, context.runId);
-    const session = await sessions.account(system);
+    // Identity Center through the broker (it may be a delegated administrator); IAM in the system's own account
+    const session =
+      step === AwsStep.IdentityCenter || step === AwsStep.CloudTrail
+        ? await sessions.account(system)
+        : await sessions.iamAccount(system);
     const beat = (): void => heartbeat({ step, cursor });
 
     if (step === AwsStep.Authorization || step === AwsStep.IdentityCenter) {

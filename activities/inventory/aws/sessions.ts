@@ -3,6 +3,7 @@ import https from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { type AwsBroker, type AwsSession, clientConfig } from '../../cloud/aws/broker';
 import type { AwsSystem } from '../../cloud/aws/errors';
+import { DomainError, ErrorCode } from '../../../domain/errors';
 
 /**
  * How the collector reaches an account: the broker role's session (activities/cloud/aws/broker.ts),
@@ -30,7 +31,32 @@ export class CollectorSessions {
 
   constructor(private readonly broker: AwsBroker) {}
 
+  /** The broker role's session: Identity Center is read where the broker administers it. */
   account(system: AwsSystem): Promise<AwsSession> {
+    return this.broker.session(system, INVENTORY_PURPOSE);
+  }
+
+  /**
+   * A session in the system's own account, for its IAM: the broker's when the broker role lives there,
+   * else the account reader role the policy names. Never the broker's own account's IAM in its place:
+   * that would be another account's inventory under this system's name.
+   */
+  iamAccount(system: AwsSystem): Promise<AwsSession> {
+    const reader = system.inventory?.accountReaderRoleArn;
+    if (reader) {
+      return this.broker.session({ ...system, brokerRoleArn: reader }, INVENTORY_PURPOSE);
+    }
+    const brokerAccount = accountOfArn(system.brokerRoleArn);
+    if (brokerAccount !== undefined && brokerAccount !== system.accountId) {
+      return Promise.reject(
+        new DomainError(
+          ErrorCode.InventoryNotConfigured,
+          `The broker role of ${system.id} is in account ${brokerAccount}, not in the system's account ` +
+            `${system.accountId}, so its IAM cannot be read through it. Set inventory.accountReaderRoleArn to a ` +
+            `role in ${system.accountId} that trusts the broker role (docs/aws-setup.md).`,
+        ),
+      );
+    }
     return this.broker.session(system, INVENTORY_PURPOSE);
   }
 

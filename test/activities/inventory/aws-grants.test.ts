@@ -40,6 +40,8 @@ import {
 } from '../../support/fakes/aws-fixtures';
 import { generateAwsInventory } from '../../support/generators/aws-inventory';
 import { RecordingSink } from '../../support/checks/inventory-sink';
+import { rejectsWith } from '../../support/checks/assertions';
+import { ErrorCode } from '../../../domain/errors';
 import { inventorySystem, runStep } from './aws-fixtures';
 
 useDummyAwsCredentials();
@@ -257,5 +259,40 @@ describe('AWS inventory: who can do what', () => {
       sink: new RecordingSink(),
     });
     assert.ok(identityCenter.pages >= 3, 'permission sets, users and groups are pages of their own');
+  });
+
+  test("IAM is read in the system's own account: a broker elsewhere needs the account's reader role", async () => {
+    const elsewhere = {
+      ...system,
+      brokerRoleArn: 'arn:aws:iam::210987654321:role/least-broker',
+    } as AuthorizationSystem;
+    const other = createAwsCollector();
+    try {
+      await rejectsWith(
+        other.collectPage(elsewhere, 'authorization', undefined, {
+          runId: 'run-elsewhere',
+          window: WINDOW,
+          policy,
+          sink: new RecordingSink(),
+          now: () => new Date(),
+          heartbeat: () => undefined,
+        }),
+        ErrorCode.InventoryNotConfigured,
+        /accountReaderRoleArn/,
+      );
+      // With the account's own reader role the same page reads this account's IAM.
+      const withReader = {
+        ...elsewhere,
+        inventory: {
+          ...(elsewhere as { inventory: object }).inventory,
+          accountReaderRoleArn: (system as { brokerRoleArn: string }).brokerRoleArn,
+        },
+      } as AuthorizationSystem;
+      const read = new RecordingSink();
+      await runStep(other, withReader, 'authorization', { window: WINDOW, policy, sink: read });
+      assert.ok(read.identitiesById.get(arn('role', APP_ROLE)), 'the account reader role reads its own IAM');
+    } finally {
+      other.close();
+    }
   });
 });
