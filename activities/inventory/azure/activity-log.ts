@@ -1,8 +1,9 @@
 import type { EventData } from '@azure/arm-monitor';
-import type { Coverage, SkippedItem, UsageDay, UsageDetail } from '../../../domain/inventory/model';
+import type { Coverage, SkippedItem } from '../../../domain/inventory/model';
 import type { AzureSystem } from '../../cloud/azure/errors';
 import type { CollectContext, PageResult } from '../collector';
 import type { AzureInventoryClients } from './clients';
+import { UsageTally } from '../usage-tally';
 
 /**
  * Usage from the subscription's Activity Log, one page per call. The log holds control-plane writes
@@ -66,8 +67,7 @@ export async function collectActivityLogPage(
   const events: EventData[] = first.done ? [] : first.value;
   const next = first.done ? undefined : (first.value as { continuationToken?: string }).continuationToken;
 
-  const usage = new Map<string, UsageDay>();
-  const details = new Map<string, UsageDetail>();
+  const tally = new UsageTally(system.id);
   const skipped: SkippedItem[] = [];
   let unattributed = 0;
   for (const event of events) {
@@ -84,27 +84,8 @@ export async function collectActivityLogPage(
       unattributed += 1; // Azure itself (policy, autoscale) or a caller known only by name
       continue;
     }
-    const day = at.toISOString().slice(0, 10);
-    const key = `${identityId}|${action.toLowerCase()}|${day}`;
-    const row = usage.get(key) ?? { systemId: system.id, identityId, action, day, count: 0, denied: 0 };
-    if (outcome === 'used') row.count += 1;
-    else row.denied += 1;
-    usage.set(key, row);
-
-    const detailKey = `${identityId}|${day}`;
-    const detail = details.get(detailKey) ?? {
-      systemId: system.id,
-      identityId,
-      day,
-      hours: Array.from({ length: 24 }, () => 0),
-      regions: [],
-      addresses: [],
-      newResources: [],
-    };
-    detail.hours[at.getUTCHours()]! += 1;
-    const address = event.httpRequest?.clientIpAddress;
-    if (address && !detail.addresses.includes(address)) detail.addresses.push(address);
-    details.set(detailKey, detail);
+    tally.add(identityId, action, at, outcome === 'used');
+    tally.seen(identityId, at, event.httpRequest?.clientIpAddress);
   }
 
   const chunk = `usage:activity-log|${cursor ?? ''}`;
@@ -122,11 +103,10 @@ export async function collectActivityLogPage(
     };
     await context.sink.coverage([coverage]);
   }
-  if (usage.size > 0) await context.sink.usage([...usage.values()], chunk);
-  if (details.size > 0) await context.sink.usageDetail([...details.values()], chunk);
+  await tally.writeTo(context.sink, chunk);
   if (skipped.length > 0) await context.sink.skipped(skipped);
   return {
     ...(next ? { next } : {}),
-    counts: { events: events.length, usageRows: usage.size, eventsUnattributed: unattributed, skipped: skipped.length },
+    counts: { events: events.length, usageRows: tally.rows, eventsUnattributed: unattributed, skipped: skipped.length },
   };
 }

@@ -1,10 +1,11 @@
 import type { logging_v2 } from '@googleapis/logging';
 import { gcpMemberIdentity } from '../../../domain/inventory/gcp-role';
-import type { Coverage, SkippedItem, UsageDay, UsageDetail } from '../../../domain/inventory/model';
+import type { Coverage, SkippedItem } from '../../../domain/inventory/model';
 import { targetOf, type GcpSystem } from '../../cloud/gcp/errors';
 import { withTransientRetry } from '../../cloud/gcp/resource-manager';
 import type { CollectContext, PageResult } from '../collector';
 import type { GcpInventoryClients } from './clients';
+import { UsageTally } from '../usage-tally';
 
 /**
  * Usage from the Cloud Audit Logs of the system's project or folder (Logging v2 `entries.list`), one
@@ -171,8 +172,7 @@ export async function collectAuditLogPage(
   );
   const entries: logging_v2.Schema$LogEntry[] = data.entries ?? [];
 
-  const usage = new Map<string, UsageDay>();
-  const details = new Map<string, UsageDetail>();
+  const tally = new UsageTally(system.id);
   const skipped: SkippedItem[] = [];
   let unattributed = 0;
   for (const entry of entries) {
@@ -199,33 +199,14 @@ export async function collectAuditLogPage(
       unattributed += 1; // a redacted caller, a workforce or workload identity federation principal
       continue;
     }
-    const day = at.toISOString().slice(0, 10);
-    for (const [action, granted] of permissions) {
-      const key = `${identityId}|${action}|${day}`;
-      const row = usage.get(key) ?? { systemId: system.id, identityId, action, day, count: 0, denied: 0 };
-      if (granted) row.count += 1;
-      else row.denied += 1;
-      usage.set(key, row);
-    }
-    const detail = details.get(`${identityId}|${day}`) ?? {
-      systemId: system.id,
-      identityId,
-      day,
-      hours: Array.from({ length: 24 }, () => 0),
-      regions: [],
-      addresses: [],
-      newResources: [],
-    };
-    detail.hours[at.getUTCHours()]! += 1;
+    for (const [action, granted] of permissions) tally.add(identityId, action, at, granted);
     const address = payload.requestMetadata?.callerIp;
-    if (typeof address === 'string' && address && !detail.addresses.includes(address)) detail.addresses.push(address);
-    details.set(`${identityId}|${day}`, detail);
+    tally.seen(identityId, at, typeof address === 'string' ? address : undefined);
   }
   context.heartbeat({ step: 'usage:audit-log', entries: entries.length });
 
   const chunk = `usage:audit-log|${cursor ?? ''}`;
-  if (usage.size > 0) await context.sink.usage([...usage.values()], chunk);
-  if (details.size > 0) await context.sink.usageDetail([...details.values()], chunk);
+  await tally.writeTo(context.sink, chunk);
   if (skipped.length > 0) await context.sink.skipped(skipped);
   const next = data.nextPageToken || undefined;
   if (!next) await context.sink.coverage(coverageOf(system, context.window, state));
@@ -233,7 +214,7 @@ export async function collectAuditLogPage(
     ...(next ? { next: JSON.stringify({ page: next, dataAccess: state.dataAccess }) } : {}),
     counts: {
       auditLogEntries: entries.length,
-      usageRows: usage.size,
+      usageRows: tally.rows,
       auditLogEntriesUnattributed: unattributed,
       skipped: skipped.length,
     },
