@@ -16,6 +16,8 @@ export const PAGES_PER_RUN = 200;
 
 /** Pages one step may take before the collection gives it up as endless (a cloud that pages forever). */
 export const MAX_PAGES_PER_STEP = 100_000;
+/** The latest cursors of a step kept to catch paging that goes round (A → B → A) long before the bound. */
+export const CURSORS_REMEMBERED = 32;
 
 /** Where a collection stands, carried across continue-as-new. */
 export interface CollectResume {
@@ -27,6 +29,8 @@ export interface CollectResume {
   pages: number;
   /** Pages of the current step so far. */
   stepPages?: number;
+  /** The current step's latest cursors, newest last (at most CURSORS_REMEMBERED). */
+  recentCursors?: string[];
   counts: Record<string, number>;
   window: { from: string; to: string };
 }
@@ -159,6 +163,7 @@ class Collection {
   cursor: string | undefined;
   pages: number;
   stepPages: number;
+  recentCursors: string[];
   pagesThisRun = 0;
   counts: Record<string, number>;
   window: { from: string; to: string };
@@ -177,6 +182,7 @@ class Collection {
     this.cursor = resume?.cursor;
     this.pages = resume?.pages ?? 0;
     this.stepPages = resume?.stepPages ?? 0;
+    this.recentCursors = [...(resume?.recentCursors ?? [])];
     this.counts = { ...resume?.counts };
     this.window = resume?.window ?? { from: '', to: '' };
   }
@@ -195,7 +201,10 @@ class Collection {
     this.phase = 'collecting';
   }
 
-  /** Counts the page in; throws (PAGES_ENDLESS) when the step hands back its cursor or runs past the bound. */
+  /**
+   * Counts the page in; throws (PAGES_ENDLESS) when the step hands back its cursor, goes back to one of
+   * its recent cursors, or runs past the bound.
+   */
   pageDone(counts: Record<string, number>, next: string | undefined): void {
     const step = this.step ?? '';
     for (const [name, value] of Object.entries(counts)) this.counts[name] = (this.counts[name] ?? 0) + value;
@@ -205,13 +214,18 @@ class Collection {
     if (next !== undefined && next === this.cursor) {
       throw endlessPages(step, `page ${this.stepPages} returned the cursor it was given (${next.slice(0, 100)})`);
     }
+    if (next !== undefined && this.recentCursors.includes(next)) {
+      throw endlessPages(step, `page ${this.stepPages} went back to an earlier cursor (${next.slice(0, 100)})`);
+    }
     if (next !== undefined && this.stepPages >= this.maxPagesPerStep) {
       throw endlessPages(step, `no end after ${this.maxPagesPerStep} pages (the bound)`);
     }
+    if (this.cursor !== undefined) this.recentCursors = [...this.recentCursors, this.cursor].slice(-CURSORS_REMEMBERED);
     this.cursor = next;
     if (next === undefined) {
       this.stepIndex++;
       this.stepPages = 0;
+      this.recentCursors = [];
     }
   }
 
@@ -227,6 +241,7 @@ class Collection {
         ...(this.cursor !== undefined ? { cursor: this.cursor } : {}),
         pages: this.pages,
         stepPages: this.stepPages,
+        recentCursors: this.recentCursors,
         counts: this.counts,
         window: this.window,
       },

@@ -304,9 +304,9 @@ describe('collect', () => {
   });
 });
 
-/** The scripted pages, except that the usage step never ends: its cursor comes back unchanged, or always grows. */
+/** The scripted pages, except that the usage step never ends: its cursor comes back unchanged, goes round, or always grows. */
 class EndlessCollector extends ScriptedCollector {
-  constructor(private readonly endless: 'same-cursor' | 'growing-cursor') {
+  constructor(private readonly endless: 'same-cursor' | 'cycling-cursor' | 'growing-cursor') {
     super();
   }
 
@@ -319,7 +319,13 @@ class EndlessCollector extends ScriptedCollector {
     if (step !== 'usage') return super.collectPage(system, step, cursor, context);
     this.served.push(`usage:${cursor ?? 'start'}`);
     context.heartbeat();
-    const next = this.endless === 'same-cursor' ? 'token-a' : `token-${this.served.length}`;
+    const cycle = ['token-a', 'token-b', 'token-c'];
+    const next =
+      this.endless === 'same-cursor'
+        ? 'token-a'
+        : this.endless === 'cycling-cursor'
+          ? cycle[(cycle.indexOf(cursor ?? '') + 1) % cycle.length]!
+          : `token-${this.served.length}`;
     return { next, counts: { records: 0 } };
   }
 }
@@ -363,6 +369,22 @@ describe('collect on bad input', () => {
     );
     assert.equal((await store.inventory.currentRun(systemId))?.runId, current.runId);
     assert.equal((await snapshot(failed.runId)).identities, 0, 'nothing of the failed run is left to read');
+  });
+
+  it('fails cleanly when a step’s cursors go round (A → B → C → A), across continue-as-new, long before the bound', async () => {
+    const current = await store.inventory.currentRun(systemId);
+    const collector = new EndlessCollector('cycling-cursor');
+    const failed = await failedCollection(collector, { pagesPerRun: 2 });
+
+    assert.match(
+      failed.error ?? '',
+      /^INVENTORY\.PAGES_ENDLESS: step "usage" never ends: .*went back to an earlier cursor/,
+    );
+    assert.deepEqual(
+      collector.served.filter((page) => page.startsWith('usage')),
+      ['usage:start', 'usage:token-a', 'usage:token-b', 'usage:token-c'],
+    );
+    assert.equal((await store.inventory.currentRun(systemId))?.runId, current?.runId);
   });
 
   it('fails cleanly when a step runs past the bound of pages, across continue-as-new', async () => {
