@@ -45,6 +45,17 @@ const WINDOW = 32 * 1024;
 class NotPlainTrail extends Error {}
 const GIVE_UP = new NotPlainTrail('not plain CloudTrail JSON');
 
+/**
+ * Values met recently, each its own copy (never a slice of a window, which would keep the window alive).
+ * Shared by every file read, bounded in number and length: under a MiB.
+ */
+const RECENT_VALUES = new Map<string, string>();
+const RECENT_VALUES_MOST = 4096;
+const RECENT_VALUE_LENGTH = 128;
+
+/** For `scalar`: a value that seldom recurs (an event's time, a resource's ARN), not worth looking up. */
+const UNIQUE = false;
+
 /** What a field of a record holds when it is present but not a string: usage only asks `typeof … === 'string'`. */
 const NOT_A_STRING = true;
 
@@ -85,31 +96,28 @@ const enum Key {
   ResourceArn,
 }
 
-/** Known keys of one kind of object, by length and end characters (then compared in full). */
+/**
+ * Known keys of one kind of object, by length, then last character, then in full: an array index and two
+ * character compares turn most keys away, cheaper than hashing each key read into a Map.
+ */
 class KeyTable {
-  private readonly bySignature = new Map<number, { name: string; key: Key }[]>();
+  private readonly byLength: ({ name: string; last: number; key: Key }[] | undefined)[] = [];
 
   constructor(entries: [string, Key][]) {
-    for (const [name, key] of entries) {
-      const signature = keySignature(name, 0, name.length);
-      this.bySignature.set(signature, [...(this.bySignature.get(signature) ?? []), { name, key }]);
-    }
+    for (const [name, key] of entries)
+      (this.byLength[name.length] ??= []).push({ name, last: name.charCodeAt(name.length - 1), key });
   }
 
   find(text: string, start: number, end: number): Key {
-    const candidates = this.bySignature.get(keySignature(text, start, end));
-    if (candidates) {
-      for (const { name, key } of candidates)
-        if (name.length === end - start && text.startsWith(name, start)) return key;
+    const candidates = this.byLength[end - start];
+    if (candidates === undefined) return Key.Other;
+    const last = text.charCodeAt(end - 1);
+    for (let c = 0; c < candidates.length; c++) {
+      const candidate = candidates[c]!;
+      if (candidate.last === last && text.startsWith(candidate.name, start)) return candidate.key;
     }
     return Key.Other;
   }
-}
-
-function keySignature(text: string, start: number, end: number): number {
-  return end === start
-    ? 0
-    : ((end - start) << 16) | ((text.charCodeAt(start) & 0xff) << 8) | (text.charCodeAt(end - 1) & 0xff);
 }
 
 const TOP_KEYS = new KeyTable([['Records', Key.Records]]);
@@ -236,7 +244,7 @@ class Scanner {
     do {
       switch (this.key(RECORD_KEYS)) {
         case Key.EventTime:
-          record.eventTime = this.scalar();
+          record.eventTime = this.scalar(UNIQUE);
           break;
         case Key.EventSource:
           record.eventSource = this.scalar();
@@ -328,7 +336,7 @@ class Scanner {
       this.objectStart();
       if (!this.closes(CLOSE_OBJECT)) {
         do {
-          if (this.key(RESOURCE_KEYS) === Key.ResourceArn) resource.ARN = this.scalar();
+          if (this.key(RESOURCE_KEYS) === Key.ResourceArn) resource.ARN = this.scalar(UNIQUE);
           else this.skipValue();
         } while (this.next(CLOSE_OBJECT));
       }
@@ -366,16 +374,33 @@ class Scanner {
   }
 
   /** A value read as a string when it is one, else checked and skipped. */
-  private scalar(): string | typeof NOT_A_STRING {
+  private scalar(recurs = true): string | typeof NOT_A_STRING {
     if (this.text.charCodeAt(this.i) !== QUOTE) {
       this.skipValue();
       return NOT_A_STRING;
     }
     const start = this.i;
     const escaped = this.string();
-    return escaped
-      ? (JSON.parse(this.text.slice(start, this.i)) as string)
+    if (escaped) return JSON.parse(this.text.slice(start, this.i)) as string;
+    return recurs
+      ? this.copy(start + 1, this.i - 1)
       : this.body.toString('latin1', this.base + start + 1, this.base + this.i - 1);
+  }
+
+  /**
+   * The window's text from `start` to `end` as a string of its own. Most values recur from record to
+   * record (event names, regions, callers' ARNs): those come from a table of earlier copies, looked up by
+   * a slice of the window that dies young; only a value not met recently is copied out of the bytes.
+   * Records then share their strings: less to copy at each young-generation GC and less promoted.
+   */
+  private copy(start: number, end: number): string {
+    if (end - start > RECENT_VALUE_LENGTH) return this.body.toString('latin1', this.base + start, this.base + end);
+    const known = RECENT_VALUES.get(this.text.slice(start, end));
+    if (known !== undefined) return known;
+    const value = this.body.toString('latin1', this.base + start, this.base + end);
+    if (RECENT_VALUES.size >= RECENT_VALUES_MOST) RECENT_VALUES.clear();
+    RECENT_VALUES.set(value, value);
+    return value;
   }
 
   /**
