@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { createGcpCollector, type GcpCollector } from '../../../activities/inventory/gcp';
 import { usageVerdict } from '../../../domain/inventory/coverage';
 import type { AccessLevel } from '../../../domain/inventory/model';
-import { policySchema, type AuthorizationSystem, type Policy } from '../../../domain/policy/schema';
+import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
 import { RecordingSink } from '../../support/checks/inventory-sink';
 import { collectAll, collectContext } from '../../support/fakes/fake-azure-inventory';
-import { FakeGcpInventory, GCP_FOLDER, GCP_PROJECT } from '../../support/fakes/fake-gcp-inventory';
+import { FakeGcpInventory, GCP_FOLDER, GCP_PROJECT, gcpInventoryPolicy } from '../../support/fakes/fake-gcp-inventory';
 import { FakeResourceManager } from '../../support/fakes/fake-resource-manager';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
@@ -70,20 +70,7 @@ function systemFor(
   inventory: Record<string, unknown>,
   target: { projectId: string } | { folderId: string } = { projectId: GCP_PROJECT },
 ): AuthorizationSystem {
-  policy = policySchema.parse({
-    version: 1,
-    authorizationSystems: [{ id: 'gcp-logs', cloud: 'gcp', endpoint: resourceManager.url, inventory, ...target }],
-    entitlements: [
-      {
-        id: 'viewer',
-        title: 'View',
-        system: 'gcp-logs',
-        grant: { kind: 'gcp-iam-binding', role: 'roles/viewer' },
-        requesters: { everyone: true },
-        approvers: { users: ['lead@example.com'] },
-      },
-    ],
-  });
+  policy = gcpInventoryPolicy('gcp-logs', resourceManager.url, target, inventory);
   return policy.authorizationSystems[0]!;
 }
 

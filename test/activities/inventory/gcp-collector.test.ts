@@ -1,7 +1,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGcpCollector, type GcpCollector } from '../../../activities/inventory/gcp';
-import { policySchema, type AuthorizationSystem, type Policy } from '../../../domain/policy/schema';
+import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
 import { RecordingSink } from '../../support/checks/inventory-sink';
 import { collectAll, collectContext } from '../../support/fakes/fake-azure-inventory';
 import {
@@ -9,6 +9,7 @@ import {
   GCP_FOLDER,
   GCP_ORGANIZATION,
   GCP_PROJECT,
+  gcpInventoryPolicy,
   seedGcpInventory,
 } from '../../support/fakes/fake-gcp-inventory';
 import { FakeResourceManager } from '../../support/fakes/fake-resource-manager';
@@ -20,20 +21,7 @@ let collector: GcpCollector;
 let sink: RecordingSink;
 
 function systemFor(target: { projectId: string } | { folderId: string }): AuthorizationSystem {
-  policy = policySchema.parse({
-    version: 1,
-    authorizationSystems: [{ id: 'gcp-inv', cloud: 'gcp', endpoint: resourceManager.url, inventory: {}, ...target }],
-    entitlements: [
-      {
-        id: 'viewer',
-        title: 'View',
-        system: 'gcp-inv',
-        grant: { kind: 'gcp-iam-binding', role: 'roles/viewer' },
-        requesters: { everyone: true },
-        approvers: { users: ['lead@example.com'] },
-      },
-    ],
-  });
+  policy = gcpInventoryPolicy('gcp-inv', resourceManager.url, target, {});
   return policy.authorizationSystems[0]!;
 }
 

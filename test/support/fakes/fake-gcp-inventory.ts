@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { policySchema, type Policy } from '../../../domain/policy/schema';
 import type { FakeResourceManager } from './fake-resource-manager';
 
 /**
@@ -342,4 +343,27 @@ export function seedGcpInventory(resourceManager: FakeResourceManager, fake: Fak
       exercisedPermissions: [{ permission: 'run.services.update' }],
     }),
   ]);
+}
+
+/** A policy with one GCP system on the fakes (a project or a folder) and one entitlement on it. */
+export function gcpInventoryPolicy(
+  systemId: string,
+  endpoint: string,
+  target: { projectId: string } | { folderId: string },
+  inventory: Record<string, unknown> = {},
+): Policy {
+  return policySchema.parse({
+    version: 1,
+    authorizationSystems: [{ id: systemId, cloud: 'gcp', endpoint, inventory, ...target }],
+    entitlements: [
+      {
+        id: 'viewer',
+        title: 'View',
+        system: systemId,
+        grant: { kind: 'gcp-iam-binding', role: 'roles/viewer' },
+        requesters: { everyone: true },
+        approvers: { users: ['lead@example.com'] },
+      },
+    ],
+  });
 }
