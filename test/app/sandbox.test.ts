@@ -7,7 +7,8 @@ import { EXAMPLE_POLICY_FILE, onExamplePolicy } from '../../app/policy-fallback'
 import { loadPolicyFile } from '../../app/policy-file';
 import { sandboxWanted, startSandbox, type Sandbox } from '../../app/sandbox';
 import { SANDBOX_STANDING_POLICY } from '../../app/sandbox/seed';
-import { RecordingSink, runStep } from '../activities/inventory/aws-fixtures';
+import { RecordingSink } from '../support/checks/inventory-sink';
+import { runStep } from '../support/checks/collector-run';
 
 /**
  * The sandbox the README's first run uses: the shipped example policy's AWS account, built in the

@@ -68,6 +68,26 @@ after(async () => {
   await stack?.close();
 });
 
+/** The requester asks through the CLI (as JSON); the request waits for a decision. */
+async function requestPending(duration: string, reason: string): Promise<string> {
+  const requested = await cli(
+    'request',
+    '--as',
+    REQUESTER,
+    '--entitlement',
+    'prod-read-only',
+    '--duration',
+    duration,
+    '--reason',
+    reason,
+    '--json',
+  );
+  assert.equal(requested.code, 0, requested.out);
+  const id = JSON.parse(requested.out).request.requestId as string;
+  await stack.waitForStatus(id, 'pending');
+  return id;
+}
+
 describe('least CLI', () => {
   it('validates the policy file it runs with', async () => {
     const { code, out } = await cli('validate');
@@ -76,21 +96,7 @@ describe('least CLI', () => {
   });
 
   it('request → approve → granted in AWS → expiry → revoked and gone → audit verifies', async () => {
-    const requested = await cli(
-      'request',
-      '--as',
-      REQUESTER,
-      '--entitlement',
-      'prod-read-only',
-      '--duration',
-      '2h',
-      '--reason',
-      'rotate keys',
-      '--json',
-    );
-    assert.equal(requested.code, 0, requested.out);
-    const id = JSON.parse(requested.out).request.requestId as string;
-    await stack.waitForStatus(id, 'pending');
+    const id = await requestPending('2h', 'rotate keys');
 
     const refused = await cli('approve', id, '--as', STRANGER);
     assert.equal(refused.code, 1);
@@ -116,21 +122,7 @@ describe('least CLI', () => {
   });
 
   it('show says who approved a grant ended early, with the reason chat records for "done"', async () => {
-    const requested = await cli(
-      'request',
-      '--as',
-      REQUESTER,
-      '--entitlement',
-      'prod-read-only',
-      '--duration',
-      '1h',
-      '--reason',
-      'check a deploy',
-      '--json',
-    );
-    assert.equal(requested.code, 0, requested.out);
-    const id = JSON.parse(requested.out).request.requestId as string;
-    await stack.waitForStatus(id, 'pending');
+    const id = await requestPending('1h', 'check a deploy');
     const waiting = await cli('approvals', '--as', LEAD);
     assert.match(waiting.out, new RegExp(`${id}\\s+pending\\s+prod-read-only`));
     const pending = await cli('show', id);

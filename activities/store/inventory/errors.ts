@@ -1,19 +1,14 @@
 import { ErrorCode } from '../../../domain/errors';
 
-/** Why the inventory store refused a call; the codes are declared in domain/errors.ts. */
-export const InventoryErrorCode = {
-  RunUnknown: ErrorCode.InventoryRunUnknown,
-  RunClosed: ErrorCode.InventoryRunClosed,
-  BatchRefused: ErrorCode.InventoryBatchRefused,
-} as const;
+/** Why the inventory store refused a call (its codes are in domain/errors.ts). None improves on retry. */
+type InventoryStoreCode =
+  typeof ErrorCode.InventoryRunUnknown | typeof ErrorCode.InventoryRunClosed | typeof ErrorCode.InventoryBatchRefused;
 
-export type InventoryErrorCode = (typeof InventoryErrorCode)[keyof typeof InventoryErrorCode];
-
-/** None of these improves on retry: the activity that meets one should fail without retrying. */
+/** The activity that meets one should fail without retrying. */
 export class InventoryStoreError extends Error {
   override readonly name = 'InventoryStoreError';
   constructor(
-    readonly code: InventoryErrorCode,
+    readonly code: InventoryStoreCode,
     message: string,
   ) {
     super(message);
@@ -21,5 +16,5 @@ export class InventoryStoreError extends Error {
 }
 
 export function refuseBatch(message: string): InventoryStoreError {
-  return new InventoryStoreError(InventoryErrorCode.BatchRefused, message);
+  return new InventoryStoreError(ErrorCode.InventoryBatchRefused, message);
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Cloud, CollectionRun, CollectionStatus, SkippedItem } from '../../../domain/inventory/model';
-import { InventoryErrorCode, InventoryStoreError } from './errors';
+import { InventoryStoreError } from './errors';
+import { ErrorCode } from '../../../domain/errors';
 
 /** How many skipped items a run carries when read; all of them are stored and counted (`skippedItems`). */
 export const SKIPPED_SHOWN = 200;
@@ -61,10 +62,10 @@ export async function lockOpenRun(client: pg.PoolClient, runId: string): Promise
     [runId],
   );
   const row = result.rows[0];
-  if (!row) throw new InventoryStoreError(InventoryErrorCode.RunUnknown, `inventory run ${runId} was never begun`);
+  if (!row) throw new InventoryStoreError(ErrorCode.InventoryRunUnknown, `inventory run ${runId} was never begun`);
   if (row.status !== 'running') {
     throw new InventoryStoreError(
-      InventoryErrorCode.RunClosed,
+      ErrorCode.InventoryRunClosed,
       `inventory run ${runId} has ${row.status}; nothing more can be written under it`,
     );
   }

@@ -2,10 +2,11 @@ import type pg from 'pg';
 import type { Cloud, CollectionRun, InventorySink } from '../../../domain/inventory/model';
 import type { IdentityView } from '../../../domain/inventory/view';
 import { inTransaction } from '../transaction';
-import { InventoryErrorCode, InventoryStoreError } from './errors';
+import { InventoryStoreError } from './errors';
 import { RUN_COLUMNS, toCollectionRun, type RunRow } from './runs';
 import { RunSink } from './sink';
 import { identityView, unusedHolders, type UnusedHolder } from './view';
+import { ErrorCode } from '../../../domain/errors';
 
 const DEFAULT_RUNS_LIMIT = 20;
 const MAX_RUNS_LIMIT = 500;
@@ -43,7 +44,7 @@ export class InventoryStore {
     const run = await this.run(input.runId);
     if (!run || run.systemId !== input.systemId) {
       throw new InventoryStoreError(
-        InventoryErrorCode.RunUnknown,
+        ErrorCode.InventoryRunUnknown,
         `inventory run ${input.runId} belongs to system ${run?.systemId ?? '?'}, not ${input.systemId}`,
       );
     }
@@ -88,7 +89,7 @@ export class InventoryStore {
       if (!run) throw unknownRun(runId);
       if (run.status === 'succeeded') return;
       if (run.status === 'failed') {
-        throw new InventoryStoreError(InventoryErrorCode.RunClosed, `inventory run ${runId} failed; it cannot succeed`);
+        throw new InventoryStoreError(ErrorCode.InventoryRunClosed, `inventory run ${runId} failed; it cannot succeed`);
       }
       await client.query(
         `UPDATE inventory_runs SET status = 'succeeded', finished_at = now(),
@@ -129,7 +130,7 @@ export class InventoryStore {
       if (!run) throw unknownRun(runId);
       if (run.status === 'failed') return;
       if (run.status === 'succeeded') {
-        throw new InventoryStoreError(InventoryErrorCode.RunClosed, `inventory run ${runId} already succeeded`);
+        throw new InventoryStoreError(ErrorCode.InventoryRunClosed, `inventory run ${runId} already succeeded`);
       }
       await client.query(
         `UPDATE inventory_runs SET status = 'failed', finished_at = now(), error = $2 WHERE run_id = $1`,
@@ -188,7 +189,7 @@ export class InventoryStore {
 }
 
 function unknownRun(runId: string): InventoryStoreError {
-  return new InventoryStoreError(InventoryErrorCode.RunUnknown, `inventory run ${runId} was never begun`);
+  return new InventoryStoreError(ErrorCode.InventoryRunUnknown, `inventory run ${runId} was never begun`);
 }
 
 /** Deletes the successful snapshots of the system beyond the newest `kept`, never the current one. */

@@ -13,7 +13,8 @@ import {
 } from '../../support/fakes/aws-fixtures';
 import { startFakeAccessAdvisor, type FakeAccessAdvisor } from '../../support/fakes/fake-access-advisor';
 import { RecordingSink } from '../../support/checks/inventory-sink';
-import { inventorySystem, runStep } from './aws-fixtures';
+import { runStep } from '../../support/checks/collector-run';
+import { inventorySystem } from '../../support/fakes/aws-fixtures';
 
 useDummyAwsCredentials();
 const motoUrl = testServices().motoUrl;

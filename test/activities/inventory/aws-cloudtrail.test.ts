@@ -26,7 +26,8 @@ import {
   type TrailEvent,
 } from '../../support/generators/cloudtrail';
 import { RecordingSink } from '../../support/checks/inventory-sink';
-import { inventorySystem, runStep } from './aws-fixtures';
+import { runStep } from '../../support/checks/collector-run';
+import { inventorySystem } from '../../support/fakes/aws-fixtures';
 
 useDummyAwsCredentials();
 const motoUrl = testServices().motoUrl;

@@ -42,7 +42,8 @@ import { generateAwsInventory } from '../../support/generators/aws-inventory';
 import { RecordingSink } from '../../support/checks/inventory-sink';
 import { rejectsWith } from '../../support/checks/assertions';
 import { ErrorCode } from '../../../domain/errors';
-import { inventorySystem, runStep } from './aws-fixtures';
+import { runStep } from '../../support/checks/collector-run';
+import { inventorySystem } from '../../support/fakes/aws-fixtures';
 
 useDummyAwsCredentials();
 const motoUrl = testServices().motoUrl;

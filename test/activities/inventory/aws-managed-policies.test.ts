@@ -20,7 +20,8 @@ import {
 } from '../../support/fakes/aws-fixtures';
 import { startMoto } from '../../support/fakes/moto';
 import { RecordingSink } from '../../support/checks/inventory-sink';
-import { inventorySystem, runStep } from './aws-fixtures';
+import { runStep } from '../../support/checks/collector-run';
+import { inventorySystem } from '../../support/fakes/aws-fixtures';
 
 /**
  * GetAccountAuthorizationDetails with AWS's own policies present, as in every real account: moto lists

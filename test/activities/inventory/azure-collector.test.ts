@@ -5,14 +5,13 @@ import { policySchema, type AuthorizationSystem, type Policy } from '../../../do
 import { staticCredential } from '../../support/fakes/fake-arm';
 import {
   AZ,
-  collectAll,
-  collectContext,
   FakeAzureInventory,
   INVENTORY_TENANT,
   READER_ROLE,
   seedAzureInventory,
 } from '../../support/fakes/fake-azure-inventory';
 import { RecordingSink } from '../../support/checks/inventory-sink';
+import { collectAll, collectContext } from '../../support/checks/collector-run';
 
 let fake: FakeAzureInventory;
 let policy: Policy;

@@ -5,7 +5,7 @@ import { usageVerdict } from '../../../domain/inventory/coverage';
 import type { AccessLevel } from '../../../domain/inventory/model';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
 import { RecordingSink } from '../../support/checks/inventory-sink';
-import { collectAll, collectContext } from '../../support/fakes/fake-azure-inventory';
+import { collectAll, collectContext } from '../../support/checks/collector-run';
 import { FakeGcpInventory, GCP_FOLDER, GCP_PROJECT, gcpInventoryPolicy } from '../../support/fakes/fake-gcp-inventory';
 import { FakeResourceManager } from '../../support/fakes/fake-resource-manager';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createGcpCollector, type GcpCollector } from '../../../activities/inventory/gcp';
 import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
 import { RecordingSink } from '../../support/checks/inventory-sink';
-import { collectAll, collectContext } from '../../support/fakes/fake-azure-inventory';
+import { collectAll, collectContext } from '../../support/checks/collector-run';
 import {
   FakeGcpInventory,
   GCP_FOLDER,

@@ -9,9 +9,9 @@ import type {
   PolicyDocument,
   UsageDay,
 } from '../../../domain/inventory/model';
-import { InventoryErrorCode } from '../../../activities/store/inventory/errors';
 import type { InventoryStore } from '../../../activities/store/inventory/store';
 import { freshStore, type TestDatabase } from '../../support/launch/database';
+import { ErrorCode } from '../../../domain/errors';
 
 /** Inventory snapshots in PostgreSQL: runs written in pages, atomic finish, idempotent pages, retention. */
 
@@ -118,7 +118,7 @@ describe('inventory runs', () => {
         ['s3:ListBucket', ['List'], 0],
       ],
     );
-    await assert.rejects(sink.identities([role(system, 'Late')]), { code: InventoryErrorCode.RunClosed });
+    await assert.rejects(sink.identities([role(system, 'Late')]), { code: ErrorCode.InventoryRunClosed });
   });
 
   test('a failed run leaves the previous snapshot current and keeps only its skipped items', async () => {
@@ -148,9 +148,9 @@ describe('inventory runs', () => {
     ]);
     assert.equal(failed?.counts.skippedItems, 1);
     assert.equal(previous?.runId, 'run-b1');
-    await assert.rejects(inventory.finishRun('run-b2'), { code: InventoryErrorCode.RunClosed });
+    await assert.rejects(inventory.finishRun('run-b2'), { code: ErrorCode.InventoryRunClosed });
     await assert.rejects(sink.usage([use(admin, 'iam:CreateUser', '2026-02-01', 1)]), {
-      code: InventoryErrorCode.RunClosed,
+      code: ErrorCode.InventoryRunClosed,
     });
   });
 });
@@ -257,18 +257,18 @@ describe('bad batches', () => {
     await assert.rejects(
       sink.grantPaths([path(app, known.document.id), path(app, 'sha256:never-stored')]),
       (error: Error & { code?: string }) =>
-        error.code === InventoryErrorCode.BatchRefused && error.message.includes('sha256:never-stored'),
+        error.code === ErrorCode.InventoryBatchRefused && error.message.includes('sha256:never-stored'),
     );
     await assert.rejects(sink.identities([role('another-system', 'Stranger')]), {
-      code: InventoryErrorCode.BatchRefused,
+      code: ErrorCode.InventoryBatchRefused,
     });
     await assert.rejects(sink.usage([use(app, 'sqs:SendMessage', '1 Feb 2026', 1)]), {
-      code: InventoryErrorCode.BatchRefused,
+      code: ErrorCode.InventoryBatchRefused,
     });
     await assert.rejects(sink.grantPaths([path(app, known.document.id, { kind: 'group-membership' })]), {
-      code: InventoryErrorCode.BatchRefused,
+      code: ErrorCode.InventoryBatchRefused,
     });
-    await assert.rejects(inventory.sink('never-begun').identities([app]), { code: InventoryErrorCode.RunUnknown });
+    await assert.rejects(inventory.sink('never-begun').identities([app]), { code: ErrorCode.InventoryRunUnknown });
     await inventory.finishRun('run-e1');
 
     const view = await inventory.identityView(system, 'App');

@@ -450,3 +450,26 @@ export async function rewriteJson(
   change(body);
   return { ...answer, body: JSON.stringify(body) };
 }
+
+/** A policy whose one AWS system (on this account) has the given inventory settings. */
+export function inventorySystem(
+  account: AwsAccount,
+  endpoint: string,
+  inventory: Record<string, unknown>,
+): { policy: Policy; system: AuthorizationSystem } {
+  const policy = policySchema.parse({
+    version: 1,
+    authorizationSystems: [{ ...awsSystemInput(account, endpoint), inventory }],
+    entitlements: [
+      {
+        id: 'prod-read-only',
+        title: 'Read-only in production',
+        system: SYSTEM_ID,
+        grant: { kind: 'aws-identity-center', permissionSetArn: account.readOnlyPermissionSetArn },
+        requesters: { everyone: true },
+        approvers: { users: ['lead@example.com'] },
+      },
+    ],
+  });
+  return { policy, system: policy.authorizationSystems[0]! };
+}

@@ -1,8 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CollectContext, InventoryCollector } from '../../../activities/inventory/collector';
-import type { InventorySink } from '../../../domain/inventory/model';
-import type { AuthorizationSystem, Policy } from '../../../domain/policy/schema';
 
 /**
  * A local fake of what the Azure inventory collector reads, on 127.0.0.1, spoken to by the real SDK
@@ -655,37 +652,4 @@ export function seedAzureInventory(fake: FakeAzureInventory, now = new Date()): 
     }),
     { ...event(AZ.grace, 'Microsoft.Compute/disks/write', 'Succeeded', daysAgo(1)), eventTimestamp: 'not a time' },
   );
-}
-
-/** Runs every page of every step, as the collect workflow would; returns the counts added up and the pages per step. */
-export async function collectAll(
-  collector: InventoryCollector,
-  system: AuthorizationSystem,
-  context: CollectContext,
-  steps = collector.steps(system),
-): Promise<{ counts: Record<string, number>; pages: Record<string, number> }> {
-  const counts: Record<string, number> = {};
-  const pages: Record<string, number> = {};
-  for (const step of steps) {
-    let cursor: string | undefined;
-    do {
-      const result = await collector.collectPage(system, step, cursor, context);
-      pages[step] = (pages[step] ?? 0) + 1;
-      for (const [name, value] of Object.entries(result.counts)) counts[name] = (counts[name] ?? 0) + value;
-      cursor = result.next;
-      if ((pages[step] ?? 0) > 1000) throw new Error(`step ${step} never ends`);
-    } while (cursor);
-  }
-  return { counts, pages };
-}
-
-export function collectContext(sink: InventorySink, policy: Policy, now = new Date(), runId = 'run-1'): CollectContext {
-  return {
-    runId,
-    window: { from: new Date(now.getTime() - 90 * 86_400_000).toISOString(), to: now.toISOString() },
-    policy,
-    sink,
-    now: () => now,
-    heartbeat: () => {},
-  };
 }

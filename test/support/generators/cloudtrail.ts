@@ -112,26 +112,8 @@ export function trailRecord(event: TrailEvent, seed: string): Record<string, unk
     ...(event.errorCode
       ? { errorCode: event.errorCode, errorMessage: `User: ${actor.arn} is not authorized to perform this operation` }
       : {}),
-    requestID:
-      seed.slice(0, 8) +
-      '-' +
-      seed.slice(8, 12) +
-      '-4' +
-      seed.slice(13, 16) +
-      '-8' +
-      seed.slice(17, 20) +
-      '-' +
-      seed.slice(20, 32),
-    eventID:
-      seed.slice(32, 40) +
-      '-' +
-      seed.slice(40, 44) +
-      '-4' +
-      seed.slice(45, 48) +
-      '-9' +
-      seed.slice(49, 52) +
-      '-' +
-      seed.slice(52, 64),
+    requestID: uuidOf(seed.slice(0, 32), '8'),
+    eventID: uuidOf(seed.slice(32, 64), '9'),
     readOnly: /^(Get|List|Describe|Head)/.test(event.eventName),
     ...(event.resources
       ? { resources: event.resources.map((arn) => ({ accountId: actor.accountId, type: resourceType(arn), ARN: arn })) }
@@ -379,4 +361,9 @@ export async function generateTrail(
   }
   await Promise.all(inFlight);
   return { keys, records: plan.files * plan.recordsPerFile, bytes };
+}
+
+/** A version-4 UUID spelled from 32 hex characters, with the given variant digit. */
+function uuidOf(hex: string, variant: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
