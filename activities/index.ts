@@ -9,6 +9,7 @@ import type { Notifier } from './chat/notifier';
 import type { ActivityStore } from './store/port';
 import type { AuditEntry } from './store/types';
 import { createInventoryActivities, type InventoryActivityDeps } from './inventory';
+import { createFindingsActivities, type FindingsActivityDeps } from './findings';
 
 export interface ActivityDeps {
   store: ActivityStore;
@@ -19,6 +20,8 @@ export interface ActivityDeps {
   now?: () => Date;
   /** The inventory store and the collectors, per cloud, the `collect` workflow pages through; none: no collection. */
   inventory?: Pick<InventoryActivityDeps, 'store' | 'collectors'>;
+  /** The stores the findings read and write; none: snapshots are not assessed (the demo). */
+  findings?: Pick<FindingsActivityDeps, 'inventory' | 'findings'>;
 }
 
 /**
@@ -63,6 +66,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     ...createInventoryActivities({ collectors: {}, ...deps.inventory, policy: deps.policy, now }),
+    ...createFindingsActivities({ ...deps.findings, policy: deps.policy, now }),
 
     async recordState(state: RequestState, audit?: AuditEntry): Promise<void> {
       await deps.store.saveRequest(state);

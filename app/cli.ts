@@ -27,6 +27,7 @@ const COMMANDS: Record<string, Run> = {
   schema: async (invocation) => (await import('./cli/policy')).schema(invocation),
   reconcile: async (invocation) => (await import('./cli/reconcile')).runReconcile(invocation),
   inventory: async (invocation) => (await import('./cli/inventory')).runInventory(invocation),
+  findings: async (invocation) => (await import('./cli/findings')).runFindings(invocation),
 };
 
 /** Runs one command line; resolves to the exit code (0 done, 1 refused or failed, 2 usage error). */
@@ -61,7 +62,8 @@ export async function runCli(argv: string[], print: (line: string) => void = con
 /** The process entry: run, then exit with the command's code (pools and connections are closed by then). */
 export function main(argv: string[]): void {
   runCli(argv).then(
-    (code) => process.exit(code),
+    // Standard output to a pipe is written asynchronously: exit only once all of it is out.
+    (code) => process.stdout.write('', () => process.exit(code)),
     (error: Error) => {
       console.error(error.message);
       process.exit(1);

@@ -24,6 +24,7 @@ import type { Cloud } from '../domain/inventory/model';
 import type { Config } from './config';
 import { newRequestId } from './ids';
 import { loadPolicyFile } from './policy-file';
+import { findingsClient } from './findings';
 
 /** The address the embedded dev server listens on, and where the CLI looks when none is configured. */
 export const EMBEDDED_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -46,11 +47,17 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
     store,
     ...(slack ? { externalGroups: () => slack.directory.externalGroups() } : {}),
   });
+  const findings = findingsClient({
+    store,
+    policy: () => policy,
+    ...(slack ? { externalGroups: () => slack.directory.externalGroups() } : {}),
+  });
   return {
     policy,
     store,
     temporal,
     access,
+    findings,
     slack,
     teams: config.teams,
     close: async () => {
@@ -128,6 +135,7 @@ export function buildActivities(
     notifier: new FanOutNotifier(overrides.notifiers ?? defaultNotifiers(core)),
     policy: () => core.policy,
     inventory: { store: store.inventory, collectors },
+    findings: { inventory: store.inventory, findings: store.findings },
   });
   return {
     activities,

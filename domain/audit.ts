@@ -25,6 +25,11 @@ export const AuditAction = {
   ReconcileOutOfBand: 'reconcile.out_of_band',
   ReconcileOrphanRemoved: 'reconcile.orphan_removed',
 
+  // Findings: who looked where they may not, and who suppressed what.
+  FindingsSuppressed: 'findings.suppressed',
+  FindingsSuppressRefused: 'findings.suppress_refused',
+  FindingsViewRefused: 'findings.view_refused',
+
   // Refusals: the workflow never saw these, or its validator turned them down.
   RequestRefused: 'request.refused',
   ApprovalRefused: 'approval.refused',

@@ -3,6 +3,8 @@ import {
   CancellationScope,
   continueAsNew,
   defineQuery,
+  log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -49,7 +51,7 @@ export interface CollectInput {
 export interface CollectProgress {
   runId: string;
   systemId: string;
-  phase: 'starting' | 'collecting' | 'finishing' | 'done' | 'failed';
+  phase: 'starting' | 'collecting' | 'finishing' | 'assessing' | 'done' | 'failed';
   step?: string;
   stepIndex: number;
   steps: string[];
@@ -74,6 +76,16 @@ const { collectPage } = proxyActivities<LeastActivities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes', backoffCoefficient: 2, maximumAttempts: 10 },
+});
+
+/**
+ * The findings of the new snapshot: a long activity that heartbeats its position, so a retry goes on
+ * from the last page written. Its failure does not undo the collection; the next one assesses again.
+ */
+const { assessFindings } = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
 /**
@@ -135,6 +147,14 @@ function endlessPages(step: string, message: string): ApplicationFailure {
 async function finish(collection: Collection): Promise<CollectionRun> {
   collection.phase = 'finishing';
   const run = await finishCollection(collection.runId, collection.systemId);
+  if (patched('assess-findings')) {
+    collection.phase = 'assessing';
+    try {
+      await assessFindings(collection.systemId, collection.runId);
+    } catch (error) {
+      log.warn('findings of the new snapshot were not assessed', { runId: collection.runId, error: String(error) });
+    }
+  }
   collection.phase = 'done';
   return run;
 }

@@ -3,6 +3,7 @@ import type { RequestFilter, RequestState } from '../../domain/request';
 import * as audit from './audit-log';
 import { migrate } from './migrate';
 import * as claims from './cloud-claims';
+import { FindingsStore } from './findings/store';
 import { InventoryStore } from './inventory/store';
 import * as teams from './teams-conversations';
 import type { TeamsConversationRecord } from './teams-conversations';
@@ -281,6 +282,10 @@ export class PgStore {
   /** Inventory snapshots: collection runs and what they found (see inventory/store.ts). */
   get inventory(): InventoryStore {
     return new InventoryStore(this.pool);
+  }
+
+  get findings(): FindingsStore {
+    return new FindingsStore(this.pool);
   }
 
   appendAudit(entry: AuditEntry, at?: string): Promise<AuditRow> {

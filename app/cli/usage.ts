@@ -26,6 +26,13 @@ Operators:
   inventory discover [--system S]          what sits beside S, as policy entries to paste: the accounts of
                                            its AWS Organization, the subscriptions of its Azure tenant, the
                                            projects under its GCP folder (or its project's parent)
+  findings   [--system S] [--as EMAIL]     Permission Creep Index, counts and top identities per system
+  findings identity ID [--system S] [--as EMAIL]
+                                           one identity: PCI with its contributors, findings, coverage
+  findings scan FILE [--compare]           the findings of an \`aws iam get-account-authorization-details\`
+                                           file, offline (--compare: Cloudsplaining's semantics)
+  findings assess [--system S]             assess the current snapshot now (after an import, say)
+  findings suppress IDENTITY --system S --as EMAIL --reason TEXT [--days 30|90] [--finding ID]
   verify-audit                             check the audit log's hash chain
   migrate                                  apply database migrations
   validate   [FILE]                        check a policy file (default: LEAST_POLICY_FILE)
@@ -46,6 +53,9 @@ export const OPTIONS = {
   approver: { type: 'string' },
   limit: { type: 'string' },
   system: { type: 'string' },
+  days: { type: 'string' },
+  finding: { type: 'string' },
+  compare: { type: 'boolean' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },

@@ -16,6 +16,8 @@ export type IdentityKind =
   | 'aws-iam-role'
   | 'aws-iam-group'
   | 'aws-access-key'
+  /** A user's console password (credential report), so an unused one is a finding of its own. */
+  | 'aws-console-password'
   | 'aws-sso-user'
   | 'aws-sso-group'
   | 'aws-permission-set'
@@ -124,6 +126,8 @@ export interface ActionCatalogue {
 export interface CatalogueAction {
   action: string;
   accessLevels: AccessLevel[];
+  /** AWS: no resource type narrows it, so it needs `Resource: *` (risk rules read it as reaching everything). */
+  wildcardOnly?: boolean;
 }
 
 /** Uses of one action by one identity on one UTC day. An `AccessDenied` is an attempt, counted apart. */

@@ -30,7 +30,8 @@ export function isIncluded(policy: Policy, people: People, person: string, exter
 
 /** Every Slack user group the policy mentions, so a front end can resolve them in one pass. */
 export function slackGroupsIn(policy: Policy): string[] {
-  const blocks: People[] = [policy.admins];
+  const blocks: People[] = [policy.admins, policy.findings.securityViewers];
+  for (const system of policy.authorizationSystems) if (system.owners) blocks.push(system.owners);
   for (const entitlement of policy.entitlements) {
     blocks.push(entitlement.requesters, entitlement.approvers);
     if (entitlement.autoApprove) blocks.push(entitlement.autoApprove.requesters);

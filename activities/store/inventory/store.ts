@@ -1,10 +1,17 @@
 import type pg from 'pg';
-import type { Cloud, CollectionRun, InventorySink } from '../../../domain/inventory/model';
+import type {
+  AccessLevel,
+  ActionCatalogue,
+  Cloud,
+  CollectionRun,
+  InventorySink,
+} from '../../../domain/inventory/model';
 import type { IdentityView } from '../../../domain/inventory/view';
 import { inTransaction } from '../transaction';
 import { InventoryStoreError } from './errors';
 import { RUN_COLUMNS, toCollectionRun, type RunRow } from './runs';
 import { RunSink } from './sink';
+import { IdentityViewStream } from './views';
 import { identityView, unusedHolders, type UnusedHolder } from './view';
 import { ErrorCode } from '../../../domain/errors';
 
@@ -164,6 +171,32 @@ export class InventoryStore {
       runId,
     ]);
     return result.rows[0] && toCollectionRun(result.rows[0]);
+  }
+
+  /** Every identity of a succeeded run as views, a page at a time (findings); undefined for an unknown run. */
+  async viewStream(runId: string): Promise<IdentityViewStream | undefined> {
+    const result = await this.pool.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM inventory_runs WHERE run_id = $1`, [
+      runId,
+    ]);
+    const row = result.rows[0];
+    return row && new IdentityViewStream(this.pool, row);
+  }
+
+  /** Every action the run's documents name, with its access levels: a catalogue as the snapshot knows it. */
+  async runCatalogue(runId: string, cloud: Cloud): Promise<ActionCatalogue> {
+    const result = await this.pool.query<{ action: string; access_levels: AccessLevel[] }>(
+      `SELECT DISTINCT ON (a.action) a.action, a.access_levels
+       FROM inventory_runs r
+       JOIN inventory_run_documents d ON d.run_key = r.run_key
+       JOIN inventory_document_actions a ON a.document_id = d.document_id
+       WHERE r.run_id = $1 ORDER BY a.action, a.effect`,
+      [runId],
+    );
+    return {
+      cloud,
+      version: `snapshot ${runId}`,
+      actions: result.rows.map((r) => ({ action: r.action, accessLevels: r.access_levels })),
+    };
   }
 
   /** An identity by id or name (case aside) in the current snapshot, or in `runId`'s. */

@@ -2,12 +2,14 @@ import type pg from 'pg';
 import type {
   AccessLevel,
   Coverage,
+  DocumentAction,
   GrantPathKind,
   Identity,
   IdentityKind,
   IdentityNature,
 } from '../../../domain/inventory/model';
-import { usageVerdict } from '../../../domain/inventory/coverage';
+import { effectiveGrants } from '../../../domain/inventory/grants';
+import { attachUsage } from '../../../domain/inventory/verdicts';
 import type { ActionUsage, GrantedAction, IdentityView, ViewPath } from '../../../domain/inventory/view';
 import { RUN_COLUMNS, toCollectionRun, type RunRow } from './runs';
 
@@ -26,7 +28,7 @@ async function snapshot(pool: pg.Pool, systemId: string, runId?: string): Promis
   return result.rows[0];
 }
 
-interface IdentityRow {
+export interface IdentityRow {
   identity_id: string;
   kind: IdentityKind;
   name: string;
@@ -41,7 +43,7 @@ interface IdentityRow {
   trust_policy: unknown;
 }
 
-function toIdentity(systemId: string, row: IdentityRow): Identity {
+export function toIdentity(systemId: string, row: IdentityRow): Identity {
   return {
     systemId,
     id: row.identity_id,
@@ -58,6 +60,9 @@ function toIdentity(systemId: string, row: IdentityRow): Identity {
     ...(row.trust_policy !== null ? { trustPolicy: row.trust_policy } : {}),
   };
 }
+
+export const IDENTITY_COLUMNS = `identity_id, kind, name, nature, owner, tags, created_at, last_activity_at,
+  parent_id, path, disabled, trust_policy`;
 
 interface PathRow {
   identity_id: string;
@@ -103,8 +108,7 @@ export async function identityView(
   const run = await snapshot(pool, systemId, options.runId);
   if (!run) return undefined;
   const found = await pool.query<IdentityRow>(
-    `SELECT identity_id, kind, name, nature, owner, tags, created_at, last_activity_at, parent_id, path, disabled,
-            trust_policy
+    `SELECT ${IDENTITY_COLUMNS}
      FROM inventory_identities WHERE run_key = $1 AND (identity_id = $2 OR lower(name) = lower($2))
      ORDER BY identity_id = $2 DESC, identity_id LIMIT 1`,
     [run.run_key, name],
@@ -134,124 +138,54 @@ export async function identityView(
     usageInWindow(pool, run, identity.id),
     coverageOf(pool, run, identity.id),
   ]);
-  attachUsage(granted, usage, coverage, identity, run);
+  attachUsage(granted, usage, coverage, identity, {
+    from: run.window_from.toISOString(),
+    to: run.window_to.toISOString(),
+  });
   return { run: toCollectionRun(run), identity, paths, granted, usage, coverage };
 }
 
-interface GrantedRow {
-  action: string;
-  access_levels: AccessLevel[];
-  reach_all: boolean;
-  conditional: boolean;
-  partially_denied: boolean;
-  paths: number[];
-  documents: string[];
-}
-
-/**
- * Allow minus deny over the documents the paths hold, computed from the stored expansions (nothing per
- * identity is stored). A deny on every resource without a condition removes the action; a narrower one
- * marks it partially denied. With a permissions boundary, only what the boundary also allows remains.
- */
-async function grantedActions(pool: pg.Pool, paths: ViewPath[]): Promise<GrantedAction[]> {
-  const held = paths.flatMap((p, index) => (p.documentId ? [{ p, index }] : []));
-  if (held.length === 0) return [];
-  const result = await pool.query<GrantedRow>(
-    `WITH held AS (
-       SELECT * FROM unnest($1::text[], $2::int[], $3::boolean[], $4::boolean[])
-         AS h(document_id, path_index, conditional, boundary)
-     ),
-     acts AS (
-       SELECT a.action, a.effect, a.access_levels, a.resource_reach, a.conditional OR h.conditional AS conditional,
-              h.path_index, h.document_id, h.boundary
-       FROM held h JOIN inventory_document_actions a ON a.document_id = h.document_id
-     ),
-     allowed AS (
-       SELECT action, bool_or(resource_reach = 'all') AS reach_all, bool_and(conditional) AS conditional,
-              array_agg(DISTINCT path_index ORDER BY path_index) AS paths,
-              array_agg(DISTINCT document_id ORDER BY document_id) AS documents
-       FROM acts WHERE effect = 'allow' AND NOT boundary GROUP BY action
-     ),
-     levels AS (
-       SELECT action, array_agg(DISTINCT level ORDER BY level) AS access_levels
-       FROM acts, unnest(access_levels) AS level WHERE effect = 'allow' AND NOT boundary GROUP BY action
-     ),
-     denied AS (
-       SELECT action, bool_or(resource_reach = 'all' AND NOT conditional) AS fully
-       FROM acts WHERE effect = 'deny' AND NOT boundary GROUP BY action
-     )
-     SELECT a.action, coalesce(l.access_levels, '{}') AS access_levels, a.reach_all, a.conditional, d.action IS NOT NULL AS partially_denied,
-            a.paths, a.documents
-     FROM allowed a LEFT JOIN denied d ON d.action = a.action LEFT JOIN levels l ON l.action = a.action
-     WHERE NOT coalesce(d.fully, false)
-       AND (NOT $5 OR a.action IN (SELECT action FROM acts WHERE boundary AND effect = 'allow'))
-     ORDER BY a.action`,
-    [
-      held.map(({ p }) => p.documentId),
-      held.map(({ index }) => index),
-      held.map(({ p }) => p.conditional),
-      held.map(({ p }) => p.kind === 'permissions-boundary'),
-      held.some(({ p }) => p.kind === 'permissions-boundary'),
-    ],
+/** The stored expansions of some documents, by document id. */
+export async function documentActions(
+  pool: pg.Pool,
+  documentIds: readonly string[],
+): Promise<Map<string, DocumentAction[]>> {
+  const byDocument = new Map<string, DocumentAction[]>();
+  if (documentIds.length === 0) return byDocument;
+  const result = await pool.query<{
+    document_id: string;
+    action: string;
+    effect: 'allow' | 'deny';
+    access_levels: AccessLevel[];
+    resource_reach: 'all' | 'some';
+    conditional: boolean;
+  }>(
+    `SELECT document_id, action, effect, access_levels, resource_reach, conditional
+     FROM inventory_document_actions WHERE document_id = ANY($1::text[])`,
+    [[...new Set(documentIds)]],
   );
-  return result.rows.map((r) => ({
-    action: r.action,
-    accessLevels: r.access_levels,
-    resourceReach: r.reach_all ? 'all' : 'some',
-    conditional: r.conditional,
-    partiallyDenied: r.partially_denied,
-    paths: r.paths,
-    documents: r.documents,
-  }));
-}
-
-/** A day of use as the latest moment it can stand for: a use that day may come after the window opened. */
-function endOfDay(day: string | undefined): string | undefined {
-  return day === undefined ? undefined : `${day}T23:59:59.999Z`;
-}
-
-function serviceOf(action: string): string {
-  const separator = action.includes(':') ? ':' : action.includes('/') ? '/' : '.';
-  return action.slice(0, Math.max(0, action.indexOf(separator))).toLowerCase();
-}
-
-function latest(...days: (string | undefined)[]): string | undefined {
-  return days.reduce<string | undefined>((a, b) => (b !== undefined && (a === undefined || b > a) ? b : a), undefined);
-}
-
-/** Each granted action gets its usage and the verdict the coverage allows (domain/inventory/coverage.ts). */
-function attachUsage(
-  granted: GrantedAction[],
-  usage: ActionUsage[],
-  coverage: Coverage[],
-  identity: Identity,
-  run: RunRow,
-): void {
-  const byAction = new Map(usage.map((u) => [u.action, u]));
-  const byService = new Map<string, string>();
-  for (const u of usage) {
-    const service = serviceOf(u.action);
-    const last = latest(byService.get(service), u.lastUsed);
-    if (last !== undefined) byService.set(service, last);
+  for (const r of result.rows) {
+    const row: DocumentAction = {
+      documentId: r.document_id,
+      action: r.action,
+      effect: r.effect,
+      accessLevels: r.access_levels,
+      resourceReach: r.resource_reach,
+      conditional: r.conditional,
+    };
+    const list = byDocument.get(r.document_id);
+    if (list) list.push(row);
+    else byDocument.set(r.document_id, [row]);
   }
-  const lastUse = latest(...usage.map((u) => u.lastUsed));
-  const identityLastActivity = latest(endOfDay(lastUse), identity.lastActivityAt);
-  const window = { from: run.window_from.toISOString(), to: run.window_to.toISOString() };
-  for (const action of granted) {
-    const used = byAction.get(action.action);
-    if (used) action.usage = used;
-    const serviceLastUsed = endOfDay(byService.get(serviceOf(action.action)));
-    action.verdict = usageVerdict({
-      action: action.action,
-      accessLevels: action.accessLevels,
-      coverage,
-      window,
-      ...(used?.lastUsed ? { lastUsed: endOfDay(used.lastUsed) } : {}),
-      ...(serviceLastUsed ? { serviceLastUsed } : {}),
-      ...(identityLastActivity ? { identityLastActivity } : {}),
-      documents: action.documents,
-    });
-  }
+  return byDocument;
+}
+
+/** Allow minus deny over the documents the paths hold (domain/inventory/grants.ts). */
+async function grantedActions(pool: pg.Pool, paths: ViewPath[]): Promise<GrantedAction[]> {
+  const held = paths.flatMap((p) => (p.documentId ? [p.documentId] : []));
+  if (held.length === 0) return [];
+  const byDocument = await documentActions(pool, held);
+  return effectiveGrants(paths, (id) => byDocument.get(id));
 }
 
 /** The run's window as UTC days, inclusive. */
@@ -282,7 +216,12 @@ async function usageInWindow(pool: pg.Pool, run: RunRow, identityId: string): Pr
   }));
 }
 
-async function coverageOf(pool: pg.Pool, run: RunRow, identityId: string): Promise<Coverage[]> {
+function coverageOf(pool: pg.Pool, run: RunRow, identityId: string): Promise<Coverage[]> {
+  return coverageRows(pool, run, [identityId, '*']);
+}
+
+/** The coverage rows of these identities (`*`: the whole system), each identity's apart, the system's last. */
+export async function coverageRows(pool: pg.Pool, run: RunRow, identityIds: readonly string[]): Promise<Coverage[]> {
   const result = await pool.query<{
     identity_id: string;
     source: Coverage['source'];
@@ -297,8 +236,9 @@ async function coverageOf(pool: pg.Pool, run: RunRow, identityId: string): Promi
   }>(
     `SELECT identity_id, source, granularity, from_at, to_at, actions, services, except_actions, document_id, note
      FROM inventory_coverage
-     WHERE run_key = $1 AND identity_id IN ($2, '*') ORDER BY identity_id = '*', source, granularity, from_at`,
-    [run.run_key, identityId],
+     WHERE run_key = $1 AND identity_id = ANY($2::text[])
+     ORDER BY identity_id = '*', identity_id, source, granularity, from_at`,
+    [run.run_key, identityIds],
   );
   return result.rows.map((c) => ({
     systemId: run.system_id,

@@ -20,11 +20,19 @@ export const SlackAction = {
   ReasonInput: 'least.reason',
   TicketInput: 'least.ticket',
   DenyReasonInput: 'least.deny-reason',
+  /** Button value: JSON `{systemId, identityId}` (bot/render/findings.ts `encodeTarget`/`parseTarget`). */
+  FindingsShowIdentity: 'least.findings-identity',
+  /** Opens the suppress form. Value: JSON `{systemId, identityId, findingId?}`; without a finding, all of the identity's. */
+  FindingsSuppress: 'least.findings-suppress',
+  SuppressReasonInput: 'least.findings-suppress-reason',
+  SuppressDaysInput: 'least.findings-suppress-days',
 } as const;
 
 export const SlackView = {
   RequestForm: 'least.request-form',
   DenyReason: 'least.deny-reason-form',
+  /** The suppress form's submission; private_metadata: JSON `{systemId, identityId, findingId?, channelId?}`. */
+  SuppressFindings: 'least.findings-suppress-form',
 } as const;
 
 /** Input block ids: `view.state.values[block][action]` and the keys of `response_action: 'errors'`. */
@@ -35,6 +43,8 @@ export const SlackBlock = {
   Reason: 'reason',
   Ticket: 'ticket',
   DenyReason: 'deny-reason',
+  SuppressReason: 'suppress-reason',
+  SuppressDays: 'suppress-days',
 } as const;
 
 export const SLACK_COMMAND = '/access';

@@ -16,3 +16,16 @@ export { denyReasonForm, entitlementOptions, requestForm, type RequestFormInput 
 export { requesterThreadParent, requesterUpdate, submittedReply } from './requester';
 export { timeLeft } from '../status';
 export { clip, escapeMrkdwn, mention, slackDate, userText } from './text';
+export {
+  findingsSummaryBlocks,
+  findingsSummaryReply,
+  identityCardReply,
+  lookRefusedReply,
+  noSuchIdentityReply,
+  requesterFindingsBlocks,
+  rightSizeReply,
+  suppressedReply,
+  suppressForm,
+  suppressRefusedReply,
+  withRequesterFindings,
+} from './findings';

@@ -19,6 +19,12 @@ export const TeamsVerb = {
   Review: 'least.review',
   /** Automatic refresh: approvers listed in `refresh.userIds` get their own card with buttons. */
   Refresh: 'least.refresh',
+  /** `data`: `{systemId, identityId}` (bot/render/findings.ts `parseTarget`). */
+  FindingsShowIdentity: 'least.findings.identity',
+  /** Shows the suppress card; `data`: `{systemId, identityId, findingId?}`, no finding meaning all of the identity's. */
+  FindingsSuppress: 'least.findings.suppress',
+  /** The suppress card's submit: `data` as above, inputs `TeamsInput.SuppressReason` and `TeamsInput.SuppressDays`. */
+  FindingsSuppressSubmit: 'least.findings.suppress.submit',
 } as const;
 export type TeamsVerb = (typeof TeamsVerb)[keyof typeof TeamsVerb];
 
@@ -28,6 +34,9 @@ export const TeamsInput = {
   Reason: 'reason',
   Ticket: 'ticket',
   Comment: 'comment',
+  SuppressReason: 'suppressReason',
+  /** `30` or `90` (bot/render/findings.ts `parseSuppressDays`). */
+  SuppressDays: 'suppressDays',
 } as const;
 
 /** What a card's Action.Execute sends back in `value.action.data`, besides the inputs. */

@@ -14,3 +14,17 @@ export {
 export { requestFormCard, type RequestFormCardInput } from './request-form';
 export { requesterStatusCard, requesterUpdate, submittedMessage } from './requester';
 export { userText } from './text';
+export {
+  findingsSummaryCard,
+  findingsSummaryMessage,
+  identityCard,
+  identityCardMessage,
+  lookRefusedMessage,
+  noSuchIdentityMessage,
+  requesterFindingsElements,
+  rightSizeMessage,
+  suppressCard,
+  suppressedMessage,
+  suppressRefusedMessage,
+  withRequesterFindings,
+} from './findings';

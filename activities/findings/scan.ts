@@ -1,0 +1,172 @@
+import type { CollectionRun, DocumentAction, GrantPath, Identity } from '../../domain/inventory/model';
+import type { IdentityView, ViewPath } from '../../domain/inventory/view';
+import { effectiveGrants } from '../../domain/inventory/grants';
+import { assessIdentity } from '../../domain/findings/assess';
+import type { IdentityAssessment, RiskCategory, RiskMode } from '../../domain/findings/model';
+import { RISK_CATEGORIES } from '../../domain/findings/model';
+import { assessRisk } from '../../domain/findings/risk';
+import { loadAwsCatalogue } from '../inventory/catalogue/aws';
+import { importAuthorizationDetails } from '../inventory/aws/offline';
+
+/**
+ * `least findings scan FILE`: the findings of an `aws iam get-account-authorization-details` file with no
+ * service running. Nothing is known of usage offline, so every action is unknown (never unused): the
+ * findings are about what is held, and each PCI shows only its ceiling.
+ *
+ * With `compare`, each policy is judged as Cloudsplaining judges it (allow statements on all resources;
+ * denies and conditions ignored), for the side-by-side benchmark; otherwise as Least does.
+ */
+
+export interface PolicyRisk {
+  /** Managed: the policy ARN; inline: `<principal ARN>#<policy name>`. */
+  key: string;
+  name: string;
+  arn?: string;
+  inline: boolean;
+  managedByCloud: boolean;
+  /** The users, groups and roles holding it directly. */
+  principals: string[];
+  findings: Partial<Record<RiskCategory, string[]>>;
+}
+
+export interface ScanReport {
+  mode: RiskMode;
+  accountId: string;
+  policies: PolicyRisk[];
+  identities: IdentityAssessment[];
+  counts: { identities: number; policies: number; findings: Record<string, number> };
+  skipped: { reason: string; item: string; detail?: string }[];
+}
+
+const SCAN_SYSTEM = 'scan';
+
+export async function scanAuthorizationDetails(
+  text: string,
+  options: { compare: boolean; at: string },
+): Promise<ScanReport> {
+  const catalogue = await loadAwsCatalogue();
+  const accountId = accountOf(text);
+  const imported = await importAuthorizationDetails(text, { systemId: SCAN_SYSTEM, accountId }, catalogue);
+  const expansions = new Map(imported.documents.documents().map((d) => [d.document.id, d]));
+  const actionsOf = (id: string): readonly DocumentAction[] | undefined => expansions.get(id)?.actions;
+  const mode: RiskMode = options.compare ? 'cloudsplaining' : 'least';
+  const riskOptions = { cloud: 'aws' as const, catalogue, mode };
+
+  const byDocument = new Map<string, PolicyRisk['findings']>();
+  const policyFindings = (documentId: string): PolicyRisk['findings'] => {
+    let found = byDocument.get(documentId);
+    if (!found) {
+      // Cloudsplaining reads every allow as written; Least subtracts the document's own denies first.
+      const held = options.compare
+        ? (actionsOf(documentId) ?? []).filter((a) => a.effect === 'allow')
+        : effectiveGrants([{ kind: 'managed-policy', documentId, conditional: false }], actionsOf);
+      const risk = assessRisk(held, riskOptions);
+      found = {};
+      for (const category of RISK_CATEGORIES) {
+        const items =
+          category === 'PrivilegeEscalation'
+            ? [...new Set(risk.escalations.map((e) => e.technique))].sort()
+            : (risk.categories[category] ?? []);
+        if (items.length > 0) found[category] = items;
+      }
+      byDocument.set(documentId, found);
+    }
+    return found;
+  };
+
+  const policies = new Map<string, PolicyRisk>();
+  for (const [arn, documentId] of imported.managedPolicies) {
+    const expanded = expansions.get(documentId);
+    policies.set(arn, {
+      key: arn,
+      name: arn.slice(arn.lastIndexOf('/') + 1),
+      arn,
+      inline: false,
+      managedByCloud: expanded?.document.managedByCloud ?? false,
+      principals: [],
+      findings: policyFindings(documentId),
+    });
+  }
+  for (const path of imported.grantPaths) {
+    if (!path.documentId) continue;
+    if (path.kind === 'managed-policy' && path.via) policies.get(path.via)?.principals.push(path.identityId);
+    if (path.kind === 'inline-policy') {
+      const key = `${path.identityId}#${path.via ?? '?'}`;
+      policies.set(key, {
+        key,
+        name: path.via ?? '?',
+        inline: true,
+        managedByCloud: false,
+        principals: [path.identityId],
+        findings: policyFindings(path.documentId),
+      });
+    }
+  }
+
+  const identities = assessAll(imported.identities, imported.grantPaths, actionsOf, expansions, {
+    accountId,
+    at: options.at,
+    catalogue,
+  });
+  const findings: Record<string, number> = {};
+  for (const identity of identities) for (const f of identity.findings) findings[f.kind] = (findings[f.kind] ?? 0) + 1;
+  return {
+    mode,
+    accountId,
+    policies: [...policies.values()].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    identities,
+    counts: { identities: identities.length, policies: policies.size, findings },
+    skipped: imported.skipped,
+  };
+}
+
+/** Each identity's own paths and its groups', assessed as the service would, with nothing known of usage. */
+function assessAll(
+  identities: Identity[],
+  grantPaths: GrantPath[],
+  actionsOf: (id: string) => readonly DocumentAction[] | undefined,
+  expansions: Map<string, { document: { name: string } }>,
+  context: { accountId: string; at: string; catalogue: Awaited<ReturnType<typeof loadAwsCatalogue>> },
+): IdentityAssessment[] {
+  const pathsOf = new Map<string, GrantPath[]>();
+  for (const path of grantPaths) {
+    const list = pathsOf.get(path.identityId);
+    if (list) list.push(path);
+    else pathsOf.set(path.identityId, [path]);
+  }
+  const run: CollectionRun = {
+    runId: 'scan',
+    systemId: SCAN_SYSTEM,
+    status: 'succeeded',
+    startedAt: context.at,
+    windowFrom: context.at,
+    windowTo: context.at,
+    catalogues: { aws: context.catalogue.version },
+    counts: {},
+    skipped: [],
+  };
+  const named = (path: GrantPath, inheritedFrom?: string): ViewPath => {
+    const name = path.documentId ? expansions.get(path.documentId)?.document.name : undefined;
+    return { ...path, ...(inheritedFrom ? { inheritedFrom } : {}), ...(name ? { documentName: name } : {}) };
+  };
+  return identities.map((identity) => {
+    const own = pathsOf.get(identity.id) ?? [];
+    const paths: ViewPath[] = own.map((p) => named(p));
+    for (const membership of own.filter((p) => p.kind === 'group-membership' && p.via))
+      for (const p of pathsOf.get(membership.via!) ?? []) paths.push(named(p, membership.via));
+    const granted = effectiveGrants(paths, actionsOf).map((g) => ({ ...g, verdict: 'unknown' as const }));
+    const view: IdentityView = { run, identity, paths, granted, usage: [], coverage: [] };
+    return assessIdentity(view, {
+      cloud: 'aws',
+      catalogue: context.catalogue,
+      accountId: context.accountId,
+      at: context.at,
+    });
+  });
+}
+
+/** The account the file is of: the one its first user, group or role names. */
+function accountOf(text: string): string {
+  const match = /"Arn"\s*:\s*"arn:aws[a-z-]*:iam::(\d{12}):(?:user|group|role)\//.exec(text);
+  return match?.[1] ?? '000000000000';
+}

@@ -1,0 +1,192 @@
+import type pg from 'pg';
+import type { Coverage, DocumentAction, GrantPathKind } from '../../../domain/inventory/model';
+import { effectiveGrants } from '../../../domain/inventory/grants';
+import { attachUsage } from '../../../domain/inventory/verdicts';
+import type { ActionUsage, IdentityView, ViewPath } from '../../../domain/inventory/view';
+import { toCollectionRun, type RunRow } from './runs';
+import { coverageRows, documentActions, IDENTITY_COLUMNS, toIdentity, type IdentityRow } from './view';
+
+/** Nested groups are followed this deep, as in the single view. */
+const GROUP_DEPTH = 8;
+
+interface PathRow {
+  identity_id: string;
+  kind: GrantPathKind;
+  document_id: string | null;
+  via: string | null;
+  scope: string;
+  conditional: boolean;
+}
+
+/**
+ * Every identity of a snapshot as the single view shows it, a page at a time in identity order, so the
+ * findings read any size of account with memory bounded by a page, the documents and the groups. What
+ * many identities share (documents' expansions and names, groups' paths, system-wide coverage) is read
+ * once per stream.
+ */
+export class IdentityViewStream {
+  private readonly actions = new Map<string, DocumentAction[]>();
+  private readonly names = new Map<string, string>();
+  private readonly groupPaths = new Map<string, PathRow[]>();
+  private systemCoverage: Coverage[] | undefined;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly run: RunRow,
+  ) {}
+
+  /** The next page after `after` (an identity id; absent: from the start), empty at the end. */
+  async page(after: string | undefined, size: number): Promise<IdentityView[]> {
+    const key = this.run.run_key;
+    const found = await this.pool.query<IdentityRow>(
+      `SELECT ${IDENTITY_COLUMNS} FROM inventory_identities
+       WHERE run_key = $1 AND ($2::text IS NULL OR identity_id > $2) ORDER BY identity_id LIMIT $3`,
+      [key, after ?? null, size],
+    );
+    if (found.rows.length === 0) return [];
+    const ids = found.rows.map((r) => r.identity_id);
+    const [own, usage, coverage] = await Promise.all([this.pathsOf(ids), this.usageOf(ids), this.coverageOf(ids)]);
+    await this.loadGroups(own);
+    await this.loadDocuments([...own.values(), ...this.groupPaths.values()].flat());
+    const window = { from: this.run.window_from.toISOString(), to: this.run.window_to.toISOString() };
+    const collectionRun = toCollectionRun(this.run);
+    return found.rows.map((row) => {
+      const identity = toIdentity(this.run.system_id, row);
+      const paths = this.viewPaths(identity.id, own.get(identity.id) ?? []);
+      const granted = effectiveGrants(paths, (id) => this.actions.get(id));
+      const used = usage.get(identity.id) ?? [];
+      const covered = [...(coverage.get(identity.id) ?? []), ...(this.systemCoverage ?? [])];
+      attachUsage(granted, used, covered, identity, window);
+      return { run: collectionRun, identity, paths, granted, usage: used, coverage: covered };
+    });
+  }
+
+  /** Its own paths, then each group's it belongs to (nested, bounded, each once), as the single view orders them. */
+  private viewPaths(identityId: string, own: PathRow[]): ViewPath[] {
+    const paths = own.map((p) => this.toViewPath(p));
+    const seen = new Set<string>([identityId]);
+    let frontier = own.filter((p) => p.kind === 'group-membership' && p.via !== null).map((p) => p.via as string);
+    for (let depth = 0; depth < GROUP_DEPTH && frontier.length > 0; depth += 1) {
+      const next: string[] = [];
+      for (const group of frontier) {
+        if (seen.has(group)) continue;
+        seen.add(group);
+        for (const p of this.groupPaths.get(group) ?? []) {
+          paths.push(this.toViewPath(p, group));
+          if (p.kind === 'group-membership' && p.via !== null) next.push(p.via);
+        }
+      }
+      frontier = next;
+    }
+    return paths;
+  }
+
+  private toViewPath(row: PathRow, inheritedFrom?: string): ViewPath {
+    const name = row.document_id !== null ? this.names.get(row.document_id) : undefined;
+    return {
+      systemId: this.run.system_id,
+      identityId: row.identity_id,
+      kind: row.kind,
+      ...(row.document_id !== null ? { documentId: row.document_id } : {}),
+      ...(row.via !== null ? { via: row.via } : {}),
+      scope: row.scope,
+      conditional: row.conditional,
+      ...(inheritedFrom !== undefined ? { inheritedFrom } : {}),
+      ...(name !== undefined ? { documentName: name } : {}),
+    };
+  }
+
+  private async pathsOf(ids: readonly string[]): Promise<Map<string, PathRow[]>> {
+    const result = await this.pool.query<PathRow>(
+      `SELECT identity_id, kind, document_id, via, scope, conditional FROM inventory_grant_paths
+       WHERE run_key = $1 AND identity_id = ANY($2::text[]) ORDER BY identity_id, kind, document_id, via, scope`,
+      [this.run.run_key, ids],
+    );
+    return groupBy(result.rows, (r) => r.identity_id);
+  }
+
+  /** The paths of every group reachable from these, read once per stream. */
+  private async loadGroups(own: Map<string, PathRow[]>): Promise<void> {
+    let wanted = new Set<string>();
+    const want = (rows: Iterable<PathRow>): void => {
+      for (const p of rows)
+        if (p.kind === 'group-membership' && p.via !== null && !this.groupPaths.has(p.via)) wanted.add(p.via);
+    };
+    for (const rows of own.values()) want(rows);
+    for (let depth = 0; depth < GROUP_DEPTH && wanted.size > 0; depth += 1) {
+      const groups = [...wanted];
+      wanted = new Set();
+      const found = await this.pathsOf(groups);
+      for (const group of groups) this.groupPaths.set(group, found.get(group) ?? []);
+      for (const rows of found.values()) want(rows);
+    }
+  }
+
+  private async loadDocuments(paths: readonly PathRow[]): Promise<void> {
+    const missing = [
+      ...new Set(
+        paths.flatMap((p) => (p.document_id !== null && !this.actions.has(p.document_id) ? [p.document_id] : [])),
+      ),
+    ];
+    if (missing.length === 0) return;
+    const [expansions, names] = await Promise.all([
+      documentActions(this.pool, missing),
+      this.pool.query<{ document_id: string; name: string }>(
+        'SELECT document_id, name FROM inventory_documents WHERE document_id = ANY($1::text[])',
+        [missing],
+      ),
+    ]);
+    for (const id of missing) this.actions.set(id, expansions.get(id) ?? []);
+    for (const r of names.rows) this.names.set(r.document_id, r.name);
+  }
+
+  private async usageOf(ids: readonly string[]): Promise<Map<string, ActionUsage[]>> {
+    const result = await this.pool.query<{
+      identity_id: string;
+      action: string;
+      count: number;
+      denied: number;
+      first_used: string | null;
+      last_used: string | null;
+    }>(
+      `SELECT u.identity_id, u.action, sum(u.count)::int AS count, sum(u.denied)::int AS denied,
+              min(u.day) FILTER (WHERE u.count > 0)::text AS first_used,
+              max(u.day) FILTER (WHERE u.count > 0)::text AS last_used
+       FROM inventory_usage u
+       WHERE u.run_key = $1 AND u.identity_id = ANY($2::text[])
+         AND u.day BETWEEN ($3::timestamptz AT TIME ZONE 'UTC')::date AND ($4::timestamptz AT TIME ZONE 'UTC')::date
+       GROUP BY u.identity_id, u.action ORDER BY u.identity_id, u.action`,
+      [this.run.run_key, ids, this.run.window_from, this.run.window_to],
+    );
+    const byIdentity = new Map<string, ActionUsage[]>();
+    for (const r of result.rows) {
+      const entry: ActionUsage = {
+        action: r.action,
+        count: r.count,
+        denied: r.denied,
+        ...(r.first_used ? { firstUsed: r.first_used } : {}),
+        ...(r.last_used ? { lastUsed: r.last_used } : {}),
+      };
+      const list = byIdentity.get(r.identity_id);
+      if (list) list.push(entry);
+      else byIdentity.set(r.identity_id, [entry]);
+    }
+    return byIdentity;
+  }
+
+  private async coverageOf(ids: readonly string[]): Promise<Map<string, Coverage[]>> {
+    this.systemCoverage ??= await coverageRows(this.pool, this.run, ['*']);
+    return groupBy(await coverageRows(this.pool, this.run, ids), (c) => c.identityId);
+  }
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = map.get(k);
+    if (list) list.push(row);
+    else map.set(k, [row]);
+  }
+  return map;
+}

@@ -1,0 +1,400 @@
+import type { ActionCatalogue, Cloud, Coverage, Identity } from '../inventory/model';
+import type { GrantedAction, IdentityView } from '../inventory/view';
+import type {
+  CoverageBasis,
+  Finding,
+  FindingKind,
+  IdentityAssessment,
+  RiskCategory,
+  RiskProfile,
+  Severity,
+  Suppressed,
+} from './model';
+import { permissionCreepIndex, type ScoredAction } from './pci';
+import { actionCategories, assessRisk } from './risk';
+import { superIdentity } from './super';
+import { riskyTrust } from './trust';
+
+/**
+ * Everything findings say about one identity of one snapshot: a pure function of its view (what it
+ * holds, what it used, how far the data reaches) and the system's settings. The activity streams views
+ * to it in chunks; the CLI's offline scan calls it on an imported file.
+ */
+
+export interface AssessmentContext {
+  cloud: Cloud;
+  catalogue: ActionCatalogue;
+  /** The system's account (AWS), for trust policies that reach outside it. */
+  accountId?: string;
+  /** Other accounts a role may trust without a finding (the organisation's own). */
+  trustedAccounts?: readonly string[];
+  /** No use for this many days makes an identity inactive; the collection's window when absent. */
+  inactiveDays?: number;
+  /** Suppressions in force; expired ones are ignored here. */
+  suppressions?: readonly Suppression[];
+  /** When the assessment is made (ISO): suppressions expire against it. */
+  at: string;
+}
+
+/** From the policy file or from chat / CLI; matches a finding by id, or every finding of an identity. */
+export interface Suppression {
+  systemId: string;
+  identityId: string;
+  /** Absent: every finding of the identity. */
+  findingId?: string;
+  reason: string;
+  by: string;
+  until: string;
+  source: Suppressed['source'];
+}
+
+const DAY_MS = 86_400_000;
+/** Categories whose unused presence makes an active identity over-provisioned. */
+const HIGH_RISK: ReadonlySet<RiskCategory> = new Set([
+  'PrivilegeEscalation',
+  'ResourceExposure',
+  'CredentialsExposure',
+  'DataExfiltration',
+  'InfrastructureModification',
+]);
+const EVIDENCE_ACTIONS = 5;
+
+export function assessIdentity(view: IdentityView, context: AssessmentContext): IdentityAssessment {
+  const { identity } = view;
+  const options = { cloud: context.cloud, catalogue: context.catalogue, mode: 'least' as const };
+  const scoredActions: ScoredAction[] = view.granted.map((g) => ({
+    action: g.action,
+    accessLevels: g.accessLevels,
+    resourceReach: g.resourceReach,
+    conditional: g.conditional,
+    verdict: g.verdict ?? 'unknown',
+    categories: actionCategories(g, options),
+  }));
+  const risk = assessRisk(view.granted, options);
+  const coverage = coverageBasis(view);
+  const lastUsed = lastUse(view);
+  const scored = isScored(identity);
+  const pci = scored
+    ? permissionCreepIndex({
+        actions: scoredActions,
+        escalations: risk.escalations,
+        ...(lastUsed ? { lastUsed } : {}),
+        coverage,
+      })
+    : undefined;
+
+  const findings: Finding[] = [];
+  const finding = (
+    kind: FindingKind,
+    fields: Omit<Finding, 'id' | 'systemId' | 'identityId' | 'identityName' | 'kind' | 'coverage'>,
+    about?: string,
+  ): void => {
+    findings.push({
+      id: findingId(kind, identity, about),
+      systemId: identity.systemId,
+      identityId: identity.id,
+      identityName: identity.name,
+      kind,
+      ...fields,
+      coverage,
+    });
+  };
+
+  const superReason = superIdentity({
+    cloud: context.cloud,
+    catalogue: context.catalogue,
+    held: view.granted,
+    paths: view.paths.map((p) => ({ ...(p.documentName ? { documentName: p.documentName } : {}), scope: p.scope })),
+  });
+  const counts = tally(view.granted);
+  if (superReason && identity.nature !== 'credential')
+    finding('super-identity', {
+      severity: identity.nature === 'group' ? 'high' : 'critical',
+      title: `${superReason}; ${counts.used} of ${counts.granted} actions used in the window`,
+      evidence: [superReason, ...usageLine(counts)],
+    });
+
+  if (context.cloud === 'aws' && identity.kind === 'aws-iam-role' && identity.trustPolicy !== undefined) {
+    const trust = riskyTrust(identity.trustPolicy, context.accountId ?? '', context.trustedAccounts ?? []);
+    if (trust.length > 0)
+      finding('risky-trust', {
+        severity: trust.some((t) => t.severity === 'critical') ? 'critical' : 'high',
+        title: trust[0]!.summary,
+        evidence: trust.map((t) => t.summary),
+      });
+  }
+
+  const present = presentCategories(risk);
+  if (present.length > 0)
+    finding('risky-permissions', {
+      categories: present,
+      severity: riskSeverity(risk),
+      title: `Holds ${present.map(categoryWords).join(', ')}`,
+      evidence: riskEvidence(risk),
+    });
+
+  const inactiveFrom = inactivityStart(view, context);
+  const active = counts.used > 0 || usedSince(identity.lastActivityAt, Date.parse(view.run.windowFrom));
+  const recentlyActive =
+    usedSince(lastUsed && `${lastUsed}T23:59:59.999Z`, inactiveFrom) ||
+    usedSince(identity.lastActivityAt, inactiveFrom);
+  if (active && scored) {
+    const unusedRisky = scoredActions.filter(
+      (a) => a.verdict === 'unused' && (a.categories.some((c) => HIGH_RISK.has(c)) || inEscalation(a.action, risk)),
+    );
+    if (unusedRisky.length > 0)
+      finding('over-provisioned', {
+        categories: [...new Set(unusedRisky.flatMap((a) => a.categories))].filter((c) => HIGH_RISK.has(c)).sort(),
+        severity: pci && pci.band === 'high' ? 'high' : pci && pci.band === 'medium' ? 'medium' : 'low',
+        title: `${unusedRisky.length} high-risk ${plural(unusedRisky.length, 'permission')} granted and unused in the window`,
+        evidence: [
+          `Unused: ${sample(unusedRisky.map((a) => a.action))}`,
+          ...usageLine(counts),
+          ...(pci ? [`Permission Creep Index ${pci.score} (${pci.band})`] : []),
+        ],
+      });
+  }
+
+  if (!recentlyActive && scored && !identity.disabled && provablyInactive(view, inactiveFrom, counts)) {
+    const holdsPower = view.granted.some(
+      (g) => g.resourceReach === 'all' && g.accessLevels.some((l) => l === 'Write' || l === 'Permissions management'),
+    );
+    const days = Math.round((Date.parse(view.run.windowTo) - inactiveFrom) / DAY_MS);
+    finding('inactive-identity', {
+      severity: holdsPower ? 'high' : counts.granted > 0 ? 'medium' : 'low',
+      title: `${identity.nature === 'human' ? 'Inactive user' : 'Inactive workload identity'}: no use in ${days} days`,
+      evidence: [
+        `No recorded use of any permission since ${isoDay(inactiveFrom)}`,
+        identity.lastActivityAt
+          ? `Last activity the cloud reports: ${isoDay(Date.parse(identity.lastActivityAt))}`
+          : 'The cloud reports no activity',
+        `Holds ${counts.granted} ${plural(counts.granted, 'action')}`,
+      ],
+    });
+  }
+
+  if (
+    isKeyOrPassword(identity) &&
+    !identity.disabled &&
+    olderThan(identity.createdAt, inactiveFrom) &&
+    !usedSince(identity.lastActivityAt, inactiveFrom)
+  ) {
+    const kind: FindingKind = identity.kind === 'aws-console-password' ? 'unused-password' : 'unused-access-key';
+    finding(kind, {
+      severity: 'medium',
+      title: `${kind === 'unused-password' ? 'Console password' : 'Access key'} unused since ${identity.lastActivityAt ? isoDay(Date.parse(identity.lastActivityAt)) : 'it was created'}`,
+      evidence: [
+        identity.createdAt ? `Created ${isoDay(Date.parse(identity.createdAt))}` : 'Creation time unknown',
+        identity.lastActivityAt ? `Last used ${isoDay(Date.parse(identity.lastActivityAt))}` : 'Never used',
+        ...(identity.parentId ? [`Belongs to ${identity.parentId}`] : []),
+      ],
+    });
+  }
+
+  return {
+    systemId: identity.systemId,
+    identityId: identity.id,
+    identityName: identity.name,
+    nature: identity.nature,
+    scored,
+    ...(pci ? { pci } : {}),
+    findings: applySuppressions(findings, context),
+    granted: counts.granted,
+    used: counts.used,
+    unknown: counts.unknown,
+  };
+}
+
+export function findingId(kind: FindingKind, identity: Pick<Identity, 'systemId' | 'id'>, about?: string): string {
+  return [kind, identity.systemId, identity.id, ...(about ? [about] : [])].join('|');
+}
+
+/**
+ * Service-linked roles and cloud-managed service agents are the cloud's own and carry no score; groups
+ * and credentials score through the people and workloads that hold them; leases are judged at revoke.
+ */
+export function isScored(identity: Identity): boolean {
+  if (identity.nature !== 'human' && identity.nature !== 'workload') return false;
+  if (identity.kind === 'least-lease') return false;
+  if (
+    identity.kind === 'aws-iam-role' &&
+    (identity.path?.startsWith('/aws-service-role/') || identity.name.startsWith('AWSServiceRoleFor'))
+  )
+    return false;
+  if (identity.kind === 'gcp-service-account' && isGcpServiceAgent(identity.id)) return false;
+  return true;
+}
+
+function isGcpServiceAgent(member: string): boolean {
+  const email = member.replace(/^serviceAccount:/, '');
+  return (
+    /^service-\d+@/.test(email) ||
+    /@gcp-sa-[a-z0-9-]+\.iam\.gserviceaccount\.com$/.test(email) ||
+    /^\d+@cloudservices\.gserviceaccount\.com$/.test(email)
+  );
+}
+
+function applySuppressions(findings: Finding[], context: AssessmentContext): Finding[] {
+  const now = Date.parse(context.at);
+  const live = (context.suppressions ?? []).filter((s) => Date.parse(s.until) > now);
+  if (live.length === 0) return findings;
+  return findings.map((f) => {
+    const match = live.find(
+      (s) =>
+        s.systemId === f.systemId &&
+        s.identityId === f.identityId &&
+        (s.findingId === undefined || s.findingId === f.id),
+    );
+    return match
+      ? { ...f, suppressed: { reason: match.reason, by: match.by, until: match.until, source: match.source } }
+      : f;
+  });
+}
+
+interface Counts {
+  granted: number;
+  used: number;
+  unused: number;
+  unknown: number;
+}
+
+function tally(granted: readonly GrantedAction[]): Counts {
+  const counts = { granted: granted.length, used: 0, unused: 0, unknown: 0 };
+  for (const g of granted) counts[g.verdict ?? 'unknown'] += 1;
+  return counts;
+}
+
+function usageLine(counts: Counts): string[] {
+  return [
+    `${counts.used} of ${counts.granted} granted ${plural(counts.granted, 'action')} used; ${counts.unused} unused; ${counts.unknown} unknown (no data)`,
+  ];
+}
+
+function presentCategories(risk: RiskProfile): RiskCategory[] {
+  return (Object.keys(risk.categories) as RiskCategory[]).filter((c) => (risk.categories[c]?.length ?? 0) > 0).sort();
+}
+
+function riskSeverity(risk: RiskProfile): Severity {
+  if (risk.escalations.some((e) => !e.conditional)) return 'high';
+  if (risk.categories.CredentialsExposure?.length || risk.categories.ResourceExposure?.length) return 'medium';
+  if (risk.escalations.length > 0) return 'medium';
+  return 'low';
+}
+
+const CATEGORY_WORDS: Record<RiskCategory, string> = {
+  PrivilegeEscalation: 'privilege escalation',
+  ResourceExposure: 'resource exposure',
+  CredentialsExposure: 'credentials exposure',
+  DataExfiltration: 'data exfiltration',
+  ServiceWildcard: 'service wildcards',
+  InfrastructureModification: 'infrastructure modification',
+};
+
+export function categoryWords(category: RiskCategory): string {
+  return CATEGORY_WORDS[category];
+}
+
+function riskEvidence(risk: RiskProfile): string[] {
+  const lines: string[] = [];
+  for (const path of risk.escalations)
+    lines.push(
+      `Privilege escalation: ${path.technique} (${path.actions.join(' + ')})${path.conditional ? ', under a condition' : ''}`,
+    );
+  for (const category of presentCategories(risk)) {
+    if (category === 'PrivilegeEscalation') continue;
+    const items = risk.categories[category] ?? [];
+    lines.push(`${capitalised(categoryWords(category))}: ${items.length} (${sample(items)})`);
+  }
+  return lines;
+}
+
+function inEscalation(action: string, risk: RiskProfile): boolean {
+  return risk.escalations.some((e) => e.actions.includes(action));
+}
+
+function inactivityStart(view: IdentityView, context: AssessmentContext): number {
+  const from = Date.parse(view.run.windowFrom);
+  const to = Date.parse(view.run.windowTo);
+  if (context.inactiveDays === undefined) return from;
+  return Math.max(from, to - context.inactiveDays * DAY_MS);
+}
+
+/**
+ * No use is not enough: the data must be able to show use. Either every granted action is shown unused,
+ * or a source that sees every action of the identity (per action, or its last activity) covers the
+ * whole inactivity window.
+ */
+function provablyInactive(view: IdentityView, from: number, counts: Counts): boolean {
+  if (counts.used === 0 && counts.granted > 0 && counts.unused === counts.granted) return true;
+  const to = Date.parse(view.run.windowTo);
+  return view.coverage.some(
+    (c) =>
+      c.actions === 'all' &&
+      c.services === undefined &&
+      c.documentId === undefined &&
+      (c.granularity === 'action-day' || c.granularity === 'action' || c.granularity === 'last-activity') &&
+      (c.identityId === view.identity.id || c.granularity !== 'last-activity') &&
+      Date.parse(c.from) <= from &&
+      Date.parse(c.to) >= to - DAY_MS,
+  );
+}
+
+function isKeyOrPassword(identity: Identity): boolean {
+  return (
+    identity.kind === 'aws-access-key' ||
+    identity.kind === 'gcp-service-account-key' ||
+    identity.kind === 'aws-console-password'
+  );
+}
+
+function olderThan(createdAt: string | undefined, from: number): boolean {
+  return createdAt === undefined || Date.parse(createdAt) < from;
+}
+
+/** An unreadable time counts as use: it must never become evidence of non-use. */
+function usedSince(time: string | undefined, from: number): boolean {
+  return time !== undefined && !(Date.parse(time) < from);
+}
+
+function lastUse(view: IdentityView): string | undefined {
+  let last: string | undefined;
+  for (const u of view.usage) if (u.lastUsed && (!last || u.lastUsed > last)) last = u.lastUsed;
+  return last;
+}
+
+/** What the score and findings rest on: each source's span, and what the sources cannot see. */
+export function coverageBasis(view: Pick<IdentityView, 'coverage' | 'granted'>): CoverageBasis {
+  const sources = [...new Set(view.coverage.map(describeSource))];
+  const blindSpots = new Set<string>();
+  for (const c of view.coverage) {
+    if (c.actions === 'writes') blindSpots.add(`${c.source}: reads are not recorded`);
+    if (c.exceptActions?.length) blindSpots.add(`${c.source}: does not see ${sample(c.exceptActions)}`);
+    if (c.note) blindSpots.add(`${c.source}: ${c.note}`);
+  }
+  const unknown = view.granted.filter((g) => (g.verdict ?? 'unknown') === 'unknown').length;
+  if (unknown > 0) blindSpots.add(`no usage data for ${unknown} of ${view.granted.length} granted actions`);
+  if (view.coverage.length === 0) blindSpots.add('no usage source covers this identity');
+  return { sources, blindSpots: [...blindSpots] };
+}
+
+function describeSource(c: Coverage): string {
+  const scope = c.services ? ` for ${c.services.join(', ')}` : '';
+  return `${c.source} ${c.from.slice(0, 10)}…${c.to.slice(0, 10)} (${c.granularity}${c.actions === 'writes' ? ', writes only' : ''}${scope})`;
+}
+
+function sample(items: readonly string[]): string {
+  const shown = items.slice(0, EVIDENCE_ACTIONS).join(', ');
+  return items.length > EVIDENCE_ACTIONS ? `${shown}, … ${items.length - EVIDENCE_ACTIONS} more` : shown;
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function isoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}

@@ -1,0 +1,204 @@
+import type { AccessLevel } from '../inventory/model';
+import type { UsageVerdict } from '../inventory/coverage';
+import type { CoverageBasis, EscalationPath, PciBand, PciContributor, PciScore, RiskCategory } from './model';
+
+/**
+ * The Permission Creep Index, open: docs/pci.md publishes the same arithmetic in words. Every number
+ * here is named there; change one, change both.
+ *
+ * Mass: each granted action the data shows unused weighs by what it can do (its strongest access level,
+ * plus a bonus for credential and data exposure), halved when it reaches only some resources and halved
+ * again when a condition limits it. Each privilege-escalation path whose actions are all unused adds a
+ * fixed weight. Score = 100 × (1 − e^(−mass / SCALE)), rounded: 0 with nothing unused, rising with every
+ * unused risky permission, never past 100. The ceiling is the same with unknown counted as unused.
+ */
+
+export const LEVEL_WEIGHT: Readonly<Record<AccessLevel, number>> = {
+  'Permissions management': 8,
+  Write: 4,
+  Read: 2,
+  Tagging: 1,
+  List: 0.5,
+};
+/** An action no catalogue level describes. */
+export const UNKNOWN_LEVEL_WEIGHT = 1;
+export const CATEGORY_BONUS: Readonly<Partial<Record<RiskCategory, number>>> = {
+  CredentialsExposure: 6,
+  DataExfiltration: 3,
+};
+export const SOME_RESOURCES_FACTOR = 0.5;
+export const CONDITIONAL_FACTOR = 0.5;
+export const ESCALATION_PATH_WEIGHT = 20;
+export const SCALE = 1500;
+/** How many contributors "if the top were removed" takes away. */
+export const TOP_CONTRIBUTORS = 3;
+const ACTIONS_PER_CONTRIBUTOR = 5;
+
+/** One granted action as the index reads it. */
+export interface ScoredAction {
+  action: string;
+  accessLevels: readonly AccessLevel[];
+  resourceReach: 'all' | 'some';
+  conditional: boolean;
+  verdict: UsageVerdict;
+  /** Its single-action risk categories (risk rules). */
+  categories: readonly RiskCategory[];
+}
+
+export interface PciInput {
+  actions: readonly ScoredAction[];
+  /** The identity's escalation paths (risk rules over what it holds). */
+  escalations: readonly EscalationPath[];
+  lastUsed?: string;
+  coverage: CoverageBasis;
+}
+
+export function scoreOf(mass: number): number {
+  if (!(mass > 0)) return 0;
+  return Math.min(100, Math.round(100 * (1 - Math.exp(-mass / SCALE))));
+}
+
+export function bandOf(score: number): PciBand {
+  return score >= 67 ? 'high' : score >= 34 ? 'medium' : 'low';
+}
+
+export function actionWeight(action: Omit<ScoredAction, 'verdict' | 'action'>): number {
+  const level = action.accessLevels.reduce<number>(
+    (max, l) => Math.max(max, LEVEL_WEIGHT[l] ?? UNKNOWN_LEVEL_WEIGHT),
+    action.accessLevels.length === 0 ? UNKNOWN_LEVEL_WEIGHT : 0,
+  );
+  const bonus = action.categories.reduce((sum, c) => sum + (CATEGORY_BONUS[c] ?? 0), 0);
+  const reach = action.resourceReach === 'all' ? 1 : SOME_RESOURCES_FACTOR;
+  const condition = action.conditional ? CONDITIONAL_FACTOR : 1;
+  return (level + bonus) * reach * condition;
+}
+
+/** The bucket an unused action is explained under: its most telling trait. */
+function bucketOf(action: ScoredAction): string {
+  if (action.categories.includes('CredentialsExposure')) return 'credential-exposure';
+  if (action.categories.includes('DataExfiltration')) return 'data-exfiltration';
+  const reach = action.resourceReach === 'all' ? 'on all resources' : 'on some resources';
+  const level = action.accessLevels.includes('Permissions management')
+    ? 'permissions-management'
+    : action.accessLevels.includes('Write')
+      ? 'write'
+      : action.accessLevels.includes('Read')
+        ? 'read'
+        : action.accessLevels.includes('Tagging')
+          ? 'tagging'
+          : action.accessLevels.includes('List')
+            ? 'list'
+            : 'other';
+  return `${level} ${reach}`;
+}
+
+function bucketLabel(bucket: string, count: number): string {
+  if (bucket === 'escalation') return `${count} privilege-escalation path${count === 1 ? '' : 's'}`;
+  const noun = count === 1 ? 'action' : 'actions';
+  if (bucket === 'credential-exposure') return `${count} unused credential-exposure ${noun}`;
+  if (bucket === 'data-exfiltration') return `${count} unused data-exfiltration ${noun}`;
+  const [level, ...reach] = bucket.split(' ');
+  return `${count} unused ${level} ${noun} ${reach.join(' ')}`;
+}
+
+interface Bucket {
+  mass: number;
+  count: number;
+  actions: { action: string; weight: number }[];
+}
+
+export function permissionCreepIndex(input: PciInput): PciScore {
+  const buckets = new Map<string, Bucket>();
+  let mass = 0;
+  let unknownMass = 0;
+  const add = (key: string, weight: number, label: string): void => {
+    let bucket = buckets.get(key);
+    if (!bucket) buckets.set(key, (bucket = { mass: 0, count: 0, actions: [] }));
+    bucket.mass += weight;
+    bucket.count += 1;
+    bucket.actions.push({ action: label, weight });
+  };
+  for (const action of input.actions) {
+    if (action.verdict === 'used') continue;
+    const weight = actionWeight(action);
+    if (action.verdict === 'unknown') {
+      unknownMass += weight;
+      continue;
+    }
+    mass += weight;
+    add(bucketOf(action), weight, action.action);
+  }
+  const verdicts = new Map(input.actions.map((a) => [a.action, a.verdict]));
+  for (const path of input.escalations) {
+    const states = path.actions.map((a) => verdicts.get(a) ?? 'unknown');
+    if (states.includes('used')) continue;
+    const weight = ESCALATION_PATH_WEIGHT * (path.conditional ? CONDITIONAL_FACTOR : 1);
+    if (states.every((s) => s === 'unused')) {
+      mass += weight;
+      add('escalation', weight, path.technique);
+    } else unknownMass += weight;
+  }
+  const score = scoreOf(mass);
+  const contributors = apportion(score, mass, buckets);
+  const topMass = [...buckets.values()]
+    .sort((a, b) => b.mass - a.mass)
+    .slice(0, TOP_CONTRIBUTORS)
+    .reduce((sum, b) => sum + b.mass, 0);
+  return {
+    score,
+    band: bandOf(score),
+    ceiling: scoreOf(mass + unknownMass),
+    contributors,
+    ifTopRemoved: scoreOf(Math.max(0, mass - topMass)),
+    ...(input.lastUsed !== undefined ? { lastUsed: input.lastUsed } : {}),
+    coverage: input.coverage,
+  };
+}
+
+/** Each bucket's share of the score by its share of the mass; largest remainders make the points sum to the score. */
+function apportion(score: number, mass: number, buckets: Map<string, Bucket>): PciContributor[] {
+  if (score === 0 || mass <= 0) return [];
+  const entries = [...buckets.entries()].map(([key, bucket]) => {
+    const exact = (score * bucket.mass) / mass;
+    return { key, bucket, points: Math.floor(exact), remainder: exact - Math.floor(exact) };
+  });
+  let left = score - entries.reduce((sum, e) => sum + e.points, 0);
+  for (const entry of [...entries].sort((a, b) => b.remainder - a.remainder || b.bucket.mass - a.bucket.mass)) {
+    if (left <= 0) break;
+    entry.points += 1;
+    left -= 1;
+  }
+  return entries
+    .filter((e) => e.points > 0)
+    .sort((a, b) => b.points - a.points || b.bucket.mass - a.bucket.mass || (a.key < b.key ? -1 : 1))
+    .map(({ key, bucket, points }) => ({
+      label: bucketLabel(key, bucket.count),
+      points,
+      actions: bucket.actions
+        .sort((a, b) => b.weight - a.weight || (a.action < b.action ? -1 : a.action > b.action ? 1 : 0))
+        .slice(0, ACTIONS_PER_CONTRIBUTOR)
+        .map((a) => a.action),
+    }));
+}
+
+/** A system's (or everyone's) index: the mean of its scored identities', rounded; running, so memory stays flat. */
+export class PciTally {
+  private sum = 0;
+  private count = 0;
+  private readonly bands: Record<PciBand, number> = { low: 0, medium: 0, high: 0 };
+
+  add(score: number): void {
+    this.sum += score;
+    this.count += 1;
+    this.bands[bandOf(score)] += 1;
+  }
+
+  get identities(): number {
+    return this.count;
+  }
+
+  result(): { score: number; band: PciBand; identities: number; bands: Record<PciBand, number> } {
+    const score = this.count === 0 ? 0 : Math.round(this.sum / this.count);
+    return { score, band: bandOf(score), identities: this.count, bands: { ...this.bands } };
+  }
+}

@@ -1,0 +1,74 @@
+import type { AccessLevel, DocumentAction, GrantPath } from './model';
+import type { GrantedAction } from './view';
+
+/**
+ * What an identity holds, from its paths (its own and its groups') and the stored expansions of their
+ * documents: allow minus deny. Nothing per identity is stored; `least inventory show` and the findings
+ * both come through here, so the rule lives once.
+ *
+ * - An allow counts through any path that is not a permissions boundary; its reach is `all` when any
+ *   allowing row reaches every resource, and it is conditional only when every allowing row (or its path)
+ *   carries a condition.
+ * - A deny on every resource without a condition (and not through a conditional path) removes the
+ *   action; a narrower one leaves it marked partially denied.
+ * - With a permissions boundary, only what some boundary also allows remains.
+ */
+export function effectiveGrants(
+  paths: readonly Pick<GrantPath, 'kind' | 'documentId' | 'conditional'>[],
+  actionsOf: (documentId: string) => readonly DocumentAction[] | undefined,
+): GrantedAction[] {
+  const allowed = new Map<string, Allowed>();
+  const fullyDenied = new Set<string>();
+  const denied = new Set<string>();
+  let boundary: Set<string> | undefined;
+  paths.forEach((path, index) => {
+    if (path.documentId === undefined) return;
+    const rows = actionsOf(path.documentId) ?? [];
+    if (path.kind === 'permissions-boundary') {
+      boundary ??= new Set();
+      for (const row of rows) if (row.effect === 'allow') boundary.add(row.action);
+      return;
+    }
+    for (const row of rows) {
+      const conditional = row.conditional || path.conditional;
+      if (row.effect === 'deny') {
+        denied.add(row.action);
+        if (row.resourceReach === 'all' && !conditional) fullyDenied.add(row.action);
+        continue;
+      }
+      let entry = allowed.get(row.action);
+      if (!entry) {
+        entry = { levels: new Set(), all: false, conditional: true, paths: new Set(), documents: new Set() };
+        allowed.set(row.action, entry);
+      }
+      for (const level of row.accessLevels) entry.levels.add(level);
+      entry.all ||= row.resourceReach === 'all';
+      entry.conditional &&= conditional;
+      entry.paths.add(index);
+      entry.documents.add(path.documentId);
+    }
+  });
+  const granted: GrantedAction[] = [];
+  for (const [action, entry] of allowed) {
+    if (fullyDenied.has(action)) continue;
+    if (boundary && !boundary.has(action)) continue;
+    granted.push({
+      action,
+      accessLevels: [...entry.levels].sort(),
+      resourceReach: entry.all ? 'all' : 'some',
+      conditional: entry.conditional,
+      partiallyDenied: denied.has(action),
+      paths: [...entry.paths].sort((a, b) => a - b),
+      documents: [...entry.documents].sort(),
+    });
+  }
+  return granted.sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
+}
+
+interface Allowed {
+  levels: Set<AccessLevel>;
+  all: boolean;
+  conditional: boolean;
+  paths: Set<number>;
+  documents: Set<string>;
+}
