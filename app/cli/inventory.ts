@@ -106,7 +106,8 @@ async function importFile({ values, rest, json, print }: Invocation): Promise<nu
   const { readFile } = await import('node:fs/promises');
   const { importAuthorizationDetails, OfflineImportError } = await import('../../activities/inventory/aws/offline');
   const { loadAwsCatalogue } = await import('../../activities/inventory/catalogue/aws');
-  const system = policySystem(await loadPolicy(), values.system);
+  const policy = await loadPolicy();
+  const system = policySystem(policy, values.system);
   if (system.cloud !== 'aws') {
     print(`error: ${system.id} is an ${system.cloud} system; only an AWS system takes an authorization details file`);
     return 1;
@@ -159,8 +160,17 @@ async function importFile({ values, rest, json, print }: Invocation): Promise<nu
       throw error;
     }
   });
+  // The findings of the new snapshot, as a collection's last step makes them.
+  const { assessSnapshot } = await import('../../activities/findings');
+  const assessed = await withPgStore((store) =>
+    assessSnapshot(
+      { inventory: store.inventory, findings: store.findings, policy: () => policy },
+      system.id,
+      run.runId,
+    ),
+  );
   if (json) {
-    print(JSON.stringify({ run, coverage: [], usage: 'none: every granted action is unknown' }));
+    print(JSON.stringify({ run, coverage: [], usage: 'none: every granted action is unknown', findings: assessed }));
     return 0;
   }
   print(`${system.id}: imported ${file} as run ${run.runId}, now the current snapshot — ${counted(run.counts)}`);
@@ -172,6 +182,7 @@ async function importFile({ values, rest, json, print }: Invocation): Promise<nu
   }
   print('No usage comes from a file: coverage is none, so every granted action shows as unknown (never unused).');
   print(`See one identity: least inventory show <name or ARN> --system ${system.id}`);
+  print(`Findings of ${assessed.identities} identities: least findings --system ${system.id}`);
   return 0;
 }
 
@@ -280,11 +291,17 @@ function delay(ms: number): Promise<undefined> {
 async function withInventoryStore<T>(
   use: (store: import('../../activities/store/pg-store').PgStore['inventory']) => Promise<T>,
 ): Promise<T> {
+  return withPgStore((store) => use(store.inventory));
+}
+
+async function withPgStore<T>(
+  use: (store: import('../../activities/store/pg-store').PgStore) => Promise<T>,
+): Promise<T> {
   const { loadConfig } = await import('../config');
   const { PgStore } = await import('../../activities/store/pg-store');
   const store = PgStore.connect(loadConfig().databaseUrl);
   try {
-    return await use(store.inventory);
+    return await use(store);
   } finally {
     await store.close();
   }

@@ -48,8 +48,12 @@ describe('Permission Creep Index', () => {
     assert.equal(pci.score, 71);
     assert.equal(pci.band, 'high');
     assert.deepEqual(
-      pci.contributors.map((c) => c.label),
-      ['410 unused write actions on all resources', '12 privilege-escalation paths'],
+      pci.contributors.map((c) => [c.points, c.label]),
+      [
+        [62, '410 unused write actions on all resources'],
+        [9, '12 privilege-escalation paths'],
+      ],
+      'as docs/pci.md shows it',
     );
     assert.equal(
       pci.contributors.reduce((sum, c) => sum + c.points, 0),
