@@ -183,8 +183,9 @@ export async function cloudtrailScenario(ctx: BenchContext): Promise<ScenarioRep
     'The reader gets each file from moto S3 over loopback HTTP (moto, a Python process, serves it: its CPU is not in "per core"), ' +
       'inflates it on the libuv pool while the previous file is read field by field, attributed and aggregated (one file read ahead, ' +
       'so peak RSS should not grow with the number of files).',
-    'Every inflated file is ~1 MB of Buffer memory outside the JS heap; V8 answers that with a major GC every ~20 files, whose concurrent ' +
-      'marking (V8 worker threads) costs in proportion to the whole heap of this process. The floor is a 0.5 s burst on 100 files: most ' +
+    'Every inflated file is ~1 MB of Buffer memory outside the JS heap, which V8 counts: left to the GC it brings a major GC every few ' +
+      'dozen files, whose concurrent marking (V8 worker threads) costs in proportion to the whole heap of this process. The reader ' +
+      "detaches each file's memory once read (cloudtrail.ts, releaseBuffer); the floor does not, but as a 0.5 s burst on 100 files most " +
       'of its marking falls outside its window.',
     'Per-core = records / CPU seconds of the bench process while reading (user + system); the floor is measured in the same process on ' +
       `${sample.length} of the same files.`,

@@ -118,7 +118,7 @@ export function assessIdentity(view: IdentityView, context: AssessmentContext): 
     const trust = riskyTrust(identity.trustPolicy, context.accountId ?? '', context.trustedAccounts ?? []);
     if (trust.length > 0)
       finding('risky-trust', {
-        severity: trust.some((t) => t.severity === 'critical') ? 'critical' : 'high',
+        severity: highest(trust.map((t) => t.severity)),
         title: trust[0]!.summary,
         evidence: trust.map((t) => t.summary),
       });
@@ -385,6 +385,12 @@ function describeSource(c: Coverage): string {
 function sample(items: readonly string[]): string {
   const shown = items.slice(0, EVIDENCE_ACTIONS).join(', ');
   return items.length > EVIDENCE_ACTIONS ? `${shown}, … ${items.length - EVIDENCE_ACTIONS} more` : shown;
+}
+
+const SEVERITY_ORDER: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+
+function highest(severities: readonly Severity[]): Severity {
+  return severities.reduce<Severity>((a, b) => (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(a) ? b : a), 'low');
 }
 
 function plural(n: number, word: string): string {

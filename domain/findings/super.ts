@@ -50,7 +50,8 @@ export function superIdentity(input: SuperIdentityInput): string | undefined {
   }
 }
 
-const AWS_ADMINISTRATOR = /^arn:aws(-[a-z-]+)?:iam::aws:policy\/AdministratorAccess$/;
+/** The policy ARN, as stored documents name it with their version (`…/AdministratorAccess:v1`) or without. */
+const AWS_ADMINISTRATOR = /^arn:aws(-[a-z-]+)?:iam::aws:policy\/AdministratorAccess(:v\d+)?$/;
 
 function awsAdministrator(paths: readonly SuperIdentityPath[]): string | undefined {
   const found = paths.find((document) => AWS_ADMINISTRATOR.test(document.documentName ?? ''));

@@ -48,7 +48,8 @@ export function awsDocument(
   const { actions, skipped } = expandAwsPolicy(catalogue, id, body);
   return {
     expanded: { document: { id, cloud: 'aws', kind: 'aws-policy', name, managedByCloud, body }, actions },
-    skipped: skipped.map((item) => ({ ...item, item: item.item || name })),
+    // expansion names the document by its content id; people know it by its policy name
+    skipped: skipped.map((item) => ({ ...item, item: !item.item || item.item === id ? name : item.item })),
   };
 }
 

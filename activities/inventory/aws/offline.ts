@@ -166,7 +166,8 @@ export async function mapAuthorizationDetails(
       ...tagged(role.Tags),
       createdAt: iso(role.CreateDate),
       lastActivityAt: iso(role.RoleLastUsed?.LastUsedDate),
-      ...(trust && 'body' in trust ? { trustPolicy: trust.body } : {}),
+      // an unreadable trust policy is kept as its text, so findings say it could not be read
+      ...(trust ? { trustPolicy: 'body' in trust ? trust.body : role.AssumeRolePolicyDocument } : {}),
     });
     inline(role.Arn, role.RolePolicyList);
     await attached(role.Arn, role.AttachedManagedPolicies);

@@ -14,7 +14,8 @@ import { UsageTally } from '../usage-tally';
  * cannot ask whether they are on (that is in the IAM policy's auditConfigs, per service and log type),
  * so it infers it from entries seen: a service with Data Access entries counts as fully logged from its
  * first entry on; every other read or data use stays unknown. The inference rides in the cursor, and the
- * page that ends the step writes it as coverage.
+ * page that ends the step writes it as coverage. A folder's logs hold only calls on the folder itself (its
+ * projects log their own): for a folder system they count as use, and the step claims no coverage.
  *
  * Attribution: `authenticationInfo.principalEmail` as a member (`serviceAccount:` for a
  * `*.gserviceaccount.com` address, `user:` otherwise); the permissions Google checked
@@ -25,6 +26,8 @@ import { UsageTally } from '../usage-tally';
 export const AuditLogSkipReason = {
   /** An entry without a time, an audit payload or a permission Least can name. */
   EntryInvalid: 'gcp.audit-log.invalid',
+  /** A folder's own logs were read, not its projects': what they show is used, the rest stays unknown. */
+  FolderOnly: 'gcp.audit-log.folder-only',
 } as const;
 
 const ADMIN_ACTIVITY = 'cloudaudit.googleapis.com%2Factivity';
@@ -156,7 +159,8 @@ export async function collectAuditLogPage(
   context: CollectContext,
   pageSize: number,
 ): Promise<PageResult> {
-  const resource = targetOf(system).resource;
+  const target = targetOf(system);
+  const { resource } = target;
   const state = readCursor(cursor);
   const client = clients.logging(system);
   const { data } = await withTransientRetry(clients.tuning, () =>
@@ -209,7 +213,19 @@ export async function collectAuditLogPage(
   await tally.writeTo(context.sink, chunk);
   if (skipped.length > 0) await context.sink.skipped(skipped);
   const next = data.nextPageToken || undefined;
-  if (!next) await context.sink.coverage(coverageOf(system, context.window, state));
+  if (!next && target.kind === 'folder') {
+    // calls on resources in the folder's projects are logged in each project, not in the folder: its logs
+    // cannot vouch that a folder-wide grant went unused
+    await context.sink.skipped([
+      {
+        reason: AuditLogSkipReason.FolderOnly,
+        item: resource,
+        detail: "the folder's own audit logs only, not its projects': no coverage is claimed, unused stays unknown",
+      },
+    ]);
+  } else if (!next) {
+    await context.sink.coverage(coverageOf(system, context.window, state));
+  }
   return {
     ...(next ? { next: JSON.stringify({ page: next, dataAccess: state.dataAccess }) } : {}),
     counts: {

@@ -3,16 +3,29 @@ import type { Cloud, CollectionRun, CollectionStatus, SkippedItem } from '../../
 import { InventoryStoreError } from './errors';
 import { ErrorCode } from '../../../domain/errors';
 
-/** How many skipped items a run carries when read; all of them are stored and counted (`skippedItems`). */
+/** How many skipped items a run carries when read; every one is counted (`skippedItems`). */
 export const SKIPPED_SHOWN = 200;
+
+/**
+ * Skipped items a run keeps per reason (sink.ts); past them a reason's items are only counted, in its row
+ * whose item is SKIPPED_MORE (never a real item: the sink names an empty one) and whose detail is the number.
+ */
+export const SKIPPED_KEPT = 50;
+export const SKIPPED_MORE = '';
 
 export const RUN_COLUMNS = `run_id, run_key, system_id, status, started_at, finished_at, window_from, window_to,
   catalogues, counts, error,
-  (SELECT count(*) FROM inventory_skipped s WHERE s.run_key = inventory_runs.run_key)::int AS skipped_total,
+  (SELECT coalesce(sum(CASE WHEN item = '${SKIPPED_MORE}' THEN detail::bigint ELSE 1 END), 0)
+   FROM inventory_skipped s WHERE s.run_key = inventory_runs.run_key)::int AS skipped_total,
   (SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object('reason', reason, 'item', item, 'detail', detail))
-     ORDER BY reason, item), '[]')
-   FROM (SELECT reason, item, detail FROM inventory_skipped s WHERE s.run_key = inventory_runs.run_key
-         ORDER BY reason, item LIMIT ${SKIPPED_SHOWN}) shown) AS skipped`;
+     ORDER BY reason, more, item), '[]')
+   FROM (SELECT reason, more,
+                CASE WHEN more THEN detail || ' more' ELSE item END AS item,
+                CASE WHEN more THEN 'not listed: a run keeps the first ${SKIPPED_KEPT} of a reason' ELSE detail END
+                  AS detail
+         FROM (SELECT *, item = '${SKIPPED_MORE}' AS more FROM inventory_skipped) s
+         WHERE s.run_key = inventory_runs.run_key
+         ORDER BY reason, more, s.item LIMIT ${SKIPPED_SHOWN}) shown) AS skipped`;
 
 export interface RunRow {
   run_id: string;

@@ -14,7 +14,7 @@ import type {
 import { inTransaction } from '../transaction';
 import { copyRows, type CopyValue } from './copy';
 import { refuseBatch } from './errors';
-import { lockOpenRun, type OpenRun } from './runs';
+import { lockOpenRun, SKIPPED_KEPT, SKIPPED_MORE, type OpenRun } from './runs';
 
 /** Bounds on the detail kept per identity and day, whatever number of pages add to it. */
 export const DETAIL_LIMITS = { regions: 50, addresses: 100, newResources: 100 } as const;
@@ -43,9 +43,9 @@ function isCount(n: number): boolean {
 
 /**
  * Writes a collector's batches under one run. Each call is one transaction: a refused batch writes nothing.
- * Repeating a call writes nothing twice: identities, paths, coverage and skipped items are inserted once by
- * their key; documents once by content id, across every run and system; usage pages are summed, and each
- * page's chunk id is recorded in the same transaction, so a retried page adds nothing.
+ * Repeating a call writes nothing twice: identities, paths and coverage are inserted once by their key;
+ * documents once by content id, across every run and system; usage pages and skipped items are added up, and
+ * each page's chunk id is recorded in the same transaction, so a retried page adds nothing.
  */
 export class RunSink implements InventorySink {
   constructor(
@@ -245,21 +245,63 @@ export class RunSink implements InventorySink {
     });
   }
 
+  /**
+   * Skipped items, bounded: a run keeps the first SKIPPED_KEPT items of each reason (by key, once each) and
+   * counts the rest in one row per reason (item SKIPPED_MORE, detail the number), so a source that skips a
+   * million things writes a few rows, while the run still says what was skipped and how many. A retried batch
+   * is recognised by its content and adds nothing.
+   */
   async skipped(batch: SkippedItem[]): Promise<void> {
     if (batch.length === 0) return;
+    const items = distinctSkipped(batch);
     await this.write(async (client, run) => {
+      if (!(await firstTime(client, run, 'skipped', chunkName(undefined, items)))) return;
+      // batches of one run take turns here (batches of other kinds still write beside them): the bound holds
+      await client.query('SELECT 1 FROM inventory_runs WHERE run_key = $1 FOR NO KEY UPDATE', [run.key]);
       await client.query(
-        `INSERT INTO inventory_skipped (run_key, reason, item, detail)
-         SELECT $1, r.* FROM jsonb_to_recordset($2::jsonb) AS r(reason text, item text, detail text)
-         ON CONFLICT DO NOTHING`,
-        [run.key, JSON.stringify(batch.map((s) => ({ reason: s.reason, item: s.item, detail: s.detail ?? null })))],
+        `WITH incoming AS (
+           SELECT r.reason, r.item, r.detail, r.position
+           FROM jsonb_to_recordset($2::jsonb) AS r(reason text, item text, detail text, position int)
+           WHERE NOT EXISTS (SELECT 1 FROM inventory_skipped s
+                             WHERE s.run_key = $1 AND s.reason = r.reason AND s.item = r.item)
+         ), kept AS (
+           SELECT reason, count(*) AS n FROM inventory_skipped
+           WHERE run_key = $1 AND item <> $4 AND reason IN (SELECT reason FROM incoming)
+           GROUP BY reason
+         ), placed AS (
+           SELECT i.reason, i.item, i.detail,
+                  coalesce(k.n, 0) + row_number() OVER (PARTITION BY i.reason ORDER BY i.position) <= $3 AS listed
+           FROM incoming i LEFT JOIN kept k USING (reason)
+         ), listed AS (
+           INSERT INTO inventory_skipped (run_key, reason, item, detail)
+           SELECT $1, reason, item, detail FROM placed WHERE listed
+         )
+         INSERT INTO inventory_skipped (run_key, reason, item, detail)
+         SELECT $1, reason, $4, count(*)::text FROM placed WHERE NOT listed GROUP BY reason ORDER BY reason
+         ON CONFLICT (run_key, reason, item) DO UPDATE
+           SET detail = (inventory_skipped.detail::bigint + EXCLUDED.detail::bigint)::text`,
+        [run.key, JSON.stringify(items.map((s, position) => ({ ...s, position }))), SKIPPED_KEPT, SKIPPED_MORE],
       );
     });
   }
 }
 
+/**
+ * A batch's items once each by reason and item, in the order met, with an empty item named: the empty item
+ * is the row that counts a reason's items past those kept.
+ */
+function distinctSkipped(batch: SkippedItem[]): { reason: string; item: string; detail: string | null }[] {
+  const byKey = new Map<string, { reason: string; item: string; detail: string | null }>();
+  for (const s of batch) {
+    const item = s.item === SKIPPED_MORE ? '(none)' : s.item;
+    const key = JSON.stringify([s.reason, item]);
+    if (!byKey.has(key)) byKey.set(key, { reason: s.reason, item, detail: s.detail ?? null });
+  }
+  return [...byKey.values()];
+}
+
 /** Records a usage page's chunk id; false when this run already applied it (a retried page). */
-async function firstTime(client: pg.PoolClient, run: OpenRun, stream: 'usage' | 'detail', chunk: string) {
+async function firstTime(client: pg.PoolClient, run: OpenRun, stream: 'usage' | 'detail' | 'skipped', chunk: string) {
   const recorded = await client.query(
     `INSERT INTO inventory_usage_chunks (run_key, stream, chunk) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
     [run.key, stream, chunk],

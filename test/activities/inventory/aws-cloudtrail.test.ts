@@ -287,6 +287,40 @@ describe('AWS inventory: usage from CloudTrail files in S3', () => {
     assert.equal(result.counts['cloudtrail.files'], 4);
   });
 
+  test('files of a megabyte and more: counted whole, though each file is freed as soon as it is read', async () => {
+    const location = { bucket: BUCKET, prefix: 'large', accountId: ACCOUNT_ID };
+    const records = 1500; // past the 64 KiB from which a file's memory is detached, compressed and inflated
+    for (const [hour, region] of [
+      ['08', REGION],
+      ['09', REGION],
+      ['10', 'eu-west-1'],
+    ] as const) {
+      await writeTrailFile(
+        s3,
+        location,
+        region,
+        Array.from({ length: records }, (_, i) =>
+          call(`2026-03-02T${hour}:${String(i % 60).padStart(2, '0')}:00Z`, user, 's3.amazonaws.com', 'GetObject', {
+            region,
+            resources: [`arn:aws:s3:::large-${hour}/${i}.csv`],
+            requestParameters: { bucketName: `large-${hour}`, key: `${i}.csv`, padding: 'x'.repeat(200) },
+          }),
+        ),
+      );
+    }
+    const { sink, result } = await collect({ cloudTrail: { bucket: BUCKET, prefix: 'large' } });
+    const userArn = `arn:aws:iam::${ACCOUNT_ID}:user/${CI_USER}`;
+    assert.equal(result.counts['cloudtrail.records'], 3 * records);
+    assert.equal(sink.usageOf(userArn, 's3:GetObject', '2026-03-02')?.count, 3 * records);
+    const detail = sink.detailRows.filter((d) => d.identityId === userArn);
+    assert.deepEqual([...new Set(detail.flatMap((d) => d.regions))].sort(), ['eu-west-1', REGION].sort());
+    // values were copied out of each file before its memory went: a page keeps its first resources of the day
+    const resources = detail.flatMap((d) => d.newResources);
+    assert.ok(resources.includes('arn:aws:s3:::large-10/0.csv'), JSON.stringify(resources));
+    assert.ok(resources.includes('arn:aws:s3:::large-09/19.csv'), JSON.stringify(resources));
+    assert.deepEqual(sink.skippedItems, []);
+  });
+
   test('no files in the window: no coverage, and the run says why', async () => {
     const { sink } = await collect({ cloudTrail: { bucket: BUCKET, prefix: 'empty' } });
     assert.deepEqual(sink.coverageRows, []);

@@ -175,7 +175,7 @@ describe('GCP Cloud Audit Logs', () => {
     assert.equal(verdict('storage.objects.create', ['Write']), 'unknown', 'a data write is a Data Access entry');
   });
 
-  test('a folder system reads the folder’s own audit logs', async () => {
+  test('a folder system reads the folder’s own audit logs and claims no coverage from them', async () => {
     const folder = `folders/${GCP_FOLDER}`;
     fake.logEntries.set(folder, [
       entry('f1', `${folder}/logs/cloudaudit.googleapis.com%2Factivity`, '2026-03-08T10:00:00Z', ADA, [
@@ -186,5 +186,11 @@ describe('GCP Cloud Audit Logs', () => {
     await collectAll(collector, system, collectContext(sink, policy, NOW), ['usage:audit-log']);
     assert.deepEqual(usageOf(`user:${ADA}`, 'resourcemanager.folders.setIamPolicy', '2026-03-08'), [1, 0]);
     assert.deepEqual(fake.entriesRequests[0]!.resourceNames, [folder]);
+    // the projects' own logs were not read: a folder-wide grant must stay unknown, never unused
+    assert.deepEqual(sink.coverageRows, []);
+    assert.deepEqual(
+      sink.skippedItems.map((s) => `${s.reason} ${s.item}`),
+      [`gcp.audit-log.folder-only ${folder}`],
+    );
   });
 });

@@ -9,6 +9,7 @@ import type {
   PolicyDocument,
   UsageDay,
 } from '../../../domain/inventory/model';
+import { SKIPPED_KEPT } from '../../../activities/store/inventory/runs';
 import type { InventoryStore } from '../../../activities/store/inventory/store';
 import { freshStore, type TestDatabase } from '../../support/launch/database';
 import { ErrorCode } from '../../../domain/errors';
@@ -242,6 +243,51 @@ describe('idempotent pages', () => {
     ]);
     assert.equal(stored.rowCount, 1);
     assert.equal((await count('inventory_document_actions')) - before, 2, 'two actions, once');
+  });
+});
+
+describe('skipped items', () => {
+  test('a noisy source is bounded: the first items of a reason are kept, the rest counted; a retry adds nothing', async () => {
+    const system = 'skipped-noisy';
+    await begin('run-s1', system);
+    const sink = inventory.sink('run-s1');
+    const malformed = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        reason: 'cloudtrail.file.malformed',
+        item: `AWSLogs/f${String(from + i).padStart(6, '0')}.json.gz`,
+        detail: 'json: Unexpected end of JSON input',
+      }));
+    const first = malformed(0, SKIPPED_KEPT - 10);
+    const second = [...malformed(SKIPPED_KEPT - 10, 5000), { reason: 'role.unreadable', item: 'ops' }];
+    await sink.skipped(first);
+    await sink.skipped(second);
+    await sink.skipped(second); // a retried page
+    await sink.skipped(malformed(0, 3)); // items already kept, in another batch
+    await sink.skipped([{ reason: 'role.unreadable', item: '' }]);
+
+    const rows = await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM inventory_skipped JOIN inventory_runs USING (run_key) WHERE run_id = 'run-s1'`,
+    );
+    assert.equal(rows.rows[0]?.n, SKIPPED_KEPT + 1 + 2, 'the kept items, a count, and the other reason');
+
+    await inventory.finishRun('run-s1');
+    const [run] = await inventory.runs(system);
+    assert.equal(run?.counts.skippedItems, SKIPPED_KEPT - 10 + 5000 + 2);
+    const listed = run?.skipped.filter((s) => s.reason === 'cloudtrail.file.malformed') ?? [];
+    assert.equal(listed.length, SKIPPED_KEPT + 1);
+    assert.deepEqual(listed[0], first[0], 'the first met is kept whole');
+    assert.deepEqual(listed.at(-1), {
+      reason: 'cloudtrail.file.malformed',
+      item: `${5000 - 10} more`,
+      detail: `not listed: a run keeps the first ${SKIPPED_KEPT} of a reason`,
+    });
+    assert.deepEqual(
+      run?.skipped.filter((s) => s.reason === 'role.unreadable'),
+      [
+        { reason: 'role.unreadable', item: '(none)' },
+        { reason: 'role.unreadable', item: 'ops' },
+      ],
+    );
   });
 });
 
