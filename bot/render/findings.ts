@@ -15,6 +15,7 @@ import {
 } from '../../domain/findings/model';
 import { TOP_CONTRIBUTORS } from '../../domain/findings/pci';
 import type { Cloud } from '../../domain/inventory/model';
+import type { IdentityView } from '../../domain/inventory/view';
 
 /**
  * Findings and the Permission Creep Index in chat, in the same words on Slack and Teams. Like
@@ -286,6 +287,7 @@ const KIND_WORDS: Readonly<Record<FindingKind, readonly [one: string, many: stri
   'unused-access-key': ['unused access key', 'unused access keys'],
   'unused-password': ['unused password', 'unused passwords'],
   'risky-permissions': ['identity with risky permissions', 'identities with risky permissions'],
+  'unreadable-permissions': ['identity with unreadable policies', 'identities with unreadable policies'],
 };
 
 /** `1,204`: the same on every platform and locale. */
@@ -658,6 +660,65 @@ export function findingsWording(d: FindingsDialect): FindingsWording {
     requesterFindings,
     rightSize,
     rightSizeSuggestion,
+  };
+}
+
+// ---- From the domain to the views above (pure) ----
+
+/** An action's service: `s3` of `s3:GetObject`, `microsoft.storage` of `Microsoft.Storage/…`, `storage` of `storage.objects.get`. */
+export function serviceOf(action: string): string {
+  const separator = action.includes(':') ? ':' : action.includes('/') ? '/' : '.';
+  const at = action.indexOf(separator);
+  return (at > 0 ? action.slice(0, at) : action).toLowerCase();
+}
+
+/** Granted vs used per service, from the verdicts the snapshot's coverage allows (no verdict: unknown). */
+export function grantedByService(granted: IdentityView['granted']): ServiceUsage[] {
+  const byService = new Map<string, ServiceUsage>();
+  for (const action of granted) {
+    const service = serviceOf(action.action);
+    const row = byService.get(service) ?? { service, granted: 0, used: 0, unused: 0, unknown: 0 };
+    row.granted += 1;
+    row[action.verdict ?? 'unknown'] += 1;
+    byService.set(service, row);
+  }
+  return servicesInOrder([...byService.values()]);
+}
+
+/** One identity's card from its snapshot view and assessment. */
+export function identityCardView(
+  system: { id: string; cloud: Cloud },
+  view: Pick<IdentityView, 'identity' | 'run' | 'granted'>,
+  assessment: IdentityAssessment,
+): IdentityCardView {
+  return {
+    systemId: system.id,
+    cloud: system.cloud,
+    assessment,
+    lastActivity: view.identity.lastActivityAt,
+    grantedByService: grantedByService(view.granted),
+    window: { from: view.run.windowFrom, to: view.run.windowTo },
+  };
+}
+
+/**
+ * The requester's standing on a system from the assessments of their own identities there: the
+ * highest index among them, and every open finding, most severe first.
+ */
+export function requesterFindingsView(
+  systemId: string,
+  assessments: readonly IdentityAssessment[],
+): RequesterFindingsView {
+  const scored = assessments
+    .map((a) => a.pci)
+    .filter((p): p is PciScore => p !== undefined)
+    .sort((a, b) => b.score - a.score)[0];
+  const open = findingsInOrder(assessments.flatMap((a) => a.findings)).filter((f) => !f.suppressed);
+  return {
+    systemId,
+    ...(scored ? { pci: { score: scored.score, band: scored.band, contributors: scored.contributors } } : {}),
+    openFindings: open.slice(0, SHOWN.approverFindings).map((f) => ({ severity: f.severity, title: f.title })),
+    openTotal: open.length,
   };
 }
 

@@ -4,9 +4,11 @@ import type {
   CoverageBasis,
   Finding,
   FindingKind,
+  HeldAction,
   IdentityAssessment,
   RiskCategory,
   RiskProfile,
+  RiskRuleOptions,
   Severity,
   Suppressed,
 } from './model';
@@ -34,6 +36,8 @@ export interface AssessmentContext {
   suppressions?: readonly Suppression[];
   /** When the assessment is made (ISO): suppressions expire against it. */
   at: string;
+  /** Shared by the identities of one assessment run: what depends only on what they hold is worked out once. */
+  memo?: AssessMemo;
 }
 
 /** From the policy file or from chat / CLI; matches a finding by id, or every finding of an identity. */
@@ -62,15 +66,15 @@ const EVIDENCE_ACTIONS = 5;
 export function assessIdentity(view: IdentityView, context: AssessmentContext): IdentityAssessment {
   const { identity } = view;
   const options = { cloud: context.cloud, catalogue: context.catalogue, mode: 'least' as const };
-  const scoredActions: ScoredAction[] = view.granted.map((g) => ({
+  const { risk, categories } = context.memo?.held(view, options) ?? heldRisk(view.granted, options);
+  const scoredActions: ScoredAction[] = view.granted.map((g, k) => ({
     action: g.action,
     accessLevels: g.accessLevels,
     resourceReach: g.resourceReach,
     conditional: g.conditional,
     verdict: g.verdict ?? 'unknown',
-    categories: actionCategories(g, options),
+    categories: categories[k]!,
   }));
-  const risk = assessRisk(view.granted, options);
   const coverage = coverageBasis(view);
   const lastUsed = lastUse(view);
   const scored = isScored(identity);
@@ -131,6 +135,13 @@ export function assessIdentity(view: IdentityView, context: AssessmentContext): 
       severity: riskSeverity(risk),
       title: `Holds ${present.map(categoryWords).join(', ')}`,
       evidence: riskEvidence(risk),
+    });
+
+  if (identity.unreadable?.length)
+    finding('unreadable-permissions', {
+      severity: 'medium',
+      title: `${identity.unreadable.length} ${plural(identity.unreadable.length, 'policy', 'policies')} could not be read: what ${identity.unreadable.length === 1 ? 'it grants' : 'they grant'} is unknown`,
+      evidence: identity.unreadable.slice(0, EVIDENCE_ACTIONS).map((name) => `Unreadable: ${name}`),
     });
 
   const inactiveFrom = inactivityStart(view, context);
@@ -203,6 +214,91 @@ export function assessIdentity(view: IdentityView, context: AssessmentContext): 
     used: counts.used,
     unknown: counts.unknown,
   };
+}
+
+/** What the risk rules say of a set of held actions: its profile, and each action's own categories. */
+interface HeldRisk {
+  risk: RiskProfile;
+  categories: readonly (readonly RiskCategory[])[];
+}
+
+function heldRisk(held: readonly HeldAction[], options: RiskRuleOptions): HeldRisk {
+  return {
+    risk: assessRisk(held, options),
+    categories: held.map((g) => actionCategories(g, options)),
+  };
+}
+
+/** How many held actions the memo keeps over all its entries, and how many signatures it remembers. */
+const MEMO_HELD = 250_000;
+const MEMO_SEEN = 100_000;
+
+interface MemoEntry extends HeldRisk {
+  held: HeldAction[];
+}
+
+/**
+ * The risk profile and per-action categories of what identities hold, shared between identities holding
+ * the same: identities are grouped by their grant paths (the same documents through the same kinds of
+ * path), and before a profile is reused the held actions are checked to be the same ones (action, levels,
+ * reach, condition — all the risk rules read), so a reused profile is exactly the one assessRisk would
+ * give. Kept from a signature's second identity on, bounded (oldest go first). One memo per run, catalogue
+ * and cloud: a different one is not shared.
+ */
+export class AssessMemo {
+  private readonly entries = new Map<string, MemoEntry>();
+  private kept = 0;
+  private readonly seen = new Set<string>();
+  private options: RiskRuleOptions | undefined;
+
+  held(view: Pick<IdentityView, 'paths' | 'granted'>, options: RiskRuleOptions): HeldRisk {
+    this.options ??= options;
+    const same = this.options;
+    if (same.catalogue !== options.catalogue || same.cloud !== options.cloud || same.mode !== options.mode)
+      return heldRisk(view.granted, options);
+    let signature = `${view.granted.length}\u0001`;
+    for (const p of view.paths) signature += `${p.kind}\u0000${p.documentId ?? ''}\u0000${p.conditional ? 1 : 0}\u0001`;
+    const entry = this.entries.get(signature);
+    if (entry && sameHeld(entry.held, view.granted)) return entry;
+    const fresh = heldRisk(view.granted, options);
+    if (!this.seen.has(signature)) {
+      if (this.seen.size >= MEMO_SEEN) this.seen.clear();
+      this.seen.add(signature);
+      return fresh;
+    }
+    if (entry) {
+      this.entries.delete(signature);
+      this.kept -= entry.held.length;
+    }
+    const held = view.granted.map((g) => ({
+      action: g.action,
+      accessLevels: [...g.accessLevels],
+      resourceReach: g.resourceReach,
+      conditional: g.conditional,
+    }));
+    for (const [old, kept] of this.entries) {
+      if (this.kept + held.length <= MEMO_HELD) break;
+      this.entries.delete(old);
+      this.kept -= kept.held.length;
+    }
+    if (held.length <= MEMO_HELD) {
+      this.entries.set(signature, { ...fresh, held });
+      this.kept += held.length;
+    }
+    return fresh;
+  }
+}
+
+function sameHeld(kept: readonly HeldAction[], held: readonly HeldAction[]): boolean {
+  if (kept.length !== held.length) return false;
+  for (let k = 0; k < held.length; k++) {
+    const a = kept[k]!;
+    const b = held[k]!;
+    if (a.action !== b.action || a.resourceReach !== b.resourceReach || a.conditional !== b.conditional) return false;
+    if (a.accessLevels.length !== b.accessLevels.length) return false;
+    for (let l = 0; l < a.accessLevels.length; l++) if (a.accessLevels[l] !== b.accessLevels[l]) return false;
+  }
+  return true;
 }
 
 export function findingId(kind: FindingKind, identity: Pick<Identity, 'systemId' | 'id'>, about?: string): string {
@@ -393,8 +489,8 @@ function highest(severities: readonly Severity[]): Severity {
   return severities.reduce<Severity>((a, b) => (SEVERITY_ORDER.indexOf(b) > SEVERITY_ORDER.indexOf(a) ? b : a), 'low');
 }
 
-function plural(n: number, word: string): string {
-  return n === 1 ? word : `${word}s`;
+function plural(n: number, word: string, many = `${word}s`): string {
+  return n === 1 ? word : many;
 }
 
 function capitalised(text: string): string {

@@ -70,7 +70,8 @@ export type FindingKind =
   | 'over-provisioned'
   | 'super-identity'
   | 'risky-permissions'
-  | 'risky-trust';
+  | 'risky-trust'
+  | 'unreadable-permissions';
 
 export const FINDING_KINDS: readonly FindingKind[] = [
   'super-identity',
@@ -80,6 +81,7 @@ export const FINDING_KINDS: readonly FindingKind[] = [
   'unused-access-key',
   'unused-password',
   'risky-permissions',
+  'unreadable-permissions',
 ];
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';

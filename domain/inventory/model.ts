@@ -55,6 +55,8 @@ export interface Identity {
   disabled?: boolean;
   /** An AWS role's trust policy (who may assume it), kept for the risky-trust finding. */
   trustPolicy?: unknown;
+  /** Policies it holds that could not be read (invalid, missing): what they grant is unknown. */
+  unreadable?: string[];
 }
 
 export type GrantPathKind =

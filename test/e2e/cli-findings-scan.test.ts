@@ -452,8 +452,8 @@ describe('least findings scan on bad input', () => {
     });
 
     it('shows what it skipped beside an identity left with nothing readable', async () => {
-      // What a person sees today: the identity assessed clean, and the reason in `skipped` (named by
-      // `<identity ARN>#<policy>` for inline policies, by ARN for managed ones). See the todo below.
+      // The reason is in `skipped` (named by `<identity ARN>#<policy>` for inline policies, by ARN for
+      // managed ones), and the identity carries an unreadable-permissions finding (next test).
       const broken = identities.get('broken-only')!;
       assert.equal(broken.granted, 0);
       assert.ok(report.skipped.some((s) => s.item === `${arn('user', 'broken-only')}#half-written`));
@@ -465,14 +465,10 @@ describe('least findings scan on bad input', () => {
       );
     });
 
-    it(
-      'reports an identity whose every policy was unreadable, never as clean',
-      { todo: 'bug: findings [] and PCI ceiling 0, only report.skipped says why' },
-      () => {
-        for (const name of ['broken-only', 'bad-managed', 'missing-managed'])
-          assert.notDeepEqual(identities.get(name)!.findings, [], name);
-      },
-    );
+    it('reports an identity whose every policy was unreadable, never as clean', () => {
+      for (const name of ['broken-only', 'bad-managed', 'missing-managed'])
+        assert.notDeepEqual(identities.get(name)!.findings, [], name);
+    });
 
     it('reports an unreadable trust policy as risky trust (TrustPolicyUnreadable)', () => {
       const trust = identities.get('garbled-trust')!.findings.find((f) => f.kind === 'risky-trust');

@@ -111,11 +111,19 @@ export async function mapAuthorizationDetails(
   const path = (identityId: string, kind: GrantPath['kind'], documentId?: string, via?: string): void => {
     grantPaths.push({ systemId, identityId, kind, documentId, via, scope: IAM_SCOPE, conditional: false });
   };
+  // policies held but not readable: the identity's findings say what they grant is unknown
+  const unreadable = new Map<string, string[]>();
+  const cannotRead = (identityId: string, name: string): void => {
+    const list = unreadable.get(identityId);
+    if (list) list.push(name);
+    else unreadable.set(identityId, [name]);
+  };
   const inline = (identityId: string, list: InlinePolicy[] | undefined): void => {
     for (const policy of list ?? []) {
       const name = `${identityId}#${policy.PolicyName ?? '?'}`;
       const id = addDocument(documents, policy.PolicyDocument, name, false);
       if (id) path(identityId, 'inline-policy', id, policy.PolicyName);
+      else cannotRead(identityId, `inline policy ${policy.PolicyName ?? '?'}`);
     }
   };
   const attached = async (identityId: string, list: Attached[] | undefined): Promise<void> => {
@@ -123,12 +131,14 @@ export async function mapAuthorizationDetails(
       if (!PolicyArn) continue;
       const id = await lookups.managedDocument(PolicyArn);
       if (id) path(identityId, 'managed-policy', id, PolicyArn);
+      else cannotRead(identityId, PolicyArn);
     }
   };
   const boundary = async (identityId: string, arn: string | undefined): Promise<void> => {
     if (!arn) return;
     const id = await lookups.managedDocument(arn);
     if (id) path(identityId, 'permissions-boundary', id, arn);
+    else cannotRead(identityId, `${arn} (permissions boundary)`);
   };
 
   for (const group of details.GroupDetailList ?? []) {
@@ -174,6 +184,10 @@ export async function mapAuthorizationDetails(
     await boundary(role.Arn, role.PermissionsBoundary?.PermissionsBoundaryArn);
   }
 
+  for (const identity of identities) {
+    const names = unreadable.get(identity.id);
+    if (names) identity.unreadable = names;
+  }
   return { identities, grantPaths };
 }
 

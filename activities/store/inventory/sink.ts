@@ -65,7 +65,7 @@ export class RunSink implements InventorySink {
         `CREATE TEMP TABLE stage_identities (LIKE inventory_identities INCLUDING DEFAULTS) ON COMMIT DROP`,
       );
       const columns = ['run_key', 'identity_id', 'kind', 'name', 'nature', 'owner', 'tags', 'created_at'];
-      columns.push('last_activity_at', 'parent_id', 'path', 'disabled', 'trust_policy');
+      columns.push('last_activity_at', 'parent_id', 'path', 'disabled', 'trust_policy', 'unreadable');
       await copyRows(
         client,
         'stage_identities',
@@ -84,6 +84,7 @@ export class RunSink implements InventorySink {
           i.path,
           i.disabled ?? false,
           i.trustPolicy === undefined ? null : JSON.stringify(i.trustPolicy),
+          i.unreadable?.length ? JSON.stringify(i.unreadable) : null,
         ]),
       );
       await client.query('INSERT INTO inventory_identities SELECT * FROM stage_identities ON CONFLICT DO NOTHING');

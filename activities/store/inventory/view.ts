@@ -41,6 +41,7 @@ export interface IdentityRow {
   path: string | null;
   disabled: boolean;
   trust_policy: unknown;
+  unreadable: string[] | null;
 }
 
 export function toIdentity(systemId: string, row: IdentityRow): Identity {
@@ -58,11 +59,12 @@ export function toIdentity(systemId: string, row: IdentityRow): Identity {
     ...(row.path !== null ? { path: row.path } : {}),
     ...(row.disabled ? { disabled: true } : {}),
     ...(row.trust_policy !== null ? { trustPolicy: row.trust_policy } : {}),
+    ...(row.unreadable?.length ? { unreadable: row.unreadable } : {}),
   };
 }
 
 export const IDENTITY_COLUMNS = `identity_id, kind, name, nature, owner, tags, created_at, last_activity_at,
-  parent_id, path, disabled, trust_policy`;
+  parent_id, path, disabled, trust_policy, unreadable`;
 
 interface PathRow {
   identity_id: string;
