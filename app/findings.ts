@@ -2,7 +2,10 @@ import type { PgStore } from '../activities/store/pg-store';
 import { assessmentContext, findingsCatalogue } from '../activities/findings/assess-run';
 import { assessIdentity } from '../domain/findings/assess';
 import type { Policy } from '../domain/policy/schema';
+import { isOwnIdentity } from '../domain/findings/visibility';
+import type { IdentityAssessment } from '../domain/findings/model';
 import { FindingsClient, type FindingsClientDeps, type FindingsReader } from '../bot/findings-client';
+import { requesterFindingsView, type RequesterFindingsView } from '../bot/render/findings';
 
 /**
  * The findings front ends' reader over PostgreSQL: stored assessments for the overview, and an identity
@@ -59,4 +62,52 @@ export function findingsClient(
     },
     ...rest,
   });
+}
+
+/**
+ * The requester's standing on a system for the approver's card: their own identities there (the
+ * principal the policy maps them to, or one named by their e-mail: domain/findings/visibility.ts),
+ * assessed from the current snapshot as the identity card is. Approvers see this for the person
+ * asking them, whatever they may see otherwise.
+ */
+export function requesterFindings(
+  store: PgStore,
+  policy: () => Policy,
+  now: () => Date = () => new Date(),
+): (systemId: string, requester: string) => Promise<RequesterFindingsView | undefined> {
+  const reader = findingsReader(store, policy, now);
+  return async (systemId, requester) => {
+    const current = policy();
+    if (!current.authorizationSystems.some((s) => s.id === systemId)) return undefined;
+    const person = requester.toLowerCase();
+    if (!(await store.inventory.currentRun(systemId)))
+      return { systemId, openFindings: [], unavailable: `no inventory collected for ${systemId} yet` };
+    const mapping = current.principals[person]?.[systemId];
+    const candidates = [
+      ...new Set(
+        [
+          mapping?.awsIdentityStoreUserId,
+          mapping?.awsIamUser,
+          mapping?.awsIamRole,
+          mapping?.azureObjectId,
+          mapping?.gcpMember,
+          person,
+          `user:${person}`,
+        ].filter((c): c is string => c !== undefined),
+      ),
+    ];
+    const own = new Map<string, IdentityAssessment>();
+    for (const candidate of candidates) {
+      const hit = await reader.identity(systemId, candidate);
+      if (hit && isOwnIdentity(current, person, systemId, hit.view.identity))
+        own.set(hit.view.identity.id, hit.assessment);
+    }
+    if (own.size === 0)
+      return {
+        systemId,
+        openFindings: [],
+        unavailable: 'the requester holds no identity there in the current inventory',
+      };
+    return requesterFindingsView(systemId, [...own.values()]);
+  };
 }

@@ -107,6 +107,7 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
       slack = createSlackFrontEnd({
         ...config.slack,
         access: core.access,
+        findings: core.findings,
         policy: () => core.policy,
         client: core.slack.client,
         directory: core.slack.directory,
@@ -122,6 +123,8 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
       const teams = createTeamsFrontEnd({
         ...config.teams,
         access: core.access,
+        findings: core.findings,
+        requesterFindings: core.requesterFindings,
         policy: () => core.policy,
         conversations: core.store,
       });

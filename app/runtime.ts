@@ -24,7 +24,7 @@ import type { Cloud } from '../domain/inventory/model';
 import type { Config } from './config';
 import { newRequestId } from './ids';
 import { loadPolicyFile } from './policy-file';
-import { findingsClient } from './findings';
+import { findingsClient, requesterFindings } from './findings';
 
 /** The address the embedded dev server listens on, and where the CLI looks when none is configured. */
 export const EMBEDDED_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -58,6 +58,8 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
     temporal,
     access,
     findings,
+    /** The requester's standing on a request's system, for approvers' cards (the notifiers and Teams' refresh). */
+    requesterFindings: requesterFindings(store, () => policy),
     slack,
     teams: config.teams,
     close: async () => {
@@ -155,6 +157,7 @@ export function defaultNotifiers(core: Pick<Core, 'store' | 'policy' | 'slack' |
         store: core.store,
         people: core.slack.directory,
         policy: () => core.policy,
+        requesterFindings: requesterFindings(core.store, () => core.policy),
       }),
     );
   }
@@ -164,6 +167,7 @@ export function defaultNotifiers(core: Pick<Core, 'store' | 'policy' | 'slack' |
         poster: new AdapterTeamsPoster(teamsAdapter(core.teams)),
         store: core.store,
         policy: () => core.policy,
+        requesterFindings: requesterFindings(core.store, () => core.policy),
       }),
     );
   }

@@ -2,8 +2,11 @@ import type { Origin, RequestState } from '../domain/request';
 import type { AccessClient, Outcome } from './access-client';
 import type { Command } from './commands';
 
-/** A command that changes or reads requests (not help, usage or a form). */
-export type RequestCommand = Exclude<Command, { kind: 'help' | 'usage' | 'request-form' }>;
+/** A command that changes or reads requests (not help, usage, a form or findings: bot/findings-flow.ts). */
+export type RequestCommand = Exclude<
+  Command,
+  { kind: 'help' | 'usage' | 'request-form' | 'findings' | 'findings-identity' }
+>;
 
 /**
  * Verbs on one request that chat reaches through buttons and cards, and the CLI types out: decide,

@@ -13,6 +13,8 @@ export type Command =
   | { kind: 'extend'; requestId: string; duration: string }
   | { kind: 'done'; requestId: string }
   | { kind: 'revoke'; requestId: string; reason?: string }
+  | { kind: 'findings'; systemId?: string }
+  | { kind: 'findings-identity'; identity: string; systemId?: string }
   | { kind: 'usage'; problem: string };
 
 /** Longer than any honest command (a reason is at most 1000 characters). */
@@ -21,6 +23,8 @@ export const MAX_COMMAND_LENGTH = 2000;
 const REQUEST_ID = /^r-[a-z0-9]{10}$/;
 const ENTITLEMENT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const TICKET_WORD = /^ticket[:=](\S+)$/i;
+/** Authorization system ids as policies write them (`aws-prod`, `azure-corp`). */
+const SYSTEM_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export function parseCommand(text: string): Command {
   if (text.length > MAX_COMMAND_LENGTH) {
@@ -64,6 +68,8 @@ export function parseCommand(text: string): Command {
         ...(because ? { reason: because } : {}),
       }));
     }
+    case 'findings':
+      return findings(rest);
     default:
       return usage(`I do not know \`${clip(verb, 30)}\`.`);
   }
@@ -102,6 +108,21 @@ function request(rest: string[], breakGlass: boolean): Command {
     breakGlass,
     ...(ticket ? { ticket } : {}),
   };
+}
+
+/**
+ * `findings`, `findings in <system>`, `findings <identity…>` and `findings <identity…> in <system>`:
+ * an identity is everything before a trailing `in <system>` (names may hold spaces, ARNs never do).
+ */
+function findings(rest: string[]): Command {
+  const inAt = rest.length >= 2 && rest[rest.length - 2]!.toLowerCase() === 'in' ? rest.length - 2 : -1;
+  const words = inAt >= 0 ? rest.slice(0, inAt) : rest;
+  const systemId = inAt >= 0 ? rest[rest.length - 1]! : undefined;
+  if (systemId !== undefined && !SYSTEM_ID.test(systemId))
+    return usage(`\`${clip(systemId, 40)}\` is not a system id; use \`findings [<identity>] [in <system>]\`.`);
+  const where = systemId !== undefined ? { systemId } : {};
+  if (words.length === 0) return { kind: 'findings', ...where };
+  return { kind: 'findings-identity', identity: words.join(' '), ...where };
 }
 
 function withRequestId(text: string, build: (id: string) => Command): Command {

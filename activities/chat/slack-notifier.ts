@@ -9,12 +9,14 @@ import {
   requesterThreadParent,
   requesterUpdate,
   reviewCard,
+  withRequesterFindings,
   type SlackMessage,
 } from '../../bot/render/slack';
+import type { RequesterFindingsView } from '../../bot/render/findings';
 import { viewBuilder, type RequestView, type ViewBuilder } from '../../bot/render/view';
 import type { ActivityStore } from '../store/port';
 import type { MessageRef, RequestRecord } from '../store/types';
-import type { Notifier } from './notifier';
+import { requesterStanding, type Notifier, type RequesterFindings } from './notifier';
 
 /** Who someone is in Slack, by e-mail; the bot's SlackDirectory is the implementation. */
 export interface SlackPeople {
@@ -28,8 +30,14 @@ export interface SlackNotifierDeps {
   };
   people: SlackPeople;
   policy: () => Policy;
+  /** The requester's PCI and open findings on the system, shown on approval cards; optional and fail-safe. */
+  requesterFindings?: RequesterFindings;
   now?: () => Date;
   log?: (msg: string, extra: Record<string, unknown>) => void;
+}
+
+function withStanding(card: SlackMessage, standing: RequesterFindingsView | undefined): SlackMessage {
+  return standing ? withRequesterFindings(card, standing) : card;
 }
 
 /** Slack answers that no retry can fix: the message is skipped and logged, the others still go out. */
@@ -69,9 +77,12 @@ export class SlackNotifier implements Notifier {
     const view = await this.view(state, { withHistory: kind === 'approval-needed' || kind === 'extension-requested' });
     const now = this.now();
 
-    if (kind === 'approval-needed') await this.postCards(state, refs, Purpose.ApprovalCard, approvalCard(view, now));
-    if (kind === 'extension-requested')
-      await this.postCards(state, refs, `${Purpose.ExtensionCard}:${state.extendedSeconds}`, approvalCard(view, now));
+    if (kind === 'approval-needed' || kind === 'extension-requested') {
+      const card = withStanding(approvalCard(view, now), await this.standing(state));
+      const purpose =
+        kind === 'approval-needed' ? Purpose.ApprovalCard : `${Purpose.ExtensionCard}:${state.extendedSeconds}`;
+      await this.postCards(state, refs, purpose, card);
+    }
     if (kind === 'break-glass' || kind === 'review-needed')
       await this.postCards(state, refs, Purpose.ReviewCard, reviewCard(view, now));
     if (kind === 'reminder') await this.remind(refs);
@@ -112,11 +123,16 @@ export class SlackNotifier implements Notifier {
     const cards = refs.filter((ref) => isApproverCard(ref.purpose));
     if (cards.length === 0) return;
     const withHistory = await this.view(view.state, { withHistory: true });
+    // Approval cards keep the requester's standing while the request waits; once settled it has done its job.
+    const standing =
+      view.state.status === 'pending' && cards.some((ref) => ref.purpose !== Purpose.ReviewCard)
+        ? await this.standing(view.state)
+        : undefined;
     for (const ref of cards) {
       const message =
         ref.purpose === Purpose.ReviewCard
           ? reviewCard(withHistory, this.now())
-          : approvalCard(withHistory, this.now());
+          : withStanding(approvalCard(withHistory, this.now()), standing);
       await this.skippingPermanent(ref, () =>
         this.deps.client.chat.update({
           channel: ref.channel,
@@ -227,6 +243,10 @@ export class SlackNotifier implements Notifier {
       if (!code || !PERMANENT.has(code)) throw error;
       this.log('slack message skipped', { ...where, error: code });
     }
+  }
+
+  private standing(state: RequestState): Promise<RequesterFindingsView | undefined> {
+    return requesterStanding(this.deps.requesterFindings, state, (msg, extra) => this.log(msg, extra));
   }
 
   private now(): Date {

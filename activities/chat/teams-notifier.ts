@@ -10,13 +10,15 @@ import {
   requesterStatusCard,
   requesterUpdate,
   reviewCard,
+  withRequesterFindings,
   type AdaptiveCard,
 } from '../../bot/render/teams';
+import type { RequesterFindingsView } from '../../bot/render/findings';
 import { viewBuilder, type RequestView, type ViewBuilder } from '../../bot/render/view';
 import type { ActivityStore } from '../store/port';
 import type { TeamsConversationRecord } from '../store/teams-conversations';
 import type { MessageRef, RequestRecord } from '../store/types';
-import type { Notifier } from './notifier';
+import { requesterStanding, type Notifier, type RequesterFindings } from './notifier';
 import type { TeamsPoster } from './teams-poster';
 
 export interface TeamsNotifierDeps {
@@ -27,8 +29,14 @@ export interface TeamsNotifierDeps {
     teamsChannel(conversationId: string): Promise<TeamsConversationRecord | undefined>;
   };
   policy: () => Policy;
+  /** The requester's PCI and open findings on the system, shown on approval cards; optional and fail-safe. */
+  requesterFindings?: RequesterFindings;
   now?: () => Date;
   log?: (msg: string, extra: Record<string, unknown>) => void;
+}
+
+function withStanding(card: AdaptiveCard, standing: RequesterFindingsView | undefined): AdaptiveCard {
+  return standing ? withRequesterFindings(card, standing) : card;
 }
 
 /** Bot Connector answers no retry can fix: the app was removed or blocked, or the conversation is gone. */
@@ -61,15 +69,12 @@ export class TeamsNotifier implements Notifier {
     const now = this.now();
     const options = { refreshUserIds: await this.refreshUserIds(state) };
 
-    if (kind === 'approval-needed')
-      await this.postCards(state, refs, Purpose.ApprovalCard, approvalCard(view, now, options));
-    if (kind === 'extension-requested')
-      await this.postCards(
-        state,
-        refs,
-        `${Purpose.ExtensionCard}:${state.extendedSeconds}`,
-        approvalCard(view, now, options),
-      );
+    if (kind === 'approval-needed' || kind === 'extension-requested') {
+      const card = withStanding(approvalCard(view, now, options), await this.standing(state));
+      const purpose =
+        kind === 'approval-needed' ? Purpose.ApprovalCard : `${Purpose.ExtensionCard}:${state.extendedSeconds}`;
+      await this.postCards(state, refs, purpose, card);
+    }
     if (kind === 'break-glass' || kind === 'review-needed')
       await this.postCards(state, refs, Purpose.ReviewCard, reviewCard(view, now, options));
     if (kind === 'reminder') await this.remind(state, refs);
@@ -97,11 +102,16 @@ export class TeamsNotifier implements Notifier {
     if (cards.length === 0) return;
     const withHistory = await this.view(view.state, { withHistory: true });
     const options = { refreshUserIds };
+    // Approval cards keep the requester's standing while the request waits; once settled it has done its job.
+    const standing =
+      view.state.status === 'pending' && cards.some((ref) => ref.purpose !== Purpose.ReviewCard)
+        ? await this.standing(view.state)
+        : undefined;
     for (const ref of cards) {
       const card =
         ref.purpose === Purpose.ReviewCard
           ? reviewCard(withHistory, this.now(), options)
-          : approvalCard(withHistory, this.now(), options);
+          : withStanding(approvalCard(withHistory, this.now(), options), standing);
       const conversation = await this.conversationOf(ref.recipient);
       if (!conversation) continue;
       await this.skippingPermanent(ref, () =>
@@ -206,6 +216,10 @@ export class TeamsNotifier implements Notifier {
       if (status === undefined || !PERMANENT_STATUS.has(status)) throw error;
       this.log('teams message skipped', { ...where, status });
     }
+  }
+
+  private standing(state: RequestState): Promise<RequesterFindingsView | undefined> {
+    return requesterStanding(this.deps.requesterFindings, state, (msg, extra) => this.log(msg, extra));
   }
 
   private now(): Date {

@@ -40,13 +40,46 @@ export interface ScanReport {
 
 const SCAN_SYSTEM = 'scan';
 
+/**
+ * Cloudsplaining's default exclusions (its documented `default-exclusions.yml`), applied in comparison
+ * mode only so both tools report the same policies: service-linked and service-role policies and roles,
+ * and AdministratorAccess. Matched case-insensitively against name or path, `*` as a wildcard.
+ */
+const COMPARE_EXCLUDED_POLICIES = [
+  'AWSServiceRoleFor*',
+  '*ServiceRolePolicy',
+  '*ServiceLinkedRolePolicy',
+  'AdministratorAccess',
+  'service-role*',
+  'aws-service-role*',
+];
+const COMPARE_EXCLUDED_ROLES = ['service-role*', 'aws-service-role*'];
+
+function excludedBy(patterns: readonly string[], ...values: (string | undefined)[]): boolean {
+  return values.some(
+    (value) =>
+      value !== undefined &&
+      patterns.some((pattern) => {
+        const text = value.replace(/^\/+|\/+$/g, '').toLowerCase();
+        const regex = new RegExp(`^${pattern.toLowerCase().split('*').map(escapeRegex).join('.*')}$`);
+        return regex.test(text) || regex.test(value.toLowerCase());
+      }),
+  );
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[\\^$.|?+()[\]{}]/g, '\\$&');
+}
+
 export async function scanAuthorizationDetails(
   text: string,
   options: { compare: boolean; at: string },
 ): Promise<ScanReport> {
   const catalogue = await loadAwsCatalogue();
   const accountId = accountOf(text);
-  const imported = await importAuthorizationDetails(text, { systemId: SCAN_SYSTEM, accountId }, catalogue);
+  const imported = await importAuthorizationDetails(text, { systemId: SCAN_SYSTEM, accountId }, catalogue, {
+    everyPolicy: options.compare,
+  });
   const expansions = new Map(imported.documents.documents().map((d) => [d.document.id, d]));
   const actionsOf = (id: string): readonly DocumentAction[] | undefined => expansions.get(id)?.actions;
   const mode: RiskMode = options.compare ? 'cloudsplaining' : 'least';
@@ -56,17 +89,32 @@ export async function scanAuthorizationDetails(
   const policyFindings = (documentId: string): PolicyRisk['findings'] => {
     let found = byDocument.get(documentId);
     if (!found) {
-      // Cloudsplaining reads every allow as written; Least subtracts the document's own denies first.
+      // Cloudsplaining subtracts whatever the document's own denies name (any resource, any condition)
+      // for escalation, credentials and exfiltration, and nothing for resource exposure and
+      // infrastructure modification, which it reads statement by statement; Least subtracts only what a
+      // deny removes everywhere (and marks the rest), for every category.
+      const rows = actionsOf(documentId) ?? [];
+      const denied = new Set(rows.filter((a) => a.effect === 'deny').map((a) => a.action));
       const held = options.compare
-        ? (actionsOf(documentId) ?? []).filter((a) => a.effect === 'allow')
+        ? rows.filter((a) => a.effect === 'allow' && !denied.has(a.action))
         : effectiveGrants([{ kind: 'managed-policy', documentId, conditional: false }], actionsOf);
       const risk = assessRisk(held, riskOptions);
+      const perStatement = options.compare
+        ? assessRisk(
+            rows.filter((a) => a.effect === 'allow'),
+            riskOptions,
+          )
+        : risk;
       found = {};
       for (const category of RISK_CATEGORIES) {
         const items =
           category === 'PrivilegeEscalation'
             ? [...new Set(risk.escalations.map((e) => e.technique))].sort()
-            : (risk.categories[category] ?? []);
+            : category === 'ServiceWildcard' && options.compare
+              ? literalServiceWildcards(expansions.get(documentId)?.document.body, services())
+              : category === 'ResourceExposure' || category === 'InfrastructureModification'
+                ? (perStatement.categories[category] ?? [])
+                : (risk.categories[category] ?? []);
         if (items.length > 0) found[category] = items;
       }
       byDocument.set(documentId, found);
@@ -74,12 +122,32 @@ export async function scanAuthorizationDetails(
     return found;
   };
 
+  const byId = new Map(imported.identities.map((i) => [i.id, i]));
+  const excludedPrincipal = (id: string): boolean => {
+    const who = byId.get(id);
+    return (
+      who?.kind === 'aws-iam-role' &&
+      (who.path?.toLowerCase().startsWith('/aws-service-role/') === true ||
+        excludedBy(COMPARE_EXCLUDED_ROLES, who.name, who.path))
+    );
+  };
+  let known: string[] | undefined;
+  const services = (): string[] =>
+    (known ??= [...new Set(catalogue.actions.map((a) => a.action.slice(0, a.action.indexOf(':'))))].sort());
   const policies = new Map<string, PolicyRisk>();
   for (const [arn, documentId] of imported.managedPolicies) {
+    const name = arn.slice(arn.lastIndexOf('/') + 1);
+    const policyPath = arn.slice(arn.indexOf(':policy/') + ':policy'.length, arn.lastIndexOf('/') + 1);
+    if (
+      options.compare &&
+      (excludedBy(COMPARE_EXCLUDED_POLICIES, name, policyPath) ||
+        policyPath.toLowerCase().startsWith('/aws-service-role/'))
+    )
+      continue;
     const expanded = expansions.get(documentId);
     policies.set(arn, {
       key: arn,
-      name: arn.slice(arn.lastIndexOf('/') + 1),
+      name,
       arn,
       inline: false,
       managedByCloud: expanded?.document.managedByCloud ?? false,
@@ -91,6 +159,8 @@ export async function scanAuthorizationDetails(
     if (!path.documentId) continue;
     if (path.kind === 'managed-policy' && path.via) policies.get(path.via)?.principals.push(path.identityId);
     if (path.kind === 'inline-policy') {
+      if (options.compare && (excludedPrincipal(path.identityId) || excludedBy(COMPARE_EXCLUDED_POLICIES, path.via)))
+        continue;
       const key = `${path.identityId}#${path.via ?? '?'}`;
       policies.set(key, {
         key,
@@ -118,6 +188,26 @@ export async function scanAuthorizationDetails(
     counts: { identities: identities.length, policies: policies.size, findings },
     skipped: imported.skipped,
   };
+}
+
+/**
+ * Cloudsplaining's service wildcard is literal: an unconditional Allow naming `*` (every service) or
+ * `service:*`. Least's own reading (every action of a service held, however written) is in the risk rules.
+ */
+function literalServiceWildcards(body: unknown, services: readonly string[]): string[] {
+  const found = new Set<string>();
+  const document = body as { Statement?: unknown } | null;
+  const statements = Array.isArray(document?.Statement) ? document.Statement : [document?.Statement];
+  for (const statement of statements as { Effect?: unknown; Action?: unknown; Condition?: unknown }[]) {
+    if (statement?.Effect !== 'Allow' || (statement.Condition !== undefined && statement.Condition !== null)) continue;
+    const actions = typeof statement.Action === 'string' ? [statement.Action] : statement.Action;
+    if (!Array.isArray(actions)) continue;
+    for (const action of actions) {
+      if (action === '*') services.forEach((service) => found.add(service));
+      else if (typeof action === 'string' && action.endsWith(':*')) found.add(action.slice(0, -2).toLowerCase());
+    }
+  }
+  return [...found].sort();
 }
 
 /** Each identity's own paths and its groups', assessed as the service would, with nothing known of usage. */

@@ -18,6 +18,12 @@ export const COMMANDS: readonly (readonly [usage: string, what: string, example?
   ['done <id>', 'end your grant now'],
   ['revoke <id> [reason]', 'end someone’s grant (approvers and admins)'],
   ['approvals', 'what waits for your decision'],
+  ['findings [in <system>]', 'unused and risky permissions, and the Permission Creep Index, of what you may see'],
+  [
+    'findings <identity…> [in <system>]',
+    'one identity’s card: granted vs used, its PCI and findings (your own, or any on systems you own or approve for)',
+    'findings payments-operator in aws-prod',
+  ],
   ['help', 'this list'],
 ];
 

@@ -1,4 +1,4 @@
-import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { checkDecision, type RequestState } from '../../domain/request';
 import type { Outcome } from '../access-client';
 import {
@@ -11,22 +11,16 @@ import {
   reviewCard,
 } from '../render/slack';
 import { SlackAction, SlackBlock, SlackView } from '../render/slack/ids';
-import { ephemeral, errorReference, slackActor, type SlackContext, type SlackMessage } from './context';
+import {
+  ephemeral,
+  errorReference,
+  slackActor,
+  teller,
+  type SlackContext,
+  type SlackMessage,
+  type Tell,
+} from './context';
 
-/** Says something to the person who clicked: in place of an ephemeral card, privately in the channel, or by DM from Home. */
-type Tell = (
-  message: SlackMessage & { replace_original?: boolean; response_type?: 'ephemeral' | 'in_channel' },
-) => Promise<unknown>;
-
-function teller(ctx: SlackContext, body: BlockAction, respond: RespondFn | undefined): Tell {
-  // Clicks in views (App Home, modals) come without a response_url: answer by DM instead.
-  if (body.response_url && respond) return (message) => respond(message as Parameters<RespondFn>[0]);
-  return async (message) => {
-    const opened = await ctx.client.conversations.open({ users: body.user.id });
-    const channel = opened.channel?.id;
-    if (channel) await ctx.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
-  };
-}
 import { publishHome } from './home';
 import { AuditAction } from '../../domain/audit';
 import { ENDED_BY_HOLDER } from '../command-flow';

@@ -3,10 +3,12 @@ import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Policy } from '../../domain/policy/schema';
 import type { AccessClient } from '../access-client';
+import type { FindingsClient } from '../findings-client';
 import { rejectionAuditor, type RejectionRecorder } from '../rejections';
 import { registerActions } from './actions';
 import type { SlackContext } from './context';
 import { SlackDirectory } from './directory';
+import { registerFindings } from './findings';
 import { registerHome } from './home';
 import { registerRequestForm } from './request-form';
 import { registerSlashCommand } from './slash-command';
@@ -21,6 +23,8 @@ export interface SlackFrontEndOptions {
   /** Web API base URL; only tests and emulators change it. */
   apiUrl?: string;
   access: AccessClient;
+  /** `/access findings`, its buttons and App Home's Findings section; without it `findings` says it is not set up. */
+  findings?: FindingsClient;
   policy: () => Policy;
   /** Answer Slack only after the handler finished (serverless hosts); a long-running server acks first. */
   processBeforeResponse?: boolean;
@@ -99,6 +103,7 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
   const directory = options.directory ?? new SlackDirectory({ client, policy: options.policy });
   const ctx: SlackContext = {
     access: options.access,
+    ...(options.findings ? { findings: options.findings } : {}),
     directory,
     policy: options.policy,
     client,
@@ -114,6 +119,7 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
   registerSlashCommand(app, ctx);
   registerRequestForm(app, ctx);
   registerActions(app, ctx);
+  registerFindings(app, ctx);
   registerHome(app, ctx);
   app.error(async (error) => {
     ctx.log('error', 'slack handler failed', { code: (error as { code?: string }).code, error: error.message });

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { BlockAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Policy } from '../../domain/policy/schema';
 import type { AccessClient } from '../access-client';
+import type { FindingsClient } from '../findings-client';
 import type { SlackMessage } from '../render/slack';
 import type { ViewBuilder } from '../render/view';
 import type { SlackDirectory } from './directory';
@@ -9,6 +11,8 @@ import type { SlackDirectory } from './directory';
 /** What every Slack handler works with; built once per app. */
 export interface SlackContext {
   access: AccessClient;
+  /** Absent where findings are not wired: `findings` then says so. */
+  findings?: FindingsClient;
   directory: SlackDirectory;
   policy: () => Policy;
   client: WebClient;
@@ -34,4 +38,19 @@ export function ephemeral(
   message: SlackMessage,
 ): SlackMessage & { response_type: 'ephemeral'; replace_original: false } {
   return { ...message, response_type: 'ephemeral', replace_original: false };
+}
+
+/** Says something to the person who clicked: in place of an ephemeral card, privately in the channel, or by DM from Home. */
+export type Tell = (
+  message: SlackMessage & { replace_original?: boolean; response_type?: 'ephemeral' | 'in_channel' },
+) => Promise<unknown>;
+
+export function teller(ctx: SlackContext, body: BlockAction, respond: RespondFn | undefined): Tell {
+  // Clicks in views (App Home, modals) come without a response_url: answer by DM instead.
+  if (body.response_url && respond) return (message) => respond(message as Parameters<RespondFn>[0]);
+  return async (message) => {
+    const opened = await ctx.client.conversations.open({ users: body.user.id });
+    const channel = opened.channel?.id;
+    if (channel) await ctx.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+  };
 }

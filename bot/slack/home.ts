@@ -1,8 +1,12 @@
 import type { App } from '@slack/bolt';
 import { homeView } from '../render/slack';
 import type { SlackContext } from './context';
+import { homeFindingsBlocks } from './findings';
 
-/** App Home: my live grants (with End now), my pending requests, and what waits for my decision. */
+/**
+ * App Home: my live grants (with End now), my pending requests, what waits for my decision, and the
+ * findings of the systems I may see whole.
+ */
 export function registerHome(app: App, ctx: SlackContext): void {
   app.event('app_home_opened', async ({ event }) => {
     if (event.tab !== 'home') return;
@@ -33,5 +37,11 @@ export async function publishHome(ctx: SlackContext, userId: string): Promise<vo
     views(mine.filter((s) => s.status === 'pending')),
     views(waiting),
   ]);
-  await ctx.client.views.publish({ user_id: userId, view: homeView({ live, pending, approvals, now: ctx.now() }) });
+  const view = homeView({ live, pending, approvals, now: ctx.now() });
+  // Findings are extra: when they cannot be read, Home still shows the person's requests.
+  const findings = await homeFindingsBlocks(ctx, identity.email, view.blocks.length).catch((error: unknown) => {
+    ctx.log('warn', 'App Home findings failed', { error: String(error) });
+    return [];
+  });
+  await ctx.client.views.publish({ user_id: userId, view: { ...view, blocks: [...view.blocks, ...findings] } });
 }

@@ -1,6 +1,7 @@
 import type { App, RespondFn } from '@slack/bolt';
 import { parseCommand } from '../commands';
 import { runCommand, type RequestCommand } from '../command-flow';
+import { isFindingsCommand } from '../findings-flow';
 import type { RequestState } from '../../domain/request';
 import {
   approvalsReply,
@@ -15,6 +16,7 @@ import {
 } from '../render/slack';
 import { SLACK_COMMAND } from '../render/slack/ids';
 import { ephemeral, errorReference, slackActor, type SlackContext, type SlackMessage } from './context';
+import { answerFindings } from './findings';
 import { openRequestForm } from './request-form';
 import { AuditAction } from '../../domain/audit';
 
@@ -56,6 +58,10 @@ export function registerSlashCommand(app: App, ctx: SlackContext): void {
           channelId: command.channel_id,
           ...(parsed.entitlementId ? { entitlementId: parsed.entitlementId } : {}),
         });
+        return;
+      }
+      if (isFindingsCommand(parsed)) {
+        await answerFindings(ctx, parsed, identity.email, reply);
         return;
       }
       await run(ctx, parsed, identity.email, command, respond);

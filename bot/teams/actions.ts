@@ -6,6 +6,7 @@ import type { Outcome } from '../access-client';
 import {
   approvalCard,
   approverCard,
+  withRequesterFindings,
   requesterStatusCard,
   requestFormCard,
   reviewCard,
@@ -16,17 +17,14 @@ import {
 } from '../render/teams';
 import { TeamsInput, TeamsVerb } from '../render/teams/ids';
 import { entitlementChoices } from '../render/view';
-import { errorReference, refreshUserIds, teamsActor, type TeamsContext } from './context';
+import { errorReference, refreshUserIds, teamsActor, type CardActionResponse, type TeamsContext } from './context';
 import { ENDED_BY_HOLDER } from '../command-flow';
+import { onFindingsAction } from './findings';
 
 const REQUEST_ID = /^r-[a-z0-9]{10}$/;
 const MAX_FIELD = 2000;
 
-/** The body of an `adaptiveCard/action` invoke response: a card to show in place, or a short message. */
-export type CardActionResponse =
-  | { statusCode: 200; type: typeof ADAPTIVE_CARD_CONTENT_TYPE; value: AdaptiveCard }
-  | { statusCode: 200; type: 'application/vnd.microsoft.activity.message'; value: string }
-  | { statusCode: 400; type: 'application/vnd.microsoft.error'; value: { code: string; message: string } };
+export type { CardActionResponse };
 
 interface Click {
   verb: string;
@@ -63,6 +61,8 @@ export async function onCardAction(ctx: TeamsContext, context: TurnContext): Pro
       return card(requestFormCard({ choices }));
     }
     if (click.verb === TeamsVerb.SubmitRequest) return await submit(ctx, context, click, email);
+    const findings = await onFindingsAction(ctx, click, email);
+    if (findings) return findings;
 
     const requestId = text(click.data.requestId, 40);
     if (!REQUEST_ID.test(requestId)) {
@@ -172,8 +172,23 @@ async function cardFor(ctx: TeamsContext, state: RequestState, email: string, pr
   const options = { refreshUserIds: userIds };
   if (isBreakGlass(state)) return reviewCard(view, ctx.now(), options);
   if (awaitsDecisionFrom(state, email) || problem)
-    return approverCard(view, ctx.now(), { ...options, ...(problem ? { problem } : {}) });
+    return withStanding(ctx, state, approverCard(view, ctx.now(), { ...options, ...(problem ? { problem } : {}) }));
   return approvalCard(view, ctx.now(), options);
+}
+
+/**
+ * The approver's own card (what Teams shows them on refresh) with the requester's PCI and open
+ * findings on the request's system. Never in the way: a failure leaves the card as it was.
+ */
+async function withStanding(ctx: TeamsContext, state: RequestState, value: AdaptiveCard): Promise<AdaptiveCard> {
+  if (!ctx.requesterFindings || state.status !== 'pending') return value;
+  try {
+    const standing = await ctx.requesterFindings(state.rules.systemId, state.request.requester);
+    return standing ? withRequesterFindings(value, standing) : value;
+  } catch (error) {
+    ctx.log('warn', 'requester findings unavailable', { requestId: state.request.requestId, error: String(error) });
+    return value;
+  }
 }
 
 async function decide(

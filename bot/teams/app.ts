@@ -2,9 +2,10 @@ import type { RequestListener } from 'node:http';
 import { CloudAdapter, type AuthConfiguration, type TurnContext } from '@microsoft/agents-hosting';
 import type { Policy } from '../../domain/policy/schema';
 import type { AccessClient } from '../access-client';
+import type { FindingsClient } from '../findings-client';
 import { rejectionAuditor } from '../rejections';
 import { onCardAction } from './actions';
-import type { TeamsContext, TeamsConversationStore } from './context';
+import type { RequesterFindings, TeamsContext, TeamsConversationStore } from './context';
 import { TeamsDirectory } from './directory';
 import { teamsRequestListener } from './http';
 import { onInstalled, onMessage, onRemoved } from './messages';
@@ -22,6 +23,10 @@ export interface TeamsCredentials {
 
 export interface TeamsFrontEndOptions extends TeamsCredentials {
   access: AccessClient;
+  /** `findings …` and its card verbs; without it `findings` says it is not set up. */
+  findings?: FindingsClient;
+  /** The requester's standing on the approver's refreshed card; without it the card has no such section. */
+  requesterFindings?: RequesterFindings;
   policy: () => Policy;
   conversations: TeamsConversationStore;
   now?: () => Date;
@@ -60,6 +65,8 @@ export function createTeamsFrontEnd(options: TeamsFrontEndOptions): TeamsFrontEn
     console.log(JSON.stringify({ level, component: 'teams', msg, ...extra }));
   const ctx: TeamsContext = {
     access: options.access,
+    ...(options.findings ? { findings: options.findings } : {}),
+    ...(options.requesterFindings ? { requesterFindings: options.requesterFindings } : {}),
     directory: new TeamsDirectory({ policy: options.policy, connectorKey: adapter.ConnectorClientKey }),
     conversations: options.conversations,
     policy: options.policy,

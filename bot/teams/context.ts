@@ -3,7 +3,14 @@ import type { TurnContext } from '@microsoft/agents-hosting';
 import type { Policy } from '../../domain/policy/schema';
 import { eligibleApprovers, type RequestState } from '../../domain/request';
 import type { AccessClient } from '../access-client';
-import { messageActivity, type TeamsMessage } from '../render/teams';
+import type { FindingsClient } from '../findings-client';
+import type { RequesterFindingsView } from '../render/findings';
+import {
+  messageActivity,
+  type ADAPTIVE_CARD_CONTENT_TYPE,
+  type AdaptiveCard,
+  type TeamsMessage,
+} from '../render/teams';
 import type { ViewBuilder } from '../render/view';
 import type { TeamsDirectory } from './directory';
 
@@ -28,6 +35,10 @@ export interface TeamsConversationStore {
 /** What every Teams handler works with; built once per front end. */
 export interface TeamsContext {
   access: AccessClient;
+  /** Absent where findings are not wired: `findings` then says so. */
+  findings?: FindingsClient;
+  /** The requester's standing on a request's system, for the approver's card; absent or failing: no section. */
+  requesterFindings?: RequesterFindings;
   directory: TeamsDirectory;
   conversations: TeamsConversationStore;
   policy: () => Policy;
@@ -36,6 +47,9 @@ export interface TeamsContext {
   /** A request's view for Teams cards (an approver card's history). */
   view: ViewBuilder;
 }
+
+/** The requester's PCI and open findings on a system (app/findings.ts implements it over the store). */
+export type RequesterFindings = (systemId: string, requester: string) => Promise<RequesterFindingsView | undefined>;
 
 export async function send(context: TurnContext, message: TeamsMessage): Promise<void> {
   await context.sendActivity(messageActivity(message) as never);
@@ -67,3 +81,9 @@ export function teamsActor(context: TurnContext): string {
   const from = context.activity.from;
   return `teams:${(from?.aadObjectId ?? from?.id ?? 'unknown').slice(0, 64)}`;
 }
+
+/** The body of an `adaptiveCard/action` invoke response: a card to show in place, or a short message. */
+export type CardActionResponse =
+  | { statusCode: 200; type: typeof ADAPTIVE_CARD_CONTENT_TYPE; value: AdaptiveCard }
+  | { statusCode: 200; type: 'application/vnd.microsoft.activity.message'; value: string }
+  | { statusCode: 400; type: 'application/vnd.microsoft.error'; value: { code: string; message: string } };

@@ -1,6 +1,7 @@
 import type { TurnContext } from '@microsoft/agents-hosting';
 import { parseCommand, type Command } from '../commands';
 import { runCommand } from '../command-flow';
+import { isFindingsCommand } from '../findings-flow';
 import type { RequestState } from '../../domain/request';
 import {
   approvalsMessage,
@@ -17,6 +18,7 @@ import {
 } from '../render/teams';
 import { entitlementChoices, type RequestView } from '../render/view';
 import { errorReference, send, teamsActor, type TeamsContext, type TeamsConversation } from './context';
+import { answerFindings } from './findings';
 import { AuditAction } from '../../domain/audit';
 
 /** `access request …`, `/access list`, or just `list`: the same words as Slack's slash command. */
@@ -91,6 +93,10 @@ async function run(
       text: 'Request access',
       card: requestFormCard({ choices, ...(command.entitlementId ? { entitlementId: command.entitlementId } : {}) }),
     });
+    return;
+  }
+  if (isFindingsCommand(command)) {
+    await answerFindings(ctx, context, command, email);
     return;
   }
   const activity = context.activity;

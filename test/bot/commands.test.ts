@@ -83,4 +83,26 @@ describe('chat command parsing', () => {
         assert.ok(command.problem.length < 300, 'a usage problem stays short whatever the input');
     }
   });
+
+  it('reads findings: the summary, one system, and an identity with or without its system', () => {
+    assert.deepEqual(parseCommand('findings'), { kind: 'findings' });
+    assert.deepEqual(parseCommand('findings in aws-prod'), { kind: 'findings', systemId: 'aws-prod' });
+    assert.deepEqual(parseCommand('findings payments-operator'), {
+      kind: 'findings-identity',
+      identity: 'payments-operator',
+    });
+    assert.deepEqual(parseCommand('FINDINGS arn:aws:iam::111122223333:role/deployer in aws-prod'), {
+      kind: 'findings-identity',
+      identity: 'arn:aws:iam::111122223333:role/deployer',
+      systemId: 'aws-prod',
+    });
+    assert.deepEqual(parseCommand('findings Build Agents in azure-corp'), {
+      kind: 'findings-identity',
+      identity: 'Build Agents',
+      systemId: 'azure-corp',
+    });
+    const bad = parseCommand('findings deployer in <!channel>');
+    assert.equal(bad.kind, 'usage');
+    assert.match(bad.kind === 'usage' ? bad.problem : '', /not a system id/);
+  });
 });

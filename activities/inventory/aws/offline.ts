@@ -78,6 +78,8 @@ export interface AuthorizationDetails {
 export interface DetailsMemory {
   policyDocuments: Map<string, string>;
   groupArns: Map<string, string>;
+  /** Keep every listed policy, AWS-managed ones nothing holds too (a comparison with tools that report them). */
+  everyPolicy?: boolean;
 }
 
 /** What the mapping cannot find in the output itself; the collector asks IAM, an import looks in the file. */
@@ -213,7 +215,7 @@ function managedPolicies(details: AuthorizationDetails, documents: DocumentBatch
     if (!policy.Arn) continue;
     const awsManaged = isAwsManagedPolicy(policy.Arn);
     // AWS keeps ~1,500 policies of its own; only those something holds matter here
-    if (awsManaged && !policy.AttachmentCount && !policy.PermissionsBoundaryUsageCount) continue;
+    if (awsManaged && !memory.everyPolicy && !policy.AttachmentCount && !policy.PermissionsBoundaryUsageCount) continue;
     const version = policy.PolicyVersionList?.find((v) => v.IsDefaultVersion);
     const id = addDocument(documents, version?.Document, `${policy.Arn}:${version?.VersionId ?? '?'}`, awsManaged);
     if (id) memory.policyDocuments.set(policy.Arn, id);
@@ -321,8 +323,15 @@ const ITEM_SCHEMAS = {
   }),
   Policies: z.looseObject({
     Arn: arn,
-    AttachmentCount: z.number().optional(),
-    PermissionsBoundaryUsageCount: z.number().optional(),
+    // the AWS CLI writes null for counts IAM left out (seen in real files)
+    AttachmentCount: z
+      .number()
+      .nullish()
+      .transform((n) => n ?? undefined),
+    PermissionsBoundaryUsageCount: z
+      .number()
+      .nullish()
+      .transform((n) => n ?? undefined),
     PolicyVersionList: z
       .array(
         z.looseObject({
@@ -344,6 +353,7 @@ export async function importAuthorizationDetails(
   text: string,
   account: { systemId: string; accountId: string },
   catalogue: ActionCatalogue,
+  options: { everyPolicy?: boolean } = {},
 ): Promise<OfflineImport> {
   let parsed: unknown;
   try {
@@ -400,7 +410,11 @@ export async function importAuthorizationDetails(
   }
 
   const documents = new DocumentBatch(catalogue);
-  const memory: DetailsMemory = { policyDocuments: new Map(), groupArns: new Map() };
+  const memory: DetailsMemory = {
+    policyDocuments: new Map(),
+    groupArns: new Map(),
+    ...(options.everyPolicy ? { everyPolicy: true } : {}),
+  };
   const listed = new Set(details.Policies!.map((policy) => policy.Arn));
   const mapped = await mapAuthorizationDetails(details, account.systemId, documents, memory, {
     // a file cannot be asked again: what it does not hold is missing, and said so

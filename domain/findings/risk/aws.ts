@@ -259,7 +259,13 @@ export const awsRiskRules: CloudRiskRules = {
   techniques: AWS_ESCALATION_TECHNIQUES,
   categoriesOf(lowerAction, accessLevels) {
     const found: SingleActionCategory[] = [];
-    if (accessLevels.includes('Permissions management')) found.push('ResourceExposure');
+    // Every IAM write changes who may do what (users, keys, roles, groups, providers), whatever level the
+    // catalogue files it under; Cloudsplaining's data classifies them the same way.
+    if (
+      accessLevels.includes('Permissions management') ||
+      (lowerAction.startsWith('iam:') && accessLevels.includes('Write') && !accessLevels.includes('Tagging'))
+    )
+      found.push('ResourceExposure');
     if (credentials.has(lowerAction)) found.push('CredentialsExposure');
     if (exfiltration.has(lowerAction)) found.push('DataExfiltration');
     if (modifies(accessLevels) || alwaysInfrastructure.has(lowerAction)) found.push('InfrastructureModification');

@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import type { DocumentAction, GrantPath, Identity, PolicyDocument, UsageDay } from '../../../domain/inventory/model';
+import type { Identity } from '../../../domain/inventory/model';
 import type { IdentityView } from '../../../domain/inventory/view';
 import { policySchema, type Policy } from '../../../domain/policy/schema';
 import { assessSnapshot } from '../../../activities/findings';
@@ -9,6 +8,14 @@ import type { PgStore } from '../../../activities/store/pg-store';
 import { FindingsClient } from '../../../bot/findings-client';
 import { findingsReader } from '../../../app/findings';
 import { freshStore, type TestDatabase } from '../../support/launch/database';
+import {
+  awsDocument,
+  awsIdentity,
+  cloudTrailCoverage,
+  grantPath,
+  usedOn,
+  writeSnapshot,
+} from '../../support/checks/findings-snapshot';
 
 /**
  * A snapshot in PostgreSQL assessed as the collect workflow's last step does it: every identity streamed
@@ -31,39 +38,10 @@ let store: PgStore;
 let policy: Policy;
 const audit: { actor: string; action: string; detail: Record<string, unknown> }[] = [];
 
-function identity(name: string, kind: Identity['kind'], nature: Identity['nature']): Identity {
-  const type = kind === 'aws-iam-group' ? 'group' : kind === 'aws-iam-user' ? 'user' : 'role';
-  return { systemId: SYSTEM, id: `arn:aws:iam::${ACCOUNT}:${type}/${name}`, kind, name, nature, tags: {} };
-}
-
-function document(
-  name: string,
-  rows: Partial<DocumentAction>[],
-): { document: PolicyDocument; actions: DocumentAction[] } {
-  const id = `sha256:${createHash('sha256').update(name).digest('hex')}`;
-  return {
-    document: { id, cloud: 'aws', kind: 'aws-policy', name, managedByCloud: false, body: { name } },
-    actions: rows.map((r) => ({
-      documentId: id,
-      action: 'x:Y',
-      effect: 'allow',
-      accessLevels: ['Read'],
-      resourceReach: 'all',
-      conditional: false,
-      ...r,
-    })),
-  };
-}
-
-const path = (who: Identity, documentId: string | undefined, extra: Partial<GrantPath> = {}): GrantPath => ({
-  systemId: SYSTEM,
-  identityId: who.id,
-  kind: documentId ? 'managed-policy' : 'group-membership',
-  ...(documentId ? { documentId } : {}),
-  scope: '*',
-  conditional: false,
-  ...extra,
-});
+const identity = (name: string, kind: Identity['kind'], nature: Identity['nature']): Identity =>
+  awsIdentity(SYSTEM, ACCOUNT, name, kind, nature);
+const document = awsDocument;
+const path = grantPath;
 
 const ada = identity(ADA, 'aws-iam-user', 'human');
 const deployer = identity('deployer', 'aws-iam-role', 'workload');
@@ -108,45 +86,28 @@ function policyWith(suppressions: unknown[] = []): Policy {
 }
 
 async function snapshot(runId: string): Promise<void> {
-  const inventory = store.inventory;
-  await inventory.beginRun({ runId, systemId: SYSTEM, windowFrom: WINDOW.from, windowTo: WINDOW.to, catalogues: {} });
-  const sink = inventory.sink(runId);
-  await sink.identities([ada, deployer, idle, admins, ...people]);
-  await sink.documents([s3Read, iamWrite]);
-  await sink.grantPaths([
-    path(ada, undefined, { via: admins.id }),
-    path(admins, iamWrite.document.id),
-    path(ada, s3Read.document.id),
-    path(deployer, iamWrite.document.id),
-    path(deployer, s3Read.document.id),
-    path(idle, s3Read.document.id),
-    ...people.map((p) => path(p, s3Read.document.id)),
-  ]);
-  const use = (who: Identity, action: string, day: string): UsageDay => ({
+  await writeSnapshot(store, {
+    runId,
     systemId: SYSTEM,
-    identityId: who.id,
-    action,
-    day,
-    count: 2,
-    denied: 0,
+    window: WINDOW,
+    identities: [ada, deployer, idle, admins, ...people],
+    documents: [s3Read, iamWrite],
+    paths: [
+      path(ada, undefined, { via: admins.id }),
+      path(admins, iamWrite.document.id),
+      path(ada, s3Read.document.id),
+      path(deployer, iamWrite.document.id),
+      path(deployer, s3Read.document.id),
+      path(idle, s3Read.document.id),
+      ...people.map((p) => path(p, s3Read.document.id)),
+    ],
+    usage: [
+      usedOn(ada, 's3:GetObject', '2026-11-20'),
+      usedOn(deployer, 'ec2:RunInstances', '2026-11-21'),
+      ...people.map((p) => usedOn(p, 's3:GetObject', '2026-11-01')),
+    ],
+    coverage: [cloudTrailCoverage(SYSTEM, '2026-09-01T00:00:00.000Z', WINDOW.to)],
   });
-  await sink.usage([
-    use(ada, 's3:GetObject', '2026-11-20'),
-    use(deployer, 'ec2:RunInstances', '2026-11-21'),
-    ...people.map((p) => use(p, 's3:GetObject', '2026-11-01')),
-  ]);
-  await sink.coverage([
-    {
-      systemId: SYSTEM,
-      identityId: '*',
-      source: 'cloudtrail',
-      granularity: 'action-day',
-      from: '2026-09-01T00:00:00.000Z',
-      to: WINDOW.to,
-      actions: 'all',
-    },
-  ]);
-  await inventory.finishRun(runId);
 }
 
 function client(): FindingsClient {

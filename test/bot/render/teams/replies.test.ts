@@ -28,6 +28,8 @@ describe('helpMessage', () => {
       'done \\<id>',
       'revoke \\<id> \\[reason\\]',
       'approvals',
+      'findings \\[in \\<system>\\]',
+      'findings \\<identity…> \\[in \\<system>\\]',
       'help',
     ]);
     assert.ok(!shown(help.card).includes('/access'), 'no slash commands in Teams');

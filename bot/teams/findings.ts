@@ -1,0 +1,147 @@
+import type { TurnContext } from '@microsoft/agents-hosting';
+import { AuditAction } from '../../domain/audit';
+import {
+  runFindings,
+  showIdentity,
+  suppress,
+  suppressDialog,
+  type FindingsCommand,
+  type FindingsRefusal,
+  type FindingsResult,
+} from '../findings-flow';
+import { parseSuppressDays, parseTarget, SUPPRESS_REASON_MAX, type FindingsTarget } from '../render/findings';
+import {
+  ADAPTIVE_CARD_CONTENT_TYPE,
+  findingsSummaryMessage,
+  identityCardMessage,
+  lookRefusedMessage,
+  noSuchIdentityMessage,
+  refusalMessage,
+  suppressCard,
+  suppressedMessage,
+  suppressRefusedMessage,
+  type AdaptiveCard,
+  type TeamsMessage,
+} from '../render/teams';
+import { TeamsInput, TeamsVerb } from '../render/teams/ids';
+import type { FindingsClient } from '../findings-client';
+import { send, type CardActionResponse, type TeamsContext } from './context';
+
+/**
+ * Findings in Teams: `findings …` in the personal chat, and one handler per card verb (Show identity,
+ * Suppress, the suppress card's submit). Who may see and suppress what is the FindingsClient's call
+ * (through bot/findings-flow.ts); this file carries and draws.
+ */
+
+const NOT_SET_UP = 'Findings are not set up on this Least server.';
+
+/** `findings` and `findings <identity>`, answered in the personal chat. */
+export async function answerFindings(
+  ctx: TeamsContext,
+  context: TurnContext,
+  command: FindingsCommand,
+  email: string,
+): Promise<void> {
+  if (!ctx.findings) {
+    await send(context, refusalMessage(NOT_SET_UP));
+    return;
+  }
+  await send(context, drawn(await runFindings(ctx.findings, command, email)));
+}
+
+interface FindingsClick {
+  findings: FindingsClient;
+  target: FindingsTarget;
+  data: Record<string, unknown>;
+  email: string;
+}
+
+type FindingsVerbHandler = (ctx: TeamsContext, click: FindingsClick) => Promise<CardActionResponse>;
+
+/** One handler per findings verb; `onCardAction` looks the verb up here before the request verbs. */
+const handlers: Readonly<Record<string, FindingsVerbHandler>> = {
+  [TeamsVerb.FindingsShowIdentity]: async (_ctx, { findings, target, email }) =>
+    response(drawn(await showIdentity(findings, email, target.identityId, target.systemId))),
+
+  [TeamsVerb.FindingsSuppress]: async (ctx, { findings, target, email }) => {
+    // Refused before the card asks for a reason: a person who may not suppress should not type one first.
+    const dialog = await suppressDialog(findings, email, target, (detail) =>
+      ctx.access.refused(email, AuditAction.FindingsSuppressRefused, { platform: 'teams', ...detail }),
+    );
+    return dialog.kind === 'refused' ? response(drawn(dialog)) : cardResponse(suppressCard(dialog.input));
+  },
+
+  [TeamsVerb.FindingsSuppressSubmit]: async (_ctx, { findings, target, data, email }) => {
+    const input = data[TeamsInput.SuppressReason];
+    const reason = typeof input === 'string' ? input : '';
+    const days = parseSuppressDays(data[TeamsInput.SuppressDays]);
+    const again = async (problem: string): Promise<CardActionResponse> => {
+      const dialog = await suppressDialog(findings, email, target, () => Promise.resolve());
+      return dialog.kind === 'refused'
+        ? response(drawn(dialog))
+        : cardResponse(suppressCard({ ...dialog.input, problem }));
+    };
+    if (reason.trim().length === 0) return again('Say why: security reads this.');
+    if (reason.length > SUPPRESS_REASON_MAX) return again(`Keep the reason under ${SUPPRESS_REASON_MAX} characters.`);
+    if (!days) return again('Choose 30 or 90 days.');
+    const outcome = await suppress(findings, email, target, { reason, days });
+    if (outcome.kind === 'suppressed') return response(suppressedMessage(outcome.view));
+    if (outcome.reason === 'invalid') return again(outcome.message);
+    return response(drawn(outcome));
+  },
+};
+
+/** The findings verb's answer, or undefined when the verb is not a findings verb. */
+export async function onFindingsAction(
+  ctx: TeamsContext,
+  click: { verb: string; data: Record<string, unknown> },
+  email: string,
+): Promise<CardActionResponse | undefined> {
+  const handler = handlers[click.verb];
+  if (!handler) return undefined;
+  const target = parseTarget(click.data);
+  if (!target) {
+    await ctx.access.refused(email, AuditAction.ActionMalformed, { platform: 'teams', verb: click.verb });
+    return response(refusalMessage('That card does not name an identity Least knows.'));
+  }
+  if (!ctx.findings) return response(refusalMessage(NOT_SET_UP));
+  return handler(ctx, { findings: ctx.findings, target, data: click.data, email });
+}
+
+export function isFindingsVerb(verb: string): boolean {
+  return verb in handlers;
+}
+
+function drawn(result: FindingsResult): TeamsMessage {
+  switch (result.kind) {
+    case 'summary':
+      return findingsSummaryMessage(result.view);
+    case 'identity':
+      return identityCardMessage(result.view);
+    case 'refused':
+      return refusal(result);
+  }
+}
+
+function refusal(result: FindingsRefusal): TeamsMessage {
+  switch (result.reason) {
+    case 'look-refused':
+      return lookRefusedMessage(result.subject);
+    case 'no-such-identity':
+      return noSuchIdentityMessage(result.subject);
+    case 'suppress-refused':
+      return suppressRefusedMessage(result.subject);
+    default:
+      return refusalMessage(result.message);
+  }
+}
+
+/** A message's card in place of the clicked one, or its text when it has none. */
+function response(message: TeamsMessage): CardActionResponse {
+  if (message.card) return cardResponse(message.card);
+  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: message.text.slice(0, 1000) };
+}
+
+function cardResponse(value: AdaptiveCard): CardActionResponse {
+  return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value };
+}
