@@ -10,6 +10,7 @@ import type { ActivityStore } from './store/port';
 import type { AuditEntry } from './store/types';
 import { createInventoryActivities, type InventoryActivityDeps } from './inventory';
 import { createFindingsActivities, type FindingsActivityDeps } from './findings';
+import { createRightSizeActivities, type RightSizeDeps } from './findings/right-size';
 
 export interface ActivityDeps {
   store: ActivityStore;
@@ -22,6 +23,8 @@ export interface ActivityDeps {
   inventory?: Pick<InventoryActivityDeps, 'store' | 'collectors'>;
   /** The stores the findings read and write; none: snapshots are not assessed (the demo). */
   findings?: Pick<FindingsActivityDeps, 'inventory' | 'findings'>;
+  /** Where right-size at revoke finds what a permission set grants (the inventory); none: unknown. */
+  permissionSets?: RightSizeDeps['inventory'];
 }
 
 /**
@@ -67,6 +70,11 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createInventoryActivities({ collectors: {}, ...deps.inventory, policy: deps.policy, now }),
     ...createFindingsActivities({ ...deps.findings, policy: deps.policy, now }),
+    ...createRightSizeActivities({
+      policy: deps.policy,
+      collectors: deps.inventory?.collectors ?? {},
+      ...(deps.permissionSets ? { inventory: deps.permissionSets } : {}),
+    }),
 
     async recordState(state: RequestState, audit?: AuditEntry): Promise<void> {
       await deps.store.saveRequest(state);

@@ -138,6 +138,7 @@ export function buildActivities(
     policy: () => core.policy,
     inventory: { store: store.inventory, collectors },
     findings: { inventory: store.inventory, findings: store.findings },
+    permissionSets: store.inventory,
   });
   return {
     activities,

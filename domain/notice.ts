@@ -1,3 +1,4 @@
+import type { RightSizeReport } from './findings/right-size';
 import type { RequestState } from './request';
 
 /**
@@ -19,13 +20,17 @@ export type NoticeKind =
   | 'revoked'
   | 'failed'
   | 'break-glass'
-  | 'review-needed';
+  | 'review-needed'
+  /** After revoke: how much of the grant was used, and what would have been enough. */
+  | 'right-sized';
 
 export interface Notice {
   kind: NoticeKind;
   state: RequestState;
   /** Extra words for this notice (a failure reason, an extension length). */
   detail?: string;
+  /** `right-sized`: what the lease's usage showed. */
+  rightSize?: RightSizeReport;
 }
 
 /** Who a notice is for: approvers act on it, the requester follows it, channels watch it. */
@@ -45,6 +50,8 @@ export function audienceOf(kind: NoticeKind): { approvers: boolean; requester: b
       return { approvers: true, requester: true, channels: true };
     case 'failed':
       return { approvers: true, requester: true, channels: true };
+    case 'right-sized':
+      return { approvers: true, requester: true, channels: false };
     default:
       return { approvers: false, requester: true, channels: false };
   }

@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  log,
   patched,
   setHandler,
   sleep,
@@ -12,7 +13,15 @@ import type { GrantReceipt, LeaseSpec } from '../domain/lease';
 import { settlement, type RequestState } from '../domain/request';
 import { ErrorCode } from '../domain/errors';
 import { addSeconds } from '../domain/duration';
-import { applyGrant, grantLease, resolvePrincipal, revokeGrant, verifyRevoked } from './activity-profiles';
+import {
+  applyGrant,
+  grantLease,
+  resolvePrincipal,
+  revokeGrant,
+  rightSizeDelay,
+  rightSizeLease,
+  verifyRevoked,
+} from './activity-profiles';
 import { decideUpdate, endUpdate, extendUpdate, reviewUpdate, statusQuery, type AccessRequestInput } from './messages';
 import { RequestRun } from './request-run';
 
@@ -27,6 +36,9 @@ export const REVIEW_WINDOW_SECONDS = 14 * 86400;
  * before it keep their old sequence of commands until they end.
  */
 export const APPROVE_PATH_PATCH = 'approve-path-records-once';
+
+/** Runs started from this patch tell people, after revoke, how much of the grant was used. */
+export const RIGHT_SIZE_PATCH = 'right-size-at-revoke';
 
 /**
  * One access request, from ask to proven revocation. Workflow id = request id, so a duplicate
@@ -43,6 +55,7 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
   if ((await decide(run)) && (await grant(run))) {
     await hold(run);
     await revoke(run);
+    if (patched(RIGHT_SIZE_PATCH)) await rightSize(run);
     await review(run);
   }
   await condition(allHandlersFinished);
@@ -238,6 +251,33 @@ async function revoke(run: RequestRun): Promise<void> {
   });
   await run.record('grant.revoked', { receipt, endedBy: run.state.endedBy }, ended?.by ?? 'workflow');
   await run.notify('revoked');
+}
+
+/**
+ * 4b. How much of the grant was used, read from the cloud's own logs once they have arrived (CloudTrail
+ * delivers within about 15 minutes: the activity says how long to wait), told to the requester and the
+ * approvers. Never holds up anything else, and never fails the request.
+ */
+async function rightSize(run: RequestRun): Promise<void> {
+  const { request, rules, grantedAt, endedAt } = run.state;
+  if (!grantedAt || !endedAt || !run.lease) return;
+  const lease = {
+    leaseId: request.requestId,
+    systemId: rules.systemId,
+    entitlementId: request.entitlementId,
+    requester: request.requester,
+    grant: rules.grant,
+    principal: run.lease.principal,
+    window: { from: grantedAt, to: endedAt },
+  };
+  try {
+    // the logs' delivery delay counts from the lease's end, in workflow time
+    const readyAt = Date.parse(endedAt) + (await rightSizeDelay(lease)) * 1000;
+    if (readyAt > Date.now()) await sleep(readyAt - Date.now());
+    await run.notify('right-sized', undefined, { rightSize: await rightSizeLease(lease) });
+  } catch (error) {
+    log.warn('right-size not told', { requestId: request.requestId, error: String(error) });
+  }
 }
 
 /** 5. A break-glass grant waits for its after-the-fact review, and records when none came. */

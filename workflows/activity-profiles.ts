@@ -29,6 +29,17 @@ export const { notify } = proxyActivities<LeastActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
 
+/**
+ * Right-size at revoke reads the cloud's logs for the lease's window: it may take minutes for a busy
+ * trail, heartbeats as it goes, and is given up after a while (people are told nothing rather than late).
+ */
+export const { rightSizeLease, rightSizeDelay } = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '20 minutes',
+  scheduleToCloseTimeout: '1 hour',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', backoffCoefficient: 2 },
+});
+
 /** Revocation must not give up: it retries inside one attempt window, and the workflow loops on top. */
 export const { revokeGrant, verifyRevoked } = proxyActivities<LeastActivities>({
   startToCloseTimeout: '3 minutes',

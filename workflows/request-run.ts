@@ -1,6 +1,6 @@
 import { ApplicationFailure, condition, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { LeaseSpec } from '../domain/lease';
-import type { NoticeKind } from '../domain/notice';
+import type { Notice, NoticeKind } from '../domain/notice';
 import {
   applyDecision,
   checkDecision,
@@ -72,9 +72,9 @@ export class RequestRun {
     this.recordedStatus = status;
   }
 
-  async notify(kind: NoticeKind, detail?: string): Promise<void> {
+  async notify(kind: NoticeKind, detail?: string, extra: Pick<Notice, 'rightSize'> = {}): Promise<void> {
     try {
-      await notify({ kind, state: this.state, ...(detail ? { detail } : {}) });
+      await notify({ kind, state: this.state, ...(detail ? { detail } : {}), ...extra });
     } catch (error) {
       log.warn('notice not delivered', { kind, requestId: this.requestId, error: String(error) });
     }

@@ -10,6 +10,8 @@ export const Purpose = {
   RequesterThread: 'requester-thread',
   /** Teams: the requester's status card, kept current. */
   RequesterStatus: 'requester-status',
+  /** After revoke, how much of the grant was used: told to each approver who had the card. */
+  RightSize: 'right-size',
 } as const;
 
 /** The purpose of the requester's message about one step; an extension makes later steps new ones. */

@@ -87,7 +87,31 @@ export class SlackNotifier implements Notifier {
       await this.postCards(state, refs, Purpose.ReviewCard, reviewCard(view, now));
     if (kind === 'reminder') await this.remind(refs);
     if (changesApproverCards(kind)) await this.updateCards(refs, view);
+    if (kind === 'right-sized') await this.tellApprovers(notice, refs, view);
     await this.tellRequester(notice, refs, view);
+  }
+
+  /** A reply under each approver's card, once per approver. */
+  private async tellApprovers(notice: Notice, refs: MessageRef[], view: RequestView): Promise<void> {
+    const reply = requesterUpdate(notice, view, this.now());
+    for (const card of refs.filter((r) => r.purpose === Purpose.ApprovalCard && r.recipient.startsWith('user:'))) {
+      if (refs.some((r) => r.purpose === Purpose.RightSize && r.recipient === card.recipient)) continue;
+      await this.skippingPermanent({ purpose: Purpose.RightSize, recipient: card.recipient }, async () => {
+        const posted = await this.deps.client.chat.postMessage({
+          channel: card.channel,
+          thread_ts: card.messageId,
+          text: reply.text,
+          blocks: reply.blocks,
+          unfurl_links: false,
+        });
+        await this.remember(view.state, {
+          recipient: card.recipient,
+          purpose: Purpose.RightSize,
+          channel: card.channel,
+          messageId: posted.ts ?? '',
+        });
+      });
+    }
   }
 
   private async postCards(

@@ -79,7 +79,27 @@ export class TeamsNotifier implements Notifier {
       await this.postCards(state, refs, Purpose.ReviewCard, reviewCard(view, now, options));
     if (kind === 'reminder') await this.remind(state, refs);
     if (changesApproverCards(kind)) await this.updateCards(refs, view, options.refreshUserIds);
+    if (kind === 'right-sized') await this.tellApprovers(notice, refs, view);
     await this.tellRequester(notice, refs, view);
+  }
+
+  /** A message in each approver's chat that had the card, once per approver. */
+  private async tellApprovers(notice: Notice, refs: MessageRef[], view: RequestView): Promise<void> {
+    const update = requesterUpdate(notice, view, this.now());
+    for (const card of refs.filter((r) => r.purpose === Purpose.ApprovalCard && r.recipient.startsWith('user:'))) {
+      if (refs.some((r) => r.purpose === Purpose.RightSize && r.recipient === card.recipient)) continue;
+      const conversation = await this.conversationOf(card.recipient);
+      if (!conversation) continue;
+      await this.skippingPermanent({ purpose: Purpose.RightSize, recipient: card.recipient }, async () => {
+        const id = await this.deps.poster.post(conversation.reference, messageActivity(update));
+        await this.remember(view.state, {
+          recipient: card.recipient,
+          purpose: Purpose.RightSize,
+          channel: conversation.conversationId,
+          messageId: id,
+        });
+      });
+    }
   }
 
   private async postCards(state: RequestState, refs: MessageRef[], purpose: string, card: AdaptiveCard): Promise<void> {

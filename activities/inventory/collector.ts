@@ -1,5 +1,6 @@
-import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
+import type { AuthorizationSystem, GrantSpec, Policy } from '../../domain/policy/schema';
 import type { InventorySink } from '../../domain/inventory/model';
+import type { CloudPrincipal } from '../../domain/lease';
 
 /**
  * The port every cloud's inventory collector implements. A collection is a fixed list of steps
@@ -25,7 +26,22 @@ export interface InventoryCollector {
    * finishes (a catalogue read during the run, such as GCP's roles, is only known at the end).
    */
   catalogueVersion(system: AuthorizationSystem, runId: string): Promise<string>;
+  /**
+   * What one lease's principal did in the lease's window, per IAM action (denied attempts left out), from
+   * the cloud's own logs; absent where this cloud's logs cannot say (right-size at revoke says so).
+   */
+  leaseUsage?(system: AuthorizationSystem, lease: LeaseUsageQuery, heartbeat: () => void): Promise<LeaseUsage>;
 }
+
+export interface LeaseUsageQuery {
+  leaseId: string;
+  grant: GrantSpec;
+  principal: CloudPrincipal;
+  window: { from: string; to: string };
+}
+
+/** Uses per action, or why the logs cannot tell. */
+export type LeaseUsage = { counts: Map<string, number> } | { unavailable: string };
 
 export interface CollectContext {
   runId: string;

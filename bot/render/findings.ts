@@ -14,6 +14,7 @@ import {
   type Suppressed,
 } from '../../domain/findings/model';
 import { TOP_CONTRIBUTORS } from '../../domain/findings/pci';
+import type { RightSizeReport } from '../../domain/findings/right-size';
 import type { Cloud } from '../../domain/inventory/model';
 import type { IdentityView } from '../../domain/inventory/view';
 
@@ -147,12 +148,32 @@ export interface RightSizeView {
   systemId: string;
   /** Actions used during the lease, most used first. */
   used: { action: string; count: number }[];
-  /** Actions the entitlement granted. */
-  granted: number;
+  /** Actions the entitlement granted, when known. */
+  granted?: number | undefined;
   /** A narrower entitlement that grants every used action; `covers`: how many actions it grants. */
   suggestion?: { entitlement: string; covers: number } | undefined;
   /** Set when the cloud cannot say, e.g. `usage is not available for Azure reads`. */
   unavailable?: string | undefined;
+}
+
+/** A right-size report as both platforms show it; the entitlement by its id (as people ask for it). */
+export function rightSizeView(
+  report: RightSizeReport | undefined,
+  fallback: { leaseId: string; systemId: string; entitlementId: string },
+): RightSizeView {
+  if (!report)
+    return { ...fallback, entitlement: fallback.entitlementId, used: [], unavailable: 'the usage report was lost' };
+  return {
+    leaseId: report.leaseId,
+    entitlement: report.entitlementId,
+    systemId: report.systemId,
+    used: report.used,
+    ...(report.granted !== undefined ? { granted: report.granted } : {}),
+    ...(report.suggestion
+      ? { suggestion: { entitlement: report.suggestion.entitlementId, covers: report.suggestion.actions } }
+      : {}),
+    ...(report.unavailable ? { unavailable: report.unavailable } : {}),
+  };
 }
 
 // ---- Bounds shared by both platforms ----
@@ -608,7 +629,7 @@ export function findingsWording(d: FindingsDialect): FindingsWording {
   function rightSize(v: RightSizeView): string {
     const what = `${d.code(d.line(v.entitlement, CHARS.id))} on ${system(v.systemId)}`;
     if (v.unavailable) return `How much of ${what} was used cannot be told: ${d.line(v.unavailable, CHARS.reason)}.`;
-    const of = `of the ${plural(v.granted, 'action')} of ${what}`;
+    const of = v.granted === undefined ? `of ${what}` : `of the ${plural(v.granted, 'action')} of ${what}`;
     if (v.used.length === 0) return `Used none ${of} during the lease.`;
     const shown = v.used
       .slice(0, SHOWN.usedActions)

@@ -2,7 +2,8 @@ import type { Notice } from '../../domain/notice';
 import { formatDuration } from '../../domain/duration';
 
 /** Plain-text wording of each notice; chat renderers say the same with richer layout. */
-export function describeNotice({ kind, state, detail }: Notice): string {
+export function describeNotice(notice: Notice): string {
+  const { kind, state, detail } = notice;
   const { request, rules } = state;
   const what = `${rules.title} (${request.entitlementId}) for ${request.requester}`;
   switch (kind) {
@@ -38,5 +39,14 @@ export function describeNotice({ kind, state, detail }: Notice): string {
       return `BREAK-GLASS: ${what} granted immediately. Reason: ${request.reason}. Review required.`;
     case 'review-needed':
       return `Review the break-glass use: ${what}.`;
+    case 'right-sized': {
+      const report = notice.rightSize;
+      if (!report || report.unavailable)
+        return `Usage of ${what} cannot be told: ${report?.unavailable ?? 'no report'}.`;
+      const used = report.used.map((u) => u.action).join(', ') || 'nothing';
+      const of = report.granted === undefined ? '' : ` of ${report.granted}`;
+      const enough = report.suggestion ? ` ${report.suggestion.entitlementId} would have been enough.` : '';
+      return `Used ${report.used.length}${of} actions of ${what}: ${used}.${enough}`;
+    }
   }
 }

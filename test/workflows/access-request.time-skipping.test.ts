@@ -69,7 +69,7 @@ describe('access request on the time-skipping server', () => {
     assert.equal(final.endedBy, 'expiry');
     assert.deepEqual(await assignmentsFor(stack.account.readOnlyPermissionSetArn), []);
     assert.ok(final.revocationReceipt);
-    assert.deepEqual(told(id, REQUESTER), ['approved', 'granted', 'expiring-soon', 'revoked']);
+    assert.deepEqual(told(id, REQUESTER), ['approved', 'granted', 'expiring-soon', 'revoked', 'right-sized']);
     assert.deepEqual(told(id, LEAD).slice(0, 2), ['approval-needed', 'approved']);
 
     const record = await stack.store.getRequest(id);

@@ -242,7 +242,7 @@ function regionOfKey(base: string, key: string): string | undefined {
   return key.slice(base.length).split('/')[0];
 }
 
-async function listRegions(s3: S3Client, bucket: string, base: string): Promise<string[]> {
+export async function listRegions(s3: S3Client, bucket: string, base: string): Promise<string[]> {
   const regions: string[] = [];
   let token: string | undefined;
   do {

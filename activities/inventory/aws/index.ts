@@ -16,6 +16,7 @@ import { DEFAULT_REPORT_POLLING, type ReportPolling } from './credential-report'
 import { credentialsPage } from './credentials';
 import type { DocumentBatch } from './documents';
 import { identityCenterPage, ssoUserId } from './identity-center';
+import { leaseUsage } from './lease-usage';
 import { CollectorSessions, partitionOf } from './sessions';
 
 export { INVENTORY_PURPOSE } from './sessions';
@@ -211,6 +212,13 @@ export function createAwsCollector(options: AwsCollectorOptions = {}): AwsCollec
 
     async catalogueVersion() {
       return (await catalogue()).version;
+    },
+
+    async leaseUsage(anySystem, lease, heartbeat) {
+      const system = asAwsSystem(anySystem);
+      return withAwsErrors(system, `read the usage of lease ${lease.leaseId}`, () =>
+        leaseUsage(sessions, system, lease, heartbeat),
+      );
     },
 
     close() {

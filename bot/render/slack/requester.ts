@@ -8,6 +8,8 @@ import { actions, context, message, section, type SlackMessage } from './blocks'
 import { endNowButton, extendButton, openAccessButton } from './buttons';
 import { approvedLine, deniedLine, statusLine, untilLine, waitingLine } from './status';
 import { slackDate, userLine, userText } from './text';
+import { rightSizeView } from '../findings';
+import { rightSizeReply } from './findings';
 
 /** The lengths offered as one-click extensions; `/access extend` takes any other. */
 const EXTENSIONS = [
@@ -75,7 +77,17 @@ export function requesterUpdate(notice: Notice, view: RequestView, now: Date): S
     case 'reminder':
     case 'review-needed':
       return say(statusLine(state, now));
+    case 'right-sized':
+      return rightSizeReply(rightSizeView(notice.rightSize, rightSizeFallback(state)));
   }
+}
+
+function rightSizeFallback(state: RequestState): { leaseId: string; systemId: string; entitlementId: string } {
+  return {
+    leaseId: state.request.requestId,
+    systemId: state.rules.systemId,
+    entitlementId: state.request.entitlementId,
+  };
 }
 
 /** What the requester sees right after submitting: the id to quote, and what happens next. */

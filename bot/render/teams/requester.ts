@@ -19,6 +19,8 @@ import {
 import { TeamsVerb } from './ids';
 import { approvedLine, deniedLine, statusColor, statusLine, untilLine, waitingLine } from './status';
 import { teamsDate, userLine, userText } from './text';
+import { rightSizeView } from '../findings';
+import { rightSizeMessage } from './findings';
 
 /** The lengths offered as one-click extensions; `extend <id> <duration>` takes any other. */
 const EXTENSIONS = [
@@ -132,6 +134,14 @@ export function requesterUpdate(notice: Notice, view: RequestView, now: Date): T
     case 'reminder':
     case 'review-needed':
       return say([text(statusLine(state, now))]);
+    case 'right-sized':
+      return rightSizeMessage(
+        rightSizeView(notice.rightSize, {
+          leaseId: state.request.requestId,
+          systemId: state.rules.systemId,
+          entitlementId: state.request.entitlementId,
+        }),
+      );
   }
 }
 
@@ -237,6 +247,7 @@ const SUMMARY: Record<NoticeKind, string> = {
   failed: 'Something failed',
   'break-glass': 'Break-glass access granted',
   'review-needed': 'Break-glass review pending',
+  'right-sized': 'How much of it you used',
 };
 
 /** The notification line: plain text, so no escaping (see TeamsMessage). */

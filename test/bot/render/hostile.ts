@@ -26,6 +26,7 @@ const KINDS: Record<NoticeKind, true> = {
   failed: true,
   'break-glass': true,
   'review-needed': true,
+  'right-sized': true,
 };
 
 /** Every kind of notice, for the requester's updates. */
