@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { APP_ROLE, SYSTEM_ID } from '../support/fakes/aws-fixtures';
-import { startStack, type Stack } from '../support/stacks/stack';
+import { ADMIN, startStack, type Stack } from '../support/stacks/stack';
 import { collect } from '../../workflows/collect';
 
 /**
@@ -41,5 +41,15 @@ describe('collect with the AWS collector', () => {
     const view = await stack.store.inventory.identityView(SYSTEM_ID, APP_ROLE);
     assert.equal(view?.identity.kind, 'aws-iam-role');
     assert.equal(view?.run.runId, run.runId);
+
+    // assessed as the collection's last step: the broker role holds IAM writes (risky permissions)
+    const summary = await stack.store.findings.summary(SYSTEM_ID);
+    assert.equal(summary?.runId, run.runId);
+    assert.equal(summary?.identities, run.counts.identities);
+    const overview = await stack.findings.overview(ADMIN, SYSTEM_ID);
+    assert.ok(overview.ok && overview.systems[0]?.findings?.counts['risky-permissions']);
+    const broker = await stack.findings.identity(ADMIN, 'least-broker', SYSTEM_ID);
+    assert.ok(broker.ok, JSON.stringify(broker));
+    assert.ok(broker.assessment.findings.some((f) => f.kind === 'risky-permissions'));
   });
 });

@@ -8,7 +8,7 @@ import { staticCredential } from '../support/fakes/fake-arm';
 import { AZ, FakeAzureInventory, INVENTORY_TENANT, seedAzureInventory } from '../support/fakes/fake-azure-inventory';
 import { FakeGcpInventory, GCP_PROJECT, seedGcpInventory } from '../support/fakes/fake-gcp-inventory';
 import { FakeResourceManager } from '../support/fakes/fake-resource-manager';
-import { startStack, type Stack } from '../support/stacks/stack';
+import { ADMIN, startStack, type Stack } from '../support/stacks/stack';
 
 /**
  * `collect` for an Azure and a GCP system with the worker wired as in production (app/runtime.ts), the
@@ -120,6 +120,15 @@ describe('collect for Azure and GCP through the production wiring', () => {
         'Microsoft.Compute/virtualMachines/read': 'unknown',
       },
     );
+
+    // the collection's last step assessed the snapshot: ada is an Owner with unused writes
+    const summary = await stack.store.findings.summary(AZURE_SYSTEM);
+    assert.equal(summary?.runId, run.runId);
+    const card = await stack.findings.identity(ADMIN, 'ada@example.com', AZURE_SYSTEM);
+    assert.ok(card.ok, JSON.stringify(card));
+    assert.ok(card.assessment.findings.some((f) => f.kind === 'super-identity' && /Owner/.test(f.title)));
+    assert.ok((card.assessment.pci?.score ?? 0) > 0, 'unused Owner writes raise her index');
+    assert.ok(card.assessment.pci?.coverage.blindSpots.some((b) => /reads are not recorded/.test(b)));
   });
 
   it('a GCP project: ada’s roles from the project and its folder, the insight speaking for its role only', async () => {
@@ -147,5 +156,11 @@ describe('collect for Azure and GCP through the production wiring', () => {
       // granted only by bucketReader, for which there is no insight
       'storage.objects.get': 'unknown',
     });
+
+    const summary = await stack.store.findings.summary(GCP_SYSTEM);
+    assert.equal(summary?.runId, run.runId);
+    const card = await stack.findings.identity(ADMIN, 'user:ada@example.com', GCP_SYSTEM);
+    assert.ok(card.ok, JSON.stringify(card));
+    assert.ok(card.assessment.findings.some((f) => f.kind === 'super-identity' && /roles\/editor/.test(f.title)));
   });
 });

@@ -304,6 +304,20 @@ describe('findings of a snapshot', () => {
       policy = policyWith();
     }
   });
+
+  test('the week: the system index a week ago, and the identities that moved most', async () => {
+    const today = (await store.findings.summary(SYSTEM))!;
+    const deployerNow = (await store.findings.top(SYSTEM, 10)).find((r) => r.identityName === 'deployer')!;
+    const weekAgo = '2026-11-20';
+    await db.pool.query(
+      `INSERT INTO findings_pci_history (system_id, identity_id, day, pci) VALUES ($1, '*', $2, $3), ($1, $4, $2, $5)`,
+      [SYSTEM, weekAgo, today.pci + 9, deployer.id, 3],
+    );
+    const summary = await store.findings.summary(SYSTEM);
+    assert.equal(summary?.weekAgo, today.pci + 9);
+    const movers = await store.findings.movers(SYSTEM, 5);
+    assert.deepEqual(movers, [{ identityId: deployer.id, identityName: 'deployer', from: 3, to: deployerNow.pci }]);
+  });
 });
 
 async function allScores(): Promise<number[]> {

@@ -20,6 +20,8 @@ import { policySchema, type Policy, type PolicyInput } from '../../../domain/pol
 import type { RequestState, RequestStatus } from '../../../domain/request';
 import { WORKFLOWS_PATH } from '../../../app/worker';
 import { accessClient, buildActivities } from '../../../app/runtime';
+import { findingsClient } from '../../../app/findings';
+import type { FindingsClient } from '../../../bot/findings-client';
 import { freshStore, type TestDatabase } from '../launch/database';
 import { resetMoto } from '../fakes/moto';
 import { testServices } from '../launch/services';
@@ -127,6 +129,8 @@ export interface Stack {
   messages: LogMessage[];
   activities: LeastActivities;
   access: AccessClient;
+  /** The findings client every front end uses, over the stack's store and policy. */
+  findings: FindingsClient;
   taskQueue: string;
   /** Starts a worker on the stack's task queue; stop it with `shutdown()`. */
   startWorker(): Promise<{ worker: Worker; running: Promise<void>; stop(): Promise<void> }>;
@@ -193,6 +197,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
     messages,
     activities,
     access,
+    findings: findingsClient({ store, policy: () => policy }),
     taskQueue,
     aws: operatorClients(services.motoUrl),
     async startWorker() {
