@@ -37,6 +37,31 @@ export type FindingsResult =
   | { kind: 'identity'; view: IdentityCardView; maySuppress: boolean }
   | FindingsRefusal;
 
+/** What each platform draws a findings result with; `drawFindings` picks the one that fits. */
+export interface FindingsRenderers<M> {
+  summary(view: FindingsSummaryView): M;
+  identity(view: IdentityCardView): M;
+  lookRefused(subject: string): M;
+  noSuchIdentity(subject: string): M;
+  suppressRefused(subject: string): M;
+  refused(message: string): M;
+}
+
+export function drawFindings<M>(result: FindingsResult, draw: FindingsRenderers<M>): M {
+  if (result.kind === 'summary') return draw.summary(result.view);
+  if (result.kind === 'identity') return draw.identity(result.view);
+  switch (result.reason) {
+    case 'look-refused':
+      return draw.lookRefused(result.subject);
+    case 'no-such-identity':
+      return draw.noSuchIdentity(result.subject);
+    case 'suppress-refused':
+      return draw.suppressRefused(result.subject);
+    default:
+      return draw.refused(result.message);
+  }
+}
+
 export function isFindingsCommand(command: Command): command is FindingsCommand {
   return command.kind === 'findings' || command.kind === 'findings-identity';
 }

@@ -9,7 +9,7 @@ import {
   suppress,
   suppressDialog,
   type FindingsCommand,
-  type FindingsRefusal,
+  drawFindings,
   type FindingsResult,
 } from '../findings-flow';
 import { parseSuppressDays, parseSuppressMetadata, parseTarget, type FindingsTarget } from '../render/findings';
@@ -176,27 +176,14 @@ export async function homeFindingsBlocks(ctx: SlackContext, email: string, used:
 }
 
 function drawn(result: FindingsResult): SlackMessage {
-  switch (result.kind) {
-    case 'summary':
-      return findingsSummaryReply(result.view);
-    case 'identity':
-      return identityCardReply(result.view);
-    case 'refused':
-      return refusal(result);
-  }
-}
-
-function refusal(result: FindingsRefusal): SlackMessage {
-  switch (result.reason) {
-    case 'look-refused':
-      return lookRefusedReply(result.subject);
-    case 'no-such-identity':
-      return noSuchIdentityReply(result.subject);
-    case 'suppress-refused':
-      return suppressRefusedReply(result.subject);
-    default:
-      return refusalReply(result.message);
-  }
+  return drawFindings(result, {
+    summary: findingsSummaryReply,
+    identity: identityCardReply,
+    lookRefused: lookRefusedReply,
+    noSuchIdentity: noSuchIdentityReply,
+    suppressRefused: suppressRefusedReply,
+    refused: refusalReply,
+  });
 }
 
 /** A form has no response_url: privately in the channel it was opened from, else (or if that fails) by DM. */

@@ -6,7 +6,7 @@ import {
   suppress,
   suppressDialog,
   type FindingsCommand,
-  type FindingsRefusal,
+  drawFindings,
   type FindingsResult,
 } from '../findings-flow';
 import { parseSuppressDays, parseTarget, SUPPRESS_REASON_MAX, type FindingsTarget } from '../render/findings';
@@ -113,27 +113,14 @@ export function isFindingsVerb(verb: string): boolean {
 }
 
 function drawn(result: FindingsResult): TeamsMessage {
-  switch (result.kind) {
-    case 'summary':
-      return findingsSummaryMessage(result.view);
-    case 'identity':
-      return identityCardMessage(result.view);
-    case 'refused':
-      return refusal(result);
-  }
-}
-
-function refusal(result: FindingsRefusal): TeamsMessage {
-  switch (result.reason) {
-    case 'look-refused':
-      return lookRefusedMessage(result.subject);
-    case 'no-such-identity':
-      return noSuchIdentityMessage(result.subject);
-    case 'suppress-refused':
-      return suppressRefusedMessage(result.subject);
-    default:
-      return refusalMessage(result.message);
-  }
+  return drawFindings(result, {
+    summary: findingsSummaryMessage,
+    identity: identityCardMessage,
+    lookRefused: lookRefusedMessage,
+    noSuchIdentity: noSuchIdentityMessage,
+    suppressRefused: suppressRefusedMessage,
+    refused: refusalMessage,
+  });
 }
 
 /** A message's card in place of the clicked one, or its text when it has none. */
