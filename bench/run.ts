@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- approve expiry lifecycle memory slack teams]`: benchmarks of the whole product on real
  * components, all on loopback: a Temporal dev server, moto, a fresh PostgreSQL database, the real
- * activities and AWS adapter, one worker and the AccessClient in this process. Prints figures (no
- * pass/fail) and writes them to bench/results/latest.json. Sizes come from BENCH_* variables (see
+ * activities and AWS adapter, one worker and the AccessClient in this process. `findings-scan FILE`
+ * runs two command-line tools side by side and needs none of that (alone, nothing is started). Prints
+ * figures (no pass/fail) and writes them to bench/results/latest.json. Sizes come from BENCH_* variables (see
  * bench/README.md); a hard timeout (BENCH_TIMEOUT_SECONDS, default 480) stops everything and tears down.
  */
 import { execFileSync } from 'node:child_process';
@@ -35,6 +36,8 @@ import { approveScenario } from './scenarios/approve';
 import { cloudtrailScenario } from './scenarios/cloudtrail';
 import { collectAwsScenario } from './scenarios/collect-aws';
 import { expiryScenario } from './scenarios/expiry';
+import { findingsScanScenario } from './scenarios/findings-scan';
+import { findingsPciScenario } from './scenarios/findings-pci';
 import { inventoryLoadScenario } from './scenarios/inventory-load';
 import { lifecycleScenario } from './scenarios/lifecycle';
 import { memoryScenario } from './scenarios/memory';
@@ -49,10 +52,14 @@ const SCENARIOS = [
   'slack',
   'teams',
   'inventory-load',
+  'findings-pci',
   'cloudtrail',
   'collect-aws',
+  'findings-scan',
 ] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
+/** Scenarios that run their own child processes and need none of the servers or the stack. */
+const STANDALONE: readonly ScenarioName[] = ['findings-scan'];
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const RESULTS = path.join(__dirname, 'results', 'latest.json');
 
@@ -60,14 +67,18 @@ function log(line: string): void {
   process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 }
 
-function selectedScenarios(args: string[]): ScenarioName[] {
-  const names = args.filter((a) => a !== '--');
-  if (names.length === 0 || names.includes('all')) return [...SCENARIOS];
+/** Scenario names, and the one file argument (findings-scan's account authorization details file). */
+function selectedScenarios(args: string[]): { selected: ScenarioName[]; file: string | undefined } {
+  const words = args.filter((a) => a !== '--');
+  const files = words.filter((w) => !(SCENARIOS as readonly string[]).includes(w) && w !== 'all' && existsSync(w));
+  if (files.length > 1) throw new Error(`one input file at most, not ${files.join(', ')}`);
+  const names = words.filter((w) => !files.includes(w));
+  if (names.length === 0 || names.includes('all')) return { selected: [...SCENARIOS], file: files[0] };
   for (const name of names) {
     if (!(SCENARIOS as readonly string[]).includes(name))
-      throw new Error(`unknown scenario "${name}"; choose from ${SCENARIOS.join(', ')} or all`);
+      throw new Error(`unknown scenario "${name}" (and no such file); choose from ${SCENARIOS.join(', ')} or all`);
   }
-  return SCENARIOS.filter((s) => names.includes(s));
+  return { selected: SCENARIOS.filter((s) => names.includes(s)), file: files[0] };
 }
 
 /** Only the requesters the selected scenarios use get principal mappings; keeps the policy as small as the run. */
@@ -151,7 +162,7 @@ function quietNodeVersionWarning(): void {
 
 async function main(): Promise<number> {
   quietNodeVersionWarning();
-  const selected = selectedScenarios(process.argv.slice(2));
+  const { selected, file } = selectedScenarios(process.argv.slice(2));
   const config = trimmedConfig(readConfig(), selected);
   const controller = new AbortController();
   const runStarted = now();
@@ -187,7 +198,25 @@ async function main(): Promise<number> {
   });
   aborted.catch(() => undefined);
 
+  const runFindingsScan = async (): Promise<void> => {
+    log('findings-scan: running');
+    const report = await findingsScanScenario({ file, signal: controller.signal, log });
+    reports.push(report);
+    log(`findings-scan: done in ${report.seconds.toFixed(1)} s`);
+  };
+
   const body = async (): Promise<void> => {
+    if (selected.every((name) => STANDALONE.includes(name))) {
+      result.machine = {
+        nproc: os.cpus().length,
+        cpu: os.cpus()[0]?.model ?? '?',
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+      };
+      log(`machine: ${JSON.stringify(result.machine)}`);
+      if (selected.includes('findings-scan')) await runFindingsScan();
+      return;
+    }
     process.env.LEAST_TEST_DATABASE_ADMIN_URL ||= DEFAULT_ADMIN_URL;
     const adminUrl = process.env.LEAST_TEST_DATABASE_ADMIN_URL;
     await checkPostgres(adminUrl);
@@ -260,7 +289,9 @@ async function main(): Promise<number> {
     if (selected.includes('teams')) await run('teams', () => teamsScenario(ctx));
     if (selected.includes('cloudtrail')) await run('cloudtrail', () => cloudtrailScenario(ctx));
     if (selected.includes('inventory-load')) await run('inventory-load', () => inventoryLoadScenario(ctx));
+    if (selected.includes('findings-pci')) await run('findings-pci', () => findingsPciScenario(ctx));
     if (selected.includes('collect-aws')) await run('collect-aws', () => collectAwsScenario(ctx, pids));
+    if (selected.includes('findings-scan')) await runFindingsScan();
   };
 
   try {

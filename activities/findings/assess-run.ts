@@ -1,6 +1,6 @@
 import type { ActionCatalogue, Cloud } from '../../domain/inventory/model';
 import type { IdentityView } from '../../domain/inventory/view';
-import { assessIdentity, type AssessmentContext, type Suppression } from '../../domain/findings/assess';
+import { AssessMemo, assessIdentity, type AssessmentContext, type Suppression } from '../../domain/findings/assess';
 import type { IdentityAssessment } from '../../domain/findings/model';
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
 import { loadAwsCatalogue } from '../inventory/catalogue/aws';
@@ -37,7 +37,10 @@ export function policySuppressions(policy: Policy, systemId: string): PolicySupp
     }));
 }
 
-/** What assessIdentity needs of a system, from the policy; suppressions by name resolve per identity. */
+/**
+ * What assessIdentity needs of a system, from the policy; suppressions by name resolve per identity. The
+ * contexts of one call share a memo: identities holding the same get the same risk profile, worked out once.
+ */
 export function assessmentContext(
   policy: Policy,
   system: AuthorizationSystem,
@@ -53,6 +56,7 @@ export function assessmentContext(
     trustedAccounts: system.findings?.trustedAccounts ?? [],
     ...(system.findings?.inactiveDays !== undefined ? { inactiveDays: system.findings.inactiveDays } : {}),
     at,
+    memo: new AssessMemo(),
   };
   return (view) => {
     const named = fromPolicy

@@ -12,7 +12,7 @@ import type {
   Severity,
   Suppressed,
 } from './model';
-import { permissionCreepIndex, type ScoredAction } from './pci';
+import { grantedCreepIndex, pciTraits, type PciTraits } from './pci';
 import { actionCategories, assessRisk } from './risk';
 import { superIdentity } from './super';
 import { riskyTrust } from './trust';
@@ -66,21 +66,13 @@ const EVIDENCE_ACTIONS = 5;
 export function assessIdentity(view: IdentityView, context: AssessmentContext): IdentityAssessment {
   const { identity } = view;
   const options = { cloud: context.cloud, catalogue: context.catalogue, mode: 'least' as const };
-  const { risk, categories } = context.memo?.held(view, options) ?? heldRisk(view.granted, options);
-  const scoredActions: ScoredAction[] = view.granted.map((g, k) => ({
-    action: g.action,
-    accessLevels: g.accessLevels,
-    resourceReach: g.resourceReach,
-    conditional: g.conditional,
-    verdict: g.verdict ?? 'unknown',
-    categories: categories[k]!,
-  }));
+  // each granted action scores with its categories (by position) and its verdict, none counting as unknown
+  const { risk, categories, traits } = context.memo?.held(view, options) ?? heldRisk(view.granted, options);
   const coverage = coverageBasis(view);
   const lastUsed = lastUse(view);
   const scored = isScored(identity);
   const pci = scored
-    ? permissionCreepIndex({
-        actions: scoredActions,
+    ? grantedCreepIndex(view.granted, traits, {
         escalations: risk.escalations,
         ...(lastUsed ? { lastUsed } : {}),
         coverage,
@@ -150,9 +142,11 @@ export function assessIdentity(view: IdentityView, context: AssessmentContext): 
     usedSince(lastUsed && `${lastUsed}T23:59:59.999Z`, inactiveFrom) ||
     usedSince(identity.lastActivityAt, inactiveFrom);
   if (active && scored) {
-    const unusedRisky = scoredActions.filter(
-      (a) => a.verdict === 'unused' && (a.categories.some((c) => HIGH_RISK.has(c)) || inEscalation(a.action, risk)),
-    );
+    const unusedRisky: { action: string; categories: readonly RiskCategory[] }[] = [];
+    view.granted.forEach((a, k) => {
+      if (a.verdict === 'unused' && (categories[k]!.some((c) => HIGH_RISK.has(c)) || inEscalation(a.action, risk)))
+        unusedRisky.push({ action: a.action, categories: categories[k]! });
+    });
     if (unusedRisky.length > 0)
       finding('over-provisioned', {
         categories: [...new Set(unusedRisky.flatMap((a) => a.categories))].filter((c) => HIGH_RISK.has(c)).sort(),
@@ -216,17 +210,16 @@ export function assessIdentity(view: IdentityView, context: AssessmentContext): 
   };
 }
 
-/** What the risk rules say of a set of held actions: its profile, and each action's own categories. */
+/** What the risk rules say of a set of held actions: its profile, each action's own categories, its PCI traits. */
 interface HeldRisk {
   risk: RiskProfile;
   categories: readonly (readonly RiskCategory[])[];
+  traits: PciTraits;
 }
 
 function heldRisk(held: readonly HeldAction[], options: RiskRuleOptions): HeldRisk {
-  return {
-    risk: assessRisk(held, options),
-    categories: held.map((g) => actionCategories(g, options)),
-  };
+  const categories = held.map((g) => actionCategories(g, options));
+  return { risk: assessRisk(held, options), categories, traits: pciTraits(held, categories) };
 }
 
 /** How many held actions the memo keeps over all its entries, and how many signatures it remembers. */
@@ -467,7 +460,8 @@ export function coverageBasis(view: Pick<IdentityView, 'coverage' | 'granted'>):
     if (c.exceptActions?.length) blindSpots.add(`${c.source}: does not see ${sample(c.exceptActions)}`);
     if (c.note) blindSpots.add(`${c.source}: ${c.note}`);
   }
-  const unknown = view.granted.filter((g) => (g.verdict ?? 'unknown') === 'unknown').length;
+  let unknown = 0;
+  for (const g of view.granted) if ((g.verdict ?? 'unknown') === 'unknown') unknown += 1;
   if (unknown > 0) blindSpots.add(`no usage data for ${unknown} of ${view.granted.length} granted actions`);
   if (view.coverage.length === 0) blindSpots.add('no usage source covers this identity');
   return { sources, blindSpots: [...blindSpots] };

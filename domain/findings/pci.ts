@@ -63,21 +63,32 @@ export function bandOf(score: number): PciBand {
 }
 
 export function actionWeight(action: Omit<ScoredAction, 'verdict' | 'action'>): number {
+  return weightOf(action, action.categories);
+}
+
+function weightOf(action: Omit<PciAction, 'verdict' | 'action'>, categories: readonly RiskCategory[]): number {
   const level = action.accessLevels.reduce<number>(
     (max, l) => Math.max(max, LEVEL_WEIGHT[l] ?? UNKNOWN_LEVEL_WEIGHT),
     action.accessLevels.length === 0 ? UNKNOWN_LEVEL_WEIGHT : 0,
   );
-  const bonus = action.categories.reduce((sum, c) => sum + (CATEGORY_BONUS[c] ?? 0), 0);
+  const bonus = categories.reduce((sum, c) => sum + (CATEGORY_BONUS[c] ?? 0), 0);
   const reach = action.resourceReach === 'all' ? 1 : SOME_RESOURCES_FACTOR;
   const condition = action.conditional ? CONDITIONAL_FACTOR : 1;
   return (level + bonus) * reach * condition;
 }
 
+/** `level reach` bucket names, built once (bucketOf runs for every unused action of every identity). */
+const LEVEL_BUCKETS: Readonly<Record<string, { all: string; some: string }>> = Object.fromEntries(
+  ['permissions-management', 'write', 'read', 'tagging', 'list', 'other'].map((level) => [
+    level,
+    { all: `${level} on all resources`, some: `${level} on some resources` },
+  ]),
+);
+
 /** The bucket an unused action is explained under: its most telling trait. */
-function bucketOf(action: ScoredAction): string {
-  if (action.categories.includes('CredentialsExposure')) return 'credential-exposure';
-  if (action.categories.includes('DataExfiltration')) return 'data-exfiltration';
-  const reach = action.resourceReach === 'all' ? 'on all resources' : 'on some resources';
+function bucketOf(action: Omit<PciAction, 'verdict'>, categories: readonly RiskCategory[]): string {
+  if (categories.includes('CredentialsExposure')) return 'credential-exposure';
+  if (categories.includes('DataExfiltration')) return 'data-exfiltration';
   const level = action.accessLevels.includes('Permissions management')
     ? 'permissions-management'
     : action.accessLevels.includes('Write')
@@ -89,7 +100,7 @@ function bucketOf(action: ScoredAction): string {
           : action.accessLevels.includes('List')
             ? 'list'
             : 'other';
-  return `${level} ${reach}`;
+  return LEVEL_BUCKETS[level]![action.resourceReach === 'all' ? 'all' : 'some'];
 }
 
 function bucketLabel(bucket: string, count: number): string {
@@ -104,10 +115,87 @@ function bucketLabel(bucket: string, count: number): string {
 interface Bucket {
   mass: number;
   count: number;
+  /** The heaviest ACTIONS_PER_CONTRIBUTOR so far, in contributor order (weight, then name). */
   actions: { action: string; weight: number }[];
 }
 
+/** Contributor order of a bucket's actions: heaviest first, then by name. */
+function byWeight(a: { action: string; weight: number }, b: { action: string; weight: number }): number {
+  return b.weight - a.weight || (a.action < b.action ? -1 : a.action > b.action ? 1 : 0);
+}
+
+/** Keeps the first ACTIONS_PER_CONTRIBUTOR in contributor order: all a contributor ever shows. */
+function keepTop(top: { action: string; weight: number }[], action: string, weight: number): void {
+  if (top.length === ACTIONS_PER_CONTRIBUTOR) {
+    const last = top[top.length - 1]!;
+    if (weight < last.weight || (weight === last.weight && action >= last.action)) return;
+  }
+  const entry = { action, weight };
+  let at = top.length;
+  while (at > 0 && byWeight(entry, top[at - 1]!) < 0) at -= 1;
+  top.splice(at, 0, entry);
+  if (top.length > ACTIONS_PER_CONTRIBUTOR) top.pop();
+}
+
 export function permissionCreepIndex(input: PciInput): PciScore {
+  const { actions } = input;
+  return creepIndex(
+    actions,
+    (k) => actionWeight(actions[k]!),
+    (k) => bucketOf(actions[k]!, actions[k]!.categories),
+    input,
+  );
+}
+
+/** A granted action as the index reads it: no verdict counts as unknown. */
+export interface PciAction {
+  action: string;
+  accessLevels: readonly AccessLevel[];
+  resourceReach: 'all' | 'some';
+  conditional: boolean;
+  verdict?: UsageVerdict;
+}
+
+/** What the index reads of each held action but its verdict, by position: its weight and its bucket. */
+export interface PciTraits {
+  weights: readonly number[];
+  buckets: readonly string[];
+}
+
+/** The traits of held actions with their risk categories (by position); they depend on nothing else. */
+export function pciTraits(
+  actions: readonly Omit<PciAction, 'verdict'>[],
+  categories: readonly (readonly RiskCategory[])[],
+): PciTraits {
+  return {
+    weights: actions.map((a, k) => weightOf(a, categories[k]!)),
+    buckets: actions.map((a, k) => bucketOf(a, categories[k]!)),
+  };
+}
+
+/**
+ * permissionCreepIndex over an identity's granted actions as they are, with their traits by position
+ * (pciTraits): the same index as over their ScoredActions, without building one per action.
+ */
+export function grantedCreepIndex(
+  actions: readonly PciAction[],
+  traits: PciTraits,
+  input: Omit<PciInput, 'actions'>,
+): PciScore {
+  return creepIndex(
+    actions,
+    (k) => traits.weights[k]!,
+    (k) => traits.buckets[k]!,
+    input,
+  );
+}
+
+function creepIndex(
+  actions: readonly PciAction[],
+  weightAt: (k: number) => number,
+  bucketAt: (k: number) => string,
+  input: Omit<PciInput, 'actions'>,
+): PciScore {
   const buckets = new Map<string, Bucket>();
   let mass = 0;
   let unknownMass = 0;
@@ -116,19 +204,26 @@ export function permissionCreepIndex(input: PciInput): PciScore {
     if (!bucket) buckets.set(key, (bucket = { mass: 0, count: 0, actions: [] }));
     bucket.mass += weight;
     bucket.count += 1;
-    bucket.actions.push({ action: label, weight });
+    keepTop(bucket.actions, label, weight);
   };
-  for (const action of input.actions) {
-    if (action.verdict === 'used') continue;
-    const weight = actionWeight(action);
-    if (action.verdict === 'unknown') {
+  for (let k = 0; k < actions.length; k++) {
+    const action = actions[k]!;
+    const verdict = action.verdict ?? 'unknown';
+    if (verdict === 'used') continue;
+    const weight = weightAt(k);
+    if (verdict === 'unknown') {
       unknownMass += weight;
       continue;
     }
     mass += weight;
-    add(bucketOf(action), weight, action.action);
+    add(bucketAt(k), weight, action.action);
   }
-  const verdicts = new Map(input.actions.map((a) => [a.action, a.verdict]));
+  // only the actions of escalation paths are looked up; the last holding of an action wins, as in a Map built from all
+  const verdicts = new Map<string, UsageVerdict>();
+  if (input.escalations.length > 0) {
+    const wanted = new Set(input.escalations.flatMap((path) => path.actions));
+    for (const a of actions) if (wanted.has(a.action)) verdicts.set(a.action, a.verdict ?? 'unknown');
+  }
   for (const path of input.escalations) {
     const states = path.actions.map((a) => verdicts.get(a) ?? 'unknown');
     if (states.includes('used')) continue;
@@ -174,10 +269,7 @@ function apportion(score: number, mass: number, buckets: Map<string, Bucket>): P
     .map(({ key, bucket, points }) => ({
       label: bucketLabel(key, bucket.count),
       points,
-      actions: bucket.actions
-        .sort((a, b) => b.weight - a.weight || (a.action < b.action ? -1 : a.action > b.action ? 1 : 0))
-        .slice(0, ACTIONS_PER_CONTRIBUTOR)
-        .map((a) => a.action),
+      actions: bucket.actions.map((a) => a.action),
     }));
 }
 

@@ -38,14 +38,15 @@ export function effectiveGrants(
       }
       let entry = allowed.get(row.action);
       if (!entry) {
-        entry = { levels: new Set(), all: false, conditional: true, paths: new Set(), documents: new Set() };
+        entry = { levels: [], all: false, conditional: true, paths: [], documents: [] };
         allowed.set(row.action, entry);
       }
-      for (const level of row.accessLevels) entry.levels.add(level);
+      for (const level of row.accessLevels) if (!entry.levels.includes(level)) entry.levels.push(level);
       entry.all ||= row.resourceReach === 'all';
       entry.conditional &&= conditional;
-      entry.paths.add(index);
-      entry.documents.add(path.documentId);
+      // paths come in index order: a repeat can only be the last one
+      if (entry.paths[entry.paths.length - 1] !== index) entry.paths.push(index);
+      if (!entry.documents.includes(path.documentId)) entry.documents.push(path.documentId);
     }
   });
   const granted: GrantedAction[] = [];
@@ -54,21 +55,22 @@ export function effectiveGrants(
     if (boundary && !boundary.has(action)) continue;
     granted.push({
       action,
-      accessLevels: [...entry.levels].sort(),
+      accessLevels: entry.levels.sort(),
       resourceReach: entry.all ? 'all' : 'some',
       conditional: entry.conditional,
       partiallyDenied: denied.has(action),
-      paths: [...entry.paths].sort((a, b) => a - b),
-      documents: [...entry.documents].sort(),
+      paths: entry.paths,
+      documents: entry.documents.sort(),
     });
   }
   return granted.sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
 }
 
+/** Distinct levels, path indexes (ascending) and documents: a handful each, so arrays. */
 interface Allowed {
-  levels: Set<AccessLevel>;
+  levels: AccessLevel[];
   all: boolean;
   conditional: boolean;
-  paths: Set<number>;
-  documents: Set<string>;
+  paths: number[];
+  documents: string[];
 }

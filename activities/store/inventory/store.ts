@@ -120,6 +120,11 @@ export class InventoryStore {
         );
       }
     });
+    // A snapshot is read right after it is written (the findings stream it at once): without fresh
+    // statistics the planner scans whole tables for every page. ANALYZE samples, so this stays cheap.
+    await this.pool.query(
+      'ANALYZE inventory_identities, inventory_grant_paths, inventory_usage, inventory_coverage, inventory_document_actions',
+    );
     return (await this.run(runId)) as CollectionRun;
   }
 

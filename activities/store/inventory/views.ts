@@ -1,13 +1,16 @@
 import type pg from 'pg';
 import type { Coverage, DocumentAction, GrantPathKind } from '../../../domain/inventory/model';
 import { effectiveGrants } from '../../../domain/inventory/grants';
-import { attachUsage } from '../../../domain/inventory/verdicts';
-import type { ActionUsage, IdentityView, ViewPath } from '../../../domain/inventory/view';
+import { attachUsage, VerdictMemo } from '../../../domain/inventory/verdicts';
+import type { ActionUsage, GrantedAction, IdentityView, ViewPath } from '../../../domain/inventory/view';
 import { toCollectionRun, type RunRow } from './runs';
 import { coverageRows, documentActions, IDENTITY_COLUMNS, toIdentity, type IdentityRow } from './view';
 
 /** Nested groups are followed this deep, as in the single view. */
 const GROUP_DEPTH = 8;
+/** Effective grants kept per path signature (in granted actions, over every signature kept), and signatures remembered. */
+const GRANTS_KEPT = 250_000;
+const SIGNATURES_SEEN = 100_000;
 
 interface PathRow {
   identity_id: string;
@@ -22,13 +25,19 @@ interface PathRow {
  * Every identity of a snapshot as the single view shows it, a page at a time in identity order, so the
  * findings read any size of account with memory bounded by a page, the documents and the groups. What
  * many identities share (documents' expansions and names, groups' paths, system-wide coverage) is read
- * once per stream.
+ * once per stream; what they share is also computed once: the effective grants of a path signature
+ * (the same documents through the same kinds of path, in the same order), kept from its second
+ * identity on, and the verdicts of unused actions under the same coverage (VerdictMemo). Both bounded.
  */
 export class IdentityViewStream {
   private readonly actions = new Map<string, DocumentAction[]>();
   private readonly names = new Map<string, string>();
   private readonly groupPaths = new Map<string, PathRow[]>();
   private systemCoverage: Coverage[] | undefined;
+  private readonly grants = new Map<string, readonly GrantedAction[]>();
+  private grantsKept = 0;
+  private readonly signatures = new Set<string>();
+  private readonly verdicts = new VerdictMemo();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -53,12 +62,41 @@ export class IdentityViewStream {
     return found.rows.map((row) => {
       const identity = toIdentity(this.run.system_id, row);
       const paths = this.viewPaths(identity.id, own.get(identity.id) ?? []);
-      const granted = effectiveGrants(paths, (id) => this.actions.get(id));
+      const granted = this.grantsOf(paths);
       const used = usage.get(identity.id) ?? [];
       const covered = [...(coverage.get(identity.id) ?? []), ...(this.systemCoverage ?? [])];
-      attachUsage(granted, used, covered, identity, window);
+      attachUsage(granted, used, covered, identity, window, this.verdicts);
       return { run: collectionRun, identity, paths, granted, usage: used, coverage: covered };
     });
+  }
+
+  /**
+   * effectiveGrants of these paths, each action a fresh object (usage and verdict are attached per
+   * identity; its arrays are shared and never changed). effectiveGrants reads of a path only its kind,
+   * document and condition, and names paths by position: identities with the same signature hold the same.
+   */
+  private grantsOf(paths: readonly ViewPath[]): GrantedAction[] {
+    let signature = '';
+    for (const p of paths) signature += `${p.kind}\u0000${p.documentId ?? ''}\u0000${p.conditional ? 1 : 0}\u0001`;
+    const kept = this.grants.get(signature);
+    if (kept) return kept.map(copyGrant);
+    const granted = effectiveGrants(paths, (id) => this.actions.get(id));
+    if (this.signatures.has(signature)) {
+      // seen before: worth keeping; the oldest signatures go first when over the bound
+      for (const [old, grants] of this.grants) {
+        if (this.grantsKept + granted.length <= GRANTS_KEPT) break;
+        this.grants.delete(old);
+        this.grantsKept -= grants.length;
+      }
+      if (granted.length <= GRANTS_KEPT) {
+        this.grants.set(signature, granted.map(copyGrant));
+        this.grantsKept += granted.length;
+      }
+    } else {
+      if (this.signatures.size >= SIGNATURES_SEEN) this.signatures.clear();
+      this.signatures.add(signature);
+    }
+    return granted;
   }
 
   /** Its own paths, then each group's it belongs to (nested, bounded, each once), as the single view orders them. */
@@ -178,6 +216,19 @@ export class IdentityViewStream {
     this.systemCoverage ??= await coverageRows(this.pool, this.run, ['*']);
     return groupBy(await coverageRows(this.pool, this.run, ids), (c) => c.identityId);
   }
+}
+
+/** A fresh action as effectiveGrants makes it (same fields, same order); its arrays are shared. */
+function copyGrant(g: GrantedAction): GrantedAction {
+  return {
+    action: g.action,
+    accessLevels: g.accessLevels,
+    resourceReach: g.resourceReach,
+    conditional: g.conditional,
+    partiallyDenied: g.partiallyDenied,
+    paths: g.paths,
+    documents: g.documents,
+  };
 }
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
