@@ -1,7 +1,7 @@
 import type { CollectionRun, DocumentAction, GrantPath, Identity } from '../../domain/inventory/model';
-import type { IdentityView, ViewPath } from '../../domain/inventory/view';
+import type { GrantedAction, IdentityView, ViewPath } from '../../domain/inventory/view';
 import { effectiveGrants } from '../../domain/inventory/grants';
-import { assessIdentity } from '../../domain/findings/assess';
+import { AssessMemo, assessIdentity } from '../../domain/findings/assess';
 import type { IdentityAssessment, RiskCategory, RiskMode } from '../../domain/findings/model';
 import { RISK_CATEGORIES } from '../../domain/findings/model';
 import { assessRisk } from '../../domain/findings/risk';
@@ -61,10 +61,22 @@ function excludedBy(patterns: readonly string[], ...values: (string | undefined)
       value !== undefined &&
       patterns.some((pattern) => {
         const text = value.replace(/^\/+|\/+$/g, '').toLowerCase();
-        const regex = new RegExp(`^${pattern.toLowerCase().split('*').map(escapeRegex).join('.*')}$`);
+        const regex = patternRegex(pattern);
         return regex.test(text) || regex.test(value.toLowerCase());
       }),
   );
+}
+
+/** Each exclusion pattern compiled once. */
+const PATTERN_REGEXES = new Map<string, RegExp>();
+
+function patternRegex(pattern: string): RegExp {
+  let regex = PATTERN_REGEXES.get(pattern);
+  if (!regex) {
+    regex = new RegExp(`^${pattern.toLowerCase().split('*').map(escapeRegex).join('.*')}$`);
+    PATTERN_REGEXES.set(pattern, regex);
+  }
+  return regex;
 }
 
 function escapeRegex(text: string): string {
@@ -75,6 +87,37 @@ export async function scanAuthorizationDetails(
   text: string,
   options: { compare: boolean; at: string },
 ): Promise<ScanReport> {
+  const scan = await streamAuthorizationDetails(text, options);
+  const identities = [...scan.identities];
+  return {
+    mode: scan.mode,
+    accountId: scan.accountId,
+    policies: scan.policies,
+    identities,
+    counts: scan.counts(),
+    skipped: scan.skipped,
+  };
+}
+
+/**
+ * The same scan with its identities assessed one at a time as they are read, so a caller writing them
+ * out need not hold every assessment of a large account at once. The fields come in the report's order.
+ */
+export interface ScanStream {
+  mode: RiskMode;
+  accountId: string;
+  policies: PolicyRisk[];
+  /** Each identity's assessment, in the file's order; iterated once. */
+  identities: Iterable<IdentityAssessment>;
+  /** The report's counts, once every identity has been read. */
+  counts(): ScanReport['counts'];
+  skipped: ScanReport['skipped'];
+}
+
+export async function streamAuthorizationDetails(
+  text: string,
+  options: { compare: boolean; at: string },
+): Promise<ScanStream> {
   const catalogue = await loadAwsCatalogue();
   const accountId = accountOf(text);
   const imported = await importAuthorizationDetails(text, { systemId: SCAN_SYSTEM, accountId }, catalogue, {
@@ -94,17 +137,22 @@ export async function scanAuthorizationDetails(
       // infrastructure modification, which it reads statement by statement; Least subtracts only what a
       // deny removes everywhere (and marks the rest), for every category.
       const rows = actionsOf(documentId) ?? [];
-      const denied = new Set(rows.filter((a) => a.effect === 'deny').map((a) => a.action));
+      const denied = new Set<string>();
+      for (const row of rows) if (row.effect === 'deny') denied.add(row.action);
       const held = options.compare
-        ? rows.filter((a) => a.effect === 'allow' && !denied.has(a.action))
+        ? denied.size === 0
+          ? rows
+          : rows.filter((a) => a.effect === 'allow' && !denied.has(a.action))
         : effectiveGrants([{ kind: 'managed-policy', documentId, conditional: false }], actionsOf);
       const risk = assessRisk(held, riskOptions);
-      const perStatement = options.compare
-        ? assessRisk(
-            rows.filter((a) => a.effect === 'allow'),
-            riskOptions,
-          )
-        : risk;
+      // with no deny, what is held is every allow row: the same profile
+      const perStatement =
+        options.compare && denied.size > 0
+          ? assessRisk(
+              rows.filter((a) => a.effect === 'allow'),
+              riskOptions,
+            )
+          : risk;
       found = {};
       for (const category of RISK_CATEGORIES) {
         const items =
@@ -173,19 +221,31 @@ export async function scanAuthorizationDetails(
     }
   }
 
-  const identities = assessAll(imported.identities, imported.grantPaths, actionsOf, expansions, {
+  const assessed = assessAll(imported.identities, imported.grantPaths, actionsOf, expansions, {
     accountId,
     at: options.at,
     catalogue,
   });
   const findings: Record<string, number> = {};
-  for (const identity of identities) for (const f of identity.findings) findings[f.kind] = (findings[f.kind] ?? 0) + 1;
+  let read = 0;
+  let done = false;
+  function* identities(): Generator<IdentityAssessment> {
+    for (const identity of assessed) {
+      for (const f of identity.findings) findings[f.kind] = (findings[f.kind] ?? 0) + 1;
+      read += 1;
+      yield identity;
+    }
+    done = true;
+  }
   return {
     mode,
     accountId,
     policies: [...policies.values()].sort((a, b) => (a.key < b.key ? -1 : 1)),
-    identities,
-    counts: { identities: identities.length, policies: policies.size, findings },
+    identities: identities(),
+    counts: () => {
+      if (!done) throw new Error('the scan counts identities only once every one has been read');
+      return { identities: read, policies: policies.size, findings };
+    },
     skipped: imported.skipped,
   };
 }
@@ -211,13 +271,13 @@ function literalServiceWildcards(body: unknown, services: readonly string[]): st
 }
 
 /** Each identity's own paths and its groups', assessed as the service would, with nothing known of usage. */
-function assessAll(
+function* assessAll(
   identities: Identity[],
   grantPaths: GrantPath[],
   actionsOf: (id: string) => readonly DocumentAction[] | undefined,
   expansions: Map<string, { document: { name: string } }>,
   context: { accountId: string; at: string; catalogue: Awaited<ReturnType<typeof loadAwsCatalogue>> },
-): IdentityAssessment[] {
+): Generator<IdentityAssessment> {
   const pathsOf = new Map<string, GrantPath[]>();
   for (const path of grantPaths) {
     const list = pathsOf.get(path.identityId);
@@ -239,20 +299,34 @@ function assessAll(
     const name = path.documentId ? expansions.get(path.documentId)?.document.name : undefined;
     return { ...path, ...(inheritedFrom ? { inheritedFrom } : {}), ...(name ? { documentName: name } : {}) };
   };
-  return identities.map((identity) => {
+  // Identities holding the same documents the same way hold the same actions: worked out once per
+  // signature (kind, document and condition of each path, in order — all effectiveGrants reads) and
+  // shared, read-only, by every identity with it. The memo shares the risk rules' work the same way.
+  const grantsBySignature = new Map<string, GrantedAction[]>();
+  const memo = new AssessMemo();
+  for (const identity of identities) {
     const own = pathsOf.get(identity.id) ?? [];
     const paths: ViewPath[] = own.map((p) => named(p));
     for (const membership of own.filter((p) => p.kind === 'group-membership' && p.via))
       for (const p of pathsOf.get(membership.via!) ?? []) paths.push(named(p, membership.via));
-    const granted = effectiveGrants(paths, actionsOf).map((g) => ({ ...g, verdict: 'unknown' as const }));
+    let signature = '';
+    for (const p of paths) signature += `${p.kind}\u0000${p.documentId ?? ''}\u0000${p.conditional ? 1 : 0}\u0001`;
+    let granted = grantsBySignature.get(signature);
+    if (!granted) {
+      granted = effectiveGrants(paths, actionsOf);
+      // fresh objects, this scan's own: marked in place rather than copied
+      for (const g of granted) g.verdict = 'unknown';
+      grantsBySignature.set(signature, granted);
+    }
     const view: IdentityView = { run, identity, paths, granted, usage: [], coverage: [] };
-    return assessIdentity(view, {
+    yield assessIdentity(view, {
       cloud: 'aws',
       catalogue: context.catalogue,
       accountId: context.accountId,
       at: context.at,
+      memo,
     });
-  });
+  }
 }
 
 /** The account the file is of: the one its first user, group or role names. */

@@ -2,6 +2,7 @@ import type { IdentityAssessment } from '../../domain/findings/model';
 import type { IdentityView } from '../../domain/inventory/view';
 import type { Policy } from '../../domain/policy/schema';
 import type { FindingsClient, OverviewOutcome } from '../../bot/findings-client';
+import type { ScanStream } from '../../activities/findings/scan';
 import { usage, type Invocation } from './usage';
 
 /**
@@ -141,7 +142,7 @@ async function scan({ values, rest, json, print }: Invocation): Promise<number> 
   const [file] = rest;
   if (!file) usage('findings scan needs a file written by `aws iam get-account-authorization-details`');
   const { readFile } = await import('node:fs/promises');
-  const { scanAuthorizationDetails } = await import('../../activities/findings/scan');
+  const { scanAuthorizationDetails, streamAuthorizationDetails } = await import('../../activities/findings/scan');
   const { OfflineImportError } = await import('../../activities/inventory/aws/offline');
   let text: string;
   try {
@@ -150,17 +151,19 @@ async function scan({ values, rest, json, print }: Invocation): Promise<number> 
     print(`error: cannot read ${file}: ${(error as Error).message}`);
     return 1;
   }
+  const options = { compare: values.compare ?? false, at: new Date().toISOString() };
   let report;
   try {
-    report = await scanAuthorizationDetails(text, { compare: values.compare ?? false, at: new Date().toISOString() });
+    if (json) {
+      // written out as it is assessed: a large account's report is never held whole
+      printPieces(scanPieces(await streamAuthorizationDetails(text, options)), print);
+      return 0;
+    }
+    report = await scanAuthorizationDetails(text, options);
   } catch (error) {
     if (!(error instanceof OfflineImportError)) throw error;
     print(`error: ${file} cannot be scanned: ${error.message}`);
     return 1;
-  }
-  if (json) {
-    print(JSON.stringify(report));
-    return 0;
   }
   print(
     `Account ${report.accountId}: ${report.counts.identities} identities, ${report.counts.policies} policies (${report.mode} semantics)`,
@@ -179,6 +182,92 @@ async function scan({ values, rest, json, print }: Invocation): Promise<number> 
     );
   print('Offline there is no usage: every action is unknown, so each PCI is only a ceiling (see --json).');
   return 0;
+}
+
+/**
+ * Up to this many characters a report is printed as one line, exactly `JSON.stringify`'s text. A larger
+ * one (an account of tens of thousands of principals) would pass the longest string the runtime can
+ * hold, so it is printed in parts of about this size, each ending between two entries of a list: the
+ * line breaks between parts are whitespace JSON allows, and the text still parses to the same report.
+ */
+const JSON_PART_CHARS = 128 * 2 ** 20;
+
+export function printJson(value: unknown, print: (line: string) => void, partChars = JSON_PART_CHARS): void {
+  printPieces(jsonPieces(value, 2), print, partChars);
+}
+
+/** `JSON.stringify` of the scan report, in pieces, assessing each identity only as its turn comes. */
+function* scanPieces(scan: ScanStream): Generator<string> {
+  yield `{"mode":${JSON.stringify(scan.mode)},"accountId":${JSON.stringify(scan.accountId)},"policies":`;
+  yield* jsonPieces(scan.policies, 1);
+  yield ',"identities":[';
+  let first = true;
+  for (const identity of scan.identities) {
+    if (!first) yield ',';
+    first = false;
+    yield JSON.stringify(identity);
+  }
+  yield `]`;
+  yield `,"counts":${JSON.stringify(scan.counts())}`;
+  yield `,"skipped":${JSON.stringify(scan.skipped)}}`;
+}
+
+function printPieces(pieces: Iterable<string>, print: (line: string) => void, partChars = JSON_PART_CHARS): void {
+  let part = '';
+  for (const piece of pieces) {
+    if (part.length > 0 && part.length + piece.length > partChars && piece.startsWith(',')) {
+      print(part);
+      part = '';
+    }
+    part += piece;
+  }
+  print(part);
+}
+
+/**
+ * `JSON.stringify(value)` in pieces whose concatenation is that text: plain objects and lists are opened
+ * `depth` levels down (so every entry of a report's lists is one piece, the comma before it leading),
+ * anything else is stringified whole.
+ */
+function* jsonPieces(value: unknown, depth: number): Generator<string> {
+  if (!opened(value, depth)) {
+    // JSON.stringify writes null for what has no JSON text (undefined, a function) in a list
+    yield JSON.stringify(value) ?? 'null';
+    return;
+  }
+  if (Array.isArray(value)) {
+    yield '[';
+    for (let k = 0; k < value.length; k++) {
+      if (k > 0) yield ',';
+      yield* jsonPieces(value[k], depth - 1);
+    }
+    yield ']';
+    return;
+  }
+  yield '{';
+  let first = true;
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    // …and leaves out a property that has none
+    const text = opened(item, depth - 1) ? undefined : JSON.stringify(item);
+    if (text === undefined && !opened(item, depth - 1)) continue;
+    yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+    first = false;
+    if (text === undefined) yield* jsonPieces(item, depth - 1);
+    else yield text;
+  }
+  yield '}';
+}
+
+/** A list or plain object (no toJSON) still to be opened at this depth. */
+function opened(value: unknown, depth: number): boolean {
+  return (
+    depth > 0 &&
+    typeof value === 'object' &&
+    value !== null &&
+    (Array.isArray(value) ||
+      (Object.getPrototypeOf(value) === Object.prototype &&
+        typeof (value as { toJSON?: unknown }).toJSON !== 'function'))
+  );
 }
 
 /** `assess [--system S]`: the current snapshot of each system assessed now, in this process. */

@@ -65,12 +65,24 @@ interface RuledAction {
   /** The subset counted whatever the reach: PrivilegeEscalation, CredentialsExposure, DataExfiltration. */
   anyResource: readonly RiskCategory[];
   wildcardOnly: boolean;
+  /** Catalogue actions: the place in the catalogue sorted by name; -1 for an action it does not know. */
+  rank: number;
+  /** Catalogue actions: the position of the service in `serviceList`; -1 for an action it does not know. */
+  servicePosition: number;
 }
 
 interface CompiledTechnique {
   technique: string;
   lowers: readonly string[];
+  /** Per action needed: the catalogue's, or (not in the catalogue) only its lower-case name. */
+  parts: readonly { lower: string; ruled: RuledAction | undefined }[];
 }
+
+/** Each category's bit in the per-action marks of assessRisk, in RISK_CATEGORIES order. */
+const CATEGORY_BIT = Object.fromEntries(RISK_CATEGORIES.map((category, at) => [category, 1 << at])) as Record<
+  RiskCategory,
+  number
+>;
 
 interface CompiledRules {
   cloud: Cloud;
@@ -79,12 +91,12 @@ interface CompiledRules {
   byName: Map<string, RuledAction>;
   byLower: Map<string, RuledAction>;
   techniques: readonly CompiledTechnique[];
-  /** Per lower-case action, the positions in `techniques` of those that need it. */
-  techniquesByAction: ReadonlyMap<string, readonly number[]>;
   /** Actions that make a technique on their own. */
   soloTechniqueActions: ReadonlySet<string>;
-  /** Per lower-case service: its name as the catalogue spells it and its number of distinct actions. */
-  services: Map<string, { name: string; size: number }>;
+  /** The catalogue's actions sorted by name (as `sort()` orders strings): index = rank. */
+  ranked: readonly RuledAction[];
+  /** Per service: its name as the catalogue spells it and its number of distinct actions. */
+  serviceList: readonly { name: string; size: number }[];
 }
 
 const compiledByCatalogue = new WeakMap<ActionCatalogue, CompiledRules>();
@@ -98,46 +110,85 @@ export function actionCategories(action: HeldAction, options: RiskRuleOptions): 
 
 export function assessRisk(held: readonly HeldAction[], options: RiskRuleOptions): RiskProfile {
   const compiled = compile(options);
-  const found = new Map<RiskCategory, Set<string>>();
-  const add = (category: RiskCategory, action: string): void => {
-    let set = found.get(category);
-    if (!set) found.set(category, (set = new Set()));
+  const size = compiled.ranked.length;
+  // Catalogue actions are worked on by rank (their place in sorted order), so each category comes out
+  // sorted by walking ranks; actions the catalogue does not know (rare) keep to sets, as by name.
+  /** Per rank, a bit per category in RISK_CATEGORIES order; `touched` lists each rank marked. */
+  const marks = new Uint8Array(size);
+  const touched: number[] = [];
+  const mark = (rank: number, bit: number): void => {
+    if (marks[rank] === 0) touched.push(rank);
+    marks[rank]! |= bit;
+  };
+  let unknownFound: Map<RiskCategory, Set<string>> | undefined;
+  const addUnknown = (category: RiskCategory, action: string): void => {
+    unknownFound ??= new Map();
+    let set = unknownFound.get(category);
+    if (!set) unknownFound.set(category, (set = new Set()));
     set.add(action);
   };
-  /** Actions usable for escalation, by lower case; conditional only if every counted holding is. */
-  const usable = new Map<string, { action: string; conditional: boolean }>();
-  /** Per lower-case service, the distinct catalogue actions held that count for ServiceWildcard. */
-  const perService = new Map<string, Set<string>>();
+  const add = (ruled: RuledAction, category: RiskCategory): void => {
+    if (ruled.rank >= 0) mark(ruled.rank, CATEGORY_BIT[category]);
+    else addUnknown(category, ruled.action);
+  };
+  /**
+   * Actions usable for escalation, conditional only if every counted holding is: per rank, 0 not usable,
+   * 1 usable only under a condition, 2 usable without one; unknown actions by lower case.
+   */
+  const usable = new Uint8Array(size);
+  let unknownUsable: Map<string, { action: string; conditional: boolean }> | undefined;
+  /** Per rank, held in a way that counts for ServiceWildcard; per service position, how many distinct. */
+  const wildcardSeen = new Uint8Array(size);
+  const perService = new Int32Array(compiled.serviceList.length);
 
   for (const holding of held) {
     const ruled = lookup(compiled, holding.action, holding.accessLevels);
     const categories = counted(ruled, holding, options.mode);
-    for (const category of categories) if (category !== 'PrivilegeEscalation') add(category, ruled.action);
+    for (const category of categories) if (category !== 'PrivilegeEscalation') add(ruled, category);
     if (countsAnywhere(ruled, holding, options.mode)) {
-      const previous = usable.get(ruled.lower);
-      usable.set(ruled.lower, {
-        action: ruled.action,
-        conditional: holding.conditional && (previous?.conditional ?? true),
-      });
+      if (ruled.rank >= 0) {
+        const previous = usable[ruled.rank]!;
+        usable[ruled.rank] = holding.conditional && previous !== 2 ? 1 : 2;
+      } else {
+        unknownUsable ??= new Map();
+        const previous = unknownUsable.get(ruled.lower);
+        unknownUsable.set(ruled.lower, {
+          action: ruled.action,
+          conditional: holding.conditional && (previous?.conditional ?? true),
+        });
+      }
     }
-    if (ruled.service !== undefined && countsForServiceWildcard(holding, options.mode)) {
-      let set = perService.get(ruled.service);
-      if (!set) perService.set(ruled.service, (set = new Set()));
-      set.add(ruled.lower);
+    if (
+      ruled.servicePosition >= 0 &&
+      countsForServiceWildcard(holding, options.mode) &&
+      wildcardSeen[ruled.rank] === 0
+    ) {
+      wildcardSeen[ruled.rank] = 1;
+      perService[ruled.servicePosition]! += 1;
     }
   }
 
-  // only techniques that need some usable action can be complete; checked in the rules' order
-  const candidates = new Set<number>();
-  for (const lower of usable.keys()) for (const at of compiled.techniquesByAction.get(lower) ?? []) candidates.add(at);
+  // techniques complete when every action they need is usable, in the rules' order
   const escalations: EscalationPath[] = [];
-  for (const at of [...candidates].sort((a, b) => a - b)) {
-    const technique = compiled.techniques[at]!;
-    const parts = technique.lowers.map((lower) => usable.get(lower));
-    if (parts.some((part) => part === undefined)) continue;
-    const present = parts as { action: string; conditional: boolean }[];
+  for (const technique of compiled.techniques) {
+    const present: { action: string; conditional: boolean }[] = [];
+    for (const part of technique.parts) {
+      if (part.ruled) {
+        const state = usable[part.ruled.rank]!;
+        if (state === 0) break;
+        present.push({ action: part.ruled.action, conditional: state === 1 });
+      } else {
+        const found = unknownUsable?.get(part.lower);
+        if (!found) break;
+        present.push(found);
+      }
+    }
+    if (present.length < technique.parts.length) continue;
     const actions = present.map((part) => part.action).sort();
-    for (const action of actions) add('PrivilegeEscalation', action);
+    technique.parts.forEach((part, at) => {
+      if (part.ruled) mark(part.ruled.rank, CATEGORY_BIT.PrivilegeEscalation);
+      else addUnknown('PrivilegeEscalation', present[at]!.action);
+    });
     escalations.push({
       technique: technique.technique,
       actions,
@@ -145,16 +196,36 @@ export function assessRisk(held: readonly HeldAction[], options: RiskRuleOptions
     });
   }
 
-  for (const [service, actions] of perService) {
-    const known = compiled.services.get(service);
-    if (known && known.size > 0 && actions.size === known.size) add('ServiceWildcard', known.name);
+  const lists = RISK_CATEGORIES.map((): string[] => []);
+  const collect = (rank: number): void => {
+    const bits = marks[rank]!;
+    const action = compiled.ranked[rank]!.action;
+    for (let c = 0; c < lists.length; c++) if (bits & (1 << c)) lists[c]!.push(action);
+  };
+  if (touched.length * 8 < size) {
+    for (const rank of Int32Array.from(touched).sort()) collect(rank);
+  } else {
+    for (let rank = 0; rank < size; rank++) if (marks[rank] !== 0) collect(rank);
+  }
+  const serviceWildcards = lists[RISK_CATEGORIES.indexOf('ServiceWildcard')]!;
+  compiled.serviceList.forEach((service, at) => {
+    if (service.size > 0 && perService[at] === service.size) serviceWildcards.push(service.name);
+  });
+  serviceWildcards.sort();
+  if (unknownFound) {
+    for (const [category, set] of unknownFound) {
+      const list = lists[RISK_CATEGORIES.indexOf(category)]!;
+      list.push(...set);
+      list.sort();
+    }
   }
 
+  // no list holds a name twice: ranks are distinct actions, an unknown action is no catalogue action's
+  // spelling, and ServiceWildcard holds only service names
   const categories: Partial<Record<RiskCategory, string[]>> = {};
-  for (const category of RISK_CATEGORIES) {
-    const set = found.get(category);
-    if (set && set.size > 0) categories[category] = [...set].sort();
-  }
+  RISK_CATEGORIES.forEach((category, c) => {
+    if (lists[c]!.length > 0) categories[category] = lists[c]!;
+  });
   return { categories, escalations };
 }
 
@@ -196,26 +267,19 @@ function compile(options: RiskRuleOptions): CompiledRules {
   const cached = compiledByCatalogue.get(catalogue);
   if (cached && cached.cloud === cloud) return cached;
   const rules = CLOUD_RISK_RULES[cloud];
-  const techniques = rules.techniques.map((technique) => ({
-    technique: technique.technique,
-    lowers: technique.actions.map((action) => action.toLowerCase()),
-  }));
-  const soloTechniqueActions = new Set(techniques.flatMap((t) => (t.lowers.length === 1 ? t.lowers : [])));
-  const techniquesByAction = new Map<string, number[]>();
-  techniques.forEach((technique, at) => {
-    for (const lower of technique.lowers) {
-      const list = techniquesByAction.get(lower);
-      if (list) list.push(at);
-      else techniquesByAction.set(lower, [at]);
-    }
-  });
+  const lowers = rules.techniques.map((technique) => technique.actions.map((action) => action.toLowerCase()));
+  const soloTechniqueActions = new Set(lowers.flatMap((list) => (list.length === 1 ? list : [])));
   const byName = new Map<string, RuledAction>();
   const byLower = new Map<string, RuledAction>();
-  const services = new Map<string, { name: string; size: number }>();
+  const services = new Map<string, { name: string; size: number; position: number }>();
+  const ruledList: RuledAction[] = [];
   for (const entry of indexCatalogue(catalogue).byName.values()) {
     const lower = entry.action.toLowerCase();
     const serviceName = serviceOf(cloud, entry.action);
     const service = serviceName.toLowerCase();
+    let known = services.get(service);
+    if (known) known.size += 1;
+    else services.set(service, (known = { name: serviceName, size: 1, position: services.size }));
     const ruled = ruledAction(
       rules,
       soloTechniqueActions,
@@ -225,21 +289,27 @@ function compile(options: RiskRuleOptions): CompiledRules {
       entry.accessLevels,
       (entry as RiskCatalogueAction).wildcardOnly === true,
     );
+    ruled.servicePosition = known.position;
     byName.set(entry.action, ruled);
     byLower.set(lower, ruled);
-    const known = services.get(service);
-    if (known) known.size += 1;
-    else services.set(service, { name: serviceName, size: 1 });
+    ruledList.push(ruled);
   }
+  const ranked = ruledList.sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
+  ranked.forEach((ruled, rank) => (ruled.rank = rank));
+  const techniques = rules.techniques.map((technique, at) => ({
+    technique: technique.technique,
+    lowers: lowers[at]!,
+    parts: lowers[at]!.map((lower) => ({ lower, ruled: byLower.get(lower) })),
+  }));
   const compiled: CompiledRules = {
     cloud,
     rules,
     byName,
     byLower,
     techniques,
-    techniquesByAction,
     soloTechniqueActions,
-    services,
+    ranked,
+    serviceList: [...services.values()].map(({ name, size }) => ({ name, size })),
   };
   // a catalogue belongs to one cloud; a caller naming another gets correct answers, just not cached
   if (cloud === catalogue.cloud) compiledByCatalogue.set(catalogue, compiled);
@@ -255,9 +325,21 @@ function ruledAction(
   accessLevels: readonly AccessLevel[],
   wildcardOnly: boolean,
 ): RuledAction {
-  const single = new Set<RiskCategory>(rules.categoriesOf(lower, accessLevels));
-  if (soloTechniqueActions.has(lower)) single.add('PrivilegeEscalation');
-  const categories = Object.freeze(RISK_CATEGORIES.filter((category) => single.has(category)));
-  const anyResource = Object.freeze(categories.filter((category) => ANY_RESOURCE_CATEGORIES.has(category)));
-  return { action, lower, service, categories, anyResource, wildcardOnly };
+  let bits = soloTechniqueActions.has(lower) ? CATEGORY_BIT.PrivilegeEscalation : 0;
+  for (const category of rules.categoriesOf(lower, accessLevels)) bits |= CATEGORY_BIT[category];
+  const { categories, anyResource } = categoryLists(bits);
+  return { action, lower, service, categories, anyResource, wildcardOnly, rank: -1, servicePosition: -1 };
+}
+
+/** Per set of categories (as bits), its lists in RISK_CATEGORIES order: frozen, and shared by every action with that set. */
+const CATEGORY_LISTS = new Map<number, { categories: readonly RiskCategory[]; anyResource: readonly RiskCategory[] }>();
+
+function categoryLists(bits: number): { categories: readonly RiskCategory[]; anyResource: readonly RiskCategory[] } {
+  let lists = CATEGORY_LISTS.get(bits);
+  if (!lists) {
+    const categories = Object.freeze(RISK_CATEGORIES.filter((category) => (bits & CATEGORY_BIT[category]) !== 0));
+    const anyResource = Object.freeze(categories.filter((category) => ANY_RESOURCE_CATEGORIES.has(category)));
+    CATEGORY_LISTS.set(bits, (lists = { categories, anyResource }));
+  }
+  return lists;
 }

@@ -157,12 +157,48 @@ function controlPlane(catalogue: ActionCatalogue): ReadonlySet<string> {
 function everyAction(input: SuperIdentityInput, what: string): string | undefined {
   const wanted = controlPlane(input.catalogue);
   if (wanted.size === 0 || input.held.length < wanted.size) return undefined;
-  const everywhere = new Set<string>();
-  for (const holding of input.held) {
-    const lower = holding.action.toLowerCase();
-    if (holding.resourceReach === 'all' && wanted.has(lower)) everywhere.add(lower);
-  }
-  return everywhere.size === wanted.size
+  return holdsAll(input.held, input.catalogue, wanted)
     ? `holds ${what} of the catalogue (${wanted.size}) on all resources`
     : undefined;
+}
+
+/** Identities holding the same documents share one held array: its answer is worked out once. */
+const holdsAllOf = new WeakMap<readonly HeldAction[], WeakMap<ActionCatalogue, boolean>>();
+
+function holdsAll(held: readonly HeldAction[], catalogue: ActionCatalogue, wanted: ReadonlySet<string>): boolean {
+  let byCatalogue = holdsAllOf.get(held);
+  const known = byCatalogue?.get(catalogue);
+  if (known !== undefined) return known;
+  const exact = exactControlPlane(catalogue);
+  const everywhere = new Set<string>();
+  for (const holding of held) {
+    if (holding.resourceReach !== 'all') continue;
+    // held actions carry the catalogue's own spelling; only another spelling needs lower-casing
+    if (exact.has(holding.action)) everywhere.add(exact.get(holding.action)!);
+    else {
+      const lower = holding.action.toLowerCase();
+      if (wanted.has(lower)) everywhere.add(lower);
+    }
+  }
+  const answer = everywhere.size === wanted.size;
+  if (!byCatalogue) holdsAllOf.set(held, (byCatalogue = new WeakMap()));
+  byCatalogue.set(catalogue, answer);
+  return answer;
+}
+
+const exactByCatalogue = new WeakMap<ActionCatalogue, ReadonlyMap<string, string>>();
+
+/** The control-plane actions as the catalogue spells them, to their lower-case names. */
+function exactControlPlane(catalogue: ActionCatalogue): ReadonlyMap<string, string> {
+  let names = exactByCatalogue.get(catalogue);
+  if (!names) {
+    const wanted = controlPlane(catalogue);
+    names = new Map(
+      indexCatalogue(catalogue)
+        .all.map((entry) => [entry.action, entry.action.toLowerCase()] as const)
+        .filter(([, lower]) => wanted.has(lower)),
+    );
+    exactByCatalogue.set(catalogue, names);
+  }
+  return names;
 }

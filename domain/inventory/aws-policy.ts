@@ -41,32 +41,74 @@ export function expandAwsPolicy(catalogue: ActionCatalogue, documentId: string, 
     return { actions: [], skipped };
   }
   const statements = Array.isArray(document.Statement) ? document.Statement : [document.Statement];
+  // one statement matches each action once (in a catalogue that names each once): nothing to merge, so
+  // its rows are written straight out
+  const index = indexCatalogue(catalogue);
+  if (statements.length === 1 && index.byName.size === index.all.length) {
+    const only = expandStatement(catalogue, statements[0], 0, skip);
+    if (!only) return { actions: [], skipped };
+    const { granted, effect, resourceReach, conditional } = only;
+    const actions = new Array<DocumentAction>(granted.length);
+    for (let k = 0; k < granted.length; k++) {
+      const entry = granted[k]!;
+      actions[k] = {
+        documentId,
+        action: entry.action,
+        effect,
+        accessLevels: entry.accessLevels,
+        resourceReach,
+        conditional,
+      };
+    }
+    return { actions, skipped };
+  }
   const rows = new Map<string, DocumentAction>();
   statements.forEach((statement: unknown, position) => {
-    const label = statementLabel(statement, position);
-    if (!isObject(statement)) {
-      skip(SkipReason.PolicyStatementInvalid, `${label}: not an object`);
-      return;
-    }
-    const effect = statement.Effect === 'Allow' ? 'allow' : statement.Effect === 'Deny' ? 'deny' : undefined;
-    if (!effect) {
-      skip(SkipReason.PolicyEffectUnknown, `${label}: Effect ${JSON.stringify(statement.Effect) ?? 'missing'}`);
-      return;
-    }
-    const hasAction = statement.Action !== undefined;
-    const hasNotAction = statement.NotAction !== undefined;
-    if (hasAction === hasNotAction) {
-      skip(SkipReason.PolicyStatementInvalid, `${label}: needs exactly one of Action and NotAction`);
-      return;
-    }
-    const patterns = actionPatterns(hasAction ? statement.Action : statement.NotAction, label, skip);
-    const matched = matchPatterns(catalogue, patterns, label, skip);
-    const granted = hasAction ? matched : complement(catalogue, matched);
-    const resourceReach = reachOf(statement, effect);
-    const conditional = conditionOf(statement.Condition, label, skip);
+    const expanded = expandStatement(catalogue, statement, position, skip);
+    if (!expanded) return;
+    const { granted, effect, resourceReach, conditional } = expanded;
     for (const entry of granted) addRow(rows, documentId, entry, effect, resourceReach, conditional);
   });
   return { actions: [...rows.values()], skipped };
+}
+
+interface ExpandedStatement {
+  /** Each catalogue action once. */
+  granted: readonly CatalogueAction[];
+  effect: 'allow' | 'deny';
+  resourceReach: 'all' | 'some';
+  conditional: boolean;
+}
+
+/** What one statement allows or denies, and how; undefined (and said why) when it is left out entirely. */
+function expandStatement(
+  catalogue: ActionCatalogue,
+  statement: unknown,
+  position: number,
+  skip: Skip,
+): ExpandedStatement | undefined {
+  const label = statementLabel(statement, position);
+  if (!isObject(statement)) {
+    skip(SkipReason.PolicyStatementInvalid, `${label}: not an object`);
+    return undefined;
+  }
+  const effect = statement.Effect === 'Allow' ? 'allow' : statement.Effect === 'Deny' ? 'deny' : undefined;
+  if (!effect) {
+    skip(SkipReason.PolicyEffectUnknown, `${label}: Effect ${JSON.stringify(statement.Effect) ?? 'missing'}`);
+    return undefined;
+  }
+  const hasAction = statement.Action !== undefined;
+  const hasNotAction = statement.NotAction !== undefined;
+  if (hasAction === hasNotAction) {
+    skip(SkipReason.PolicyStatementInvalid, `${label}: needs exactly one of Action and NotAction`);
+    return undefined;
+  }
+  const patterns = actionPatterns(hasAction ? statement.Action : statement.NotAction, label, skip);
+  const matched = matchPatterns(catalogue, patterns, label, skip);
+  const granted = hasAction ? matched : complement(catalogue, matched);
+  const resourceReach = reachOf(statement, effect);
+  const conditional = conditionOf(statement.Condition, label, skip);
+  return { granted, effect, resourceReach, conditional };
 }
 
 /**
@@ -80,9 +122,11 @@ export function matchAwsActions(catalogue: ActionCatalogue, pattern: string): re
   if (colon <= 0 || colon === pattern.length - 1) return undefined;
   const servicePart = pattern.slice(0, colon).toLowerCase();
   const actionPart = pattern.slice(colon + 1);
-  const services = hasWildcard(servicePart)
-    ? [...index.byService.keys()].filter((service) => globToRegex(servicePart).test(service))
-    : [servicePart];
+  let services: string[];
+  if (hasWildcard(servicePart)) {
+    const serviceRegex = globToRegex(servicePart);
+    services = [...index.byService.keys()].filter((service) => serviceRegex.test(service));
+  } else services = [servicePart];
   const matches: CatalogueAction[] = [];
   for (const service of services) {
     const actions = index.byService.get(service) ?? [];

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z as Zod } from 'zod';
 import type {
   ActionCatalogue,
   GrantPath,
@@ -281,68 +281,154 @@ export interface OfflineImport {
 
 const LISTS = ['UserDetailList', 'GroupDetailList', 'RoleDetailList', 'Policies'] as const;
 
-const policyText = z.union([z.string(), z.record(z.string(), z.unknown())]);
-const when = z.union([z.string(), z.date()]);
-const inlineList = z.array(z.looseObject({ PolicyName: z.string().optional(), PolicyDocument: policyText.optional() }));
-const attachedList = z.array(z.looseObject({ PolicyArn: z.string().optional() }));
-const tags = z.array(z.looseObject({ Key: z.string().optional(), Value: z.string().optional() }));
-const boundary = z.looseObject({ PermissionsBoundaryArn: z.string().optional() });
-const arn = z.string().startsWith('arn:', 'an ARN');
+/** How zod checks each list's entries: it says what is wrong with one that does not fit. Built when first needed. */
+function itemSchemas(z: typeof Zod) {
+  const policyText = z.union([z.string(), z.record(z.string(), z.unknown())]);
+  const when = z.union([z.string(), z.date()]);
+  const inlineList = z.array(
+    z.looseObject({ PolicyName: z.string().optional(), PolicyDocument: policyText.optional() }),
+  );
+  const attachedList = z.array(z.looseObject({ PolicyArn: z.string().optional() }));
+  const tags = z.array(z.looseObject({ Key: z.string().optional(), Value: z.string().optional() }));
+  const boundary = z.looseObject({ PermissionsBoundaryArn: z.string().optional() });
+  const arn = z.string().startsWith('arn:', 'an ARN');
+  return {
+    UserDetailList: z.looseObject({
+      Arn: arn,
+      UserName: z.string().optional(),
+      Path: z.string().optional(),
+      CreateDate: when.optional(),
+      GroupList: z.array(z.string()).optional(),
+      UserPolicyList: inlineList.optional(),
+      AttachedManagedPolicies: attachedList.optional(),
+      PermissionsBoundary: boundary.optional(),
+      Tags: tags.optional(),
+    }),
+    GroupDetailList: z.looseObject({
+      Arn: arn,
+      GroupName: z.string().optional(),
+      Path: z.string().optional(),
+      CreateDate: when.optional(),
+      GroupPolicyList: inlineList.optional(),
+      AttachedManagedPolicies: attachedList.optional(),
+    }),
+    RoleDetailList: z.looseObject({
+      Arn: arn,
+      RoleName: z.string().optional(),
+      Path: z.string().optional(),
+      CreateDate: when.optional(),
+      AssumeRolePolicyDocument: policyText.optional(),
+      RoleLastUsed: z.looseObject({ LastUsedDate: when.optional() }).optional(),
+      RolePolicyList: inlineList.optional(),
+      AttachedManagedPolicies: attachedList.optional(),
+      PermissionsBoundary: boundary.optional(),
+      Tags: tags.optional(),
+    }),
+    Policies: z.looseObject({
+      Arn: arn,
+      // the AWS CLI writes null for counts IAM left out (seen in real files)
+      AttachmentCount: z
+        .number()
+        .nullish()
+        .transform((n) => n ?? undefined),
+      PermissionsBoundaryUsageCount: z
+        .number()
+        .nullish()
+        .transform((n) => n ?? undefined),
+      PolicyVersionList: z
+        .array(
+          z.looseObject({
+            Document: policyText.optional(),
+            VersionId: z.string().optional(),
+            IsDefaultVersion: z.boolean().optional(),
+          }),
+        )
+        .optional(),
+    }),
+  } as const;
+}
 
-const ITEM_SCHEMAS = {
-  UserDetailList: z.looseObject({
-    Arn: arn,
-    UserName: z.string().optional(),
-    Path: z.string().optional(),
-    CreateDate: when.optional(),
-    GroupList: z.array(z.string()).optional(),
-    UserPolicyList: inlineList.optional(),
-    AttachedManagedPolicies: attachedList.optional(),
-    PermissionsBoundary: boundary.optional(),
-    Tags: tags.optional(),
+type ItemSchemas = ReturnType<typeof itemSchemas>;
+let schemas: ItemSchemas | undefined;
+
+/*
+ * The common case, checked without zod (loading it and copying every entry through it costs more than
+ * the rest of a small import): an entry every field of which is plainly what the schema above wants is
+ * taken as it is. Anything else, however slight the doubt, goes to zod, which keeps it or says why not.
+ * Only what zod accepts passes here; a null count is read as no count either way.
+ */
+type Check = (value: unknown) => boolean;
+const isString: Check = (value) => typeof value === 'string';
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+const optional =
+  (check: Check): Check =>
+  (value) =>
+    value === undefined || check(value);
+const listOf =
+  (check: Check): Check =>
+  (value) =>
+    Array.isArray(value) && value.every(check);
+const shaped =
+  (fields: Record<string, Check>): Check =>
+  (value) =>
+    isRecord(value) && Object.entries(fields).every(([field, check]) => check(value[field]));
+const isPolicyText: Check = (value) => isString(value) || isRecord(value);
+const isArn: Check = (value) => isString(value) && (value as string).startsWith('arn:');
+const isCount: Check = (value) => value === undefined || value === null || Number.isFinite(value);
+const inlineListOk = optional(
+  listOf(shaped({ PolicyName: optional(isString), PolicyDocument: optional(isPolicyText) })),
+);
+const attachedOk = optional(listOf(shaped({ PolicyArn: optional(isString) })));
+const tagsOk = optional(listOf(shaped({ Key: optional(isString), Value: optional(isString) })));
+const boundaryOk = optional(shaped({ PermissionsBoundaryArn: optional(isString) }));
+const PLAINLY_VALID: Record<(typeof LISTS)[number], Check> = {
+  UserDetailList: shaped({
+    Arn: isArn,
+    UserName: optional(isString),
+    Path: optional(isString),
+    CreateDate: optional(isString),
+    GroupList: optional(listOf(isString)),
+    UserPolicyList: inlineListOk,
+    AttachedManagedPolicies: attachedOk,
+    PermissionsBoundary: boundaryOk,
+    Tags: tagsOk,
   }),
-  GroupDetailList: z.looseObject({
-    Arn: arn,
-    GroupName: z.string().optional(),
-    Path: z.string().optional(),
-    CreateDate: when.optional(),
-    GroupPolicyList: inlineList.optional(),
-    AttachedManagedPolicies: attachedList.optional(),
+  GroupDetailList: shaped({
+    Arn: isArn,
+    GroupName: optional(isString),
+    Path: optional(isString),
+    CreateDate: optional(isString),
+    GroupPolicyList: inlineListOk,
+    AttachedManagedPolicies: attachedOk,
   }),
-  RoleDetailList: z.looseObject({
-    Arn: arn,
-    RoleName: z.string().optional(),
-    Path: z.string().optional(),
-    CreateDate: when.optional(),
-    AssumeRolePolicyDocument: policyText.optional(),
-    RoleLastUsed: z.looseObject({ LastUsedDate: when.optional() }).optional(),
-    RolePolicyList: inlineList.optional(),
-    AttachedManagedPolicies: attachedList.optional(),
-    PermissionsBoundary: boundary.optional(),
-    Tags: tags.optional(),
+  RoleDetailList: shaped({
+    Arn: isArn,
+    RoleName: optional(isString),
+    Path: optional(isString),
+    CreateDate: optional(isString),
+    AssumeRolePolicyDocument: optional(isPolicyText),
+    RoleLastUsed: optional(shaped({ LastUsedDate: optional(isString) })),
+    RolePolicyList: inlineListOk,
+    AttachedManagedPolicies: attachedOk,
+    PermissionsBoundary: boundaryOk,
+    Tags: tagsOk,
   }),
-  Policies: z.looseObject({
-    Arn: arn,
-    // the AWS CLI writes null for counts IAM left out (seen in real files)
-    AttachmentCount: z
-      .number()
-      .nullish()
-      .transform((n) => n ?? undefined),
-    PermissionsBoundaryUsageCount: z
-      .number()
-      .nullish()
-      .transform((n) => n ?? undefined),
-    PolicyVersionList: z
-      .array(
-        z.looseObject({
-          Document: policyText.optional(),
-          VersionId: z.string().optional(),
-          IsDefaultVersion: z.boolean().optional(),
+  Policies: shaped({
+    Arn: isArn,
+    AttachmentCount: isCount,
+    PermissionsBoundaryUsageCount: isCount,
+    PolicyVersionList: optional(
+      listOf(
+        shaped({
+          Document: optional(isPolicyText),
+          VersionId: optional(isString),
+          IsDefaultVersion: optional((value) => typeof value === 'boolean'),
         }),
-      )
-      .optional(),
+      ),
+    ),
   }),
-} as const;
+};
 
 /**
  * Reads a GetAccountAuthorizationDetails file (the AWS CLI's JSON, or the SDK's output serialised) for
@@ -376,9 +462,18 @@ export async function importAuthorizationDetails(
   const details: AuthorizationDetails = {};
   for (const list of LISTS) {
     const entries = (file[list] as unknown[] | undefined) ?? [];
-    const valid = entries.flatMap((entry, index) => {
-      const checked = ITEM_SCHEMAS[list].safeParse(entry);
-      if (checked.success) return [checked.data];
+    const valid: unknown[] = [];
+    for (const [index, entry] of entries.entries()) {
+      if (PLAINLY_VALID[list](entry)) {
+        valid.push(entry);
+        continue;
+      }
+      schemas ??= itemSchemas((await import('zod')).z);
+      const checked = schemas[list].safeParse(entry);
+      if (checked.success) {
+        valid.push(checked.data);
+        continue;
+      }
       const name = (entry as { Arn?: unknown } | null)?.Arn;
       const issue = checked.error.issues[0]!;
       skipped.push({
@@ -386,8 +481,7 @@ export async function importAuthorizationDetails(
         item: typeof name === 'string' ? name : `${list}[${index}]`,
         detail: `${issue.path.join('.') || 'entry'}: ${issue.message}`,
       });
-      return [];
-    });
+    }
     (details as Record<string, unknown>)[list] = valid;
   }
   if (file.IsTruncated === true) {
