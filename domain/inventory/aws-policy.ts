@@ -15,8 +15,8 @@ import { SkipReason } from './skip-reasons';
  *   deny covers more than it may).
  * - A non-empty `Condition` makes the row conditional; an operator IAM does not define is reported and
  *   the statement still counts, as conditional.
- * - Rows with the same action and effect merge: the widest reach wins, conditional only if every
- *   contributing statement was.
+ * - Rows with the same action and effect merge: the widest reach wins, and the row is conditional
+ *   unless a statement without a condition reaches that far.
  * - Bad input never throws: it becomes a SkippedItem (reasons in skip-reasons.ts) and the rest of the
  *   document is still expanded. A statement with an unknown Effect is left out entirely.
  */
@@ -299,8 +299,12 @@ function addRow(
     });
     return;
   }
-  if (resourceReach === 'all') existing.resourceReach = 'all';
-  if (!conditional) existing.conditional = false;
+  // One row states the widest reach, unconditional only if a statement without a condition reaches
+  // that far: an unconditional grant on one bucket and a conditional one on `*` are not "`*`, always".
+  if (resourceReach === 'all' && existing.resourceReach === 'some') {
+    existing.resourceReach = 'all';
+    existing.conditional = conditional;
+  } else if (resourceReach === existing.resourceReach && !conditional) existing.conditional = false;
 }
 
 function statementLabel(statement: unknown, position: number): string {

@@ -173,7 +173,7 @@ describe('expandAwsPolicy on the real catalogue', () => {
     assert.equal(row(actions, 'ec2:StartInstances').conditional, true);
   });
 
-  test('duplicate rows merge: widest reach, conditional only if every statement was', () => {
+  test('duplicate rows merge: widest reach, unconditional only where an unconditional statement reaches that far', () => {
     const { actions } = expand([
       {
         Effect: 'Allow',
@@ -197,11 +197,26 @@ describe('expandAwsPolicy on the real catalogue', () => {
       effect: 'allow',
       accessLevels: ['Read'],
       resourceReach: 'all',
-      conditional: false,
+      // on `*` only under a condition; unconditionally only on bucket b: not "everything, always"
+      conditional: true,
     });
     assert.equal(row(actions, 's3:GetBucketPolicy').conditional, true);
     assert.equal(row(actions, 's3:PutObject').resourceReach, 'some');
     assert.equal(row(actions, 's3:PutObject').conditional, true);
+
+    const widest = expand([
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::a/*',
+        Condition: { Bool: { 'aws:x': 'true' } },
+      },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+    ]).actions;
+    assert.deepEqual(
+      [row(widest, 's3:GetObject').resourceReach, row(widest, 's3:GetObject').conditional],
+      ['all', false],
+    );
   });
 
   test('a document may be a JSON string, URL-encoded as IAM returns it, with one statement as an object', () => {
