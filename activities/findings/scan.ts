@@ -1,4 +1,10 @@
-import type { CollectionRun, DocumentAction, GrantPath, Identity } from '../../domain/inventory/model';
+import {
+  isMembership,
+  type CollectionRun,
+  type DocumentAction,
+  type GrantPath,
+  type Identity,
+} from '../../domain/inventory/model';
 import type { GrantedAction, IdentityView, ViewPath } from '../../domain/inventory/view';
 import { effectiveGrants } from '../../domain/inventory/grants';
 import { AssessMemo, assessIdentity } from '../../domain/findings/assess';
@@ -307,7 +313,7 @@ function* assessAll(
   for (const identity of identities) {
     const own = pathsOf.get(identity.id) ?? [];
     const paths: ViewPath[] = own.map((p) => named(p));
-    for (const membership of own.filter((p) => p.kind === 'group-membership' && p.via))
+    for (const membership of own.filter((p) => isMembership(p.kind) && p.via))
       for (const p of pathsOf.get(membership.via!) ?? []) paths.push(named(p, membership.via));
     let signature = '';
     for (const p of paths) signature += `${p.kind}\u0000${p.documentId ?? ''}\u0000${p.conditional ? 1 : 0}\u0001`;

@@ -70,9 +70,15 @@ export type GrantPathKind =
   | 'permissions-boundary';
 
 /**
- * One way an identity holds a document. A group membership links an identity to a group (`via`), whose
- * own paths carry documents; a permissions boundary limits rather than grants.
+ * One way an identity holds a document. A group membership links an identity to a group (`via`), and an
+ * Identity Center assignment a user or group to a permission set (`via`), whose own paths carry the
+ * documents; a permissions boundary limits rather than grants.
  */
+/** Paths that name no document: they lead to another identity (`via`) whose paths do. */
+export function isMembership(kind: GrantPathKind): boolean {
+  return kind === 'group-membership' || kind === 'permission-set';
+}
+
 export interface GrantPath {
   systemId: string;
   identityId: string;

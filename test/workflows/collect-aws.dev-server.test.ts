@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { APP_ROLE, SYSTEM_ID } from '../support/fakes/aws-fixtures';
+import { CreateAccountAssignmentCommand, PutInlinePolicyToPermissionSetCommand } from '@aws-sdk/client-sso-admin';
+import { ACCOUNT_ID, APP_ROLE, SYSTEM_ID } from '../support/fakes/aws-fixtures';
+import { ssoUserId } from '../../activities/inventory/aws/identity-center';
 import { ADMIN, startStack, type Stack } from '../support/stacks/stack';
 import { collect } from '../../workflows/collect';
 
@@ -19,6 +21,27 @@ before(async () => {
       if (system.cloud === 'aws') system.inventory = { accessAdvisor: false };
     },
   });
+  // an Identity Center assignment: ada holds the read-only permission set, whose inline policy reads S3
+  const { ssoAdmin } = stack.aws;
+  const ref = { InstanceArn: stack.account.instanceArn, PermissionSetArn: stack.account.readOnlyPermissionSetArn };
+  await ssoAdmin.send(
+    new PutInlinePolicyToPermissionSetCommand({
+      ...ref,
+      InlinePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: '*' }],
+      }),
+    }),
+  );
+  await ssoAdmin.send(
+    new CreateAccountAssignmentCommand({
+      ...ref,
+      TargetId: ACCOUNT_ID,
+      TargetType: 'AWS_ACCOUNT',
+      PrincipalType: 'USER',
+      PrincipalId: stack.account.ada.userId,
+    }),
+  );
   await stack.startWorker();
 });
 
@@ -41,6 +64,21 @@ describe('collect with the AWS collector', () => {
     const view = await stack.store.inventory.identityView(SYSTEM_ID, APP_ROLE);
     assert.equal(view?.identity.kind, 'aws-iam-role');
     assert.equal(view?.run.runId, run.runId);
+
+    // an assignment reaches PostgreSQL, and the user holds what the permission set grants
+    const ada = await stack.store.inventory.identityView(SYSTEM_ID, ssoUserId('aws', stack.account.ada.userId));
+    assert.equal(ada?.identity.kind, 'aws-sso-user');
+    assert.deepEqual(
+      ada?.paths.map((p) => [p.kind, p.via]),
+      [
+        ['permission-set', stack.account.readOnlyPermissionSetArn],
+        ['inline-policy', 'ReadOnly inline policy'],
+      ],
+    );
+    assert.deepEqual(
+      ada?.granted.map((g) => g.action),
+      ['s3:GetObject', 's3:ListBucket'],
+    );
 
     // assessed as the collection's last step: the broker role holds IAM writes (risky permissions)
     const summary = await stack.store.findings.summary(SYSTEM_ID);

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type {
-  Coverage,
-  DocumentAction,
-  GrantPath,
-  Identity,
-  InventorySink,
-  PolicyDocument,
-  SkippedItem,
-  UsageDay,
-  UsageDetail,
+import {
+  isMembership,
+  type Coverage,
+  type DocumentAction,
+  type GrantPath,
+  type Identity,
+  type InventorySink,
+  type PolicyDocument,
+  type SkippedItem,
+  type UsageDay,
+  type UsageDetail,
 } from '../../../domain/inventory/model';
 import { inTransaction } from '../transaction';
 import { copyRows, type CopyValue } from './copy';
@@ -117,13 +118,13 @@ export class RunSink implements InventorySink {
 
   async grantPaths(batch: GrantPath[]): Promise<void> {
     if (batch.length === 0) return;
-    const misshapen = batch.find((p) => (p.kind === 'group-membership') === Boolean(p.documentId));
+    const misshapen = batch.find((p) => isMembership(p.kind) === Boolean(p.documentId));
     if (misshapen) {
       throw refuseBatch(
         `a ${misshapen.kind} path of ${misshapen.identityId} ${misshapen.documentId ? 'must not name' : 'must name'} a document`,
       );
     }
-    const unmembered = batch.find((p) => p.kind === 'group-membership' && !p.via);
+    const unmembered = batch.find((p) => isMembership(p.kind) && !p.via);
     if (unmembered) throw refuseBatch(`the group membership of ${unmembered.identityId} names no group (via)`);
     await this.write(async (client, run) => {
       checkSystem(run, batch, 'grant path');

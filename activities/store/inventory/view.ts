@@ -94,10 +94,11 @@ function toViewPath(systemId: string, row: PathRow): ViewPath {
 /** The groups an identity belongs to, directly or through nested groups, as a CTE over $1 run and $2 identity. */
 const GROUPS_OF = `groups_of(group_id, depth) AS (
     SELECT via, 1 FROM inventory_grant_paths
-    WHERE run_key = $1 AND identity_id = $2 AND kind = 'group-membership'
+    WHERE run_key = $1 AND identity_id = $2 AND kind IN ('group-membership', 'permission-set')
     UNION
     SELECT p.via, g.depth + 1 FROM groups_of g
-    JOIN inventory_grant_paths p ON p.run_key = $1 AND p.identity_id = g.group_id AND p.kind = 'group-membership'
+    JOIN inventory_grant_paths p ON p.run_key = $1 AND p.identity_id = g.group_id
+      AND p.kind IN ('group-membership', 'permission-set')
     WHERE g.depth < ${GROUP_DEPTH}
   )`;
 
@@ -284,7 +285,8 @@ export async function unusedHolders(
          AND p.kind <> 'permissions-boundary'
        UNION
        SELECT m.identity_id, h.depth + 1 FROM holders h
-       JOIN inventory_grant_paths m ON m.run_key = $1 AND m.kind = 'group-membership' AND m.via = h.identity_id
+       JOIN inventory_grant_paths m ON m.run_key = $1 AND m.kind IN ('group-membership', 'permission-set')
+         AND m.via = h.identity_id
        WHERE h.depth < ${GROUP_DEPTH}
      ),
      used AS (

@@ -1,13 +1,14 @@
-import type {
-  Coverage,
-  DocumentAction,
-  GrantPath,
-  Identity,
-  InventorySink,
-  PolicyDocument,
-  SkippedItem,
-  UsageDay,
-  UsageDetail,
+import {
+  isMembership,
+  type Coverage,
+  type DocumentAction,
+  type GrantPath,
+  type Identity,
+  type InventorySink,
+  type PolicyDocument,
+  type SkippedItem,
+  type UsageDay,
+  type UsageDetail,
 } from '../../../domain/inventory/model';
 
 type StoredDocument = { document: PolicyDocument; actions: DocumentAction[] };
@@ -39,7 +40,12 @@ export class RecordingSink implements InventorySink {
     }
   }
 
+  /** Refuses what PostgreSQL refuses (a membership names no document, every other path names one). */
   async grantPaths(batch: GrantPath[]): Promise<void> {
+    const misshapen = batch.find(
+      (p) => isMembership(p.kind) === Boolean(p.documentId) || (isMembership(p.kind) && !p.via),
+    );
+    if (misshapen) throw new Error(`the store would refuse this ${misshapen.kind} path of ${misshapen.identityId}`);
     this.paths.push(...batch);
   }
 
