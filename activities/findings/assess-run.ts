@@ -1,6 +1,8 @@
 import type { ActionCatalogue, Cloud } from '../../domain/inventory/model';
 import type { IdentityView } from '../../domain/inventory/view';
-import { AssessMemo, assessIdentity, type AssessmentContext, type Suppression } from '../../domain/findings/assess';
+import type { SharedIdentityView } from '../../domain/inventory/verdicts';
+import type { BulkAssessor } from '../../domain/findings/bulk';
+import { AssessMemo, type AssessmentContext, type Suppression } from '../../domain/findings/assess';
 import type { IdentityAssessment } from '../../domain/findings/model';
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
 import { loadAwsCatalogue } from '../inventory/catalogue/aws';
@@ -47,7 +49,7 @@ export function assessmentContext(
   catalogue: ActionCatalogue,
   stored: readonly Suppression[],
   at: string,
-): (view: IdentityView) => AssessmentContext {
+): (view: Pick<IdentityView, 'identity'>) => AssessmentContext {
   const fromPolicy = policySuppressions(policy, system.id);
   const base = {
     cloud: system.cloud,
@@ -67,9 +69,11 @@ export function assessmentContext(
   };
 }
 
-export function assessPage(
-  views: readonly IdentityView[],
-  contextOf: (view: IdentityView) => AssessmentContext,
+/** A page of a stream's shared views assessed: the same assessments, through the bulk assessor of the run. */
+export function assessSharedPage(
+  views: readonly SharedIdentityView[],
+  contextOf: (view: Pick<IdentityView, 'identity'>) => AssessmentContext,
+  bulk: BulkAssessor,
 ): IdentityAssessment[] {
-  return views.map((view) => assessIdentity(view, contextOf(view)));
+  return views.map((view) => bulk.assess(view, contextOf(view)));
 }

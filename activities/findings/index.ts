@@ -1,10 +1,15 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorCode } from '../../domain/errors';
+import type { IdentityAssessment } from '../../domain/findings/model';
 import type { Policy } from '../../domain/policy/schema';
 import type { FindingsStore } from '../store/findings/store';
 import type { InventoryStore } from '../store/inventory/store';
-import { assessmentContext, assessPage, ASSESS_PAGE, findingsCatalogue } from './assess-run';
+import { BulkAssessor } from '../../domain/findings/bulk';
+import { assessmentContext, assessSharedPage, ASSESS_PAGE, findingsCatalogue } from './assess-run';
+
+/** Identities assessed between two turns of the event loop. */
+const ASSESS_SLICE = 100;
 
 export interface FindingsActivityDeps {
   /** Absent on a worker without a database of findings (the demo): every snapshot is then not assessable. */
@@ -57,16 +62,47 @@ export async function assessSnapshot(
   const stored = await findings.liveSuppressions(at.toISOString(), systemId);
   const contextOf = assessmentContext(policy, system, catalogue, stored, at.toISOString());
   const position: AssessPosition = { ...progress.resume, identities: progress.resume?.identities ?? 0 };
-  for (;;) {
-    const views = await stream.page(position.after, ASSESS_PAGE);
-    if (views.length === 0) break;
-    await findings.write(begun.runKey, assessPage(views, contextOf));
-    position.after = views[views.length - 1]!.identity.id;
-    position.identities += views.length;
-    progress.onPage?.({ ...position });
+  const bulk = new BulkAssessor();
+  // Three pages at most in hand: the next one read while this one is assessed, the last one being written.
+  // Writes go one at a time in page order, and the position moves only once a page is written.
+  let next = settled(stream.sharedPage(position.after, ASSESS_PAGE));
+  let writing: Promise<void> | undefined;
+  try {
+    for (;;) {
+      const views = await next;
+      if (views.length === 0) break;
+      const after = views[views.length - 1]!.identity.id;
+      // a short page is the last one
+      next = settled(views.length < ASSESS_PAGE ? Promise.resolve([]) : stream.sharedPage(after, ASSESS_PAGE));
+      // in slices, letting I/O in between: the next page's queries and the last page's write go on
+      const assessments: IdentityAssessment[] = [];
+      for (let from = 0; from < views.length; from += ASSESS_SLICE) {
+        if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+        assessments.push(...assessSharedPage(views.slice(from, from + ASSESS_SLICE), contextOf, bulk));
+      }
+      await writing;
+      writing = settled(
+        findings.write(begun.runKey, assessments).then(() => {
+          position.after = after;
+          position.identities += views.length;
+          progress.onPage?.({ ...position });
+        }),
+      );
+    }
+  } catch (error) {
+    // nothing left running behind a failure: the page being written finishes (or fails) first
+    await writing?.catch(() => undefined);
+    throw error;
   }
+  await writing;
   await findings.finish(begun.runKey, at.toISOString().slice(0, 10));
   return { runId, status: 'assessed', identities: position.identities };
+}
+
+/** The promise, with a handler attached at once: a failure waits for its await instead of going unhandled. */
+function settled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 export function createFindingsActivities(deps: FindingsActivityDeps) {

@@ -1,11 +1,12 @@
 import type { ActionCatalogue, Cloud, Coverage, Identity } from '../inventory/model';
-import type { GrantedAction, IdentityView } from '../inventory/view';
+import type { ActionUsage, GrantedAction, IdentityView } from '../inventory/view';
 import type {
   CoverageBasis,
   Finding,
   FindingKind,
   HeldAction,
   IdentityAssessment,
+  PciScore,
   RiskCategory,
   RiskProfile,
   RiskRuleOptions,
@@ -61,16 +62,16 @@ const HIGH_RISK: ReadonlySet<RiskCategory> = new Set([
   'DataExfiltration',
   'InfrastructureModification',
 ]);
-const EVIDENCE_ACTIONS = 5;
+export const EVIDENCE_ACTIONS = 5;
 
 export function assessIdentity(view: IdentityView, context: AssessmentContext): IdentityAssessment {
-  const { identity } = view;
-  const options = { cloud: context.cloud, catalogue: context.catalogue, mode: 'least' as const };
+  const options = riskOptions(context);
   // each granted action scores with its categories (by position) and its verdict, none counting as unknown
   const { risk, categories, traits } = context.memo?.held(view, options) ?? heldRisk(view.granted, options);
-  const coverage = coverageBasis(view);
-  const lastUsed = lastUse(view);
-  const scored = isScored(identity);
+  const counts = tally(view.granted);
+  const coverage = coverageBasisOf(view.coverage, view.granted.length, counts.unknown);
+  const lastUsed = lastUse(view.usage);
+  const scored = isScored(view.identity);
   const pci = scored
     ? grantedCreepIndex(view.granted, traits, {
         escalations: risk.escalations,
@@ -78,6 +79,90 @@ export function assessIdentity(view: IdentityView, context: AssessmentContext): 
         coverage,
       })
     : undefined;
+  return concludeAssessment(view, context, {
+    held: view.granted,
+    risk,
+    counts,
+    coverage,
+    ...(lastUsed ? { lastUsed } : {}),
+    scored,
+    ...(pci ? { pci } : {}),
+    unusedRisky: () => {
+      const unusedRisky: { action: string; categories: readonly RiskCategory[] }[] = [];
+      view.granted.forEach((a, k) => {
+        if (a.verdict === 'unused' && isRisky(a.action, categories[k]!, risk))
+          unusedRisky.push({ action: a.action, categories: categories[k]! });
+      });
+      return summariseRisky(unusedRisky);
+    },
+    holdsPower: () => holdsPower(view.granted),
+  });
+}
+
+/** The options the risk rules run under for an assessment. */
+export function riskOptions(context: Pick<AssessmentContext, 'cloud' | 'catalogue'>): RiskRuleOptions {
+  return { cloud: context.cloud, catalogue: context.catalogue, mode: 'least' };
+}
+
+/** What the findings are concluded from, however it was worked out (one view, or a shared base and its delta). */
+export interface Judgement {
+  /** What the identity holds (verdicts are not read here). */
+  held: readonly HeldAction[];
+  risk: RiskProfile;
+  counts: Counts;
+  coverage: CoverageBasis;
+  lastUsed?: string;
+  scored: boolean;
+  pci?: PciScore;
+  /** The held actions shown unused that are high-risk or in an escalation path; asked only when it matters. */
+  unusedRisky: () => RiskySummary;
+  /** Whether it holds Write or Permissions management on all resources; asked only when it matters. */
+  holdsPower: () => boolean;
+}
+
+/** The unused risky actions as the over-provisioned finding shows them. */
+export interface RiskySummary {
+  count: number;
+  /** The first EVIDENCE_ACTIONS, in held order. */
+  first: readonly string[];
+  /** Their high-risk categories, sorted. */
+  categories: RiskCategory[];
+}
+
+export function summariseRisky(
+  unusedRisky: readonly { action: string; categories: readonly RiskCategory[] }[],
+): RiskySummary {
+  return {
+    count: unusedRisky.length,
+    first: unusedRisky.slice(0, EVIDENCE_ACTIONS).map((a) => a.action),
+    categories: [...new Set(unusedRisky.flatMap((a) => a.categories))].filter((c) => HIGH_RISK.has(c)).sort(),
+  };
+}
+
+/** An action that makes an active identity over-provisioned when unused: high-risk, or part of an escalation. */
+/** A category whose unused presence makes an active identity over-provisioned. */
+export function isHighRisk(category: RiskCategory): boolean {
+  return HIGH_RISK.has(category);
+}
+
+export function isRisky(action: string, categories: readonly RiskCategory[], risk: RiskProfile): boolean {
+  return categories.some((c) => HIGH_RISK.has(c)) || inEscalation(action, risk);
+}
+
+export function holdsPower(held: readonly HeldAction[]): boolean {
+  return held.some(
+    (g) => g.resourceReach === 'all' && g.accessLevels.some((l) => l === 'Write' || l === 'Permissions management'),
+  );
+}
+
+/** The findings and the assessment of one identity from its judgement. */
+export function concludeAssessment(
+  view: Pick<IdentityView, 'identity' | 'run' | 'paths' | 'coverage'>,
+  context: AssessmentContext,
+  judged: Judgement,
+): IdentityAssessment {
+  const { identity } = view;
+  const { risk, counts, coverage, lastUsed, scored, pci } = judged;
 
   const findings: Finding[] = [];
   const finding = (
@@ -99,10 +184,9 @@ export function assessIdentity(view: IdentityView, context: AssessmentContext): 
   const superReason = superIdentity({
     cloud: context.cloud,
     catalogue: context.catalogue,
-    held: view.granted,
+    held: judged.held,
     paths: view.paths.map((p) => ({ ...(p.documentName ? { documentName: p.documentName } : {}), scope: p.scope })),
   });
-  const counts = tally(view.granted);
   if (superReason && identity.nature !== 'credential')
     finding('super-identity', {
       severity: identity.nature === 'group' ? 'high' : 'critical',
@@ -142,18 +226,14 @@ export function assessIdentity(view: IdentityView, context: AssessmentContext): 
     usedSince(lastUsed && `${lastUsed}T23:59:59.999Z`, inactiveFrom) ||
     usedSince(identity.lastActivityAt, inactiveFrom);
   if (active && scored) {
-    const unusedRisky: { action: string; categories: readonly RiskCategory[] }[] = [];
-    view.granted.forEach((a, k) => {
-      if (a.verdict === 'unused' && (categories[k]!.some((c) => HIGH_RISK.has(c)) || inEscalation(a.action, risk)))
-        unusedRisky.push({ action: a.action, categories: categories[k]! });
-    });
-    if (unusedRisky.length > 0)
+    const unusedRisky = judged.unusedRisky();
+    if (unusedRisky.count > 0)
       finding('over-provisioned', {
-        categories: [...new Set(unusedRisky.flatMap((a) => a.categories))].filter((c) => HIGH_RISK.has(c)).sort(),
+        categories: unusedRisky.categories,
         severity: pci && pci.band === 'high' ? 'high' : pci && pci.band === 'medium' ? 'medium' : 'low',
-        title: `${unusedRisky.length} high-risk ${plural(unusedRisky.length, 'permission')} granted and unused in the window`,
+        title: `${unusedRisky.count} high-risk ${plural(unusedRisky.count, 'permission')} granted and unused in the window`,
         evidence: [
-          `Unused: ${sample(unusedRisky.map((a) => a.action))}`,
+          `Unused: ${sampleOf(unusedRisky.first, unusedRisky.count)}`,
           ...usageLine(counts),
           ...(pci ? [`Permission Creep Index ${pci.score} (${pci.band})`] : []),
         ],
@@ -161,12 +241,10 @@ export function assessIdentity(view: IdentityView, context: AssessmentContext): 
   }
 
   if (!recentlyActive && scored && !identity.disabled && provablyInactive(view, inactiveFrom, counts)) {
-    const holdsPower = view.granted.some(
-      (g) => g.resourceReach === 'all' && g.accessLevels.some((l) => l === 'Write' || l === 'Permissions management'),
-    );
+    const power = judged.holdsPower();
     const days = Math.round((Date.parse(view.run.windowTo) - inactiveFrom) / DAY_MS);
     finding('inactive-identity', {
-      severity: holdsPower ? 'high' : counts.granted > 0 ? 'medium' : 'low',
+      severity: power ? 'high' : counts.granted > 0 ? 'medium' : 'low',
       title: `${identity.nature === 'human' ? 'Inactive user' : 'Inactive workload identity'}: no use in ${days} days`,
       evidence: [
         `No recorded use of any permission since ${isoDay(inactiveFrom)}`,
@@ -211,13 +289,13 @@ export function assessIdentity(view: IdentityView, context: AssessmentContext): 
 }
 
 /** What the risk rules say of a set of held actions: its profile, each action's own categories, its PCI traits. */
-interface HeldRisk {
+export interface HeldRisk {
   risk: RiskProfile;
   categories: readonly (readonly RiskCategory[])[];
   traits: PciTraits;
 }
 
-function heldRisk(held: readonly HeldAction[], options: RiskRuleOptions): HeldRisk {
+export function heldRisk(held: readonly HeldAction[], options: RiskRuleOptions): HeldRisk {
   const categories = held.map((g) => actionCategories(g, options));
   return { risk: assessRisk(held, options), categories, traits: pciTraits(held, categories) };
 }
@@ -340,7 +418,7 @@ function applySuppressions(findings: Finding[], context: AssessmentContext): Fin
   });
 }
 
-interface Counts {
+export interface Counts {
   granted: number;
   used: number;
   unused: number;
@@ -397,11 +475,17 @@ function riskEvidence(risk: RiskProfile): string[] {
   return lines;
 }
 
+/** Per risk profile (profiles are shared by the identities holding the same), the actions of its escalation paths. */
+const escalationActions = new WeakMap<RiskProfile, ReadonlySet<string>>();
+
 function inEscalation(action: string, risk: RiskProfile): boolean {
-  return risk.escalations.some((e) => e.actions.includes(action));
+  if (risk.escalations.length === 0) return false;
+  let actions = escalationActions.get(risk);
+  if (!actions) escalationActions.set(risk, (actions = new Set(risk.escalations.flatMap((e) => e.actions))));
+  return actions.has(action);
 }
 
-function inactivityStart(view: IdentityView, context: AssessmentContext): number {
+function inactivityStart(view: Pick<IdentityView, 'run'>, context: AssessmentContext): number {
   const from = Date.parse(view.run.windowFrom);
   const to = Date.parse(view.run.windowTo);
   if (context.inactiveDays === undefined) return from;
@@ -413,7 +497,11 @@ function inactivityStart(view: IdentityView, context: AssessmentContext): number
  * or a source that sees every action of the identity (per action, or its last activity) covers the
  * whole inactivity window.
  */
-function provablyInactive(view: IdentityView, from: number, counts: Counts): boolean {
+function provablyInactive(
+  view: Pick<IdentityView, 'run' | 'coverage' | 'identity'>,
+  from: number,
+  counts: Counts,
+): boolean {
   if (counts.used === 0 && counts.granted > 0 && counts.unused === counts.granted) return true;
   const to = Date.parse(view.run.windowTo);
   return view.coverage.some(
@@ -445,25 +533,30 @@ function usedSince(time: string | undefined, from: number): boolean {
   return time !== undefined && !(Date.parse(time) < from);
 }
 
-function lastUse(view: IdentityView): string | undefined {
+export function lastUse(usage: readonly ActionUsage[]): string | undefined {
   let last: string | undefined;
-  for (const u of view.usage) if (u.lastUsed && (!last || u.lastUsed > last)) last = u.lastUsed;
+  for (const u of usage) if (u.lastUsed && (!last || u.lastUsed > last)) last = u.lastUsed;
   return last;
 }
 
 /** What the score and findings rest on: each source's span, and what the sources cannot see. */
 export function coverageBasis(view: Pick<IdentityView, 'coverage' | 'granted'>): CoverageBasis {
-  const sources = [...new Set(view.coverage.map(describeSource))];
+  let unknown = 0;
+  for (const g of view.granted) if ((g.verdict ?? 'unknown') === 'unknown') unknown += 1;
+  return coverageBasisOf(view.coverage, view.granted.length, unknown);
+}
+
+/** coverageBasis from the coverage and the number of granted actions, `unknown` of them without a verdict of use or non-use. */
+export function coverageBasisOf(coverage: readonly Coverage[], granted: number, unknown: number): CoverageBasis {
+  const sources = [...new Set(coverage.map(describeSource))];
   const blindSpots = new Set<string>();
-  for (const c of view.coverage) {
+  for (const c of coverage) {
     if (c.actions === 'writes') blindSpots.add(`${c.source}: reads are not recorded`);
     if (c.exceptActions?.length) blindSpots.add(`${c.source}: does not see ${sample(c.exceptActions)}`);
     if (c.note) blindSpots.add(`${c.source}: ${c.note}`);
   }
-  let unknown = 0;
-  for (const g of view.granted) if ((g.verdict ?? 'unknown') === 'unknown') unknown += 1;
-  if (unknown > 0) blindSpots.add(`no usage data for ${unknown} of ${view.granted.length} granted actions`);
-  if (view.coverage.length === 0) blindSpots.add('no usage source covers this identity');
+  if (unknown > 0) blindSpots.add(`no usage data for ${unknown} of ${granted} granted actions`);
+  if (coverage.length === 0) blindSpots.add('no usage source covers this identity');
   return { sources, blindSpots: [...blindSpots] };
 }
 
@@ -473,8 +566,13 @@ function describeSource(c: Coverage): string {
 }
 
 function sample(items: readonly string[]): string {
-  const shown = items.slice(0, EVIDENCE_ACTIONS).join(', ');
-  return items.length > EVIDENCE_ACTIONS ? `${shown}, … ${items.length - EVIDENCE_ACTIONS} more` : shown;
+  return sampleOf(items.slice(0, EVIDENCE_ACTIONS), items.length);
+}
+
+/** `sample` of a list of `count` items given its first EVIDENCE_ACTIONS. */
+function sampleOf(first: readonly string[], count: number): string {
+  const shown = first.join(', ');
+  return count > EVIDENCE_ACTIONS ? `${shown}, … ${count - EVIDENCE_ACTIONS} more` : shown;
 }
 
 const SEVERITY_ORDER: readonly Severity[] = ['low', 'medium', 'high', 'critical'];

@@ -32,7 +32,7 @@ export const ESCALATION_PATH_WEIGHT = 20;
 export const SCALE = 1500;
 /** How many contributors "if the top were removed" takes away. */
 export const TOP_CONTRIBUTORS = 3;
-const ACTIONS_PER_CONTRIBUTOR = 5;
+export const ACTIONS_PER_CONTRIBUTOR = 5;
 
 /** One granted action as the index reads it. */
 export interface ScoredAction {
@@ -112,13 +112,6 @@ function bucketLabel(bucket: string, count: number): string {
   return `${count} unused ${level} ${noun} ${reach.join(' ')}`;
 }
 
-interface Bucket {
-  mass: number;
-  count: number;
-  /** The heaviest ACTIONS_PER_CONTRIBUTOR so far, in contributor order (weight, then name). */
-  actions: { action: string; weight: number }[];
-}
-
 /** Contributor order of a bucket's actions: heaviest first, then by name. */
 function byWeight(a: { action: string; weight: number }, b: { action: string; weight: number }): number {
   return b.weight - a.weight || (a.action < b.action ? -1 : a.action > b.action ? 1 : 0);
@@ -196,16 +189,9 @@ function creepIndex(
   bucketAt: (k: number) => string,
   input: Omit<PciInput, 'actions'>,
 ): PciScore {
-  const buckets = new Map<string, Bucket>();
+  const buckets = new Map<string, PciBucket>();
   let mass = 0;
   let unknownMass = 0;
-  const add = (key: string, weight: number, label: string): void => {
-    let bucket = buckets.get(key);
-    if (!bucket) buckets.set(key, (bucket = { mass: 0, count: 0, actions: [] }));
-    bucket.mass += weight;
-    bucket.count += 1;
-    keepTop(bucket.actions, label, weight);
-  };
   for (let k = 0; k < actions.length; k++) {
     const action = actions[k]!;
     const verdict = action.verdict ?? 'unknown';
@@ -216,7 +202,7 @@ function creepIndex(
       continue;
     }
     mass += weight;
-    add(bucketAt(k), weight, action.action);
+    addToBucket(buckets, bucketAt(k), weight, action.action);
   }
   // only the actions of escalation paths are looked up; the last holding of an action wins, as in a Map built from all
   const verdicts = new Map<string, UsageVerdict>();
@@ -224,13 +210,53 @@ function creepIndex(
     const wanted = new Set(input.escalations.flatMap((path) => path.actions));
     for (const a of actions) if (wanted.has(a.action)) verdicts.set(a.action, a.verdict ?? 'unknown');
   }
+  return concludeIndex(buckets, mass, unknownMass, (action) => verdicts.get(action) ?? 'unknown', input);
+}
+
+/** One contributor bucket of the index while it is summed up. */
+export interface PciBucket {
+  mass: number;
+  count: number;
+  /** The heaviest ACTIONS_PER_CONTRIBUTOR so far, in contributor order (weight, then name). */
+  actions: { action: string; weight: number }[];
+}
+
+function addToBucket(buckets: Map<string, PciBucket>, key: string, weight: number, label: string): void {
+  let bucket = buckets.get(key);
+  if (!bucket) buckets.set(key, (bucket = { mass: 0, count: 0, actions: [] }));
+  bucket.mass += weight;
+  bucket.count += 1;
+  keepTop(bucket.actions, label, weight);
+}
+
+/**
+ * The index from the unused actions' buckets (in the order their first action comes), their mass and the
+ * unknown actions' mass: adds the escalation paths (by the verdicts of their actions) and apportions.
+ * Shared by the index over a list of actions and the bulk assessment (findings/bulk.ts), which builds
+ * the same buckets from a shared base and an identity's own uses.
+ */
+export function concludeIndex(
+  buckets: Map<string, PciBucket>,
+  actionMass: number,
+  actionUnknownMass: number,
+  verdictOf: (action: string) => UsageVerdict,
+  input: Omit<PciInput, 'actions'>,
+): PciScore {
+  let mass = actionMass;
+  let unknownMass = actionUnknownMass;
   for (const path of input.escalations) {
-    const states = path.actions.map((a) => verdicts.get(a) ?? 'unknown');
-    if (states.includes('used')) continue;
+    let used = false;
+    let allUnused = true;
+    for (const a of path.actions) {
+      const state = verdictOf(a);
+      if (state === 'used') used = true;
+      else if (state !== 'unused') allUnused = false;
+    }
+    if (used) continue;
     const weight = ESCALATION_PATH_WEIGHT * (path.conditional ? CONDITIONAL_FACTOR : 1);
-    if (states.every((s) => s === 'unused')) {
+    if (allUnused) {
       mass += weight;
-      add('escalation', weight, path.technique);
+      addToBucket(buckets, 'escalation', weight, path.technique);
     } else unknownMass += weight;
   }
   const score = scoreOf(mass);
@@ -251,7 +277,7 @@ function creepIndex(
 }
 
 /** Each bucket's share of the score by its share of the mass; largest remainders make the points sum to the score. */
-function apportion(score: number, mass: number, buckets: Map<string, Bucket>): PciContributor[] {
+function apportion(score: number, mass: number, buckets: Map<string, PciBucket>): PciContributor[] {
   if (score === 0 || mass <= 0) return [];
   const entries = [...buckets.entries()].map(([key, bucket]) => {
     const exact = (score * bucket.mass) / mass;

@@ -74,3 +74,58 @@ interface Allowed {
   paths: number[];
   documents: string[];
 }
+
+/**
+ * effectiveGrants of an identity's paths from those of two parts of them: `first`, effectiveGrants of the
+ * paths at `firstAt` (ascending positions among the identity's paths: its own, the ones with a document),
+ * and `then`, effectiveGrants of the paths from `thenFrom` on (its groups'). The same result as over all
+ * the paths when no path the parts leave out has a document, and neither part has a deny or a
+ * permissions boundary (the caller checks): an action held through both unites its levels and documents
+ * (sorted), reaches all resources when either does, is conditional when both are, and comes through the
+ * first part's paths and then the second's, each renumbered. An action of one part only shares that
+ * part's arrays (the very object when nothing is renumbered): like every held action, never to be changed.
+ */
+export function mergeGrants(
+  first: readonly GrantedAction[],
+  firstAt: readonly number[],
+  then: readonly GrantedAction[],
+  thenFrom: number,
+): GrantedAction[] {
+  let renumbered = false;
+  firstAt.forEach((at, k) => (renumbered ||= at !== k));
+  const firstPaths = (paths: readonly number[]): number[] => paths.map((k) => firstAt[k]!);
+  const merged: GrantedAction[] = [];
+  let a = 0;
+  let b = 0;
+  while (a < first.length || b < then.length) {
+    const x = first[a];
+    const y = then[b];
+    if (y === undefined || (x !== undefined && x.action < y.action)) {
+      merged.push(renumbered ? { ...x!, paths: firstPaths(x!.paths) } : x!);
+      a += 1;
+    } else if (x === undefined || y.action < x.action) {
+      merged.push({ ...y, paths: y.paths.map((p) => p + thenFrom) });
+      b += 1;
+    } else {
+      merged.push({
+        action: x.action,
+        accessLevels: union(x.accessLevels, y.accessLevels),
+        resourceReach: x.resourceReach === 'all' || y.resourceReach === 'all' ? 'all' : 'some',
+        conditional: x.conditional && y.conditional,
+        partiallyDenied: false,
+        paths: [...(renumbered ? firstPaths(x.paths) : x.paths), ...y.paths.map((p) => p + thenFrom)],
+        documents: union(x.documents, y.documents),
+      });
+      a += 1;
+      b += 1;
+    }
+  }
+  return merged;
+}
+
+/** Two sorted lists of distinct items as one, sorted as `sort()` sorts them. */
+function union<T extends string>(x: readonly T[], y: readonly T[]): T[] {
+  const all = [...x];
+  for (const item of y) if (!all.includes(item)) all.push(item);
+  return all.sort();
+}

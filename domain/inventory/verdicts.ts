@@ -1,6 +1,6 @@
 import { usageVerdict, type UsageVerdict } from './coverage';
 import type { AccessLevel, Coverage, Identity } from './model';
-import type { ActionUsage, GrantedAction } from './view';
+import type { ActionUsage, GrantedAction, IdentityView } from './view';
 
 /**
  * Each granted action gets its usage in the window and the verdict the coverage allows (coverage.ts).
@@ -14,15 +14,7 @@ export function attachUsage(
   window: { from: string; to: string },
   memo?: VerdictMemo,
 ): void {
-  const byAction = new Map(usage.map((u) => [u.action, u]));
-  const byService = new Map<string, string>();
-  for (const u of usage) {
-    const service = serviceOf(u.action);
-    const last = latest(byService.get(service), u.lastUsed);
-    if (last !== undefined) byService.set(service, last);
-  }
-  const lastUse = latest(...usage.map((u) => u.lastUsed));
-  const identityLastActivity = latest(endOfDay(lastUse), identity.lastActivityAt);
+  const { byAction, byService, identityLastActivity } = usageFacts(usage, identity);
   // usageVerdict derives this flag from identityLastActivity, which it is given only when non-empty
   const shared = memo?.table(coverage, window, () =>
     usedSince(identityLastActivity || undefined, Date.parse(window.from)),
@@ -51,8 +43,102 @@ export function attachUsage(
   }
 }
 
+/** What an identity's usage says around each of its actions: its uses by action, the last day of use by service, its last activity. */
+export interface UsageFacts {
+  byAction: Map<string, ActionUsage>;
+  /** Lower-case service (serviceOf) → the last day any of its actions was used. */
+  byService: Map<string, string>;
+  identityLastActivity: string | undefined;
+}
+
+export function usageFacts(usage: readonly ActionUsage[], identity: Pick<Identity, 'lastActivityAt'>): UsageFacts {
+  const byAction = new Map<string, ActionUsage>();
+  const byService = new Map<string, string>();
+  let lastUse: string | undefined;
+  for (const u of usage) {
+    byAction.set(u.action, u);
+    const service = serviceOf(u.action);
+    const last = latest(byService.get(service), u.lastUsed);
+    if (last !== undefined) byService.set(service, last);
+    lastUse = latest(lastUse, u.lastUsed);
+  }
+  return { byAction, byService, identityLastActivity: latest(endOfDay(lastUse), identity.lastActivityAt) };
+}
+
+/**
+ * The verdict of one granted action of an identity, as attachUsage gives it: `used` its own use,
+ * `serviceLastUsed` the end of the last day its service was used, `identityLastActivity` as usageFacts.
+ */
+export function actionVerdict(
+  action: Pick<GrantedAction, 'action' | 'accessLevels' | 'documents'>,
+  used: ActionUsage | undefined,
+  facts: UsageFacts,
+  coverage: Coverage[],
+  window: { from: string; to: string },
+): UsageVerdict {
+  const serviceLastUsed = endOfDay(facts.byService.get(serviceOf(action.action)));
+  return verdictOf(action, used, serviceLastUsed, facts.identityLastActivity, coverage, window);
+}
+
+/**
+ * The verdict of an action an identity did not use itself and whose service shows no use in the window,
+ * for an identity that is `active` (its last activity falls in the window) or not: what coverage alone says.
+ */
+export function coverageVerdict(
+  action: Pick<GrantedAction, 'action' | 'accessLevels' | 'documents'>,
+  coverage: Coverage[],
+  window: { from: string; to: string },
+  active: boolean,
+): UsageVerdict {
+  // any time at or past the window's start is activity, as usedSince reads it
+  return verdictOf(action, undefined, undefined, active ? window.from : undefined, coverage, window);
+}
+
+/** An identity as the stream reads it before its verdicts: what it holds is shared and carries no usage. */
+export interface SharedIdentityView extends Omit<IdentityView, 'granted'> {
+  /**
+   * effectiveGrants of its paths, without usage or verdicts: the same array (never changed) for the
+   * identities of one path signature while the stream keeps it, so what depends on it alone is worked out once.
+   */
+  held: readonly GrantedAction[];
+}
+
+/** The IdentityView of a shared one: each held action a fresh object with its usage and verdict. */
+export function materializeView(view: SharedIdentityView, memo?: VerdictMemo): IdentityView {
+  const granted = view.held.map(copyGrant);
+  attachUsage(
+    granted,
+    view.usage,
+    view.coverage,
+    view.identity,
+    { from: view.run.windowFrom, to: view.run.windowTo },
+    memo,
+  );
+  return {
+    run: view.run,
+    identity: view.identity,
+    paths: view.paths,
+    granted,
+    usage: view.usage,
+    coverage: view.coverage,
+  };
+}
+
+/** A fresh action as effectiveGrants makes it (same fields, same order); its arrays are shared. */
+export function copyGrant(g: GrantedAction): GrantedAction {
+  return {
+    action: g.action,
+    accessLevels: g.accessLevels,
+    resourceReach: g.resourceReach,
+    conditional: g.conditional,
+    partiallyDenied: g.partiallyDenied,
+    paths: g.paths,
+    documents: g.documents,
+  };
+}
+
 function verdictOf(
-  action: GrantedAction,
+  action: Pick<GrantedAction, 'action' | 'accessLevels' | 'documents'>,
   used: ActionUsage | undefined,
   serviceLastUsed: string | undefined,
   identityLastActivity: string | undefined,
@@ -174,7 +260,7 @@ export class VerdictMemo {
 }
 
 /** As coverage.ts reads times: an unreadable one counts as use, never as evidence of non-use. */
-function usedSince(time: string | undefined, from: number): boolean {
+export function usedSince(time: string | undefined, from: number): boolean {
   return time !== undefined && !(Date.parse(time) < from);
 }
 
@@ -182,7 +268,8 @@ export function endOfDay(day: string | undefined): string | undefined {
   return day === undefined ? undefined : `${day}T23:59:59.999Z`;
 }
 
-function serviceOf(action: string): string {
+/** Lower-case service of an action, as usage is grouped by service here. */
+export function serviceOf(action: string): string {
   const separator = action.includes(':') ? ':' : action.includes('/') ? '/' : '.';
   return action.slice(0, Math.max(0, action.indexOf(separator))).toLowerCase();
 }

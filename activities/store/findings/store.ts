@@ -3,7 +3,6 @@ import type pg from 'pg';
 import type { FindingKind, IdentityAssessment, PciBand, RiskCategory, Severity } from '../../../domain/findings/model';
 import type { Suppression } from '../../../domain/findings/assess';
 import { bandOf } from '../../../domain/findings/pci';
-import { copyRows } from '../inventory/copy';
 import { inTransaction } from '../transaction';
 
 /** Identity PCI history is kept this long; the system's own history is kept for good. */
@@ -72,68 +71,54 @@ export class FindingsStore {
     return row && { runKey: row.run_key, status: row.status };
   }
 
-  /** One page of assessments: identities and their findings, once. */
+  /**
+   * One page of assessments: identities and their findings, once (a page written again adds nothing). One
+   * statement, one round trip: the rows travel as arrays, one per column, and are inserted from unnest.
+   */
   async write(runKey: string, assessments: readonly IdentityAssessment[]): Promise<void> {
     if (assessments.length === 0) return;
-    await inTransaction(this.pool, async (client) => {
-      await client.query(
-        `CREATE TEMP TABLE findings_identities_page (LIKE findings_identities) ON COMMIT DROP;
-         CREATE TEMP TABLE findings_page (LIKE findings) ON COMMIT DROP`,
-      );
-      await copyRows(
-        client,
-        'findings_identities_page',
-        [
-          'run_key',
-          'identity_id',
-          'identity_name',
-          'nature',
-          'scored',
-          'pci',
-          'granted',
-          'used',
-          'unknown',
-          'findings',
-          'top_contributor',
-          'last_used',
-        ],
-        assessments.map((a) => [
-          runKey,
-          a.identityId,
-          a.identityName,
-          a.nature,
-          a.scored,
-          a.pci?.score,
-          a.granted,
-          a.used,
-          a.unknown,
-          a.findings.length,
-          a.pci?.contributors[0]?.label,
-          a.pci?.lastUsed,
-        ]),
-      );
-      await copyRows(
-        client,
-        'findings_page',
-        ['run_key', 'finding_id', 'identity_id', 'kind', 'severity', 'categories', 'title', 'suppressed'],
-        assessments.flatMap((a) =>
-          a.findings.map((f) => [
-            runKey,
-            f.id,
-            f.identityId,
-            f.kind,
-            f.severity,
-            `{${(f.categories ?? []).join(',')}}`,
-            f.title,
-            f.suppressed !== undefined,
-          ]),
-        ),
-      );
-      await client.query(
-        `INSERT INTO findings_identities SELECT * FROM findings_identities_page ON CONFLICT DO NOTHING;
-         INSERT INTO findings SELECT * FROM findings_page ON CONFLICT DO NOTHING`,
-      );
-    });
+    const identities = columns(12);
+    const found = columns(7);
+    for (const a of assessments) {
+      pushRow(identities, [
+        a.identityId,
+        a.identityName,
+        a.nature,
+        a.scored,
+        a.pci?.score ?? null,
+        a.granted,
+        a.used,
+        a.unknown,
+        a.findings.length,
+        a.pci?.contributors[0]?.label ?? null,
+        a.pci?.lastUsed ?? null,
+      ]);
+      for (const f of a.findings)
+        pushRow(found, [
+          f.id,
+          f.identityId,
+          f.kind,
+          f.severity,
+          textArray(f.categories ?? []),
+          f.title,
+          f.suppressed !== undefined,
+        ]);
+    }
+    await this.pool.query(
+      `WITH identities AS (
+         INSERT INTO findings_identities (run_key, identity_id, identity_name, nature, scored, pci, granted, used,
+                                          unknown, findings, top_contributor, last_used)
+         SELECT $1::bigint, u.* FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[], $6::smallint[],
+                                            $7::int[], $8::int[], $9::int[], $10::int[], $11::text[], $12::date[]) AS u
+         ON CONFLICT DO NOTHING
+       )
+       INSERT INTO findings (run_key, finding_id, identity_id, kind, severity, categories, title, suppressed)
+       SELECT $1::bigint, u.f, u.i, u.k, u.s, u.c::text[], u.t, u.x
+       FROM unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::boolean[])
+         AS u (f, i, k, s, c, t, x)
+       ON CONFLICT DO NOTHING`,
+      [runKey, ...identities.slice(0, 11), ...found.slice(0, 7)],
+    );
   }
 
   /**
@@ -339,4 +324,19 @@ export class FindingsStore {
       createdAt: r.created_at.toISOString(),
     }));
   }
+}
+
+type Column = (string | number | boolean | null)[];
+
+function columns(count: number): Column[] {
+  return Array.from({ length: count }, (): Column => []);
+}
+
+function pushRow(into: Column[], row: readonly (string | number | boolean | null)[]): void {
+  row.forEach((value, at) => into[at]!.push(value));
+}
+
+/** A text[] literal (`{a,"b c"}`) for a list of category names, cast back to text[] in SQL. */
+function textArray(items: readonly string[]): string {
+  return `{${items.map((item) => `"${item.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }

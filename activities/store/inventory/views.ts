@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { Coverage, DocumentAction, GrantPathKind } from '../../../domain/inventory/model';
-import { effectiveGrants } from '../../../domain/inventory/grants';
-import { attachUsage, VerdictMemo } from '../../../domain/inventory/verdicts';
+import { isMembership, type Coverage, type DocumentAction, type GrantPathKind } from '../../../domain/inventory/model';
+import { effectiveGrants, mergeGrants } from '../../../domain/inventory/grants';
+import { materializeView, VerdictMemo, type SharedIdentityView } from '../../../domain/inventory/verdicts';
 import type { ActionUsage, GrantedAction, IdentityView, ViewPath } from '../../../domain/inventory/view';
 import { toCollectionRun, type RunRow } from './runs';
 import { coverageRows, documentActions, IDENTITY_COLUMNS, toIdentity, type IdentityRow } from './view';
@@ -38,6 +38,8 @@ export class IdentityViewStream {
   private grantsKept = 0;
   private readonly signatures = new Set<string>();
   private readonly verdicts = new VerdictMemo();
+  /** Per document read, whether it denies anything. */
+  private readonly denies = new Map<string, boolean>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -46,6 +48,16 @@ export class IdentityViewStream {
 
   /** The next page after `after` (an identity id; absent: from the start), empty at the end. */
   async page(after: string | undefined, size: number): Promise<IdentityView[]> {
+    return (await this.sharedPage(after, size)).map((view) => materializeView(view, this.verdicts));
+  }
+
+  /**
+   * The next page as `page` reads it, before usage is attached: each identity's held actions are shared
+   * with the identities of its path signature (the same array while the stream keeps it) and carry no
+   * verdict. materializeView turns one into the IdentityView `page` gives; the bulk assessment
+   * (domain/findings/bulk.ts) reads it as it is.
+   */
+  async sharedPage(after: string | undefined, size: number): Promise<SharedIdentityView[]> {
     const key = this.run.run_key;
     const found = await this.pool.query<IdentityRow>(
       `SELECT ${IDENTITY_COLUMNS} FROM inventory_identities
@@ -57,30 +69,40 @@ export class IdentityViewStream {
     const [own, usage, coverage] = await Promise.all([this.pathsOf(ids), this.usageOf(ids), this.coverageOf(ids)]);
     await this.loadGroups(own);
     await this.loadDocuments([...own.values(), ...this.groupPaths.values()].flat());
-    const window = { from: this.run.window_from.toISOString(), to: this.run.window_to.toISOString() };
     const collectionRun = toCollectionRun(this.run);
+    const system = this.systemCoverage ?? [];
     return found.rows.map((row) => {
       const identity = toIdentity(this.run.system_id, row);
       const paths = this.viewPaths(identity.id, own.get(identity.id) ?? []);
-      const granted = this.grantsOf(paths);
+      const held = this.grantsOf(paths);
       const used = usage.get(identity.id) ?? [];
-      const covered = [...(coverage.get(identity.id) ?? []), ...(this.systemCoverage ?? [])];
-      attachUsage(granted, used, covered, identity, window, this.verdicts);
-      return { run: collectionRun, identity, paths, granted, usage: used, coverage: covered };
+      const mine = coverage.get(identity.id);
+      // identities without coverage of their own share the system's list (never changed)
+      const covered = mine ? [...mine, ...system] : system;
+      return { run: collectionRun, identity, paths, held, usage: used, coverage: covered };
     });
   }
 
   /**
-   * effectiveGrants of these paths, each action a fresh object (usage and verdict are attached per
-   * identity; its arrays are shared and never changed). effectiveGrants reads of a path only its kind,
-   * document and condition, and names paths by position: identities with the same signature hold the same.
+   * effectiveGrants of these paths, never changed (usage and verdicts are attached to copies). effectiveGrants
+   * reads of a path only its kind, document and condition, and names paths by position: identities with
+   * the same signature hold the same, so from a signature's second identity on they share one array.
    */
-  private grantsOf(paths: readonly ViewPath[]): GrantedAction[] {
+  private grantsOf(paths: readonly ViewPath[]): readonly GrantedAction[] {
     let signature = '';
     for (const p of paths) signature += `${p.kind}\u0000${p.documentId ?? ''}\u0000${p.conditional ? 1 : 0}\u0001`;
     const kept = this.grants.get(signature);
-    if (kept) return kept.map(copyGrant);
-    const granted = effectiveGrants(paths, (id) => this.actions.get(id));
+    if (kept) return kept;
+    // a member's own paths, then its groups': each part is kept on its own (many identities share either;
+    // the own part is read without the paths that carry no document, so it is the same as a non-member's),
+    // and the two merge when nothing in them denies or bounds (mergeGrants)
+    const split = paths.findIndex((p) => p.inheritedFrom !== undefined);
+    let granted: readonly GrantedAction[];
+    if (split > 0 && this.mergeable(paths)) {
+      const own: number[] = [];
+      for (let k = 0; k < split; k++) if (paths[k]!.documentId !== undefined) own.push(k);
+      granted = mergeGrants(this.grantsOf(own.map((k) => paths[k]!)), own, this.grantsOf(paths.slice(split)), split);
+    } else granted = effectiveGrants(paths, (id) => this.actions.get(id));
     if (this.signatures.has(signature)) {
       // seen before: worth keeping; the oldest signatures go first when over the bound
       for (const [old, grants] of this.grants) {
@@ -89,7 +111,7 @@ export class IdentityViewStream {
         this.grantsKept -= grants.length;
       }
       if (granted.length <= GRANTS_KEPT) {
-        this.grants.set(signature, granted.map(copyGrant));
+        this.grants.set(signature, granted);
         this.grantsKept += granted.length;
       }
     } else {
@@ -99,11 +121,26 @@ export class IdentityViewStream {
     return granted;
   }
 
+  /** No permissions boundary on these paths, and no deny in their documents. */
+  private mergeable(paths: readonly ViewPath[]): boolean {
+    for (const p of paths) {
+      if (p.kind === 'permissions-boundary') return false;
+      if (p.documentId === undefined) continue;
+      let denies = this.denies.get(p.documentId);
+      if (denies === undefined) {
+        denies = (this.actions.get(p.documentId) ?? []).some((row) => row.effect === 'deny');
+        this.denies.set(p.documentId, denies);
+      }
+      if (denies) return false;
+    }
+    return true;
+  }
+
   /** Its own paths, then each group's it belongs to (nested, bounded, each once), as the single view orders them. */
   private viewPaths(identityId: string, own: PathRow[]): ViewPath[] {
     const paths = own.map((p) => this.toViewPath(p));
     const seen = new Set<string>([identityId]);
-    let frontier = own.filter((p) => p.kind === 'group-membership' && p.via !== null).map((p) => p.via as string);
+    let frontier = own.filter((p) => isMembership(p.kind) && p.via !== null).map((p) => p.via as string);
     for (let depth = 0; depth < GROUP_DEPTH && frontier.length > 0; depth += 1) {
       const next: string[] = [];
       for (const group of frontier) {
@@ -111,7 +148,7 @@ export class IdentityViewStream {
         seen.add(group);
         for (const p of this.groupPaths.get(group) ?? []) {
           paths.push(this.toViewPath(p, group));
-          if (p.kind === 'group-membership' && p.via !== null) next.push(p.via);
+          if (isMembership(p.kind) && p.via !== null) next.push(p.via);
         }
       }
       frontier = next;
@@ -148,7 +185,7 @@ export class IdentityViewStream {
     let wanted = new Set<string>();
     const want = (rows: Iterable<PathRow>): void => {
       for (const p of rows)
-        if (p.kind === 'group-membership' && p.via !== null && !this.groupPaths.has(p.via)) wanted.add(p.via);
+        if (isMembership(p.kind) && p.via !== null && !this.groupPaths.has(p.via)) wanted.add(p.via);
     };
     for (const rows of own.values()) want(rows);
     for (let depth = 0; depth < GROUP_DEPTH && wanted.size > 0; depth += 1) {
@@ -216,19 +253,6 @@ export class IdentityViewStream {
     this.systemCoverage ??= await coverageRows(this.pool, this.run, ['*']);
     return groupBy(await coverageRows(this.pool, this.run, ids), (c) => c.identityId);
   }
-}
-
-/** A fresh action as effectiveGrants makes it (same fields, same order); its arrays are shared. */
-function copyGrant(g: GrantedAction): GrantedAction {
-  return {
-    action: g.action,
-    accessLevels: g.accessLevels,
-    resourceReach: g.resourceReach,
-    conditional: g.conditional,
-    partiallyDenied: g.partiallyDenied,
-    paths: g.paths,
-    documents: g.documents,
-  };
 }
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
