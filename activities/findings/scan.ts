@@ -6,9 +6,9 @@ import {
   type Identity,
 } from '../../domain/inventory/model';
 import type { GrantedAction, IdentityView, ViewPath } from '../../domain/inventory/view';
-import { effectiveGrants } from '../../domain/inventory/grants';
-import { AssessMemo, assessIdentity } from '../../domain/findings/assess';
-import type { IdentityAssessment, RiskCategory, RiskMode } from '../../domain/findings/model';
+import { effectiveGrants, mergeGrants } from '../../domain/inventory/grants';
+import { AssessMemo, assessIdentity, heldRisk, type HeldRisk } from '../../domain/findings/assess';
+import type { IdentityAssessment, RiskCategory, RiskMode, RiskRuleOptions } from '../../domain/findings/model';
 import { RISK_CATEGORIES } from '../../domain/findings/model';
 import { assessRisk } from '../../domain/findings/risk';
 import { loadAwsCatalogue } from '../inventory/catalogue/aws';
@@ -45,6 +45,8 @@ export interface ScanReport {
 }
 
 const SCAN_SYSTEM = 'scan';
+/** Paths with up to this many documents are worked out as their first documents and their last, merged. */
+const SPLIT_DOCUMENTS = 8;
 
 /**
  * Cloudsplaining's default exclusions (its documented `default-exclusions.yml`), applied in comparison
@@ -307,23 +309,61 @@ function* assessAll(
   };
   // Identities holding the same documents the same way hold the same actions: worked out once per
   // signature (kind, document and condition of each path, in order — all effectiveGrants reads) and
-  // shared, read-only, by every identity with it. The memo shares the risk rules' work the same way.
+  // shared, read-only, by every identity with it. When nothing in them denies or bounds, paths are worked
+  // out in two parts, each shared the same way, and merged (mergeGrants, as the store's views do). The
+  // memo shares the risk rules' work between identities holding the same.
   const grantsBySignature = new Map<string, GrantedAction[]>();
-  const memo = new AssessMemo();
+  const denies = new Map<string, boolean>();
+  const mergeable = (list: readonly ViewPath[]): boolean => {
+    for (const p of list) {
+      if (p.kind === 'permissions-boundary') return false;
+      if (p.documentId === undefined) continue;
+      let found = denies.get(p.documentId);
+      if (found === undefined) {
+        found = (actionsOf(p.documentId) ?? []).some((row) => row.effect === 'deny');
+        denies.set(p.documentId, found);
+      }
+      if (found) return false;
+    }
+    return true;
+  };
+  const grantsOf = (list: readonly ViewPath[]): GrantedAction[] => {
+    let signature = '';
+    for (const p of list) signature += `${p.kind}\u0000${p.documentId ?? ''}\u0000${p.conditional ? 1 : 0}\u0001`;
+    let granted = grantsBySignature.get(signature);
+    if (!granted) {
+      // split where the group's paths start, or else (a few documents only: each part is kept under its
+      // own signature) before the last document: the parts are ones other identities hold too (the group
+      // itself; a single policy)
+      let split = list.findIndex((p) => p.inheritedFrom !== undefined);
+      if (split <= 0) {
+        split = -1;
+        let documents = 0;
+        for (let k = 0; k < list.length; k++)
+          if (list[k]!.documentId !== undefined) {
+            documents += 1;
+            split = k;
+          }
+        if (documents < 2 || documents > SPLIT_DOCUMENTS) split = -1;
+      }
+      if (split > 0 && mergeable(list)) {
+        const first: number[] = [];
+        for (let k = 0; k < split; k++) if (list[k]!.documentId !== undefined) first.push(k);
+        granted = mergeGrants(grantsOf(first.map((k) => list[k]!)), first, grantsOf(list.slice(split)), split);
+      } else granted = effectiveGrants(list, actionsOf);
+      // offline nothing is known of use: no verdict, which every reader takes as unknown (adding one to
+      // each action would cost a property store per action of every holding)
+      grantsBySignature.set(signature, granted);
+    }
+    return granted;
+  };
+  const memo = new ScanMemo();
   for (const identity of identities) {
     const own = pathsOf.get(identity.id) ?? [];
     const paths: ViewPath[] = own.map((p) => named(p));
     for (const membership of own.filter((p) => isMembership(p.kind) && p.via))
       for (const p of pathsOf.get(membership.via!) ?? []) paths.push(named(p, membership.via));
-    let signature = '';
-    for (const p of paths) signature += `${p.kind}\u0000${p.documentId ?? ''}\u0000${p.conditional ? 1 : 0}\u0001`;
-    let granted = grantsBySignature.get(signature);
-    if (!granted) {
-      granted = effectiveGrants(paths, actionsOf);
-      // fresh objects, this scan's own: marked in place rather than copied
-      for (const g of granted) g.verdict = 'unknown';
-      grantsBySignature.set(signature, granted);
-    }
+    const granted = grantsOf(paths);
     const view: IdentityView = { run, identity, paths, granted, usage: [], coverage: [] };
     yield assessIdentity(view, {
       cloud: 'aws',
@@ -339,4 +379,49 @@ function* assessAll(
 function accountOf(text: string): string {
   const match = /"Arn"\s*:\s*"arn:aws[a-z-]*:iam::(\d{12}):(?:user|group|role)\//.exec(text);
   return match?.[1] ?? '000000000000';
+}
+
+/**
+ * The assessment memo of one scan: identities whose held actions are the same (action, levels, reach,
+ * condition — all the risk rules read), whatever paths they come through, share one risk profile,
+ * worked out the first time. The arrays compared are this scan's own grants, never changed once made.
+ */
+class ScanMemo extends AssessMemo {
+  private readonly byArray = new Map<readonly GrantedAction[], HeldRisk>();
+  private readonly byLength = new Map<number, { held: readonly GrantedAction[]; risk: HeldRisk }[]>();
+  private scanOptions: RiskRuleOptions | undefined;
+
+  override held(view: Pick<IdentityView, 'paths' | 'granted'>, options: RiskRuleOptions): HeldRisk {
+    this.scanOptions ??= options;
+    const same = this.scanOptions;
+    if (same.catalogue !== options.catalogue || same.cloud !== options.cloud || same.mode !== options.mode)
+      return heldRisk(view.granted, options);
+    const held = view.granted;
+    let found = this.byArray.get(held);
+    if (found) return found;
+    let list = this.byLength.get(held.length);
+    if (!list) this.byLength.set(held.length, (list = []));
+    found = list.find((entry) => sameHeld(entry.held, held))?.risk;
+    if (!found) {
+      found = heldRisk(held, options);
+      list.push({ held, risk: found });
+    }
+    this.byArray.set(held, found);
+    return found;
+  }
+}
+
+function sameHeld(kept: readonly GrantedAction[], held: readonly GrantedAction[]): boolean {
+  if (kept.length !== held.length) return false;
+  for (let k = 0; k < held.length; k++) {
+    const a = kept[k]!;
+    const b = held[k]!;
+    if (a === b) continue;
+    if (a.action !== b.action || a.resourceReach !== b.resourceReach || a.conditional !== b.conditional) return false;
+    if (a.accessLevels !== b.accessLevels) {
+      if (a.accessLevels.length !== b.accessLevels.length) return false;
+      for (let l = 0; l < a.accessLevels.length; l++) if (a.accessLevels[l] !== b.accessLevels[l]) return false;
+    }
+  }
+  return true;
 }

@@ -97,6 +97,8 @@ interface CompiledRules {
   ranked: readonly RuledAction[];
   /** Per service: its name as the catalogue spells it and its number of distinct actions. */
   serviceList: readonly { name: string; size: number }[];
+  /** assessRisk's work arrays, reused call after call. */
+  scratch: Scratch;
 }
 
 const compiledByCatalogue = new WeakMap<ActionCatalogue, CompiledRules>();
@@ -110,11 +112,52 @@ export function actionCategories(action: HeldAction, options: RiskRuleOptions): 
 
 export function assessRisk(held: readonly HeldAction[], options: RiskRuleOptions): RiskProfile {
   const compiled = compile(options);
+  // the compiled rules' scratch arrays, unless a call in progress holds them (then this one's own)
+  const scratch = compiled.scratch.busy ? newScratch(compiled) : compiled.scratch;
+  scratch.busy = true;
+  try {
+    return assessWith(compiled, scratch, held, options);
+  } finally {
+    // left all zero for the next call
+    scratch.marks.fill(0);
+    scratch.usable.fill(0);
+    scratch.wildcardSeen.fill(0);
+    scratch.perService.fill(0);
+    scratch.busy = false;
+  }
+}
+
+/** Per-call work arrays as large as the catalogue (and its list of services), all zero between calls. */
+interface Scratch {
+  busy: boolean;
+  marks: Uint8Array;
+  usable: Uint8Array;
+  wildcardSeen: Uint8Array;
+  perService: Int32Array;
+}
+
+function newScratch(compiled: Pick<CompiledRules, 'ranked' | 'serviceList'>): Scratch {
+  const size = compiled.ranked.length;
+  return {
+    busy: false,
+    marks: new Uint8Array(size),
+    usable: new Uint8Array(size),
+    wildcardSeen: new Uint8Array(size),
+    perService: new Int32Array(compiled.serviceList.length),
+  };
+}
+
+function assessWith(
+  compiled: CompiledRules,
+  scratch: Scratch,
+  held: readonly HeldAction[],
+  options: RiskRuleOptions,
+): RiskProfile {
   const size = compiled.ranked.length;
   // Catalogue actions are worked on by rank (their place in sorted order), so each category comes out
   // sorted by walking ranks; actions the catalogue does not know (rare) keep to sets, as by name.
   /** Per rank, a bit per category in RISK_CATEGORIES order; `touched` lists each rank marked. */
-  const marks = new Uint8Array(size);
+  const marks = scratch.marks;
   const touched: number[] = [];
   const mark = (rank: number, bit: number): void => {
     if (marks[rank] === 0) touched.push(rank);
@@ -135,11 +178,11 @@ export function assessRisk(held: readonly HeldAction[], options: RiskRuleOptions
    * Actions usable for escalation, conditional only if every counted holding is: per rank, 0 not usable,
    * 1 usable only under a condition, 2 usable without one; unknown actions by lower case.
    */
-  const usable = new Uint8Array(size);
+  const usable = scratch.usable;
   let unknownUsable: Map<string, { action: string; conditional: boolean }> | undefined;
   /** Per rank, held in a way that counts for ServiceWildcard; per service position, how many distinct. */
-  const wildcardSeen = new Uint8Array(size);
-  const perService = new Int32Array(compiled.serviceList.length);
+  const wildcardSeen = scratch.wildcardSeen;
+  const perService = scratch.perService;
 
   for (const holding of held) {
     const ruled = lookup(compiled, holding.action, holding.accessLevels);
@@ -273,19 +316,25 @@ function compile(options: RiskRuleOptions): CompiledRules {
   const byLower = new Map<string, RuledAction>();
   const services = new Map<string, { name: string; size: number; position: number }>();
   const ruledList: RuledAction[] = [];
+  // a catalogue lists a service's actions together: its entry is looked up again only when the service changes
+  let lastService: string | undefined;
+  let known: { name: string; size: number; position: number } | undefined;
   for (const entry of indexCatalogue(catalogue).byName.values()) {
     const lower = entry.action.toLowerCase();
     const serviceName = serviceOf(cloud, entry.action);
-    const service = serviceName.toLowerCase();
-    let known = services.get(service);
-    if (known) known.size += 1;
-    else services.set(service, (known = { name: serviceName, size: 1, position: services.size }));
+    if (serviceName !== lastService || !known) {
+      lastService = serviceName;
+      const service = serviceName.toLowerCase();
+      known = services.get(service);
+      if (!known) services.set(service, (known = { name: serviceName, size: 0, position: services.size }));
+    }
+    known.size += 1;
     const ruled = ruledAction(
       rules,
       soloTechniqueActions,
       entry.action,
       lower,
-      service,
+      serviceName.toLowerCase(),
       entry.accessLevels,
       (entry as RiskCatalogueAction).wildcardOnly === true,
     );
@@ -294,13 +343,18 @@ function compile(options: RiskRuleOptions): CompiledRules {
     byLower.set(lower, ruled);
     ruledList.push(ruled);
   }
-  const ranked = ruledList.sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
+  // sorted as `sort()` orders strings (its own comparison, no call per pair); names are distinct
+  const ranked = ruledList
+    .map((ruled) => ruled.action)
+    .sort()
+    .map((action) => byName.get(action)!);
   ranked.forEach((ruled, rank) => (ruled.rank = rank));
   const techniques = rules.techniques.map((technique, at) => ({
     technique: technique.technique,
     lowers: lowers[at]!,
     parts: lowers[at]!.map((lower) => ({ lower, ruled: byLower.get(lower) })),
   }));
+  const serviceList = [...services.values()].map(({ name, size }) => ({ name, size }));
   const compiled: CompiledRules = {
     cloud,
     rules,
@@ -309,7 +363,8 @@ function compile(options: RiskRuleOptions): CompiledRules {
     techniques,
     soloTechniqueActions,
     ranked,
-    serviceList: [...services.values()].map(({ name, size }) => ({ name, size })),
+    serviceList,
+    scratch: newScratch({ ranked, serviceList }),
   };
   // a catalogue belongs to one cloud; a caller naming another gets correct answers, just not cached
   if (cloud === catalogue.cloud) compiledByCatalogue.set(catalogue, compiled);
