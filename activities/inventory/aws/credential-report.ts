@@ -10,6 +10,8 @@ export interface CredentialRow {
   arn: string;
   passwordEnabled: boolean;
   passwordLastUsed?: string;
+  /** When the password was last set (its age, for "unused since it was set"). */
+  passwordLastChanged?: string;
   /** Last use of access keys 1 and 2, as the report has them. */
   keysLastUsed: string[];
 }
@@ -57,6 +59,7 @@ export function parseCredentialReport(csv: string): { rows: Map<string, Credenti
     arn: column('arn'),
     passwordEnabled: column('password_enabled'),
     passwordLastUsed: column('password_last_used'),
+    passwordLastChanged: column('password_last_changed'),
     key1: column('access_key_1_last_used_date'),
     key2: column('access_key_2_last_used_date'),
   };
@@ -67,17 +70,20 @@ export function parseCredentialReport(csv: string): { rows: Map<string, Credenti
     const user = cells[at.user] ?? '';
     const arn = cells[at.arn] ?? '';
     if (user === '<root_account>') continue;
-    const dates = [at.passwordLastUsed, at.key1, at.key2].map((index) => reportDate(cells[index]));
+    const dates = [at.passwordLastUsed, at.key1, at.key2, at.passwordLastChanged].map((index) =>
+      reportDate(cells[index]),
+    );
     if (!arn.startsWith('arn:') || dates.includes(null)) {
       malformed.push(user || line.slice(0, 80));
       continue;
     }
-    const [passwordLastUsed, key1, key2] = dates as (string | undefined)[];
+    const [passwordLastUsed, key1, key2, passwordLastChanged] = dates as (string | undefined)[];
     rows.set(arn, {
       user,
       arn,
       passwordEnabled: cells[at.passwordEnabled] === 'true',
       passwordLastUsed,
+      ...(passwordLastChanged ? { passwordLastChanged } : {}),
       keysLastUsed: [key1, key2].filter((date): date is string => date !== undefined),
     });
   }

@@ -163,6 +163,20 @@ export async function mapAuthorizationDetails(
       createdAt: iso(user.CreateDate),
       lastActivityAt: latest([row?.passwordLastUsed, ...(row?.keysLastUsed ?? [])]),
     });
+    if (row?.passwordEnabled) {
+      // a console password is a credential of its own, so an unused one is a finding of its own
+      identities.push({
+        systemId,
+        id: `${user.Arn}#console-password`,
+        kind: 'aws-console-password',
+        name: `${user.UserName ?? user.Arn} console password`,
+        nature: 'credential',
+        tags: {},
+        parentId: user.Arn,
+        ...(row.passwordLastChanged ? { createdAt: row.passwordLastChanged } : {}),
+        ...(row.passwordLastUsed ? { lastActivityAt: row.passwordLastUsed } : {}),
+      });
+    }
     inline(user.Arn, user.UserPolicyList);
     await attached(user.Arn, user.AttachedManagedPolicies);
     await boundary(user.Arn, user.PermissionsBoundary?.PermissionsBoundaryArn);

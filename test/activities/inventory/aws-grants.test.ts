@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AddUserToGroupCommand,
+  CreateLoginProfileCommand,
   AttachRolePolicyCommand,
   CreateAccessKeyCommand,
   CreateGroupCommand,
@@ -90,6 +91,7 @@ before(async () => {
   await iam.send(
     new PutRolePermissionsBoundaryCommand({ RoleName: 'auditor', PermissionsBoundary: shared.Policy!.Arn! }),
   );
+  await iam.send(new CreateLoginProfileCommand({ UserName: CI_USER, Password: 'Correct-Horse-Battery-9' }));
   await iam.send(new CreateGroupCommand({ GroupName: 'auditors' }));
   await iam.send(new AddUserToGroupCommand({ GroupName: 'auditors', UserName: CI_USER }));
   await iam.send(
@@ -213,6 +215,11 @@ describe('AWS inventory: who can do what', () => {
     assert.ok(key.createdAt);
     assert.equal(key.lastActivityAt, undefined, 'a key never used has no last activity');
     assert.equal([...sink.identitiesById.values()].filter((i) => i.kind === 'aws-access-key').length >= 1, true);
+    // a console password (credential report) is a credential of its own, never used yet
+    const password = sink.identitiesById.get(`${userArn}#console-password`);
+    assert.equal(password?.kind, 'aws-console-password');
+    assert.equal(password?.parentId, userArn);
+    assert.equal(password?.lastActivityAt, undefined);
   });
 
   test('an action no catalogue knows is reported skipped, and the rest of the page goes on', () => {
