@@ -1,5 +1,5 @@
 import { AuditAction } from '../domain/audit';
-import type { IdentityAssessment } from '../domain/findings/model';
+import { SUPPRESS_DAYS, SUPPRESS_REASON_MAX, type IdentityAssessment } from '../domain/findings/model';
 import type { IdentityView } from '../domain/inventory/view';
 import type { ExternalGroups } from '../domain/policy/evaluate';
 import type { AuthorizationSystem, Policy } from '../domain/policy/schema';
@@ -91,9 +91,6 @@ export const FindingsCode = {
   SuppressInvalid: 'FINDINGS.SUPPRESS_INVALID',
 } as const;
 
-/** Suppressions made in chat or the CLI last one of these. */
-export const SUPPRESS_DAYS = [30, 90] as const;
-export const MAX_SUPPRESS_REASON = 500;
 const TOP_IDENTITIES = 5;
 const MAX_IDENTITY_TEXT = 2048;
 
@@ -217,8 +214,8 @@ export class FindingsClient {
       return { ok: false, code, message };
     };
     const reason = input.reason.trim();
-    if (reason.length === 0 || reason.length > MAX_SUPPRESS_REASON)
-      return refuse(FindingsCode.SuppressInvalid, `Give a reason of 1 to ${MAX_SUPPRESS_REASON} characters.`);
+    if (reason.length === 0 || reason.length > SUPPRESS_REASON_MAX)
+      return refuse(FindingsCode.SuppressInvalid, `Give a reason of 1 to ${SUPPRESS_REASON_MAX} characters.`);
     if (!(SUPPRESS_DAYS as readonly number[]).includes(input.days))
       return refuse(FindingsCode.SuppressInvalid, `A suppression lasts ${SUPPRESS_DAYS.join(' or ')} days.`);
     const policy = this.deps.policy();

@@ -3,6 +3,7 @@ import type { IdentityView } from '../../domain/inventory/view';
 import type { Policy } from '../../domain/policy/schema';
 import type { FindingsClient, OverviewOutcome } from '../../bot/findings-client';
 import type { ScanStream } from '../../activities/findings/scan';
+import { loadPolicy, withPgStore } from './connect';
 import { usage, type Invocation } from './usage';
 
 /**
@@ -325,18 +326,8 @@ async function suppress({ values, rest, json, print }: Invocation): Promise<numb
 async function withStore<T>(
   use: (store: import('../../activities/store/pg-store').PgStore, policy: Policy) => Promise<T>,
 ): Promise<T> {
-  const { loadConfig } = await import('../config');
-  const { withPolicyFallback } = await import('../policy-fallback');
-  const { loadPolicyFile } = await import('../policy-file');
-  const { PgStore } = await import('../../activities/store/pg-store');
-  const config = withPolicyFallback(loadConfig());
-  const policy = loadPolicyFile(config.policyFile);
-  const store = PgStore.connect(config.databaseUrl);
-  try {
-    return await use(store, policy);
-  } finally {
-    await store.close();
-  }
+  const policy = await loadPolicy();
+  return withPgStore((store) => use(store, policy));
 }
 
 async function withClient<T>(use: (client: FindingsClient) => Promise<T>): Promise<T> {

@@ -4,6 +4,7 @@ import type { GrantedAction, IdentityView } from '../../domain/inventory/view';
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
 import type { DiscoveryCredentials } from '../../activities/inventory/discover';
 import type { CollectProgress } from '../../workflows/collect';
+import { loadPolicy, withPgStore } from './connect';
 import { usage, type Invocation } from './usage';
 
 /**
@@ -189,13 +190,6 @@ async function importFile({ values, rest, json, print }: Invocation): Promise<nu
 /** Rows per write when a file is imported: each is one transaction, small enough for any file. */
 const IMPORT_BATCH = 2000;
 
-async function loadPolicy(): Promise<Policy> {
-  const { loadConfig } = await import('../config');
-  const { withPolicyFallback } = await import('../policy-fallback');
-  const { loadPolicyFile } = await import('../policy-file');
-  return loadPolicyFile(withPolicyFallback(loadConfig()).policyFile);
-}
-
 function policySystem(policy: Policy, id: string): AuthorizationSystem {
   const system = policy.authorizationSystems.find((s) => s.id === id);
   if (!system) throw new Error(`no authorization system "${id}" in the policy file`);
@@ -292,19 +286,6 @@ async function withInventoryStore<T>(
   use: (store: import('../../activities/store/pg-store').PgStore['inventory']) => Promise<T>,
 ): Promise<T> {
   return withPgStore((store) => use(store.inventory));
-}
-
-async function withPgStore<T>(
-  use: (store: import('../../activities/store/pg-store').PgStore) => Promise<T>,
-): Promise<T> {
-  const { loadConfig } = await import('../config');
-  const { PgStore } = await import('../../activities/store/pg-store');
-  const store = PgStore.connect(loadConfig().databaseUrl);
-  try {
-    return await use(store);
-  } finally {
-    await store.close();
-  }
 }
 
 /** Most sensitive first: an action with several levels is listed under the first of its levels here. */

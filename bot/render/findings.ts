@@ -2,6 +2,9 @@ import { categoryWords } from '../../domain/findings/assess';
 import {
   FINDING_KINDS,
   RISK_CATEGORIES,
+  SUPPRESS_DAYS,
+  SUPPRESS_REASON_MAX,
+  type SuppressDays,
   type CoverageBasis,
   type Finding,
   type FindingKind,
@@ -179,9 +182,7 @@ export function rightSizeView(
 // ---- Bounds shared by both platforms ----
 
 /** Suppressions from chat last this many days; the dialog offers exactly these. */
-export const SUPPRESS_DAYS = [30, 90] as const;
-export type SuppressDays = (typeof SUPPRESS_DAYS)[number];
-export const SUPPRESS_REASON_MAX = 500;
+export { SUPPRESS_DAYS, SUPPRESS_REASON_MAX, type SuppressDays };
 /** Ids a button may carry: longer ones get no button (the person can still type the command). */
 export const TARGET_ID_CHARS = 1024;
 

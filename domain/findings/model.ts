@@ -113,6 +113,11 @@ export interface Finding {
   suppressed?: Suppressed;
 }
 
+/** Suppressions made in chat or with the CLI last one of these many days, and give a reason this long at most. */
+export const SUPPRESS_DAYS = [30, 90] as const;
+export type SuppressDays = (typeof SUPPRESS_DAYS)[number];
+export const SUPPRESS_REASON_MAX = 500;
+
 export interface Suppressed {
   reason: string;
   by: string;

@@ -1,5 +1,5 @@
 import { indexCatalogue, serviceOf } from '../inventory/catalogue-index';
-import type { AccessLevel, ActionCatalogue, CatalogueAction, Cloud } from '../inventory/model';
+import type { AccessLevel, ActionCatalogue, Cloud } from '../inventory/model';
 import {
   type EscalationPath,
   type HeldAction,
@@ -33,11 +33,6 @@ import type { CloudRiskRules } from './risk/rules';
  *   the actions (Cloudsplaining reads `service:*` without looking at `Resource`), so reach is not
  *   required there either; conditions still are.
  */
-
-/** A catalogue entry that may say it cannot be limited to resources (`isWildcardOnly` in the AWS data). */
-export interface RiskCatalogueAction extends CatalogueAction {
-  wildcardOnly?: boolean;
-}
 
 export const CLOUD_RISK_RULES: Readonly<Record<Cloud, CloudRiskRules>> = {
   aws: awsRiskRules,
@@ -336,7 +331,7 @@ function compile(options: RiskRuleOptions): CompiledRules {
       lower,
       serviceName.toLowerCase(),
       entry.accessLevels,
-      (entry as RiskCatalogueAction).wildcardOnly === true,
+      entry.wildcardOnly === true,
     );
     ruled.servicePosition = known.position;
     byName.set(entry.action, ruled);

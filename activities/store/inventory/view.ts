@@ -14,7 +14,7 @@ import type { ActionUsage, GrantedAction, IdentityView, ViewPath } from '../../.
 import { RUN_COLUMNS, toCollectionRun, type RunRow } from './runs';
 
 /** Nested groups are followed this deep; deeper (or circular) nesting stops there. */
-const GROUP_DEPTH = 8;
+export const GROUP_DEPTH = 8;
 const DEFAULT_UNUSED_LIMIT = 1000;
 const MAX_UNUSED_LIMIT = 100_000;
 
@@ -66,13 +66,17 @@ export function toIdentity(systemId: string, row: IdentityRow): Identity {
 export const IDENTITY_COLUMNS = `identity_id, kind, name, nature, owner, tags, created_at, last_activity_at,
   parent_id, path, disabled, trust_policy, unreadable`;
 
-interface PathRow {
+/** A grant path as stored. */
+export interface StoredPathRow {
   identity_id: string;
   kind: GrantPathKind;
   document_id: string | null;
   via: string | null;
   scope: string;
   conditional: boolean;
+}
+
+interface PathRow extends StoredPathRow {
   inherited_from: string | null;
   document_name: string | null;
 }

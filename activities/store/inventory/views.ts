@@ -1,25 +1,24 @@
 import type pg from 'pg';
-import { isMembership, type Coverage, type DocumentAction, type GrantPathKind } from '../../../domain/inventory/model';
+import { isMembership, type Coverage, type DocumentAction } from '../../../domain/inventory/model';
 import { effectiveGrants, mergeGrants } from '../../../domain/inventory/grants';
 import { materializeView, VerdictMemo, type SharedIdentityView } from '../../../domain/inventory/verdicts';
 import type { ActionUsage, GrantedAction, IdentityView, ViewPath } from '../../../domain/inventory/view';
 import { toCollectionRun, type RunRow } from './runs';
-import { coverageRows, documentActions, IDENTITY_COLUMNS, toIdentity, type IdentityRow } from './view';
+import {
+  coverageRows,
+  documentActions,
+  GROUP_DEPTH,
+  IDENTITY_COLUMNS,
+  toIdentity,
+  type IdentityRow,
+  type StoredPathRow,
+} from './view';
 
-/** Nested groups are followed this deep, as in the single view. */
-const GROUP_DEPTH = 8;
 /** Effective grants kept per path signature (in granted actions, over every signature kept), and signatures remembered. */
 const GRANTS_KEPT = 250_000;
 const SIGNATURES_SEEN = 100_000;
 
-interface PathRow {
-  identity_id: string;
-  kind: GrantPathKind;
-  document_id: string | null;
-  via: string | null;
-  scope: string;
-  conditional: boolean;
-}
+type PathRow = StoredPathRow;
 
 /**
  * Every identity of a snapshot as the single view shows it, a page at a time in identity order, so the

@@ -2,7 +2,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadAwsCatalogue } from '../../../activities/inventory/catalogue/aws';
 import type { HeldAction, RiskMode, RiskProfile, RiskRuleOptions } from '../../../domain/findings/model';
-import { actionCategories, assessRisk, type RiskCatalogueAction } from '../../../domain/findings/risk';
+import { actionCategories, assessRisk } from '../../../domain/findings/risk';
 import {
   AWS_CREDENTIALS_EXPOSURE_ACTIONS,
   AWS_DATA_EXFILTRATION_ACTIONS,
@@ -10,7 +10,7 @@ import {
 } from '../../../domain/findings/risk/aws';
 import { expandAwsPolicy } from '../../../domain/inventory/aws-policy';
 import { catalogueAction } from '../../../domain/inventory/catalogue-index';
-import type { ActionCatalogue } from '../../../domain/inventory/model';
+import type { ActionCatalogue, CatalogueAction } from '../../../domain/inventory/model';
 
 let catalogue: ActionCatalogue;
 before(async () => {
@@ -241,13 +241,13 @@ describe('modes', () => {
 
   test('a wildcard-only action counts wherever its statement points, but never as unconstrained modification', () => {
     // written as a Write here, to show a wildcard-only action never counts as infrastructure modification
-    const wildcardOnly: RiskCatalogueAction = {
+    const wildcardOnly: CatalogueAction = {
       action: 'ecr:GetAuthorizationToken',
       accessLevels: ['Write'],
       wildcardOnly: true,
     };
-    const restricted: RiskCatalogueAction = { action: 'iam:CreateAccessKey', accessLevels: ['Write'] };
-    const others: RiskCatalogueAction[] = [
+    const restricted: CatalogueAction = { action: 'iam:CreateAccessKey', accessLevels: ['Write'] };
+    const others: CatalogueAction[] = [
       { action: 'ecr:PutImage', accessLevels: ['Write'] },
       { action: 'iam:DeleteUser', accessLevels: ['Write'] },
     ];
