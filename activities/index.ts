@@ -11,6 +11,7 @@ import type { AuditEntry } from './store/types';
 import { createInventoryActivities, type InventoryActivityDeps } from './inventory';
 import { createFindingsActivities, type FindingsActivityDeps } from './findings';
 import { createRightSizeActivities, type RightSizeDeps } from './findings/right-size';
+import { createCleanupActivities, type CleanupActivityDeps } from './cleanup';
 
 export interface ActivityDeps {
   store: ActivityStore;
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   inventory?: Pick<InventoryActivityDeps, 'store' | 'collectors'>;
   /** The stores the findings read and write; none: snapshots are not assessed (the demo). */
   findings?: Pick<FindingsActivityDeps, 'inventory' | 'findings'>;
+  /** The cleanup's stores, cloud executors and chat; none: cleanup activities refuse (the demo). */
+  cleanup?: Omit<CleanupActivityDeps, 'policy' | 'store' | 'now'>;
   /** Where right-size at revoke finds what a permission set grants (the inventory); none: unknown. */
   permissionSets?: RightSizeDeps['inventory'];
 }
@@ -70,6 +73,9 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createInventoryActivities({ collectors: {}, ...deps.inventory, policy: deps.policy, now }),
     ...createFindingsActivities({ ...deps.findings, policy: deps.policy, now }),
+    ...createCleanupActivities(
+      deps.cleanup ? { ...deps.cleanup, policy: deps.policy, store: deps.store, now } : undefined,
+    ),
     ...createRightSizeActivities({
       policy: deps.policy,
       collectors: deps.inventory?.collectors ?? {},

@@ -28,6 +28,7 @@ const COMMANDS: Record<string, Run> = {
   reconcile: async (invocation) => (await import('./cli/reconcile')).runReconcile(invocation),
   inventory: async (invocation) => (await import('./cli/inventory')).runInventory(invocation),
   findings: async (invocation) => (await import('./cli/findings')).runFindings(invocation),
+  cleanup: async (invocation) => (await import('./cli/cleanup')).runCleanup(invocation),
 };
 
 /** Runs one command line; resolves to the exit code (0 done, 1 refused or failed, 2 usage error). */

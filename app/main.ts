@@ -17,7 +17,7 @@ import { onExamplePolicy, withPolicyFallback } from './policy-fallback';
 import { loadPolicyFile } from './policy-file';
 import { sandboxWanted, startSandbox } from './sandbox';
 import { createWorker } from './worker';
-import { ensureCollectSchedules, ensureReconcileSchedule } from './schedules';
+import { ensureCleanupSchedules, ensureCollectSchedules, ensureReconcileSchedule } from './schedules';
 import { startBotServer } from './bot-server';
 import { createSlackFrontEnd, SLACK_EVENTS_PATH, type SlackFrontEnd } from '../bot/slack/app';
 import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH } from '../bot/teams/app';
@@ -91,6 +91,7 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
     });
     await ensureReconcileSchedule(core.temporal, config.taskQueue);
     await ensureCollectSchedules(core.temporal, config.taskQueue, core.policy);
+    await ensureCleanupSchedules(core.temporal, config.taskQueue, core.policy);
     const running = worker.run();
     stops.unshift(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -108,6 +109,7 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
         ...config.slack,
         access: core.access,
         findings: core.findings,
+        cleanup: core.cleanup,
         policy: () => core.policy,
         client: core.slack.client,
         directory: core.slack.directory,
@@ -124,6 +126,7 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
         ...config.teams,
         access: core.access,
         findings: core.findings,
+        cleanup: core.cleanup,
         requesterFindings: core.requesterFindings,
         policy: () => core.policy,
         conversations: core.store,

@@ -25,6 +25,16 @@ import type { Config } from './config';
 import { newRequestId } from './ids';
 import { loadPolicyFile } from './policy-file';
 import { findingsClient, requesterFindings } from './findings';
+import type { CleanupExecutor } from '../activities/cleanup/port';
+import { createAwsCleanup } from '../activities/cleanup/aws';
+import { createAzureCleanup } from '../activities/cleanup/azure';
+import { createGcpCleanup } from '../activities/cleanup/gcp';
+import type { CleanupNotifier } from '../activities/chat/cleanup-notifier';
+import { FanOutCleanupNotifier } from '../activities/chat/cleanup-fan-out';
+import { LogCleanupNotifier } from '../activities/chat/log-cleanup-notifier';
+import { SlackCleanupNotifier } from '../activities/chat/slack-cleanup-notifier';
+import { TeamsCleanupNotifier } from '../activities/chat/teams-cleanup-notifier';
+import { CleanupClient } from '../bot/cleanup-client';
 
 /** The address the embedded dev server listens on, and where the CLI looks when none is configured. */
 export const EMBEDDED_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -52,12 +62,24 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
     policy: () => policy,
     ...(slack ? { externalGroups: () => slack.directory.externalGroups() } : {}),
   });
+  const cleanup = new CleanupClient({
+    temporal,
+    taskQueue: config.taskQueue,
+    store: store.cleanup,
+    policy: () => policy,
+    audit: async (entry) => {
+      await store.appendAudit(entry);
+    },
+    ...(slack ? { externalGroups: () => slack.directory.externalGroups() } : {}),
+  });
   return {
     policy,
     store,
     temporal,
     access,
     findings,
+    /** Owners' cleanup answers, diffs and restores, for the chat front ends. */
+    cleanup,
     /** The requester's standing on a request's system, for approvers' cards (the notifiers and Teams' refresh). */
     requesterFindings: requesterFindings(store, () => policy),
     slack,
@@ -97,6 +119,10 @@ export interface ActivityOverrides {
   notifiers?: Notifier[];
   /** Inventory collectors used instead of the production ones, per cloud. */
   collectors?: Partial<Record<Cloud, InventoryCollector>>;
+  /** Cleanup executors used instead of the production ones, per cloud (their owner closes them). */
+  cleanupExecutors?: Partial<Record<Cloud, CleanupExecutor>>;
+  /** Cleanup notifiers used instead of `defaultCleanupNotifiers(core)`. */
+  cleanupNotifiers?: CleanupNotifier[];
 }
 
 /** The worker's activities and a `close` for the cloud clients' pooled connections. */
@@ -131,6 +157,13 @@ export function buildActivities(
     azure: overrides.collectors?.azure ?? made(createAzureCollector()),
     gcp: overrides.collectors?.gcp ?? made(createGcpCollector()),
   };
+  // Cleanup changes the clouds through its own executors (snapshot, apply, verify, restore), in broker
+  // sessions named for cleanup, with credentials found on first use like the providers'.
+  const executors: Record<Cloud, CleanupExecutor> = {
+    aws: overrides.cleanupExecutors?.aws ?? made(createAwsCleanup()),
+    azure: overrides.cleanupExecutors?.azure ?? made(createAzureCleanup()),
+    gcp: overrides.cleanupExecutors?.gcp ?? made(createGcpCleanup()),
+  };
   const activities = createActivities({
     store,
     clouds,
@@ -139,6 +172,13 @@ export function buildActivities(
     inventory: { store: store.inventory, collectors },
     findings: { inventory: store.inventory, findings: store.findings },
     permissionSets: store.inventory,
+    cleanup: {
+      cleanup: store.cleanup,
+      inventory: store.inventory,
+      reads: store.cleanupReads,
+      executors,
+      notifier: new FanOutCleanupNotifier(overrides.cleanupNotifiers ?? defaultCleanupNotifiers(core)),
+    },
   });
   return {
     activities,
@@ -172,6 +212,28 @@ export function defaultNotifiers(core: Pick<Core, 'store' | 'policy' | 'slack' |
       }),
     );
   }
+  return notifiers;
+}
+
+/** The log always; Slack and Teams when they are configured (owners are reached where they are). */
+export function defaultCleanupNotifiers(core: Pick<Core, 'store' | 'slack' | 'teams'>): CleanupNotifier[] {
+  const notifiers: CleanupNotifier[] = [new LogCleanupNotifier()];
+  if (core.slack)
+    notifiers.push(
+      new SlackCleanupNotifier({
+        client: core.slack.client,
+        people: core.slack.directory,
+        messages: core.store.cleanupMessages,
+      }),
+    );
+  if (core.teams)
+    notifiers.push(
+      new TeamsCleanupNotifier({
+        poster: new AdapterTeamsPoster(teamsAdapter(core.teams)),
+        conversations: core.store,
+        messages: core.store.cleanupMessages,
+      }),
+    );
   return notifiers;
 }
 

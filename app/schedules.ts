@@ -2,6 +2,8 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@tem
 import type { Duration } from '@temporalio/common';
 import { reconcile } from '../workflows/reconcile';
 import { collect, type CollectInput } from '../workflows/collect';
+import { cleanup } from '../workflows/cleanup';
+import type { CleanupInput } from '../workflows/cleanup-messages';
 import type { Policy } from '../domain/policy/schema';
 
 export const RECONCILE_SCHEDULE_ID = 'least-reconcile';
@@ -71,6 +73,52 @@ export async function ensureCollectSchedules(client: Client, taskQueue: string, 
   }
   for await (const schedule of client.schedule.list()) {
     const ours = schedule.scheduleId.startsWith(COLLECT_SCHEDULE_PREFIX) && schedule.action?.workflowType === 'collect';
+    if (ours && !wanted.has(schedule.scheduleId)) await client.schedule.getHandle(schedule.scheduleId).delete();
+  }
+  return [...wanted.keys()];
+}
+
+/** Cleanup schedules are named `least-cleanup-<systemId>`; a run's id is this plus its scheduled time. */
+export const CLEANUP_SCHEDULE_PREFIX = 'least-cleanup-';
+
+export function cleanupScheduleId(systemId: string): string {
+  return `${CLEANUP_SCHEDULE_PREFIX}${systemId}`;
+}
+
+/**
+ * One Schedule per authorization system with a `cleanup` block (every, offset), created or brought up to
+ * date; a system's cleanup never overlaps itself (a run waits out its notice period, which may be longer
+ * than the period: the next one is skipped), and a missed one is not caught up. Schedules of systems no
+ * longer cleaned up are deleted. Returns the schedule ids in force.
+ */
+export async function ensureCleanupSchedules(client: Client, taskQueue: string, policy: Policy): Promise<string[]> {
+  const wanted = new Map<string, { systemId: string; every: number; offset?: number }>();
+  for (const system of policy.authorizationSystems) {
+    if (!system.cleanup) continue;
+    const { every, offset } = system.cleanup.schedule;
+    wanted.set(cleanupScheduleId(system.id), { systemId: system.id, every, ...(offset ? { offset } : {}) });
+  }
+  for (const [scheduleId, { systemId, every, offset }] of wanted) {
+    const spec = { intervals: [{ every: every * 1000, ...(offset ? { offset: offset * 1000 } : {}) }] };
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: cleanup,
+      workflowId: scheduleId, // Temporal appends each run's scheduled time: that is the run's id
+      taskQueue,
+      args: [{ systemId, trigger: 'schedule' }] as [CleanupInput],
+    };
+    const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: COLLECT_CATCH_UP };
+    try {
+      await client.schedule.create({ scheduleId, spec, action, policies });
+    } catch (error) {
+      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+      await client.schedule
+        .getHandle(scheduleId)
+        .update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
+    }
+  }
+  for await (const schedule of client.schedule.list()) {
+    const ours = schedule.scheduleId.startsWith(CLEANUP_SCHEDULE_PREFIX) && schedule.action?.workflowType === 'cleanup';
     if (ours && !wanted.has(schedule.scheduleId)) await client.schedule.getHandle(schedule.scheduleId).delete();
   }
   return [...wanted.keys()];

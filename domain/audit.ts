@@ -30,6 +30,23 @@ export const AuditAction = {
   FindingsSuppressRefused: 'findings.suppress_refused',
   FindingsViewRefused: 'findings.view_refused',
 
+  // The unused-permission cleanup: each run's steps, owners' answers, every change and restore.
+  CleanupPlanned: 'cleanup.planned',
+  CleanupAnnounced: 'cleanup.announced',
+  CleanupAnnounceFailed: 'cleanup.announce_failed',
+  CleanupKept: 'cleanup.kept',
+  CleanupSnoozed: 'cleanup.snoozed',
+  CleanupRemoveRequested: 'cleanup.remove_requested',
+  CleanupDecisionRefused: 'cleanup.decision_refused',
+  CleanupApplied: 'cleanup.applied',
+  CleanupApplyFailed: 'cleanup.apply_failed',
+  CleanupReplanned: 'cleanup.replanned',
+  CleanupFinished: 'cleanup.finished',
+  CleanupRestored: 'cleanup.restored',
+  CleanupRestoreRefused: 'cleanup.restore_refused',
+  /** Show diff refused: the documents are for the item's owners, the system's owners, security and admins. */
+  CleanupViewRefused: 'cleanup.view_refused',
+
   // Refusals: the workflow never saw these, or its validator turned them down.
   RequestRefused: 'request.refused',
   ApprovalRefused: 'approval.refused',

@@ -53,6 +53,16 @@ export const ErrorCode = {
   InventoryRunClosed: 'INVENTORY.RUN_CLOSED',
   /** An inventory batch broke a rule (wrong system, a path to a document never stored, a malformed day). */
   InventoryBatchRefused: 'INVENTORY.BATCH_REFUSED',
+  /** No cleanup run or item with this id. */
+  CleanupUnknown: 'CLEANUP.UNKNOWN',
+  /** The cleanup run is not taking this answer now (finished, or the item already acted on). */
+  CleanupClosed: 'CLEANUP.CLOSED',
+  /** The clicker is neither an owner of the identity nor of the system. */
+  CleanupNotAuthorized: 'CLEANUP.NOT_AUTHORIZED',
+  /** A Keep without a reason, a Snooze of another length, a reason too long. */
+  CleanupDecisionInvalid: 'CLEANUP.DECISION_INVALID',
+  /** A restore would overwrite a later change to the object; the message names it. */
+  CleanupRestoreConflict: 'CLEANUP.RESTORE_CONFLICT',
   /** The process's environment is wrong; start-up stops and names every bad key. */
   ConfigInvalid: 'CONFIG.INVALID',
 } as const;

@@ -1,3 +1,4 @@
 export { accessRequest } from './access-request';
 export { reconcile } from './reconcile';
 export { collect } from './collect';
+export { cleanup, cleanupRestore } from './cleanup';

@@ -281,3 +281,4 @@ export class SlackNotifier implements Notifier {
     (this.deps.log ?? ((m, e) => console.warn(JSON.stringify({ level: 'warn', msg: m, ...e }))))(msg, extra);
   }
 }
+export { PERMANENT as SLACK_PERMANENT_ERRORS };

@@ -250,3 +250,4 @@ export class TeamsNotifier implements Notifier {
     (this.deps.log ?? ((m, e) => console.warn(JSON.stringify({ level: 'warn', msg: m, ...e }))))(msg, extra);
   }
 }
+export { PERMANENT_STATUS as TEAMS_PERMANENT_STATUS };

@@ -4,6 +4,9 @@ import * as audit from './audit-log';
 import { migrate } from './migrate';
 import * as claims from './cloud-claims';
 import { FindingsStore } from './findings/store';
+import { CleanupStore } from './cleanup/store';
+import { CleanupMessages } from './cleanup/messages';
+import { firstSeenPaths, planDocuments } from './cleanup/inventory-reads';
 import { InventoryStore } from './inventory/store';
 import * as teams from './teams-conversations';
 import type { TeamsConversationRecord } from './teams-conversations';
@@ -286,6 +289,24 @@ export class PgStore {
 
   get findings(): FindingsStore {
     return new FindingsStore(this.pool);
+  }
+
+  /** Cleanup runs, owners' answers and the snapshots Restore reads (see cleanup/store.ts). */
+  get cleanup(): CleanupStore {
+    return new CleanupStore(this.pool);
+  }
+
+  /** Chat messages cleanup runs posted, so a retried announcement edits or skips instead of posting twice. */
+  get cleanupMessages(): CleanupMessages {
+    return new CleanupMessages(this.pool);
+  }
+
+  /** What the cleanup planner reads of the inventory besides identity views. */
+  get cleanupReads() {
+    return {
+      documents: (runId: string) => planDocuments(this.pool, runId),
+      firstSeen: (systemId: string) => firstSeenPaths(this.pool, systemId),
+    };
   }
 
   appendAudit(entry: AuditEntry, at?: string): Promise<AuditRow> {

@@ -3,9 +3,11 @@ import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Policy } from '../../domain/policy/schema';
 import type { AccessClient } from '../access-client';
+import type { CleanupClient } from '../cleanup-client';
 import type { FindingsClient } from '../findings-client';
 import { rejectionAuditor, type RejectionRecorder } from '../rejections';
 import { registerActions } from './actions';
+import { registerCleanup } from './cleanup';
 import type { SlackContext } from './context';
 import { SlackDirectory } from './directory';
 import { registerFindings } from './findings';
@@ -25,6 +27,8 @@ export interface SlackFrontEndOptions {
   access: AccessClient;
   /** `/access findings`, its buttons and App Home's Findings section; without it `findings` says it is not set up. */
   findings?: FindingsClient;
+  /** The cleanup buttons (Keep, Remove now, Snooze, Show diff, Restore); without it they say it is not set up. */
+  cleanup?: CleanupClient;
   policy: () => Policy;
   /** Answer Slack only after the handler finished (serverless hosts); a long-running server acks first. */
   processBeforeResponse?: boolean;
@@ -104,6 +108,7 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
   const ctx: SlackContext = {
     access: options.access,
     ...(options.findings ? { findings: options.findings } : {}),
+    ...(options.cleanup ? { cleanup: options.cleanup } : {}),
     directory,
     policy: options.policy,
     client,
@@ -120,6 +125,7 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
   registerRequestForm(app, ctx);
   registerActions(app, ctx);
   registerFindings(app, ctx);
+  registerCleanup(app, ctx);
   registerHome(app, ctx);
   app.error(async (error) => {
     ctx.log('error', 'slack handler failed', { code: (error as { code?: string }).code, error: error.message });

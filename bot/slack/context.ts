@@ -3,6 +3,7 @@ import type { BlockAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Policy } from '../../domain/policy/schema';
 import type { AccessClient } from '../access-client';
+import type { CleanupClient } from '../cleanup-client';
 import type { FindingsClient } from '../findings-client';
 import type { SlackMessage } from '../render/slack';
 import type { ViewBuilder } from '../render/view';
@@ -13,6 +14,8 @@ export interface SlackContext {
   access: AccessClient;
   /** Absent where findings are not wired: `findings` then says so. */
   findings?: FindingsClient;
+  /** Absent where cleanup is not wired: its buttons then say so. */
+  cleanup?: CleanupClient;
   directory: SlackDirectory;
   policy: () => Policy;
   client: WebClient;

@@ -187,7 +187,7 @@ function drawn(result: FindingsResult): SlackMessage {
 }
 
 /** A form has no response_url: privately in the channel it was opened from, else (or if that fails) by DM. */
-async function tellPrivately(
+export async function tellPrivately(
   ctx: SlackContext,
   userId: string,
   channelId: string | undefined,

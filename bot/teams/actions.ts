@@ -20,6 +20,7 @@ import { entitlementChoices } from '../render/view';
 import { errorReference, refreshUserIds, teamsActor, type CardActionResponse, type TeamsContext } from './context';
 import { ENDED_BY_HOLDER } from '../command-flow';
 import { onFindingsAction } from './findings';
+import { onCleanupAction } from './cleanup';
 
 const REQUEST_ID = /^r-[a-z0-9]{10}$/;
 const MAX_FIELD = 2000;
@@ -63,6 +64,8 @@ export async function onCardAction(ctx: TeamsContext, context: TurnContext): Pro
     if (click.verb === TeamsVerb.SubmitRequest) return await submit(ctx, context, click, email);
     const findings = await onFindingsAction(ctx, click, email);
     if (findings) return findings;
+    const cleanup = await onCleanupAction(ctx, context, click, email);
+    if (cleanup) return cleanup;
 
     const requestId = text(click.data.requestId, 40);
     if (!REQUEST_ID.test(requestId)) {

@@ -2,6 +2,7 @@ import type { RequestListener } from 'node:http';
 import { CloudAdapter, type AuthConfiguration, type TurnContext } from '@microsoft/agents-hosting';
 import type { Policy } from '../../domain/policy/schema';
 import type { AccessClient } from '../access-client';
+import type { CleanupClient } from '../cleanup-client';
 import type { FindingsClient } from '../findings-client';
 import { rejectionAuditor } from '../rejections';
 import { onCardAction } from './actions';
@@ -25,6 +26,8 @@ export interface TeamsFrontEndOptions extends TeamsCredentials {
   access: AccessClient;
   /** `findings …` and its card verbs; without it `findings` says it is not set up. */
   findings?: FindingsClient;
+  /** The cleanup card verbs (Keep, Remove now, Snooze, Show diff, Restore); without it they say it is not set up. */
+  cleanup?: CleanupClient;
   /** The requester's standing on the approver's refreshed card; without it the card has no such section. */
   requesterFindings?: RequesterFindings;
   policy: () => Policy;
@@ -66,6 +69,7 @@ export function createTeamsFrontEnd(options: TeamsFrontEndOptions): TeamsFrontEn
   const ctx: TeamsContext = {
     access: options.access,
     ...(options.findings ? { findings: options.findings } : {}),
+    ...(options.cleanup ? { cleanup: options.cleanup } : {}),
     ...(options.requesterFindings ? { requesterFindings: options.requesterFindings } : {}),
     directory: new TeamsDirectory({ policy: options.policy, connectorKey: adapter.ConnectorClientKey }),
     conversations: options.conversations,

@@ -3,6 +3,7 @@ import type { TurnContext } from '@microsoft/agents-hosting';
 import type { Policy } from '../../domain/policy/schema';
 import { eligibleApprovers, type RequestState } from '../../domain/request';
 import type { AccessClient } from '../access-client';
+import type { CleanupClient } from '../cleanup-client';
 import type { FindingsClient } from '../findings-client';
 import type { RequesterFindingsView } from '../render/findings';
 import {
@@ -37,6 +38,8 @@ export interface TeamsContext {
   access: AccessClient;
   /** Absent where findings are not wired: `findings` then says so. */
   findings?: FindingsClient;
+  /** Absent where cleanup is not wired: its buttons then say so. */
+  cleanup?: CleanupClient;
   /** The requester's standing on a request's system, for the approver's card; absent or failing: no section. */
   requesterFindings?: RequesterFindings;
   directory: TeamsDirectory;

@@ -112,10 +112,99 @@ const systemFindings = z
   })
   .strict();
 
-/** Per system: who answers for it (sees and suppresses its findings) and what findings judge. */
+const notifyTarget = z
+  .object({
+    platform: z.enum(['slack', 'teams', 'log']),
+    channel: z.string().min(1),
+  })
+  .strict();
+
+const DAY = 86400;
+const MIN_CLEANUP_WINDOW_DAYS = 30;
+
+/** The unused-permission cleanup per system (issue 13): report-only unless `mode: enforce`. */
+const systemCleanup = z
+  .object({
+    mode: z
+      .enum(['report', 'enforce'])
+      .default('report')
+      .describe('report: announce and change only what an owner removes; enforce: also change on no answer'),
+    schedule: z
+      .object({
+        every: duration.default(7 * DAY).describe('How often a cleanup run starts, e.g. 7d'),
+        offset: duration.optional().describe('Delay within each period, e.g. 10h to start at 10:00 UTC'),
+      })
+      .strict()
+      .default({ every: 7 * DAY }),
+    window: duration
+      .default(90 * DAY)
+      .refine((seconds) => seconds >= MIN_CLEANUP_WINDOW_DAYS * DAY, `at least ${MIN_CLEANUP_WINDOW_DAYS}d`)
+      .describe('Unused for this long makes a permission a candidate (90d by default, at least 30d)'),
+    notice: duration.default(7 * DAY).describe('Time between the announcement and any change (7d by default)'),
+    grace: duration.default(14 * DAY).describe('Permissions granted more recently than this are never candidates'),
+    changes: z
+      .object({
+        actions: z.boolean().default(true).describe('Remove unused actions from inline and customer-managed policies'),
+        attachments: z.boolean().default(true).describe('Detach unused managed policies'),
+        assignments: z.boolean().default(true).describe('Delete unused Identity Center and Azure role assignments'),
+        bindings: z.boolean().default(true).describe('Remove unused GCP binding members'),
+        accessKeys: z.boolean().default(true).describe('Deactivate (never delete) unused access keys'),
+        passwords: z
+          .boolean()
+          .default(true)
+          .describe('Report unused console passwords (removed only on an explicit Remove)'),
+        inactiveIdentities: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Make inactive identities harmless: AWS deny-all guard, Azure assignments removed, GCP account disabled',
+          ),
+      })
+      .strict()
+      .default({
+        actions: true,
+        attachments: true,
+        assignments: true,
+        bindings: true,
+        accessKeys: true,
+        passwords: true,
+        inactiveIdentities: true,
+      }),
+    owners: z
+      .object({
+        tag: z.string().min(1).optional().describe("A tag on the identity naming its owner's e-mail, e.g. owner"),
+        mapping: z
+          .record(z.string().min(1), email)
+          .default({})
+          .describe('Identity id or name (* as a wildcard) → owner e-mail'),
+        channel: notifyTarget.optional().describe('Where announcements go when no owner can be found (never silence)'),
+      })
+      .strict()
+      .default({ mapping: {} })
+      .describe("Who answers for an identity: its tag, then the mapping, then the system's owners"),
+    exclude: z
+      .object({
+        identities: z.array(z.string().min(1)).default([]).describe('Identity ids or names, * as a wildcard'),
+        tags: z.record(z.string().min(1), z.string()).default({}).describe('key: value (* for any value)'),
+        paths: z.array(z.string().min(1)).default([]).describe('IAM paths or scope prefixes never touched'),
+        serviceLinked: z.boolean().default(true).describe('Leave service-linked roles and service agents alone'),
+        breakGlass: z.array(z.string().min(1)).default([]).describe('Break-glass identities, never changed'),
+        sidPrefix: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('AWS statements whose Sid starts with this are kept as written, e.g. LeastKeep'),
+      })
+      .strict()
+      .default({ identities: [], tags: {}, paths: [], serviceLinked: true, breakGlass: [] }),
+  })
+  .strict();
+
+/** Per system: who answers for it (sees and suppresses its findings), what findings judge, and its cleanup. */
 const systemOversight = {
   owners: people.optional().describe("Owners see this system's findings and may suppress them"),
   findings: systemFindings.optional(),
+  cleanup: systemCleanup.optional().describe('Find, announce and remove permissions unused for the window'),
 };
 const gcpInventory = z
   .object({
@@ -286,13 +375,6 @@ function overridesOf<Shape extends z.ZodRawShape>(rules: z.ZodObject<Shape>) {
     z.core.$strict
   >;
 }
-
-const notifyTarget = z
-  .object({
-    platform: z.enum(['slack', 'teams', 'log']),
-    channel: z.string().min(1),
-  })
-  .strict();
 
 const entitlement = z
   .object({

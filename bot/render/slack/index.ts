@@ -29,3 +29,14 @@ export {
   suppressRefusedReply,
   withRequesterFindings,
 } from './findings';
+export {
+  cleanupDecidedReply,
+  cleanupDiffReply,
+  cleanupKeepForm,
+  cleanupOwnerMessage,
+  cleanupReportMessage,
+  cleanupRestoredMessage,
+  cleanupRestoreResultReply,
+  cleanupRestoringReply,
+  cleanupSummaryMessage,
+} from './cleanup';

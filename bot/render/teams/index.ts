@@ -28,3 +28,13 @@ export {
   suppressRefusedMessage,
   withRequesterFindings,
 } from './findings';
+export {
+  cleanupDecidedText,
+  cleanupDiffCard,
+  cleanupKeepCard,
+  cleanupOwnerMessage,
+  cleanupReportMessage,
+  cleanupRestoredMessage,
+  cleanupRestoreResultText,
+  cleanupSummaryMessage,
+} from './cleanup';

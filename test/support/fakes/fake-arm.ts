@@ -44,6 +44,9 @@ export interface FakeRoleAssignment {
   principalId: string;
   principalType: string;
   description?: string;
+  /** An ABAC condition and its version ('2.0'), as ARM stores them. */
+  condition?: string;
+  conditionVersion?: string;
   createdOn: string;
 }
 
@@ -460,8 +463,8 @@ export class FakeArm {
         principalId: assignment.principalId,
         principalType: assignment.principalType,
         scope: assignment.scope,
-        condition: null,
-        conditionVersion: null,
+        condition: assignment.condition ?? null,
+        conditionVersion: assignment.conditionVersion ?? null,
         createdOn: assignment.createdOn,
         updatedOn: assignment.createdOn,
         createdBy: null,
@@ -513,6 +516,8 @@ export class FakeArm {
       principalId,
       principalType: String(properties.principalType ?? 'User'),
       ...(typeof properties.description === 'string' ? { description: properties.description } : {}),
+      ...(typeof properties.condition === 'string' ? { condition: properties.condition } : {}),
+      ...(typeof properties.conditionVersion === 'string' ? { conditionVersion: properties.conditionVersion } : {}),
       createdOn: new Date().toISOString(),
     };
     this.state.assignments.set(assignmentKey(scope, name), stored);

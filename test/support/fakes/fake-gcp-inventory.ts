@@ -7,9 +7,10 @@ import type { FakeResourceManager } from './fake-resource-manager';
  * A local fake of the Google APIs the GCP inventory collector reads beside Resource Manager, on
  * 127.0.0.1, spoken to by the real clients over HTTP/JSON: IAM v1 (`roles.get` for predefined roles,
  * `projects.roles.get` / `organizations.roles.get` for custom ones, service accounts and their keys,
- * paged by `nextPageToken`), the Recommender's `insights` list (paged) and Logging v2 `entries:list`
- * (paged, filtered by `logName` and `timestamp` as the collector writes them). Errors look like Google's
- * (`{ error: { code, message, status } }`); the next matching call can be made to fail.
+ * paged by `nextPageToken`; one account's get, disable and enable, for cleanup), the Recommender's
+ * `insights` list (paged) and Logging v2 `entries:list` (paged, filtered by `logName` and `timestamp` as
+ * the collector writes them). Errors look like Google's (`{ error: { code, message, status } }`); the
+ * next matching call can be made to fail.
  */
 
 export interface FakeRole {
@@ -140,6 +141,8 @@ export class FakeGcpInventory {
         ...(start + size < list.length ? { nextPageToken: String(start + size) } : {}),
       });
     }
+    const account = /^projects\/([^/]+)\/serviceAccounts\/([^/:]+)(?::(disable|enable))?$/.exec(path);
+    if (account) return this.serviceAccount(call.method, account[1]!, account[2]!, account[3], send, fail);
     const keys = /^projects\/([^/]+)\/serviceAccounts\/([^/]+)\/keys$/.exec(path);
     if (keys) {
       const account = (this.serviceAccounts.get(keys[1]!) ?? []).find((candidate) => candidate.email === keys[2]);
@@ -171,6 +174,38 @@ export class FakeGcpInventory {
       });
     }
     fail(404, `No route for ${call.path} in the fake.`);
+  }
+
+  /**
+   * `GET projects/P/serviceAccounts/EMAIL` and `POST …:disable` / `:enable` (empty answers, as Google's),
+   * which flip the account's `disabled` flag. `-` as the project finds the account in any project.
+   */
+  private serviceAccount(
+    method: string,
+    project: string,
+    email: string,
+    verb: string | undefined,
+    send: (status: number, body: unknown) => void,
+    fail: (status: number, message: string) => void,
+  ): void {
+    const projects = project === '-' ? [...this.serviceAccounts.keys()] : [project];
+    const home = projects.find((id) => (this.serviceAccounts.get(id) ?? []).some((a) => a.email === email));
+    const found = home ? this.serviceAccounts.get(home)!.find((a) => a.email === email)! : undefined;
+    if (!found) return fail(404, `Service account projects/${project}/serviceAccounts/${email} not found.`);
+    if (verb && method === 'POST') {
+      found.disabled = verb === 'disable';
+      return send(200, {});
+    }
+    if (verb || method !== 'GET') return fail(404, `No route for ${method} ${email}:${verb ?? ''} in the fake.`);
+    send(200, {
+      name: `projects/${home}/serviceAccounts/${found.email}`,
+      projectId: home,
+      uniqueId: found.uniqueId,
+      email: found.email,
+      oauth2ClientId: found.uniqueId,
+      etag: 'MDEwMjE5MjA=',
+      ...(found.disabled ? { disabled: true } : {}),
+    });
   }
 
   /** Entries of one resource whose log the filter names, within its time bounds, oldest first, paged. */

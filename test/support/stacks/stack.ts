@@ -20,6 +20,7 @@ import { policySchema, type Policy, type PolicyInput } from '../../../domain/pol
 import type { RequestState, RequestStatus } from '../../../domain/request';
 import { WORKFLOWS_PATH } from '../../../app/worker';
 import { accessClient, buildActivities } from '../../../app/runtime';
+import { LogCleanupNotifier, type CleanupLogMessage } from '../../../activities/chat/log-cleanup-notifier';
 import { findingsClient } from '../../../app/findings';
 import type { FindingsClient } from '../../../bot/findings-client';
 import { freshStore, type TestDatabase } from '../launch/database';
@@ -127,6 +128,8 @@ export interface Stack {
   motoUrl: string;
   policy: Policy;
   messages: LogMessage[];
+  /** What the cleanup's log notifier "posted" (announcements, summaries, reminders, reports). */
+  cleanupMessages: CleanupLogMessage[];
   activities: LeastActivities;
   access: AccessClient;
   /** The findings client every front end uses, over the stack's store and policy. */
@@ -164,6 +167,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
       ? await TestWorkflowEnvironment.createFromExistingServer({ address: services.temporalAddress })
       : await startTimeSkipping(services.timeSkippingServer);
   const messages: LogMessage[] = [];
+  const cleanupMessages: CleanupLogMessage[] = [];
   // The worker's production wiring; only the emulator's pace, the other clouds' fakes and the notifiers differ.
   const built = buildActivities(
     { store, policy, slack: undefined, teams: undefined },
@@ -175,6 +179,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
         new LogNotifier((message) => messages.push(message)),
         ...(options.notifiers?.({ store, policy }) ?? []),
       ],
+      cleanupNotifiers: [new LogCleanupNotifier((message) => cleanupMessages.push(message))],
     },
   );
   const { activities } = built;
@@ -195,6 +200,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
     motoUrl: services.motoUrl,
     policy,
     messages,
+    cleanupMessages,
     activities,
     access,
     findings: findingsClient({ store, policy: () => policy }),

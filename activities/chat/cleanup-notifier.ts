@@ -1,0 +1,43 @@
+import type { CleanupAnnouncement, CleanupReport, CleanupRestoreNotice } from '../../bot/render/cleanup';
+
+/**
+ * How the cleanup workflow reaches people (issue 13): owners get a DM with their items and the buttons
+ * Keep / Remove now / Snooze / Show diff, the system's channel a summary; after the run, a report with
+ * Restore buttons. Slack and Teams implement it; the log one always works. Every implementation is
+ * idempotent per (run, recipient, purpose): a retried activity edits or skips, never posts twice.
+ *
+ * The views and the button ids live with the renderers (bot/render/cleanup.ts), which the bot's
+ * handlers read too (the bot may not import activities); they are re-exported here unchanged.
+ */
+export {
+  CleanupAction,
+  cleanupButtonValue,
+  parseCleanupButtonValue,
+  type CleanupAnnouncement,
+  type CleanupItemView,
+  type CleanupReport,
+  type CleanupRestoreNotice,
+  type CleanupRunView,
+} from '../../bot/render/cleanup';
+
+export interface AnnounceResult {
+  /** Owners who got their DM. */
+  reached: string[];
+  /** Owners who could not be found or messaged in this front end. */
+  unreached: string[];
+  /** Whether the channel summary (with the unowned and unreached owners' items) went out. */
+  channelPosted: boolean;
+}
+
+export interface CleanupNotifier {
+  /** Tells each owner and the channel; says who could not be told (never silence: the channel gets those). */
+  announce(announcement: CleanupAnnouncement): Promise<AnnounceResult>;
+  /**
+   * Before the notice period ends: to owners who have not answered every item. The channel gets a
+   * reminder of `unowned`, where the workflow puts the items of owners `announce` could not reach.
+   */
+  remind(announcement: CleanupAnnouncement): Promise<void>;
+  /** What the run removed, kept, snoozed, reported or skipped, with Restore buttons. */
+  report(report: CleanupReport): Promise<void>;
+  restored(notice: CleanupRestoreNotice): Promise<void>;
+}

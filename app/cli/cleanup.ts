@@ -1,0 +1,253 @@
+import type { CleanupHold, CleanupItem, CleanupPlan } from '../../domain/cleanup/model';
+import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
+import type { CleanupRunRecord, StoredCleanupItem } from '../../activities/store/cleanup/store';
+import type { PgStore } from '../../activities/store/pg-store';
+import { loadPolicy, withPgStore } from './connect';
+import { usage, type Invocation } from './usage';
+
+/**
+ * `least cleanup …`: the unused-permission cleanup for operators. `plan` is a dry run anyone may read
+ * (it changes and records nothing); `run` starts a cleanup now outside its Schedule; `runs` and `show`
+ * read what runs did; `restore` puts back what a run removed, from its snapshots.
+ */
+export async function runCleanup(invocation: Invocation): Promise<number> {
+  const [verb, ...rest] = invocation.rest;
+  const next = { ...invocation, rest };
+  switch (verb) {
+    case 'plan':
+      return plan(next);
+    case 'run':
+      return start(next);
+    case 'runs':
+      return runs(next);
+    case 'show':
+      return show(next);
+    case 'restore':
+      return restore(next);
+    default:
+      return usage(
+        verb === undefined
+          ? 'cleanup needs a verb: plan, run, runs, show or restore'
+          : `unknown cleanup verb "${verb.slice(0, 40)}": use plan, run, runs, show or restore`,
+      );
+  }
+}
+
+function systemsOf(policy: Policy, only: string | undefined): AuthorizationSystem[] {
+  const systems = policy.authorizationSystems.filter((s) => !only || s.id === only);
+  if (only && systems.length === 0) usage(`no authorization system "${only.slice(0, 80)}" in the policy file`);
+  return systems;
+}
+
+async function plan({ values, json, print }: Invocation): Promise<number> {
+  const policy = await loadPolicy();
+  const systems = systemsOf(policy, values.system);
+  const { planSystem } = await import('../../activities/cleanup');
+  return withPgStore(async (store) => {
+    const plans: { system: AuthorizationSystem; plan?: CleanupPlan }[] = [];
+    for (const system of systems) {
+      const run = await store.inventory.currentRun(system.id);
+      if (!run) {
+        plans.push({ system });
+        continue;
+      }
+      const planned = await planSystem(
+        { policy: () => policy, cleanup: store.cleanup, inventory: store.inventory, reads: store.cleanupReads },
+        system,
+        run,
+        new Date().toISOString(),
+        values.identity ? { identityId: values.identity } : {},
+      );
+      plans.push({ system, plan: planned });
+    }
+    if (json)
+      print(JSON.stringify({ plans: plans.map(({ system, plan: p }) => ({ systemId: system.id, plan: p ?? null })) }));
+    else
+      for (const { system, plan: p } of plans) {
+        if (!p) {
+          print(
+            `${system.id} (${system.cloud}): no inventory yet — run \`least inventory collect --system ${system.id}\``,
+          );
+          continue;
+        }
+        planLines(system, p).forEach((line) => print(line));
+      }
+    return 0;
+  });
+}
+
+export function planLines(system: AuthorizationSystem, plan: CleanupPlan): string[] {
+  const lines = [
+    `${system.id} (${system.cloud}): ${plan.mode} mode, window ${plan.window.from.slice(0, 10)} → ${plan.window.to.slice(0, 10)}, ` +
+      `${plan.items.length} change(s) taking away ${plan.counts.actions} action(s) from ${plan.counts.identities} identit${plan.counts.identities === 1 ? 'y' : 'ies'}`,
+  ];
+  for (const item of plan.items) lines.push(...itemLines(item));
+  const held = holdCounts(plan.holds);
+  if (held.length > 0) lines.push(`  held back: ${held.join(', ')}`);
+  return lines;
+}
+
+function itemLines(item: CleanupItem | StoredCleanupItem): string[] {
+  const who = item.identities.map((i) => i.name).join(', ');
+  const outcome =
+    'outcome' in item && item.outcome ? ` [${item.outcome}${item.outcomeDetail ? `: ${item.outcomeDetail}` : ''}]` : '';
+  const lines = [`  ${item.change} ${item.object.name} (${who}) — ${item.reason}${outcome}`];
+  if (item.removeActions?.length)
+    lines.push(
+      `    removes ${item.removeActions.length}: ${item.removeActions.slice(0, 8).join(', ')}${item.removeActions.length > 8 ? ', …' : ''}`,
+    );
+  if (item.keptForOthers?.length) lines.push(`    kept for other holders: ${item.keptForOthers.length}`);
+  lines.push(
+    `    id ${item.itemId}${item.owners.length > 0 ? `; owners ${item.owners.join(', ')}` : '; no owner found (channel)'}`,
+  );
+  return lines;
+}
+
+function holdCounts(holds: readonly CleanupHold[]): string[] {
+  const counts = new Map<string, number>();
+  for (const hold of holds) counts.set(hold.reason, (counts.get(hold.reason) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([reason, n]) => `${reason} ${n}`);
+}
+
+async function start({ values, json, print }: Invocation): Promise<number> {
+  if (!values.system) usage('cleanup run needs --system S');
+  const { loadConfig } = await import('../config');
+  const { withPolicyFallback } = await import('../policy-fallback');
+  const { connectCore } = await import('../runtime');
+  const { cleanup } = await import('../../workflows/cleanup');
+  const { manualCleanupRunId } = await import('../../workflows/cleanup-messages');
+  const config = withPolicyFallback(loadConfig());
+  const core = await connectCore(config);
+  try {
+    systemsOf(core.policy, values.system);
+    const runId = manualCleanupRunId(values.system, new Date());
+    await core.temporal.workflow.start(cleanup, {
+      workflowId: runId,
+      taskQueue: config.taskQueue,
+      args: [
+        {
+          systemId: values.system,
+          trigger: 'manual',
+          ...(values.as ? { requestedBy: values.as.toLowerCase() } : {}),
+          ...(values.identity ? { identityId: values.identity } : {}),
+        },
+      ],
+    });
+    print(json ? JSON.stringify({ runId }) : `cleanup ${runId} started; \`least cleanup show ${runId}\` follows it`);
+    return 0;
+  } finally {
+    await core.close();
+  }
+}
+
+async function runs({ values, json, print }: Invocation): Promise<number> {
+  return withPgStore(async (store) => {
+    const list = await store.cleanup.runs({
+      ...(values.system ? { systemId: values.system } : {}),
+      limit: values.limit ? Number(values.limit) : 20,
+    });
+    if (json) print(JSON.stringify({ runs: list }));
+    else if (list.length === 0) print('no cleanup runs yet');
+    else for (const run of list) print(runLine(run));
+    return 0;
+  });
+}
+
+function runLine(run: CleanupRunRecord): string {
+  const counts = Object.entries(run.counts)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  return `${run.runId}  ${run.systemId}  ${run.mode}  ${run.status}  planned ${run.plannedAt}${run.noticeUntil ? `  notice until ${run.noticeUntil}` : ''}${counts ? `  (${counts})` : ''}`;
+}
+
+async function show({ rest, values, json, print }: Invocation): Promise<number> {
+  const runId = rest[0] ?? usage('cleanup show needs a run id');
+  return withPgStore(async (store) => {
+    const run = await store.cleanup.run(runId);
+    if (!run) {
+      print(json ? JSON.stringify({ ok: false, message: `no cleanup run ${runId}` }) : `no cleanup run ${runId}`);
+      return 1;
+    }
+    const items = await store.cleanup.items(runId, values.identity ? { identityId: values.identity } : {});
+    const holds = await store.cleanup.holds(runId, {
+      ...(values.identity ? { identityId: values.identity } : {}),
+      limit: 10_000,
+    });
+    if (json) print(JSON.stringify({ run, items, holds }));
+    else {
+      print(runLine(run));
+      if (run.announceProblem) print(`  could not tell owners: ${run.announceProblem}`);
+      for (const item of items) itemLines(item).forEach((line) => print(line));
+      const held = holdCounts(holds);
+      if (held.length > 0) print(`  held back: ${held.join(', ')}`);
+    }
+    return 0;
+  });
+}
+
+async function restore({ rest, values, json, print }: Invocation): Promise<number> {
+  const runId = rest[0] ?? usage('cleanup restore needs a run id');
+  if (!values.as) usage('cleanup restore needs --as EMAIL (who restores; audited)');
+  const person = values.as.trim().toLowerCase();
+  const { loadConfig } = await import('../config');
+  const { withPolicyFallback } = await import('../policy-fallback');
+  const { connectCore } = await import('../runtime');
+  const { cleanupRestore } = await import('../../workflows/cleanup');
+  const config = withPolicyFallback(loadConfig());
+  const core = await connectCore(config);
+  try {
+    const refusal = await restoreRefusal(core.store, core.policy, runId, person, values.identity, values.item);
+    if (refusal) {
+      print(json ? JSON.stringify({ ok: false, message: refusal }) : `refused: ${refusal}`);
+      return 1;
+    }
+    const selection = {
+      runId,
+      by: person,
+      ...(values.identity ? { identityId: values.identity } : {}),
+      ...(values.item ? { itemIds: [values.item] } : {}),
+      ...(values.reason ? { reason: values.reason } : {}),
+    };
+    const result = await core.temporal.workflow.execute(cleanupRestore, {
+      workflowId: `cleanup-restore-${runId}-${Date.now()}`,
+      taskQueue: config.taskQueue,
+      args: [selection],
+    });
+    if (json) print(JSON.stringify(result));
+    else for (const item of result.items) print(`${item.status}  ${item.itemId} — ${item.detail}`);
+    return result.items.some((i) => i.status === 'conflict') ? 1 : 0;
+  } finally {
+    await core.close();
+  }
+}
+
+/** Only the items' owners, the system's owners and Least's admins may restore; the refusal is audited. */
+async function restoreRefusal(
+  store: PgStore,
+  policy: Policy,
+  runId: string,
+  person: string,
+  identityId: string | undefined,
+  itemId: string | undefined,
+): Promise<string | undefined> {
+  const { cleanupDeciders } = await import('../../domain/cleanup/rules');
+  const { AuditAction } = await import('../../domain/audit');
+  const run = await store.cleanup.run(runId);
+  if (!run) return `no cleanup run ${runId}`;
+  const system = policy.authorizationSystems.find((s) => s.id === run.systemId);
+  if (!system) return `system "${run.systemId}" is not in the policy file any more`;
+  const items = await store.cleanup.items(runId, {
+    ...(identityId ? { identityId } : {}),
+    ...(itemId ? { itemIds: [itemId] } : {}),
+  });
+  if (items.length === 0) return 'no item of that run matches';
+  const deciders = cleanupDeciders(policy, system);
+  const allowed = deciders.includes(person) || items.every((item) => item.owners.includes(person));
+  if (allowed) return undefined;
+  await store.appendAudit({
+    actor: person,
+    action: AuditAction.CleanupRestoreRefused,
+    detail: { runId, via: 'cli', ...(identityId ? { identityId } : {}), ...(itemId ? { itemId } : {}) },
+  });
+  return "only the identities' owners, the system's owners and Least's admins may restore";
+}

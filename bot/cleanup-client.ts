@@ -1,0 +1,337 @@
+import { createHash } from 'node:crypto';
+import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { AuditAction } from '../domain/audit';
+import type { CleanupItem, CleanupOutcome } from '../domain/cleanup/model';
+import {
+  checkCleanupDecision,
+  type CleanupDecisionInput,
+  type CleanupItemBrief,
+  type CleanupRunState,
+} from '../domain/cleanup/run';
+import { ErrorCode } from '../domain/errors';
+import { isIncluded, type ExternalGroups } from '../domain/policy/evaluate';
+import type { Policy } from '../domain/policy/schema';
+import {
+  cleanupDecideUpdate,
+  cleanupStatusQuery,
+  cleanupWorkflowId,
+  type CleanupRestoreInput,
+  type CleanupRestoreResult,
+} from '../workflows/cleanup-messages';
+import { restoreSelectionOf } from './render/cleanup';
+
+/** A run as the store keeps it (activities/store/cleanup `CleanupStore.run`): what the client reads of it. */
+export interface CleanupRunRecordView {
+  runId: string;
+  systemId: string;
+}
+
+/** One item of a run as the store keeps it (`StoredCleanupItem`), documents included. */
+export type CleanupItemRecord = CleanupItem & { runId: string; outcome?: CleanupOutcome; outcomeDetail?: string };
+
+/** What the client reads from PostgreSQL; `CleanupStore` (activities/store/cleanup/store.ts) is the implementation. */
+export interface CleanupReader {
+  run(runId: string): Promise<CleanupRunRecordView | undefined>;
+  items(runId: string, options?: { identityId?: string; itemIds?: readonly string[] }): Promise<CleanupItemRecord[]>;
+}
+
+export interface CleanupClientDeps {
+  temporal: Client;
+  /** Where the `cleanupRestore` workflow runs (the worker's task queue). */
+  taskQueue: string;
+  store: CleanupReader;
+  policy: () => Policy;
+  /** Refusals are audited here, as the findings client does it. */
+  audit: (entry: { actor: string; action: AuditAction; detail: Record<string, unknown> }) => Promise<void>;
+  /** Members of groups kept outside the policy (Slack user groups), for who owns or administers a system. */
+  externalGroups?: () => Promise<ExternalGroups>;
+  log?: (msg: string, extra: Record<string, unknown>) => void;
+}
+
+export type CleanupRefusal = { ok: false; code: string; message: string };
+
+export type DecideOutcome = { ok: true; item: CleanupItemBrief } | CleanupRefusal;
+export type CheckOutcome = { ok: true; state: CleanupRunState; item: CleanupItemBrief } | CleanupRefusal;
+export type DiffOutcome = { ok: true; item: CleanupItemRecord } | CleanupRefusal;
+export type RestoreOutcome = { ok: true; result: CleanupRestoreResult; items: CleanupItemRecord[] } | CleanupRefusal;
+
+/** An owner's click as a front end sends it: the run, and the answer the workflow's validator checks. */
+export type CleanupDecideRequest = CleanupDecisionInput & { runId: string };
+
+/** What a Restore click asks for: an item id, `*` (the whole run) or `identity:<id or name>`, as on the buttons. */
+export interface CleanupRestoreRequest {
+  runId: string;
+  item: string;
+  reason?: string;
+}
+
+/** The `cleanupRestore` workflow's type name; the bot starts it by name (it never loads workflow code). */
+export const CLEANUP_RESTORE_WORKFLOW = 'cleanupRestore';
+
+/**
+ * The workflow id of a restore: one per run and selection, so the same click twice (or two people at
+ * once) joins the restore already running instead of starting a second one.
+ */
+export function cleanupRestoreWorkflowId(
+  runId: string,
+  selection: { itemIds?: readonly string[]; identityId?: string },
+): string {
+  const key = JSON.stringify({
+    i: selection.itemIds ? [...selection.itemIds].sort() : null,
+    p: selection.identityId ?? null,
+  });
+  return `cleanup-restore-${runId}-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * The one way chat front ends act on a cleanup run: an owner's Keep / Remove now / Snooze goes to the
+ * run's workflow, whose update validator has the last word on authority; Show diff and Restore are
+ * checked here against the run's items and the policy. Every refusal is audited and comes back as a
+ * code and a sentence to show the person.
+ */
+export class CleanupClient {
+  constructor(private readonly deps: CleanupClientDeps) {}
+
+  /** Keep / Remove now / Snooze on one item: the workflow's validator decides, the answer is the item as recorded. */
+  async decide(request: CleanupDecideRequest): Promise<DecideOutcome> {
+    const { runId, ...input } = request;
+    const decider = input.decider.trim().toLowerCase();
+    try {
+      const item = await this.handle(runId).executeUpdate(cleanupDecideUpdate, { args: [{ ...input, decider }] });
+      return { ok: true, item };
+    } catch (error) {
+      const refusal = await this.workflowRefusal(error, runId, { ...input, decider });
+      await this.audited(decider, AuditAction.CleanupDecisionRefused, {
+        run: clip(runId),
+        item: clip(input.itemId),
+        kind: input.kind,
+        code: refusal.code,
+        message: refusal.message,
+      });
+      return refusal;
+    }
+  }
+
+  /**
+   * Whether `decider` may give this answer now, asked of the running workflow without changing it:
+   * Keep is checked before its form opens, so a person who may not decide does not type a reason first.
+   */
+  async check(request: CleanupDecideRequest): Promise<CheckOutcome> {
+    const { runId, ...input } = request;
+    const decider = input.decider.trim().toLowerCase();
+    const refuse = async (refusal: CleanupRefusal): Promise<CleanupRefusal> => {
+      await this.audited(decider, AuditAction.CleanupDecisionRefused, {
+        run: clip(runId),
+        item: clip(input.itemId),
+        kind: input.kind,
+        code: refusal.code,
+        message: refusal.message,
+      });
+      return refusal;
+    };
+    let state: CleanupRunState;
+    try {
+      state = await this.handle(runId).query(cleanupStatusQuery);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      return refuse(unknownRun(runId));
+    }
+    // The reason is asked for next; the check is of everything else.
+    const verdict = checkCleanupDecision(state, {
+      ...input,
+      decider,
+      ...(input.kind === 'keep' ? { reason: input.reason?.trim() || 'to be given' } : {}),
+    });
+    if (!verdict.ok) return refuse({ ok: false, code: verdict.code, message: verdict.message });
+    return { ok: true, state, item: state.items.find((i) => i.itemId === input.itemId)! };
+  }
+
+  /** Show diff: the item's documents, for its owners, the system's owners, security viewers and admins. */
+  async diff(runId: string, itemId: string, person: string): Promise<DiffOutcome> {
+    const actor = person.trim().toLowerCase();
+    const refuse = async (code: string, message: string): Promise<CleanupRefusal> => {
+      await this.audited(actor, AuditAction.CleanupViewRefused, { run: clip(runId), item: clip(itemId), code });
+      return { ok: false, code, message };
+    };
+    const run = await this.deps.store.run(runId);
+    const [item] = run ? await this.deps.store.items(runId, { itemIds: [itemId] }) : [];
+    if (!run || !item) return refuse(ErrorCode.CleanupUnknown, 'That change is not part of a cleanup run Least knows.');
+    const authority = await this.authority(actor, run.systemId);
+    if (!(authority.admin || authority.securityViewer || authority.systemOwner || ownsItem(item, actor)))
+      return refuse(
+        ErrorCode.CleanupNotAuthorized,
+        "Only this change's owners, the system's owners, security viewers and Least's admins may see its diff.",
+      );
+    return { ok: true, item };
+  }
+
+  /**
+   * Restore from a report's button: authority first (the items' owners, the system's owners, admins), then
+   * the `cleanupRestore` workflow, waited for; its result says what came back, item by item.
+   */
+  async restore(request: CleanupRestoreRequest, person: string): Promise<RestoreOutcome> {
+    const actor = person.trim().toLowerCase();
+    const { runId } = request;
+    const refuse = async (code: string, message: string): Promise<CleanupRefusal> => {
+      await this.audited(actor, AuditAction.CleanupRestoreRefused, {
+        run: clip(runId),
+        item: clip(request.item),
+        code,
+      });
+      return { ok: false, code, message };
+    };
+    const run = await this.deps.store.run(runId);
+    if (!run) return refuse(ErrorCode.CleanupUnknown, 'That cleanup run is not one Least knows.');
+    const selected = await this.selection(runId, request.item);
+    if (!selected.ok) return refuse(selected.code, selected.message);
+    const { input, items } = selected;
+    // Only what the run changed is restored; authority is over those (all selected, when none was changed).
+    const touched = items.filter((item) => item.outcome === 'removed' || item.outcome === 'restored');
+    const authority = await this.authority(actor, run.systemId);
+    const mayRestore =
+      authority.admin ||
+      authority.systemOwner ||
+      (touched.length > 0 ? touched : items).every((i) => ownsItem(i, actor));
+    if (!mayRestore)
+      return refuse(
+        ErrorCode.CleanupNotAuthorized,
+        input.itemIds || input.identityId
+          ? "Only the owners of these changes, the system's owners and Least's admins may restore them."
+          : "Only the system's owners and Least's admins may restore a whole run (or someone who owns every change in it).",
+      );
+    const restoreInput: CleanupRestoreInput = {
+      runId,
+      ...input,
+      by: actor,
+      ...(request.reason?.trim() ? { reason: request.reason.trim() } : {}),
+    };
+    try {
+      const result = await this.deps.temporal.workflow.execute<
+        (input: CleanupRestoreInput) => Promise<CleanupRestoreResult>
+      >(CLEANUP_RESTORE_WORKFLOW, {
+        workflowId: cleanupRestoreWorkflowId(runId, input),
+        taskQueue: this.deps.taskQueue,
+        args: [restoreInput],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      return { ok: true, result, items };
+    } catch (error) {
+      if (error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure)
+        return refuse(error.cause.type ?? ErrorCode.CleanupRestoreConflict, error.cause.message);
+      throw error;
+    }
+  }
+
+  /** The restore workflow's input for a button's item, and the run's items it covers. */
+  private async selection(
+    runId: string,
+    item: string,
+  ): Promise<
+    | { ok: true; input: Pick<CleanupRestoreInput, 'itemIds' | 'identityId'>; items: CleanupItemRecord[] }
+    | CleanupRefusal
+  > {
+    const selection = restoreSelectionOf(item);
+    const nothing: CleanupRefusal = {
+      ok: false,
+      code: ErrorCode.CleanupUnknown,
+      message: 'Nothing in this cleanup run matches that Restore button.',
+    };
+    if (selection.kind === 'item') {
+      const items = await this.deps.store.items(runId, { itemIds: [selection.itemId] });
+      return items.length > 0 ? { ok: true, input: { itemIds: [selection.itemId] }, items } : nothing;
+    }
+    const all = await this.deps.store.items(runId);
+    if (selection.kind === 'run') return all.length > 0 ? { ok: true, input: {}, items: all } : nothing;
+    // A button carries the identity's id, or its name when the report had no ids: an id wins, a name must be unique.
+    const byId = all.filter((i) => i.identities.some((who) => who.id === selection.identity));
+    const ids = new Set(
+      all.flatMap((i) => i.identities.filter((who) => who.name === selection.identity).map((who) => who.id)),
+    );
+    const identityId = byId.length > 0 ? selection.identity : ids.size === 1 ? [...ids][0]! : undefined;
+    if (identityId === undefined && ids.size > 1)
+      return {
+        ok: false,
+        code: ErrorCode.CleanupUnknown,
+        message: `More than one identity in this run is called "${clip(selection.identity)}": restore its changes one by one.`,
+      };
+    if (identityId === undefined) return nothing;
+    const items = all.filter((i) => i.identities.some((who) => who.id === identityId));
+    return { ok: true, input: { identityId }, items };
+  }
+
+  private async authority(
+    person: string,
+    systemId: string,
+  ): Promise<{ admin: boolean; securityViewer: boolean; systemOwner: boolean }> {
+    const policy = this.deps.policy();
+    const external = this.deps.externalGroups ? await this.deps.externalGroups() : {};
+    const system = policy.authorizationSystems.find((s) => s.id === systemId);
+    return {
+      admin: isIncluded(policy, policy.admins, person, external),
+      securityViewer: isIncluded(policy, policy.findings.securityViewers, person, external),
+      systemOwner: system?.owners !== undefined && isIncluded(policy, system.owners, person, external),
+    };
+  }
+
+  private handle(runId: string) {
+    return this.deps.temporal.workflow.getHandle(cleanupWorkflowId(runId));
+  }
+
+  /**
+   * Why the workflow did not take an answer: its validator's code and sentence, or — when the run is
+   * gone or finished — what its last state says (a finished run still answers queries).
+   */
+  private async workflowRefusal(error: unknown, runId: string, input: CleanupDecisionInput): Promise<CleanupRefusal> {
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)
+      return { ok: false, code: error.cause.type ?? ErrorCode.InputMalformed, message: error.cause.message };
+    if (!isMissing(error) && !isCompleted(error)) throw error;
+    try {
+      const state = await this.handle(runId).query(cleanupStatusQuery);
+      const verdict = checkCleanupDecision(state, input);
+      if (!verdict.ok) return { ok: false, code: verdict.code, message: verdict.message };
+      return { ok: false, code: ErrorCode.CleanupClosed, message: 'This cleanup run is not taking answers now.' };
+    } catch (queryError) {
+      if (!isMissing(queryError)) throw queryError;
+      return unknownRun(runId);
+    }
+  }
+
+  private async audited(actor: string, action: AuditAction, detail: Record<string, unknown>): Promise<void> {
+    try {
+      await this.deps.audit({ actor, action, detail });
+    } catch (error) {
+      (this.deps.log ?? ((m, e) => console.error(JSON.stringify({ level: 'error', msg: m, ...e }))))(
+        'audit write failed',
+        { action, error: String(error) },
+      );
+    }
+  }
+}
+
+function ownsItem(item: Pick<CleanupItem, 'owners'>, person: string): boolean {
+  return item.owners.some((owner) => owner.toLowerCase() === person);
+}
+
+function unknownRun(runId: string): CleanupRefusal {
+  return {
+    ok: false,
+    code: ErrorCode.CleanupUnknown,
+    message: `There is no cleanup run "${clip(runId)}" taking answers: it may have been replaced by a newer run.`,
+  };
+}
+
+function isMissing(error: unknown): boolean {
+  return (
+    error instanceof WorkflowNotFoundError ||
+    (error instanceof Error && /not found/i.test(error.message) && /workflow/i.test(error.message))
+  );
+}
+
+function isCompleted(error: unknown): boolean {
+  return error instanceof Error && /already completed|workflow execution already completed/i.test(error.message);
+}
+
+function clip(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

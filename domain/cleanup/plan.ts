@@ -1,0 +1,1149 @@
+import { isScored } from '../findings/assess';
+import { coveredSpans, isWriteAction } from '../inventory/coverage';
+import { isMembership } from '../inventory/model';
+import { INLINE_POLICY_PREFIX } from '../lease';
+import type {
+  ActionCatalogue,
+  CollectionRun,
+  Coverage,
+  GrantPath,
+  Identity,
+  IdentityKind,
+  PolicyDocument,
+} from '../inventory/model';
+import { attachUsage, copyGrant, endOfDay, serviceOf, usageFacts, usedSince, VerdictMemo } from '../inventory/verdicts';
+import type { GrantedAction, IdentityView, ViewPath } from '../inventory/view';
+import { markedStatements, narrowAwsPolicy, parseAwsPolicy } from './aws-document';
+import { AWS_GUARD_POLICY_NAME } from './model';
+import type {
+  CleanupChangeKind,
+  CleanupChanges,
+  CleanupDecision,
+  CleanupHold,
+  CleanupHoldReason,
+  CleanupItem,
+  CleanupObject,
+  CleanupObjectKind,
+  CleanupPlan,
+  CleanupRules,
+} from './model';
+
+/**
+ * The cleanup plan of one system (issue 13): from one snapshot's identity views, what may be taken away
+ * and what is held back, and why. Pure; one pass over the views, which may be a stream: what the planner
+ * keeps between identities is the plan itself and, per shared object (a customer-managed policy, a
+ * group's policy, attachment or assignment), how each action stands across its holders.
+ *
+ * Decisions made here (the model's comments say the same where they concern its fields):
+ * - Verdicts are worked out again for the cleanup window [at − windowDays, run.windowTo] (attachUsage).
+ *   Only `unused` is a candidate; `unknown` is held as not-enough-data, one hold per identity naming why.
+ * - An identity is judged as a whole first: excluded (identity pattern, tag, IAM path or scope prefix,
+ *   service-linked role or GCP service agent, break-glass), or younger than the window, and nothing of it
+ *   is planned; it still holds back every action it holds in a shared object. Its creation time unknown,
+ *   the first time one of its own paths was seen stands in; neither known → too new (never guessed old).
+ *   Disabled identities, groups, permission sets, leases and credentials other than AWS keys and console
+ *   passwords are not planned for themselves (groups are planned through their members); a disabled
+ *   identity neither counts for nor against removing an action from an object it shares. Least's own
+ *   inline policies (a lease's `least-<lease>`, the inactive guard) are never planned, and an identity
+ *   with a lease running is not inactive.
+ * - A path first seen (grantedAt) within the grace period, or whose scope is under an excluded prefix,
+ *   plans nothing and holds back what its identity holds through it in a shared object. A group's path
+ *   counts from the later of its own first sighting and the member's joining. grantedAt unknown → old only
+ *   when the identity is known older than the grace period.
+ * - Shared objects: an action goes only when some holder shows it unused and no holder used it, shows it
+ *   unknown, or holds it through a held-back path. Actions a holder could not use (denied, outside a
+ *   boundary) neither count for nor against. A customer-managed policy that is also a permissions
+ *   boundary is never narrowed; policies held through a permission set are held back whole by it.
+ * - An inactive identity (everything it holds unused, nothing used or active in the window, scored,
+ *   older than the window, no held-back path, no Sid-marked statement) gets one item — AWS guard, Azure
+ *   removal of its own assignments, GCP disable — and counts as unused for the shared objects it holds.
+ *   With `changes.inactiveIdentities` off it is planned path by path like any other.
+ * - An inline policy all of whose statements go is deleted: `narrow-policy` with `after: null`. A
+ *   customer-managed policy is never emptied: an attachment all of whose actions are unused by its
+ *   holders is detached, and a policy every attachment of which is detached is not also narrowed.
+ * - Identity Center permission sets, Azure roles and GCP roles are not narrowed: their assignment or
+ *   binding goes when wholly unused, otherwise the unused actions are held as cannot-narrow; a GCP binding
+ *   on an ancestor of the system's resource is held too (removing it there reaches beyond the system).
+ *   An Identity Center assignment a user holds as a member of a group is the group's assignment.
+ * - An item kept or snoozed by an owner (decision still running at `at`), or whose change the rules do
+ *   not allow, becomes a hold per identity it concerns.
+ */
+
+export interface CleanupPlanInput {
+  rules: CleanupRules;
+  /** The snapshot planned from. */
+  run: CollectionRun;
+  /** Every identity of the snapshot (groups included), read once: it may be a stream. */
+  views: Iterable<IdentityView>;
+  documents: (documentId: string) => PolicyDocument | undefined;
+  /** The AWS catalogue, to rewrite AWS policies; without it they are held as cannot-narrow. */
+  catalogue?: ActionCatalogue;
+  /** Who answers for an identity, in order of preference; empty → the fallback channel. */
+  ownersOf: (identity: Identity) => string[];
+  /** Owners' answers by item id; only keep and snooze matter, and only while running at `at`. */
+  decisions: ReadonlyMap<string, CleanupDecision>;
+  /**
+   * When a path was first seen, for the grace period: asked with the id of the identity the path belongs
+   * to (a group's own id for a path it holds) and the path. Undefined: not known.
+   */
+  grantedAt?: (identityId: string, path: GrantPath) => string | undefined;
+  /** Now (ISO). */
+  at: string;
+}
+
+export function planCleanup(input: CleanupPlanInput): CleanupPlan {
+  const planner = new Planner(input);
+  for (const view of input.views) planner.add(view);
+  return planner.plan();
+}
+
+const DAY_MS = 86_400_000;
+/** IAM's limits on a policy document's length, in characters. */
+const MANAGED_POLICY_CHARS = 6_144;
+const INLINE_POLICY_CHARS: Partial<Record<IdentityKind, number>> = {
+  'aws-iam-user': 2_048,
+  'aws-iam-group': 5_120,
+  'aws-iam-role': 10_240,
+};
+/** Which `changes` switch allows each kind of change. */
+const SWITCH: Record<CleanupChangeKind, keyof CleanupChanges> = {
+  'narrow-policy': 'actions',
+  'detach-policy': 'attachments',
+  'delete-assignment': 'assignments',
+  'remove-member': 'bindings',
+  'deactivate-key': 'accessKeys',
+  'remove-password': 'passwords',
+  'guard-principal': 'inactiveIdentities',
+  'remove-assignments': 'inactiveIdentities',
+  'disable-service-account': 'inactiveIdentities',
+};
+
+type Treatment =
+  | 'aws-inline'
+  | 'aws-policy'
+  | 'aws-attachment'
+  | 'aws-sso'
+  | 'azure-assignment'
+  | 'gcp-member'
+  /** Nothing can be planned for it: its unused actions are held as cannot-narrow (`stuck` says why). */
+  | 'stuck'
+  /** An identity or credential as a whole: planned directly, never through a holding. */
+  | 'identity';
+
+/** A cloud object as the planner handles it; its name is worked out once every group's name is known. */
+interface ObjectSpec {
+  treatment: Treatment;
+  kind: CleanupObjectKind;
+  key: string;
+  name: (nameOf: (id: string) => string) => string;
+  documentId?: string;
+  /** aws-attachment: the policy attached, and whether AWS manages it. */
+  policyArn?: string;
+  managedByCloud?: boolean;
+  /** aws-inline / aws-policy: the longest document IAM takes. */
+  maxChars?: number;
+  /** stuck: why nothing can be planned for it. */
+  stuck?: string;
+}
+
+interface HolderRef {
+  id: string;
+  name: string;
+  kind: IdentityKind;
+  owners: string[];
+}
+
+/** One action one holder holds through an object. */
+interface HeldThrough {
+  action: string;
+  verdict: 'used' | 'unused' | 'unknown';
+  /** The last day it was used, when the data knows one. */
+  lastUsed?: string;
+}
+
+/** How one holder stands on an object: its unused actions through it, or held back whole. */
+interface Standing {
+  holder: HolderRef;
+  unused: readonly string[];
+  blocked: boolean;
+}
+
+interface ActionTally {
+  unused: number;
+  blocked: number;
+  lastUsed?: string;
+}
+
+/** An object and how every action held through it stands across its holders. */
+class Holding {
+  readonly actions = new Map<string, ActionTally>();
+  readonly standings: Standing[] = [];
+  /** aws-policy: the attachments of it seen, and those planned for detaching. */
+  readonly attachments = new Set<string>();
+  readonly detached = new Set<string>();
+  /** aws-policy: an identity whose permissions boundary it is. */
+  boundaryOf?: string;
+  /** Holders with the same unused actions share one list. */
+  private readonly lists = new Map<string, readonly string[]>();
+
+  constructor(readonly spec: ObjectSpec) {}
+
+  add(holder: HolderRef, held: readonly HeldThrough[], blocked: boolean): void {
+    const unused: string[] = [];
+    for (const h of held) {
+      let tally = this.actions.get(h.action);
+      if (!tally) this.actions.set(h.action, (tally = { unused: 0, blocked: 0 }));
+      if (!blocked && h.verdict === 'unused') {
+        tally.unused += 1;
+        unused.push(h.action);
+      } else tally.blocked += 1;
+      if (h.lastUsed !== undefined && (tally.lastUsed === undefined || h.lastUsed > tally.lastUsed))
+        tally.lastUsed = h.lastUsed;
+    }
+    const signature = unused.join('\n');
+    let list = this.lists.get(signature);
+    if (!list) this.lists.set(signature, (list = unused.sort(byText)));
+    this.standings.push({ holder, unused: list, blocked });
+  }
+
+  /** Unused by some holder, held back by none. */
+  removable(): string[] {
+    const found: string[] = [];
+    for (const [action, tally] of this.actions) if (tally.unused > 0 && tally.blocked === 0) found.push(action);
+    return found.sort(byText);
+  }
+
+  /** Unused by some holder but used, unknown or held back for another. */
+  keptForOthers(): string[] {
+    const found: string[] = [];
+    for (const [action, tally] of this.actions) if (tally.unused > 0 && tally.blocked > 0) found.push(action);
+    return found.sort(byText);
+  }
+
+  /** Every action held through it is removable. */
+  wholly(): boolean {
+    if (this.actions.size === 0) return false;
+    for (const tally of this.actions.values()) if (tally.blocked > 0) return false;
+    return true;
+  }
+
+  lastUsedOf(actions: Iterable<string>): string | undefined {
+    let last: string | undefined;
+    for (const action of actions) {
+      const day = this.actions.get(action)?.lastUsed;
+      if (day !== undefined && (last === undefined || day > last)) last = day;
+    }
+    return last;
+  }
+}
+
+/** The paths of one view that lead to one object, and what the identity holds through them. */
+interface Local {
+  spec: ObjectSpec;
+  /** Shared: other identities may hold the object (it is planned once every view was read). */
+  shared: boolean;
+  paths: number[];
+  held: HeldThrough[];
+  /** Held through a permission set: holds back every action whatever its verdict. */
+  blocker: boolean;
+  /** The attachment this policy path is (aws-policy). */
+  attachment?: string;
+  gate?: { reason: 'grace-period' | 'excluded'; detail: string };
+}
+
+type PendingItem = Omit<CleanupItem, 'object'> & { spec: ObjectSpec };
+type PendingHold = Omit<CleanupHold, 'object'> & { spec?: ObjectSpec };
+
+class Planner {
+  private readonly rules: CleanupRules;
+  private readonly window: { from: string; to: string };
+  private readonly from: number;
+  private readonly graceFrom: number;
+  private readonly memo = new VerdictMemo();
+  private readonly items: PendingItem[] = [];
+  private readonly holds: PendingHold[] = [];
+  private readonly shared = new Map<string, Holding>();
+  private readonly names = new Map<string, string>();
+  private readonly unknownReasons: UnknownReasons;
+
+  constructor(private readonly input: CleanupPlanInput) {
+    this.rules = input.rules;
+    const now = Date.parse(input.at);
+    this.window = { from: new Date(now - input.rules.windowDays * DAY_MS).toISOString(), to: input.run.windowTo };
+    this.unknownReasons = new UnknownReasons(this.window);
+    this.from = Date.parse(this.window.from);
+    this.graceFrom = now - input.rules.graceDays * DAY_MS;
+  }
+
+  add(view: IdentityView): void {
+    const { identity } = view;
+    if (identity.nature === 'group') {
+      this.names.set(identity.id, identity.name);
+      return;
+    }
+    if (identity.kind === 'aws-access-key' || identity.kind === 'aws-console-password') {
+      this.credential(identity);
+      return;
+    }
+    if (identity.nature === 'credential' || identity.kind === 'least-lease' || identity.disabled) return;
+
+    const granted = view.granted.map(copyGrant);
+    attachUsage(granted, view.usage, view.coverage, identity, this.window, this.memo);
+    const holder: HolderRef = {
+      id: identity.id,
+      name: identity.name,
+      kind: identity.kind,
+      owners: this.input.ownersOf(identity),
+    };
+    const unused = granted.filter((g) => g.verdict === 'unused').length;
+    const locals = this.locals(view, granted);
+
+    const whole = this.exclusion(identity) ?? this.tooNew(view);
+    if (whole) {
+      if (unused > 0) this.hold(holder, whole.reason, whole.detail, unused);
+      for (const local of locals) if (local.shared) this.register(local, holder, true);
+      return;
+    }
+
+    if (this.inactive(view, holder, granted, locals)) {
+      for (const local of locals) if (local.shared) this.register(local, holder, false);
+      return;
+    }
+
+    const unknown = granted.filter((g) => g.verdict === 'unknown');
+    if (unknown.length > 0)
+      this.hold(holder, 'not-enough-data', this.unknownReasons.detail(view, unknown), unknown.length);
+    for (const local of locals) {
+      if (local.gate && !local.blocker) {
+        const count = local.held.filter((h) => h.verdict === 'unused').length;
+        if (count > 0) this.hold(holder, local.gate.reason, local.gate.detail, count, local.spec);
+      }
+      if (local.shared) this.register(local, holder, local.gate !== undefined);
+      else {
+        const own = new Holding(local.spec);
+        own.add(holder, local.held, local.gate !== undefined);
+        this.conclude(own);
+      }
+    }
+  }
+
+  plan(): CleanupPlan {
+    // attachments first: a customer-managed policy needs to know which of its attachments go
+    const holdings = [...this.shared.values()];
+    for (const h of holdings) if (h.spec.treatment !== 'aws-policy') this.conclude(h);
+    for (const h of holdings) if (h.spec.treatment === 'aws-policy') this.conclude(h);
+
+    const nameOf = (id: string): string => this.names.get(id) ?? lastSegment(id);
+    const objects = new Map<ObjectSpec, CleanupObject>();
+    const objectOf = (spec: ObjectSpec): CleanupObject => {
+      let object = objects.get(spec);
+      if (!object) objects.set(spec, (object = { kind: spec.kind, key: spec.key, name: spec.name(nameOf) }));
+      return object;
+    };
+    const items: CleanupItem[] = this.items
+      .map(({ spec, ...rest }): CleanupItem => {
+        const { itemId, systemId, change, ...fields } = rest;
+        return { itemId, systemId, change, object: objectOf(spec), ...fields };
+      })
+      .sort((a, b) => byText(a.itemId, b.itemId));
+    const holds: CleanupHold[] = this.holds
+      .map(({ spec, ...rest }): CleanupHold => {
+        const { identityId, identityName, ...fields } = rest;
+        return spec ? { identityId, identityName, object: objectOf(spec), ...fields } : rest;
+      })
+      .sort(
+        (a, b) =>
+          byText(a.identityId, b.identityId) ||
+          byText(a.object?.key ?? '', b.object?.key ?? '') ||
+          byText(a.reason, b.reason) ||
+          byText(a.detail, b.detail),
+      );
+    const identities = new Set<string>();
+    let actions = 0;
+    for (const item of items) {
+      for (const i of item.identities) identities.add(i.id);
+      actions += item.actions ?? 0;
+    }
+    return {
+      systemId: this.rules.systemId,
+      cloud: this.rules.cloud,
+      mode: this.rules.mode,
+      collectionRunId: this.input.run.runId,
+      window: this.window,
+      plannedAt: this.input.at,
+      items,
+      holds,
+      counts: { identities: identities.size, items: items.length, actions, holds: holds.length },
+    };
+  }
+
+  /* ---------- one identity ---------- */
+
+  /** The objects the identity holds something through, each with the actions it holds that way. */
+  private locals(view: IdentityView, granted: readonly GrantedAction[]): Local[] {
+    const { identity, paths } = view;
+    const cloud = this.rules.cloud;
+    const locals = new Map<string, Local>();
+    const byPath: Local[][] = paths.map(() => []);
+    const local = (key: string, make: () => Omit<Local, 'paths' | 'held'>, k: number): Local => {
+      let found = locals.get(key);
+      if (!found) locals.set(key, (found = { ...make(), paths: [], held: [] }));
+      if (found.paths[found.paths.length - 1] !== k) found.paths.push(k);
+      if (!byPath[k]!.includes(found)) byPath[k]!.push(found);
+      return found;
+    };
+    // Identity Center: the permission sets held, and the groups whose assignment brings each
+    const permissionSets = new Map<string, { account: string; groups: Set<string>; assigned: number[] }>();
+    paths.forEach((p, k) => {
+      if (p.kind !== 'permission-set' || p.via === undefined) return;
+      let set = permissionSets.get(p.via);
+      if (!set) permissionSets.set(p.via, (set = { account: p.scope, groups: new Set(), assigned: [] }));
+      if (p.inheritedFrom !== undefined) set.groups.add(p.inheritedFrom);
+      set.assigned.push(k);
+    });
+
+    paths.forEach((p, k) => {
+      const document = p.documentId === undefined ? undefined : this.input.documents(p.documentId);
+      if (p.kind === 'permissions-boundary') {
+        if (cloud === 'aws' && p.via !== undefined && document && !document.managedByCloud)
+          this.policyHolding(p.via, p.documentId).boundaryOf ??= identity.name;
+        return;
+      }
+      if (isMembership(p.kind) || p.documentId === undefined) return;
+      const principal = p.inheritedFrom ?? identity.id;
+      const shared = p.inheritedFrom !== undefined;
+
+      const permissionSet = p.inheritedFrom !== undefined ? permissionSets.get(p.inheritedFrom) : undefined;
+      if (permissionSet) {
+        const arn = p.inheritedFrom!;
+        const principals = permissionSet.groups.size > 0 ? [...permissionSet.groups] : [identity.id];
+        for (const owner of principals) {
+          const spec = ssoSpec(owner, arn, permissionSet.account, identity);
+          local(`${spec.kind}|${spec.key}`, () => ({ spec, shared: owner !== identity.id, blocker: false }), k);
+        }
+        if (p.kind === 'managed-policy' && p.via !== undefined && document && !document.managedByCloud) {
+          const spec = this.policyHolding(p.via, p.documentId).spec;
+          local(
+            `${spec.kind}|${spec.key}|permission-set`,
+            () => ({ spec, shared: true, blocker: true, attachment: `permission set ${arn}` }),
+            k,
+          );
+        }
+        return;
+      }
+
+      if (cloud === 'aws' && p.kind === 'inline-policy' && p.via !== undefined) {
+        if (isLeastPolicy(p.via)) return;
+        const spec = inlineSpec(principal, p.via, p.documentId, shared ? 'aws-iam-group' : identity.kind, identity);
+        local(`${spec.kind}|${spec.key}`, () => ({ spec, shared, blocker: false }), k);
+      } else if (cloud === 'aws' && p.kind === 'managed-policy' && p.via !== undefined) {
+        const arn = p.via;
+        const managedByCloud = document?.managedByCloud ?? arn.includes(':iam::aws:');
+        const spec = attachmentSpec(principal, arn, managedByCloud, identity);
+        local(`${spec.kind}|${spec.key}`, () => ({ spec, shared, blocker: false }), k);
+        if (!managedByCloud) {
+          const policy = this.policyHolding(arn, p.documentId).spec;
+          local(
+            `${policy.kind}|${policy.key}`,
+            () => ({ spec: policy, shared: true, blocker: false, attachment: spec.key }),
+            k,
+          );
+        }
+      } else if (cloud === 'azure' && p.kind === 'role-assignment' && p.via !== undefined) {
+        const spec = assignmentSpec(p, document);
+        local(`${spec.kind}|${spec.key}`, () => ({ spec, shared, blocker: false }), k);
+      } else if (cloud === 'gcp' && (p.kind === 'binding' || p.kind === 'inherited')) {
+        const spec = memberSpec(p, document, principal);
+        local(`${spec.kind}|${spec.key}`, () => ({ spec, shared, blocker: false }), k);
+      }
+    });
+
+    // the assignment paths belong to the assignment too (for the grace period and excluded scopes)
+    for (const [arn, set] of permissionSets) {
+      const principals = set.groups.size > 0 ? [...set.groups] : [identity.id];
+      for (const owner of principals) {
+        const found = locals.get(`aws-sso-assignment|${ssoKey(owner, arn, set.account)}`);
+        if (found) for (const k of set.assigned) if (!found.paths.includes(k)) found.paths.push(k);
+      }
+    }
+
+    for (const g of granted) {
+      for (const k of g.paths) {
+        for (const found of byPath[k] ?? []) {
+          // several paths of one object bring the action once
+          if (found.held[found.held.length - 1]?.action === g.action) continue;
+          const lastUsed = g.usage?.lastUsed;
+          found.held.push({
+            action: g.action,
+            verdict: g.verdict ?? 'unknown',
+            ...(lastUsed !== undefined ? { lastUsed } : {}),
+          });
+        }
+      }
+    }
+    const all = [...locals.values()];
+    for (const found of all) if (!found.blocker) this.gate(view, found);
+    return all;
+  }
+
+  /** Why a path of this object plans nothing: an excluded scope, or granted within the grace period. */
+  private gate(view: IdentityView, local: Local): void {
+    const prefixes = this.rules.exclude.paths;
+    for (const k of local.paths) {
+      const p = view.paths[k]!;
+      const places = [p.scope, ...(p.kind === 'inherited' && p.via ? [p.via] : [])];
+      if (p.kind === 'managed-policy' && p.via) places.push(iamPathOf(p.via));
+      const prefix = prefixes.find((x) => places.some((place) => startsWithText(place, x)));
+      if (prefix !== undefined) {
+        local.gate = { reason: 'excluded', detail: `under the excluded path ${prefix}` };
+        return;
+      }
+    }
+    let latest: string | undefined;
+    let unknown = false;
+    for (const k of local.paths) {
+      const since = this.grantedSince(view, k, 0);
+      if (since === undefined) unknown = true;
+      else if (latest === undefined || since > latest) latest = since;
+    }
+    const graceDays = this.rules.graceDays;
+    if (latest !== undefined && Date.parse(latest) > this.graceFrom) {
+      local.gate = {
+        reason: 'grace-period',
+        detail: `granted ${day(latest)}, within the ${graceDays}-day grace period`,
+      };
+    } else if (unknown && !this.olderThan(view, this.graceFrom)) {
+      local.gate = {
+        reason: 'grace-period',
+        detail: `when it was granted is unknown, and the identity is not known to be older than the ${graceDays}-day grace period`,
+      };
+    }
+  }
+
+  /** When a path was first seen, the membership bringing it included; undefined when any of it is unknown. */
+  private grantedSince(view: IdentityView, k: number, depth: number): string | undefined {
+    const p = view.paths[k]!;
+    const since = this.input.grantedAt?.(p.identityId, p);
+    if (since === undefined || p.inheritedFrom === undefined) return since;
+    if (depth > 8) return undefined;
+    const through = view.paths.findIndex((q) => isMembership(q.kind) && q.via === p.inheritedFrom && q !== p);
+    if (through < 0) return since;
+    const joined = this.grantedSince(view, through, depth + 1);
+    return joined === undefined ? undefined : joined > since ? joined : since;
+  }
+
+  /** When the identity is known to have existed by: its creation, or the first sighting of one of its own paths. */
+  private existedBy(view: IdentityView): string | undefined {
+    if (view.identity.createdAt !== undefined) return view.identity.createdAt;
+    let first: string | undefined;
+    for (const p of view.paths) {
+      if (p.inheritedFrom !== undefined) continue;
+      const since = this.input.grantedAt?.(p.identityId, p);
+      if (since !== undefined && (first === undefined || since < first)) first = since;
+    }
+    return first;
+  }
+
+  private olderThan(view: IdentityView, time: number): boolean {
+    const existed = this.existedBy(view);
+    return existed !== undefined && Date.parse(existed) < time;
+  }
+
+  private tooNew(view: IdentityView): { reason: CleanupHoldReason; detail: string } | undefined {
+    if (this.olderThan(view, this.from)) return undefined;
+    const opened = day(this.window.from);
+    const { createdAt } = view.identity;
+    const existed = this.existedBy(view);
+    const detail =
+      createdAt !== undefined
+        ? `created ${day(createdAt)}, after the window opened on ${opened}`
+        : existed !== undefined
+          ? `creation time unknown; first seen ${day(existed)}, after the window opened on ${opened}`
+          : 'its creation time is unknown, so it may be younger than the window';
+    return { reason: 'identity-too-new', detail };
+  }
+
+  private exclusion(identity: Identity): { reason: CleanupHoldReason; detail: string } | undefined {
+    const rule = this.rules.exclude;
+    const parentName = identity.parentId !== undefined ? lastSegment(identity.parentId) : undefined;
+    const names = [identity.id, identity.name, ...(identity.parentId ? [identity.parentId, parentName!] : [])];
+    const named = (patterns: readonly string[]): string | undefined =>
+      patterns.find((pattern) => names.some((name) => wildcardMatch(pattern, name)));
+    const breakGlass = named(rule.breakGlass);
+    if (breakGlass !== undefined) return excluded(`break-glass identity (${breakGlass})`);
+    const listed = named(rule.identities);
+    if (listed !== undefined) return excluded(`excluded identity (${listed})`);
+    for (const [key, value] of Object.entries(rule.tags)) {
+      const tag = Object.keys(identity.tags).find((k) => k.toLowerCase() === key.toLowerCase());
+      if (tag !== undefined && wildcardMatch(value, identity.tags[tag]!))
+        return excluded(`tag ${tag}=${identity.tags[tag]!}`);
+    }
+    const path = identity.path;
+    const prefix = path !== undefined ? rule.paths.find((x) => startsWithText(path, x)) : undefined;
+    if (prefix !== undefined) return excluded(`under the excluded path ${prefix}`);
+    if (rule.serviceLinked && (identity.kind === 'aws-iam-role' || identity.kind === 'gcp-service-account')) {
+      if (!isScored(identity))
+        return excluded(identity.kind === 'aws-iam-role' ? 'service-linked role' : 'Google-managed service agent');
+    }
+    return undefined;
+  }
+
+  /** The one item that makes an inactive identity harmless, when it is one and the rules allow it. */
+  private inactive(
+    view: IdentityView,
+    holder: HolderRef,
+    granted: readonly GrantedAction[],
+    locals: readonly Local[],
+  ): boolean {
+    const { identity } = view;
+    if (!this.rules.changes.inactiveIdentities || !isScored(identity) || granted.length === 0) return false;
+    // a lease of Least's own runs on it: access somebody asked for lately, not forgotten
+    if (view.paths.some((p) => p.kind === 'inline-policy' && p.via?.startsWith(INLINE_POLICY_PREFIX))) return false;
+    if (granted.some((g) => g.verdict !== 'unused')) return false;
+    const facts = usageFacts(view.usage, identity);
+    if (usedSince(facts.identityLastActivity, this.from)) return false;
+    if (locals.some((l) => l.gate !== undefined)) return false;
+
+    let change: CleanupChangeKind;
+    let kind: CleanupObjectKind;
+    if (identity.kind === 'aws-iam-role' || identity.kind === 'aws-iam-user') {
+      const sid = this.rules.exclude.sidPrefix;
+      if (sid !== undefined) {
+        for (const p of view.paths) {
+          const body = p.documentId !== undefined ? this.input.documents(p.documentId)?.body : undefined;
+          if (body !== undefined && markedStatements(body, sid).length > 0) return false;
+        }
+      }
+      [change, kind] = ['guard-principal', 'aws-principal'];
+    } else if (
+      identity.kind === 'azure-user' ||
+      identity.kind === 'azure-service-principal' ||
+      identity.kind === 'azure-managed-identity'
+    ) {
+      // its own assignments go; those of its groups are shared and planned with the other members
+      if (!view.paths.some((p) => p.kind === 'role-assignment' && p.inheritedFrom === undefined)) return false;
+      [change, kind] = ['remove-assignments', 'azure-principal'];
+    } else if (identity.kind === 'gcp-service-account') {
+      [change, kind] = ['disable-service-account', 'gcp-service-account'];
+    } else return false;
+
+    const lastUsed = facts.identityLastActivity?.slice(0, 10);
+    const spec: ObjectSpec = { treatment: 'identity', kind, key: identity.id, name: () => identity.name };
+    this.propose(spec, change, [{ holder, actions: granted.length }], {
+      reason: `inactive: all ${granted.length} granted ${plural(granted.length, 'action')} ${this.since(lastUsed)}`,
+      ...(lastUsed !== undefined ? { lastUsed } : {}),
+      actions: granted.length,
+    });
+    return true;
+  }
+
+  /** An access key or console password: unused for the window and older than it. */
+  private credential(identity: Identity): void {
+    if (identity.disabled) return;
+    if (usedSince(identity.lastActivityAt, this.from)) return;
+    const key = identity.kind === 'aws-access-key';
+    const holder: HolderRef = {
+      id: identity.id,
+      name: identity.name,
+      kind: identity.kind,
+      owners: this.input.ownersOf(identity),
+    };
+    const whole = this.exclusion(identity);
+    if (whole) {
+      this.hold(holder, whole.reason, whole.detail);
+      return;
+    }
+    if (identity.createdAt === undefined || !(Date.parse(identity.createdAt) < this.from)) {
+      const detail =
+        identity.createdAt === undefined
+          ? 'its creation time is unknown'
+          : `created ${day(identity.createdAt)}, after the window opened on ${day(this.window.from)}`;
+      this.hold(holder, 'identity-too-new', detail);
+      return;
+    }
+    const lastUsed = identity.lastActivityAt?.slice(0, 10);
+    const spec: ObjectSpec = {
+      treatment: 'identity',
+      kind: key ? 'aws-access-key' : 'aws-console-password',
+      key: key && identity.parentId ? `${identity.parentId}#${identity.id}` : identity.id,
+      name: () => identity.name,
+    };
+    this.propose(spec, key ? 'deactivate-key' : 'remove-password', [{ holder }], {
+      reason: lastUsed ? `unused since ${lastUsed}` : `never used (created ${day(identity.createdAt)})`,
+      ...(lastUsed !== undefined ? { lastUsed } : {}),
+      ...(key ? {} : { explicitOnly: true }),
+    });
+  }
+
+  /* ---------- objects ---------- */
+
+  private holding(local: Local): Holding {
+    const key = `${local.spec.kind}|${local.spec.key}`;
+    let found = this.shared.get(key);
+    if (!found) this.shared.set(key, (found = new Holding(local.spec)));
+    return found;
+  }
+
+  private policyHolding(arn: string, documentId: string | undefined): Holding {
+    const key = `aws-managed-policy|${arn}`;
+    let found = this.shared.get(key);
+    if (!found) {
+      const spec: ObjectSpec = {
+        treatment: 'aws-policy',
+        kind: 'aws-managed-policy',
+        key: arn,
+        name: () => lastSegment(arn),
+        ...(documentId !== undefined ? { documentId } : {}),
+        maxChars: MANAGED_POLICY_CHARS,
+      };
+      this.shared.set(key, (found = new Holding(spec)));
+    }
+    return found;
+  }
+
+  private register(local: Local, holder: HolderRef, blocked: boolean): void {
+    const holding = this.holding(local);
+    holding.add(holder, local.held, blocked || local.blocker);
+    if (local.attachment !== undefined) holding.attachments.add(local.attachment);
+  }
+
+  /** What to do with an object once every holder it will have is known. */
+  private conclude(h: Holding): void {
+    const { spec } = h;
+    switch (spec.treatment) {
+      case 'aws-inline':
+      case 'aws-policy':
+        this.narrow(h);
+        return;
+      case 'aws-attachment': {
+        if (h.wholly()) {
+          const planned = this.remove(h, 'detach-policy');
+          if (planned && !spec.managedByCloud && spec.policyArn !== undefined)
+            this.shared.get(`aws-managed-policy|${spec.policyArn}`)?.detached.add(spec.key);
+        } else if (spec.managedByCloud)
+          this.holdUnused(
+            h,
+            'managed-by-cloud',
+            'AWS-managed policy: never edited, detached only when none of its actions is used',
+          );
+        return;
+      }
+      case 'aws-sso':
+        if (h.wholly()) this.remove(h, 'delete-assignment');
+        else
+          this.holdUnused(
+            h,
+            'cannot-narrow',
+            'the permission set is in use: permission sets are shared and not narrowed yet',
+          );
+        return;
+      case 'azure-assignment':
+        if (h.wholly()) this.remove(h, 'delete-assignment');
+        else this.holdUnused(h, 'cannot-narrow', 'the role assignment is in use: Azure roles are not narrowed');
+        return;
+      case 'gcp-member':
+        if (h.wholly()) this.remove(h, 'remove-member');
+        else this.holdUnused(h, 'cannot-narrow', 'the binding is in use: GCP roles are not narrowed');
+        return;
+      case 'stuck':
+        this.holdUnused(h, 'cannot-narrow', spec.stuck ?? 'cannot be changed');
+        return;
+      case 'identity':
+        return;
+    }
+  }
+
+  /** Takes a whole attachment, assignment or binding member away. */
+  private remove(h: Holding, change: CleanupChangeKind): boolean {
+    const affected = h.standings.filter((s) => s.unused.length > 0);
+    const actions = h.actions.size;
+    const lastUsed = h.lastUsedOf(h.actions.keys());
+    return this.propose(
+      h.spec,
+      change,
+      affected.map((s) => ({ holder: s.holder, actions: s.unused.length })),
+      {
+        reason: `all ${actions} of its ${plural(actions, 'action')} ${this.since(lastUsed)}${holdersWords(affected.length)}`,
+        ...(lastUsed !== undefined ? { lastUsed } : {}),
+        actions,
+      },
+    );
+  }
+
+  /** Removes the actions no holder needs from an AWS inline or customer-managed policy. */
+  private narrow(h: Holding): void {
+    const { spec } = h;
+    const policy = spec.treatment === 'aws-policy';
+    if (policy && h.attachments.size > 0 && [...h.attachments].every((a) => h.detached.has(a))) return;
+    const removable = h.removable();
+    if (removable.length === 0) return;
+    const wanted = new Set(removable);
+    const stand = (reason: CleanupHoldReason, detail: string, actions: ReadonlySet<string> = wanted): void =>
+      this.holdUnused(h, reason, detail, actions);
+    if (policy && h.boundaryOf !== undefined) {
+      stand(
+        'cannot-narrow',
+        `also the permissions boundary of ${h.boundaryOf}: narrowing it would narrow the boundary`,
+      );
+      return;
+    }
+    const document = spec.documentId !== undefined ? this.input.documents(spec.documentId) : undefined;
+    if (!document) return stand('cannot-narrow', 'the policy document is not in the snapshot');
+    const catalogue = this.input.catalogue;
+    if (!catalogue) return stand('cannot-narrow', 'no AWS action catalogue to rewrite the policy with');
+    const sidPrefix = this.rules.exclude.sidPrefix;
+    const result = narrowAwsPolicy(document.body, wanted, catalogue, {
+      ...(sidPrefix !== undefined ? { sidPrefix } : {}),
+      ...(spec.maxChars !== undefined ? { maxChars: spec.maxChars } : {}),
+    });
+    if (!result.document) return stand('cannot-narrow', result.cannotNarrow ?? 'the policy is not readable');
+    if (result.keptByMarker.length > 0)
+      stand(
+        'excluded',
+        `statements whose Sid starts with ${sidPrefix ?? ''} are kept as written`,
+        new Set(result.keptByMarker),
+      );
+    if (result.keptByNotAction.length > 0)
+      stand('cannot-narrow', result.cannotNarrow ?? 'a NotAction statement', new Set(result.keptByNotAction));
+    if (result.tooLong) {
+      stand(
+        'cannot-narrow',
+        `the narrowed policy would be ${result.tooLong.chars} characters, over IAM's ${result.tooLong.max}`,
+        new Set(result.removed),
+      );
+      return;
+    }
+    if (result.removed.length === 0) return;
+    if (policy && result.empty) {
+      stand(
+        'cannot-narrow',
+        'every action would go and a managed policy cannot be empty: it is detached where no holder uses it',
+      );
+      return;
+    }
+    const removed = new Set(result.removed);
+    const affected = h.standings
+      .map((s) => ({ holder: s.holder, actions: s.unused.filter((a) => removed.has(a)).length }))
+      .filter((s) => s.actions > 0);
+    const keptForOthers = h.keptForOthers();
+    const lastUsed = h.lastUsedOf(result.removed);
+    const count = result.removed.length;
+    const before = parseAwsPolicy(document.body);
+    this.propose(spec, 'narrow-policy', affected, {
+      removeActions: result.removed,
+      ...(keptForOthers.length > 0 ? { keptForOthers } : {}),
+      before: typeof before === 'string' ? document.body : before,
+      after: result.empty ? null : result.document,
+      reason:
+        `${count} ${plural(count, 'action')} ${this.since(lastUsed)}${holdersWords(affected.length)}` +
+        (result.empty ? '; nothing is left, so the inline policy is deleted' : ''),
+      ...(lastUsed !== undefined ? { lastUsed } : {}),
+      actions: count,
+    });
+  }
+
+  /**
+   * Adds an item, unless the rules do not allow its change or an owner kept or snoozed it: then each
+   * identity it concerns gets a hold. Whether the item went into the plan.
+   */
+  private propose(
+    spec: ObjectSpec,
+    change: CleanupChangeKind,
+    affected: readonly { holder: HolderRef; actions?: number }[],
+    fields: Pick<
+      CleanupItem,
+      'reason' | 'lastUsed' | 'explicitOnly' | 'removeActions' | 'keptForOthers' | 'before' | 'after' | 'actions'
+    >,
+  ): boolean {
+    const itemId = `${change}:${spec.kind}:${spec.key}`;
+    const concerned = uniqueHolders(affected);
+    const holdAll = (reason: CleanupHoldReason, detail: string): false => {
+      for (const { holder, actions } of concerned) this.hold(holder, reason, detail, actions, spec);
+      return false;
+    };
+    const allowed = SWITCH[change];
+    if (!this.rules.changes[allowed])
+      return holdAll(
+        'change-not-allowed',
+        `the policy does not allow ${change} here (cleanup.changes.${allowed} is off)`,
+      );
+    const decision = this.input.decisions.get(itemId);
+    if (decision && decision.kind !== 'remove' && running(decision, this.input.at)) {
+      const until = decision.until ? ` until ${day(decision.until)}` : '';
+      const why = decision.reason ? `: ${decision.reason}` : '';
+      return holdAll(
+        decision.kind === 'keep' ? 'kept' : 'snoozed',
+        `${decision.kind === 'keep' ? 'kept' : 'snoozed'} by ${decision.by}${until}${why}`,
+      );
+    }
+    const owners: string[] = [];
+    for (const { holder } of concerned)
+      for (const owner of holder.owners) if (!owners.includes(owner)) owners.push(owner);
+    this.items.push({
+      itemId,
+      systemId: this.rules.systemId,
+      change,
+      spec,
+      identities: concerned.map(({ holder }) => ({ id: holder.id, name: holder.name, kind: holder.kind })),
+      ...fields,
+      owners,
+    });
+    return true;
+  }
+
+  private hold(
+    holder: Pick<HolderRef, 'id' | 'name'>,
+    reason: CleanupHoldReason,
+    detail: string,
+    actions?: number,
+    spec?: ObjectSpec,
+  ): void {
+    this.holds.push({
+      identityId: holder.id,
+      identityName: holder.name,
+      ...(spec ? { spec } : {}),
+      reason,
+      detail,
+      ...(actions !== undefined ? { actions } : {}),
+    });
+  }
+
+  /** A hold for every holder with unused actions through the object (among `only`, when given). */
+  private holdUnused(h: Holding, reason: CleanupHoldReason, detail: string, only?: ReadonlySet<string>): void {
+    for (const s of h.standings) {
+      const count = only ? s.unused.filter((a) => only.has(a)).length : s.unused.length;
+      if (count > 0) this.hold(s.holder, reason, detail, count, h.spec);
+    }
+  }
+
+  private since(lastUsed: string | undefined): string {
+    return lastUsed !== undefined
+      ? `unused since ${lastUsed}`
+      : `never used in the ${this.rules.windowDays}-day window`;
+  }
+}
+
+/* ---------- objects by cloud ---------- */
+
+function inlineSpec(
+  principal: string,
+  policyName: string,
+  documentId: string | undefined,
+  principalKind: IdentityKind,
+  identity: Identity,
+): ObjectSpec {
+  const chars = INLINE_POLICY_CHARS[principalKind];
+  return {
+    treatment: 'aws-inline',
+    kind: 'aws-inline-policy',
+    key: `${principal}#${policyName}`,
+    name: (nameOf) => `${policyName} (inline in ${principal === identity.id ? identity.name : nameOf(principal)})`,
+    ...(documentId !== undefined ? { documentId } : {}),
+    ...(chars !== undefined ? { maxChars: chars } : {}),
+  };
+}
+
+function attachmentSpec(principal: string, arn: string, managedByCloud: boolean, identity: Identity): ObjectSpec {
+  return {
+    treatment: 'aws-attachment',
+    kind: 'aws-policy-attachment',
+    key: `${principal}|${arn}`,
+    name: (nameOf) => `${lastSegment(arn)} on ${principal === identity.id ? identity.name : nameOf(principal)}`,
+    policyArn: arn,
+    managedByCloud,
+  };
+}
+
+function ssoKey(principal: string, permissionSet: string, account: string): string {
+  return `${principal}|${permissionSet}|${account}`;
+}
+
+function ssoSpec(principal: string, permissionSet: string, account: string, identity: Identity): ObjectSpec {
+  return {
+    treatment: 'aws-sso',
+    kind: 'aws-sso-assignment',
+    key: ssoKey(principal, permissionSet, account),
+    name: (nameOf) =>
+      `${nameOf(permissionSet)} on ${account} for ${principal === identity.id ? identity.name : nameOf(principal)}`,
+  };
+}
+
+function assignmentSpec(path: ViewPath, document: PolicyDocument | undefined): ObjectSpec {
+  const role = document?.name ?? path.documentName ?? path.documentId ?? 'role';
+  return {
+    treatment: 'azure-assignment',
+    kind: 'azure-role-assignment',
+    key: path.via!,
+    name: () => `${role} on ${path.scope}`,
+  };
+}
+
+/** A GCP binding member: the binding's resource, role, member and whether it has a condition. */
+function memberSpec(path: ViewPath, document: PolicyDocument | undefined, member: string): ObjectSpec {
+  const role = document?.name ?? path.documentName ?? path.documentId ?? 'role';
+  const resource = path.kind === 'inherited' && path.via !== undefined ? path.via : path.scope;
+  const spec: ObjectSpec = {
+    treatment: path.kind === 'inherited' ? 'stuck' : 'gcp-member',
+    kind: 'gcp-binding-member',
+    key: `${resource}|${role}|${member}|${path.conditional ? 'conditional' : ''}`,
+    name: () => `${role} on ${resource}`,
+  };
+  if (path.kind === 'inherited')
+    spec.stuck = `bound on ${resource}, above this system's ${path.scope}: removing it there would reach beyond the system`;
+  return spec;
+}
+
+/* ---------- not enough data ---------- */
+
+/**
+ * Why actions are unknown, most common reason first: "12 actions: access-advisor sees services only, and
+ * …". A reason depends only on the coverage, the action and whether its service and the identity show
+ * use (and, with coverage tied to a document, the documents granting it): kept per coverage signature,
+ * as identities mostly share theirs.
+ */
+class UnknownReasons {
+  private readonly tables = new Map<string, Map<string, string>>();
+  private size = 0;
+
+  constructor(private readonly window: { from: string; to: string }) {}
+
+  detail(view: IdentityView, unknown: readonly GrantedAction[]): string {
+    if (view.coverage.length === 0) return 'no usage source covers this identity';
+    const from = Date.parse(this.window.from);
+    const facts = usageFacts(view.usage, view.identity);
+    const identityActive = usedSince(facts.identityLastActivity, from);
+    const table = this.table(view.coverage);
+    const byDocument = view.coverage.some((c) => c.documentId !== undefined);
+    const reasons = new Map<string, number>();
+    for (const g of unknown) {
+      const serviceUsed = usedSince(endOfDay(facts.byService.get(serviceOf(g.action))), from);
+      const key =
+        `${g.action}\u0000${g.accessLevels.join(',')}\u0000${serviceUsed ? 1 : 0}${identityActive ? 1 : 0}` +
+        (byDocument ? `\u0000${g.documents.join(',')}` : '');
+      let reason = table.get(key);
+      if (reason === undefined) {
+        reason = this.reason(view.coverage, g, serviceUsed, identityActive);
+        table.set(key, reason);
+        this.size += 1;
+      }
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+    return [...reasons]
+      .sort((a, b) => b[1] - a[1] || byText(a[0], b[0]))
+      .slice(0, 3)
+      .map(([reason, count]) => `${count} ${plural(count, 'action')}: ${reason}`)
+      .join('; ');
+  }
+
+  private table(coverage: readonly Coverage[]): Map<string, string> {
+    let signature = '';
+    for (const c of coverage)
+      signature += `${c.source}\u0000${c.granularity}\u0000${c.from}\u0000${c.to}\u0000${c.actions}\u0000${JSON.stringify(c.services ?? null)}\u0000${JSON.stringify(c.exceptActions ?? null)}\u0000${c.documentId ?? ''}\u0001`;
+    let table = this.tables.get(signature);
+    if (!table) {
+      if (this.tables.size >= 256 || this.size >= 500_000) {
+        this.tables.clear();
+        this.size = 0;
+      }
+      this.tables.set(signature, (table = new Map()));
+    }
+    return table;
+  }
+
+  private reason(coverage: Coverage[], g: GrantedAction, serviceUsed: boolean, identityActive: boolean): string {
+    const from = Date.parse(this.window.from);
+    const to = Date.parse(this.window.to);
+    const spans = coveredSpans(coverage, g.action, g.accessLevels, {
+      serviceUsed,
+      identityActive,
+      documents: g.documents,
+    });
+    if (spans.length === 0) return blindReason(coverage, g, serviceUsed, identityActive);
+    let covered = 0;
+    for (const span of spans)
+      covered += Math.max(0, Math.min(to, Date.parse(span.to)) - Math.max(from, Date.parse(span.from)));
+    return `usage data covers ${Math.floor(covered / DAY_MS)} of ${Math.round((to - from) / DAY_MS)} days`;
+  }
+}
+
+/** Why no source could vouch for an action, from the first source that might have. */
+function blindReason(
+  coverage: readonly Coverage[],
+  g: GrantedAction,
+  serviceUsed: boolean,
+  identityActive: boolean,
+): string {
+  const service = serviceOf(g.action);
+  for (const c of coverage) {
+    if (c.services && !c.services.some((s) => s.toLowerCase() === service)) continue;
+    if (c.actions === 'writes' && !isWriteAction(g.accessLevels)) return `${c.source} records writes only`;
+    if (c.documentId !== undefined && !g.documents.includes(c.documentId))
+      return `${c.source} speaks only for other roles`;
+    if (c.exceptActions?.some((pattern) => wildcardMatch(pattern, g.action))) return `${c.source} does not see it`;
+    if (c.granularity === 'service' && serviceUsed)
+      return `${c.source} sees services only, and ${service} was used in the window`;
+    if (c.granularity === 'last-activity' && identityActive)
+      return `${c.source} knows only the last activity, which is in the window`;
+  }
+  return `no usage source sees ${service}`;
+}
+
+/* ---------- words and small rules ---------- */
+
+/** Least's own inline policies: a lease's grant (it ends by itself) and the guard of an inactive identity. */
+function isLeastPolicy(policyName: string): boolean {
+  return policyName.startsWith(INLINE_POLICY_PREFIX) || policyName === AWS_GUARD_POLICY_NAME;
+}
+
+function excluded(detail: string): { reason: CleanupHoldReason; detail: string } {
+  return { reason: 'excluded', detail };
+}
+
+function running(decision: CleanupDecision, at: string): boolean {
+  return decision.until === undefined || Date.parse(decision.until) > Date.parse(at);
+}
+
+function uniqueHolders<T extends { holder: HolderRef }>(affected: readonly T[]): T[] {
+  const seen = new Map<string, T>();
+  for (const a of affected) if (!seen.has(a.holder.id)) seen.set(a.holder.id, a);
+  return [...seen.values()].sort((a, b) => byText(a.holder.id, b.holder.id));
+}
+
+function holdersWords(count: number): string {
+  return count > 1 ? ` by any of its ${count} holders` : '';
+}
+
+/** `*` as a wildcard, case-insensitive. */
+function wildcardMatch(pattern: string, text: string): boolean {
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${source}$`, 'i').test(text);
+}
+
+function startsWithText(text: string, prefix: string): boolean {
+  return text.toLowerCase().startsWith(prefix.toLowerCase());
+}
+
+/** `arn:aws:iam::1:policy/team/x` → `/team/`. */
+function iamPathOf(arn: string): string {
+  const resource = arn.slice(arn.indexOf(':policy') + ':policy'.length);
+  return resource.slice(0, resource.lastIndexOf('/') + 1) || '/';
+}
+
+function lastSegment(id: string): string {
+  return id.slice(id.lastIndexOf('/') + 1) || id;
+}
+
+function day(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
+}
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
