@@ -12,6 +12,7 @@ import { createInventoryActivities, type InventoryActivityDeps } from './invento
 import { createFindingsActivities, type FindingsActivityDeps } from './findings';
 import { createRightSizeActivities, type RightSizeDeps } from './findings/right-size';
 import { createCleanupActivities, type CleanupActivityDeps } from './cleanup';
+import { createCleanupWatchActivities, type CleanupWatchDeps } from './cleanup/denials';
 
 export interface ActivityDeps {
   store: ActivityStore;
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   findings?: Pick<FindingsActivityDeps, 'inventory' | 'findings'>;
   /** The cleanup's stores, cloud executors and chat; none: cleanup activities refuse (the demo). */
   cleanup?: Omit<CleanupActivityDeps, 'policy' | 'store' | 'now'>;
+  /** The denied-call watch's store and the cleanup notifier; none: no watch after collections (the demo). */
+  cleanupWatch?: Omit<CleanupWatchDeps, 'policy' | 'store' | 'now'>;
   /** Where right-size at revoke finds what a permission set grants (the inventory); none: unknown. */
   permissionSets?: RightSizeDeps['inventory'];
 }
@@ -75,6 +78,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createFindingsActivities({ ...deps.findings, policy: deps.policy, now }),
     ...createCleanupActivities(
       deps.cleanup ? { ...deps.cleanup, policy: deps.policy, store: deps.store, now } : undefined,
+    ),
+    ...createCleanupWatchActivities(
+      deps.cleanupWatch ? { ...deps.cleanupWatch, policy: deps.policy, store: deps.store, now } : undefined,
     ),
     ...createRightSizeActivities({
       policy: deps.policy,

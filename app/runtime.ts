@@ -164,6 +164,8 @@ export function buildActivities(
     azure: overrides.cleanupExecutors?.azure ?? made(createAzureCleanup()),
     gcp: overrides.cleanupExecutors?.gcp ?? made(createGcpCleanup()),
   };
+  // One cleanup notifier: the cleanup workflow and the denied-call watch tell owners through the same one.
+  const cleanupNotifier = new FanOutCleanupNotifier(overrides.cleanupNotifiers ?? defaultCleanupNotifiers(core));
   const activities = createActivities({
     store,
     clouds,
@@ -177,8 +179,9 @@ export function buildActivities(
       inventory: store.inventory,
       reads: store.cleanupReads,
       executors,
-      notifier: new FanOutCleanupNotifier(overrides.cleanupNotifiers ?? defaultCleanupNotifiers(core)),
+      notifier: cleanupNotifier,
     },
+    cleanupWatch: { denials: store.cleanupDenials, cleanup: store.cleanup, notifier: cleanupNotifier },
   });
   return {
     activities,

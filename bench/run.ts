@@ -33,6 +33,7 @@ import { describeErrors, runPool } from './lib/pool';
 import { renderReports, value, type ScenarioReport } from './lib/report';
 import { cpuSnapshot, DbSampler, describeCpu } from './lib/resources';
 import { approveScenario } from './scenarios/approve';
+import { cleanupScenario } from './scenarios/cleanup';
 import { cloudtrailScenario } from './scenarios/cloudtrail';
 import { collectAwsScenario } from './scenarios/collect-aws';
 import { expiryScenario } from './scenarios/expiry';
@@ -55,6 +56,7 @@ const SCENARIOS = [
   'findings-pci',
   'cloudtrail',
   'collect-aws',
+  'cleanup',
   'findings-scan',
 ] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
@@ -291,6 +293,7 @@ async function main(): Promise<number> {
     if (selected.includes('inventory-load')) await run('inventory-load', () => inventoryLoadScenario(ctx));
     if (selected.includes('findings-pci')) await run('findings-pci', () => findingsPciScenario(ctx));
     if (selected.includes('collect-aws')) await run('collect-aws', () => collectAwsScenario(ctx, pids));
+    if (selected.includes('cleanup')) await run('cleanup', () => cleanupScenario(ctx));
     if (selected.includes('findings-scan')) await runFindingsScan();
   };
 

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { AuditAction } from '../domain/audit';
 import type { CleanupItem, CleanupOutcome } from '../domain/cleanup/model';
@@ -10,12 +16,13 @@ import {
   type CleanupRunState,
 } from '../domain/cleanup/run';
 import { ErrorCode } from '../domain/errors';
-import { isIncluded, type ExternalGroups } from '../domain/policy/evaluate';
+import { expandPeople, isIncluded, type ExternalGroups } from '../domain/policy/evaluate';
 import type { Policy } from '../domain/policy/schema';
 import {
   cleanupDecideUpdate,
   cleanupStatusQuery,
   cleanupWorkflowId,
+  type CleanupInput,
   type CleanupRestoreInput,
   type CleanupRestoreResult,
 } from '../workflows/cleanup-messages';
@@ -25,6 +32,9 @@ import { restoreSelectionOf } from './render/cleanup';
 export interface CleanupRunRecordView {
   runId: string;
   systemId: string;
+  /** Set on a run started for one identity. */
+  identityId?: string;
+  status: 'planned' | 'announced' | 'applying' | 'finished' | 'failed';
 }
 
 /** One item of a run as the store keeps it (`StoredCleanupItem`), documents included. */
@@ -33,6 +43,8 @@ export type CleanupItemRecord = CleanupItem & { runId: string; outcome?: Cleanup
 /** What the client reads from PostgreSQL; `CleanupStore` (activities/store/cleanup/store.ts) is the implementation. */
 export interface CleanupReader {
   run(runId: string): Promise<CleanupRunRecordView | undefined>;
+  /** The latest runs of a system, newest first. */
+  runs(options: { systemId?: string; limit?: number }): Promise<CleanupRunRecordView[]>;
   items(runId: string, options?: { identityId?: string; itemIds?: readonly string[] }): Promise<CleanupItemRecord[]>;
 }
 
@@ -55,6 +67,14 @@ export type DecideOutcome = { ok: true; item: CleanupItemBrief } | CleanupRefusa
 export type CheckOutcome = { ok: true; state: CleanupRunState; item: CleanupItemBrief } | CleanupRefusal;
 export type DiffOutcome = { ok: true; item: CleanupItemRecord } | CleanupRefusal;
 export type RestoreOutcome = { ok: true; result: CleanupRestoreResult; items: CleanupItemRecord[] } | CleanupRefusal;
+/** `joined`: the identity's cleanup was already running (a double click, or an earlier start), and that run is the answer. */
+export type StartOutcome = { ok: true; runId: string; joined: boolean } | CleanupRefusal;
+
+/** A Clean up click on a finding card: one identity of one system. */
+export interface CleanupStartRequest {
+  systemId: string;
+  identityId: string;
+}
 
 /** An owner's click as a front end sends it: the run, and the answer the workflow's validator checks. */
 export type CleanupDecideRequest = CleanupDecisionInput & { runId: string };
@@ -68,6 +88,42 @@ export interface CleanupRestoreRequest {
 
 /** The `cleanupRestore` workflow's type name; the bot starts it by name (it never loads workflow code). */
 export const CLEANUP_RESTORE_WORKFLOW = 'cleanupRestore';
+/** The `cleanup` workflow's type name, started by name like the restore. */
+export const CLEANUP_WORKFLOW = 'cleanup';
+
+/** Runs of a system looked at for one already cleaning up the same identity. */
+const RECENT_RUNS = 50;
+
+/**
+ * Who may start a cleanup on demand: the system's owners and Least's admins, groups and Slack user
+ * groups expanded. Named people only — `everyone` does not count: a run in enforce mode changes
+ * the cloud when nobody answers, so starting one is not for anyone.
+ */
+export function mayStartCleanup(
+  policy: Policy,
+  systemId: string,
+  person: string,
+  external: ExternalGroups = {},
+): boolean {
+  const system = policy.authorizationSystems.find((s) => s.id === systemId);
+  if (!system) return false;
+  const who = person.trim().toLowerCase();
+  return (
+    (system.owners !== undefined && expandPeople(policy, system.owners, external).includes(who)) ||
+    expandPeople(policy, policy.admins, external).includes(who)
+  );
+}
+
+/**
+ * The workflow (and run) id of a cleanup started from chat for one identity: the system, the minute
+ * and a digest of the identity's id (ids run to 1024 characters; a run id must fit a button), so the
+ * same click twice in a minute, or two owners at once, land on one run.
+ */
+export function chatCleanupRunId(systemId: string, identityId: string, at: Date): string {
+  const minute = at.toISOString().slice(0, 16).replace(':', '-');
+  const identity = createHash('sha256').update(identityId).digest('hex').slice(0, 12);
+  return `cleanup-${systemId}-${minute}-${identity}`;
+}
 
 /**
  * The workflow id of a restore: one per run and selection, so the same click twice (or two people at
@@ -221,6 +277,83 @@ export class CleanupClient {
         return refuse(error.cause.type ?? ErrorCode.CleanupRestoreConflict, error.cause.message);
       throw error;
     }
+  }
+
+  /** Whether `person` may start a cleanup on this system: the identity card shows Clean up only to them. */
+  async mayStart(person: string, systemId: string): Promise<boolean> {
+    const external = this.deps.externalGroups ? await this.deps.externalGroups() : {};
+    return mayStartCleanup(this.deps.policy(), systemId, person, external);
+  }
+
+  /**
+   * Clean up from a finding card: authority checked again (the card's button proves nothing), then the
+   * `cleanup` workflow for that one identity, with the CLI's input. A run already cleaning up the
+   * identity is joined rather than doubled; the workflow announces before it changes anything.
+   */
+  async start(request: CleanupStartRequest, person: string, at: Date = new Date()): Promise<StartOutcome> {
+    const actor = person.trim().toLowerCase();
+    const { systemId, identityId } = request;
+    const detail = { system: clip(systemId), identity: clip(identityId) };
+    const refuse = async (code: string, message: string): Promise<CleanupRefusal> => {
+      await this.audited(actor, AuditAction.CleanupStartRefused, { ...detail, code });
+      return { ok: false, code, message };
+    };
+    const policy = this.deps.policy();
+    if (!policy.authorizationSystems.some((s) => s.id === systemId))
+      return refuse(ErrorCode.CleanupUnknown, `There is no authorization system "${clip(systemId)}" in the policy.`);
+    if (!identityId.trim()) return refuse(ErrorCode.CleanupUnknown, 'That button does not name an identity.');
+    if (!(await this.mayStart(actor, systemId)))
+      return refuse(
+        ErrorCode.CleanupNotAuthorized,
+        `Only the owners of ${clip(systemId)} and Least's admins may start a cleanup there.`,
+      );
+    const running = await this.runningFor(systemId, identityId, at);
+    if (running) {
+      await this.audited(actor, AuditAction.CleanupStarted, { ...detail, run: running, joined: true });
+      return { ok: true, runId: running, joined: true };
+    }
+    const runId = chatCleanupRunId(systemId, identityId, at);
+    const input: CleanupInput = { systemId, trigger: 'manual', requestedBy: actor, identityId };
+    let joined = false;
+    try {
+      await this.deps.temporal.workflow.start<(input: CleanupInput) => Promise<unknown>>(CLEANUP_WORKFLOW, {
+        workflowId: cleanupWorkflowId(runId),
+        taskQueue: this.deps.taskQueue,
+        args: [input],
+        // A second click on the same id — running or just finished — is the same run, told as joined.
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      joined = true;
+    }
+    await this.audited(actor, AuditAction.CleanupStarted, { ...detail, run: runId, joined });
+    return { ok: true, runId, joined };
+  }
+
+  /**
+   * A run of this system for this identity that Temporal says is running: one its record says is open,
+   * or one started from chat in the minute before `at` (a double click across a minute's edge; not yet
+   * planned, so not yet recorded).
+   */
+  private async runningFor(systemId: string, identityId: string, at: Date): Promise<string | undefined> {
+    const runs = await this.deps.store.runs({ systemId, limit: RECENT_RUNS });
+    const candidates = [
+      chatCleanupRunId(systemId, identityId, new Date(at.getTime() - 60_000)),
+      ...runs
+        .filter((r) => r.identityId === identityId && r.status !== 'finished' && r.status !== 'failed')
+        .map((r) => r.runId),
+    ];
+    for (const runId of new Set(candidates)) {
+      try {
+        const described = await this.handle(runId).describe();
+        if (described.status.name === 'RUNNING') return runId;
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+    }
+    return undefined;
   }
 
   /** The restore workflow's input for a button's item, and the run's items it covers. */

@@ -39,6 +39,7 @@ export const AuditAction = {
   CleanupRemoveRequested: 'cleanup.remove_requested',
   CleanupDecisionRefused: 'cleanup.decision_refused',
   CleanupApplied: 'cleanup.applied',
+  CleanupStaged: 'cleanup.staged',
   CleanupApplyFailed: 'cleanup.apply_failed',
   CleanupReplanned: 'cleanup.replanned',
   CleanupFinished: 'cleanup.finished',
@@ -46,6 +47,12 @@ export const AuditAction = {
   CleanupRestoreRefused: 'cleanup.restore_refused',
   /** Show diff refused: the documents are for the item's owners, the system's owners, security and admins. */
   CleanupViewRefused: 'cleanup.view_refused',
+  /** A cleanup of one identity started (or joined) from a finding card's Clean up button. */
+  CleanupStarted: 'cleanup.started',
+  /** Clean up refused: only the system's owners and Least's admins may start one. */
+  CleanupStartRefused: 'cleanup.start_refused',
+  /** The denied-call watch told owners of calls denied to what a run removed; nothing was restored. */
+  CleanupDeniedCallsSeen: 'cleanup.denied_calls_seen',
 
   // Refusals: the workflow never saw these, or its validator turned them down.
   RequestRefused: 'request.refused',

@@ -4,6 +4,7 @@ import {
   continueAsNew,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
   allHandlersFinished,
 } from '@temporalio/workflow';
@@ -51,11 +52,12 @@ const { announceCleanup, remindCleanup } = proxyActivities<LeastActivities>({
 });
 
 /** Cloud reads and changes: throttling and 5xx retried with backoff; a dead worker's batch is repeated (idempotent). */
-const { snapshotCleanupItems, applyCleanupItems, restoreCleanupItems } = proxyActivities<LeastActivities>({
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '2 minutes', backoffCoefficient: 2, maximumAttempts: 10 },
-});
+const { snapshotCleanupItems, applyCleanupItems, stageCleanupItems, restoreCleanupItems } =
+  proxyActivities<LeastActivities>({
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '2 minutes',
+    retry: { initialInterval: '2 seconds', maximumInterval: '2 minutes', backoffCoefficient: 2, maximumAttempts: 10 },
+  });
 
 /**
  * One cleanup run of one system (issue 13): plan from the current inventory, snapshot every object,
@@ -76,6 +78,7 @@ export async function cleanup(input: CleanupInput): Promise<CleanupRunState> {
     }
   }
   if (await applyDecided(run)) return await continueAsNew<typeof cleanup>(run.carried());
+  if (await removeStaged(run)) return await continueAsNew<typeof cleanup>(run.carried());
   await finish(run);
   await condition(allHandlersFinished);
   return run.state;
@@ -102,7 +105,13 @@ async function plan(run: CleanupRun): Promise<void> {
 async function announce(run: CleanupRun): Promise<void> {
   run.state.phase = 'announcing';
   const noticeMs = run.noticeMs();
-  const told = await announceCleanup({ ...run.state, noticeUntil: new Date(Date.now() + noticeMs).toISOString() });
+  let told: { problem?: string };
+  try {
+    told = await announceCleanup({ ...run.state, noticeUntil: new Date(Date.now() + noticeMs).toISOString() });
+  } catch (error) {
+    // chat stayed down for the whole retry window: the run says so, and owners learn from the report
+    told = { problem: `chat could not be reached to tell the owners: ${describe(error)}` };
+  }
   const at = new Date(Date.now());
   run.state.announcedAt = at.toISOString();
   run.state.noticeUntil = new Date(at.getTime() + noticeMs).toISOString();
@@ -127,7 +136,9 @@ async function notice(run: CleanupRun): Promise<void> {
     }
     if (!reminded && Date.now() >= remindAt) {
       reminded = true;
-      if (run.state.items.some((item) => !item.outcome && !item.decision)) await remindCleanup(run.state);
+      // a reminder that cannot be sent is not worth failing the run for
+      if (run.state.items.some((item) => !item.outcome && !item.decision))
+        await remindCleanup(run.state).catch(() => undefined);
     }
   }
   // answers still being recorded count: the period ends once they are in
@@ -151,9 +162,41 @@ async function applyDecided(run: CleanupRun): Promise<boolean> {
   }
 }
 
+/** Removes the items, or with staged removal first denies a policy's removal set (removed after the staging period). */
 async function applyBatch(run: CleanupRun, itemIds: string[]): Promise<void> {
   if (itemIds.length === 0) return;
-  run.settle(await applyCleanupItems(run.state.runId, itemIds));
+  const staging = run.state.stagingSeconds !== undefined && run.state.stagingSeconds > 0;
+  const staged = staging ? itemIds.filter((id) => run.item(id)?.change === 'narrow-policy') : [];
+  const direct = itemIds.filter((id) => !staged.includes(id));
+  if (staged.length > 0) run.settle(await stageCleanupItems(run.state.runId, staged));
+  if (direct.length > 0) run.settle(await applyCleanupItems(run.state.runId, direct));
+}
+
+/**
+ * 4b. Staged removal: wait out the staging period from the first staged item, then remove every staged
+ * item still staged (one an owner restored meanwhile is left alone); true when the run must continue as new.
+ */
+async function removeStaged(run: CleanupRun): Promise<boolean> {
+  const staged = (): CleanupItemBrief[] => run.state.items.filter((item) => item.outcome === 'staged');
+  if (staged().length === 0) return false;
+  run.state.phase = 'staging';
+  run.state.stagedUntil ??= new Date(Date.now() + run.state.stagingSeconds! * 1000).toISOString();
+  const wait = Date.parse(run.state.stagedUntil) - Date.now();
+  if (wait > 0) await sleep(wait);
+  let batches = 0;
+  while (staged().length > 0) {
+    if (batches >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) return true;
+    run.settle(
+      await applyCleanupItems(
+        run.state.runId,
+        staged()
+          .slice(0, APPLY_BATCH)
+          .map((item) => item.itemId),
+      ),
+    );
+    batches += 1;
+  }
+  return false;
 }
 
 /** 5. Record the fate of everything not removed, report to owners and the channel, close the run. */
@@ -194,6 +237,10 @@ class CleanupRun {
       deciders: [],
       items: [],
     };
+  }
+
+  item(itemId: string): CleanupItemBrief | undefined {
+    return this.state.items.find((i) => i.itemId === itemId);
   }
 
   pending(): CleanupItemBrief[] {
@@ -238,4 +285,9 @@ class CleanupRun {
 /** Puts back what a cleanup run removed (one item, one identity's, or all), verified and audited. */
 export async function cleanupRestore(input: CleanupRestoreInput): Promise<CleanupRestoreResult> {
   return await restoreCleanupItems(input);
+}
+
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { message?: string } }).cause?.message;
+  return (cause ?? (error as Error).message ?? String(error)).slice(0, 300);
 }

@@ -51,7 +51,7 @@ export interface CollectInput {
 export interface CollectProgress {
   runId: string;
   systemId: string;
-  phase: 'starting' | 'collecting' | 'finishing' | 'assessing' | 'done' | 'failed';
+  phase: 'starting' | 'collecting' | 'finishing' | 'assessing' | 'watching' | 'done' | 'failed';
   step?: string;
   stepIndex: number;
   steps: string[];
@@ -86,6 +86,15 @@ const { assessFindings } = proxyActivities<LeastActivities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+
+/**
+ * The denied-call watch over the new snapshot: tells owners of calls denied to what a cleanup removed.
+ * A few tries only; the next collection reads the same days again, and tells what this one did not.
+ */
+const { watchCleanupDenials } = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 
 /**
@@ -143,7 +152,7 @@ function endlessPages(step: string, message: string): ApplicationFailure {
   });
 }
 
-/** 3. Make the snapshot current. */
+/** 3. Make the snapshot current; then assess it and tell owners of calls denied after a cleanup. */
 async function finish(collection: Collection): Promise<CollectionRun> {
   collection.phase = 'finishing';
   const run = await finishCollection(collection.runId, collection.systemId);
@@ -153,6 +162,14 @@ async function finish(collection: Collection): Promise<CollectionRun> {
       await assessFindings(collection.systemId, collection.runId);
     } catch (error) {
       log.warn('findings of the new snapshot were not assessed', { runId: collection.runId, error: String(error) });
+    }
+  }
+  if (patched('cleanup-denials')) {
+    collection.phase = 'watching';
+    try {
+      await watchCleanupDenials(collection.systemId, collection.runId);
+    } catch (error) {
+      log.warn('denied calls after cleanup were not told', { runId: collection.runId, error: String(error) });
     }
   }
   collection.phase = 'done';

@@ -7,7 +7,9 @@ import type {
   CleanupAnnouncement,
   CleanupNotifier,
   CleanupReport,
+  CleanupDeniedNotice,
   CleanupRestoreNotice,
+  DeniedCallsResult,
 } from './cleanup-notifier';
 
 /** One platform's drawing of the cleanup messages (bot/render/slack/cleanup.ts, bot/render/teams/cleanup.ts). */
@@ -16,6 +18,7 @@ export interface CleanupDrawing<Message> {
   summary(view: CleanupSummaryView): Message;
   report(run: CleanupRunView, items: readonly CleanupItemView[], options: { wholeRun?: boolean }): Message;
   restored(notice: CleanupRestoreNotice): Message;
+  denied(notice: CleanupDeniedNotice): Message;
 }
 
 /** How one chat platform finds people and channels and posts into them. */
@@ -107,6 +110,24 @@ export class ChatCleanupNotifier<Conversation, Message> implements CleanupNotifi
       await this.toPerson(notice.run, owner, purpose, () => this.draw.restored(notice));
     if (this.mine(notice.channel))
       await this.toChannel(notice.run, notice.channel, purpose, () => this.draw.restored(notice));
+  }
+
+  async deniedCalls(notice: CleanupDeniedNotice): Promise<DeniedCallsResult> {
+    // One message per collection and item: a retried watch finds it; the next collection's denials are new.
+    const key = createHash('sha256')
+      .update(JSON.stringify([notice.collectionRunId, notice.item.itemId]))
+      .digest('hex')
+      .slice(0, 16);
+    const purpose = `denied:${key}`;
+    const reached: string[] = [];
+    for (const owner of new Set(notice.owners))
+      if (await this.toPerson(notice.run, owner, purpose, () => this.draw.denied(notice))) reached.push(owner);
+    // Never silence: nobody reached, and the channel hears it.
+    const channelPosted =
+      reached.length === 0 && this.mine(notice.channel)
+        ? await this.toChannel(notice.run, notice.channel, purpose, () => this.draw.denied(notice))
+        : false;
+    return { reached, channelPosted };
   }
 
   private mine(target: NotifyTarget | undefined): target is NotifyTarget {

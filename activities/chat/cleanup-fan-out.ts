@@ -3,7 +3,9 @@ import type {
   CleanupAnnouncement,
   CleanupNotifier,
   CleanupReport,
+  CleanupDeniedNotice,
   CleanupRestoreNotice,
+  DeniedCallsResult,
 } from './cleanup-notifier';
 
 /**
@@ -45,6 +47,19 @@ export class FanOutCleanupNotifier implements CleanupNotifier {
 
   async restored(notice: CleanupRestoreNotice): Promise<void> {
     await settled(this.notifiers.map((n) => n.restored(notice)));
+  }
+
+  /** Owners first on every front end; the channel only when no front end reached any of them. */
+  async deniedCalls(notice: CleanupDeniedNotice): Promise<DeniedCallsResult> {
+    const { channel, ...direct } = notice;
+    const first = await settled(this.notifiers.map((n) => n.deniedCalls(direct)));
+    const reached = new Set(first.flatMap((result) => result.reached));
+    let channelPosted = false;
+    if (channel && reached.size === 0) {
+      const fallback = await settled(this.notifiers.map((n) => n.deniedCalls({ ...notice, owners: [] })));
+      channelPosted = fallback.some((result) => result.channelPosted);
+    }
+    return { reached: notice.owners.filter((owner) => reached.has(owner)), channelPosted };
   }
 }
 

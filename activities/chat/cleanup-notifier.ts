@@ -1,4 +1,5 @@
 import type { CleanupAnnouncement, CleanupReport, CleanupRestoreNotice } from '../../bot/render/cleanup';
+import type { CleanupDeniedNotice } from '../../bot/render/cleanup-denied';
 
 /**
  * How the cleanup workflow reaches people (issue 13): owners get a DM with their items and the buttons
@@ -19,6 +20,7 @@ export {
   type CleanupRestoreNotice,
   type CleanupRunView,
 } from '../../bot/render/cleanup';
+export type { CleanupDenialView, CleanupDeniedNotice } from '../../bot/render/cleanup-denied';
 
 export interface AnnounceResult {
   /** Owners who got their DM. */
@@ -40,4 +42,17 @@ export interface CleanupNotifier {
   /** What the run removed, kept, snoozed, reported or skipped, with Restore buttons. */
   report(report: CleanupReport): Promise<void>;
   restored(notice: CleanupRestoreNotice): Promise<void>;
+  /**
+   * Calls the cloud denied to what a run removed (the denied-call watch), with the item's Restore
+   * button: to its owners, and to the channel when it has none or none could be told. Only tells:
+   * nothing is restored without a person's click.
+   */
+  deniedCalls(notice: CleanupDeniedNotice): Promise<DeniedCallsResult>;
+}
+
+export interface DeniedCallsResult {
+  /** Owners who got the message. */
+  reached: string[];
+  /** Whether the channel got it. */
+  channelPosted: boolean;
 }

@@ -1,17 +1,26 @@
 import { plainCleanupWording as words, type CleanupItemView, type CleanupRunView } from '../../bot/render/cleanup';
+import { plainCleanupDeniedWording as deniedWords } from '../../bot/render/cleanup-denied';
 import type {
   AnnounceResult,
   CleanupAnnouncement,
   CleanupNotifier,
   CleanupReport,
+  CleanupDeniedNotice,
   CleanupRestoreNotice,
+  DeniedCallsResult,
 } from './cleanup-notifier';
 
 /** One line a person would read, addressed to someone; what the log front end "posts" for a cleanup run. */
 export interface CleanupLogMessage {
   /** An owner's e-mail, or `<platform>:<channel>` for the channel. */
   to: string;
-  kind: 'cleanup.announce' | 'cleanup.summary' | 'cleanup.remind' | 'cleanup.report' | 'cleanup.restored';
+  kind:
+    | 'cleanup.announce'
+    | 'cleanup.summary'
+    | 'cleanup.remind'
+    | 'cleanup.report'
+    | 'cleanup.restored'
+    | 'cleanup.denied';
   runId: string;
   text: string;
 }
@@ -86,6 +95,21 @@ export class LogCleanupNotifier implements CleanupNotifier {
     if (notice.channel?.platform === 'log')
       this.write(`log:${notice.channel.channel}`, 'cleanup.restored', notice.run, text);
     return Promise.resolve();
+  }
+
+  /** A line per owner, and the log channel's when there is one: like announce, it reaches nobody. */
+  deniedCalls(notice: CleanupDeniedNotice): Promise<DeniedCallsResult> {
+    const { lines, more } = deniedWords.denialLines(notice);
+    const text = [
+      ...lines,
+      ...(more ? [`${more}.`] : []),
+      `${deniedWords.removedChange(notice)}.`,
+      deniedWords.restoreHint(),
+    ].join(' ');
+    for (const owner of new Set(notice.owners)) this.write(owner, 'cleanup.denied', notice.run, text);
+    const channel = notice.channel?.platform === 'log' ? notice.channel : undefined;
+    if (channel) this.write(`log:${channel.channel}`, 'cleanup.denied', notice.run, text);
+    return Promise.resolve({ reached: [], channelPosted: channel !== undefined });
   }
 
   private items(items: readonly CleanupItemView[]): string {

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import {
+  cleanupDeniedMessage,
   cleanupOwnerMessage,
   cleanupReportMessage,
   cleanupRestoredMessage,
@@ -60,6 +61,7 @@ export class SlackCleanupNotifier extends ChatCleanupNotifier<SlackConversation,
         summary: cleanupSummaryMessage,
         report: cleanupReportMessage,
         restored: cleanupRestoredMessage,
+        denied: cleanupDeniedMessage,
       },
       deps.messages,
       log,

@@ -1,4 +1,5 @@
 import {
+  cleanupDeniedMessage,
   cleanupOwnerMessage,
   cleanupReportMessage,
   cleanupRestoredMessage,
@@ -54,6 +55,7 @@ export class TeamsCleanupNotifier extends ChatCleanupNotifier<TeamsConversationR
         summary: cleanupSummaryMessage,
         report: cleanupReportMessage,
         restored: cleanupRestoredMessage,
+        denied: cleanupDeniedMessage,
       },
       deps.messages,
       log,

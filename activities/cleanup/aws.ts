@@ -36,7 +36,8 @@ import {
   SetDefaultPolicyVersionCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import { AWS_GUARD_POLICY_NAME, type CleanupItem } from '../../domain/cleanup/model';
+import { createHash } from 'node:crypto';
+import { AWS_GUARD_POLICY_NAME, AWS_STAGED_POLICY_PREFIX, type CleanupItem } from '../../domain/cleanup/model';
 import { DomainError, ErrorCode } from '../../domain/errors';
 import type { LeaseSpec } from '../../domain/lease';
 import type { AuthorizationSystem } from '../../domain/policy/schema';
@@ -767,21 +768,20 @@ async function readLive(session: AwsSession, system: AwsSystem, target: Target):
   switch (target.kind) {
     case 'aws-inline-policy': {
       const { principal, policyName } = target;
-      const exists = await principalExists(iam, principal);
-      const document = exists ? await readInline(iam, principal, policyName) : null;
+      // one call when the policy is there (its principal must be); the principal is asked about only when not
+      const document = await readInline(iam, principal, policyName);
+      const exists = document !== null || (await principalExists(iam, principal));
       return { kind: target.kind, principal, policyName, principalExists: exists, document };
     }
     case 'aws-managed-policy':
       return readManaged(iam, target.policyArn);
     case 'aws-policy-attachment': {
       const { principal, policyArn } = target;
-      const exists = await principalExists(iam, principal);
-      const attached =
-        exists &&
-        (await orMissing(
-          async () => (await attachedPolicies(iam, principal)).some((policy) => policy.PolicyArn === policyArn),
-          false,
-        ));
+      const attached = await orMissing(
+        async () => (await attachedPolicies(iam, principal)).some((policy) => policy.PolicyArn === policyArn),
+        false,
+      );
+      const exists = attached || (await principalExists(iam, principal));
       return { kind: target.kind, principal, policyArn, principalExists: exists, attached };
     }
     case 'aws-sso-assignment': {
@@ -810,8 +810,8 @@ async function readLive(session: AwsSession, system: AwsSystem, target: Target):
     }
     case 'aws-principal': {
       const { principal } = target;
-      const exists = await principalExists(iam, principal);
-      const guard = exists ? await readInline(iam, principal, AWS_GUARD_POLICY_NAME) : null;
+      const guard = await readInline(iam, principal, AWS_GUARD_POLICY_NAME);
+      const exists = guard !== null || (await principalExists(iam, principal));
       return { kind: target.kind, principal, principalExists: exists, guard };
     }
   }
@@ -1183,6 +1183,88 @@ function plannedSnapshot(value: unknown, item: CleanupItem): AwsObjectSnapshot {
 }
 
 /** snapshotAws, applyAws, verifyAws and restoreAws behind the cleanup workflow's port. */
+/** Inline policies over this many characters are refused by IAM for users (2,048 in all); roles and groups allow more. */
+const STAGED_MAX_CHARS: Record<AwsIamPrincipal['type'], number> = { user: 2_048, group: 5_120, role: 10_240 };
+
+/** The staged-removal deny of one item: one inline policy per holder, named after the item. */
+export function stagedPolicyName(item: Pick<CleanupItem, 'itemId'>): string {
+  return `${AWS_STAGED_POLICY_PREFIX}${createHash('sha256').update(item.itemId).digest('hex').slice(0, 16)}`;
+}
+
+export function stagedDenyDocument(item: Pick<CleanupItem, 'removeActions'>): unknown {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'LeastStagedRemoval', Effect: 'Deny', Action: [...(item.removeActions ?? [])], Resource: '*' }],
+  };
+}
+
+/** The holders a staged deny goes on: the item's IAM users, roles and groups. */
+function stagedHolders(system: AwsSystem, item: CleanupItem): AwsIamPrincipal[] {
+  return item.identities.flatMap((identity) => {
+    try {
+      return [awsPrincipalOfArn(system, identity.id)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Staged removal: denies the item's removal set to each holder with an inline policy, leaving the
+ * object itself as it is. Only policy rewrites with a removal set are staged; one that IAM would refuse
+ * (too long for a user's inline policies, a holder that is not an IAM principal) is `unsupported`, and
+ * any deny already put on is taken away again.
+ */
+export async function stageAws(
+  session: AwsSession,
+  system: AwsSystem,
+  item: CleanupItem,
+): Promise<{ status: 'staged' | 'unsupported'; detail: string }> {
+  if (item.change !== 'narrow-policy' || !item.removeActions?.length)
+    return { status: 'unsupported', detail: 'only removals of actions from a policy are staged' };
+  const holders = stagedHolders(system, item);
+  if (holders.length === 0 || holders.length !== item.identities.length)
+    return { status: 'unsupported', detail: 'some holders are not IAM users, roles or groups' };
+  const document = stagedDenyDocument(item);
+  const chars = JSON.stringify(document).length;
+  const tooLong = holders.find((holder) => chars > STAGED_MAX_CHARS[holder.type]);
+  if (tooLong)
+    return {
+      status: 'unsupported',
+      detail: `a deny of ${item.removeActions.length} actions is too long for an inline policy of ${principalWords(tooLong)}`,
+    };
+  const name = stagedPolicyName(item);
+  try {
+    for (const holder of holders)
+      await withAwsErrors(system, 'put the staged deny', () => putInline(session.iam, holder, name, document));
+  } catch (error) {
+    if (!isAwsLimit(error)) throw error;
+    for (const holder of holders) await deleteInline(session.iam, holder, name);
+    return { status: 'unsupported', detail: `IAM refused the staged deny: ${(error as Error).message}` };
+  }
+  return {
+    status: 'staged',
+    detail: `${item.removeActions.length} action(s) denied to ${holders.map(principalWords).join(', ')} by ${name}`,
+  };
+}
+
+function isAwsLimit(error: unknown): boolean {
+  const text = `${(error as { name?: string }).name ?? ''} ${(error as Error).message ?? ''}`;
+  return /LimitExceeded|MalformedPolicyDocument|exceed/i.test(text);
+}
+
+/** Takes the staged deny off every holder; a holder or policy already gone is fine. */
+export async function unstageAws(
+  session: AwsSession,
+  system: AwsSystem,
+  item: CleanupItem,
+): Promise<{ detail: string }> {
+  const name = stagedPolicyName(item);
+  const holders = stagedHolders(system, item);
+  for (const holder of holders) await deleteInline(session.iam, holder, name);
+  return { detail: `staged deny ${name} taken off ${holders.length} holder(s)` };
+}
+
 export function createAwsCleanup(options: AwsCleanupOptions = {}): AwsCleanup {
   const broker = options.broker ?? createAwsBroker();
   const sessionFor = (system: AwsSystem) => broker.session(system, CLEANUP_PURPOSE);
@@ -1206,6 +1288,14 @@ export function createAwsCleanup(options: AwsCleanupOptions = {}): AwsCleanup {
       const result = await restoreAws(await sessionFor(system), system, plannedSnapshot(snapshot, item), item);
       const status = result.gone ? 'gone' : result.conflict ? 'conflict' : result.restored ? 'restored' : 'already';
       return { status, detail: result.detail };
+    },
+    async stage(anySystem, item) {
+      const system = asAwsSystem(anySystem);
+      return stageAws(await sessionFor(system), system, item);
+    },
+    async unstage(anySystem, item) {
+      const system = asAwsSystem(anySystem);
+      return unstageAws(await sessionFor(system), system, item);
     },
     close() {
       if (!options.broker) broker.close();

@@ -148,9 +148,22 @@ function words(role: string, records: BindingRecord[]): string {
 
 /** The binding the key names, in words: `roles/x under condition "t"` or `roles/x without a condition`. */
 const keyWords = (key: MemberKey): string =>
-  key.title ? `${key.role} under condition "${key.title}"` : `${key.role} without a condition`;
+  key.title === ANY_CONDITION
+    ? `${key.role} under its conditions`
+    : key.title
+      ? `${key.role} under condition "${key.title}"`
+      : `${key.role} without a condition`;
+
+/**
+ * The planner's key for a member of conditional bindings: the inventory records only that a binding has
+ * a condition, not its title, so the item means every conditional binding of that role with that member
+ * (the snapshot records each one's exact condition, and Restore puts each back).
+ */
+export const ANY_CONDITION = '*';
 
 const titleOf = (binding: IamBinding): string => conditionOf(binding)?.title ?? '';
+const titleMatches = (binding: IamBinding, key: MemberKey): boolean =>
+  key.title === ANY_CONDITION ? conditionOf(binding) !== undefined : titleOf(binding) === key.title;
 const holds = (binding: IamBinding, key: MemberKey): boolean =>
   binding.role === key.role && (binding.members ?? []).includes(key.member);
 
@@ -160,7 +173,7 @@ function memberBindings(policy: IamPolicy, key: MemberKey): { named: BindingReco
   const others: BindingRecord[] = [];
   for (const binding of policy.bindings ?? []) {
     if (!holds(binding, key)) continue;
-    (titleOf(binding) === key.title ? named : others).push(recordOf(binding));
+    (titleMatches(binding, key) ? named : others).push(recordOf(binding));
   }
   return { named, others };
 }
@@ -205,7 +218,7 @@ async function readDecideWrite<T>(
 function removeMember(policy: IamPolicy, key: MemberKey, from: Set<string>): IamPolicy {
   const kept: IamBinding[] = [];
   for (const binding of policy.bindings ?? []) {
-    if (!holds(binding, key) || titleOf(binding) !== key.title || !from.has(conditionKey(conditionOf(binding)))) {
+    if (!holds(binding, key) || !titleMatches(binding, key) || !from.has(conditionKey(conditionOf(binding)))) {
       kept.push(binding);
       continue;
     }
@@ -329,13 +342,16 @@ const bindingMember = {
       );
     }
     const wanted = new Set(snapshot.bindings.map((record) => conditionKey(record.condition)));
+    const snapshotTitles = new Set(snapshot.bindings.map((record) => record.condition?.title ?? ''));
     return readDecideWrite<RestoreResult>(store, tuning, (policy) => {
       const { named } = memberBindings(policy, key);
       const held = new Set(named.map((record) => conditionKey(record.condition)));
       // a binding of the role under the snapshot's title whose condition now says something else is in the way
       const inTheWay = new Map<string, BindingRecord>();
       for (const binding of policy.bindings ?? []) {
-        if (binding.role !== key.role || titleOf(binding) !== key.title) continue;
+        if (binding.role !== key.role || !titleMatches(binding, key)) continue;
+        // for every conditional binding, only one under a title the snapshot holds can be in the way
+        if (key.title === ANY_CONDITION && !snapshotTitles.has(titleOf(binding))) continue;
         const record = recordOf(binding);
         if (!wanted.has(conditionKey(record.condition))) inTheWay.set(conditionKey(record.condition), record);
       }

@@ -2,11 +2,16 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { AuditAction } from '../../domain/audit';
 import { ErrorCode } from '../../domain/errors';
-import type { CleanupDecision, CleanupItem, CleanupOutcome, CleanupPlan } from '../../domain/cleanup/model';
-import { planCleanup } from '../../domain/cleanup/plan';
+import {
+  MAX_ITEMS_PER_RUN,
+  type CleanupDecision,
+  type CleanupItem,
+  type CleanupOutcome,
+  type CleanupPlan,
+} from '../../domain/cleanup/model';
+import { capPlan, cleanupPlanner } from '../../domain/cleanup/plan';
 import { cleanupChannel, cleanupDeciders, cleanupRulesOf, ownersResolver } from '../../domain/cleanup/rules';
 import type { CleanupItemBrief, CleanupRunState } from '../../domain/cleanup/run';
-import type { IdentityView } from '../../domain/inventory/view';
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
 import type { CleanupItemView, CleanupNotifier, CleanupRunView } from '../chat/cleanup-notifier';
 import { loadAwsCatalogue } from '../inventory/catalogue/aws';
@@ -20,6 +25,8 @@ import type { CleanupExecutor } from './port';
 
 /** Identities read per page while planning: bounds memory whatever the account's size. */
 const PLAN_PAGE = 500;
+/** Attempts at posting a run's report before the run closes without it. */
+const REPORT_ATTEMPTS = 5;
 
 export interface CleanupActivityDeps {
   policy: () => Policy;
@@ -160,10 +167,13 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
           nonRetryable: true,
         });
       const at = now().toISOString();
-      const planned = await planSystem(deps, system, run, at, {
-        ...(input.identityId ? { identityId: input.identityId } : {}),
-        onPage: (identities) => Context.current().heartbeat({ identities }),
-      });
+      const planned = capPlan(
+        await planSystem(deps, system, run, at, {
+          ...(input.identityId ? { identityId: input.identityId } : {}),
+          onPage: (identities) => Context.current().heartbeat({ identities }),
+        }),
+        MAX_ITEMS_PER_RUN,
+      );
       await deps.cleanup.saveRun(input.runId, planned, {
         trigger: input.trigger,
         ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
@@ -185,6 +195,7 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
       mode: record.mode,
       phase: 'planning',
       noticeSeconds: rules.noticeDays * 86_400,
+      ...(rules.stagingDays ? { stagingSeconds: rules.stagingDays * 86_400 } : {}),
       deciders,
       items: items.map((item) => ({
         itemId: item.itemId,
@@ -234,7 +245,7 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
     const results: ItemResult[] = [];
     const decisions = await deps.cleanup.runDecisions(runId);
     for (const item of await deps.cleanup.items(runId, { itemIds })) {
-      if (item.outcome && item.outcome !== 'failed') {
+      if (item.outcome && item.outcome !== 'failed' && item.outcome !== 'staged') {
         // already settled by an earlier attempt: the same answer again, nothing applied twice
         results.push({ itemId: item.itemId, outcome: item.outcome, detail: item.outcomeDetail ?? '' });
         continue;
@@ -251,6 +262,8 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
         };
       } else {
         const applied = await executor.apply(system, item, planned.snapshot);
+        if (applied.status !== 'applied' && applied.status !== 'already' && item.outcome === 'staged')
+          await executor.unstage?.(system, item);
         if (applied.status === 'conflict') {
           result = { itemId: item.itemId, outcome: 'replanned', detail: `changed since the plan: ${applied.detail}` };
           await audit(AuditAction.CleanupReplanned, actor, `cleanup.replanned:${runId}:${item.itemId}`, {
@@ -263,6 +276,8 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
         } else {
           const verified = await executor.verify(system, item);
           if (!verified.ok) throw new Error(`cleanup change not visible yet: ${verified.detail}`);
+          // a staged deny has done its work once the policy no longer allows the actions
+          if (item.outcome === 'staged') await executor.unstage?.(system, item);
           result = { itemId: item.itemId, outcome: 'removed', detail: applied.detail };
           await audit(AuditAction.CleanupApplied, actor, `cleanup.applied:${runId}:${item.itemId}`, {
             runId,
@@ -281,6 +296,42 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
       results.push(result);
       Context.current().heartbeat(item.itemId);
     }
+    return results;
+  }
+
+  /**
+   * Staged removal: each item's removal set is denied to its holders for the staging period instead of
+   * removed; an item the cloud cannot stage is removed at once (apply), as without staging.
+   */
+  async function stage(runId: string, itemIds: readonly string[]): Promise<ItemResult[]> {
+    const record = await deps.cleanup.run(runId);
+    if (!record) throw new Error(`cleanup run ${runId} is not recorded`);
+    const system = systemOf(record.systemId);
+    const executor = executorOf(system);
+    const results: ItemResult[] = [];
+    const direct: string[] = [];
+    for (const item of await deps.cleanup.items(runId, { itemIds })) {
+      if (item.outcome && item.outcome !== 'failed') {
+        results.push({ itemId: item.itemId, outcome: item.outcome, detail: item.outcomeDetail ?? '' });
+        continue;
+      }
+      const staged = executor.stage ? await executor.stage(system, item) : undefined;
+      if (staged?.status !== 'staged') {
+        direct.push(item.itemId);
+        continue;
+      }
+      await deps.cleanup.setOutcome(runId, item.itemId, 'staged', staged.detail);
+      await audit(AuditAction.CleanupStaged, 'workflow', `cleanup.staged:${runId}:${item.itemId}`, {
+        runId,
+        systemId: system.id,
+        itemId: item.itemId,
+        removeActions: item.removeActions ?? [],
+        detail: staged.detail,
+      });
+      results.push({ itemId: item.itemId, outcome: 'staged', detail: staged.detail });
+      Context.current().heartbeat(item.itemId);
+    }
+    if (direct.length > 0) results.push(...(await apply(runId, direct)));
     return results;
   }
 
@@ -374,6 +425,8 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
     /** Applies, verifies and records each item; one already settled is answered from the record. */
     applyCleanupItems: apply,
 
+    stageCleanupItems: stage,
+
     /** Records what happened to every item not applied, tells owners and the channel, closes the run. */
     async finishCleanupRun(state: CleanupRunState, settled: readonly ItemResult[]): Promise<void> {
       for (const result of settled)
@@ -384,12 +437,19 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
       for (const item of items) if (item.outcome) counts[item.outcome] = (counts[item.outcome] ?? 0) + 1;
       if (items.length > 0) {
         const channel = cleanupChannel(deps.policy(), system);
-        await deps.notifier.report({
-          run: runView(system, state),
-          ...byOwner(items),
-          ...(channel ? { channel } : {}),
-          counts,
-        });
+        try {
+          await deps.notifier.report({
+            run: runView(system, state),
+            ...byOwner(items),
+            ...(channel ? { channel } : {}),
+            counts,
+          });
+        } catch (error) {
+          // retried a few times; then the run closes anyway (its record, `least cleanup show` and the
+          // audit log have every outcome) rather than stay open for as long as chat is down
+          if (Context.current().info.attempt < REPORT_ATTEMPTS) throw error;
+          counts.reportUnsent = 1;
+        }
       }
       await deps.cleanup.setStatus(state.runId, 'finished', counts);
       await audit(AuditAction.CleanupFinished, 'workflow', `cleanup.finished:${state.runId}`, {
@@ -416,6 +476,22 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
       });
       const result: CleanupRestoreResult = { runId: input.runId, items: [] };
       for (const item of items) {
+        if (item.outcome === 'staged') {
+          // nothing was removed yet: taking the deny away is the whole restore
+          const unstaged = await executor.unstage?.(system, item);
+          const detail = `the staged deny was taken away before anything was removed${unstaged ? ` (${unstaged.detail})` : ''}`;
+          await deps.cleanup.restored(input.runId, item.itemId, input.by, detail);
+          await audit(AuditAction.CleanupRestored, input.by, `cleanup.restored:${input.runId}:${item.itemId}:staged`, {
+            runId: input.runId,
+            systemId: system.id,
+            itemId: item.itemId,
+            object: item.object,
+            detail,
+            ...(input.reason ? { reason: input.reason } : {}),
+          });
+          result.items.push({ itemId: item.itemId, status: 'restored', detail });
+          continue;
+        }
         if (item.outcome !== 'removed' && item.outcome !== 'restored') {
           result.items.push({
             itemId: item.itemId,
@@ -507,20 +583,9 @@ export async function planSystem(
     deps.cleanup.liveDecisions(system.id, at),
     system.cloud === 'aws' ? loadAwsCatalogue() : Promise.resolve(undefined),
   ]);
-  const views: IdentityView[] = [];
-  // Every identity is needed for shared objects (groups, customer-managed policies), so a one-identity
-  // plan still reads them all and keeps only its own items.
-  for (let after: string | undefined; ;) {
-    const page = await stream.page(after, PLAN_PAGE);
-    views.push(...page);
-    options.onPage?.(views.length);
-    if (page.length < PLAN_PAGE) break;
-    after = page[page.length - 1]!.identity.id;
-  }
-  const planned = planCleanup({
+  const planner = cleanupPlanner({
     rules,
     run,
-    views,
     documents: (id) => documents.get(id),
     ...(catalogue ? { catalogue } : {}),
     ownersOf: ownersResolver(policy, system),
@@ -528,6 +593,18 @@ export async function planSystem(
     grantedAt: firstSeen,
     at,
   });
+  // A page at a time: the planner keeps what shared objects need, never every view. Every identity is
+  // read even for a one-identity plan: its shared policies' other holders decide what may go.
+  let read = 0;
+  for (let after: string | undefined; ;) {
+    const page = await stream.page(after, PLAN_PAGE);
+    for (const view of page) planner.add(view);
+    read += page.length;
+    options.onPage?.(read);
+    if (page.length < PLAN_PAGE) break;
+    after = page[page.length - 1]!.identity.id;
+  }
+  const planned = planner.plan();
   if (!options.identityId) return planned;
   const items = planned.items.filter((item) => item.identities.some((i) => i.id === options.identityId));
   const holds = planned.holds.filter((hold) => hold.identityId === options.identityId);

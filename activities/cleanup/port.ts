@@ -24,6 +24,14 @@ export interface CleanupExecutor {
    * (a later change by someone else), nothing is written and the result is a conflict naming it.
    */
   restore(system: AuthorizationSystem, item: CleanupItem, snapshot: unknown): Promise<RestoreResult>;
+  /**
+   * Staged removal, where the cloud can deny: denies exactly the item's removal set to its holders
+   * without changing the object. `unsupported` when this item cannot be staged (the caller then removes
+   * it at once, as without staging).
+   */
+  stage?(system: AuthorizationSystem, item: CleanupItem): Promise<{ status: 'staged' | 'unsupported'; detail: string }>;
+  /** Takes a staged deny away again (after the removal, or when the owner restores); idempotent. */
+  unstage?(system: AuthorizationSystem, item: CleanupItem): Promise<{ detail: string }>;
 }
 
 export interface ApplyResult {

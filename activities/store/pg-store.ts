@@ -6,6 +6,7 @@ import * as claims from './cloud-claims';
 import { FindingsStore } from './findings/store';
 import { CleanupStore } from './cleanup/store';
 import { CleanupMessages } from './cleanup/messages';
+import { CleanupDenials } from './cleanup/denials';
 import { firstSeenPaths, planDocuments } from './cleanup/inventory-reads';
 import { InventoryStore } from './inventory/store';
 import * as teams from './teams-conversations';
@@ -299,6 +300,11 @@ export class PgStore {
   /** Chat messages cleanup runs posted, so a retried announcement edits or skips instead of posting twice. */
   get cleanupMessages(): CleanupMessages {
     return new CleanupMessages(this.pool);
+  }
+
+  /** The denied-call watch: calls denied to removed actions, and which of them were told. */
+  get cleanupDenials(): CleanupDenials {
+    return new CleanupDenials(this.pool);
   }
 
   /** What the cleanup planner reads of the inventory besides identity views. */

@@ -12,7 +12,7 @@ import { now, throwIfAborted } from './clock';
 
 /**
  * A large inventory written straight into PostgreSQL through the store's own sink (COPY into staging,
- * then insert-once / upsert), the way collectors write it; shared by `inventory-load` and `findings-pci`.
+ * then insert-once / upsert), the way collectors write it; shared by `inventory-load`, `findings-pci` and `cleanup`.
  * Shape: D documents with their expansions, GROUPS groups (group g holds documents g and g+1; group 0
  * holds document 0, the widest), N roles (each holding three documents, never document 0; one in ten also
  * a member of a group) and U usage rows (identity × action × day: row r is identity r % N, one of its
@@ -44,6 +44,16 @@ export interface LoadOptions {
   document: (d: number) => GeneratedDocument;
   /** Coverage rows written with the run (none by default: every verdict is then unknown). */
   coverage?: (window: { from: string; to: string }) => Coverage[];
+  /** The run's window (benchWindow() by default). */
+  window?: { from: Date; to: Date };
+  /** More of role i than its id and name (creation time, tags, …); nothing by default. */
+  role?: (i: number) => Partial<Identity>;
+  /** Documents written with the run besides the D generated ones, held only through `extraPaths`. */
+  extraDocuments?: GeneratedDocument[];
+  /** Paths role i holds besides its three documents and its group (e.g. inline policies); none by default. */
+  extraPaths?: (i: number) => GrantPath[];
+  /** Usage row r in place of the default (identity r % N, its first document's actions, in turn). */
+  usageRow?: (r: number, docs: readonly GeneratedDocument[]) => UsageDay[];
   signal?: AbortSignal;
 }
 
@@ -92,7 +102,7 @@ async function inPages<T>(
 /** Begins the run and writes everything through its sink; the caller finishes the run (and may time it). */
 export async function loadInventory(store: InventoryStore, options: LoadOptions): Promise<LoadedInventory> {
   const { systemId: SYSTEM, runId, shape: size, signal } = options;
-  const { from: windowFrom, to: windowTo } = benchWindow();
+  const { from: windowFrom, to: windowTo } = options.window ?? benchWindow();
   const window = { from: windowFrom.toISOString(), to: windowTo.toISOString() };
   await store.beginRun({
     runId,
@@ -105,19 +115,28 @@ export async function loadInventory(store: InventoryStore, options: LoadOptions)
 
   let clock = now();
   const docs = Array.from({ length: size.documents }, (_, d) => options.document(d));
+  const written = [...docs, ...(options.extraDocuments ?? [])];
   await inPages(
-    docs.length,
+    written.length,
     50,
-    (d) => [docs[d]!],
+    (d) => [written[d]!],
     (batch) => sink.documents(batch),
     signal,
   );
   const documentSeconds = (now() - clock) / 1000;
-  const documentActions = docs.reduce((n, d) => n + d.actions.length, 0);
+  const documentActions = written.reduce((n, d) => n + d.actions.length, 0);
 
   clock = now();
   const identity = (i: number): Identity[] => [
-    { systemId: SYSTEM, id: roleId(i), kind: 'aws-iam-role', name: `bench-role-${i}`, nature: 'workload', tags: {} },
+    {
+      systemId: SYSTEM,
+      id: roleId(i),
+      kind: 'aws-iam-role',
+      name: `bench-role-${i}`,
+      nature: 'workload',
+      tags: {},
+      ...options.role?.(i),
+    },
   ];
   await sink.identities(
     Array.from({ length: GROUPS }, (_, g) => ({
@@ -165,6 +184,7 @@ export async function loadInventory(store: InventoryStore, options: LoadOptions)
         conditional: false,
       });
     }
+    if (options.extraPaths) own.push(...options.extraPaths(i));
     return own;
   };
   await inPages(
@@ -182,7 +202,7 @@ export async function loadInventory(store: InventoryStore, options: LoadOptions)
   // Usage: row r is identity r % N, one of its first document's actions, one of the window's days.
   clock = now();
   const day = (n: number): string => new Date(windowTo.getTime() - n * 86_400_000).toISOString().slice(0, 10);
-  const usageRow = (r: number): UsageDay[] => {
+  const defaultUsageRow = (r: number): UsageDay[] => {
     const i = r % size.identities;
     const round = Math.floor(r / size.identities);
     const actions = docs[heldBy(i, size.documents)[0]!]!.actions;
@@ -198,6 +218,7 @@ export async function loadInventory(store: InventoryStore, options: LoadOptions)
       },
     ];
   };
+  const usageRow = options.usageRow ? (r: number) => options.usageRow!(r, docs) : defaultUsageRow;
   let pageNo = 0;
   await inPages(size.usage, size.page, usageRow, (batch) => sink.usage(batch, `bench-page-${pageNo++}`), signal);
   const usageSeconds = (now() - clock) / 1000;

@@ -178,7 +178,7 @@ const MIB = 2 ** 20;
 const mib = (bytes: number): string => (bytes / MIB).toFixed(0);
 
 /** RSS sampled on a timer and at each page, with the progress it was taken at. */
-class RssSampler {
+export class RssSampler {
   readonly samples: { at: number; rss: number; heap: number; progress: number }[] = [];
   private timer: NodeJS.Timeout | undefined;
   progress = 0;
@@ -214,7 +214,7 @@ class RssSampler {
   }
 }
 
-function uptime(): string {
+export function uptime(): string {
   try {
     return execFileSync('uptime', [], { encoding: 'utf8', timeout: 5000 }).trim();
   } catch {
@@ -226,12 +226,12 @@ function uptime(): string {
 }
 
 /** CPU seconds of every postgres process between two snapshots (backends that came and went are lost). */
-function postgresCpu(from: CpuSnapshot, to: CpuSnapshot): number {
+export function postgresCpu(from: CpuSnapshot, to: CpuSnapshot): number {
   return [...to.postgres].reduce((sum, [pid, s]) => sum + Math.max(0, s - (from.postgres.get(pid) ?? 0)), 0);
 }
 
 /** user + system CPU seconds of this process since `from`. */
-function cpuSince(from: NodeJS.CpuUsage): number {
+export function cpuSince(from: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(from);
   return (used.user + used.system) / 1e6;
 }

@@ -270,6 +270,7 @@ const CHANGE_EFFECT: Readonly<Record<CleanupChangeKind, string>> = {
 
 const OUTCOME: Readonly<Record<CleanupOutcome | 'pending', { emoji: string; word: string }>> = {
   removed: { emoji: '🗑️', word: 'Removed' },
+  staged: { emoji: '🚧', word: 'Denied for now (staged); removed when the staging period ends' },
   kept: { emoji: '✋', word: 'Kept' },
   snoozed: { emoji: '💤', word: 'Snoozed' },
   reported: { emoji: '📋', word: 'Reported, not changed' },
@@ -281,6 +282,7 @@ const OUTCOME: Readonly<Record<CleanupOutcome | 'pending', { emoji: string; word
 };
 const OUTCOME_ORDER: readonly (CleanupOutcome | 'pending')[] = [
   'removed',
+  'staged',
   'restored',
   'kept',
   'snoozed',

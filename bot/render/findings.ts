@@ -101,6 +101,11 @@ export interface IdentityCardView {
   grantedByService: ServiceUsage[];
   /** The usage window the verdicts cover (ISO). */
   window: { from: string; to: string };
+  /**
+   * The person looking may start a cleanup of this identity (its system's owners, Least's admins:
+   * bot/cleanup-client.ts `mayStartCleanup`): the card offers Clean up. The click is checked again.
+   */
+  mayStartCleanup?: boolean | undefined;
 }
 
 /** What a Show identity or Suppress button points at, and what the suppress dialog carries back. */
@@ -157,6 +162,15 @@ export interface RightSizeView {
   suggestion?: { entitlement: string; covers: number } | undefined;
   /** Set when the cloud cannot say, e.g. `usage is not available for Azure reads`. */
   unavailable?: string | undefined;
+}
+
+/** A Clean up click's answer: the run that will announce, then act on, the identity's unused permissions. */
+export interface CleanupStartedView {
+  runId: string;
+  systemId: string;
+  identityName: string;
+  /** The identity's cleanup was already running; this is that run. */
+  joined?: boolean | undefined;
 }
 
 /** A right-size report as both platforms show it; the entitlement by its id (as people ask for it). */
@@ -390,6 +404,8 @@ export interface FindingsWording {
   suppressSubject: (input: Pick<SuppressDialogInput, 'target' | 'identityName' | 'findingTitle'>) => string;
   suppressedConfirmation: (view: SuppressedView) => string;
   suppressRefused: (systemId: string) => string;
+  cleanupOffer: () => string;
+  cleanupStarted: (view: CleanupStartedView) => string;
   lookRefused: (identity: string) => string;
   noSuchIdentity: (query: string) => string;
   requesterPci: (view: RequesterFindingsView) => string;
@@ -595,6 +611,18 @@ export function findingsWording(d: FindingsDialect): FindingsWording {
     return `⛔ You may not suppress findings on ${system(systemId)}: only its owners/admins and security viewers may.`;
   }
 
+  function cleanupOffer(): string {
+    return 'Clean up plans the removal of what this identity has not used: its owners are told first, and nothing changes before the notice period ends.';
+  }
+
+  function cleanupStarted(v: CleanupStartedView): string {
+    const run = d.code(d.line(v.runId, CHARS.id));
+    const who = `${name(v.identityName)} on ${system(v.systemId)}`;
+    return v.joined
+      ? `Cleanup ${run} for ${who} is already running: its owners are told what would change; nothing changes before the notice period ends.`
+      : `Cleanup ${run} started for ${who}: its owners will be told what would change; nothing changes before the notice period ends.`;
+  }
+
   function lookRefused(identity: string): string {
     return `⛔ You may see findings for your own identities only; ${name(identity)} is not yours.`;
   }
@@ -676,6 +704,8 @@ export function findingsWording(d: FindingsDialect): FindingsWording {
     suppressSubject,
     suppressedConfirmation,
     suppressRefused,
+    cleanupOffer,
+    cleanupStarted,
     lookRefused,
     noSuchIdentity,
     requesterPci,

@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import { AuditAction } from '../../domain/audit';
 import type { FindingsClient } from '../findings-client';
+import { CLEANUP_NOT_SET_UP } from '../cleanup-flow';
 import {
   runFindings,
   showIdentity,
@@ -27,6 +28,7 @@ import {
   suppressRefusedReply,
   SLACK_LIMITS,
 } from '../render/slack';
+import { cleanupStartedReply } from '../render/slack/findings';
 import { SlackAction, SlackBlock, SlackView } from '../render/slack/ids';
 import {
   ephemeral,
@@ -39,9 +41,10 @@ import {
 } from './context';
 
 /**
- * Findings in Slack: `/access findings …` answered privately, the Show identity and Suppress buttons,
- * the suppress form's submission, and App Home's Findings section. Who may see and suppress what is
- * the FindingsClient's call (through bot/findings-flow.ts); this file carries and draws.
+ * Findings in Slack: `/access findings …` answered privately, the Show identity, Suppress and Clean up
+ * buttons, the suppress form's submission, and App Home's Findings section. Who may see and suppress
+ * what is the FindingsClient's call (through bot/findings-flow.ts), who may start a cleanup the
+ * CleanupClient's; this file carries and draws.
  */
 
 const NOT_SET_UP = 'Findings are not set up on this Least server.';
@@ -59,7 +62,7 @@ export async function answerFindings(
     await reply(refusalReply(NOT_SET_UP));
     return;
   }
-  await reply(drawn(await runFindings(ctx.findings, command, email)));
+  await reply(drawn(await offered(ctx, await runFindings(ctx.findings, command, email), email)));
 }
 
 export function registerFindings(app: App, ctx: SlackContext): void {
@@ -109,7 +112,32 @@ export function registerFindings(app: App, ctx: SlackContext): void {
   };
 
   onTarget(SlackAction.FindingsShowIdentity, async ({ findings, target, email, tell }) => {
-    await tell(ephemeral(drawn(await showIdentity(findings, email, target.identityId, target.systemId))));
+    const result = await showIdentity(findings, email, target.identityId, target.systemId);
+    await tell(ephemeral(drawn(await offered(ctx, result, email))));
+  });
+
+  onTarget(SlackAction.FindingsCleanUp, async ({ findings, target, email, tell }) => {
+    if (!ctx.cleanup) {
+      await tell(ephemeral(refusalReply(CLEANUP_NOT_SET_UP)));
+      return;
+    }
+    // The client checks authority again and audits a refusal: the button's value proves nothing.
+    const outcome = await ctx.cleanup.start(target, email);
+    if (!outcome.ok) {
+      await tell(ephemeral(refusalReply(outcome.message)));
+      return;
+    }
+    const seen = await findings.identity(email, target.identityId, target.systemId);
+    await tell(
+      ephemeral(
+        cleanupStartedReply({
+          runId: outcome.runId,
+          systemId: target.systemId,
+          identityName: seen.ok ? seen.view.identity.name : target.identityId,
+          joined: outcome.joined,
+        }),
+      ),
+    );
   });
 
   onTarget(SlackAction.FindingsSuppress, async ({ findings, target, email, body, tell }) => {
@@ -173,6 +201,13 @@ export async function homeFindingsBlocks(ctx: SlackContext, email: string, used:
   const budget = Math.min(HOME_FINDINGS_BLOCKS, SLACK_LIMITS.homeBlocks - used - 1);
   if (budget < 4) return [];
   return [{ type: 'divider' }, ...findingsSummaryBlocks(summaryView(outcome), budget)];
+}
+
+/** An identity card offers Clean up to those who may start one (the system's owners, Least's admins). */
+async function offered(ctx: SlackContext, result: FindingsResult, email: string): Promise<FindingsResult> {
+  if (result.kind !== 'identity' || !ctx.cleanup) return result;
+  if (!(await ctx.cleanup.mayStart(email, result.view.systemId))) return result;
+  return { ...result, view: { ...result.view, mayStartCleanup: true } };
 }
 
 function drawn(result: FindingsResult): SlackMessage {

@@ -1,5 +1,6 @@
 import type { TurnContext } from '@microsoft/agents-hosting';
 import { AuditAction } from '../../domain/audit';
+import { CLEANUP_NOT_SET_UP } from '../cleanup-flow';
 import {
   runFindings,
   showIdentity,
@@ -23,14 +24,16 @@ import {
   type AdaptiveCard,
   type TeamsMessage,
 } from '../render/teams';
+import { cleanupStartedMessage } from '../render/teams/findings';
 import { TeamsInput, TeamsVerb } from '../render/teams/ids';
 import type { FindingsClient } from '../findings-client';
 import { send, type CardActionResponse, type TeamsContext } from './context';
 
 /**
  * Findings in Teams: `findings …` in the personal chat, and one handler per card verb (Show identity,
- * Suppress, the suppress card's submit). Who may see and suppress what is the FindingsClient's call
- * (through bot/findings-flow.ts); this file carries and draws.
+ * Suppress, the suppress card's submit, Clean up). Who may see and suppress what is the FindingsClient's
+ * call (through bot/findings-flow.ts), who may start a cleanup the CleanupClient's; this file carries
+ * and draws.
  */
 
 const NOT_SET_UP = 'Findings are not set up on this Least server.';
@@ -46,7 +49,7 @@ export async function answerFindings(
     await send(context, refusalMessage(NOT_SET_UP));
     return;
   }
-  await send(context, drawn(await runFindings(ctx.findings, command, email)));
+  await send(context, drawn(await offered(ctx, await runFindings(ctx.findings, command, email), email)));
 }
 
 interface FindingsClick {
@@ -60,8 +63,25 @@ type FindingsVerbHandler = (ctx: TeamsContext, click: FindingsClick) => Promise<
 
 /** One handler per findings verb; `onCardAction` looks the verb up here before the request verbs. */
 const handlers: Readonly<Record<string, FindingsVerbHandler>> = {
-  [TeamsVerb.FindingsShowIdentity]: async (_ctx, { findings, target, email }) =>
-    response(drawn(await showIdentity(findings, email, target.identityId, target.systemId))),
+  [TeamsVerb.FindingsShowIdentity]: async (ctx, { findings, target, email }) =>
+    response(drawn(await offered(ctx, await showIdentity(findings, email, target.identityId, target.systemId), email))),
+
+  // Answered with a message, so the identity card it was clicked on stays.
+  [TeamsVerb.FindingsCleanUp]: async (ctx, { findings, target, email }) => {
+    if (!ctx.cleanup) return response(refusalMessage(CLEANUP_NOT_SET_UP));
+    // The client checks authority again and audits a refusal: the card's data proves nothing.
+    const outcome = await ctx.cleanup.start(target, email);
+    if (!outcome.ok) return response(refusalMessage(outcome.message));
+    const seen = await findings.identity(email, target.identityId, target.systemId);
+    return response(
+      cleanupStartedMessage({
+        runId: outcome.runId,
+        systemId: target.systemId,
+        identityName: seen.ok ? seen.view.identity.name : target.identityId,
+        joined: outcome.joined,
+      }),
+    );
+  },
 
   [TeamsVerb.FindingsSuppress]: async (ctx, { findings, target, email }) => {
     // Refused before the card asks for a reason: a person who may not suppress should not type one first.
@@ -110,6 +130,13 @@ export async function onFindingsAction(
 
 export function isFindingsVerb(verb: string): boolean {
   return verb in handlers;
+}
+
+/** An identity card offers Clean up to those who may start one (the system's owners, Least's admins). */
+async function offered(ctx: TeamsContext, result: FindingsResult, email: string): Promise<FindingsResult> {
+  if (result.kind !== 'identity' || !ctx.cleanup) return result;
+  if (!(await ctx.cleanup.mayStart(email, result.view.systemId))) return result;
+  return { ...result, view: { ...result.view, mayStartCleanup: true } };
 }
 
 function drawn(result: FindingsResult): TeamsMessage {

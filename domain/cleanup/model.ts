@@ -57,6 +57,11 @@ export interface CleanupRules {
   noticeDays: number;
   /** A permission granted less than this many days ago is never a candidate (14 by default). */
   graceDays: number;
+  /**
+   * Staged removal (AWS): before a policy loses actions, a deny guard for exactly those actions is put on
+   * its holders for this many days, so a mistake costs a denied call, not an outage. Absent: off.
+   */
+  stagingDays?: number;
   changes: CleanupChanges;
   exclude: CleanupExclusions;
 }
@@ -82,7 +87,7 @@ export type CleanupObjectKind =
   /** Every role assignment of an inactive Azure principal: key = its object id. */
   | 'azure-principal'
   /**
-   * One member of one GCP binding: key `<resource>|<role>|<member>|<'conditional' or ''>`. The inventory
+   * One member of one GCP binding: key `<resource>|<role>|<member>|<'*' or ''>`. The inventory
    * keeps whether a binding has a condition, not its title: a conditional key means the member's bindings
    * of that role on that resource that carry a condition.
    */
@@ -172,7 +177,9 @@ export type CleanupHoldReason =
   /** The object cannot be narrowed safely (NotAction, a document that could not be read). */
   | 'cannot-narrow'
   /** Cloud-managed: AWS-managed policies, built-in roles are detached, never edited. */
-  | 'managed-by-cloud';
+  | 'managed-by-cloud'
+  /** Beyond the changes one run takes on (MAX_ITEMS_PER_RUN): planned again by the next run. */
+  | 'deferred';
 
 export interface CleanupHold {
   identityId: string;
@@ -213,9 +220,24 @@ export interface CleanupDecision {
 
 /** What happened to an item in a run. */
 export type CleanupOutcome =
-  'removed' | 'kept' | 'snoozed' | 'reported' | 'skipped' | 'replanned' | 'failed' | 'restored';
+  | 'removed'
+  /** Staged removal (AWS): the removal set is denied by a guard for the staging period, then removed. */
+  | 'staged'
+  | 'kept'
+  | 'snoozed'
+  | 'reported'
+  | 'skipped'
+  | 'replanned'
+  | 'failed'
+  | 'restored';
 
 export const KEEP_DAYS = 180;
+/**
+ * The changes one run announces and acts on. Owners cannot weigh twenty thousand changes in a week, and a
+ * run's state (every item's owners and answers) must stay well inside Temporal's payload limit; the rest
+ * are held as `deferred`, biggest removals first, and the next run plans them again.
+ */
+export const MAX_ITEMS_PER_RUN = 1000;
 export const SNOOZE_DAYS = [7, 30] as const;
 export const MIN_WINDOW_DAYS = 30;
 export const DEFAULT_WINDOW_DAYS = 90;
@@ -224,3 +246,6 @@ export const DEFAULT_GRACE_DAYS = 14;
 
 /** The name of Least's deny-all guard policy on an inactive AWS role or user (inline, so it leaves with the identity). */
 export const AWS_GUARD_POLICY_NAME = 'LeastInactiveGuard';
+
+/** The prefix of Least's staged-removal deny policies (inline on each holder, one per item). */
+export const AWS_STAGED_POLICY_PREFIX = 'LeastStagedRemoval-';

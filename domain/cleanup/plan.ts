@@ -14,7 +14,7 @@ import type {
 import { attachUsage, copyGrant, endOfDay, serviceOf, usageFacts, usedSince, VerdictMemo } from '../inventory/verdicts';
 import type { GrantedAction, IdentityView, ViewPath } from '../inventory/view';
 import { markedStatements, narrowAwsPolicy, parseAwsPolicy } from './aws-document';
-import { AWS_GUARD_POLICY_NAME } from './model';
+import { AWS_GUARD_POLICY_NAME, AWS_STAGED_POLICY_PREFIX } from './model';
 import type {
   CleanupChangeKind,
   CleanupChanges,
@@ -95,6 +95,16 @@ export function planCleanup(input: CleanupPlanInput): CleanupPlan {
   const planner = new Planner(input);
   for (const view of input.views) planner.add(view);
   return planner.plan();
+}
+
+/** The same planner fed a page at a time (views streamed from PostgreSQL), then asked for the plan once. */
+export interface CleanupPlanner {
+  add(view: IdentityView): void;
+  plan(): CleanupPlan;
+}
+
+export function cleanupPlanner(input: Omit<CleanupPlanInput, 'views'>): CleanupPlanner {
+  return new Planner({ ...input, views: [] });
 }
 
 const DAY_MS = 86_400_000;
@@ -985,7 +995,8 @@ function memberSpec(path: ViewPath, document: PolicyDocument | undefined, member
   const spec: ObjectSpec = {
     treatment: path.kind === 'inherited' ? 'stuck' : 'gcp-member',
     kind: 'gcp-binding-member',
-    key: `${resource}|${role}|${member}|${path.conditional ? 'conditional' : ''}`,
+    // `*`: every conditional binding of the role with the member (the inventory has no condition titles)
+    key: `${resource}|${role}|${member}|${path.conditional ? '*' : ''}`,
     name: () => `${role} on ${resource}`,
   };
   if (path.kind === 'inherited')
@@ -1092,7 +1103,11 @@ function blindReason(
 
 /** Least's own inline policies: a lease's grant (it ends by itself) and the guard of an inactive identity. */
 function isLeastPolicy(policyName: string): boolean {
-  return policyName.startsWith(INLINE_POLICY_PREFIX) || policyName === AWS_GUARD_POLICY_NAME;
+  return (
+    policyName.startsWith(INLINE_POLICY_PREFIX) ||
+    policyName === AWS_GUARD_POLICY_NAME ||
+    policyName.startsWith(AWS_STAGED_POLICY_PREFIX)
+  );
 }
 
 function excluded(detail: string): { reason: CleanupHoldReason; detail: string } {
@@ -1146,4 +1161,44 @@ function plural(n: number, word: string): string {
 
 function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The plan with at most `max` items: the biggest removals first (most actions, then an identity's
+ * whole access), the rest held as `deferred` for the next run, one hold per identity they concern.
+ */
+export function capPlan(plan: CleanupPlan, max: number): CleanupPlan {
+  if (plan.items.length <= max) return plan;
+  const ranked = [...plan.items].sort(
+    (a, b) =>
+      (b.actions ?? b.removeActions?.length ?? 0) - (a.actions ?? a.removeActions?.length ?? 0) ||
+      (a.itemId < b.itemId ? -1 : 1),
+  );
+  const kept = new Set(ranked.slice(0, max).map((item) => item.itemId));
+  const items = plan.items.filter((item) => kept.has(item.itemId));
+  const deferred = plan.items.filter((item) => !kept.has(item.itemId));
+  const holds = [
+    ...plan.holds,
+    ...deferred.flatMap((item) =>
+      item.identities.map((identity) => ({
+        identityId: identity.id,
+        identityName: identity.name,
+        object: item.object,
+        reason: 'deferred' as const,
+        detail: `more than ${max} changes in this run: ${item.change} of ${item.object.name} is planned again next run`,
+        ...(item.removeActions ? { actions: item.removeActions.length } : {}),
+      })),
+    ),
+  ];
+  return {
+    ...plan,
+    items,
+    holds,
+    counts: {
+      ...plan.counts,
+      items: items.length,
+      actions: items.reduce((sum, item) => sum + (item.actions ?? item.removeActions?.length ?? 0), 0),
+      holds: holds.length,
+    },
+  };
 }

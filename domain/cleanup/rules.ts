@@ -20,6 +20,7 @@ export function cleanupRulesOf(system: AuthorizationSystem): CleanupRules {
     windowDays: (c?.window ?? 90 * DAY) / DAY,
     noticeDays: (c?.notice ?? 7 * DAY) / DAY,
     graceDays: (c?.grace ?? 14 * DAY) / DAY,
+    ...(c?.staging ? { stagingDays: c.staging / DAY } : {}),
     changes: c?.changes ?? {
       actions: true,
       attachments: true,

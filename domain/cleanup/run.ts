@@ -14,7 +14,8 @@ import {
  * validator of an owner's click can decide without I/O. The documents and diffs stay in PostgreSQL.
  */
 
-export type CleanupPhase = 'planning' | 'announcing' | 'noticing' | 'applying' | 'reporting' | 'done' | 'failed';
+export type CleanupPhase =
+  'planning' | 'announcing' | 'noticing' | 'applying' | 'staging' | 'reporting' | 'done' | 'failed';
 
 export interface CleanupItemBrief {
   itemId: string;
@@ -38,6 +39,10 @@ export interface CleanupRunState {
   phase: CleanupPhase;
   /** The system's notice period: nothing an owner did not remove changes before it has passed. */
   noticeSeconds: number;
+  /** Staged removal: how long a removal set is denied before the policy changes; absent: removed at once. */
+  stagingSeconds?: number;
+  /** While staged items wait: when they are removed for good. */
+  stagedUntil?: string;
   /** Besides each item's owners, who may decide any item: the system's owners and Least's admins. */
   deciders: string[];
   items: CleanupItemBrief[];

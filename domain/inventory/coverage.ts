@@ -141,10 +141,20 @@ function sameText(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
+/** Each pattern compiled once: coverage rows repeat a handful of patterns over millions of actions. */
+const GLOBS = new Map<string, RegExp>();
+const GLOBS_KEPT = 10_000;
+
 function globMatches(pattern: string, action: string): boolean {
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`, 'i').test(action);
+  let regex = GLOBS.get(pattern);
+  if (!regex) {
+    const source = pattern
+      .split('*')
+      .map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&'))
+      .join('.*');
+    regex = new RegExp(`^${source}$`, 'i');
+    if (GLOBS.size >= GLOBS_KEPT) GLOBS.clear();
+    GLOBS.set(pattern, regex);
+  }
+  return regex.test(action);
 }

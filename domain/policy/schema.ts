@@ -142,6 +142,11 @@ const systemCleanup = z
       .describe('Unused for this long makes a permission a candidate (90d by default, at least 30d)'),
     notice: duration.default(7 * DAY).describe('Time between the announcement and any change (7d by default)'),
     grace: duration.default(14 * DAY).describe('Permissions granted more recently than this are never candidates'),
+    staging: duration
+      .optional()
+      .describe(
+        'AWS: before removing actions from a policy, deny exactly those actions to its holders for this long (e.g. 7d), then remove',
+      ),
     changes: z
       .object({
         actions: z.boolean().default(true).describe('Remove unused actions from inline and customer-managed policies'),

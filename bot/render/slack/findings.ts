@@ -10,6 +10,7 @@ import {
   SUPPRESS_DAYS,
   SUPPRESS_NOTE,
   SUPPRESS_REASON_MAX,
+  type CleanupStartedView,
   type FindingsSummaryView,
   type FindingsTarget,
   type IdentityCardView,
@@ -117,6 +118,13 @@ export function identityCardReply(view: IdentityCardView): SlackMessage {
       ['Identity id', `\`${userLine(assessment.identityId, 200)}\``],
     ]),
   ];
+  const cleanUp = view.mayStartCleanup
+    ? targetButton('Clean up', SlackAction.FindingsCleanUp, {
+        systemId: view.systemId,
+        identityId: assessment.identityId,
+      })
+    : undefined;
+  if (cleanUp) blocks.push(section(words.cleanupOffer(), cleanUp));
   const services = words.services(view.grantedByService);
   if (services.length > 0) blocks.push(section(`*Granted vs used by service*\n${services.join('\n')}`));
   const coverage = words.coverage(pci?.coverage ?? assessment.findings[0]?.coverage);
@@ -200,6 +208,11 @@ export function suppressForm(input: SuppressDialogInput): ModalView {
 export function suppressedReply(view: SuppressedView): SlackMessage {
   const text = words.suppressedConfirmation(view);
   return message(text, [section(text), context(SUPPRESS_NOTE)]);
+}
+
+/** A Clean up click's answer: which run, and that nothing changes before the notice period ends. */
+export function cleanupStartedReply(view: CleanupStartedView): SlackMessage {
+  return simple(words.cleanupStarted(view));
 }
 
 /** The person may not suppress on this system. */

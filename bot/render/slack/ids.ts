@@ -24,6 +24,8 @@ export const SlackAction = {
   FindingsShowIdentity: 'least.findings-identity',
   /** Opens the suppress form. Value: JSON `{systemId, identityId, findingId?}`; without a finding, all of the identity's. */
   FindingsSuppress: 'least.findings-suppress',
+  /** Starts a cleanup of the identity (its system's owners and admins only). Value: JSON `{systemId, identityId}`. */
+  FindingsCleanUp: 'least.findings-cleanup',
   SuppressReasonInput: 'least.findings-suppress-reason',
   SuppressDaysInput: 'least.findings-suppress-days',
 } as const;

@@ -40,3 +40,4 @@ export {
   cleanupRestoringReply,
   cleanupSummaryMessage,
 } from './cleanup';
+export { cleanupDeniedMessage } from './cleanup-denied';

@@ -10,6 +10,7 @@ import {
   SUPPRESS_DAYS,
   SUPPRESS_NOTE,
   SUPPRESS_REASON_MAX,
+  type CleanupStartedView,
   type FindingsSummaryView,
   type FindingsTarget,
   type IdentityCardView,
@@ -28,6 +29,7 @@ import {
   jsonBytes,
   problemBlock,
   text,
+  textOnly,
   withCard,
   type AdaptiveCard,
   type CardAction,
@@ -139,6 +141,13 @@ export function identityCard(view: IdentityCardView): AdaptiveCard {
       ['Identity id', userLine(assessment.identityId, 200)],
     ]),
   );
+  const cleanUp = view.mayStartCleanup
+    ? targetAction('Clean up', TeamsVerb.FindingsCleanUp, {
+        systemId: view.systemId,
+        identityId: assessment.identityId,
+      })
+    : undefined;
+  if (cleanUp) body.push(text(words.cleanupOffer(), { subtle: true }), actionSet([cleanUp]));
   const services = words.services(view.grantedByService);
   if (services.length > 0) {
     body.push(
@@ -231,6 +240,11 @@ export function suppressedMessage(view: SuppressedView): TeamsMessage {
     'Findings suppressed',
     card([text(words.suppressedConfirmation(view)), text(SUPPRESS_NOTE, { subtle: true, spacing: 'none' })]),
   );
+}
+
+/** A Clean up click's answer, as a message: the identity card it was clicked on stays. */
+export function cleanupStartedMessage(view: CleanupStartedView): TeamsMessage {
+  return textOnly(words.cleanupStarted(view));
 }
 
 /** The person may not suppress on this system. */

@@ -25,6 +25,8 @@ export const TeamsVerb = {
   FindingsSuppress: 'least.findings.suppress',
   /** The suppress card's submit: `data` as above, inputs `TeamsInput.SuppressReason` and `TeamsInput.SuppressDays`. */
   FindingsSuppressSubmit: 'least.findings.suppress.submit',
+  /** Starts a cleanup of the identity (its system's owners and admins only); `data`: `{systemId, identityId}`. */
+  FindingsCleanUp: 'least.findings.cleanup',
 } as const;
 export type TeamsVerb = (typeof TeamsVerb)[keyof typeof TeamsVerb];
 

@@ -38,3 +38,4 @@ export {
   cleanupRestoreResultText,
   cleanupSummaryMessage,
 } from './cleanup';
+export { cleanupDeniedMessage } from './cleanup-denied';

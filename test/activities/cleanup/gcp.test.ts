@@ -135,6 +135,42 @@ describe('GCP cleanup: remove one member from one binding', () => {
     assert.equal(resourceManager.writes().length, 2);
   });
 
+  test("the planner's key for conditional bindings (`*`): every conditional binding of the role; a lease's own binding is not in the way", async () => {
+    const LEASE = { title: 'least-lease-1', expression: 'request.time < timestamp("2027-01-01T00:00:00Z")' };
+    const policy = resourceManager.policyOf(RESOURCE);
+    resourceManager.setPolicy(RESOURCE, {
+      version: 3,
+      bindings: [
+        ...policy.bindings,
+        { role: OBJECT_VIEWER, members: [ADA], condition: { ...INVOICES, title: 'receipts-only' } },
+      ],
+    });
+    const item = memberItem(OBJECT_VIEWER, ADA, '*');
+    const before = bindingsNow();
+    const snapshot = await cleanup.snapshot(system, item);
+    assert.equal((snapshot as { bindings: unknown[] }).bindings.length, 2, 'both conditional bindings are the item');
+    const applied = await cleanup.apply(system, item, snapshot);
+    assert.equal(applied.status, 'applied', applied.detail);
+    const viewers = resourceManager.policyOf(RESOURCE).bindings.filter((b) => b.role === OBJECT_VIEWER);
+    assert.deepEqual(viewers, [{ role: OBJECT_VIEWER, members: [GRACE], condition: INVOICES }]);
+    assert.equal((await cleanup.verify(system, item)).ok, true);
+    // a lease granted meanwhile is another conditional binding of the role: not in the way of the restore
+    const now = resourceManager.policyOf(RESOURCE);
+    resourceManager.setPolicy(RESOURCE, {
+      version: 3,
+      bindings: [...now.bindings, { role: OBJECT_VIEWER, members: [ADA], condition: LEASE }],
+    });
+    const restored = await cleanup.restore(system, item, snapshot);
+    assert.equal(restored.status, 'restored', restored.detail);
+    const after = bindingsNow();
+    const lease = after.find((b) => b.condition?.title === LEASE.title);
+    assert.ok(lease, 'the lease binding stays');
+    assert.deepEqual(
+      after.filter((b) => b.condition?.title !== LEASE.title),
+      before,
+    );
+  });
+
   test('the last member of an unconditional binding: the binding goes, and Restore makes it again', async () => {
     const item = memberItem(LOGS, ADA, '');
     const before = bindingsNow();

@@ -6,6 +6,7 @@ import type {
   SystemFindingsView,
 } from '../../../bot/render/findings';
 import type { Finding, IdentityAssessment, PciScore } from '../../../domain/findings/model';
+import { policySchema, type Policy } from '../../../domain/policy/schema';
 
 /**
  * Findings views for the renderer tests of either platform: one AWS system, one identity with a PCI
@@ -18,6 +19,48 @@ export const ALICE = 'arn:aws:iam::123456789012:user/alice';
 export const COLLECTED = '2026-12-01T06:00:00.000Z';
 /** What Slack would read as a channel ping and a spoofed link, and Teams as an autolink. */
 export const HOSTILE_NAME = '<!channel> <https://evil|click>';
+
+/** Who the Clean up rule sees on aws-prod: an owner by a policy group, one by a Slack user group, an admin. */
+export const CLEANUP_PEOPLE = {
+  owner: 'lead2@example.com',
+  slackOwner: 'ops@example.com',
+  admin: 'sec@example.com',
+  /** Approves for the system and sees its findings; owns nothing. */
+  approver: 'lead@example.com',
+  stranger: 'mallory@example.com',
+} as const;
+export const OWNERS_SLACK_GROUP = 'S0OWNERS1';
+/** What the Slack directory resolves the owners' user group to. */
+export const CLEANUP_EXTERNAL = { [`slack:${OWNERS_SLACK_GROUP}`]: [CLEANUP_PEOPLE.slackOwner] };
+
+export function cleanupPolicy(): Policy {
+  return policySchema.parse({
+    version: 1,
+    groups: { 'aws-prod-owners': [CLEANUP_PEOPLE.owner] },
+    authorizationSystems: [
+      {
+        id: SYSTEM,
+        cloud: 'aws',
+        title: 'AWS production',
+        accountId: '123456789012',
+        brokerRoleArn: 'arn:aws:iam::123456789012:role/least-broker',
+        identityCenter: { instanceArn: 'arn:aws:sso:::instance/ssoins-1', identityStoreId: 'd-1' },
+        owners: { groups: ['aws-prod-owners'], slackUserGroups: [OWNERS_SLACK_GROUP] },
+      },
+    ],
+    admins: { users: [CLEANUP_PEOPLE.admin] },
+    entitlements: [
+      {
+        id: 'prod-read',
+        title: 'Production read',
+        system: SYSTEM,
+        grant: { kind: 'aws-iam-inline-policy', statements: [{ actions: ['s3:GetObject'] }] },
+        requesters: { everyone: true },
+        approvers: { users: [CLEANUP_PEOPLE.approver] },
+      },
+    ],
+  });
+}
 
 export function pci(overrides: Partial<PciScore> = {}): PciScore {
   return {

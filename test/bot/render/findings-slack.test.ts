@@ -8,6 +8,7 @@ import {
   parseTarget,
   type FindingsTarget,
 } from '../../../bot/render/findings';
+import { mayStartCleanup } from '../../../bot/cleanup-client';
 import {
   approvalCard,
   findingsSummaryReply,
@@ -21,11 +22,15 @@ import {
   suppressRefusedReply,
   withRequesterFindings,
 } from '../../../bot/render/slack';
+import { cleanupStartedReply } from '../../../bot/render/slack/findings';
 import { SlackAction, SlackBlock, SlackView } from '../../../bot/render/slack/ids';
 import { assertWithinSlackLimits, type SlackSurface } from '../../support/checks/block-kit-limits';
 import {
   ALICE,
   assessment,
+  CLEANUP_EXTERNAL,
+  CLEANUP_PEOPLE,
+  cleanupPolicy,
   finding,
   HOSTILE_NAME,
   hostileViews,
@@ -245,6 +250,66 @@ describe('identity card (Slack)', () => {
   });
 });
 
+describe('Clean up on the identity card (Slack)', () => {
+  const card = (person: string) =>
+    identityCardReply(
+      identityView({ mayStartCleanup: mayStartCleanup(cleanupPolicy(), SYSTEM, person, CLEANUP_EXTERNAL) }),
+    );
+  const cleanUp = (reply: ReturnType<typeof identityCardReply>) =>
+    buttons(reply.blocks).filter((b) => b.action_id === SlackAction.FindingsCleanUp);
+
+  test("the system's owners (by group and by Slack user group) and Least's admins get the button", () => {
+    for (const person of [CLEANUP_PEOPLE.owner, CLEANUP_PEOPLE.slackOwner, CLEANUP_PEOPLE.admin]) {
+      const reply = card(person);
+      assert.deepEqual(
+        cleanUp(reply).map((b) => ({ text: b.text, value: b.value && parseTarget(b.value) })),
+        [{ text: 'Clean up', value: { systemId: SYSTEM, identityId: ALICE } }],
+        person,
+      );
+      assert.match(shown(reply), /Clean up plans the removal of what this identity has not used: its owners are told/);
+      assertSafe('message', reply, `card for ${person}`);
+    }
+  });
+
+  test('an approver, a stranger and the owner of nothing here get none, and no word of it', () => {
+    for (const person of [CLEANUP_PEOPLE.approver, CLEANUP_PEOPLE.stranger]) {
+      const reply = card(person);
+      assert.deepEqual(cleanUp(reply), [], person);
+      assert.doesNotMatch(shown(reply), /Clean up/, person);
+    }
+    assert.equal(mayStartCleanup(cleanupPolicy(), 'gcp-data', CLEANUP_PEOPLE.admin), false, 'no such system');
+    // Without the directory's answer, the Slack group's member is nobody.
+    assert.equal(mayStartCleanup(cleanupPolicy(), SYSTEM, CLEANUP_PEOPLE.slackOwner), false);
+  });
+
+  test('an identity id too long for a button value gives no button rather than a cut id', () => {
+    const reply = identityCardReply(
+      identityView({ mayStartCleanup: true, assessment: assessment({ identityId: 'i'.repeat(1_500) }) }),
+    );
+    assert.deepEqual(cleanUp(reply), []);
+  });
+
+  test('the answer names the run and the identity, escaped, and says nothing changes yet', () => {
+    const started = cleanupStartedReply({ runId: 'cleanup-aws-prod-1', systemId: SYSTEM, identityName: 'alice' });
+    assert.equal(
+      started.text,
+      'Cleanup `cleanup-aws-prod-1` started for *alice* on `aws-prod`: its owners will be told what would change; nothing changes before the notice period ends.',
+    );
+    assert.deepEqual(sections(started.blocks), [started.text]);
+    const joined = cleanupStartedReply({
+      runId: 'cleanup-aws-prod-1',
+      systemId: SYSTEM,
+      identityName: HOSTILE_NAME,
+      joined: true,
+    });
+    assert.equal(
+      joined.text,
+      'Cleanup `cleanup-aws-prod-1` for *&lt;!channel&gt; &lt;https://evil|click&gt;* on `aws-prod` is already running: its owners are told what would change; nothing changes before the notice period ends.',
+    );
+    assertSafe('message', joined, 'joined');
+  });
+});
+
 describe('suppress form and answers (Slack)', () => {
   const target: FindingsTarget = { systemId: SYSTEM, identityId: ALICE, findingId: finding().id };
 
@@ -404,6 +469,12 @@ describe('hostile and huge input (Slack)', () => {
       const v = hostileViews(text);
       assertSafe('message', findingsSummaryReply(v.summary), 'summary');
       assertSafe('message', identityCardReply(v.identity), 'identity card');
+      assertSafe('message', identityCardReply({ ...v.identity, mayStartCleanup: true }), 'card with Clean up');
+      assertSafe(
+        'message',
+        cleanupStartedReply({ runId: text, systemId: text, identityName: text, joined: true }),
+        'cleanup started',
+      );
       assertSafe('modal', suppressForm({ target: v.target, identityName: text, findingTitle: text }), 'suppress form');
       assertSafe('message', suppressedReply(v.suppressed), 'suppressed');
       assertSafe('message', suppressRefusedReply(text), 'suppress refused');

@@ -20,12 +20,17 @@ import {
   type AdaptiveCard,
   type TeamsMessage,
 } from '../../../bot/render/teams';
+import { mayStartCleanup } from '../../../bot/cleanup-client';
 import { card as buildCard } from '../../../bot/render/teams/card';
+import { cleanupStartedMessage } from '../../../bot/render/teams/findings';
 import { TEAMS_CARD_MAX_BYTES, TeamsInput, TeamsVerb } from '../../../bot/render/teams/ids';
 import { assertCardValid } from '../../support/checks/adaptive-cards';
 import {
   ALICE,
   assessment,
+  CLEANUP_EXTERNAL,
+  CLEANUP_PEOPLE,
+  cleanupPolicy,
   finding,
   HOSTILE_NAME,
   hostileViews,
@@ -200,6 +205,57 @@ describe('identity card (Teams)', () => {
   });
 });
 
+describe('Clean up on the identity card (Teams)', () => {
+  const card = (person: string) =>
+    identityCard(identityView({ mayStartCleanup: mayStartCleanup(cleanupPolicy(), SYSTEM, person, CLEANUP_EXTERNAL) }));
+  const cleanUp = (value: AdaptiveCard) => verbs(value).filter(([verb]) => verb === TeamsVerb.FindingsCleanUp);
+
+  test("the system's owners (by group and by Slack user group) and Least's admins get the button", () => {
+    for (const person of [CLEANUP_PEOPLE.owner, CLEANUP_PEOPLE.slackOwner, CLEANUP_PEOPLE.admin]) {
+      const value = card(person);
+      assert.deepEqual(cleanUp(value), [[TeamsVerb.FindingsCleanUp, { systemId: SYSTEM, identityId: ALICE }]], person);
+      assert.ok(parseTarget(cleanUp(value)[0]![1]), 'the handler can read the button');
+      assert.match(shown(value), /Clean up plans the removal of what this identity has not used: its owners are told/);
+      assertSafeCard(value, `card for ${person}`);
+    }
+  });
+
+  test('an approver and a stranger get none, and no word of it', () => {
+    for (const person of [CLEANUP_PEOPLE.approver, CLEANUP_PEOPLE.stranger]) {
+      const value = card(person);
+      assert.deepEqual(cleanUp(value), [], person);
+      assert.doesNotMatch(shown(value), /Clean up/, person);
+    }
+  });
+
+  test('an identity id too long to carry gives no button rather than a cut id', () => {
+    const value = identityCard(
+      identityView({ mayStartCleanup: true, assessment: assessment({ identityId: 'i'.repeat(1_500) }) }),
+    );
+    assert.deepEqual(cleanUp(value), []);
+  });
+
+  test('the answer is a message (the card stays), naming the run and the identity, escaped', () => {
+    const started = cleanupStartedMessage({ runId: 'cleanup-aws-prod-1', systemId: SYSTEM, identityName: 'alice' });
+    assert.equal(started.card, undefined);
+    assert.equal(
+      started.text,
+      'Cleanup **cleanup-aws-prod-1** started for **alice** on **aws-prod**: its owners will be told what would change; nothing changes before the notice period ends.',
+    );
+    const joined = cleanupStartedMessage({
+      runId: 'cleanup-aws-prod-1',
+      systemId: SYSTEM,
+      identityName: HOSTILE_NAME,
+      joined: true,
+    });
+    assert.equal(
+      joined.text,
+      'Cleanup **cleanup-aws-prod-1** for **\\<!channel> \\<https://evil\\|click>** on **aws-prod** is already running: its owners are told what would change; nothing changes before the notice period ends.',
+    );
+    assert.deepEqual(leaks(joined.text), []);
+  });
+});
+
 describe('suppress card and answers (Teams)', () => {
   const target: FindingsTarget = { systemId: SYSTEM, identityId: ALICE, findingId: finding().id };
 
@@ -330,6 +386,10 @@ describe('hostile and huge input (Teams)', () => {
       const v = hostileViews(text);
       assertSafeMessage(findingsSummaryMessage(v.summary), 'summary');
       assertSafeMessage(identityCardMessage(v.identity), 'identity card');
+      assertSafeMessage(identityCardMessage({ ...v.identity, mayStartCleanup: true }), 'card with Clean up');
+      const started = cleanupStartedMessage({ runId: text, systemId: text, identityName: text, joined: true });
+      assert.deepEqual(leaks(started.text), [], 'cleanup started');
+      assert.ok(!hasHalfEmoji(started.text), 'cleanup started: half an emoji');
       assertSafeCard(
         suppressCard({ target: v.target, identityName: text, findingTitle: text, problem: text }),
         'suppress card',

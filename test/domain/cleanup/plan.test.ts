@@ -783,7 +783,7 @@ describe('planCleanup: Azure and GCP', () => {
       [
         ['disable-service-account:gcp-service-account:serviceAccount:etl@p1.iam.gserviceaccount.com', 'etl'],
         [
-          'remove-member:gcp-binding-member:projects/p1|roles/storage.admin|user:bob@example.com|conditional',
+          'remove-member:gcp-binding-member:projects/p1|roles/storage.admin|user:bob@example.com|*',
           'roles/storage.admin on projects/p1',
         ],
       ],

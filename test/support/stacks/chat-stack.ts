@@ -35,6 +35,7 @@ export async function startChatStack(
       options.policy?.(input);
     },
     notifiers: (parts) => [slack.notifier(parts), teams.notifier(parts)],
+    cleanupNotifiers: (parts) => [slack.cleanupNotifier(parts), teams.cleanupNotifier(parts)],
     access: () => slack.access(),
   });
   const slackFrontEnd = await slack.attach(stack);

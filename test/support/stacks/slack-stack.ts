@@ -1,5 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import { SlackNotifier } from '../../../activities/chat/slack-notifier';
+import { SlackCleanupNotifier } from '../../../activities/chat/slack-cleanup-notifier';
+import type { CleanupNotifier } from '../../../activities/chat/cleanup-notifier';
 import { startBotServer, type BotServer } from '../../../app/bot-server';
 import { createSlackFrontEnd, SLACK_EVENTS_PATH, slackClientOptions, type SlackFrontEnd } from '../../../bot/slack/app';
 import { SlackDirectory } from '../../../bot/slack/directory';
@@ -52,6 +54,8 @@ export interface SlackSide {
   directory: SlackDirectory;
   editPolicy(input: PolicyInput): void;
   notifier(parts: { store: PgStore; policy: Policy }): Notifier;
+  /** The cleanup's DMs, channel summary and report in Slack, as app/runtime.ts wires them. */
+  cleanupNotifier(parts: { store: PgStore }): CleanupNotifier;
   access(): Partial<AccessClientDeps>;
   attach(stack: Stack): Promise<SlackFrontEnd>;
   sender(server: BotServer): SlackSender;
@@ -97,6 +101,8 @@ export async function prepareSlack(): Promise<SlackSide> {
     },
     notifier: ({ store, policy: stackPolicy }) =>
       new SlackNotifier({ client, store, people: directory, policy: () => stackPolicy }),
+    cleanupNotifier: ({ store }) =>
+      new SlackCleanupNotifier({ client, people: directory, messages: store.cleanupMessages }),
     access: () => ({ externalGroups: () => directory.externalGroups() }),
     async attach(stack) {
       started.stack = stack;
@@ -105,6 +111,7 @@ export async function prepareSlack(): Promise<SlackSide> {
         signingSecret: SIGNING_SECRET,
         apiUrl: fake.apiUrl,
         access: stack.access,
+        cleanup: stack.cleanup,
         policy,
         client,
         directory,
@@ -132,6 +139,7 @@ export async function startSlackStack(
       options.policy?.(input);
     },
     notifiers: (parts) => [slack.notifier(parts)],
+    cleanupNotifiers: (parts) => [slack.cleanupNotifier(parts)],
     access: () => slack.access(),
   });
   const frontEnd = await slack.attach(stack);

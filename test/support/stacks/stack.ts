@@ -16,11 +16,15 @@ import { AccessClient, type AccessClientDeps, type SubmitInput } from '../../../
 import type { Notifier } from '../../../activities/chat/notifier';
 import type { CloudProvider } from '../../../activities/cloud/provider';
 import type { InventoryCollector } from '../../../activities/inventory/collector';
+import type { CleanupExecutor } from '../../../activities/cleanup/port';
+import type { Cloud } from '../../../domain/inventory/model';
 import { policySchema, type Policy, type PolicyInput } from '../../../domain/policy/schema';
 import type { RequestState, RequestStatus } from '../../../domain/request';
 import { WORKFLOWS_PATH } from '../../../app/worker';
 import { accessClient, buildActivities } from '../../../app/runtime';
 import { LogCleanupNotifier, type CleanupLogMessage } from '../../../activities/chat/log-cleanup-notifier';
+import type { CleanupNotifier } from '../../../activities/chat/cleanup-notifier';
+import { CleanupClient } from '../../../bot/cleanup-client';
 import { findingsClient } from '../../../app/findings';
 import type { FindingsClient } from '../../../bot/findings-client';
 import { freshStore, type TestDatabase } from '../launch/database';
@@ -134,6 +138,8 @@ export interface Stack {
   access: AccessClient;
   /** The findings client every front end uses, over the stack's store and policy. */
   findings: FindingsClient;
+  /** The cleanup client every front end uses (owners' answers, Show diff, Restore), wired as app/runtime.ts does. */
+  cleanup: CleanupClient;
   taskQueue: string;
   /** Starts a worker on the stack's task queue; stop it with `shutdown()`. */
   startWorker(): Promise<{ worker: Worker; running: Promise<void>; stop(): Promise<void> }>;
@@ -146,12 +152,16 @@ export interface StackOptions {
   policy?: (input: PolicyInput) => void;
   /** Front-end notifiers (Slack, Teams) beside the log notifier every stack records. */
   notifiers?: (parts: { store: PgStore; policy: Policy }) => Notifier[];
-  /** Extra access-client wiring a front end brings (e.g. Slack user groups). */
+  /** Extra access-client wiring a front end brings (e.g. Slack user groups); the cleanup client gets its groups too. */
   access?: (parts: { store: PgStore; policy: Policy }) => Partial<AccessClientDeps>;
+  /** Front-end cleanup notifiers (Slack, Teams) beside the log one every stack records. */
+  cleanupNotifiers?: (parts: { store: PgStore; policy: Policy }) => CleanupNotifier[];
   /** Providers for the other clouds (AWS is always there, on moto). */
   clouds?: () => Partial<Record<'azure' | 'gcp', CloudProvider>>;
   /** Inventory collectors for the other clouds, pointed at their fakes (AWS collects from moto). */
   collectors?: () => Partial<Record<'azure' | 'gcp', InventoryCollector>>;
+  /** Cleanup executors pointed at the other clouds' fakes, or one wrapped to inject a fault; their owner closes them. */
+  cleanupExecutors?: () => Partial<Record<Cloud, CleanupExecutor>>;
 }
 
 export async function startStack(kind: 'dev' | 'time-skipping', options: StackOptions = {}): Promise<Stack> {
@@ -175,21 +185,36 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
       aws: { polling: { firstDelayMs: 20, maxDelayMs: 200 } },
       clouds: options.clouds?.() ?? {},
       collectors: options.collectors?.() ?? {},
+      cleanupExecutors: options.cleanupExecutors?.() ?? {},
       notifiers: [
         new LogNotifier((message) => messages.push(message)),
         ...(options.notifiers?.({ store, policy }) ?? []),
       ],
-      cleanupNotifiers: [new LogCleanupNotifier((message) => cleanupMessages.push(message))],
+      cleanupNotifiers: [
+        new LogCleanupNotifier((message) => cleanupMessages.push(message)),
+        ...(options.cleanupNotifiers?.({ store, policy }) ?? []),
+      ],
     },
   );
   const { activities } = built;
   const taskQueue = `least-test-${randomBytes(4).toString('hex')}`;
+  const frontEndAccess = options.access?.({ store, policy }) ?? {};
   const access = accessClient({
     temporal: env.client,
     taskQueue,
     policy: () => policy,
     store,
-    ...options.access?.({ store, policy }),
+    ...frontEndAccess,
+  });
+  const cleanup = new CleanupClient({
+    temporal: env.client,
+    taskQueue,
+    store: store.cleanup,
+    policy: () => policy,
+    audit: async (entry) => {
+      await store.appendAudit(entry);
+    },
+    ...(frontEndAccess.externalGroups ? { externalGroups: frontEndAccess.externalGroups } : {}),
   });
   const workers: { stop(): Promise<void> }[] = [];
   const stack: Stack = {
@@ -204,6 +229,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
     activities,
     access,
     findings: findingsClient({ store, policy: () => policy }),
+    cleanup,
     taskQueue,
     aws: operatorClients(services.motoUrl),
     async startWorker() {

@@ -1,4 +1,6 @@
 import { TeamsNotifier } from '../../../activities/chat/teams-notifier';
+import { TeamsCleanupNotifier } from '../../../activities/chat/teams-cleanup-notifier';
+import type { CleanupNotifier } from '../../../activities/chat/cleanup-notifier';
 import { AdapterTeamsPoster } from '../../../activities/chat/teams-poster';
 import { startBotServer, type BotServer } from '../../../app/bot-server';
 import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH, teamsAdapter, type TeamsFrontEnd } from '../../../bot/teams/app';
@@ -64,6 +66,8 @@ export interface TeamsSide {
   connector: FakeTeamsConnector;
   editPolicy(input: PolicyInput): void;
   notifier(parts: { store: PgStore; policy: Policy }): Notifier;
+  /** The cleanup's cards in owners' chats and the channel, as app/runtime.ts wires them. */
+  cleanupNotifier(parts: { store: PgStore }): CleanupNotifier;
   attach(stack: Stack): TeamsFrontEnd;
   sender(server: BotServer): TeamsSender;
 }
@@ -91,8 +95,15 @@ export async function prepareTeams(): Promise<TeamsSide> {
       logs.notify = [...(logs.notify ?? []), { platform: 'teams', channel: TEAMS_CHANNEL }];
     },
     notifier: ({ store, policy }) => new TeamsNotifier({ poster, store, policy: () => policy }),
+    cleanupNotifier: ({ store }) =>
+      new TeamsCleanupNotifier({ poster, conversations: store, messages: store.cleanupMessages }),
     attach: (stack) =>
-      createTeamsFrontEnd({ access: stack.access, policy: () => stack.policy, conversations: stack.store }),
+      createTeamsFrontEnd({
+        access: stack.access,
+        cleanup: stack.cleanup,
+        policy: () => stack.policy,
+        conversations: stack.store,
+      }),
     sender: (server) =>
       new TeamsSender({
         botUrl: `${server.url}${TEAMS_MESSAGES_PATH}`,
@@ -113,6 +124,7 @@ export async function startTeamsStack(
       options.policy?.(input);
     },
     notifiers: (parts) => [teams.notifier(parts)],
+    cleanupNotifiers: (parts) => [teams.cleanupNotifier(parts)],
   });
   const frontEnd = teams.attach(stack);
   const server = await startBotServer({ port: 0, routes: { [TEAMS_MESSAGES_PATH]: frontEnd.requestListener } });

@@ -1,0 +1,116 @@
+import type { NotifyTarget } from '../../domain/policy/schema';
+import {
+  CLEANUP_CHARS,
+  cleanupWording,
+  type CleanupDialect,
+  type CleanupItemView,
+  type CleanupRunView,
+} from './cleanup';
+import { clip } from './clip';
+import { formatCount, plural } from './findings';
+
+/**
+ * The denied-call watch in chat (issue 13): after a cleanup removed an action, the calls the cloud
+ * denied to it since are shown to the item's owners with one Restore button, the report's own. Least
+ * never restores by itself: a denied call may come from stolen credentials, and only a person's
+ * click may win the rights back. The words are the same on Slack, Teams and the log; every name
+ * goes through the platform's dialect like the rest of the cleanup's messages.
+ */
+
+/** One identity's calls to one removed action, denied on one UTC day. */
+export interface CleanupDenialView {
+  /** The identity's name. */
+  identity: string;
+  action: string;
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  /** Calls denied that day. */
+  count: number;
+}
+
+/** What one collection found denied to one removed item: one message to its owners. */
+export interface CleanupDeniedNotice {
+  /** The cleanup run that removed it; its Restore button is the report's. */
+  run: CleanupRunView;
+  item: CleanupItemView;
+  /** When Least removed it (ISO). */
+  removedAt: string;
+  /** The inventory collection that read the denials: with the item, what makes this one message. */
+  collectionRunId: string;
+  denials: CleanupDenialView[];
+  /** The item's owners (e-mails); none: the channel is told. */
+  owners: string[];
+  channel?: NotifyTarget;
+}
+
+/** Denied calls listed in one message; the rest are counted. */
+export const DENIALS_SHOWN = 10;
+
+export const DENIED_TITLE = 'Denied after cleanup';
+
+export function cleanupDeniedWording(d: CleanupDialect) {
+  const words = cleanupWording(d);
+  const name = (text: string): string => d.bold(d.line(text, CLEANUP_CHARS.name));
+  const day = (iso: string): string => d.line(iso.slice(0, 10), 10);
+
+  function system(run: CleanupRunView): string {
+    const id = d.code(d.line(run.systemId, CLEANUP_CHARS.id));
+    return run.systemTitle && run.systemTitle !== run.systemId ? `${name(run.systemTitle)} (${id})` : id;
+  }
+
+  function times(count: number): string {
+    return count === 1 ? 'once' : `${formatCount(count)} times`;
+  }
+
+  /** "cleanup-operator was denied s3:PutObject 14 times on 2026-12-03 after Least removed it on 2026-11-28 (run …)." */
+  function denialLine(notice: Pick<CleanupDeniedNotice, 'run' | 'removedAt'>, denial: CleanupDenialView): string {
+    return (
+      `${name(denial.identity)} was denied ${d.code(d.line(denial.action, 120))} ${times(denial.count)} ` +
+      `on ${day(denial.day)} after Least removed it on ${day(notice.removedAt)} ` +
+      `(run ${d.code(d.line(notice.run.runId, 80))}).`
+    );
+  }
+
+  function intro(notice: CleanupDeniedNotice): string {
+    const calls = notice.denials.reduce((sum, denial) => sum + denial.count, 0);
+    return `${plural(calls, 'call was', 'calls were')} denied on ${system(notice.run)} to what Least's cleanup removed.`;
+  }
+
+  /** The lines shown, and how many more were left out. */
+  function denialLines(notice: CleanupDeniedNotice): { lines: string[]; more?: string } {
+    const lines = notice.denials.slice(0, DENIALS_SHOWN).map((denial) => denialLine(notice, denial));
+    const hidden = notice.denials.length - lines.length;
+    return hidden > 0
+      ? {
+          lines,
+          more: `and ${plural(hidden, 'more day, identity or action', 'more days, identities or actions')} with denied calls`,
+        }
+      : { lines };
+  }
+
+  function restoreHint(): string {
+    return 'If it is needed, Restore puts it back. Least never restores on its own: a denied call may come from stolen credentials.';
+  }
+
+  /** The change Restore undoes. */
+  function removedChange(notice: CleanupDeniedNotice): string {
+    return `Restore undoes: ${words.change(notice.item)}`;
+  }
+
+  return { intro, denialLine, denialLines, restoreHint, removedChange, identities: words.identities };
+}
+
+export type CleanupDeniedWording = ReturnType<typeof cleanupDeniedWording>;
+
+// Controls, bidi overrides and zero-width characters have no place in a line a person reads.
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+
+/** The sentences as plain text (the log front end): one visible line per name, as plainCleanupWording writes them. */
+export const plainCleanupDeniedWording: CleanupDeniedWording = cleanupDeniedWording({
+  line: (text, max) => clip(text.replace(INVISIBLE, ' ').replace(/\s+/g, ' ').trim(), max),
+  date: (iso) => clip(iso, 40),
+  bold: (markup) => markup,
+  code: (markup) => markup,
+  escape: (text) => text,
+});
