@@ -46,36 +46,14 @@ export function collectScheduleId(systemId: string): string {
  * systems no longer collected are deleted. Returns the schedule ids in force.
  */
 export async function ensureCollectSchedules(client: Client, taskQueue: string, policy: Policy): Promise<string[]> {
-  const wanted = new Map<string, { systemId: string; every: number; offset?: number }>();
-  for (const system of policy.authorizationSystems) {
-    if (!system.inventory) continue;
-    const { every, offset } = system.inventory.schedule;
-    wanted.set(collectScheduleId(system.id), { systemId: system.id, every, ...(offset ? { offset } : {}) });
-  }
-  for (const [scheduleId, { systemId, every, offset }] of wanted) {
-    const spec = { intervals: [{ every: every * 1000, ...(offset ? { offset: offset * 1000 } : {}) }] };
-    const action = {
-      type: 'startWorkflow' as const,
-      workflowType: collect,
-      workflowId: scheduleId, // Temporal appends each run's scheduled time
-      taskQueue,
-      args: [{ systemId }] as [CollectInput],
-    };
-    const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: COLLECT_CATCH_UP };
-    try {
-      await client.schedule.create({ scheduleId, spec, action, policies });
-    } catch (error) {
-      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-      await client.schedule
-        .getHandle(scheduleId)
-        .update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
-    }
-  }
-  for await (const schedule of client.schedule.list()) {
-    const ours = schedule.scheduleId.startsWith(COLLECT_SCHEDULE_PREFIX) && schedule.action?.workflowType === 'collect';
-    if (ours && !wanted.has(schedule.scheduleId)) await client.schedule.getHandle(schedule.scheduleId).delete();
-  }
-  return [...wanted.keys()];
+  return ensureSystemSchedules(client, taskQueue, {
+    prefix: COLLECT_SCHEDULE_PREFIX,
+    workflowType: collect.name as 'collect',
+    periods: policy.authorizationSystems.flatMap((system) =>
+      system.inventory ? [{ systemId: system.id, ...system.inventory.schedule }] : [],
+    ),
+    args: (systemId): [CollectInput] => [{ systemId }],
+  });
 }
 
 /** Cleanup schedules are named `least-cleanup-<systemId>`; a run's id is this plus its scheduled time. */
@@ -86,26 +64,46 @@ export function cleanupScheduleId(systemId: string): string {
 }
 
 /**
- * One Schedule per authorization system with a `cleanup` block (every, offset), created or brought up to
- * date; a system's cleanup never overlaps itself (a run waits out its notice period, which may be longer
- * than the period: the next one is skipped), and a missed one is not caught up. Schedules of systems no
- * longer cleaned up are deleted. Returns the schedule ids in force.
+ * One Schedule per authorization system with a `cleanup` block (every, offset), kept as the collection's
+ * are; a system's cleanup never overlaps itself (a run waits out its notice period, which may be longer
+ * than the period: the next one is skipped). Returns the schedule ids in force.
  */
 export async function ensureCleanupSchedules(client: Client, taskQueue: string, policy: Policy): Promise<string[]> {
-  const wanted = new Map<string, { systemId: string; every: number; offset?: number }>();
-  for (const system of policy.authorizationSystems) {
-    if (!system.cleanup) continue;
-    const { every, offset } = system.cleanup.schedule;
-    wanted.set(cleanupScheduleId(system.id), { systemId: system.id, every, ...(offset ? { offset } : {}) });
-  }
+  return ensureSystemSchedules(client, taskQueue, {
+    prefix: CLEANUP_SCHEDULE_PREFIX,
+    workflowType: cleanup.name as 'cleanup',
+    periods: policy.authorizationSystems.flatMap((system) =>
+      system.cleanup ? [{ systemId: system.id, ...system.cleanup.schedule }] : [],
+    ),
+    args: (systemId): [CleanupInput] => [{ systemId, trigger: 'schedule' }],
+  });
+}
+
+/**
+ * One Schedule per system (`<prefix><systemId>`) starting `workflow` every period, created or brought up
+ * to date; never overlapping itself, a missed start not caught up later than CATCH_UP; schedules of ours
+ * (the prefix and workflow type) for systems no longer listed are deleted. Returns the ids in force.
+ */
+async function ensureSystemSchedules(
+  client: Client,
+  taskQueue: string,
+  kind: {
+    prefix: string;
+    /** The workflow's name, which the schedule starts and by which ours are told from others. */
+    workflowType: 'collect' | 'cleanup';
+    periods: { systemId: string; every: number; offset?: number }[];
+    args: (systemId: string) => [CollectInput] | [CleanupInput];
+  },
+): Promise<string[]> {
+  const wanted = new Map(kind.periods.map((period) => [`${kind.prefix}${period.systemId}`, period]));
   for (const [scheduleId, { systemId, every, offset }] of wanted) {
     const spec = { intervals: [{ every: every * 1000, ...(offset ? { offset: offset * 1000 } : {}) }] };
     const action = {
       type: 'startWorkflow' as const,
-      workflowType: cleanup,
-      workflowId: scheduleId, // Temporal appends each run's scheduled time: that is the run's id
+      workflowType: kind.workflowType,
+      workflowId: scheduleId, // Temporal appends each run's scheduled time
       taskQueue,
-      args: [{ systemId, trigger: 'schedule' }] as [CleanupInput],
+      args: kind.args(systemId),
     };
     const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: COLLECT_CATCH_UP };
     try {
@@ -118,7 +116,7 @@ export async function ensureCleanupSchedules(client: Client, taskQueue: string, 
     }
   }
   for await (const schedule of client.schedule.list()) {
-    const ours = schedule.scheduleId.startsWith(CLEANUP_SCHEDULE_PREFIX) && schedule.action?.workflowType === 'cleanup';
+    const ours = schedule.scheduleId.startsWith(kind.prefix) && schedule.action?.workflowType === kind.workflowType;
     if (ours && !wanted.has(schedule.scheduleId)) await client.schedule.getHandle(schedule.scheduleId).delete();
   }
   return [...wanted.keys()];

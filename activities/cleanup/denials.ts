@@ -7,6 +7,7 @@ import type { CleanupDeniedNotice, CleanupItemView, CleanupNotifier } from '../c
 import type { CleanupDenial, CleanupDenials } from '../store/cleanup/denials';
 import type { CleanupRunRecord, CleanupStore, StoredCleanupItem } from '../store/cleanup/store';
 import type { ActivityStore } from '../store/port';
+import { cleanupItemView } from './index';
 
 /** A removal is watched for denied calls this long after it happened. */
 export const DENIAL_WATCH_DAYS = 90;
@@ -98,7 +99,7 @@ async function tell(
       windowDays: cleanupRulesOf(system).windowDays,
       ...(record.noticeUntil ? { noticeUntil: record.noticeUntil } : {}),
     },
-    item: itemView(item),
+    item: withoutOwners(cleanupItemView(item)),
     removedAt,
     collectionRunId: inventoryRunId,
     denials: denials.map((d) => ({
@@ -139,21 +140,6 @@ async function tell(
   await deps.denials.markTold(denials, inventoryRunId);
 }
 
-function itemView(item: StoredCleanupItem): CleanupItemView {
-  return {
-    itemId: item.itemId,
-    change: item.change,
-    objectName: item.object.name,
-    identities: item.identities.map((i) => i.name),
-    identityIds: item.identities.map((i) => i.id),
-    actions: item.removeActions?.length ?? 0,
-    reason: item.reason,
-    explicitOnly: item.explicitOnly === true,
-    ...(item.outcome ? { outcome: item.outcome } : {}),
-    ...(item.outcomeDetail ? { outcomeDetail: item.outcomeDetail } : {}),
-  };
-}
-
 function groupBy<T>(values: readonly T[], key: (value: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const value of values) {
@@ -162,4 +148,8 @@ function groupBy<T>(values: readonly T[], key: (value: T) => string): Map<string
     else groups.set(key(value), [value]);
   }
   return groups;
+}
+
+function withoutOwners({ owners: _owners, ...view }: CleanupItemView & { owners: string[] }): CleanupItemView {
+  return view;
 }

@@ -133,25 +133,6 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
     return { owners: [...owners].map(([owner, mine]) => ({ owner, items: mine })), unowned };
   }
 
-  function itemView(item: StoredCleanupItem, brief?: CleanupItemBrief): CleanupItemView & { owners: string[] } {
-    const outcome = brief?.outcome ?? item.outcome;
-    const detail = brief?.outcomeDetail ?? item.outcomeDetail;
-    return {
-      itemId: item.itemId,
-      change: item.change,
-      objectName: item.object.name,
-      identities: item.identities.map((i) => i.name),
-      identityIds: item.identities.map((i) => i.id),
-      actions: item.removeActions?.length ?? 0,
-      reason: item.reason,
-      explicitOnly: item.explicitOnly === true,
-      owners: item.owners,
-      ...(outcome ? { outcome } : {}),
-      ...(detail ? { outcomeDetail: detail } : {}),
-      ...(brief?.decision ? { decidedBy: brief.decision.by } : {}),
-    };
-  }
-
   async function plan(input: PlanRunInput): Promise<CleanupRunState> {
     const policy = deps.policy();
     const system = systemOf(input.systemId);
@@ -337,7 +318,7 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
 
   async function itemsOf(state: CleanupRunState): Promise<(CleanupItemView & { owners: string[] })[]> {
     const briefs = new Map(state.items.map((brief) => [brief.itemId, brief]));
-    return (await deps.cleanup.items(state.runId)).map((item) => itemView(item, briefs.get(item.itemId)));
+    return (await deps.cleanup.items(state.runId)).map((item) => cleanupItemView(item, briefs.get(item.itemId)));
   }
 
   return {
@@ -540,7 +521,7 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
       const done = result.items.filter((i) => i.status === 'restored');
       if (done.length > 0) {
         const views = (await deps.cleanup.items(input.runId, { itemIds: done.map((i) => i.itemId) })).map((item) =>
-          itemView(item),
+          cleanupItemView(item),
         );
         const channel = cleanupChannel(deps.policy(), system);
         await deps.notifier.restored({
@@ -561,6 +542,29 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
 }
 
 export type CleanupActivities = ReturnType<typeof createCleanupActivities>;
+
+/** A stored item as the chat messages show it (with what the run's state adds: outcome, who decided). */
+export function cleanupItemView(
+  item: StoredCleanupItem,
+  brief?: CleanupItemBrief,
+): CleanupItemView & { owners: string[] } {
+  const outcome = brief?.outcome ?? item.outcome;
+  const detail = brief?.outcomeDetail ?? item.outcomeDetail;
+  return {
+    itemId: item.itemId,
+    change: item.change,
+    objectName: item.object.name,
+    identities: item.identities.map((i) => i.name),
+    identityIds: item.identities.map((i) => i.id),
+    actions: item.removeActions?.length ?? 0,
+    reason: item.reason,
+    explicitOnly: item.explicitOnly === true,
+    owners: item.owners,
+    ...(outcome ? { outcome } : {}),
+    ...(detail ? { outcomeDetail: detail } : {}),
+    ...(brief?.decision ? { decidedBy: brief.decision.by } : {}),
+  };
+}
 
 /**
  * The plan of a system's current snapshot, as of `at`: what `planCleanupRun` records and `least cleanup
