@@ -1,15 +1,5 @@
-import {
-  AttachRolePolicyCommand,
-  CreateAccessKeyCommand,
-  CreatePolicyCommand,
-  CreateRoleCommand,
-  CreateUserCommand,
-  PutRolePolicyCommand,
-  type IAMClient,
-} from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateUserCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { DATA_EVENT_ACTIONS } from '../../activities/inventory/aws/cloudtrail';
-import { contentId } from '../../activities/inventory/documents';
-import { expandAwsPolicy } from '../../domain/inventory/aws-policy';
 import type {
   ActionCatalogue,
   Coverage,
@@ -18,6 +8,13 @@ import type {
   Identity,
   UsageDay,
 } from '../../domain/inventory/model';
+import {
+  attachManagedPolicy,
+  awsPolicyDocument,
+  createManagedPolicy,
+  createRole,
+  putInlinePolicy,
+} from '../../test/support/checks/cleanup-run';
 import type { SnapshotInput } from '../../test/support/checks/findings-snapshot';
 import { runPool } from './pool';
 import { heldBy, roleId, WINDOW_DAYS, type GeneratedDocument, type LoadOptions } from './inventory-data';
@@ -55,16 +52,6 @@ function servicesOf(catalogue: ActionCatalogue): { names: string[]; actions: Map
   }
   for (const list of actions.values()) list.sort();
   return { names: [...actions.keys()].sort(), actions };
-}
-
-function expanded(catalogue: ActionCatalogue, name: string, body: unknown, managedByCloud = false): GeneratedDocument {
-  const id = contentId(body);
-  const expansion = expandAwsPolicy(catalogue, id, body);
-  if (expansion.skipped.length) throw new Error(`bench document ${name}: ${JSON.stringify(expansion.skipped[0])}`);
-  return {
-    document: { id, cloud: 'aws', kind: 'aws-policy', name, managedByCloud, body },
-    actions: expansion.actions,
-  };
 }
 
 /** `count` actions from consecutive services starting at `first`, at most `perService` of each. */
@@ -114,11 +101,11 @@ export function planInventory(catalogue: ActionCatalogue, shape: PlanShape, wind
   const services = servicesOf(catalogue);
   const document = (d: number): GeneratedDocument => {
     if (d === 0)
-      return expanded(
+      return awsPolicyDocument(
         catalogue,
         'arn:aws:iam::aws:policy/AdministratorAccess',
         { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
-        true,
+        { managedByCloud: true },
       );
     const actions = pickActions(services, d * 37, 10 + (d % 11) * 5, 25, d * 13);
     // one in four names a whole family with a wildcard, as people write them
@@ -132,13 +119,13 @@ export function planInventory(catalogue: ActionCatalogue, shape: PlanShape, wind
         Action: ['s3:GetObject', 's3:PutObject', 's3:ListBucket'],
         Resource: [`arn:aws:s3:::bench-bucket-${d}`, `arn:aws:s3:::bench-bucket-${d}/*`],
       });
-    return expanded(catalogue, `arn:aws:iam::${PLAN_ACCOUNT}:policy/bench-cleanup-policy-${d}`, {
+    return awsPolicyDocument(catalogue, `arn:aws:iam::${PLAN_ACCOUNT}:policy/bench-cleanup-policy-${d}`, {
       Version: '2012-10-17',
       Statement: statements,
     });
   };
   const inlineDocuments = Array.from({ length: shape.inline }, (_, k) =>
-    expanded(catalogue, `bench-inline-${k}`, {
+    awsPolicyDocument(catalogue, `bench-inline-${k}`, {
       Version: '2012-10-17',
       Statement: [
         {
@@ -296,11 +283,6 @@ export interface MotoObjects {
   idle: GeneratedDocument;
 }
 
-const trust = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-});
-
 export const motoRole = (k: number): string => `bench-cleanup-role-${k}`;
 export const motoIdleRole = (g: number): string => `bench-cleanup-idle-${g}`;
 export const INLINE_POLICY = 'bench-app-access';
@@ -318,7 +300,7 @@ function motoDocuments(catalogue: ActionCatalogue, account: string, mix: ChangeM
     return list.slice(offset, offset + 4);
   };
   const doc = (name: string, actions: string[]) =>
-    expanded(catalogue, name, {
+    awsPolicyDocument(catalogue, name, {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }],
     });
@@ -354,32 +336,21 @@ export async function createMotoObjects(
     if (outcome.errors.length)
       throw new Error(`${what}: ${outcome.errors.length} failed, first: ${String(outcome.errors[0]!.error)}`);
   };
-  const body = (d: GeneratedDocument): string => JSON.stringify(d.document.body);
   await must('create policies', docs.shared.length + docs.unused.length, (p) => {
     const d = p < docs.shared.length ? docs.shared[p]! : docs.unused[p - docs.shared.length]!;
-    return iam.send(new CreatePolicyCommand({ PolicyName: policyName(d), PolicyDocument: body(d) }));
+    return createManagedPolicy(iam, policyName(d), d.document.body);
   });
   await must('create roles', roles.length, async (k) => {
-    await iam.send(new CreateRoleCommand({ RoleName: roles[k]!, AssumeRolePolicyDocument: trust }));
+    await createRole(iam, roles[k]!);
     const inline = docs.inlineBodies[k % docs.inlineBodies.length]!;
-    await iam.send(
-      new PutRolePolicyCommand({ RoleName: roles[k]!, PolicyName: INLINE_POLICY, PolicyDocument: body(inline) }),
-    );
+    await putInlinePolicy(iam, roles[k]!, INLINE_POLICY, inline.document.body);
     const shared = k < mix.managed * 2 ? docs.shared[Math.floor(k / 2)] : undefined;
-    if (shared) await iam.send(new AttachRolePolicyCommand({ RoleName: roles[k]!, PolicyArn: shared.document.name }));
-    if (k < mix.detach)
-      await iam.send(
-        new AttachRolePolicyCommand({
-          RoleName: roles[k]!,
-          PolicyArn: docs.unused[k % UNUSED_POLICIES]!.document.name,
-        }),
-      );
+    if (shared) await attachManagedPolicy(iam, roles[k]!, shared.document.name);
+    if (k < mix.detach) await attachManagedPolicy(iam, roles[k]!, docs.unused[k % UNUSED_POLICIES]!.document.name);
   });
   await must('create idle roles', idleRoles.length, async (g) => {
-    await iam.send(new CreateRoleCommand({ RoleName: idleRoles[g]!, AssumeRolePolicyDocument: trust }));
-    await iam.send(
-      new PutRolePolicyCommand({ RoleName: idleRoles[g]!, PolicyName: IDLE_POLICY, PolicyDocument: body(docs.idle) }),
-    );
+    await createRole(iam, idleRoles[g]!);
+    await putInlinePolicy(iam, idleRoles[g]!, IDLE_POLICY, docs.idle.document.body);
   });
   const users: { name: string; keyId: string }[] = new Array(mix.keys);
   await must('create users and keys', mix.keys, async (u) => {

@@ -1,16 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AttachRolePolicyCommand,
   CreateAccessKeyCommand,
-  CreatePolicyCommand,
-  CreateRoleCommand,
   CreateUserCommand,
-  GetRolePolicyCommand,
   ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
-  PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { canonicalJson } from '../../activities/inventory/documents';
 import { loadAwsCatalogue } from '../../activities/inventory/catalogue/aws';
@@ -19,13 +14,25 @@ import { AuditAction } from '../../domain/audit';
 import { KEEP_DAYS } from '../../domain/cleanup/model';
 import type { CleanupItemBrief, CleanupRunState } from '../../domain/cleanup/run';
 import { ErrorCode } from '../../domain/errors';
-import { expandAwsPolicy } from '../../domain/inventory/aws-policy';
 import type { ActionCatalogue, GrantPath, Identity, UsageDay } from '../../domain/inventory/model';
 import type { PolicyInput } from '../../domain/policy/schema';
-import { cleanup } from '../../workflows/cleanup';
-import { cleanupStatusQuery, manualCleanupRunId } from '../../workflows/cleanup-messages';
+import { cleanupStatusQuery } from '../../workflows/cleanup-messages';
 import { waitUntil } from '../support/checks/assertions';
-import { cloudTrailCoverage, writeSnapshot } from '../support/checks/findings-snapshot';
+import {
+  accessKeyIdentity,
+  actionsIn,
+  attachManagedPolicy,
+  awsPolicyDocument,
+  createManagedPolicy,
+  createRole,
+  inlinePolicyDocument,
+  putInlinePolicy,
+  startCleanupRun,
+  waitForCleanupPhase,
+  waitForCleanupState,
+  writeSnapshotPair,
+} from '../support/checks/cleanup-run';
+import { awsIdentity, cloudTrailCoverage, grantPath, usedOn } from '../support/checks/findings-snapshot';
 import { cardOf, executeActionsIn, invokeCard, invokeMessage, wordsOf } from '../support/checks/teams-cards';
 import { ACCOUNT_ID, SYSTEM_ID } from '../support/fakes/aws-fixtures';
 import type { SlackReply } from '../support/generators/slack-requests';
@@ -130,22 +137,13 @@ before(async () => {
   await c.teams.install(TeamsPeople.ada, TeamsPeople.lead, TeamsPeople.lead2, TeamsPeople.stranger);
   catalogue = await loadAwsCatalogue();
   await createCloudObjects();
-  const snapshot = inventory();
-  // An older snapshot with the same grants: they are older than the grace period.
-  await writeSnapshot(c.stack.store, {
-    ...snapshot,
+  await writeSnapshotPair(c.stack.store, inventory(), {
     runId: 'cleanup-chat-old',
     window: { from: iso(120), to: iso(30) },
   });
-  await writeSnapshot(c.stack.store, snapshot);
   ({ stop: stopWorker } = await c.stack.startWorker());
-  runId = manualCleanupRunId(SYSTEM_ID, new Date());
-  await c.stack.env.client.workflow.start(cleanup, {
-    workflowId: runId,
-    taskQueue: c.stack.taskQueue,
-    args: [{ systemId: SYSTEM_ID, trigger: 'manual', requestedBy: ADMIN }],
-  });
-  planned = await waitForNoticing();
+  runId = await startCleanupRun(c.stack, { systemId: SYSTEM_ID, requestedBy: ADMIN });
+  planned = await waitForCleanupPhase(c.stack, runId, 'noticing', 60_000);
 });
 
 after(async () => {
@@ -155,48 +153,26 @@ after(async () => {
 
 async function createCloudObjects(): Promise<void> {
   const { iam } = c.stack.aws;
-  const trust = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-  });
-  for (const role of [BILLING, REPORTS, IDLE, ARCHIVE])
-    await iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: trust }));
-  for (const [role, name, doc] of [
-    [BILLING, 'billing-data', BILLING_DOC],
-    [REPORTS, 'reports-data', REPORTS_DOC],
-    [IDLE, 'idle-logs', IDLE_DOC],
-    [ARCHIVE, 'archive-read', ARCHIVE_DOC],
-  ] as const)
-    await iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: name, PolicyDocument: JSON.stringify(doc) }));
-  for (const [name, doc] of Object.entries(MANAGED))
-    await iam.send(new CreatePolicyCommand({ PolicyName: name, PolicyDocument: JSON.stringify(doc) }));
-  for (const [role, name] of [
-    [BILLING, 'unused-sqs'],
-    [REPORTS, 'unused-kinesis'],
-    [ARCHIVE, 'unused-sns'],
-  ] as const)
-    await iam.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: arn('policy', name) }));
+  for (const role of [BILLING, REPORTS, IDLE, ARCHIVE]) await createRole(iam, role);
+  await putInlinePolicy(iam, BILLING, 'billing-data', BILLING_DOC);
+  await putInlinePolicy(iam, REPORTS, 'reports-data', REPORTS_DOC);
+  await putInlinePolicy(iam, IDLE, 'idle-logs', IDLE_DOC);
+  await putInlinePolicy(iam, ARCHIVE, 'archive-read', ARCHIVE_DOC);
+  for (const [name, doc] of Object.entries(MANAGED)) await createManagedPolicy(iam, name, doc);
+  await attachManagedPolicy(iam, BILLING, arn('policy', 'unused-sqs'));
+  await attachManagedPolicy(iam, REPORTS, arn('policy', 'unused-kinesis'));
+  await attachManagedPolicy(iam, ARCHIVE, arn('policy', 'unused-sns'));
   await iam.send(new CreateUserCommand({ UserName: KEY_USER }));
   keyId = (await iam.send(new CreateAccessKeyCommand({ UserName: KEY_USER }))).AccessKey!.AccessKeyId!;
 }
 
-function document(name: string, body: unknown) {
-  const id = `sha256:${name}-${canonicalJson(body).length}`;
-  return {
-    document: { id, cloud: 'aws' as const, kind: 'aws-policy' as const, name, managedByCloud: false, body },
-    actions: expandAwsPolicy(catalogue, id, body).actions,
-  };
-}
+const document = (name: string, body: unknown) =>
+  awsPolicyDocument(catalogue, name, body, { id: `sha256:${name}-${canonicalJson(body).length}` });
 
 /** The inventory the planner reads: who holds what, and what CloudTrail saw them use in 90 days. */
 function inventory() {
   const identity = (name: string, kind: Identity['kind'], extra: Partial<Identity> = {}): Identity => ({
-    systemId: SYSTEM_ID,
-    id: arn(kind === 'aws-iam-user' ? 'user' : 'role', name),
-    kind,
-    name,
-    nature: 'workload',
-    tags: {},
+    ...awsIdentity(SYSTEM_ID, ACCOUNT_ID, name, kind, 'workload'),
     createdAt: iso(400),
     ...extra,
   });
@@ -205,16 +181,7 @@ function inventory() {
   const archive = identity(ARCHIVE, 'aws-iam-role', { lastActivityAt: iso(6) });
   const idle = identity(IDLE, 'aws-iam-role');
   const user = identity(KEY_USER, 'aws-iam-user', { nature: 'human' });
-  const key: Identity = {
-    systemId: SYSTEM_ID,
-    id: keyId,
-    kind: 'aws-access-key',
-    name: keyId,
-    nature: 'credential',
-    tags: {},
-    createdAt: iso(400),
-    parentId: user.id,
-  };
+  const key = accessKeyIdentity(user, keyId, iso(400));
   const docs = {
     billing: document(`${BILLING}/billing-data`, BILLING_DOC),
     reports: document(`${REPORTS}/reports-data`, REPORTS_DOC),
@@ -224,22 +191,11 @@ function inventory() {
     kinesis: document(arn('policy', 'unused-kinesis'), MANAGED['unused-kinesis']),
     sns: document(arn('policy', 'unused-sns'), MANAGED['unused-sns']),
   };
-  const path = (who: Identity, kind: GrantPath['kind'], documentId: string, via: string): GrantPath => ({
-    systemId: SYSTEM_ID,
-    identityId: who.id,
-    kind,
-    documentId,
-    via,
-    scope: ACCOUNT_ID,
-    conditional: false,
-  });
+  const path = (who: Identity, kind: GrantPath['kind'], documentId: string, via: string): GrantPath =>
+    grantPath(who, documentId, { kind, via, scope: ACCOUNT_ID });
   const used = (who: Identity, action: string, daysAgo: number): UsageDay => ({
-    systemId: SYSTEM_ID,
-    identityId: who.id,
-    action,
-    day: day(daysAgo),
+    ...usedOn(who, action, day(daysAgo)),
     count: 3,
-    denied: 0,
   });
   return {
     runId: 'cleanup-chat-now',
@@ -265,35 +221,16 @@ function inventory() {
 
 const handle = () => c.stack.env.client.workflow.getHandle(runId);
 
-async function waitForNoticing(): Promise<CleanupRunState> {
-  let last: CleanupRunState | undefined;
-  await waitUntil(
-    async () => {
-      last = await handle()
-        .query(cleanupStatusQuery)
-        .catch(() => undefined);
-      return last?.phase === 'noticing';
-    },
-    `cleanup ${runId} is in its notice period (last phase: ${last?.phase ?? 'none'})`,
-    60_000,
-  );
-  return last!;
-}
-
 const state = (): Promise<CleanupRunState> => handle().query(cleanupStatusQuery);
 
 /** The run's state once an item has an outcome (a Remove now is applied after the click is answered). */
-async function settled(itemId: string): Promise<CleanupRunState> {
-  let last: CleanupRunState | undefined;
-  await waitUntil(
-    async () => {
-      last = await state();
-      return last.items.some((i) => i.itemId === itemId && i.outcome !== undefined);
-    },
-    `${itemId} is settled`,
-    30_000,
+function settled(itemId: string): Promise<CleanupRunState> {
+  return waitForCleanupState(
+    c.stack,
+    runId,
+    (run) => run.items.some((i) => i.itemId === itemId && i.outcome !== undefined),
+    `an outcome for ${itemId}`,
   );
-  return last!;
 }
 
 /** The planned change of this kind on an object whose name contains `name`. */
@@ -399,14 +336,11 @@ async function auditRows(action: string, about: (detail: Record<string, unknown>
   return rows.filter((row) => row.action === action && (!actor || row.actor === actor) && about(row.detail));
 }
 
-async function inlineDocument(role: string, name: string): Promise<unknown> {
-  const found = await c.stack.aws.iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: name }));
-  return JSON.parse(decodeURIComponent(found.PolicyDocument!));
-}
+const inlineDocument = (role: string, name: string): Promise<unknown> =>
+  inlinePolicyDocument(c.stack.aws.iam, role, name);
 
 async function inlineActions(role: string, name: string): Promise<string[]> {
-  const doc = (await inlineDocument(role, name)) as { Statement: { Action: string | string[] }[] };
-  return doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+  return actionsIn(await inlineDocument(role, name));
 }
 
 async function attached(role: string): Promise<string[]> {

@@ -9,9 +9,9 @@ import { expandGcpRole } from '../../domain/inventory/gcp-role';
 import type { Coverage, GrantPath, Identity, UsageDay } from '../../domain/inventory/model';
 import type { AuthorizationSystem, PolicyInput } from '../../domain/policy/schema';
 import type { CleanupItemBrief, CleanupRunState } from '../../domain/cleanup/run';
-import { cleanup, cleanupRestore } from '../../workflows/cleanup';
-import { cleanupStatusQuery, manualCleanupRunId } from '../../workflows/cleanup-messages';
-import { writeSnapshot, type SnapshotDocument, type SnapshotInput } from '../support/checks/findings-snapshot';
+import { cleanupRestore } from '../../workflows/cleanup';
+import { startCleanupRun, waitForCleanupPhase, writeSnapshotPair } from '../support/checks/cleanup-run';
+import type { SnapshotDocument, SnapshotInput } from '../support/checks/findings-snapshot';
 import {
   ADA,
   FAKE_SUBSCRIPTION_ID,
@@ -182,14 +182,12 @@ function addCloudSystems(input: PolicyInput): void {
 
 /** The current snapshot, and an older one with the same grants (seen 100 days ago: past the grace period and the window). */
 async function writeSnapshots(current: SnapshotInput): Promise<void> {
-  await writeSnapshot(stack.store, {
-    ...current,
+  await writeSnapshotPair(stack.store, current, {
     runId: `${current.runId}-old`,
     window: { from: iso(190), to: iso(100) },
     usage: [],
     coverage: [],
   });
-  await writeSnapshot(stack.store, current);
 }
 
 /* ---------- Azure, as activities/inventory/azure writes it ---------- */
@@ -394,27 +392,7 @@ function gcpInventory(systemId: string): SnapshotInput {
 
 /* ---------- running and looking ---------- */
 
-async function startRun(systemId: string): Promise<string> {
-  const runId = manualCleanupRunId(systemId, new Date());
-  await stack.env.client.workflow.start(cleanup, {
-    workflowId: runId,
-    taskQueue: stack.taskQueue,
-    args: [{ systemId, trigger: 'manual', requestedBy: ADMIN }],
-  });
-  return runId;
-}
-
-async function waitForPhase(runId: string, phase: CleanupRunState['phase']): Promise<CleanupRunState> {
-  const handle = stack.env.client.workflow.getHandle(runId);
-  const deadline = Date.now() + 30_000;
-  let last: CleanupRunState | undefined;
-  while (Date.now() < deadline) {
-    last = await handle.query(cleanupStatusQuery).catch(() => undefined);
-    if (last?.phase === phase) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`cleanup ${runId} did not reach ${phase}; last ${last?.phase ?? 'nothing'}`);
-}
+const startRun = (systemId: string): Promise<string> => startCleanupRun(stack, { systemId, requestedBy: ADMIN });
 
 /** The notice period passes (time skips) and the run reports. */
 async function finished(runId: string): Promise<CleanupRunState> {
@@ -469,8 +447,8 @@ describe('cleanup of Azure role assignments and GCP binding members', () => {
     const gcpBefore = gcpBindings();
     const azureRun = await startRun(AZURE_REPORT);
     const gcpRun = await startRun(GCP_REPORT);
-    const azurePlanned = await waitForPhase(azureRun, 'noticing');
-    const gcpPlanned = await waitForPhase(gcpRun, 'noticing');
+    const azurePlanned = await waitForCleanupPhase(stack, azureRun, 'noticing');
+    const gcpPlanned = await waitForCleanupPhase(stack, gcpRun, 'noticing');
     assert.equal(azurePlanned.mode, 'report');
     itemOf(azurePlanned, 'delete-assignment', assigned.rotator);
     itemOf(azurePlanned, 'remove-assignments', GRACE.objectId);
@@ -499,7 +477,7 @@ describe('cleanup of Azure role assignments and GCP binding members', () => {
   it('Azure: after the notice period the unused assignment and the inactive principal’s go; Restore brings them back as they were', async () => {
     const before = azureAssignments();
     const runId = await startRun(AZURE_SYSTEM);
-    const planned = await waitForPhase(runId, 'noticing');
+    const planned = await waitForCleanupPhase(stack, runId, 'noticing');
     const rotator = itemOf(planned, 'delete-assignment', assigned.rotator);
     const grace = itemOf(planned, 'remove-assignments', GRACE.objectId);
     assert.ok(
@@ -553,7 +531,7 @@ describe('cleanup of Azure role assignments and GCP binding members', () => {
 
   it('GCP: the unused member leaves its binding by etag read-modify-write and the inactive account is disabled; Restore undoes both', async () => {
     const runId = await startRun(GCP_SYSTEM);
-    const planned = await waitForPhase(runId, 'noticing');
+    const planned = await waitForCleanupPhase(stack, runId, 'noticing');
     const member = itemOf(planned, 'remove-member', `${GCP_RESOURCE}|${OBJECTS_ROLE}|${GCP_ADA}|`);
     const batch = itemOf(planned, 'disable-service-account', GCP_BATCH);
     assert.equal(planned.items.length, 2, JSON.stringify(planned.items.map((i) => i.itemId)));

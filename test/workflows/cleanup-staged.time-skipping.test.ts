@@ -1,22 +1,25 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  CreateRoleCommand,
-  GetRolePolicyCommand,
-  ListRolePoliciesCommand,
-  PutRolePolicyCommand,
-} from '@aws-sdk/client-iam';
+import { ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { ACCOUNT_ID, SYSTEM_ID } from '../support/fakes/aws-fixtures';
 import { LEAD, startStack, type Stack } from '../support/stacks/stack';
-import { cloudTrailCoverage, writeSnapshot } from '../support/checks/findings-snapshot';
-import { expandAwsPolicy } from '../../domain/inventory/aws-policy';
+import { awsIdentity, cloudTrailCoverage, grantPath, usedOn } from '../support/checks/findings-snapshot';
+import {
+  actionsIn,
+  awsPolicyDocument,
+  createRole,
+  inlinePolicyDocument,
+  putInlinePolicy,
+  startCleanupRun,
+  waitForCleanupPhase,
+  writeSnapshotPair,
+} from '../support/checks/cleanup-run';
 import { loadAwsCatalogue } from '../../activities/inventory/catalogue/aws';
 import type { GrantPath, Identity } from '../../domain/inventory/model';
 import type { PolicyInput } from '../../domain/policy/schema';
 import type { CleanupRunState } from '../../domain/cleanup/run';
 import { stagedPolicyName } from '../../activities/cleanup/aws';
-import { cleanup, cleanupRestore } from '../../workflows/cleanup';
-import { cleanupStatusQuery, manualCleanupRunId } from '../../workflows/cleanup-messages';
+import { cleanupRestore } from '../../workflows/cleanup';
 
 /**
  * Staged removal on the time-skipping server against moto: after the notice period the unused actions
@@ -48,50 +51,21 @@ before(async () => {
     },
   });
   const catalogue = await loadAwsCatalogue();
-  const trust = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-  });
   const identities: Identity[] = [];
   const paths: GrantPath[] = [];
   const documents = [];
   for (const role of [STAYS, RESTORED]) {
-    await stack.aws.iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: trust }));
-    await stack.aws.iam.send(
-      new PutRolePolicyCommand({ RoleName: role, PolicyName: POLICY, PolicyDocument: JSON.stringify(DOC) }),
-    );
-    const id = `arn:aws:iam::${ACCOUNT_ID}:role/${role}`;
-    identities.push({
-      systemId: SYSTEM_ID,
-      id,
-      kind: 'aws-iam-role',
-      name: role,
-      nature: 'workload',
-      tags: {},
+    await createRole(stack.aws.iam, role);
+    await putInlinePolicy(stack.aws.iam, role, POLICY, DOC);
+    const identity: Identity = {
+      ...awsIdentity(SYSTEM_ID, ACCOUNT_ID, role, 'aws-iam-role', 'workload'),
       createdAt: iso(400),
       lastActivityAt: iso(1),
-    });
+    };
+    identities.push(identity);
     const documentId = `sha256:${role}`;
-    documents.push({
-      document: {
-        id: documentId,
-        cloud: 'aws' as const,
-        kind: 'aws-policy' as const,
-        name: `${role}/${POLICY}`,
-        managedByCloud: false,
-        body: DOC,
-      },
-      actions: expandAwsPolicy(catalogue, documentId, DOC).actions,
-    });
-    paths.push({
-      systemId: SYSTEM_ID,
-      identityId: id,
-      kind: 'inline-policy',
-      documentId,
-      via: POLICY,
-      scope: ACCOUNT_ID,
-      conditional: false,
-    });
+    documents.push(awsPolicyDocument(catalogue, `${role}/${POLICY}`, DOC, { id: documentId }));
+    paths.push(grantPath(identity, documentId, { kind: 'inline-policy', via: POLICY, scope: ACCOUNT_ID }));
   }
   const snapshot = {
     runId: 'staged-now',
@@ -100,18 +74,10 @@ before(async () => {
     identities,
     documents,
     paths,
-    usage: identities.map((i) => ({
-      systemId: SYSTEM_ID,
-      identityId: i.id,
-      action: 's3:GetObject',
-      day: iso(3).slice(0, 10),
-      count: 4,
-      denied: 0,
-    })),
+    usage: identities.map((i) => ({ ...usedOn(i, 's3:GetObject', iso(3).slice(0, 10)), count: 4 })),
     coverage: [cloudTrailCoverage(SYSTEM_ID, iso(100), iso(0))],
   };
-  await writeSnapshot(stack.store, { ...snapshot, runId: 'staged-old', window: { from: iso(120), to: iso(30) } });
-  await writeSnapshot(stack.store, snapshot);
+  await writeSnapshotPair(stack.store, snapshot, { runId: 'staged-old', window: { from: iso(120), to: iso(30) } });
   ({ stop: stopWorker } = await stack.startWorker());
 });
 
@@ -126,39 +92,16 @@ async function inline(role: string): Promise<string[]> {
 }
 
 async function actions(role: string): Promise<string[]> {
-  const found = await stack.aws.iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: POLICY }));
-  const doc = JSON.parse(decodeURIComponent(found.PolicyDocument!)) as { Statement: { Action: string | string[] }[] };
-  return doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
-}
-
-async function waitFor(
-  runId: string,
-  test: (state: CleanupRunState) => boolean,
-  what: string,
-): Promise<CleanupRunState> {
-  const handle = stack.env.client.workflow.getHandle(runId);
-  const deadline = Date.now() + 30_000;
-  let last: CleanupRunState | undefined;
-  while (Date.now() < deadline) {
-    last = await handle.query(cleanupStatusQuery).catch(() => undefined);
-    if (last && test(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`cleanup ${runId}: ${what} never happened; last phase ${last?.phase ?? 'none'}`);
+  return actionsIn(await inlinePolicyDocument(stack.aws.iam, role, POLICY));
 }
 
 describe('staged removal', () => {
   it('denies first, removes after the staging period, and a restore while staged changes nothing', async () => {
-    const runId = manualCleanupRunId(SYSTEM_ID, new Date());
-    await stack.env.client.workflow.start(cleanup, {
-      workflowId: runId,
-      taskQueue: stack.taskQueue,
-      args: [{ systemId: SYSTEM_ID, trigger: 'manual' }],
-    });
-    const planned = await waitFor(runId, (s) => s.phase === 'noticing', 'the notice period');
+    const runId = await startCleanupRun(stack, { systemId: SYSTEM_ID });
+    const planned = await waitForCleanupPhase(stack, runId, 'noticing');
     assert.equal(planned.items.length, 2, JSON.stringify(planned.items.map((i) => i.itemId)));
     await stack.env.sleep(8 * DAY); // the notice period passes; nobody answered (enforce mode)
-    const staged = await waitFor(runId, (s) => s.phase === 'staging', 'staging');
+    const staged = await waitForCleanupPhase(stack, runId, 'staging');
     assert.ok(
       staged.items.every((i) => i.outcome === 'staged'),
       JSON.stringify(staged.items),

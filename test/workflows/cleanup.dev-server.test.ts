@@ -1,28 +1,29 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  AttachRolePolicyCommand,
-  CreatePolicyCommand,
-  CreateRoleCommand,
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  GetRolePolicyCommand,
-  ListPolicyVersionsCommand,
-  PutRolePolicyCommand,
-} from '@aws-sdk/client-iam';
+import { ListPolicyVersionsCommand } from '@aws-sdk/client-iam';
 import { Context } from '@temporalio/activity';
 import { createAwsCleanup, type AwsCleanup } from '../../activities/cleanup/aws';
 import type { CleanupExecutor } from '../../activities/cleanup/port';
-import { canonicalJson, contentId } from '../../activities/inventory/documents';
+import { canonicalJson } from '../../activities/inventory/documents';
 import { loadAwsCatalogue } from '../../activities/inventory/catalogue/aws';
-import { expandAwsPolicy } from '../../domain/inventory/aws-policy';
 import type { ActionCatalogue, GrantPath, Identity, UsageDay } from '../../domain/inventory/model';
 import type { PolicyInput } from '../../domain/policy/schema';
 import type { CleanupRunState } from '../../domain/cleanup/run';
-import { cleanup } from '../../workflows/cleanup';
-import { cleanupStatusQuery, manualCleanupRunId } from '../../workflows/cleanup-messages';
 import { ACCOUNT_ID, SYSTEM_ID } from '../support/fakes/aws-fixtures';
-import { cloudTrailCoverage, writeSnapshot } from '../support/checks/findings-snapshot';
+import {
+  actionsIn,
+  attachManagedPolicy,
+  awsPolicyDocument,
+  createManagedPolicy,
+  createRole,
+  inlinePolicyDocument,
+  managedPolicyDocument,
+  putInlinePolicy,
+  startCleanupRun,
+  waitForCleanupPhase,
+  writeSnapshotPair,
+} from '../support/checks/cleanup-run';
+import { awsIdentity, cloudTrailCoverage, grantPath, usedOn } from '../support/checks/findings-snapshot';
 import { ADMIN, LEAD, startStack, type Stack } from '../support/stacks/stack';
 
 /**
@@ -125,10 +126,11 @@ before(async () => {
   });
   catalogue = await loadAwsCatalogue();
   await createCloudObjects();
-  const snapshot = inventory();
   // the same grants seen a month earlier: past the grace period
-  await writeSnapshot(stack.store, { ...snapshot, runId: 'cleanup-dev-old', window: { from: iso(120), to: iso(30) } });
-  await writeSnapshot(stack.store, snapshot);
+  await writeSnapshotPair(stack.store, inventory(), {
+    runId: 'cleanup-dev-old',
+    window: { from: iso(120), to: iso(30) },
+  });
 });
 
 after(async () => {
@@ -138,37 +140,19 @@ after(async () => {
 
 async function createCloudObjects(): Promise<void> {
   const { iam } = stack.aws;
-  const trust = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-  });
-  for (const role of [BATCH_ROLE, EDITOR_ROLE])
-    await iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: trust }));
+  for (const role of [BATCH_ROLE, EDITOR_ROLE]) await createRole(iam, role);
   for (const name of BATCH_POLICIES) {
-    await iam.send(new CreatePolicyCommand({ PolicyName: name, PolicyDocument: JSON.stringify(batchDocument(name)) }));
-    await iam.send(new AttachRolePolicyCommand({ RoleName: BATCH_ROLE, PolicyArn: arn('policy', name) }));
+    await createManagedPolicy(iam, name, batchDocument(name));
+    await attachManagedPolicy(iam, BATCH_ROLE, arn('policy', name));
   }
-  await iam.send(
-    new PutRolePolicyCommand({ RoleName: EDITOR_ROLE, PolicyName: INLINE, PolicyDocument: JSON.stringify(INLINE_DOC) }),
-  );
+  await putInlinePolicy(iam, EDITOR_ROLE, INLINE, INLINE_DOC);
 }
 
-function document(name: string, body: unknown) {
-  const id = contentId(body);
-  return {
-    document: { id, cloud: 'aws' as const, kind: 'aws-policy' as const, name, managedByCloud: false, body },
-    actions: expandAwsPolicy(catalogue, id, body).actions,
-  };
-}
+const document = (name: string, body: unknown) => awsPolicyDocument(catalogue, name, body);
 
 function inventory() {
   const role = (name: string): Identity => ({
-    systemId: SYSTEM_ID,
-    id: arn('role', name),
-    kind: 'aws-iam-role',
-    name,
-    nature: 'workload',
-    tags: {},
+    ...awsIdentity(SYSTEM_ID, ACCOUNT_ID, name, 'aws-iam-role', 'workload'),
     createdAt: iso(400),
     lastActivityAt: iso(1),
   });
@@ -176,23 +160,9 @@ function inventory() {
   const editor = role(EDITOR_ROLE);
   const managed = BATCH_POLICIES.map((name) => document(arn('policy', name), batchDocument(name)));
   const inline = document(`${EDITOR_ROLE}/${INLINE}`, INLINE_DOC);
-  const path = (who: Identity, kind: GrantPath['kind'], documentId: string, via: string): GrantPath => ({
-    systemId: SYSTEM_ID,
-    identityId: who.id,
-    kind,
-    documentId,
-    via,
-    scope: ACCOUNT_ID,
-    conditional: false,
-  });
-  const used = (who: Identity, action: string): UsageDay => ({
-    systemId: SYSTEM_ID,
-    identityId: who.id,
-    action,
-    day: day(3),
-    count: 12,
-    denied: 0,
-  });
+  const path = (who: Identity, kind: GrantPath['kind'], documentId: string, via: string): GrantPath =>
+    grantPath(who, documentId, { kind, via, scope: ACCOUNT_ID });
+  const used = (who: Identity, action: string): UsageDay => ({ ...usedOn(who, action, day(3)), count: 12 });
   return {
     runId: 'cleanup-dev-now',
     systemId: SYSTEM_ID,
@@ -208,27 +178,8 @@ function inventory() {
   };
 }
 
-async function startRun(identity: string): Promise<string> {
-  const runId = manualCleanupRunId(SYSTEM_ID, new Date());
-  await stack.env.client.workflow.start(cleanup, {
-    workflowId: runId,
-    taskQueue: stack.taskQueue,
-    args: [{ systemId: SYSTEM_ID, trigger: 'manual', requestedBy: ADMIN, identityId: arn('role', identity) }],
-  });
-  return runId;
-}
-
-async function waitForPhase(runId: string, phase: CleanupRunState['phase']): Promise<CleanupRunState> {
-  const handle = stack.env.client.workflow.getHandle(runId);
-  const deadline = Date.now() + 30_000;
-  let last: CleanupRunState | undefined;
-  while (Date.now() < deadline) {
-    last = await handle.query(cleanupStatusQuery).catch(() => undefined);
-    if (last?.phase === phase) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`cleanup ${runId} did not reach ${phase}; last ${last?.phase ?? 'nothing'}`);
-}
+const startRun = (identity: string): Promise<string> =>
+  startCleanupRun(stack, { systemId: SYSTEM_ID, requestedBy: ADMIN, identityId: arn('role', identity) });
 
 async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -246,15 +197,8 @@ async function within<T>(ms: number, what: string, promise: Promise<T>): Promise
 async function versionsOf(policyArn: string) {
   const { iam } = stack.aws;
   const versions = (await iam.send(new ListPolicyVersionsCommand({ PolicyArn: policyArn }))).Versions ?? [];
-  const defaultId = (await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }))).Policy!.DefaultVersionId!;
-  const current = await iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: defaultId }));
-  return { count: versions.length, document: JSON.parse(decodeURIComponent(current.PolicyVersion!.Document!)) };
+  return { count: versions.length, document: await managedPolicyDocument(iam, policyArn) };
 }
-
-const actionsOf = (doc: unknown): string[] =>
-  (doc as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) =>
-    Array.isArray(s.Action) ? s.Action : [s.Action],
-  ).sort();
 
 async function auditOf(runId: string, action: string) {
   return (await stack.store.auditFor(undefined, 500)).filter(
@@ -266,7 +210,7 @@ describe('cleanup on the dev server', () => {
   it('a worker killed mid-apply is replaced, and every item is applied exactly once', async () => {
     const first = await stack.startWorker();
     const runId = await startRun(BATCH_ROLE);
-    const planned = await waitForPhase(runId, 'noticing');
+    const planned = await waitForCleanupPhase(stack, runId, 'noticing');
     const itemIds = planned.items.map((i) => i.itemId).sort();
     assert.equal(itemIds.length, BATCH_POLICIES.length, JSON.stringify(itemIds));
     assert.ok(planned.items.every((i) => i.change === 'narrow-policy' && i.actions === 2));
@@ -303,7 +247,7 @@ describe('cleanup on the dev server', () => {
       for (const name of BATCH_POLICIES) {
         const { count, document: current } = await versionsOf(arn('policy', name));
         assert.equal(count, 2, `${name}: the original and one narrowed version, not two`);
-        assert.deepEqual(actionsOf(current), ['sqs:SendMessage']);
+        assert.deepEqual(actionsIn(current), ['sqs:SendMessage']);
       }
       const applied = await auditOf(runId, 'cleanup.applied');
       assert.deepEqual(
@@ -326,19 +270,13 @@ describe('cleanup on the dev server', () => {
     const worker = await stack.startWorker();
     try {
       const runId = await startRun(EDITOR_ROLE);
-      const planned = await waitForPhase(runId, 'noticing');
+      const planned = await waitForCleanupPhase(stack, runId, 'noticing');
       assert.equal(planned.items.length, 1, JSON.stringify(planned.items.map((i) => i.itemId)));
       const item = planned.items[0]!;
       assert.equal(item.change, 'narrow-policy');
       assert.equal(item.object.key, `${arn('role', EDITOR_ROLE)}#${INLINE}`);
       // someone else edits the policy while the owners are being told
-      await stack.aws.iam.send(
-        new PutRolePolicyCommand({
-          RoleName: EDITOR_ROLE,
-          PolicyName: INLINE,
-          PolicyDocument: JSON.stringify(EDITED_DOC),
-        }),
-      );
+      await putInlinePolicy(stack.aws.iam, EDITOR_ROLE, INLINE, EDITED_DOC);
 
       const final = (await within(
         (NOTICE_SECONDS + 30) * 1000,
@@ -348,9 +286,8 @@ describe('cleanup on the dev server', () => {
       const outcome = final.items.find((i) => i.itemId === item.itemId)!;
       assert.equal(outcome.outcome, 'replanned', outcome.outcomeDetail);
       assert.match(outcome.outcomeDetail ?? '', /s3:ListBucket/, 'the report names the change');
-      const live = await stack.aws.iam.send(new GetRolePolicyCommand({ RoleName: EDITOR_ROLE, PolicyName: INLINE }));
       assert.equal(
-        canonicalJson(JSON.parse(decodeURIComponent(live.PolicyDocument!))),
+        canonicalJson(await inlinePolicyDocument(stack.aws.iam, EDITOR_ROLE, INLINE)),
         canonicalJson(EDITED_DOC),
         'the edit survives',
       );

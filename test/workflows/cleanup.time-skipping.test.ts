@@ -1,31 +1,38 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AttachRolePolicyCommand,
   CreateAccessKeyCommand,
-  CreatePolicyCommand,
-  CreateRoleCommand,
   CreateUserCommand,
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  GetRolePolicyCommand,
   ListAccessKeysCommand,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
-  PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ACCOUNT_ID, SYSTEM_ID } from '../support/fakes/aws-fixtures';
 import { ADMIN, LEAD, REQUESTER, startStack, type Stack } from '../support/stacks/stack';
-import { writeSnapshot, cloudTrailCoverage } from '../support/checks/findings-snapshot';
-import { expandAwsPolicy } from '../../domain/inventory/aws-policy';
+import { awsIdentity, cloudTrailCoverage, grantPath, usedOn } from '../support/checks/findings-snapshot';
+import {
+  accessKeyIdentity,
+  actionsIn,
+  attachManagedPolicy,
+  awsPolicyDocument,
+  createManagedPolicy,
+  createRole,
+  inlinePolicyDocument,
+  managedPolicyDocument,
+  putInlinePolicy,
+  startCleanupRun,
+  waitForCleanupPhase,
+  waitForCleanupState,
+  writeSnapshotPair,
+} from '../support/checks/cleanup-run';
 import { canonicalJson } from '../../activities/inventory/documents';
 import { loadAwsCatalogue } from '../../activities/inventory/catalogue/aws';
 import type { ActionCatalogue, GrantPath, Identity, UsageDay } from '../../domain/inventory/model';
 import type { PolicyInput } from '../../domain/policy/schema';
 import type { CleanupRunState } from '../../domain/cleanup/run';
-import { cleanup, cleanupRestore } from '../../workflows/cleanup';
-import { cleanupDecideUpdate, cleanupStatusQuery, manualCleanupRunId } from '../../workflows/cleanup-messages';
+import { cleanupRestore } from '../../workflows/cleanup';
+import { cleanupDecideUpdate } from '../../workflows/cleanup-messages';
 
 /**
  * The 90-day cleanup on the time-skipping server, against moto through the real SDK: plan from the
@@ -90,10 +97,7 @@ before(async () => {
   });
   catalogue = await loadAwsCatalogue();
   await createCloudObjects();
-  const snapshot = inventory();
-  // an older snapshot with the same grants: they are older than the grace period
-  await writeSnapshot(stack.store, { ...snapshot, runId: 'cleanup-old', window: { from: iso(120), to: iso(30) } });
-  await writeSnapshot(stack.store, snapshot);
+  await writeSnapshotPair(stack.store, inventory(), { runId: 'cleanup-old', window: { from: iso(120), to: iso(30) } });
   ({ stop: stopWorker } = await stack.startWorker());
 });
 
@@ -104,48 +108,24 @@ after(async () => {
 
 async function createCloudObjects(): Promise<void> {
   const { iam } = stack.aws;
-  const trust = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-  });
-  for (const role of [OPERATOR, REPORTER, IDLE])
-    await iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: trust }));
-  await iam.send(
-    new PutRolePolicyCommand({ RoleName: OPERATOR, PolicyName: INLINE, PolicyDocument: JSON.stringify(INLINE_DOC) }),
-  );
-  await iam.send(
-    new PutRolePolicyCommand({ RoleName: IDLE, PolicyName: 'idle-logs', PolicyDocument: JSON.stringify(IDLE_DOC) }),
-  );
-  for (const [name, doc] of [
-    [SHARED, SHARED_DOC],
-    [UNUSED_SQS, SQS_DOC],
-  ] as const)
-    await iam.send(new CreatePolicyCommand({ PolicyName: name, PolicyDocument: JSON.stringify(doc) }));
-  for (const role of [OPERATOR, REPORTER])
-    await iam.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: arn('policy', SHARED) }));
-  await iam.send(new AttachRolePolicyCommand({ RoleName: REPORTER, PolicyArn: arn('policy', UNUSED_SQS) }));
+  for (const role of [OPERATOR, REPORTER, IDLE]) await createRole(iam, role);
+  await putInlinePolicy(iam, OPERATOR, INLINE, INLINE_DOC);
+  await putInlinePolicy(iam, IDLE, 'idle-logs', IDLE_DOC);
+  await createManagedPolicy(iam, SHARED, SHARED_DOC);
+  await createManagedPolicy(iam, UNUSED_SQS, SQS_DOC);
+  for (const role of [OPERATOR, REPORTER]) await attachManagedPolicy(iam, role, arn('policy', SHARED));
+  await attachManagedPolicy(iam, REPORTER, arn('policy', UNUSED_SQS));
   await iam.send(new CreateUserCommand({ UserName: KEY_USER }));
   keyId = (await iam.send(new CreateAccessKeyCommand({ UserName: KEY_USER }))).AccessKey!.AccessKeyId!;
 }
 let keyId = '';
 
-function document(name: string, body: unknown) {
-  const id = `sha256:${name}-${canonicalJson(body).length}`;
-  const expansion = expandAwsPolicy(catalogue, id, body);
-  return {
-    document: { id, cloud: 'aws' as const, kind: 'aws-policy' as const, name, managedByCloud: false, body },
-    actions: expansion.actions,
-  };
-}
+const document = (name: string, body: unknown) =>
+  awsPolicyDocument(catalogue, name, body, { id: `sha256:${name}-${canonicalJson(body).length}` });
 
 function inventory() {
   const identity = (name: string, kind: Identity['kind'], extra: Partial<Identity> = {}): Identity => ({
-    systemId: SYSTEM_ID,
-    id: arn(kind === 'aws-iam-user' ? 'user' : 'role', name),
-    kind,
-    name,
-    nature: 'workload',
-    tags: {},
+    ...awsIdentity(SYSTEM_ID, ACCOUNT_ID, name, kind, 'workload'),
     createdAt: iso(400),
     ...extra,
   });
@@ -153,38 +133,18 @@ function inventory() {
   const reporter = identity(REPORTER, 'aws-iam-role', { lastActivityAt: iso(3) });
   const idle = identity(IDLE, 'aws-iam-role');
   const user = identity(KEY_USER, 'aws-iam-user', { nature: 'human' });
-  const key: Identity = {
-    systemId: SYSTEM_ID,
-    id: keyId,
-    kind: 'aws-access-key',
-    name: keyId,
-    nature: 'credential',
-    tags: {},
-    createdAt: iso(400),
-    parentId: user.id,
-  };
+  const key = accessKeyIdentity(user, keyId, iso(400));
   const docs = {
     inline: document(`${OPERATOR}/${INLINE}`, INLINE_DOC),
     shared: document(arn('policy', SHARED), SHARED_DOC),
     sqs: document(arn('policy', UNUSED_SQS), SQS_DOC),
     idle: document(`${IDLE}/idle-logs`, IDLE_DOC),
   };
-  const path = (who: Identity, kind: GrantPath['kind'], documentId: string, via: string): GrantPath => ({
-    systemId: SYSTEM_ID,
-    identityId: who.id,
-    kind,
-    documentId,
-    via,
-    scope: ACCOUNT_ID,
-    conditional: false,
-  });
+  const path = (who: Identity, kind: GrantPath['kind'], documentId: string, via: string): GrantPath =>
+    grantPath(who, documentId, { kind, via, scope: ACCOUNT_ID });
   const used = (who: Identity, action: string, daysAgo: number): UsageDay => ({
-    systemId: SYSTEM_ID,
-    identityId: who.id,
-    action,
-    day: day(daysAgo),
+    ...usedOn(who, action, day(daysAgo)),
     count: 3,
-    denied: 0,
   });
   return {
     runId: 'cleanup-now',
@@ -208,45 +168,10 @@ function inventory() {
   };
 }
 
-async function startRun(): Promise<string> {
-  const runId = manualCleanupRunId(SYSTEM_ID, new Date());
-  await stack.env.client.workflow.start(cleanup, {
-    workflowId: runId,
-    taskQueue: stack.taskQueue,
-    args: [{ systemId: SYSTEM_ID, trigger: 'manual', requestedBy: ADMIN }],
-  });
-  return runId;
-}
-
-async function waitForPhase(runId: string, phase: CleanupRunState['phase']): Promise<CleanupRunState> {
-  const handle = stack.env.client.workflow.getHandle(runId);
-  const deadline = Date.now() + 30_000;
-  let last: CleanupRunState | undefined;
-  while (Date.now() < deadline) {
-    last = await handle.query(cleanupStatusQuery).catch(() => undefined);
-    if (last?.phase === phase) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`cleanup ${runId} did not reach ${phase}; last ${last?.phase ?? 'nothing'}`);
-}
-
-async function inlineDocument(role: string, name: string): Promise<unknown> {
-  const found = await stack.aws.iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: name }));
-  return JSON.parse(decodeURIComponent(found.PolicyDocument!));
-}
-
-async function defaultDocument(policyArn: string): Promise<unknown> {
-  const policy = await stack.aws.iam.send(new GetPolicyCommand({ PolicyArn: policyArn }));
-  const version = await stack.aws.iam.send(
-    new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: policy.Policy!.DefaultVersionId! }),
-  );
-  return JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!));
-}
-
-const actionsOf = (doc: unknown): string[] =>
-  ((doc as { Statement: { Action: string | string[] }[] }).Statement ?? [])
-    .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
-    .sort();
+const startRun = (): Promise<string> => startCleanupRun(stack, { systemId: SYSTEM_ID, requestedBy: ADMIN });
+const inlineDocument = (role: string, name: string): Promise<unknown> =>
+  inlinePolicyDocument(stack.aws.iam, role, name);
+const defaultDocument = (policyArn: string): Promise<unknown> => managedPolicyDocument(stack.aws.iam, policyArn);
 
 describe('cleanup on moto', () => {
   let runId: string;
@@ -259,7 +184,7 @@ describe('cleanup on moto', () => {
 
   it('plans from the inventory and tells the owners and the channel', async () => {
     runId = await startRun();
-    planned = await waitForPhase(runId, 'noticing');
+    planned = await waitForCleanupPhase(stack, runId, 'noticing');
     const inline = item('narrow-policy', INLINE);
     assert.equal(inline.actions, 2, 'PutObject and DeleteObject go; GetObject was used');
     assert.deepEqual(inline.owners, [REQUESTER]);
@@ -284,7 +209,7 @@ describe('cleanup on moto', () => {
       'the channel gets a summary',
     );
     // nothing changed yet: the notice period has just begun
-    assert.deepEqual(actionsOf(await inlineDocument(OPERATOR, INLINE)), [
+    assert.deepEqual(actionsIn(await inlineDocument(OPERATOR, INLINE)), [
       's3:DeleteObject',
       's3:GetObject',
       's3:PutObject',
@@ -320,13 +245,14 @@ describe('cleanup on moto', () => {
     await handle.executeUpdate(cleanupDecideUpdate, {
       args: [{ itemId: inline.itemId, kind: 'remove', decider: REQUESTER }],
     });
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const state = await handle.query(cleanupStatusQuery);
-      if (state.items.find((i) => i.itemId === inline.itemId)?.outcome) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.deepEqual(actionsOf(await inlineDocument(OPERATOR, INLINE)), ['s3:GetObject']);
+    await waitForCleanupState(
+      stack,
+      runId,
+      (state) => Boolean(state.items.find((i) => i.itemId === inline.itemId)?.outcome),
+      `an outcome for ${inline.itemId}`,
+      20_000,
+    );
+    assert.deepEqual(actionsIn(await inlineDocument(OPERATOR, INLINE)), ['s3:GetObject']);
     const refused = (await stack.store.auditFor(undefined, 200)).filter(
       (row) => row.action === 'cleanup.remove_requested',
     );
@@ -342,7 +268,7 @@ describe('cleanup on moto', () => {
     assert.equal(outcome('detach-policy', UNUSED_SQS), 'kept');
     assert.equal(outcome('deactivate-key', keyId), 'snoozed');
     assert.equal(outcome('guard-principal', IDLE), 'removed');
-    assert.deepEqual(actionsOf(await defaultDocument(arn('policy', SHARED))), ['dynamodb:GetItem', 'dynamodb:PutItem']);
+    assert.deepEqual(actionsIn(await defaultDocument(arn('policy', SHARED))), ['dynamodb:GetItem', 'dynamodb:PutItem']);
     const attached = await stack.aws.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: REPORTER }));
     assert.ok(
       attached.AttachedPolicies!.some((p) => p.PolicyName === UNUSED_SQS),
@@ -366,7 +292,7 @@ describe('cleanup on moto', () => {
     const restored = result.items.filter((i) => i.status === 'restored').length;
     assert.equal(restored, 3, JSON.stringify(result.items));
     assert.deepEqual(await inlineDocument(OPERATOR, INLINE), INLINE_DOC);
-    assert.deepEqual(actionsOf(await defaultDocument(arn('policy', SHARED))), actionsOf(SHARED_DOC));
+    assert.deepEqual(actionsIn(await defaultDocument(arn('policy', SHARED))), actionsIn(SHARED_DOC));
     const idle = await stack.aws.iam.send(new ListRolePoliciesCommand({ RoleName: IDLE }));
     assert.deepEqual(idle.PolicyNames, ['idle-logs']);
     const items = await stack.store.cleanup.items(runId);
@@ -377,7 +303,7 @@ describe('cleanup on moto', () => {
 
   it('remembers a Keep: the next plan holds the kept change back', async () => {
     const next = await startRun();
-    const state = await waitForPhase(next, 'noticing');
+    const state = await waitForCleanupPhase(stack, next, 'noticing');
     assert.ok(!state.items.some((i) => i.change === 'detach-policy'), 'the kept detach is not planned again');
     const holds = await stack.store.cleanup.holds(next);
     assert.ok(
