@@ -84,6 +84,10 @@ export function planLines(system: AuthorizationSystem, plan: CleanupPlan): strin
   for (const item of plan.items) lines.push(...itemLines(item));
   const held = holdCounts(plan.holds);
   if (held.length > 0) lines.push(`  held back: ${held.join(', ')}`);
+  if (plan.items.length === 0 && held.length === 0)
+    lines.push(
+      '  nothing is proven unused: a permission is a candidate only when usage data covers the whole window for an identity older than it (docs/cleanup.md)',
+    );
   return lines;
 }
 
