@@ -25,10 +25,11 @@ export interface ActivityDeps {
   inventory?: Pick<InventoryActivityDeps, 'store' | 'collectors'>;
   /** The stores the findings read and write; none: snapshots are not assessed (the demo). */
   findings?: Pick<FindingsActivityDeps, 'inventory' | 'findings'>;
-  /** The cleanup's stores, cloud executors and chat; none: cleanup activities refuse (the demo). */
-  cleanup?: Omit<CleanupActivityDeps, 'policy' | 'store' | 'now'>;
-  /** The denied-call watch's store and the cleanup notifier; none: no watch after collections (the demo). */
-  cleanupWatch?: Omit<CleanupWatchDeps, 'policy' | 'store' | 'now'>;
+  /**
+   * The cleanup's stores, cloud executors and chat, which the denied-call watch shares (it tells owners
+   * through the same notifier); none: cleanup activities refuse and no watch follows collections (the demo).
+   */
+  cleanup?: Omit<CleanupActivityDeps & CleanupWatchDeps, 'policy' | 'store' | 'now'>;
   /** Where right-size at revoke finds what a permission set grants (the inventory); none: unknown. */
   permissionSets?: RightSizeDeps['inventory'];
 }
@@ -73,15 +74,12 @@ export function createActivities(deps: ActivityDeps) {
     return receipt;
   }
 
+  const cleanup = deps.cleanup && { ...deps.cleanup, policy: deps.policy, store: deps.store, now };
   return {
     ...createInventoryActivities({ collectors: {}, ...deps.inventory, policy: deps.policy, now }),
     ...createFindingsActivities({ ...deps.findings, policy: deps.policy, now }),
-    ...createCleanupActivities(
-      deps.cleanup ? { ...deps.cleanup, policy: deps.policy, store: deps.store, now } : undefined,
-    ),
-    ...createCleanupWatchActivities(
-      deps.cleanupWatch ? { ...deps.cleanupWatch, policy: deps.policy, store: deps.store, now } : undefined,
-    ),
+    ...createCleanupActivities(cleanup),
+    ...createCleanupWatchActivities(cleanup),
     ...createRightSizeActivities({
       policy: deps.policy,
       collectors: deps.inventory?.collectors ?? {},

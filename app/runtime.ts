@@ -164,7 +164,6 @@ export function buildActivities(
     azure: overrides.cleanupExecutors?.azure ?? made(createAzureCleanup()),
     gcp: overrides.cleanupExecutors?.gcp ?? made(createGcpCleanup()),
   };
-  // One cleanup notifier: the cleanup workflow and the denied-call watch tell owners through the same one.
   const cleanupNotifier = new FanOutCleanupNotifier(overrides.cleanupNotifiers ?? defaultCleanupNotifiers(core));
   const activities = createActivities({
     store,
@@ -180,8 +179,8 @@ export function buildActivities(
       reads: store.cleanupReads,
       executors,
       notifier: cleanupNotifier,
+      denials: store.cleanupDenials,
     },
-    cleanupWatch: { denials: store.cleanupDenials, cleanup: store.cleanup, notifier: cleanupNotifier },
   });
   return {
     activities,

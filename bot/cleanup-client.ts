@@ -8,6 +8,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { AuditAction } from '../domain/audit';
+import { checkCleanupDiff, checkCleanupRestore, mayStartCleanup } from '../domain/cleanup/authority';
 import type { CleanupItem, CleanupOutcome } from '../domain/cleanup/model';
 import {
   checkCleanupDecision,
@@ -16,7 +17,7 @@ import {
   type CleanupRunState,
 } from '../domain/cleanup/run';
 import { ErrorCode } from '../domain/errors';
-import { expandPeople, isIncluded, type ExternalGroups } from '../domain/policy/evaluate';
+import type { ExternalGroups } from '../domain/policy/evaluate';
 import type { Policy } from '../domain/policy/schema';
 import {
   cleanupDecideUpdate,
@@ -95,26 +96,6 @@ export const CLEANUP_WORKFLOW = 'cleanup';
 const RECENT_RUNS = 50;
 
 /**
- * Who may start a cleanup on demand: the system's owners and Least's admins, groups and Slack user
- * groups expanded. Named people only — `everyone` does not count: a run in enforce mode changes
- * the cloud when nobody answers, so starting one is not for anyone.
- */
-export function mayStartCleanup(
-  policy: Policy,
-  systemId: string,
-  person: string,
-  external: ExternalGroups = {},
-): boolean {
-  const system = policy.authorizationSystems.find((s) => s.id === systemId);
-  if (!system) return false;
-  const who = person.trim().toLowerCase();
-  return (
-    (system.owners !== undefined && expandPeople(policy, system.owners, external).includes(who)) ||
-    expandPeople(policy, policy.admins, external).includes(who)
-  );
-}
-
-/**
  * The workflow (and run) id of a cleanup started from chat for one identity: the system, the minute
  * and a digest of the identity's id (ids run to 1024 characters; a run id must fit a button), so the
  * same click twice in a minute, or two owners at once, land on one run.
@@ -142,9 +123,9 @@ export function cleanupRestoreWorkflowId(
 
 /**
  * The one way chat front ends act on a cleanup run: an owner's Keep / Remove now / Snooze goes to the
- * run's workflow, whose update validator has the last word on authority; Show diff and Restore are
- * checked here against the run's items and the policy. Every refusal is audited and comes back as a
- * code and a sentence to show the person.
+ * run's workflow, whose update validator has the last word on authority; Show diff, Restore and Clean
+ * up are checked against the run's items and the policy by domain/cleanup/authority.ts, the rule the CLI
+ * uses too. Every refusal is audited and comes back as a code and a sentence to show the person.
  */
 export class CleanupClient {
   constructor(private readonly deps: CleanupClientDeps) {}
@@ -213,12 +194,8 @@ export class CleanupClient {
     const run = await this.deps.store.run(runId);
     const [item] = run ? await this.deps.store.items(runId, { itemIds: [itemId] }) : [];
     if (!run || !item) return refuse(ErrorCode.CleanupUnknown, 'That change is not part of a cleanup run Least knows.');
-    const authority = await this.authority(actor, run.systemId);
-    if (!(authority.admin || authority.securityViewer || authority.systemOwner || ownsItem(item, actor)))
-      return refuse(
-        ErrorCode.CleanupNotAuthorized,
-        "Only this change's owners, the system's owners, security viewers and Least's admins may see its diff.",
-      );
+    const verdict = checkCleanupDiff(this.deps.policy(), run.systemId, actor, item, await this.externalGroups());
+    if (!verdict.ok) return refuse(verdict.code, verdict.message);
     return { ok: true, item };
   }
 
@@ -242,20 +219,14 @@ export class CleanupClient {
     const selected = await this.selection(runId, request.item);
     if (!selected.ok) return refuse(selected.code, selected.message);
     const { input, items } = selected;
-    // Only what the run changed is restored; authority is over those (all selected, when none was changed).
-    const touched = items.filter((item) => item.outcome === 'removed' || item.outcome === 'restored');
-    const authority = await this.authority(actor, run.systemId);
-    const mayRestore =
-      authority.admin ||
-      authority.systemOwner ||
-      (touched.length > 0 ? touched : items).every((i) => ownsItem(i, actor));
-    if (!mayRestore)
-      return refuse(
-        ErrorCode.CleanupNotAuthorized,
-        input.itemIds || input.identityId
-          ? "Only the owners of these changes, the system's owners and Least's admins may restore them."
-          : "Only the system's owners and Least's admins may restore a whole run (or someone who owns every change in it).",
-      );
+    const verdict = checkCleanupRestore(
+      this.deps.policy(),
+      run.systemId,
+      actor,
+      { items, wholeRun: !(input.itemIds || input.identityId) },
+      await this.externalGroups(),
+    );
+    if (!verdict.ok) return refuse(verdict.code, verdict.message);
     const restoreInput: CleanupRestoreInput = {
       runId,
       ...input,
@@ -281,8 +252,7 @@ export class CleanupClient {
 
   /** Whether `person` may start a cleanup on this system: the identity card shows Clean up only to them. */
   async mayStart(person: string, systemId: string): Promise<boolean> {
-    const external = this.deps.externalGroups ? await this.deps.externalGroups() : {};
-    return mayStartCleanup(this.deps.policy(), systemId, person, external);
+    return mayStartCleanup(this.deps.policy(), systemId, person, await this.externalGroups());
   }
 
   /**
@@ -393,18 +363,8 @@ export class CleanupClient {
     return { ok: true, input: { identityId }, items };
   }
 
-  private async authority(
-    person: string,
-    systemId: string,
-  ): Promise<{ admin: boolean; securityViewer: boolean; systemOwner: boolean }> {
-    const policy = this.deps.policy();
-    const external = this.deps.externalGroups ? await this.deps.externalGroups() : {};
-    const system = policy.authorizationSystems.find((s) => s.id === systemId);
-    return {
-      admin: isIncluded(policy, policy.admins, person, external),
-      securityViewer: isIncluded(policy, policy.findings.securityViewers, person, external),
-      systemOwner: system?.owners !== undefined && isIncluded(policy, system.owners, person, external),
-    };
+  private async externalGroups(): Promise<ExternalGroups> {
+    return this.deps.externalGroups ? await this.deps.externalGroups() : {};
   }
 
   private handle(runId: string) {
@@ -440,10 +400,6 @@ export class CleanupClient {
       );
     }
   }
-}
-
-function ownsItem(item: Pick<CleanupItem, 'owners'>, person: string): boolean {
-  return item.owners.some((owner) => owner.toLowerCase() === person);
 }
 
 function unknownRun(runId: string): CleanupRefusal {

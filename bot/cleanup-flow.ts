@@ -1,23 +1,27 @@
 import type { CleanupDecisionKind } from '../domain/cleanup/model';
 import type { CleanupItemBrief } from '../domain/cleanup/run';
 import type { CleanupRestoreResult } from '../workflows/cleanup-messages';
-import type { CleanupItemRecord } from './cleanup-client';
+import type { CleanupClient, CleanupItemRecord, CleanupRefusal } from './cleanup-client';
+import type { FindingsClient } from './findings-client';
+import type { FindingsResult } from './findings-flow';
 import {
   CleanupAction,
   type CleanupDecidedView,
   type CleanupDiffView,
   type CleanupRestoredView,
 } from './render/cleanup';
+import type { CleanupStartedView, FindingsTarget } from './render/findings';
 
 /**
- * What Slack and Teams share about a cleanup click: which answer each button gives, and the views
- * their answers are drawn from. Authority is the CleanupClient's (and the workflow's) call.
+ * What Slack and Teams share about a cleanup click: which answer each button gives, the views their
+ * answers are drawn from, and Clean up on an identity card. Authority is the CleanupClient's (and the
+ * workflow's) call.
  */
 
 export const CLEANUP_NOT_SET_UP = 'Cleanup is not set up on this Least server.';
 export const CLEANUP_MALFORMED = 'That button does not name a cleanup change Least knows.';
 
-/** The answer a decision button gives; Keep asks for a reason first. */
+/** The answer a decision button gives, as `CleanupClient.decide` takes it; Keep asks for a reason first. */
 export const DECISION_OF: Readonly<Partial<Record<string, { kind: CleanupDecisionKind; days?: number }>>> = {
   [CleanupAction.RemoveNow]: { kind: 'remove' },
   [CleanupAction.Snooze7]: { kind: 'snooze', days: 7 },
@@ -68,5 +72,40 @@ export function restoredViewOf(result: CleanupRestoreResult, items: readonly Cle
       const name = names.get(item.itemId);
       return { itemId: item.itemId, status: item.status, detail: item.detail, ...(name ? { objectName: name } : {}) };
     }),
+  };
+}
+
+/** An identity card offers Clean up to those who may start one (the system's owners, Least's admins). */
+export async function offerCleanup(
+  cleanup: CleanupClient | undefined,
+  result: FindingsResult,
+  email: string,
+): Promise<FindingsResult> {
+  if (result.kind !== 'identity' || !cleanup) return result;
+  if (!(await cleanup.mayStart(email, result.view.systemId))) return result;
+  return { ...result, view: { ...result.view, mayStartCleanup: true } };
+}
+
+/**
+ * A Clean up click on an identity card: the client checks authority again and audits a refusal (the
+ * button proves nothing); the answer names the identity as the clicker may see it.
+ */
+export async function startCleanup(
+  cleanup: CleanupClient,
+  findings: FindingsClient,
+  target: FindingsTarget,
+  email: string,
+): Promise<{ ok: true; view: CleanupStartedView } | CleanupRefusal> {
+  const outcome = await cleanup.start(target, email);
+  if (!outcome.ok) return outcome;
+  const seen = await findings.identity(email, target.identityId, target.systemId);
+  return {
+    ok: true,
+    view: {
+      runId: outcome.runId,
+      systemId: target.systemId,
+      identityName: seen.ok ? seen.view.identity.name : target.identityId,
+      joined: outcome.joined,
+    },
   };
 }

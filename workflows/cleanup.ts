@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   condition,
   continueAsNew,
   proxyActivities,
@@ -25,6 +24,7 @@ import {
   type CleanupRestoreInput,
   type CleanupRestoreResult,
 } from './cleanup-messages';
+import { enforce, failureMessage } from './failures';
 
 export { cleanupDecideUpdate, cleanupStatusQuery } from './cleanup-messages';
 
@@ -110,7 +110,7 @@ async function announce(run: CleanupRun): Promise<void> {
     told = await announceCleanup({ ...run.state, noticeUntil: new Date(Date.now() + noticeMs).toISOString() });
   } catch (error) {
     // chat stayed down for the whole retry window: the run says so, and owners learn from the report
-    told = { problem: `chat could not be reached to tell the owners: ${describe(error)}` };
+    told = { problem: `chat could not be reached to tell the owners: ${failureMessage(error).slice(0, 300)}` };
   }
   const at = new Date(Date.now());
   run.state.announcedAt = at.toISOString();
@@ -261,9 +261,7 @@ class CleanupRun {
   }
 
   validate(input: CleanupDecisionInput): void {
-    const verdict = checkCleanupDecision(this.state, input);
-    if (!verdict.ok)
-      throw ApplicationFailure.create({ type: verdict.code, message: verdict.message, nonRetryable: true });
+    enforce(checkCleanupDecision(this.state, input));
   }
 
   async decide(input: CleanupDecisionInput): Promise<CleanupItemBrief> {
@@ -285,9 +283,4 @@ class CleanupRun {
 /** Puts back what a cleanup run removed (one item, one identity's, or all), verified and audited. */
 export async function cleanupRestore(input: CleanupRestoreInput): Promise<CleanupRestoreResult> {
   return await restoreCleanupItems(input);
-}
-
-function describe(error: unknown): string {
-  const cause = (error as { cause?: { message?: string } }).cause?.message;
-  return (cause ?? (error as Error).message ?? String(error)).slice(0, 300);
 }

@@ -12,6 +12,7 @@ import {
 import type { LeastActivities } from '../activities';
 import { ErrorCode } from '../domain/errors';
 import type { CollectionRun } from '../domain/inventory/model';
+import { failureMessage } from './failures';
 
 /** Pages one workflow run collects before it continues as new, so a large account never builds a huge history. */
 export const PAGES_PER_RUN = 200;
@@ -297,12 +298,4 @@ class Collection {
       counts: this.counts,
     };
   }
-}
-
-/** The activity's own words, not the wrapper's "Activity task failed". */
-function failureMessage(error: unknown): string {
-  let cause: unknown = error;
-  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
-  const code = cause instanceof Error && 'type' in cause && typeof cause.type === 'string' ? `${cause.type}: ` : '';
-  return code + (cause instanceof Error ? cause.message : String(cause));
 }

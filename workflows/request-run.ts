@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { LeaseSpec } from '../domain/lease';
 import type { Notice, NoticeKind } from '../domain/notice';
 import {
@@ -18,11 +18,11 @@ import {
   type RequestStatus,
 } from '../domain/request';
 import type { AuditAction } from '../domain/audit';
-import type { Verdict } from '../domain/errors';
 import { addSeconds, formatDuration } from '../domain/duration';
 import { extendGrant, notify, recordDecision, recordState } from './activity-profiles';
 import type { AccessRequestInput } from './messages';
 import { StatusAttribute } from './search-attributes';
+import { enforce } from './failures';
 
 /**
  * One request's state and every change to it: the update handlers land here, and the workflow's
@@ -225,10 +225,4 @@ export class RequestRun {
       key: `${action}:${this.requestId}:${workflowInfo().historyLength}`,
     };
   }
-}
-
-/** Validators throw to reject; the error's type is the stable code the front ends show. */
-function enforce(verdict: Verdict): void {
-  if (!verdict.ok)
-    throw ApplicationFailure.create({ type: verdict.code, message: verdict.message, nonRetryable: true });
 }

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { NotifyTarget } from '../../domain/policy/schema';
-import type { CleanupItemView, CleanupRunView, CleanupSummaryView } from '../../bot/render/cleanup';
+import {
+  reportItems,
+  type CleanupAnnouncement,
+  type CleanupItemView,
+  type CleanupReport,
+  type CleanupRestoreNotice,
+  type CleanupRunView,
+  type CleanupSummaryView,
+} from '../../bot/render/cleanup';
+import type { CleanupDeniedNotice } from '../../bot/render/cleanup-denied';
 import type { CleanupMessageRecord, CleanupMessages } from '../store/cleanup/messages';
-import type {
-  AnnounceResult,
-  CleanupAnnouncement,
-  CleanupNotifier,
-  CleanupReport,
-  CleanupDeniedNotice,
-  CleanupRestoreNotice,
-  DeniedCallsResult,
-} from './cleanup-notifier';
+import type { AnnounceResult, CleanupNotifier, DeniedCallsResult } from './cleanup-notifier';
 
 /** One platform's drawing of the cleanup messages (bot/render/slack/cleanup.ts, bot/render/teams/cleanup.ts). */
 export interface CleanupDrawing<Message> {
@@ -94,7 +95,7 @@ export class ChatCleanupNotifier<Conversation, Message> implements CleanupNotifi
     for (const { owner, items } of report.owners)
       await this.toPerson(run, owner, 'report', () => this.draw.report(run, items, {}));
     if (this.mine(report.channel)) {
-      const all = uniqueItems([...report.unowned, ...report.owners.flatMap((o) => o.items)]);
+      const all = reportItems(report);
       await this.toChannel(run, report.channel, 'report', () => this.draw.report(run, all, { wholeRun: true }));
     }
   }
@@ -176,11 +177,4 @@ export class ChatCleanupNotifier<Conversation, Message> implements CleanupNotifi
     await this.messages.save(record);
     return true;
   }
-}
-
-/** An item with two owners is under both; the channel's report shows it once. */
-function uniqueItems(items: readonly CleanupItemView[]): CleanupItemView[] {
-  const seen = new Map<string, CleanupItemView>();
-  for (const item of items) if (!seen.has(item.itemId)) seen.set(item.itemId, item);
-  return [...seen.values()];
 }

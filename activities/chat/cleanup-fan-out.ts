@@ -1,12 +1,6 @@
-import type {
-  AnnounceResult,
-  CleanupAnnouncement,
-  CleanupNotifier,
-  CleanupReport,
-  CleanupDeniedNotice,
-  CleanupRestoreNotice,
-  DeniedCallsResult,
-} from './cleanup-notifier';
+import type { CleanupAnnouncement, CleanupReport, CleanupRestoreNotice } from '../../bot/render/cleanup';
+import type { CleanupDeniedNotice } from '../../bot/render/cleanup-denied';
+import type { AnnounceResult, CleanupNotifier, DeniedCallsResult } from './cleanup-notifier';
 
 /**
  * The cleanup port over every front end (log, Slack, Teams). An owner counts as told when any front

@@ -5,22 +5,14 @@ import type { CleanupDeniedNotice } from '../../bot/render/cleanup-denied';
  * How the cleanup workflow reaches people (issue 13): owners get a DM with their items and the buttons
  * Keep / Remove now / Snooze / Show diff, the system's channel a summary; after the run, a report with
  * Restore buttons. Slack and Teams implement it; the log one always works. Every implementation is
- * idempotent per (run, recipient, purpose): a retried activity edits or skips, never posts twice.
+ * idempotent per (run, recipient, purpose): a retried activity skips, never posts twice.
  *
- * The views and the button ids live with the renderers (bot/render/cleanup.ts), which the bot's
- * handlers read too (the bot may not import activities); they are re-exported here unchanged.
+ * The views it takes are the renderers' (bot/render/cleanup.ts, cleanup-denied.ts), which the bot's
+ * handlers read too (the bot may not import activities). activities/cleanup still reads three of them
+ * through this port; new code imports them from the renderers.
  */
-export {
-  CleanupAction,
-  cleanupButtonValue,
-  parseCleanupButtonValue,
-  type CleanupAnnouncement,
-  type CleanupItemView,
-  type CleanupReport,
-  type CleanupRestoreNotice,
-  type CleanupRunView,
-} from '../../bot/render/cleanup';
-export type { CleanupDenialView, CleanupDeniedNotice } from '../../bot/render/cleanup-denied';
+export type { CleanupItemView, CleanupRunView } from '../../bot/render/cleanup';
+export type { CleanupDeniedNotice } from '../../bot/render/cleanup-denied';
 
 export interface AnnounceResult {
   /** Owners who got their DM. */

@@ -1,14 +1,14 @@
-import { plainCleanupWording as words, type CleanupItemView, type CleanupRunView } from '../../bot/render/cleanup';
-import { plainCleanupDeniedWording as deniedWords } from '../../bot/render/cleanup-denied';
-import type {
-  AnnounceResult,
-  CleanupAnnouncement,
-  CleanupNotifier,
-  CleanupReport,
-  CleanupDeniedNotice,
-  CleanupRestoreNotice,
-  DeniedCallsResult,
-} from './cleanup-notifier';
+import {
+  plainCleanupWording as words,
+  reportItems,
+  type CleanupAnnouncement,
+  type CleanupItemView,
+  type CleanupReport,
+  type CleanupRestoreNotice,
+  type CleanupRunView,
+} from '../../bot/render/cleanup';
+import { plainCleanupDeniedWording as deniedWords, type CleanupDeniedNotice } from '../../bot/render/cleanup-denied';
+import type { AnnounceResult, CleanupNotifier, DeniedCallsResult } from './cleanup-notifier';
 
 /** One line a person would read, addressed to someone; what the log front end "posts" for a cleanup run. */
 export interface CleanupLogMessage {
@@ -77,8 +77,7 @@ export class LogCleanupNotifier implements CleanupNotifier {
     for (const { owner, items } of report.owners)
       this.write(owner, 'cleanup.report', run, `${words.reportIntro(run, items)} ${this.outcomes(items)}`);
     if (report.channel?.platform === 'log') {
-      const all = [...report.unowned, ...report.owners.flatMap((o) => o.items)];
-      const unique = [...new Map(all.map((item) => [item.itemId, item])).values()];
+      const unique = reportItems(report);
       this.write(
         `log:${report.channel.channel}`,
         'cleanup.report',

@@ -4,20 +4,18 @@ import {
   cleanupReportMessage,
   cleanupRestoredMessage,
   cleanupSummaryMessage,
+  messageActivity,
+  type TeamsMessage,
 } from '../../bot/render/teams';
-import { messageActivity, type TeamsMessage } from '../../bot/render/teams';
 import type { TeamsConversationRecord } from '../store/teams-conversations';
 import { ChatCleanupNotifier, type CleanupMessageLog } from './cleanup-chat-notifier';
-import { TEAMS_PERMANENT_STATUS } from './teams-notifier';
+import { TEAMS_PERMANENT_STATUS, type TeamsNotifierDeps } from './teams-notifier';
 import type { TeamsPoster } from './teams-poster';
 
 export interface TeamsCleanupNotifierDeps {
   poster: TeamsPoster;
-  /** Conversations stored on install or first contact: PgStore has both. */
-  conversations: {
-    teamsConversationOf(email: string): Promise<TeamsConversationRecord | undefined>;
-    teamsChannel(conversationId: string): Promise<TeamsConversationRecord | undefined>;
-  };
+  /** Conversations stored on install or first contact, looked up as the request notifier does: PgStore has both. */
+  conversations: Pick<TeamsNotifierDeps['store'], 'teamsConversationOf' | 'teamsChannel'>;
   /** `CleanupMessages` over PostgreSQL (activities/store/cleanup/messages.ts). */
   messages: CleanupMessageLog;
   log?: (msg: string, extra: Record<string, unknown>) => void;

@@ -1,28 +1,22 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import {
   AttachGroupPolicyCommand,
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
   CreateLoginProfileCommand,
   CreatePolicyVersionCommand,
-  DeleteGroupPolicyCommand,
   DeleteLoginProfileCommand,
   DeletePolicyVersionCommand,
-  DeleteRolePolicyCommand,
-  DeleteUserPolicyCommand,
   DetachGroupPolicyCommand,
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
   GetGroupCommand,
-  GetGroupPolicyCommand,
   GetLoginProfileCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
   GetRoleCommand,
-  GetRolePolicyCommand,
   GetUserCommand,
-  GetUserPolicyCommand,
   type AttachedPolicy,
   type IAMClient,
   paginateListAccessKeys,
@@ -30,13 +24,9 @@ import {
   paginateListAttachedRolePolicies,
   paginateListAttachedUserPolicies,
   paginateListPolicyVersions,
-  PutGroupPolicyCommand,
-  PutRolePolicyCommand,
-  PutUserPolicyCommand,
   SetDefaultPolicyVersionCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import { createHash } from 'node:crypto';
 import { AWS_GUARD_POLICY_NAME, AWS_STAGED_POLICY_PREFIX, type CleanupItem } from '../../domain/cleanup/model';
 import { DomainError, ErrorCode } from '../../domain/errors';
 import type { LeaseSpec } from '../../domain/lease';
@@ -50,9 +40,15 @@ import {
   grantAssignment,
   revokeAssignment,
 } from '../cloud/aws/identity-center';
+import {
+  deleteInlinePolicy,
+  type InlinePolicyHolder,
+  putInlinePolicy,
+  readInlinePolicyText,
+} from '../cloud/aws/inline-policy';
 import { parsePolicyText } from '../inventory/aws/documents';
 import { canonicalJson } from '../inventory/documents';
-import type { CleanupExecutor } from './port';
+import { type CleanupExecutor, snapshotKind } from './port';
 
 /**
  * The AWS side of a cleanup item (issue 13): snapshot the object before anything changes, apply the change,
@@ -191,20 +187,11 @@ const STRING_SETS = new Set(['Action', 'NotAction', 'Resource', 'NotResource']);
 
 function parsedBody(document: unknown, what: string): unknown {
   if (typeof document !== 'string') return document;
-  // plain JSON is parsed as it is: URL-decoding it first would turn a literal `+` in a value into a space
-  const parsed = document.trimStart().startsWith('{') ? parsePlainJson(document) : parsePolicyText(document);
+  const parsed = parsePolicyText(document);
   if ('error' in parsed) {
     throw new DomainError(ErrorCode.InputMalformed, `The policy document of ${what} is not JSON: ${parsed.error}`);
   }
   return parsed.body;
-}
-
-function parsePlainJson(text: string): { body: unknown } | { error: string } {
-  try {
-    return { body: JSON.parse(text) as unknown };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
 }
 
 function stringSet(value: unknown): unknown {
@@ -597,37 +584,15 @@ async function principalExists(iam: IAMClient, principal: AwsIamPrincipal): Prom
   }, false);
 }
 
+/** The principal as the shared inline-policy calls (cloud/aws/inline-policy) take it. */
+const policyHolder = (principal: AwsIamPrincipal): InlinePolicyHolder => ({
+  kind: principal.type,
+  name: principal.name,
+});
+
 async function readInline(iam: IAMClient, principal: AwsIamPrincipal, policyName: string): Promise<unknown> {
-  const what = `inline policy ${policyName} of ${principalWords(principal)}`;
-  return orMissing(async () => {
-    const { name } = principal;
-    const response =
-      principal.type === 'role'
-        ? await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }))
-        : principal.type === 'user'
-          ? await iam.send(new GetUserPolicyCommand({ UserName: name, PolicyName: policyName }))
-          : await iam.send(new GetGroupPolicyCommand({ GroupName: name, PolicyName: policyName }));
-    return readIamDocument(response.PolicyDocument, what);
-  }, null);
-}
-
-async function putInline(iam: IAMClient, principal: AwsIamPrincipal, policyName: string, document: unknown) {
-  const { name } = principal;
-  const input = { PolicyName: policyName, PolicyDocument: JSON.stringify(document) };
-  if (principal.type === 'role') await iam.send(new PutRolePolicyCommand({ ...input, RoleName: name }));
-  else if (principal.type === 'user') await iam.send(new PutUserPolicyCommand({ ...input, UserName: name }));
-  else await iam.send(new PutGroupPolicyCommand({ ...input, GroupName: name }));
-}
-
-async function deleteInline(iam: IAMClient, principal: AwsIamPrincipal, policyName: string): Promise<void> {
-  const { name } = principal;
-  await orMissing(async () => {
-    if (principal.type === 'role')
-      await iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
-    else if (principal.type === 'user')
-      await iam.send(new DeleteUserPolicyCommand({ UserName: name, PolicyName: policyName }));
-    else await iam.send(new DeleteGroupPolicyCommand({ GroupName: name, PolicyName: policyName }));
-  }, undefined);
+  const text = await readInlinePolicyText(iam, policyHolder(principal), policyName);
+  return readIamDocument(text, `inline policy ${policyName} of ${principalWords(principal)}`);
 }
 
 async function attachedPolicies(iam: IAMClient, principal: AwsIamPrincipal): Promise<AttachedPolicy[]> {
@@ -870,10 +835,10 @@ async function converge(
   switch (wanted.kind) {
     case 'aws-inline-policy':
       if (wanted.document === null) {
-        await deleteInline(iam, wanted.principal, wanted.policyName);
+        await deleteInlinePolicy(iam, policyHolder(wanted.principal), wanted.policyName);
         return `Deleted ${objectWords(wanted)}.`;
       }
-      await putInline(iam, wanted.principal, wanted.policyName, wanted.document);
+      await putInlinePolicy(iam, policyHolder(wanted.principal), wanted.policyName, wanted.document);
       return `Put ${objectWords(wanted)}: it now allows ${allowsWords(wanted.document)}.`;
     case 'aws-policy-attachment':
       await setAttached(iam, wanted.principal, wanted.policyArn, wanted.attached);
@@ -912,10 +877,10 @@ async function converge(
       );
     case 'aws-principal':
       if (wanted.guard === null) {
-        await deleteInline(iam, wanted.principal, AWS_GUARD_POLICY_NAME);
+        await deleteInlinePolicy(iam, policyHolder(wanted.principal), AWS_GUARD_POLICY_NAME);
         return `Removed the deny-all guard policy ${AWS_GUARD_POLICY_NAME} from ${principalWords(wanted.principal)}.`;
       }
-      await putInline(iam, wanted.principal, AWS_GUARD_POLICY_NAME, wanted.guard);
+      await putInlinePolicy(iam, policyHolder(wanted.principal), AWS_GUARD_POLICY_NAME, wanted.guard);
       return `Put the deny-all guard policy ${AWS_GUARD_POLICY_NAME} on ${principalWords(wanted.principal)}.`;
     case 'aws-managed-policy':
       throw new Error('managed policies are changed by applyManaged and restoreManaged');
@@ -1172,17 +1137,9 @@ export interface AwsCleanup extends CleanupExecutor {
   close(): void;
 }
 
-function plannedSnapshot(value: unknown, item: CleanupItem): AwsObjectSnapshot {
-  if ((value as { kind?: unknown } | null)?.kind !== item.object.kind) {
-    throw new DomainError(
-      ErrorCode.InputMalformed,
-      `The snapshot of ${item.object.name} (${item.itemId}) is not an ${item.object.kind} snapshot.`,
-    );
-  }
-  return value as AwsObjectSnapshot;
-}
+const plannedSnapshot = (value: unknown, item: CleanupItem): AwsObjectSnapshot =>
+  snapshotKind<AwsObjectSnapshot>(value, item.object.kind as AwsObjectSnapshot['kind'], item);
 
-/** snapshotAws, applyAws, verifyAws and restoreAws behind the cleanup workflow's port. */
 /** Inline policies over this many characters are refused by IAM for users (2,048 in all); roles and groups allow more. */
 const STAGED_MAX_CHARS: Record<AwsIamPrincipal['type'], number> = { user: 2_048, group: 5_120, role: 10_240 };
 
@@ -1236,10 +1193,12 @@ export async function stageAws(
   const name = stagedPolicyName(item);
   try {
     for (const holder of holders)
-      await withAwsErrors(system, 'put the staged deny', () => putInline(session.iam, holder, name, document));
+      await withAwsErrors(system, 'put the staged deny', () =>
+        putInlinePolicy(session.iam, policyHolder(holder), name, document),
+      );
   } catch (error) {
     if (!isAwsLimit(error)) throw error;
-    for (const holder of holders) await deleteInline(session.iam, holder, name);
+    for (const holder of holders) await deleteInlinePolicy(session.iam, policyHolder(holder), name);
     return { status: 'unsupported', detail: `IAM refused the staged deny: ${(error as Error).message}` };
   }
   return {
@@ -1261,10 +1220,11 @@ export async function unstageAws(
 ): Promise<{ detail: string }> {
   const name = stagedPolicyName(item);
   const holders = stagedHolders(system, item);
-  for (const holder of holders) await deleteInline(session.iam, holder, name);
+  for (const holder of holders) await deleteInlinePolicy(session.iam, policyHolder(holder), name);
   return { detail: `staged deny ${name} taken off ${holders.length} holder(s)` };
 }
 
+/** snapshotAws, applyAws, verifyAws and restoreAws behind the cleanup workflow's port. */
 export function createAwsCleanup(options: AwsCleanupOptions = {}): AwsCleanup {
   const broker = options.broker ?? createAwsBroker();
   const sessionFor = (system: AwsSystem) => broker.session(system, CLEANUP_PURPOSE);

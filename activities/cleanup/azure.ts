@@ -8,7 +8,8 @@ import { type ArmRetry, AzureConnections, DEFAULT_RETRY } from '../cloud/azure/c
 import { type Consistency, DEFAULT_CONSISTENCY, readUntil } from '../cloud/azure/consistency';
 import { asAzureSystem, type AzureSystem, isArmError, isNotFound, withAzureErrors } from '../cloud/azure/errors';
 import { armScope, roleDefinitionGuid, sameScope } from '../cloud/azure/names';
-import type { ApplyResult, CleanupExecutor, RestoreResult, VerifyResult } from './port';
+import { deleteAssignment, readAssignment } from '../cloud/azure/role-assignments';
+import { type ApplyResult, type CleanupExecutor, type RestoreResult, snapshotKind, type VerifyResult } from './port';
 
 /**
  * The Azure side of the cleanup: one unused role assignment deleted (`delete-assignment`), or every role
@@ -141,27 +142,13 @@ function differences(before: AssignmentRecord, now: AssignmentRecord): string[] 
   return found;
 }
 
-async function readAssignment(
+async function readRecord(
   client: AuthorizationManagementClient,
   scope: string,
   name: string,
 ): Promise<AssignmentRecord | undefined> {
-  try {
-    return recordOf(await client.roleAssignments.get(armScope(scope), name));
-  } catch (error) {
-    // the assignment, or its whole scope, is not there
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
-async function deleteAssignment(client: AuthorizationManagementClient, assignment: AssignmentRecord): Promise<void> {
-  try {
-    // ARM answers 204 for an assignment that is not there; 404 means its scope is gone, and the assignment with it
-    await client.roleAssignments.delete(armScope(assignment.scope), assignment.name);
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
+  const found = await readAssignment(client, scope, name);
+  return found && recordOf(found);
 }
 
 /** The principal's assignments in the subscription (ARM lists those below it and those inherited from above). */
@@ -232,7 +219,7 @@ async function recreate(
   }
   const seen = await readUntil(
     consistency,
-    () => readAssignment(client, assignment.scope, assignment.name),
+    () => readRecord(client, assignment.scope, assignment.name),
     (found) => found !== undefined,
   );
   // thrown as is, so the activity retries; the retry finds it by its name
@@ -240,21 +227,11 @@ async function recreate(
   return result('restored', `Made ${describe(assignment)} again.`);
 }
 
-function snapshotKind<T extends { kind: string }>(value: unknown, kind: T['kind'], item: CleanupItem): T {
-  if ((value as { kind?: unknown } | null)?.kind !== kind) {
-    throw new DomainError(
-      ErrorCode.InputMalformed,
-      `The snapshot of ${item.object.name} (${item.itemId}) is not an ${kind} snapshot.`,
-    );
-  }
-  return value as T;
-}
-
 /** `delete-assignment`: one role assignment, keyed by its id. */
 const singleAssignment = {
   async snapshot(client: AuthorizationManagementClient, system: AzureSystem, item: CleanupItem) {
     const { scope, name } = assignmentAt(system, item.object.key);
-    const found = await readAssignment(client, scope, name);
+    const found = await readRecord(client, scope, name);
     const snapshot: RoleAssignmentSnapshot = found
       ? { kind: 'azure-role-assignment', exists: true, assignment: found }
       : { kind: 'azure-role-assignment', exists: false, id: item.object.key };
@@ -274,7 +251,7 @@ const singleAssignment = {
         `Role assignment ${name} at ${scope} was not there when the snapshot was taken; nothing to remove.`,
       );
     }
-    const live = await readAssignment(client, scope, name);
+    const live = await readRecord(client, scope, name);
     if (!live) {
       return result(
         'already',
@@ -288,7 +265,7 @@ const singleAssignment = {
         `Role assignment ${name} at ${scope} changed since the snapshot: ${changed.join('; ')}. Nothing was removed; it needs a new plan.`,
       );
     }
-    await deleteAssignment(client, live);
+    await deleteAssignment(client, live.scope, live.name);
     return result('applied', `Deleted ${describe(live)}.`);
   },
 
@@ -302,7 +279,7 @@ const singleAssignment = {
     // a read right after the DELETE may still see it: only a sighting that outlasts the schedule counts
     const found = await readUntil(
       consistency,
-      () => readAssignment(client, scope, name),
+      () => readRecord(client, scope, name),
       (assignment) => assignment === undefined,
     );
     if (found) return { ok: false, detail: `Azure still has ${describe(found)}.` };
@@ -322,7 +299,7 @@ const singleAssignment = {
       );
     }
     const wanted = snapshot.assignment;
-    const live = await readAssignment(client, wanted.scope, wanted.name);
+    const live = await readRecord(client, wanted.scope, wanted.name);
     if (!live) return recreate(client, wanted, consistency);
     const changed = differences(wanted, live);
     if (changed.length > 0) {
@@ -405,7 +382,7 @@ const principalAssignments = {
         `None of the ${planned.assignments.length} role assignment(s) of ${who} in the snapshot is left in subscription ${system.subscriptionId}.${kept}`,
       );
     }
-    for (const assignment of within) await deleteAssignment(client, assignment);
+    for (const assignment of within) await deleteAssignment(client, assignment.scope, assignment.name);
     const before = planned.assignments.length - within.length;
     return result(
       'applied',

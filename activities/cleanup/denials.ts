@@ -1,13 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { AuditAction } from '../../domain/audit';
 import { ErrorCode } from '../../domain/errors';
-import { cleanupChannel, cleanupRulesOf } from '../../domain/cleanup/rules';
+import { cleanupChannel } from '../../domain/cleanup/rules';
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
 import type { CleanupDeniedNotice, CleanupItemView, CleanupNotifier } from '../chat/cleanup-notifier';
 import type { CleanupDenial, CleanupDenials } from '../store/cleanup/denials';
 import type { CleanupRunRecord, CleanupStore, StoredCleanupItem } from '../store/cleanup/store';
 import type { ActivityStore } from '../store/port';
-import { cleanupItemView } from './index';
+import { cleanupItemView, cleanupRunView } from './index';
 
 /** A removal is watched for denied calls this long after it happened. */
 export const DENIAL_WATCH_DAYS = 90;
@@ -91,14 +91,7 @@ async function tell(
   const channel = cleanupChannel(deps.policy(), system);
   const removedAt = denials[0]!.removedAt;
   const notice: CleanupDeniedNotice = {
-    run: {
-      runId: record.runId,
-      systemId: system.id,
-      systemTitle: system.title ?? system.id,
-      mode: record.mode,
-      windowDays: cleanupRulesOf(system).windowDays,
-      ...(record.noticeUntil ? { noticeUntil: record.noticeUntil } : {}),
-    },
+    run: cleanupRunView(system, record),
     item: withoutOwners(cleanupItemView(item)),
     removedAt,
     collectionRunId: inventoryRunId,

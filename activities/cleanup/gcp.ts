@@ -1,11 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { iam_v1 } from '@googleapis/iam';
 import type { CleanupItem } from '../../domain/cleanup/model';
 import { DomainError, ErrorCode } from '../../domain/errors';
 import type { AuthorizationSystem } from '../../domain/policy/schema';
-import { asGcpSystem, type GcpSystem, googleFailure, isConflict, withGcpErrors } from '../cloud/gcp/errors';
+import { readDecideWrite, withBindings } from '../cloud/gcp/bindings';
+import { IamV1Clients } from '../cloud/gcp/iam-v1';
+import { asGcpSystem, type GcpSystem, googleFailure, withGcpErrors } from '../cloud/gcp/errors';
 import {
-  backoffMs,
   createIamPolicyStores,
   DEFAULT_RETRY_TUNING,
   type GcpAuthClient,
@@ -15,8 +15,7 @@ import {
   type RetryTuning,
   withTransientRetry,
 } from '../cloud/gcp/resource-manager';
-import { type GcpEndpoints, GcpInventoryClients } from '../inventory/gcp/clients';
-import type { ApplyResult, CleanupExecutor, RestoreResult, VerifyResult } from './port';
+import { type ApplyResult, type CleanupExecutor, type RestoreResult, snapshotKind, type VerifyResult } from './port';
 
 /**
  * The GCP side of the cleanup: one member taken out of one binding of the system's project or folder
@@ -35,7 +34,7 @@ export interface GcpCleanupOptions {
   /** The SDK's auth boundary; Application Default Credentials when absent (as for grants). */
   authClient?: GcpAuthClient;
   /** The IAM v1 root URL (a local fake); Resource Manager follows `system.endpoint`. */
-  endpoints?: Pick<GcpEndpoints, 'iam'>;
+  endpoints?: { iam?: string };
   /** Re-reads after a concurrent policy change and extra attempts after 429 / 503, as for grants. */
   retry?: Partial<RetryTuning>;
 }
@@ -83,16 +82,6 @@ export interface ServiceAccountSnapshot {
 }
 
 const result = <S extends string>(status: S, detail: string): { status: S; detail: string } => ({ status, detail });
-
-function snapshotKind<T extends { kind: string }>(value: unknown, kind: T['kind'], item: CleanupItem): T {
-  if ((value as { kind?: unknown } | null)?.kind !== kind) {
-    throw new DomainError(
-      ErrorCode.InputMalformed,
-      `The snapshot of ${item.object.name} (${item.itemId}) is not a ${kind} snapshot.`,
-    );
-  }
-  return value as T;
-}
 
 /* ---------- one binding member ---------- */
 
@@ -182,37 +171,6 @@ function etagOf(policy: IamPolicy): string {
   const { etag } = policy;
   if (!etag) return '';
   return typeof etag === 'string' ? etag : Buffer.from(etag).toString('base64');
-}
-
-/** Other bindings keep their objects, so what another writer put there goes back exactly as read. */
-const withBindings = (policy: IamPolicy, bindings: IamBinding[]): IamPolicy => ({ ...policy, version: 3, bindings });
-
-interface Decision<T> {
-  /** The policy to write (with the etag of the read it came from), or none. */
-  write?: IamPolicy;
-  outcome: T;
-}
-
-/**
- * Read, decide, write with the read's etag; when another writer got in between (409 ABORTED or 412),
- * read and decide again, so their change is seen before anything is written over it.
- */
-async function readDecideWrite<T>(
-  store: IamPolicyStore,
-  tuning: RetryTuning,
-  decide: (policy: IamPolicy) => Decision<T>,
-): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    const { write, outcome } = decide(await store.read());
-    if (!write) return outcome;
-    try {
-      await store.write(write);
-      return outcome;
-    } catch (error) {
-      if (!isConflict(googleFailure(error)) || attempt >= tuning.conflictRetries) throw error;
-      await sleep(backoffMs(tuning, attempt));
-    }
-  }
 }
 
 function removeMember(policy: IamPolicy, key: MemberKey, from: Set<string>): IamPolicy {
@@ -524,7 +482,7 @@ const serviceAccount = {
 export function createGcpCleanup(options: GcpCleanupOptions = {}): GcpCleanup {
   const tuning: RetryTuning = { ...DEFAULT_RETRY_TUNING, ...options.retry };
   const stores = createIamPolicyStores(options.authClient, tuning);
-  const clients = new GcpInventoryClients(options.authClient, options.endpoints ?? {}, tuning);
+  const iamClients = new IamV1Clients(options.authClient, options.endpoints?.iam);
 
   function kindOf(item: CleanupItem): 'member' | 'account' {
     if (item.change === 'remove-member' && item.object.kind === 'gcp-binding-member') return 'member';
@@ -561,7 +519,7 @@ export function createGcpCleanup(options: GcpCleanupOptions = {}): GcpCleanup {
     const system = asGcpSystem(anySystem);
     const email = emailOf(item);
     const name = accountName(system, email);
-    return withServiceAccountErrors(system, email, step, () => work(clients.iam(system), name, email));
+    return withServiceAccountErrors(system, email, step, () => work(iamClients.for(system), name, email));
   }
 
   return {
@@ -600,7 +558,8 @@ export function createGcpCleanup(options: GcpCleanupOptions = {}): GcpCleanup {
     },
 
     async close() {
-      await Promise.all([stores.close(), clients.close()]);
+      iamClients.clear();
+      await stores.close();
     },
   };
 }

@@ -15,6 +15,7 @@ import type { CleanupItemBrief, CleanupRunState } from '../../domain/cleanup/run
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
 import type { CleanupItemView, CleanupNotifier, CleanupRunView } from '../chat/cleanup-notifier';
 import { loadAwsCatalogue } from '../inventory/catalogue/aws';
+import { canonicalJson } from '../inventory/documents';
 import type { CleanupStore, StoredCleanupItem } from '../store/cleanup/store';
 import type { FirstSeen } from '../store/cleanup/inventory-reads';
 import type { InventoryStore } from '../store/inventory/store';
@@ -102,20 +103,6 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
     detail: Record<string, unknown>,
   ): Promise<void> {
     await deps.store.appendAudit({ actor, action, detail, key });
-  }
-
-  function runView(
-    system: AuthorizationSystem,
-    state: Pick<CleanupRunState, 'runId' | 'mode' | 'noticeUntil'>,
-  ): CleanupRunView {
-    return {
-      runId: state.runId,
-      systemId: system.id,
-      systemTitle: system.title ?? system.id,
-      mode: state.mode,
-      windowDays: cleanupRulesOf(system).windowDays,
-      ...(state.noticeUntil ? { noticeUntil: state.noticeUntil } : {}),
-    };
   }
 
   /** Items grouped by owner (each item under each of its owners), and those nobody owns. */
@@ -336,7 +323,7 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
       const channel = cleanupChannel(policy, system);
       const record = await deps.cleanup.run(state.runId);
       const result = await deps.notifier.announce({
-        run: runView(system, state),
+        run: cleanupRunView(system, state),
         ...grouped,
         ...(channel ? { channel } : {}),
         counts: { ...(record?.counts ?? {}), items: items.length },
@@ -373,7 +360,7 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
       if (items.length === 0) return;
       const channel = cleanupChannel(deps.policy(), system);
       await deps.notifier.remind({
-        run: runView(system, state),
+        run: cleanupRunView(system, state),
         ...byOwner(items),
         ...(channel ? { channel } : {}),
         counts: { items: items.length },
@@ -420,7 +407,7 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
         const channel = cleanupChannel(deps.policy(), system);
         try {
           await deps.notifier.report({
-            run: runView(system, state),
+            run: cleanupRunView(system, state),
             ...byOwner(items),
             ...(channel ? { channel } : {}),
             counts,
@@ -525,7 +512,7 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
         );
         const channel = cleanupChannel(deps.policy(), system);
         await deps.notifier.restored({
-          run: runView(system, {
+          run: cleanupRunView(system, {
             runId: record.runId,
             mode: record.mode,
             ...(record.noticeUntil ? { noticeUntil: record.noticeUntil } : {}),
@@ -542,6 +529,21 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
 }
 
 export type CleanupActivities = ReturnType<typeof createCleanupActivities>;
+
+/** A run as the chat messages show it: the system's title, mode, window and notice. */
+export function cleanupRunView(
+  system: AuthorizationSystem,
+  run: Pick<CleanupRunState, 'runId' | 'mode' | 'noticeUntil'>,
+): CleanupRunView {
+  return {
+    runId: run.runId,
+    systemId: system.id,
+    systemTitle: system.title ?? system.id,
+    mode: run.mode,
+    windowDays: cleanupRulesOf(system).windowDays,
+    ...(run.noticeUntil ? { noticeUntil: run.noticeUntil } : {}),
+  };
+}
 
 /** A stored item as the chat messages show it (with what the run's state adds: outcome, who decided). */
 export function cleanupItemView(
@@ -628,24 +630,7 @@ function driftFromPlan(item: CleanupItem, snapshot: unknown): string | undefined
   if (item.change !== 'narrow-policy' || item.before === undefined) return undefined;
   const live = (snapshot as { document?: unknown } | null)?.document;
   if (live === undefined || live === null) return 'the policy no longer exists';
-  return canonical(live) === canonical(item.before)
+  return canonicalJson(live) === canonicalJson(item.before)
     ? undefined
     : 'the policy document changed since the inventory was collected';
-}
-
-function canonical(value: unknown): string {
-  if (typeof value === 'string') {
-    try {
-      return canonical(JSON.parse(value));
-    } catch {
-      return JSON.stringify(value);
-    }
-  }
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
-  return JSON.stringify(value);
 }

@@ -1,4 +1,5 @@
 import type { CleanupItem } from '../../domain/cleanup/model';
+import { DomainError, ErrorCode } from '../../domain/errors';
 import type { AuthorizationSystem } from '../../domain/policy/schema';
 
 /**
@@ -53,4 +54,15 @@ export interface RestoreResult {
   /** restored: put back now; already: it already is as the snapshot holds; conflict: a later change is in the way. */
   status: 'restored' | 'already' | 'conflict' | 'gone';
   detail: string;
+}
+
+/** The stored snapshot `value` as the `kind` of snapshot the item's executor takes, or InputMalformed. */
+export function snapshotKind<T extends { kind: string }>(value: unknown, kind: T['kind'], item: CleanupItem): T {
+  if ((value as { kind?: unknown } | null)?.kind !== kind) {
+    throw new DomainError(
+      ErrorCode.InputMalformed,
+      `The snapshot of ${item.object.name} (${item.itemId}) is not ${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind} snapshot.`,
+    );
+  }
+  return value as T;
 }

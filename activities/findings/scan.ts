@@ -14,6 +14,7 @@ import { RISK_CATEGORIES } from '../../domain/findings/model';
 import { assessRisk } from '../../domain/findings/risk';
 import { loadAwsCatalogue } from '../inventory/catalogue/aws';
 import { importAuthorizationDetails } from '../inventory/aws/offline';
+import { wildcardMatch } from '../../domain/inventory/wildcard';
 
 /**
  * `least findings scan FILE`: the findings of an `aws iam get-account-authorization-details` file with no
@@ -75,28 +76,10 @@ function excludedBy(patterns: readonly string[], ...values: (string | undefined)
   return values.some(
     (value) =>
       value !== undefined &&
-      patterns.some((pattern) => {
-        const text = value.replace(/^\/+|\/+$/g, '').toLowerCase();
-        const regex = patternRegex(pattern);
-        return regex.test(text) || regex.test(value.toLowerCase());
-      }),
+      patterns.some(
+        (pattern) => wildcardMatch(pattern, value.replace(/^\/+|\/+$/g, '')) || wildcardMatch(pattern, value),
+      ),
   );
-}
-
-/** Each exclusion pattern compiled once. */
-const PATTERN_REGEXES = new Map<string, RegExp>();
-
-function patternRegex(pattern: string): RegExp {
-  let regex = PATTERN_REGEXES.get(pattern);
-  if (!regex) {
-    regex = new RegExp(`^${pattern.toLowerCase().split('*').map(escapeRegex).join('.*')}$`);
-    PATTERN_REGEXES.set(pattern, regex);
-  }
-  return regex;
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[\\^$.|?+()[\]{}]/g, '\\$&');
 }
 
 export async function scanAuthorizationDetails(text: string, options: ScanOptions): Promise<ScanReport> {

@@ -2,7 +2,7 @@ import type { CleanupHold, CleanupItem, CleanupPlan } from '../../domain/cleanup
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
 import type { CleanupRunRecord, StoredCleanupItem } from '../../activities/store/cleanup/store';
 import type { PgStore } from '../../activities/store/pg-store';
-import { loadPolicy, withPgStore } from './connect';
+import { loadPolicy, withCore, withPgStore } from './connect';
 import { usage, type Invocation } from './usage';
 
 /**
@@ -114,23 +114,18 @@ function holdCounts(holds: readonly CleanupHold[]): string[] {
 }
 
 async function start({ values, json, print }: Invocation): Promise<number> {
-  if (!values.system) usage('cleanup run needs --system S');
-  const { loadConfig } = await import('../config');
-  const { withPolicyFallback } = await import('../policy-fallback');
-  const { connectCore } = await import('../runtime');
+  const systemId = values.system ?? usage('cleanup run needs --system S');
   const { cleanup } = await import('../../workflows/cleanup');
   const { manualCleanupRunId } = await import('../../workflows/cleanup-messages');
-  const config = withPolicyFallback(loadConfig());
-  const core = await connectCore(config);
-  try {
-    systemsOf(core.policy, values.system);
-    const runId = manualCleanupRunId(values.system, new Date());
+  return withCore(async (core, config) => {
+    systemsOf(core.policy, systemId);
+    const runId = manualCleanupRunId(systemId, new Date());
     await core.temporal.workflow.start(cleanup, {
       workflowId: runId,
       taskQueue: config.taskQueue,
       args: [
         {
-          systemId: values.system,
+          systemId,
           trigger: 'manual',
           ...(values.as ? { requestedBy: values.as.toLowerCase() } : {}),
           ...(values.identity ? { identityId: values.identity } : {}),
@@ -139,9 +134,7 @@ async function start({ values, json, print }: Invocation): Promise<number> {
     });
     print(json ? JSON.stringify({ runId }) : `cleanup ${runId} started; \`least cleanup show ${runId}\` follows it`);
     return 0;
-  } finally {
-    await core.close();
-  }
+  });
 }
 
 async function runs({ values, json, print }: Invocation): Promise<number> {
@@ -193,13 +186,8 @@ async function restore({ rest, values, json, print }: Invocation): Promise<numbe
   const runId = rest[0] ?? usage('cleanup restore needs a run id');
   if (!values.as) usage('cleanup restore needs --as EMAIL (who restores; audited)');
   const person = values.as.trim().toLowerCase();
-  const { loadConfig } = await import('../config');
-  const { withPolicyFallback } = await import('../policy-fallback');
-  const { connectCore } = await import('../runtime');
   const { cleanupRestore } = await import('../../workflows/cleanup');
-  const config = withPolicyFallback(loadConfig());
-  const core = await connectCore(config);
-  try {
+  return withCore(async (core, config) => {
     const refusal = await restoreRefusal(core.store, core.policy, runId, person, values.identity, values.item);
     if (refusal) {
       print(json ? JSON.stringify({ ok: false, message: refusal }) : `refused: ${refusal}`);
@@ -220,9 +208,7 @@ async function restore({ rest, values, json, print }: Invocation): Promise<numbe
     if (json) print(JSON.stringify(result));
     else for (const item of result.items) print(`${item.status}  ${item.itemId} — ${item.detail}`);
     return result.items.some((i) => i.status === 'conflict') ? 1 : 0;
-  } finally {
-    await core.close();
-  }
+  });
 }
 
 /** Only the items' owners, the system's owners and Least's admins may restore; the refusal is audited. */

@@ -1,4 +1,6 @@
 import type { PgStore } from '../../activities/store/pg-store';
+import type { Config } from '../config';
+import type { Core } from '../runtime';
 import type { Policy } from '../../domain/policy/schema';
 
 /**
@@ -21,5 +23,22 @@ export async function withPgStore<T>(use: (store: PgStore) => Promise<T>): Promi
     return await use(store);
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * The store, policy and Temporal client every process starts from (`connectCore`, on the policy in force
+ * or the example), with the configuration, for the length of `use`; closed after it whatever happens.
+ */
+export async function withCore<T>(use: (core: Core, config: Config) => Promise<T>): Promise<T> {
+  const { loadConfig } = await import('../config');
+  const { withPolicyFallback } = await import('../policy-fallback');
+  const { connectCore } = await import('../runtime');
+  const config = withPolicyFallback(loadConfig());
+  const core = await connectCore(config);
+  try {
+    return await use(core, config);
+  } finally {
+    await core.close();
   }
 }

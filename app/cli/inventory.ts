@@ -4,7 +4,7 @@ import type { GrantedAction, IdentityView } from '../../domain/inventory/view';
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
 import type { DiscoveryCredentials } from '../../activities/inventory/discover';
 import type { CollectProgress } from '../../workflows/collect';
-import { loadPolicy, withPgStore } from './connect';
+import { loadPolicy, withCore, withPgStore } from './connect';
 import { usage, type Invocation } from './usage';
 
 /**
@@ -35,13 +35,8 @@ const PROGRESS_EVERY_MS = 1000;
 
 /** `collect [--system S]`: one collection per system now, outside its Schedule, with progress as it goes. */
 async function collectNow({ values, json, print }: Invocation): Promise<number> {
-  const { loadConfig } = await import('../config');
-  const { withPolicyFallback } = await import('../policy-fallback');
-  const { connectCore } = await import('../runtime');
   const { collect, collectProgressQuery } = await import('../../workflows/collect');
-  const config = withPolicyFallback(loadConfig());
-  const core = await connectCore(config);
-  try {
+  return withCore(async (core, config) => {
     const systems = collectedSystems(core.policy, values.system);
     const stamp = new Date().toISOString().replace(/[-:.]/g, '');
     const outcomes = await Promise.all(
@@ -79,9 +74,7 @@ async function collectNow({ values, json, print }: Invocation): Promise<number> 
       }
     }
     return outcomes.every((outcome) => outcome.ok) ? 0 : 1;
-  } finally {
-    await core.close();
-  }
+  });
 }
 
 /** `show <identity> --system S`: granted vs used in the current snapshot, with what the coverage allows. */

@@ -1,12 +1,11 @@
 import type { NotifyTarget } from '../../domain/policy/schema';
 import {
-  CLEANUP_CHARS,
   cleanupWording,
+  plainCleanupDialect,
   type CleanupDialect,
   type CleanupItemView,
   type CleanupRunView,
 } from './cleanup';
-import { clip } from './clip';
 import { formatCount, plural } from './findings';
 
 /**
@@ -50,13 +49,8 @@ export const DENIED_TITLE = 'Denied after cleanup';
 
 export function cleanupDeniedWording(d: CleanupDialect) {
   const words = cleanupWording(d);
-  const name = (text: string): string => d.bold(d.line(text, CLEANUP_CHARS.name));
+  const { name, system, action } = words;
   const day = (iso: string): string => d.line(iso.slice(0, 10), 10);
-
-  function system(run: CleanupRunView): string {
-    const id = d.code(d.line(run.systemId, CLEANUP_CHARS.id));
-    return run.systemTitle && run.systemTitle !== run.systemId ? `${name(run.systemTitle)} (${id})` : id;
-  }
 
   function times(count: number): string {
     return count === 1 ? 'once' : `${formatCount(count)} times`;
@@ -65,7 +59,7 @@ export function cleanupDeniedWording(d: CleanupDialect) {
   /** "cleanup-operator was denied s3:PutObject 14 times on 2026-12-03 after Least removed it on 2026-11-28 (run …)." */
   function denialLine(notice: Pick<CleanupDeniedNotice, 'run' | 'removedAt'>, denial: CleanupDenialView): string {
     return (
-      `${name(denial.identity)} was denied ${d.code(d.line(denial.action, 120))} ${times(denial.count)} ` +
+      `${name(denial.identity)} was denied ${action(denial.action)} ${times(denial.count)} ` +
       `on ${day(denial.day)} after Least removed it on ${day(notice.removedAt)} ` +
       `(run ${d.code(d.line(notice.run.runId, 80))}).`
     );
@@ -102,15 +96,5 @@ export function cleanupDeniedWording(d: CleanupDialect) {
 
 export type CleanupDeniedWording = ReturnType<typeof cleanupDeniedWording>;
 
-// Controls, bidi overrides and zero-width characters have no place in a line a person reads.
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
-
-/** The sentences as plain text (the log front end): one visible line per name, as plainCleanupWording writes them. */
-export const plainCleanupDeniedWording: CleanupDeniedWording = cleanupDeniedWording({
-  line: (text, max) => clip(text.replace(INVISIBLE, ' ').replace(/\s+/g, ' ').trim(), max),
-  date: (iso) => clip(iso, 40),
-  bold: (markup) => markup,
-  code: (markup) => markup,
-  escape: (text) => text,
-});
+/** The sentences as plain text (the log front end), in the cleanup's plain dialect. */
+export const plainCleanupDeniedWording: CleanupDeniedWording = cleanupDeniedWording(plainCleanupDialect);

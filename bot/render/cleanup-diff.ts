@@ -25,7 +25,7 @@ const MAX_LINES = 1500;
 const CONTEXT = 3;
 
 /** Pretty-printed JSON lines; `null` and `undefined` (no document) are no lines. */
-export function documentLines(document: unknown): string[] {
+function documentLines(document: unknown): string[] {
   if (document === undefined || document === null) return [];
   const text = typeof document === 'string' ? document : (JSON.stringify(document, null, 2) ?? '');
   return text.split(/\r\n?|\n/);

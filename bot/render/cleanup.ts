@@ -240,6 +240,10 @@ export const CLEANUP_CHARS = {
 export const PASSWORD_NOTE =
   'Only removed if an owner presses Remove now — never on silence. Restoring it creates a new login profile whose password must be reset.';
 
+/** Said when a restore brought a console password back. */
+export const RESTORED_PASSWORD_NOTE =
+  'A restored console password is a new login profile: its user must reset the password.';
+
 export const KEEP_NOTE = `Kept changes are not proposed again for ${KEEP_DAYS} days; the reason is remembered with them.`;
 
 const CHANGE_VERB: Readonly<Record<CleanupChangeKind, (name: string, actions: string) => string>> = {
@@ -338,6 +342,13 @@ export interface CleanupDialect {
 export function cleanupWording(d: CleanupDialect) {
   const name = (text: string): string => d.bold(d.line(text, CLEANUP_CHARS.name));
   const showCommand = (runId: string): string => d.code(`${d.escape('least cleanup show ')}${d.line(runId, 80)}`);
+  const action = (text: string): string => d.code(d.line(text, 120));
+
+  /** The first `max` of a list, each drawn, then "and N more". */
+  function listed(list: readonly string[], max: number, draw: (text: string) => string): string {
+    const more = list.length - Math.min(list.length, max);
+    return `${list.slice(0, max).map(draw).join(', ')}${more > 0 ? ` and ${formatCount(more)} more` : ''}`;
+  }
 
   function system(run: CleanupRunView): string {
     const id = d.code(d.line(run.systemId, CLEANUP_CHARS.id));
@@ -351,9 +362,7 @@ export function cleanupWording(d: CleanupDialect) {
 
   function identities(list: readonly string[]): string | undefined {
     if (list.length === 0) return undefined;
-    const shown = list.slice(0, CLEANUP_SHOWN.identities).map((i) => d.line(i, CLEANUP_CHARS.name));
-    const more = list.length - shown.length;
-    return `Affects ${shown.join(', ')}${more > 0 ? ` and ${formatCount(more)} more` : ''}`;
+    return `Affects ${listed(list, CLEANUP_SHOWN.identities, (i) => d.line(i, CLEANUP_CHARS.name))}`;
   }
 
   function reason(item: Pick<CleanupItemView, 'reason'>): string {
@@ -429,9 +438,7 @@ export function cleanupWording(d: CleanupDialect) {
 
   function unreachedLine(owners: readonly string[]): string | undefined {
     if (owners.length === 0) return undefined;
-    const shown = owners.slice(0, CLEANUP_SHOWN.owners).map(person);
-    const more = owners.length - shown.length;
-    return `Least could not reach ${shown.join(', ')}${more > 0 ? ` and ${formatCount(more)} more` : ''} in chat: their changes are below. Their owners or the system's owners may answer here.`;
+    return `Least could not reach ${listed(owners, CLEANUP_SHOWN.owners, person)} in chat: their changes are below. Their owners or the system's owners may answer here.`;
   }
 
   function unownedLine(count: number): string | undefined {
@@ -522,17 +529,13 @@ export function cleanupWording(d: CleanupDialect) {
   function removedActions(view: CleanupDiffView): string | undefined {
     const list = view.removeActions ?? [];
     if (list.length === 0) return undefined;
-    const shown = list.slice(0, CLEANUP_SHOWN.removeActions).map((a) => d.code(d.line(a, 120)));
-    const rest = list.length - shown.length;
-    return `Removed: ${shown.join(', ')}${rest > 0 ? ` and ${formatCount(rest)} more` : ''}`;
+    return `Removed: ${listed(list, CLEANUP_SHOWN.removeActions, action)}`;
   }
 
   function keptForOthers(view: CleanupDiffView): string | undefined {
     const list = view.keptForOthers ?? [];
     if (list.length === 0) return undefined;
-    const shown = list.slice(0, CLEANUP_SHOWN.removeActions).map((a) => d.code(d.line(a, 120)));
-    const rest = list.length - shown.length;
-    return `Kept because another holder used them (or their use is unknown): ${shown.join(', ')}${rest > 0 ? ` and ${formatCount(rest)} more` : ''}`;
+    return `Kept because another holder used them (or their use is unknown): ${listed(list, CLEANUP_SHOWN.removeActions, action)}`;
   }
 
   function diffTail(hidden: number, runId: string): string | undefined {
@@ -540,6 +543,9 @@ export function cleanupWording(d: CleanupDialect) {
   }
 
   return {
+    name,
+    system,
+    action,
     change,
     identities,
     itemDetails,
@@ -573,21 +579,27 @@ export function cleanupWording(d: CleanupDialect) {
 
 export type CleanupWording = ReturnType<typeof cleanupWording>;
 
+/** A time as `2026-12-01 10:00 UTC`, for text no client localises; undefined when `iso` is not a time. */
+export function utcMinute(iso: string): string | undefined {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 // Controls, bidi overrides and zero-width characters have no place in a line a person reads.
 // eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\u0000-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
 
-/** The sentences as plain text (the log front end, and CLI lines): one visible line per name, UTC times. */
-export const plainCleanupWording: CleanupWording = cleanupWording({
+/** Plain text (the log front end, and CLI lines): one visible line per name, UTC times, no markup. */
+export const plainCleanupDialect: CleanupDialect = {
   line: (text, max) => clip(text.replace(INVISIBLE, ' ').replace(/\s+/g, ' ').trim(), max),
-  date: (iso) => {
-    const ms = Date.parse(iso);
-    return Number.isNaN(ms) ? clip(iso, 40) : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  },
+  date: (iso) => utcMinute(iso) ?? clip(iso, 40),
   bold: (markup) => markup,
   code: (markup) => markup,
   escape: (text) => text,
-});
+};
+
+/** The sentences as plain text. */
+export const plainCleanupWording: CleanupWording = cleanupWording(plainCleanupDialect);
 
 // ---- Shared shaping, pure ----
 
@@ -596,6 +608,20 @@ export function itemsInOrder(items: readonly CleanupItemView[]): CleanupItemView
   return [...items].sort(
     (a, b) => Number(b.explicitOnly) - Number(a.explicitOnly) || (a.objectName < b.objectName ? -1 : 1),
   );
+}
+
+/** A report's items: removed first, then failed, then the rest, each by name. */
+export function reportInOrder(items: readonly CleanupItemView[]): CleanupItemView[] {
+  const rank = (item: CleanupItemView): number => (item.outcome === 'removed' ? 0 : item.outcome === 'failed' ? 1 : 2);
+  return [...items].sort((a, b) => rank(a) - rank(b) || (a.objectName < b.objectName ? -1 : 1));
+}
+
+/** Every item of a report once: an item with two owners is under both. */
+export function reportItems(report: Pick<CleanupReport, 'owners' | 'unowned'>): CleanupItemView[] {
+  const seen = new Map<string, CleanupItemView>();
+  for (const item of [...report.unowned, ...report.owners.flatMap((o) => o.items)])
+    if (!seen.has(item.itemId)) seen.set(item.itemId, item);
+  return [...seen.values()];
 }
 
 /** The identities of removed items, once each, for the report's per-identity Restore buttons. */

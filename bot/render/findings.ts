@@ -3,7 +3,6 @@ import {
   FINDING_KINDS,
   RISK_CATEGORIES,
   SUPPRESS_DAYS,
-  SUPPRESS_REASON_MAX,
   type SuppressDays,
   type CoverageBasis,
   type Finding,
@@ -103,7 +102,7 @@ export interface IdentityCardView {
   window: { from: string; to: string };
   /**
    * The person looking may start a cleanup of this identity (its system's owners, Least's admins:
-   * bot/cleanup-client.ts `mayStartCleanup`): the card offers Clean up. The click is checked again.
+   * domain/cleanup/authority.ts `mayStartCleanup`): the card offers Clean up. The click is checked again.
    */
   mayStartCleanup?: boolean | undefined;
 }
@@ -195,8 +194,6 @@ export function rightSizeView(
 
 // ---- Bounds shared by both platforms ----
 
-/** Suppressions from chat last this many days; the dialog offers exactly these. */
-export { SUPPRESS_DAYS, SUPPRESS_REASON_MAX, type SuppressDays };
 /** Ids a button may carry: longer ones get no button (the person can still type the command). */
 export const TARGET_ID_CHARS = 1024;
 

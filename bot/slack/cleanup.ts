@@ -1,5 +1,4 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { AuditAction } from '../../domain/audit';
+import type { App } from '@slack/bolt';
 import { MAX_KEEP_REASON } from '../../domain/cleanup/run';
 import type { CleanupClient } from '../cleanup-client';
 import {
@@ -17,12 +16,10 @@ import {
   cleanupKeepForm,
   cleanupRestoreResultReply,
   cleanupRestoringReply,
-  errorReply,
-  noIdentityReply,
   refusalReply,
 } from '../render/slack';
-import { ephemeral, errorReference, slackActor, teller, type SlackContext, type Tell } from './context';
-import { tellPrivately } from './findings';
+import { onButton, type ButtonClick } from './button';
+import { ephemeral, errorReference, tellPrivately, type SlackContext } from './context';
 
 /**
  * The cleanup's buttons in Slack: Keep (a form for the reason), Remove now, Snooze 7 or 30 days, Show
@@ -31,59 +28,31 @@ import { tellPrivately } from './findings';
  * workflow validator), and every refusal is audited there.
  */
 
-interface CleanupClick {
-  cleanup: CleanupClient;
-  runId: string;
-  itemId: string;
-  email: string;
-  body: BlockAction;
-  tell: Tell;
-}
+/** A cleanup button's click; its value names the run and the item. */
+type CleanupClick = ButtonClick<CleanupClient, { runId: string; itemId: string }>;
 
 export function registerCleanup(app: App, ctx: SlackContext): void {
-  const onButton = (actionId: string, handle: (click: CleanupClick) => Promise<void>): void => {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond }) => {
-      await ack();
-      const tell = teller(ctx, body, respond);
-      try {
-        const target = parseCleanupButtonValue(String(action.value ?? ''));
-        if (!target) {
-          await ctx.access.refused(slackActor(body.user.id), AuditAction.ActionMalformed, {
-            platform: 'slack',
-            action: actionId,
-          });
-          await tell(ephemeral(refusalReply(CLEANUP_MALFORMED)));
-          return;
-        }
-        if (!ctx.cleanup) {
-          await tell(ephemeral(refusalReply(CLEANUP_NOT_SET_UP)));
-          return;
-        }
-        const identity = await ctx.directory.emailOf(body.user.id);
-        if (!identity.ok) {
-          await ctx.access.refused(slackActor(body.user.id), AuditAction.IdentityUnknown, {
-            platform: 'slack',
-            reason: identity.reason,
-          });
-          await tell(ephemeral(noIdentityReply(identity.reason)));
-          return;
-        }
-        await handle({ cleanup: ctx.cleanup, ...target, email: identity.email, body, tell });
-      } catch (error) {
-        const reference = errorReference();
-        ctx.log('error', 'cleanup button failed', { reference, action: actionId, error: String(error) });
-        await tell(ephemeral(errorReply(reference)));
-      }
-    });
-  };
+  const onCleanupButton = (actionId: string, handle: (click: CleanupClick) => Promise<void>): void =>
+    onButton(
+      app,
+      ctx,
+      actionId,
+      {
+        feature: 'cleanup',
+        parse: parseCleanupButtonValue,
+        malformed: CLEANUP_MALFORMED,
+        client: () => ctx.cleanup,
+        notSetUp: CLEANUP_NOT_SET_UP,
+      },
+      handle,
+    );
 
   for (const [actionId, decision] of Object.entries(DECISION_OF)) {
-    onButton(actionId, async ({ cleanup, runId, itemId, email, body, tell }) => {
+    onCleanupButton(actionId, async ({ client: cleanup, target: { runId, itemId }, email, body, tell }) => {
       const outcome = await cleanup.decide({
         runId,
         itemId,
-        kind: decision!.kind,
-        ...(decision!.days !== undefined ? { days: decision!.days } : {}),
+        ...decision!,
         decider: email,
         clickId: `slack:${body.trigger_id}`,
       });
@@ -95,7 +64,7 @@ export function registerCleanup(app: App, ctx: SlackContext): void {
     });
   }
 
-  onButton(CleanupAction.Keep, async ({ cleanup, runId, itemId, email, body, tell }) => {
+  onCleanupButton(CleanupAction.Keep, async ({ client: cleanup, target: { runId, itemId }, email, body, tell }) => {
     // Refused before the form opens: a person who may not decide should not type a reason first.
     const checked = await cleanup.check({ runId, itemId, kind: 'keep', decider: email });
     if (!checked.ok) {
@@ -115,12 +84,12 @@ export function registerCleanup(app: App, ctx: SlackContext): void {
     });
   });
 
-  onButton(CleanupAction.ShowDiff, async ({ cleanup, runId, itemId, email, tell }) => {
+  onCleanupButton(CleanupAction.ShowDiff, async ({ client: cleanup, target: { runId, itemId }, email, tell }) => {
     const outcome = await cleanup.diff(runId, itemId, email);
     await tell(ephemeral(outcome.ok ? cleanupDiffReply(diffViewOf(outcome.item)) : refusalReply(outcome.message)));
   });
 
-  onButton(CleanupAction.Restore, async ({ cleanup, runId, itemId, email, tell }) => {
+  onCleanupButton(CleanupAction.Restore, async ({ client: cleanup, target: { runId, itemId }, email, tell }) => {
     const outcome = cleanup.restore({ runId, item: itemId }, email);
     // Refusals come back at once; a restore checks the cloud item by item and may take a while.
     const quick = await Promise.race([outcome, pause(1500)]);

@@ -57,3 +57,28 @@ export function teller(ctx: SlackContext, body: BlockAction, respond: RespondFn 
     if (channel) await ctx.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
   };
 }
+
+/** A form has no response_url: privately in the channel it was opened from, else (or if that fails) by DM. */
+export async function tellPrivately(
+  ctx: SlackContext,
+  userId: string,
+  channelId: string | undefined,
+  message: SlackMessage,
+): Promise<void> {
+  if (channelId && !channelId.startsWith('D')) {
+    try {
+      await ctx.client.chat.postEphemeral({
+        channel: channelId,
+        user: userId,
+        text: message.text,
+        blocks: message.blocks,
+      });
+      return;
+    } catch (error) {
+      ctx.log('warn', 'ephemeral answer failed; sending a DM', { error: String(error) });
+    }
+  }
+  const opened = await ctx.client.conversations.open({ users: userId });
+  const channel = opened.channel?.id;
+  if (channel) await ctx.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+}

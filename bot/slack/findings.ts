@@ -1,8 +1,8 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import { AuditAction } from '../../domain/audit';
 import type { FindingsClient } from '../findings-client';
-import { CLEANUP_NOT_SET_UP } from '../cleanup-flow';
+import { CLEANUP_NOT_SET_UP, offerCleanup, startCleanup } from '../cleanup-flow';
 import {
   runFindings,
   showIdentity,
@@ -15,12 +15,11 @@ import {
 } from '../findings-flow';
 import { parseSuppressDays, parseSuppressMetadata, parseTarget, type FindingsTarget } from '../render/findings';
 import {
-  errorReply,
+  cleanupStartedReply,
   findingsSummaryBlocks,
   findingsSummaryReply,
   identityCardReply,
   lookRefusedReply,
-  noIdentityReply,
   noSuchIdentityReply,
   refusalReply,
   suppressedReply,
@@ -28,17 +27,9 @@ import {
   suppressRefusedReply,
   SLACK_LIMITS,
 } from '../render/slack';
-import { cleanupStartedReply } from '../render/slack/findings';
 import { SlackAction, SlackBlock, SlackView } from '../render/slack/ids';
-import {
-  ephemeral,
-  errorReference,
-  slackActor,
-  teller,
-  type SlackContext,
-  type SlackMessage,
-  type Tell,
-} from './context';
+import { onButton, type ButtonClick } from './button';
+import { ephemeral, errorReference, tellPrivately, type SlackContext, type SlackMessage } from './context';
 
 /**
  * Findings in Slack: `/access findings …` answered privately, the Show identity, Suppress and Clean up
@@ -62,85 +53,43 @@ export async function answerFindings(
     await reply(refusalReply(NOT_SET_UP));
     return;
   }
-  await reply(drawn(await offered(ctx, await runFindings(ctx.findings, command, email), email)));
+  await reply(drawn(await offerCleanup(ctx.cleanup, await runFindings(ctx.findings, command, email), email)));
 }
 
 export function registerFindings(app: App, ctx: SlackContext): void {
   const onTarget = (
     actionId: string,
-    handle: (click: {
-      findings: FindingsClient;
-      target: FindingsTarget;
-      email: string;
-      body: BlockAction;
-      tell: Tell;
-    }) => Promise<void>,
-  ): void => {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond }) => {
-      await ack();
-      const tell = teller(ctx, body, respond);
-      try {
-        const target = parseTarget(String(action.value ?? ''));
-        if (!target) {
-          await ctx.access.refused(slackActor(body.user.id), AuditAction.ActionMalformed, {
-            platform: 'slack',
-            action: actionId,
-          });
-          await tell(ephemeral(refusalReply('That button does not name an identity Least knows.')));
-          return;
-        }
-        if (!ctx.findings) {
-          await tell(ephemeral(refusalReply(NOT_SET_UP)));
-          return;
-        }
-        const identity = await ctx.directory.emailOf(body.user.id);
-        if (!identity.ok) {
-          await ctx.access.refused(slackActor(body.user.id), AuditAction.IdentityUnknown, {
-            platform: 'slack',
-            reason: identity.reason,
-          });
-          await tell(ephemeral(noIdentityReply(identity.reason)));
-          return;
-        }
-        await handle({ findings: ctx.findings, target, email: identity.email, body, tell });
-      } catch (error) {
-        const reference = errorReference();
-        ctx.log('error', 'findings button failed', { reference, action: actionId, error: String(error) });
-        await tell(ephemeral(errorReply(reference)));
-      }
-    });
-  };
+    handle: (click: ButtonClick<FindingsClient, FindingsTarget>) => Promise<void>,
+  ): void =>
+    onButton(
+      app,
+      ctx,
+      actionId,
+      {
+        feature: 'findings',
+        parse: parseTarget,
+        malformed: 'That button does not name an identity Least knows.',
+        client: () => ctx.findings,
+        notSetUp: NOT_SET_UP,
+      },
+      handle,
+    );
 
-  onTarget(SlackAction.FindingsShowIdentity, async ({ findings, target, email, tell }) => {
+  onTarget(SlackAction.FindingsShowIdentity, async ({ client: findings, target, email, tell }) => {
     const result = await showIdentity(findings, email, target.identityId, target.systemId);
-    await tell(ephemeral(drawn(await offered(ctx, result, email))));
+    await tell(ephemeral(drawn(await offerCleanup(ctx.cleanup, result, email))));
   });
 
-  onTarget(SlackAction.FindingsCleanUp, async ({ findings, target, email, tell }) => {
+  onTarget(SlackAction.FindingsCleanUp, async ({ client: findings, target, email, tell }) => {
     if (!ctx.cleanup) {
       await tell(ephemeral(refusalReply(CLEANUP_NOT_SET_UP)));
       return;
     }
-    // The client checks authority again and audits a refusal: the button's value proves nothing.
-    const outcome = await ctx.cleanup.start(target, email);
-    if (!outcome.ok) {
-      await tell(ephemeral(refusalReply(outcome.message)));
-      return;
-    }
-    const seen = await findings.identity(email, target.identityId, target.systemId);
-    await tell(
-      ephemeral(
-        cleanupStartedReply({
-          runId: outcome.runId,
-          systemId: target.systemId,
-          identityName: seen.ok ? seen.view.identity.name : target.identityId,
-          joined: outcome.joined,
-        }),
-      ),
-    );
+    const started = await startCleanup(ctx.cleanup, findings, target, email);
+    await tell(ephemeral(started.ok ? cleanupStartedReply(started.view) : refusalReply(started.message)));
   });
 
-  onTarget(SlackAction.FindingsSuppress, async ({ findings, target, email, body, tell }) => {
+  onTarget(SlackAction.FindingsSuppress, async ({ client: findings, target, email, body, tell }) => {
     // Refused before the form opens: a person who may not suppress should not type a reason first.
     const dialog = await suppressDialog(findings, email, target, (detail) =>
       ctx.access.refused(email, AuditAction.FindingsSuppressRefused, { platform: 'slack', ...detail }),
@@ -203,13 +152,6 @@ export async function homeFindingsBlocks(ctx: SlackContext, email: string, used:
   return [{ type: 'divider' }, ...findingsSummaryBlocks(summaryView(outcome), budget)];
 }
 
-/** An identity card offers Clean up to those who may start one (the system's owners, Least's admins). */
-async function offered(ctx: SlackContext, result: FindingsResult, email: string): Promise<FindingsResult> {
-  if (result.kind !== 'identity' || !ctx.cleanup) return result;
-  if (!(await ctx.cleanup.mayStart(email, result.view.systemId))) return result;
-  return { ...result, view: { ...result.view, mayStartCleanup: true } };
-}
-
 function drawn(result: FindingsResult): SlackMessage {
   return drawFindings(result, {
     summary: findingsSummaryReply,
@@ -219,29 +161,4 @@ function drawn(result: FindingsResult): SlackMessage {
     suppressRefused: suppressRefusedReply,
     refused: refusalReply,
   });
-}
-
-/** A form has no response_url: privately in the channel it was opened from, else (or if that fails) by DM. */
-export async function tellPrivately(
-  ctx: SlackContext,
-  userId: string,
-  channelId: string | undefined,
-  message: SlackMessage,
-): Promise<void> {
-  if (channelId && !channelId.startsWith('D')) {
-    try {
-      await ctx.client.chat.postEphemeral({
-        channel: channelId,
-        user: userId,
-        text: message.text,
-        blocks: message.blocks,
-      });
-      return;
-    } catch (error) {
-      ctx.log('warn', 'ephemeral answer failed; sending a DM', { error: String(error) });
-    }
-  }
-  const opened = await ctx.client.conversations.open({ users: userId });
-  const channel = opened.channel?.id;
-  if (channel) await ctx.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
 }

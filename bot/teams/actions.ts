@@ -11,13 +11,20 @@ import {
   requestFormCard,
   reviewCard,
   submittedMessage,
-  ADAPTIVE_CARD_CONTENT_TYPE,
   cardAttachment,
   type AdaptiveCard,
 } from '../render/teams';
 import { TeamsInput, TeamsVerb } from '../render/teams/ids';
 import { entitlementChoices } from '../render/view';
-import { errorReference, refreshUserIds, teamsActor, type CardActionResponse, type TeamsContext } from './context';
+import {
+  cardResponse,
+  errorReference,
+  messageResponse,
+  refreshUserIds,
+  teamsActor,
+  type CardActionResponse,
+  type TeamsContext,
+} from './context';
 import { ENDED_BY_HOLDER } from '../command-flow';
 import { onFindingsAction } from './findings';
 import { onCleanupAction } from './cleanup';
@@ -54,12 +61,12 @@ export async function onCardAction(ctx: TeamsContext, context: TurnContext): Pro
         platform: 'teams',
         reason: identity.reason,
       });
-      return message(identity.reason);
+      return messageResponse(identity.reason);
     }
     const email = identity.email;
     if (click.verb === TeamsVerb.OpenRequestForm) {
       const choices = entitlementChoices(ctx.policy(), email, await ctx.access.externalGroups());
-      return card(requestFormCard({ choices }));
+      return cardResponse(requestFormCard({ choices }));
     }
     if (click.verb === TeamsVerb.SubmitRequest) return await submit(ctx, context, click, email);
     const findings = await onFindingsAction(ctx, click, email);
@@ -73,7 +80,7 @@ export async function onCardAction(ctx: TeamsContext, context: TurnContext): Pro
         platform: 'teams',
         verb: click.verb.slice(0, 40),
       });
-      return message('That card does not carry a request Least knows.');
+      return messageResponse('That card does not carry a request Least knows.');
     }
     switch (click.verb) {
       case TeamsVerb.Refresh:
@@ -88,8 +95,8 @@ export async function onCardAction(ctx: TeamsContext, context: TurnContext): Pro
         return await requesterCard(ctx, await ctx.access.end(requestId, email, ENDED_BY_HOLDER));
       case TeamsVerb.Review: {
         const outcome = await ctx.access.review(requestId, email);
-        if (!outcome.ok) return message(outcome.message);
-        return card(reviewCard(await ctx.view(outcome.state, { withHistory: true }), ctx.now()));
+        if (!outcome.ok) return messageResponse(outcome.message);
+        return cardResponse(reviewCard(await ctx.view(outcome.state, { withHistory: true }), ctx.now()));
       }
       default:
         await ctx.access.refused(
@@ -103,7 +110,7 @@ export async function onCardAction(ctx: TeamsContext, context: TurnContext): Pro
   } catch (error) {
     const reference = errorReference();
     ctx.log('error', 'teams card action failed', { reference, verb: click.verb.slice(0, 40), error: String(error) });
-    return message(
+    return messageResponse(
       `Something went wrong on Least's side (reference ${reference}). Nothing was changed; try again, or quote the reference to your admins.`,
     );
   }
@@ -123,7 +130,7 @@ async function submit(
   };
   const choices = entitlementChoices(ctx.policy(), email, await ctx.access.externalGroups());
   const again = (problem: string): CardActionResponse =>
-    card(
+    cardResponse(
       requestFormCard({
         choices,
         ...(values.entitlementId ? { entitlementId: values.entitlementId } : {}),
@@ -159,14 +166,14 @@ async function submit(
   });
   if (!outcome.ok) return again(outcome.message);
   const submitted = submittedMessage(await ctx.view(outcome.state), ctx.now());
-  return submitted.card ? card(submitted.card) : message(submitted.text);
+  return submitted.card ? cardResponse(submitted.card) : messageResponse(submitted.text);
 }
 
 /** What a card shows when Teams renders it: approvers who may still act get the buttons. */
 async function refresh(ctx: TeamsContext, requestId: string, email: string): Promise<CardActionResponse> {
   const status = await ctx.access.status(requestId);
-  if (!status.ok) return message(status.message);
-  return card(await cardFor(ctx, status.state, email));
+  if (!status.ok) return messageResponse(status.message);
+  return cardResponse(await cardFor(ctx, status.state, email));
 }
 
 async function cardFor(ctx: TeamsContext, state: RequestState, email: string, problem?: string): Promise<AdaptiveCard> {
@@ -210,19 +217,21 @@ async function decide(
       requestId,
     );
     const status = await ctx.access.status(requestId);
-    if (!status.ok) return message(status.message);
-    return card(await cardFor(ctx, status.state, email, 'Say why you deny it: the requester sees your comment.'));
+    if (!status.ok) return messageResponse(status.message);
+    return cardResponse(
+      await cardFor(ctx, status.state, email, 'Say why you deny it: the requester sees your comment.'),
+    );
   }
   const outcome = await ctx.access.decide(requestId, email, verdict, comment);
   if (!outcome.ok) {
     // The validator refused (and the access client audited it): show why on the card itself.
     const status = await ctx.access.status(requestId);
-    if (!status.ok) return message(outcome.message);
-    return card(await cardFor(ctx, status.state, email, outcome.message));
+    if (!status.ok) return messageResponse(outcome.message);
+    return cardResponse(await cardFor(ctx, status.state, email, outcome.message));
   }
   const next = await cardFor(ctx, outcome.state, email);
   await updatePostedCard(ctx, context, outcome.state);
-  return card(next);
+  return cardResponse(next);
 }
 
 /** The posted card, for everyone in the conversation: the outcome, and no buttons once settled. */
@@ -241,8 +250,8 @@ async function updatePostedCard(ctx: TeamsContext, context: TurnContext, state: 
 }
 
 async function requesterCard(ctx: TeamsContext, outcome: Outcome): Promise<CardActionResponse> {
-  if (!outcome.ok) return message(outcome.message);
-  return card(requesterStatusCard(await ctx.view(outcome.state), ctx.now()));
+  if (!outcome.ok) return messageResponse(outcome.message);
+  return cardResponse(requesterStatusCard(await ctx.view(outcome.state), ctx.now()));
 }
 
 function readClick(value: unknown): Click | undefined {
@@ -259,14 +268,6 @@ function readClick(value: unknown): Click | undefined {
 
 function text(value: unknown, max: number): string {
   return typeof value === 'string' ? value.slice(0, max) : '';
-}
-
-function card(value: AdaptiveCard): CardActionResponse {
-  return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value };
-}
-
-function message(value: string): CardActionResponse {
-  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: value.slice(0, 1000) };
 }
 
 function badRequest(messageText: string): CardActionResponse {

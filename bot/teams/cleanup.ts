@@ -11,16 +11,9 @@ import {
   restoredViewOf,
 } from '../cleanup-flow';
 import { CleanupAction, CleanupInput, parseCleanupButtonValue } from '../render/cleanup';
-import {
-  ADAPTIVE_CARD_CONTENT_TYPE,
-  cleanupDecidedText,
-  cleanupDiffCard,
-  cleanupKeepCard,
-  cleanupRestoreResultText,
-} from '../render/teams';
+import { cleanupDecidedText, cleanupDiffCard, cleanupKeepCard, cleanupRestoreResultText } from '../render/teams';
 import { userText } from '../render/teams/text';
-import type { AdaptiveCard } from '../render/teams';
-import type { CardActionResponse, TeamsContext } from './context';
+import { cardResponse, messageResponse, type CardActionResponse, type TeamsContext } from './context';
 
 /**
  * The cleanup's card verbs in Teams, one handler each: Keep (its form, and the form's submit), Remove
@@ -51,12 +44,13 @@ const decide =
     const outcome = await cleanup.decide({
       runId,
       itemId,
-      kind: decision.kind,
-      ...(decision.days !== undefined ? { days: decision.days } : {}),
+      ...decision,
       decider: email,
       ...(clickId ? { clickId } : {}),
     });
-    return message(outcome.ok ? cleanupDecidedText(decidedViewOf(outcome.item, decision)) : refused(outcome.message));
+    return messageResponse(
+      outcome.ok ? cleanupDecidedText(decidedViewOf(outcome.item, decision)) : refused(outcome.message),
+    );
   };
 
 /** One handler per cleanup verb; `onCardAction` looks the verb up here before the request verbs. */
@@ -68,16 +62,19 @@ const handlers: Readonly<Record<string, CleanupVerbHandler>> = {
   [CleanupAction.Keep]: async (_ctx, { cleanup, runId, itemId, email }) => {
     // Refused before the form shows: a person who may not decide should not type a reason first.
     const checked = await cleanup.check({ runId, itemId, kind: 'keep', decider: email });
-    if (!checked.ok) return message(refused(checked.message));
-    return card(cleanupKeepCard({ runId, itemId, change: checked.item.change, objectName: checked.item.object.name }));
+    if (!checked.ok) return messageResponse(refused(checked.message));
+    return cardResponse(
+      cleanupKeepCard({ runId, itemId, change: checked.item.change, objectName: checked.item.object.name }),
+    );
   },
 
   [CleanupAction.KeepForm]: async (_ctx, { cleanup, runId, itemId, data, email, clickId }) => {
     const input = typeof data.reasonInput === 'string' ? data.reasonInput : CleanupInput.KeepReason;
     const typed = input.startsWith(CleanupInput.KeepReason) ? data[input] : undefined;
     const reason = typeof typed === 'string' ? typed.trim() : '';
-    if (!reason) return message('⚠️ Say why it should be kept: the reason is remembered with it.');
-    if (reason.length > MAX_KEEP_REASON) return message(`⚠️ Keep the reason under ${MAX_KEEP_REASON} characters.`);
+    if (!reason) return messageResponse('⚠️ Say why it should be kept: the reason is remembered with it.');
+    if (reason.length > MAX_KEEP_REASON)
+      return messageResponse(`⚠️ Keep the reason under ${MAX_KEEP_REASON} characters.`);
     const outcome = await cleanup.decide({
       runId,
       itemId,
@@ -86,14 +83,16 @@ const handlers: Readonly<Record<string, CleanupVerbHandler>> = {
       decider: email,
       ...(clickId ? { clickId } : {}),
     });
-    return message(
+    return messageResponse(
       outcome.ok ? cleanupDecidedText(decidedViewOf(outcome.item, { kind: 'keep', reason })) : refused(outcome.message),
     );
   },
 
   [CleanupAction.ShowDiff]: async (_ctx, { cleanup, runId, itemId, email }) => {
     const outcome = await cleanup.diff(runId, itemId, email);
-    return outcome.ok ? card(cleanupDiffCard(diffViewOf(outcome.item))) : message(refused(outcome.message));
+    return outcome.ok
+      ? cardResponse(cleanupDiffCard(diffViewOf(outcome.item)))
+      : messageResponse(refused(outcome.message));
   },
 
   [CleanupAction.Restore]: async (ctx, { cleanup, runId, itemId, email }) => {
@@ -105,7 +104,7 @@ const handlers: Readonly<Record<string, CleanupVerbHandler>> = {
     try {
       const done = await Promise.race([pending, slow]);
       if (done)
-        return message(
+        return messageResponse(
           done.ok ? cleanupRestoreResultText(restoredViewOf(done.result, done.items)) : refused(done.message),
         );
     } finally {
@@ -114,7 +113,7 @@ const handlers: Readonly<Record<string, CleanupVerbHandler>> = {
     void pending.catch((error: unknown) =>
       ctx.log('error', 'cleanup restore failed after its answer', { run: runId.slice(0, 100), error: String(error) }),
     );
-    return message(
+    return messageResponse(
       '↩️ Restoring… Least checks each change against the cloud first; the owners and the channel are told what came back.',
     );
   },
@@ -132,9 +131,9 @@ export async function onCleanupAction(
   const target = typeof click.data.value === 'string' ? parseCleanupButtonValue(click.data.value) : undefined;
   if (!target) {
     await ctx.access.refused(email, AuditAction.ActionMalformed, { platform: 'teams', verb: click.verb });
-    return message(refused(CLEANUP_MALFORMED));
+    return messageResponse(refused(CLEANUP_MALFORMED));
   }
-  if (!ctx.cleanup) return message(refused(CLEANUP_NOT_SET_UP));
+  if (!ctx.cleanup) return messageResponse(refused(CLEANUP_NOT_SET_UP));
   const id = context.activity.id;
   return handler(ctx, {
     cleanup: ctx.cleanup,
@@ -145,18 +144,6 @@ export async function onCleanupAction(
   });
 }
 
-export function isCleanupVerb(verb: string): boolean {
-  return verb in handlers;
-}
-
 function refused(text: string): string {
   return `⛔ ${userText(text, 900)}`;
-}
-
-function message(value: string): CardActionResponse {
-  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: value.slice(0, 1000) };
-}
-
-function card(value: AdaptiveCard): CardActionResponse {
-  return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value };
 }

@@ -6,12 +6,7 @@ import type { AccessClient } from '../access-client';
 import type { CleanupClient } from '../cleanup-client';
 import type { FindingsClient } from '../findings-client';
 import type { RequesterFindingsView } from '../render/findings';
-import {
-  messageActivity,
-  type ADAPTIVE_CARD_CONTENT_TYPE,
-  type AdaptiveCard,
-  type TeamsMessage,
-} from '../render/teams';
+import { ADAPTIVE_CARD_CONTENT_TYPE, messageActivity, type AdaptiveCard, type TeamsMessage } from '../render/teams';
 import type { ViewBuilder } from '../render/view';
 import type { TeamsDirectory } from './directory';
 
@@ -90,3 +85,13 @@ export type CardActionResponse =
   | { statusCode: 200; type: typeof ADAPTIVE_CARD_CONTENT_TYPE; value: AdaptiveCard }
   | { statusCode: 200; type: 'application/vnd.microsoft.activity.message'; value: string }
   | { statusCode: 400; type: 'application/vnd.microsoft.error'; value: { code: string; message: string } };
+
+/** A card shown in place of the clicked one. */
+export function cardResponse(value: AdaptiveCard): CardActionResponse {
+  return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value };
+}
+
+/** A short message in answer to a click (escaped markdown), the clicked card left as it is. */
+export function messageResponse(markdown: string): CardActionResponse {
+  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: markdown.slice(0, 1000) };
+}

@@ -1,6 +1,6 @@
 import type { TurnContext } from '@microsoft/agents-hosting';
 import { AuditAction } from '../../domain/audit';
-import { CLEANUP_NOT_SET_UP } from '../cleanup-flow';
+import { CLEANUP_NOT_SET_UP, offerCleanup, startCleanup } from '../cleanup-flow';
 import {
   runFindings,
   showIdentity,
@@ -10,9 +10,10 @@ import {
   drawFindings,
   type FindingsResult,
 } from '../findings-flow';
-import { parseSuppressDays, parseTarget, SUPPRESS_REASON_MAX, type FindingsTarget } from '../render/findings';
+import { SUPPRESS_REASON_MAX } from '../../domain/findings/model';
+import { parseSuppressDays, parseTarget, type FindingsTarget } from '../render/findings';
 import {
-  ADAPTIVE_CARD_CONTENT_TYPE,
+  cleanupStartedMessage,
   findingsSummaryMessage,
   identityCardMessage,
   lookRefusedMessage,
@@ -21,13 +22,11 @@ import {
   suppressCard,
   suppressedMessage,
   suppressRefusedMessage,
-  type AdaptiveCard,
   type TeamsMessage,
 } from '../render/teams';
-import { cleanupStartedMessage } from '../render/teams/findings';
 import { TeamsInput, TeamsVerb } from '../render/teams/ids';
 import type { FindingsClient } from '../findings-client';
-import { send, type CardActionResponse, type TeamsContext } from './context';
+import { cardResponse, messageResponse, send, type CardActionResponse, type TeamsContext } from './context';
 
 /**
  * Findings in Teams: `findings …` in the personal chat, and one handler per card verb (Show identity,
@@ -49,7 +48,7 @@ export async function answerFindings(
     await send(context, refusalMessage(NOT_SET_UP));
     return;
   }
-  await send(context, drawn(await offered(ctx, await runFindings(ctx.findings, command, email), email)));
+  await send(context, drawn(await offerCleanup(ctx.cleanup, await runFindings(ctx.findings, command, email), email)));
 }
 
 interface FindingsClick {
@@ -64,23 +63,17 @@ type FindingsVerbHandler = (ctx: TeamsContext, click: FindingsClick) => Promise<
 /** One handler per findings verb; `onCardAction` looks the verb up here before the request verbs. */
 const handlers: Readonly<Record<string, FindingsVerbHandler>> = {
   [TeamsVerb.FindingsShowIdentity]: async (ctx, { findings, target, email }) =>
-    response(drawn(await offered(ctx, await showIdentity(findings, email, target.identityId, target.systemId), email))),
+    response(
+      drawn(
+        await offerCleanup(ctx.cleanup, await showIdentity(findings, email, target.identityId, target.systemId), email),
+      ),
+    ),
 
   // Answered with a message, so the identity card it was clicked on stays.
   [TeamsVerb.FindingsCleanUp]: async (ctx, { findings, target, email }) => {
     if (!ctx.cleanup) return response(refusalMessage(CLEANUP_NOT_SET_UP));
-    // The client checks authority again and audits a refusal: the card's data proves nothing.
-    const outcome = await ctx.cleanup.start(target, email);
-    if (!outcome.ok) return response(refusalMessage(outcome.message));
-    const seen = await findings.identity(email, target.identityId, target.systemId);
-    return response(
-      cleanupStartedMessage({
-        runId: outcome.runId,
-        systemId: target.systemId,
-        identityName: seen.ok ? seen.view.identity.name : target.identityId,
-        joined: outcome.joined,
-      }),
-    );
+    const started = await startCleanup(ctx.cleanup, findings, target, email);
+    return response(started.ok ? cleanupStartedMessage(started.view) : refusalMessage(started.message));
   },
 
   [TeamsVerb.FindingsSuppress]: async (ctx, { findings, target, email }) => {
@@ -132,13 +125,6 @@ export function isFindingsVerb(verb: string): boolean {
   return verb in handlers;
 }
 
-/** An identity card offers Clean up to those who may start one (the system's owners, Least's admins). */
-async function offered(ctx: TeamsContext, result: FindingsResult, email: string): Promise<FindingsResult> {
-  if (result.kind !== 'identity' || !ctx.cleanup) return result;
-  if (!(await ctx.cleanup.mayStart(email, result.view.systemId))) return result;
-  return { ...result, view: { ...result.view, mayStartCleanup: true } };
-}
-
 function drawn(result: FindingsResult): TeamsMessage {
   return drawFindings(result, {
     summary: findingsSummaryMessage,
@@ -152,10 +138,5 @@ function drawn(result: FindingsResult): TeamsMessage {
 
 /** A message's card in place of the clicked one, or its text when it has none. */
 function response(message: TeamsMessage): CardActionResponse {
-  if (message.card) return cardResponse(message.card);
-  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: message.text.slice(0, 1000) };
-}
-
-function cardResponse(value: AdaptiveCard): CardActionResponse {
-  return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value };
+  return message.card ? cardResponse(message.card) : messageResponse(message.text);
 }

@@ -1,5 +1,7 @@
-import { matchAwsActions } from '../inventory/aws-policy';
+import { matchAwsActions, parseAwsPolicy } from '../inventory/aws-policy';
 import type { ActionCatalogue } from '../inventory/model';
+import { hasWildcard, wildcardRegex } from '../inventory/wildcard';
+import { byText } from './words';
 
 /**
  * The right-sized AWS policy document: the same document without the actions cleanup removes, written so
@@ -55,10 +57,11 @@ export function narrowAwsPolicy(
   catalogue: ActionCatalogue,
   options: NarrowAwsPolicyOptions = {},
 ): NarrowedAwsPolicy {
-  const parsed = parseAwsPolicy(body);
+  const read = parseAwsPolicy(body);
   const nothing = { removed: [], keptByMarker: [], keptByNotAction: [] };
-  if (typeof parsed === 'string')
-    return { ...nothing, unchanged: true, empty: false, cannotNarrow: `the policy is not readable: ${parsed}` };
+  if (!read.ok)
+    return { ...nothing, unchanged: true, empty: false, cannotNarrow: `the policy is not readable: ${read.reason}` };
+  const parsed = read.document;
   const single = parsed.Statement !== undefined && !Array.isArray(parsed.Statement);
   const statements: unknown[] =
     parsed.Statement === undefined ? [] : single ? [parsed.Statement] : (parsed.Statement as unknown[]);
@@ -109,32 +112,13 @@ export function narrowAwsPolicy(
   return result;
 }
 
-/** A policy body as an object (bodies may come as JSON text, URL-encoded as IAM returns them), or why not. */
-export function parseAwsPolicy(body: unknown): Record<string, unknown> | string {
-  let value = body;
-  if (typeof body === 'string') {
-    let text = body.trim();
-    if (text.startsWith('%')) {
-      try {
-        text = decodeURIComponent(text);
-      } catch {
-        return 'not valid URL-encoding';
-      }
-    }
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return 'not JSON';
-    }
-  }
-  return isObject(value) ? value : 'not a JSON object';
-}
-
 /** The Sids of statements carrying the marker. */
 export function markedStatements(body: unknown, sidPrefix: string | undefined): string[] {
-  const parsed = parseAwsPolicy(body);
-  if (sidPrefix === undefined || typeof parsed === 'string') return [];
-  const statements = Array.isArray(parsed.Statement) ? (parsed.Statement as unknown[]) : [parsed.Statement];
+  const read = parseAwsPolicy(body);
+  if (sidPrefix === undefined || !read.ok) return [];
+  const statements = Array.isArray(read.document.Statement)
+    ? (read.document.Statement as unknown[])
+    : [read.document.Statement];
   return statements.filter((s) => isMarked(s, sidPrefix)).map((s) => String((s as Record<string, unknown>).Sid));
 }
 
@@ -175,7 +159,7 @@ function narrowStatement(
       parts.push({ pattern });
       continue;
     }
-    if (!hasWildcard(pattern)) {
+    if (!hasWildcard(pattern, 'iam')) {
       if (wanted.has(pattern.toLowerCase())) {
         parts.push({ pattern, kept: [] });
         changed = true;
@@ -195,8 +179,8 @@ function narrowStatement(
 
   // wildcards kept as written cover the names expanded beside them
   const cover = parts
-    .filter((p) => p.kept === undefined && typeof p.pattern === 'string' && hasWildcard(p.pattern))
-    .map((p) => globRegex(p.pattern as string));
+    .filter((p) => p.kept === undefined && typeof p.pattern === 'string' && hasWildcard(p.pattern, 'iam'))
+    .map((p) => wildcardRegex(p.pattern as string, 'iam'));
   const seen = new Set<string>();
   const actions: unknown[] = [];
   const add = (entry: unknown): void => {
@@ -237,7 +221,7 @@ function patternsOf(statement: object, listed: unknown): { exact: ReadonlySet<st
     const wildcards: RegExp[] = [];
     for (const pattern of Array.isArray(listed) ? (listed as unknown[]) : [listed]) {
       if (typeof pattern !== 'string') continue;
-      if (hasWildcard(pattern)) wildcards.push(globRegex(pattern));
+      if (hasWildcard(pattern, 'iam')) wildcards.push(wildcardRegex(pattern, 'iam'));
       else exact.add(pattern.toLowerCase());
     }
     statementPatterns.set(statement, (found = { exact, wildcards }));
@@ -245,30 +229,6 @@ function patternsOf(statement: object, listed: unknown): { exact: ReadonlySet<st
   return found;
 }
 
-const regexes = new Map<string, RegExp>();
-
-function globRegex(pattern: string): RegExp {
-  let regex = regexes.get(pattern);
-  if (!regex) {
-    const source = pattern
-      .split('')
-      .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-      .join('');
-    regex = new RegExp(`^${source}$`, 'i');
-    if (regexes.size >= 10_000) regexes.clear();
-    regexes.set(pattern, regex);
-  }
-  return regex;
-}
-
-function hasWildcard(text: string): boolean {
-  return text.includes('*') || text.includes('?');
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function byText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

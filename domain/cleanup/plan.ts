@@ -1,19 +1,32 @@
 import { isScored } from '../findings/assess';
-import { coveredSpans, isWriteAction } from '../inventory/coverage';
-import { isMembership } from '../inventory/model';
-import { INLINE_POLICY_PREFIX } from '../lease';
-import type {
-  ActionCatalogue,
-  CollectionRun,
-  Coverage,
-  GrantPath,
-  Identity,
-  IdentityKind,
-  PolicyDocument,
+import { parseAwsPolicy } from '../inventory/aws-policy';
+import { usedSince } from '../inventory/coverage';
+import {
+  isMembership,
+  type ActionCatalogue,
+  type CollectionRun,
+  type GrantPath,
+  type Identity,
+  type PolicyDocument,
 } from '../inventory/model';
-import { attachUsage, copyGrant, endOfDay, serviceOf, usageFacts, usedSince, VerdictMemo } from '../inventory/verdicts';
-import type { GrantedAction, IdentityView, ViewPath } from '../inventory/view';
-import { markedStatements, narrowAwsPolicy, parseAwsPolicy } from './aws-document';
+import { attachUsage, copyGrant, usageFacts, VerdictMemo } from '../inventory/verdicts';
+import type { GrantedAction, IdentityView } from '../inventory/view';
+import { INLINE_POLICY_PREFIX } from '../lease';
+import { markedStatements, narrowAwsPolicy } from './aws-document';
+import { Gates, type PathGate } from './gating';
+import {
+  assignmentSpec,
+  attachmentSpec,
+  Holding,
+  inlineSpec,
+  managedPolicySpec,
+  memberSpec,
+  ssoKey,
+  ssoSpec,
+  type HeldThrough,
+  type HolderRef,
+  type ObjectSpec,
+} from './holding';
 import { AWS_GUARD_POLICY_NAME, AWS_STAGED_POLICY_PREFIX } from './model';
 import type {
   CleanupChangeKind,
@@ -27,6 +40,8 @@ import type {
   CleanupPlan,
   CleanupRules,
 } from './model';
+import { UnknownReasons } from './unknown-reasons';
+import { byText, day, lastSegment, plural } from './words';
 
 /**
  * The cleanup plan of one system (issue 13): from one snapshot's identity views, what may be taken away
@@ -67,6 +82,10 @@ import type {
  *   An Identity Center assignment a user holds as a member of a group is the group's assignment.
  * - An item kept or snoozed by an owner (decision still running at `at`), or whose change the rules do
  *   not allow, becomes a hold per identity it concerns.
+ *
+ * Its parts: gating.ts (exclusions, too new, grace period), holding.ts (each cloud object and how its
+ * actions stand across holders), aws-document.ts (the narrowed AWS policy), unknown-reasons.ts (the
+ * words of a not-enough-data hold).
  */
 
 export interface CleanupPlanInput {
@@ -92,7 +111,7 @@ export interface CleanupPlanInput {
 }
 
 export function planCleanup(input: CleanupPlanInput): CleanupPlan {
-  const planner = new Planner(input);
+  const planner = cleanupPlanner(input);
   for (const view of input.views) planner.add(view);
   return planner.plan();
 }
@@ -104,17 +123,10 @@ export interface CleanupPlanner {
 }
 
 export function cleanupPlanner(input: Omit<CleanupPlanInput, 'views'>): CleanupPlanner {
-  return new Planner({ ...input, views: [] });
+  return new Planner(input);
 }
 
 const DAY_MS = 86_400_000;
-/** IAM's limits on a policy document's length, in characters. */
-const MANAGED_POLICY_CHARS = 6_144;
-const INLINE_POLICY_CHARS: Partial<Record<IdentityKind, number>> = {
-  'aws-iam-user': 2_048,
-  'aws-iam-group': 5_120,
-  'aws-iam-role': 10_240,
-};
 /** Which `changes` switch allows each kind of change. */
 const SWITCH: Record<CleanupChangeKind, keyof CleanupChanges> = {
   'narrow-policy': 'actions',
@@ -128,125 +140,6 @@ const SWITCH: Record<CleanupChangeKind, keyof CleanupChanges> = {
   'disable-service-account': 'inactiveIdentities',
 };
 
-type Treatment =
-  | 'aws-inline'
-  | 'aws-policy'
-  | 'aws-attachment'
-  | 'aws-sso'
-  | 'azure-assignment'
-  | 'gcp-member'
-  /** Nothing can be planned for it: its unused actions are held as cannot-narrow (`stuck` says why). */
-  | 'stuck'
-  /** An identity or credential as a whole: planned directly, never through a holding. */
-  | 'identity';
-
-/** A cloud object as the planner handles it; its name is worked out once every group's name is known. */
-interface ObjectSpec {
-  treatment: Treatment;
-  kind: CleanupObjectKind;
-  key: string;
-  name: (nameOf: (id: string) => string) => string;
-  documentId?: string;
-  /** aws-attachment: the policy attached, and whether AWS manages it. */
-  policyArn?: string;
-  managedByCloud?: boolean;
-  /** aws-inline / aws-policy: the longest document IAM takes. */
-  maxChars?: number;
-  /** stuck: why nothing can be planned for it. */
-  stuck?: string;
-}
-
-interface HolderRef {
-  id: string;
-  name: string;
-  kind: IdentityKind;
-  owners: string[];
-}
-
-/** One action one holder holds through an object. */
-interface HeldThrough {
-  action: string;
-  verdict: 'used' | 'unused' | 'unknown';
-  /** The last day it was used, when the data knows one. */
-  lastUsed?: string;
-}
-
-/** How one holder stands on an object: its unused actions through it, or held back whole. */
-interface Standing {
-  holder: HolderRef;
-  unused: readonly string[];
-  blocked: boolean;
-}
-
-interface ActionTally {
-  unused: number;
-  blocked: number;
-  lastUsed?: string;
-}
-
-/** An object and how every action held through it stands across its holders. */
-class Holding {
-  readonly actions = new Map<string, ActionTally>();
-  readonly standings: Standing[] = [];
-  /** aws-policy: the attachments of it seen, and those planned for detaching. */
-  readonly attachments = new Set<string>();
-  readonly detached = new Set<string>();
-  /** aws-policy: an identity whose permissions boundary it is. */
-  boundaryOf?: string;
-  /** Holders with the same unused actions share one list. */
-  private readonly lists = new Map<string, readonly string[]>();
-
-  constructor(readonly spec: ObjectSpec) {}
-
-  add(holder: HolderRef, held: readonly HeldThrough[], blocked: boolean): void {
-    const unused: string[] = [];
-    for (const h of held) {
-      let tally = this.actions.get(h.action);
-      if (!tally) this.actions.set(h.action, (tally = { unused: 0, blocked: 0 }));
-      if (!blocked && h.verdict === 'unused') {
-        tally.unused += 1;
-        unused.push(h.action);
-      } else tally.blocked += 1;
-      if (h.lastUsed !== undefined && (tally.lastUsed === undefined || h.lastUsed > tally.lastUsed))
-        tally.lastUsed = h.lastUsed;
-    }
-    const signature = unused.join('\n');
-    let list = this.lists.get(signature);
-    if (!list) this.lists.set(signature, (list = unused.sort(byText)));
-    this.standings.push({ holder, unused: list, blocked });
-  }
-
-  /** Unused by some holder, held back by none. */
-  removable(): string[] {
-    const found: string[] = [];
-    for (const [action, tally] of this.actions) if (tally.unused > 0 && tally.blocked === 0) found.push(action);
-    return found.sort(byText);
-  }
-
-  /** Unused by some holder but used, unknown or held back for another. */
-  keptForOthers(): string[] {
-    const found: string[] = [];
-    for (const [action, tally] of this.actions) if (tally.unused > 0 && tally.blocked > 0) found.push(action);
-    return found.sort(byText);
-  }
-
-  /** Every action held through it is removable. */
-  wholly(): boolean {
-    if (this.actions.size === 0) return false;
-    for (const tally of this.actions.values()) if (tally.blocked > 0) return false;
-    return true;
-  }
-
-  lastUsedOf(actions: Iterable<string>): string | undefined {
-    let last: string | undefined;
-    for (const action of actions) {
-      const day = this.actions.get(action)?.lastUsed;
-      if (day !== undefined && (last === undefined || day > last)) last = day;
-    }
-    return last;
-  }
-}
-
 /** The paths of one view that lead to one object, and what the identity holds through them. */
 interface Local {
   spec: ObjectSpec;
@@ -258,17 +151,17 @@ interface Local {
   blocker: boolean;
   /** The attachment this policy path is (aws-policy). */
   attachment?: string;
-  gate?: { reason: 'grace-period' | 'excluded'; detail: string };
+  gate?: PathGate;
 }
 
 type PendingItem = Omit<CleanupItem, 'object'> & { spec: ObjectSpec };
 type PendingHold = Omit<CleanupHold, 'object'> & { spec?: ObjectSpec };
 
-class Planner {
+class Planner implements CleanupPlanner {
   private readonly rules: CleanupRules;
   private readonly window: { from: string; to: string };
   private readonly from: number;
-  private readonly graceFrom: number;
+  private readonly gates: Gates;
   private readonly memo = new VerdictMemo();
   private readonly items: PendingItem[] = [];
   private readonly holds: PendingHold[] = [];
@@ -276,13 +169,13 @@ class Planner {
   private readonly names = new Map<string, string>();
   private readonly unknownReasons: UnknownReasons;
 
-  constructor(private readonly input: CleanupPlanInput) {
+  constructor(private readonly input: Omit<CleanupPlanInput, 'views'>) {
     this.rules = input.rules;
     const now = Date.parse(input.at);
     this.window = { from: new Date(now - input.rules.windowDays * DAY_MS).toISOString(), to: input.run.windowTo };
     this.unknownReasons = new UnknownReasons(this.window);
     this.from = Date.parse(this.window.from);
-    this.graceFrom = now - input.rules.graceDays * DAY_MS;
+    this.gates = new Gates(input.rules, this.window, input.at, input.grantedAt);
   }
 
   add(view: IdentityView): void {
@@ -308,7 +201,7 @@ class Planner {
     const unused = granted.filter((g) => g.verdict === 'unused').length;
     const locals = this.locals(view, granted);
 
-    const whole = this.exclusion(identity) ?? this.tooNew(view);
+    const whole = this.gates.identity(view);
     if (whole) {
       if (unused > 0) this.hold(holder, whole.reason, whole.detail, unused);
       for (const local of locals) if (local.shared) this.register(local, holder, true);
@@ -492,110 +385,11 @@ class Planner {
       }
     }
     const all = [...locals.values()];
-    for (const found of all) if (!found.blocker) this.gate(view, found);
+    for (const found of all) {
+      const gate = found.blocker ? undefined : this.gates.paths(view, found.paths);
+      if (gate) found.gate = gate;
+    }
     return all;
-  }
-
-  /** Why a path of this object plans nothing: an excluded scope, or granted within the grace period. */
-  private gate(view: IdentityView, local: Local): void {
-    const prefixes = this.rules.exclude.paths;
-    for (const k of local.paths) {
-      const p = view.paths[k]!;
-      const places = [p.scope, ...(p.kind === 'inherited' && p.via ? [p.via] : [])];
-      if (p.kind === 'managed-policy' && p.via) places.push(iamPathOf(p.via));
-      const prefix = prefixes.find((x) => places.some((place) => startsWithText(place, x)));
-      if (prefix !== undefined) {
-        local.gate = { reason: 'excluded', detail: `under the excluded path ${prefix}` };
-        return;
-      }
-    }
-    let latest: string | undefined;
-    let unknown = false;
-    for (const k of local.paths) {
-      const since = this.grantedSince(view, k, 0);
-      if (since === undefined) unknown = true;
-      else if (latest === undefined || since > latest) latest = since;
-    }
-    const graceDays = this.rules.graceDays;
-    if (latest !== undefined && Date.parse(latest) > this.graceFrom) {
-      local.gate = {
-        reason: 'grace-period',
-        detail: `granted ${day(latest)}, within the ${graceDays}-day grace period`,
-      };
-    } else if (unknown && !this.olderThan(view, this.graceFrom)) {
-      local.gate = {
-        reason: 'grace-period',
-        detail: `when it was granted is unknown, and the identity is not known to be older than the ${graceDays}-day grace period`,
-      };
-    }
-  }
-
-  /** When a path was first seen, the membership bringing it included; undefined when any of it is unknown. */
-  private grantedSince(view: IdentityView, k: number, depth: number): string | undefined {
-    const p = view.paths[k]!;
-    const since = this.input.grantedAt?.(p.identityId, p);
-    if (since === undefined || p.inheritedFrom === undefined) return since;
-    if (depth > 8) return undefined;
-    const through = view.paths.findIndex((q) => isMembership(q.kind) && q.via === p.inheritedFrom && q !== p);
-    if (through < 0) return since;
-    const joined = this.grantedSince(view, through, depth + 1);
-    return joined === undefined ? undefined : joined > since ? joined : since;
-  }
-
-  /** When the identity is known to have existed by: its creation, or the first sighting of one of its own paths. */
-  private existedBy(view: IdentityView): string | undefined {
-    if (view.identity.createdAt !== undefined) return view.identity.createdAt;
-    let first: string | undefined;
-    for (const p of view.paths) {
-      if (p.inheritedFrom !== undefined) continue;
-      const since = this.input.grantedAt?.(p.identityId, p);
-      if (since !== undefined && (first === undefined || since < first)) first = since;
-    }
-    return first;
-  }
-
-  private olderThan(view: IdentityView, time: number): boolean {
-    const existed = this.existedBy(view);
-    return existed !== undefined && Date.parse(existed) < time;
-  }
-
-  private tooNew(view: IdentityView): { reason: CleanupHoldReason; detail: string } | undefined {
-    if (this.olderThan(view, this.from)) return undefined;
-    const opened = day(this.window.from);
-    const { createdAt } = view.identity;
-    const existed = this.existedBy(view);
-    const detail =
-      createdAt !== undefined
-        ? `created ${day(createdAt)}, after the window opened on ${opened}`
-        : existed !== undefined
-          ? `creation time unknown; first seen ${day(existed)}, after the window opened on ${opened}`
-          : 'its creation time is unknown, so it may be younger than the window';
-    return { reason: 'identity-too-new', detail };
-  }
-
-  private exclusion(identity: Identity): { reason: CleanupHoldReason; detail: string } | undefined {
-    const rule = this.rules.exclude;
-    const parentName = identity.parentId !== undefined ? lastSegment(identity.parentId) : undefined;
-    const names = [identity.id, identity.name, ...(identity.parentId ? [identity.parentId, parentName!] : [])];
-    const named = (patterns: readonly string[]): string | undefined =>
-      patterns.find((pattern) => names.some((name) => wildcardMatch(pattern, name)));
-    const breakGlass = named(rule.breakGlass);
-    if (breakGlass !== undefined) return excluded(`break-glass identity (${breakGlass})`);
-    const listed = named(rule.identities);
-    if (listed !== undefined) return excluded(`excluded identity (${listed})`);
-    for (const [key, value] of Object.entries(rule.tags)) {
-      const tag = Object.keys(identity.tags).find((k) => k.toLowerCase() === key.toLowerCase());
-      if (tag !== undefined && wildcardMatch(value, identity.tags[tag]!))
-        return excluded(`tag ${tag}=${identity.tags[tag]!}`);
-    }
-    const path = identity.path;
-    const prefix = path !== undefined ? rule.paths.find((x) => startsWithText(path, x)) : undefined;
-    if (prefix !== undefined) return excluded(`under the excluded path ${prefix}`);
-    if (rule.serviceLinked && (identity.kind === 'aws-iam-role' || identity.kind === 'gcp-service-account')) {
-      if (!isScored(identity))
-        return excluded(identity.kind === 'aws-iam-role' ? 'service-linked role' : 'Google-managed service agent');
-    }
-    return undefined;
   }
 
   /** The one item that makes an inactive identity harmless, when it is one and the rules allow it. */
@@ -658,20 +452,14 @@ class Planner {
       kind: identity.kind,
       owners: this.input.ownersOf(identity),
     };
-    const whole = this.exclusion(identity);
+    const whole = this.gates.credential(identity);
     if (whole) {
       this.hold(holder, whole.reason, whole.detail);
       return;
     }
-    if (identity.createdAt === undefined || !(Date.parse(identity.createdAt) < this.from)) {
-      const detail =
-        identity.createdAt === undefined
-          ? 'its creation time is unknown'
-          : `created ${day(identity.createdAt)}, after the window opened on ${day(this.window.from)}`;
-      this.hold(holder, 'identity-too-new', detail);
-      return;
-    }
     const lastUsed = identity.lastActivityAt?.slice(0, 10);
+    // past the gate, its creation time is known
+    const created = day(identity.createdAt!);
     const spec: ObjectSpec = {
       treatment: 'identity',
       kind: key ? 'aws-access-key' : 'aws-console-password',
@@ -679,7 +467,7 @@ class Planner {
       name: () => identity.name,
     };
     this.propose(spec, key ? 'deactivate-key' : 'remove-password', [{ holder }], {
-      reason: lastUsed ? `unused since ${lastUsed}` : `never used (created ${day(identity.createdAt)})`,
+      reason: lastUsed ? `unused since ${lastUsed}` : `never used (created ${created})`,
       ...(lastUsed !== undefined ? { lastUsed } : {}),
       ...(key ? {} : { explicitOnly: true }),
     });
@@ -697,17 +485,7 @@ class Planner {
   private policyHolding(arn: string, documentId: string | undefined): Holding {
     const key = `aws-managed-policy|${arn}`;
     let found = this.shared.get(key);
-    if (!found) {
-      const spec: ObjectSpec = {
-        treatment: 'aws-policy',
-        kind: 'aws-managed-policy',
-        key: arn,
-        name: () => lastSegment(arn),
-        ...(documentId !== undefined ? { documentId } : {}),
-        maxChars: MANAGED_POLICY_CHARS,
-      };
-      this.shared.set(key, (found = new Holding(spec)));
-    }
+    if (!found) this.shared.set(key, (found = new Holding(managedPolicySpec(arn, documentId))));
     return found;
   }
 
@@ -842,7 +620,7 @@ class Planner {
     this.propose(spec, 'narrow-policy', affected, {
       removeActions: result.removed,
       ...(keptForOthers.length > 0 ? { keptForOthers } : {}),
-      before: typeof before === 'string' ? document.body : before,
+      before: before.ok ? before.document : document.body,
       after: result.empty ? null : result.document,
       reason:
         `${count} ${plural(count, 'action')} ${this.since(lastUsed)}${holdersWords(affected.length)}` +
@@ -933,172 +711,6 @@ class Planner {
   }
 }
 
-/* ---------- objects by cloud ---------- */
-
-function inlineSpec(
-  principal: string,
-  policyName: string,
-  documentId: string | undefined,
-  principalKind: IdentityKind,
-  identity: Identity,
-): ObjectSpec {
-  const chars = INLINE_POLICY_CHARS[principalKind];
-  return {
-    treatment: 'aws-inline',
-    kind: 'aws-inline-policy',
-    key: `${principal}#${policyName}`,
-    name: (nameOf) => `${policyName} (inline in ${principal === identity.id ? identity.name : nameOf(principal)})`,
-    ...(documentId !== undefined ? { documentId } : {}),
-    ...(chars !== undefined ? { maxChars: chars } : {}),
-  };
-}
-
-function attachmentSpec(principal: string, arn: string, managedByCloud: boolean, identity: Identity): ObjectSpec {
-  return {
-    treatment: 'aws-attachment',
-    kind: 'aws-policy-attachment',
-    key: `${principal}|${arn}`,
-    name: (nameOf) => `${lastSegment(arn)} on ${principal === identity.id ? identity.name : nameOf(principal)}`,
-    policyArn: arn,
-    managedByCloud,
-  };
-}
-
-function ssoKey(principal: string, permissionSet: string, account: string): string {
-  return `${principal}|${permissionSet}|${account}`;
-}
-
-function ssoSpec(principal: string, permissionSet: string, account: string, identity: Identity): ObjectSpec {
-  return {
-    treatment: 'aws-sso',
-    kind: 'aws-sso-assignment',
-    key: ssoKey(principal, permissionSet, account),
-    name: (nameOf) =>
-      `${nameOf(permissionSet)} on ${account} for ${principal === identity.id ? identity.name : nameOf(principal)}`,
-  };
-}
-
-function assignmentSpec(path: ViewPath, document: PolicyDocument | undefined): ObjectSpec {
-  const role = document?.name ?? path.documentName ?? path.documentId ?? 'role';
-  return {
-    treatment: 'azure-assignment',
-    kind: 'azure-role-assignment',
-    key: path.via!,
-    name: () => `${role} on ${path.scope}`,
-  };
-}
-
-/** A GCP binding member: the binding's resource, role, member and whether it has a condition. */
-function memberSpec(path: ViewPath, document: PolicyDocument | undefined, member: string): ObjectSpec {
-  const role = document?.name ?? path.documentName ?? path.documentId ?? 'role';
-  const resource = path.kind === 'inherited' && path.via !== undefined ? path.via : path.scope;
-  const spec: ObjectSpec = {
-    treatment: path.kind === 'inherited' ? 'stuck' : 'gcp-member',
-    kind: 'gcp-binding-member',
-    // `*`: every conditional binding of the role with the member (the inventory has no condition titles)
-    key: `${resource}|${role}|${member}|${path.conditional ? '*' : ''}`,
-    name: () => `${role} on ${resource}`,
-  };
-  if (path.kind === 'inherited')
-    spec.stuck = `bound on ${resource}, above this system's ${path.scope}: removing it there would reach beyond the system`;
-  return spec;
-}
-
-/* ---------- not enough data ---------- */
-
-/**
- * Why actions are unknown, most common reason first: "12 actions: access-advisor sees services only, and
- * …". A reason depends only on the coverage, the action and whether its service and the identity show
- * use (and, with coverage tied to a document, the documents granting it): kept per coverage signature,
- * as identities mostly share theirs.
- */
-class UnknownReasons {
-  private readonly tables = new Map<string, Map<string, string>>();
-  private size = 0;
-
-  constructor(private readonly window: { from: string; to: string }) {}
-
-  detail(view: IdentityView, unknown: readonly GrantedAction[]): string {
-    if (view.coverage.length === 0) return 'no usage source covers this identity';
-    const from = Date.parse(this.window.from);
-    const facts = usageFacts(view.usage, view.identity);
-    const identityActive = usedSince(facts.identityLastActivity, from);
-    const table = this.table(view.coverage);
-    const byDocument = view.coverage.some((c) => c.documentId !== undefined);
-    const reasons = new Map<string, number>();
-    for (const g of unknown) {
-      const serviceUsed = usedSince(endOfDay(facts.byService.get(serviceOf(g.action))), from);
-      const key =
-        `${g.action}\u0000${g.accessLevels.join(',')}\u0000${serviceUsed ? 1 : 0}${identityActive ? 1 : 0}` +
-        (byDocument ? `\u0000${g.documents.join(',')}` : '');
-      let reason = table.get(key);
-      if (reason === undefined) {
-        reason = this.reason(view.coverage, g, serviceUsed, identityActive);
-        table.set(key, reason);
-        this.size += 1;
-      }
-      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-    }
-    return [...reasons]
-      .sort((a, b) => b[1] - a[1] || byText(a[0], b[0]))
-      .slice(0, 3)
-      .map(([reason, count]) => `${count} ${plural(count, 'action')}: ${reason}`)
-      .join('; ');
-  }
-
-  private table(coverage: readonly Coverage[]): Map<string, string> {
-    let signature = '';
-    for (const c of coverage)
-      signature += `${c.source}\u0000${c.granularity}\u0000${c.from}\u0000${c.to}\u0000${c.actions}\u0000${JSON.stringify(c.services ?? null)}\u0000${JSON.stringify(c.exceptActions ?? null)}\u0000${c.documentId ?? ''}\u0001`;
-    let table = this.tables.get(signature);
-    if (!table) {
-      if (this.tables.size >= 256 || this.size >= 500_000) {
-        this.tables.clear();
-        this.size = 0;
-      }
-      this.tables.set(signature, (table = new Map()));
-    }
-    return table;
-  }
-
-  private reason(coverage: Coverage[], g: GrantedAction, serviceUsed: boolean, identityActive: boolean): string {
-    const from = Date.parse(this.window.from);
-    const to = Date.parse(this.window.to);
-    const spans = coveredSpans(coverage, g.action, g.accessLevels, {
-      serviceUsed,
-      identityActive,
-      documents: g.documents,
-    });
-    if (spans.length === 0) return blindReason(coverage, g, serviceUsed, identityActive);
-    let covered = 0;
-    for (const span of spans)
-      covered += Math.max(0, Math.min(to, Date.parse(span.to)) - Math.max(from, Date.parse(span.from)));
-    return `usage data covers ${Math.floor(covered / DAY_MS)} of ${Math.round((to - from) / DAY_MS)} days`;
-  }
-}
-
-/** Why no source could vouch for an action, from the first source that might have. */
-function blindReason(
-  coverage: readonly Coverage[],
-  g: GrantedAction,
-  serviceUsed: boolean,
-  identityActive: boolean,
-): string {
-  const service = serviceOf(g.action);
-  for (const c of coverage) {
-    if (c.services && !c.services.some((s) => s.toLowerCase() === service)) continue;
-    if (c.actions === 'writes' && !isWriteAction(g.accessLevels)) return `${c.source} records writes only`;
-    if (c.documentId !== undefined && !g.documents.includes(c.documentId))
-      return `${c.source} speaks only for other roles`;
-    if (c.exceptActions?.some((pattern) => wildcardMatch(pattern, g.action))) return `${c.source} does not see it`;
-    if (c.granularity === 'service' && serviceUsed)
-      return `${c.source} sees services only, and ${service} was used in the window`;
-    if (c.granularity === 'last-activity' && identityActive)
-      return `${c.source} knows only the last activity, which is in the window`;
-  }
-  return `no usage source sees ${service}`;
-}
-
 /* ---------- words and small rules ---------- */
 
 /** Least's own inline policies: a lease's grant (it ends by itself) and the guard of an inactive identity. */
@@ -1108,10 +720,6 @@ function isLeastPolicy(policyName: string): boolean {
     policyName === AWS_GUARD_POLICY_NAME ||
     policyName.startsWith(AWS_STAGED_POLICY_PREFIX)
   );
-}
-
-function excluded(detail: string): { reason: CleanupHoldReason; detail: string } {
-  return { reason: 'excluded', detail };
 }
 
 function running(decision: CleanupDecision, at: string): boolean {
@@ -1129,39 +737,6 @@ function holdersWords(count: number): string {
 }
 
 /** `*` as a wildcard, case-insensitive. */
-function wildcardMatch(pattern: string, text: string): boolean {
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`, 'i').test(text);
-}
-
-function startsWithText(text: string, prefix: string): boolean {
-  return text.toLowerCase().startsWith(prefix.toLowerCase());
-}
-
-/** `arn:aws:iam::1:policy/team/x` → `/team/`. */
-function iamPathOf(arn: string): string {
-  const resource = arn.slice(arn.indexOf(':policy') + ':policy'.length);
-  return resource.slice(0, resource.lastIndexOf('/') + 1) || '/';
-}
-
-function lastSegment(id: string): string {
-  return id.slice(id.lastIndexOf('/') + 1) || id;
-}
-
-function day(iso: string): string {
-  return iso.slice(0, 10);
-}
-
-function plural(n: number, word: string): string {
-  return n === 1 ? word : `${word}s`;
-}
-
-function byText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /**
  * The plan with at most `max` items: the biggest removals first (most actions, then an identity's

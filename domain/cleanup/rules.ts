@@ -1,7 +1,8 @@
 import type { Identity } from '../inventory/model';
 import { expandPeople } from '../policy/evaluate';
-import type { AuthorizationSystem, NotifyTarget, Policy } from '../policy/schema';
+import { systemCleanupSchema, type AuthorizationSystem, type NotifyTarget, type Policy } from '../policy/schema';
 import type { CleanupRules } from './model';
+import { wildcardMatch } from '../inventory/wildcard';
 
 /**
  * A system's cleanup settings from the policy file, as the planner and the workflow read them. A system
@@ -12,43 +13,26 @@ import type { CleanupRules } from './model';
 const DAY = 86_400;
 
 export function cleanupRulesOf(system: AuthorizationSystem): CleanupRules {
-  const c = system.cleanup;
+  // without a block, the block's own defaults (report mode): they are written once, in the schema
+  const c = system.cleanup ?? systemCleanupSchema.parse({});
   return {
     systemId: system.id,
     cloud: system.cloud,
-    mode: c?.mode ?? 'report',
-    windowDays: (c?.window ?? 90 * DAY) / DAY,
-    noticeDays: (c?.notice ?? 7 * DAY) / DAY,
-    graceDays: (c?.grace ?? 14 * DAY) / DAY,
-    ...(c?.staging ? { stagingDays: c.staging / DAY } : {}),
-    changes: c?.changes ?? {
-      actions: true,
-      attachments: true,
-      assignments: true,
-      bindings: true,
-      accessKeys: true,
-      passwords: true,
-      inactiveIdentities: true,
-    },
+    mode: c.mode,
+    windowDays: c.window / DAY,
+    noticeDays: c.notice / DAY,
+    graceDays: c.grace / DAY,
+    ...(c.staging ? { stagingDays: c.staging / DAY } : {}),
+    changes: c.changes,
     exclude: {
-      identities: c?.exclude.identities ?? [],
-      tags: c?.exclude.tags ?? {},
-      paths: c?.exclude.paths ?? [],
-      serviceLinked: c?.exclude.serviceLinked ?? true,
-      breakGlass: c?.exclude.breakGlass ?? [],
-      ...(c?.exclude.sidPrefix ? { sidPrefix: c.exclude.sidPrefix } : {}),
+      identities: c.exclude.identities,
+      tags: c.exclude.tags,
+      paths: c.exclude.paths,
+      serviceLinked: c.exclude.serviceLinked,
+      breakGlass: c.exclude.breakGlass,
+      ...(c.exclude.sidPrefix ? { sidPrefix: c.exclude.sidPrefix } : {}),
     },
   };
-}
-
-/** `*` as a wildcard, case-insensitive, whole text. */
-export function wildcardMatch(pattern: string, text: string): boolean {
-  const escaped = pattern
-    .toLowerCase()
-    .split('*')
-    .map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${escaped}$`).test(text.toLowerCase());
 }
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;

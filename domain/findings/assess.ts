@@ -1,4 +1,6 @@
+import { usedSince } from '../inventory/coverage';
 import type { ActionCatalogue, Cloud, Coverage, Identity } from '../inventory/model';
+import { endOfDay } from '../inventory/verdicts';
 import type { ActionUsage, GrantedAction, IdentityView } from '../inventory/view';
 import type {
   CoverageBasis,
@@ -223,8 +225,7 @@ export function concludeAssessment(
   const inactiveFrom = inactivityStart(view, context);
   const active = counts.used > 0 || usedSince(identity.lastActivityAt, Date.parse(view.run.windowFrom));
   const recentlyActive =
-    usedSince(lastUsed && `${lastUsed}T23:59:59.999Z`, inactiveFrom) ||
-    usedSince(identity.lastActivityAt, inactiveFrom);
+    usedSince(endOfDay(lastUsed), inactiveFrom) || usedSince(identity.lastActivityAt, inactiveFrom);
   if (active && scored) {
     const unusedRisky = judged.unusedRisky();
     if (unusedRisky.count > 0)
@@ -526,11 +527,6 @@ function isKeyOrPassword(identity: Identity): boolean {
 
 function olderThan(createdAt: string | undefined, from: number): boolean {
   return createdAt === undefined || Date.parse(createdAt) < from;
-}
-
-/** An unreadable time counts as use: it must never become evidence of non-use. */
-function usedSince(time: string | undefined, from: number): boolean {
-  return time !== undefined && !(Date.parse(time) < from);
 }
 
 export function lastUse(usage: readonly ActionUsage[]): string | undefined {

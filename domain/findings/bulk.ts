@@ -1,13 +1,11 @@
-import type { UsageVerdict } from '../inventory/coverage';
+import { serviceOf, usedSince, type UsageVerdict } from '../inventory/coverage';
 import type { Coverage } from '../inventory/model';
 import {
   actionVerdict,
   coverageVerdict,
   endOfDay,
   materializeView,
-  serviceOf,
   usageFacts,
-  usedSince,
   VerdictMemo,
   type SharedIdentityView,
 } from '../inventory/verdicts';

@@ -1,3 +1,5 @@
+import { parseAwsPolicy } from '../inventory/aws-policy';
+import { wildcardMatch } from '../inventory/wildcard';
 import type { Severity } from './model';
 
 /**
@@ -234,17 +236,7 @@ function isRestrictingDeny(statement: unknown): boolean {
 
 /** Whether the statement's Action (or everything but its NotAction) covers an assume action. */
 function grantsAssume(patterns: string[], notAction: boolean): boolean {
-  const regexes = patterns.map(
-    (pattern) =>
-      new RegExp(
-        `^${pattern
-          .toLowerCase()
-          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-          .replace(/\*/g, '.*')
-          .replace(/\?/g, '.')}$`,
-      ),
-  );
-  const matched = (assume: string): boolean => regexes.some((regex) => regex.test(assume));
+  const matched = (assume: string): boolean => patterns.some((pattern) => wildcardMatch(pattern, assume, 'iam'));
   return ASSUME_ACTIONS.some((assume) => (notAction ? !matched(assume) : matched(assume)));
 }
 
@@ -281,23 +273,12 @@ function stringList(value: unknown): string[] | undefined {
 }
 
 function parsePolicy(body: unknown): Record<string, unknown> | string {
-  let value = body;
-  if (typeof body === 'string') {
-    let text = body.trim();
-    if (text.startsWith('%')) {
-      try {
-        text = decodeURIComponent(text); // GetAccountAuthorizationDetails returns it URL-encoded
-      } catch {
-        return 'not valid URL-encoding';
-      }
-    }
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return 'not JSON';
-    }
-  }
-  if (!isObject(value)) return value === undefined || value === null ? 'there is none' : 'not a JSON object';
+  const parsed = parseAwsPolicy(body);
+  if (!parsed.ok)
+    return parsed.reason === 'not a JSON object' && (parsed.detail === 'null' || parsed.detail === 'undefined')
+      ? 'there is none'
+      : parsed.reason;
+  const value = parsed.document;
   if (value.Statement === undefined || value.Statement === null) return 'it has no Statement';
   if (Array.isArray(value.Statement) && value.Statement.length === 0) return 'it has no Statement';
   return value;

@@ -1,6 +1,7 @@
 import { indexCatalogue } from './catalogue-index';
 import type { ActionCatalogue, CatalogueAction, DocumentAction, SkippedItem } from './model';
 import { SkipReason } from './skip-reasons';
+import { hasWildcard, wildcardRegex } from './wildcard';
 
 /**
  * Expands an AWS IAM policy document to the actions it allows and denies, against the catalogue.
@@ -31,11 +32,15 @@ export function expandAwsPolicy(catalogue: ActionCatalogue, documentId: string, 
   const skip = (reason: string, detail?: string): void => {
     skipped.push(detail === undefined ? { reason, item: documentId } : { reason, item: documentId, detail });
   };
-  const document = parseDocument(body);
-  if (typeof document === 'string') {
-    skip(SkipReason.PolicyJsonInvalid, document);
+  const parsed = parseAwsPolicy(body);
+  if (!parsed.ok) {
+    skip(
+      SkipReason.PolicyJsonInvalid,
+      parsed.detail === undefined ? parsed.reason : `${parsed.reason}: ${parsed.detail}`,
+    );
     return { actions: [], skipped };
   }
+  const { document } = parsed;
   if (!('Statement' in document) || document.Statement === undefined || document.Statement === null) {
     skip(SkipReason.PolicyStatementMissing);
     return { actions: [], skipped };
@@ -123,8 +128,8 @@ export function matchAwsActions(catalogue: ActionCatalogue, pattern: string): re
   const servicePart = pattern.slice(0, colon).toLowerCase();
   const actionPart = pattern.slice(colon + 1);
   let services: string[];
-  if (hasWildcard(servicePart)) {
-    const serviceRegex = globToRegex(servicePart);
+  if (hasWildcard(servicePart, 'iam')) {
+    const serviceRegex = wildcardRegex(servicePart, 'iam');
     services = [...index.byService.keys()].filter((service) => serviceRegex.test(service));
   } else services = [servicePart];
   const matches: CatalogueAction[] = [];
@@ -132,8 +137,8 @@ export function matchAwsActions(catalogue: ActionCatalogue, pattern: string): re
     const actions = index.byService.get(service) ?? [];
     if (actionPart === '*') {
       matches.push(...actions);
-    } else if (hasWildcard(actionPart)) {
-      const regex = globToRegex(`${service}:${actionPart}`);
+    } else if (hasWildcard(actionPart, 'iam')) {
+      const regex = wildcardRegex(`${service}:${actionPart}`, 'iam');
       for (const entry of actions) if (regex.test(entry.action)) matches.push(entry);
     } else {
       const exact = index.byName.get(`${service}:${actionPart}`.toLowerCase());
@@ -186,26 +191,38 @@ export function isAwsConditionOperator(operator: string): boolean {
 
 type Skip = (reason: string, detail?: string) => void;
 
-/** The document as an object, or a sentence saying why it is not one. */
-function parseDocument(body: unknown): Record<string, unknown> | string {
+/** Why a policy body is not a document: in a few words, and what the parser said where it said something. */
+export interface UnreadableAwsPolicy {
+  ok: false;
+  reason: 'not valid URL-encoding' | 'not JSON' | 'not a JSON object';
+  /** The JSON parser's message, or what the value is instead of an object (`null`, `number`, `undefined`). */
+  detail?: string;
+}
+
+/**
+ * A policy body as an object: already one, or JSON text, URL-encoded as GetAccountAuthorizationDetails and
+ * GetPolicyVersion return it. Never throws. Nothing about its statements is checked here.
+ */
+export function parseAwsPolicy(body: unknown): { ok: true; document: Record<string, unknown> } | UnreadableAwsPolicy {
   let value = body;
   if (typeof body === 'string') {
-    // GetAccountAuthorizationDetails and GetPolicyVersion return documents URL-encoded.
     let text = body.trim();
     if (text.startsWith('%')) {
       try {
         text = decodeURIComponent(text);
       } catch {
-        return 'not valid URL-encoding';
+        return { ok: false, reason: 'not valid URL-encoding' };
       }
     }
     try {
       value = JSON.parse(text);
     } catch (error) {
-      return `not JSON: ${error instanceof Error ? error.message : String(error)}`;
+      return { ok: false, reason: 'not JSON', detail: error instanceof Error ? error.message : String(error) };
     }
   }
-  return isObject(value) ? value : `not a JSON object: ${value === null ? 'null' : typeof value}`;
+  return isObject(value)
+    ? { ok: true, document: value }
+    : { ok: false, reason: 'not a JSON object', detail: value === null ? 'null' : typeof value };
 }
 
 function actionPatterns(value: unknown, label: string, skip: Skip): string[] {
@@ -314,16 +331,4 @@ function statementLabel(statement: unknown, position: number): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function hasWildcard(text: string): boolean {
-  return text.includes('*') || text.includes('?');
-}
-
-function globToRegex(glob: string): RegExp {
-  const source = glob
-    .split('')
-    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`, 'i');
 }

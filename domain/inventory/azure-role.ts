@@ -1,5 +1,6 @@
 import { indexCatalogue } from './catalogue-index';
 import type { AccessLevel, ActionCatalogue, CatalogueAction, DocumentAction, SkippedItem } from './model';
+import { wildcardRegex } from './wildcard';
 
 /**
  * Azure role definitions expanded to single operations against the provider-operations catalogue.
@@ -87,11 +88,6 @@ function permissionBlocks(roleDefinition: unknown): PermissionBlock[] | string {
   return blocks;
 }
 
-function patternRegex(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`, 'i');
-}
-
 /** The catalogue entries a pattern names (one plane only), keyed by lower-case name. */
 function matching(
   catalogue: AzureActionCatalogue,
@@ -121,7 +117,7 @@ function matching(
   const candidates = (
     provider.includes('*') ? index.all : (index.byService.get(provider.toLowerCase()) ?? [])
   ) as readonly AzureCatalogueAction[];
-  const regex = patternRegex(pattern);
+  const regex = wildcardRegex(pattern);
   for (const entry of candidates) {
     if (entry.dataAction === dataPlane && regex.test(entry.action)) found.set(entry.action.toLowerCase(), entry);
   }
@@ -143,7 +139,7 @@ function grantedBy(
   }
   for (const pattern of exclude) {
     if (pattern.includes('*')) {
-      const regex = patternRegex(pattern);
+      const regex = wildcardRegex(pattern);
       for (const key of [...granted.keys()]) if (regex.test(key)) granted.delete(key);
     } else {
       granted.delete(pattern.toLowerCase());

@@ -1,4 +1,5 @@
 import type { AccessLevel, Coverage, Granularity } from './model';
+import { wildcardMatch } from './wildcard';
 
 /**
  * Whether an identity used an action in a window, as far as the data can tell. Unknown is never unused:
@@ -95,7 +96,7 @@ export function coveredSpans(
 ): Span[] {
   const intervals: [number, number][] = [];
   for (const entry of coverage) {
-    if (!canVouch(entry, action, accessLevels, context)) continue;
+    if (vouchRefusal(entry, action, accessLevels, context) !== undefined) continue;
     const start = Date.parse(entry.from);
     const end = Date.parse(entry.to);
     if (Number.isNaN(start) || Number.isNaN(end) || start > end) continue;
@@ -115,46 +116,52 @@ export function isWriteAction(accessLevels: AccessLevel[]): boolean {
   return accessLevels.some((level) => WRITE_LEVELS.has(level));
 }
 
-function canVouch(entry: Coverage, action: string, accessLevels: AccessLevel[], context: ActionContext): boolean {
-  if (entry.actions === 'writes' && !isWriteAction(accessLevels)) return false;
-  if (entry.documentId !== undefined && !context.documents?.includes(entry.documentId)) return false;
-  if (entry.services && !entry.services.some((service) => sameText(service, serviceOfAction(action)))) return false;
-  if (entry.exceptActions?.some((pattern) => globMatches(pattern, action))) return false;
-  if (PER_ACTION.has(entry.granularity)) return true;
-  if (entry.granularity === 'service') return context.serviceUsed !== true;
-  if (entry.granularity === 'last-activity') return context.identityActive !== true;
-  return false;
+/** Why one coverage entry cannot vouch for an action, the source's own limits first; undefined when it can. */
+export type VouchRefusal =
+  /** Its `services` name others. */
+  | 'other-service'
+  /** It records writes only, and the action is not one. */
+  | 'writes-only'
+  /** It speaks for one document, and that document does not grant the action. */
+  | 'other-document'
+  /** Its `exceptActions` leave the action out. */
+  | 'excepted'
+  /** It sees services only, and the action's service was used in the window. */
+  | 'service-used'
+  /** It knows only the identity's last activity, and that falls in the window. */
+  | 'identity-active'
+  /** A granularity this reading does not know. */
+  | 'granularity';
+
+export function vouchRefusal(
+  entry: Coverage,
+  action: string,
+  accessLevels: AccessLevel[],
+  context: ActionContext,
+): VouchRefusal | undefined {
+  if (entry.services) {
+    const service = serviceOf(action);
+    if (!entry.services.some((listed) => listed.toLowerCase() === service)) return 'other-service';
+  }
+  if (entry.actions === 'writes' && !isWriteAction(accessLevels)) return 'writes-only';
+  if (entry.documentId !== undefined && !context.documents?.includes(entry.documentId)) return 'other-document';
+  if (entry.exceptActions?.some((pattern) => wildcardMatch(pattern, action))) return 'excepted';
+  if (PER_ACTION.has(entry.granularity)) return undefined;
+  if (entry.granularity === 'service') return context.serviceUsed === true ? 'service-used' : undefined;
+  if (entry.granularity === 'last-activity') return context.identityActive === true ? 'identity-active' : undefined;
+  return 'granularity';
 }
 
 /** An unreadable time counts as activity: it must never turn into evidence of non-use. */
-function usedSince(time: string | undefined, from: number): boolean {
+export function usedSince(time: string | undefined, from: number): boolean {
   return time !== undefined && !(Date.parse(time) < from);
 }
 
-/** AWS `s3:GetObject` → `s3`; Azure `Microsoft.Compute/…` → `Microsoft.Compute`; GCP `storage.buckets.get` → `storage`. */
-function serviceOfAction(action: string): string {
+/**
+ * An action's service, lower-case: AWS `s3:GetObject` → `s3`; Azure `Microsoft.Compute/…` →
+ * `microsoft.compute`; GCP `storage.buckets.get` → `storage`; the action itself when it names none.
+ */
+export function serviceOf(action: string): string {
   const separator = action.includes(':') ? ':' : action.includes('/') ? '/' : '.';
-  return action.slice(0, Math.max(0, action.indexOf(separator))) || action;
-}
-
-function sameText(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
-/** Each pattern compiled once: coverage rows repeat a handful of patterns over millions of actions. */
-const GLOBS = new Map<string, RegExp>();
-const GLOBS_KEPT = 10_000;
-
-function globMatches(pattern: string, action: string): boolean {
-  let regex = GLOBS.get(pattern);
-  if (!regex) {
-    const source = pattern
-      .split('*')
-      .map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&'))
-      .join('.*');
-    regex = new RegExp(`^${source}$`, 'i');
-    if (GLOBS.size >= GLOBS_KEPT) GLOBS.clear();
-    GLOBS.set(pattern, regex);
-  }
-  return regex.test(action);
+  return (action.slice(0, Math.max(0, action.indexOf(separator))) || action).toLowerCase();
 }

@@ -1,4 +1,4 @@
-import { usageVerdict, type UsageVerdict } from './coverage';
+import { serviceOf, usageVerdict, usedSince, type UsageVerdict } from './coverage';
 import type { AccessLevel, Coverage, Identity } from './model';
 import type { ActionUsage, GrantedAction, IdentityView } from './view';
 
@@ -63,6 +63,19 @@ export function usageFacts(usage: readonly ActionUsage[], identity: Pick<Identit
     lastUse = latest(lastUse, u.lastUsed);
   }
   return { byAction, byService, identityLastActivity: latest(endOfDay(lastUse), identity.lastActivityAt) };
+}
+
+/** What usageVerdict reads around one action besides coverage: whether its service and the identity show use since `from`. */
+export function usageContext(
+  action: string,
+  facts: UsageFacts,
+  from: number,
+): { serviceUsed: boolean; identityActive: boolean } {
+  return {
+    serviceUsed: usedSince(endOfDay(facts.byService.get(serviceOf(action))), from),
+    // verdictOf gives usageVerdict the last activity only when non-empty
+    identityActive: usedSince(facts.identityLastActivity || undefined, from),
+  };
 }
 
 /**
@@ -259,21 +272,10 @@ export class VerdictMemo {
   }
 }
 
-/** As coverage.ts reads times: an unreadable one counts as use, never as evidence of non-use. */
-export function usedSince(time: string | undefined, from: number): boolean {
-  return time !== undefined && !(Date.parse(time) < from);
-}
-
 export function endOfDay(day: string | undefined): string | undefined {
   return day === undefined ? undefined : `${day}T23:59:59.999Z`;
 }
 
-/** Lower-case service of an action, as usage is grouped by service here. */
-export function serviceOf(action: string): string {
-  const separator = action.includes(':') ? ':' : action.includes('/') ? '/' : '.';
-  return action.slice(0, Math.max(0, action.indexOf(separator))).toLowerCase();
-}
-
-export function latest(...days: (string | undefined)[]): string | undefined {
+function latest(...days: (string | undefined)[]): string | undefined {
   return days.reduce<string | undefined>((a, b) => (b !== undefined && (a === undefined || b > a) ? b : a), undefined);
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ABSOLUTE_MAX_SECONDS, parseDuration } from '../duration';
 import { GUID } from '../guid';
+import { DEFAULT_GRACE_DAYS, DEFAULT_NOTICE_DAYS, DEFAULT_WINDOW_DAYS, MIN_WINDOW_DAYS } from '../cleanup/model';
 
 /**
  * The policy file, as one zod definition: it validates the YAML at start-up, gives the TypeScript
@@ -120,10 +121,9 @@ const notifyTarget = z
   .strict();
 
 const DAY = 86400;
-const MIN_CLEANUP_WINDOW_DAYS = 30;
 
 /** The unused-permission cleanup per system (issue 13): report-only unless `mode: enforce`. */
-const systemCleanup = z
+export const systemCleanupSchema = z
   .object({
     mode: z
       .enum(['report', 'enforce'])
@@ -137,11 +137,15 @@ const systemCleanup = z
       .strict()
       .default({ every: 7 * DAY }),
     window: duration
-      .default(90 * DAY)
-      .refine((seconds) => seconds >= MIN_CLEANUP_WINDOW_DAYS * DAY, `at least ${MIN_CLEANUP_WINDOW_DAYS}d`)
+      .default(DEFAULT_WINDOW_DAYS * DAY)
+      .refine((seconds) => seconds >= MIN_WINDOW_DAYS * DAY, `at least ${MIN_WINDOW_DAYS}d`)
       .describe('Unused for this long makes a permission a candidate (90d by default, at least 30d)'),
-    notice: duration.default(7 * DAY).describe('Time between the announcement and any change (7d by default)'),
-    grace: duration.default(14 * DAY).describe('Permissions granted more recently than this are never candidates'),
+    notice: duration
+      .default(DEFAULT_NOTICE_DAYS * DAY)
+      .describe('Time between the announcement and any change (7d by default)'),
+    grace: duration
+      .default(DEFAULT_GRACE_DAYS * DAY)
+      .describe('Permissions granted more recently than this are never candidates'),
     staging: duration
       .optional()
       .describe(
@@ -209,7 +213,7 @@ const systemCleanup = z
 const systemOversight = {
   owners: people.optional().describe("Owners see this system's findings and may suppress them"),
   findings: systemFindings.optional(),
-  cleanup: systemCleanup.optional().describe('Find, announce and remove permissions unused for the window'),
+  cleanup: systemCleanupSchema.optional().describe('Find, announce and remove permissions unused for the window'),
 };
 const gcpInventory = z
   .object({

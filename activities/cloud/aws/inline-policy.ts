@@ -1,13 +1,16 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
+  DeleteGroupPolicyCommand,
   DeleteRolePolicyCommand,
   DeleteUserPolicyCommand,
+  GetGroupPolicyCommand,
   GetRolePolicyCommand,
   GetUserPolicyCommand,
   paginateListRolePolicies,
   paginateListRoles,
   paginateListUserPolicies,
   paginateListUsers,
+  PutGroupPolicyCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
   type IAMClient,
@@ -32,9 +35,15 @@ import { type AwsSystem, isNoSuchEntity } from './errors';
 
 type InlineGrant = Extract<GrantSpec, { kind: 'aws-iam-inline-policy' }>;
 
-interface Holder {
-  kind: 'role' | 'user';
+/** An IAM identity that can hold inline policies. */
+export interface InlinePolicyHolder {
+  kind: 'role' | 'user' | 'group';
   name: string;
+}
+
+/** Leases go on roles and users only: a group's members were not asked about. */
+interface Holder extends InlinePolicyHolder {
+  kind: 'role' | 'user';
 }
 
 interface Statement {
@@ -88,19 +97,63 @@ function inlineGrantOf(lease: LeaseSpec): InlineGrant {
   return lease.grant;
 }
 
-/** The stored document, or undefined when the holder or the policy does not exist. */
-async function readDocument(iam: IAMClient, holder: Holder, policyName: string): Promise<unknown> {
+/** The stored document's text as IAM returns it (URL-encoded), or undefined when the holder or the policy does not exist. */
+export async function readInlinePolicyText(
+  iam: IAMClient,
+  holder: InlinePolicyHolder,
+  policyName: string,
+): Promise<string | undefined> {
+  const { name } = holder;
   try {
     const response =
       holder.kind === 'role'
-        ? await iam.send(new GetRolePolicyCommand({ RoleName: holder.name, PolicyName: policyName }))
-        : await iam.send(new GetUserPolicyCommand({ UserName: holder.name, PolicyName: policyName }));
-    // IAM returns policy documents URL-encoded
-    return response.PolicyDocument === undefined ? undefined : JSON.parse(decodeURIComponent(response.PolicyDocument));
+        ? await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }))
+        : holder.kind === 'user'
+          ? await iam.send(new GetUserPolicyCommand({ UserName: name, PolicyName: policyName }))
+          : await iam.send(new GetGroupPolicyCommand({ GroupName: name, PolicyName: policyName }));
+    return response.PolicyDocument;
   } catch (error) {
     if (isNoSuchEntity(error)) return undefined;
     throw error;
   }
+}
+
+/** Creates or replaces the inline policy; a missing holder fails with IAM's NoSuchEntity. */
+export async function putInlinePolicy(
+  iam: IAMClient,
+  holder: InlinePolicyHolder,
+  policyName: string,
+  document: unknown,
+): Promise<void> {
+  const { name } = holder;
+  const input = { PolicyName: policyName, PolicyDocument: JSON.stringify(document) };
+  if (holder.kind === 'role') await iam.send(new PutRolePolicyCommand({ ...input, RoleName: name }));
+  else if (holder.kind === 'user') await iam.send(new PutUserPolicyCommand({ ...input, UserName: name }));
+  else await iam.send(new PutGroupPolicyCommand({ ...input, GroupName: name }));
+}
+
+/** Deletes the inline policy; gone already, or its holder gone, is fine: nothing grants through it any more. */
+export async function deleteInlinePolicy(
+  iam: IAMClient,
+  holder: InlinePolicyHolder,
+  policyName: string,
+): Promise<void> {
+  const { name } = holder;
+  try {
+    if (holder.kind === 'role') await iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
+    else if (holder.kind === 'user')
+      await iam.send(new DeleteUserPolicyCommand({ UserName: name, PolicyName: policyName }));
+    else await iam.send(new DeleteGroupPolicyCommand({ GroupName: name, PolicyName: policyName }));
+  } catch (error) {
+    if (!isNoSuchEntity(error)) throw error;
+  }
+}
+
+/** The stored document, or undefined when the holder or the policy does not exist. */
+async function readDocument(iam: IAMClient, holder: Holder, policyName: string): Promise<unknown> {
+  const text = await readInlinePolicyText(iam, holder, policyName);
+  // IAM returns policy documents URL-encoded
+  return text === undefined ? undefined : JSON.parse(decodeURIComponent(text));
 }
 
 async function putDocument(
@@ -110,13 +163,8 @@ async function putDocument(
   policyName: string,
   document: LeasePolicyDocument,
 ): Promise<void> {
-  const PolicyDocument = JSON.stringify(document);
   try {
-    if (holder.kind === 'role') {
-      await iam.send(new PutRolePolicyCommand({ RoleName: holder.name, PolicyName: policyName, PolicyDocument }));
-    } else {
-      await iam.send(new PutUserPolicyCommand({ UserName: holder.name, PolicyName: policyName, PolicyDocument }));
-    }
+    await putInlinePolicy(iam, holder, policyName, document);
   } catch (error) {
     if (!isNoSuchEntity(error)) throw error;
     throw new DomainError(
@@ -165,18 +213,7 @@ export async function extendInlinePolicy(iam: IAMClient, system: AwsSystem, leas
 }
 
 export async function revokeInlinePolicy(iam: IAMClient, lease: LeaseSpec): Promise<void> {
-  const holder = holderOf(lease.principal);
-  const policyName = inlinePolicyName(lease.leaseId);
-  try {
-    if (holder.kind === 'role') {
-      await iam.send(new DeleteRolePolicyCommand({ RoleName: holder.name, PolicyName: policyName }));
-    } else {
-      await iam.send(new DeleteUserPolicyCommand({ UserName: holder.name, PolicyName: policyName }));
-    }
-  } catch (error) {
-    // gone already, or the holder itself is gone: either way nothing grants access any more
-    if (!isNoSuchEntity(error)) throw error;
-  }
+  await deleteInlinePolicy(iam, holderOf(lease.principal), inlinePolicyName(lease.leaseId));
 }
 
 export async function checkInlinePolicy(iam: IAMClient, lease: LeaseSpec): Promise<Presence> {

@@ -37,7 +37,8 @@ function roleGrantOf(lease: LeaseSpec): RoleGrant {
   return lease.grant;
 }
 
-async function readAssignment(
+/** The assignment, or undefined when it (or its whole scope) is not there. */
+export async function readAssignment(
   client: AuthorizationManagementClient,
   scope: string,
   name: string,
@@ -123,14 +124,22 @@ export async function grantRoleAssignment(
   };
 }
 
-export async function revokeRoleAssignment(client: AuthorizationManagementClient, lease: LeaseSpec): Promise<void> {
-  const { scope } = roleGrantOf(lease);
+/** Deletes the assignment; one already gone, or whose scope is gone, is fine. */
+export async function deleteAssignment(
+  client: AuthorizationManagementClient,
+  scope: string,
+  name: string,
+): Promise<void> {
   try {
     // ARM answers 204 for an assignment that is not there; 404 means the scope itself is gone
-    await client.roleAssignments.delete(armScope(scope), roleAssignmentName(lease.leaseId));
+    await client.roleAssignments.delete(armScope(scope), name);
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
+}
+
+export async function revokeRoleAssignment(client: AuthorizationManagementClient, lease: LeaseSpec): Promise<void> {
+  await deleteAssignment(client, roleGrantOf(lease).scope, roleAssignmentName(lease.leaseId));
 }
 
 export async function checkRoleAssignment(

@@ -81,7 +81,7 @@ function holds(policy: IamPolicy, role: string, title: string, member: string): 
 type PolicyEdit = (policy: IamPolicy) => IamPolicy | undefined;
 
 /** Other bindings keep their objects, so what another writer put there goes back exactly as read. */
-function withBindings(policy: IamPolicy, bindings: IamBinding[]): IamPolicy {
+export function withBindings(policy: IamPolicy, bindings: IamBinding[]): IamPolicy {
   // conditions exist only from version 3 on, and a lower version would make GCP drop them
   return { ...policy, version: 3, bindings };
 }
@@ -128,23 +128,40 @@ function removeFromLeaseBinding(role: string, member: string, leaseId: string): 
   };
 }
 
+/** What to do with one read of the policy: the policy to write (none: leave it), and the answer to give. */
+export interface PolicyDecision<T> {
+  write?: IamPolicy;
+  outcome: T;
+}
+
 /**
- * Read, edit, write with the etag read; when another writer got in between (409 ABORTED or 412),
- * read again and re-apply, so their change survives next to ours.
+ * Read, decide, write with the etag read; when another writer got in between (409 ABORTED or 412),
+ * read and decide again, so their change is seen, and survives next to ours.
  */
-async function readModifyWrite(store: IamPolicyStore, tuning: RetryTuning, edit: PolicyEdit): Promise<boolean> {
+export async function readDecideWrite<T>(
+  store: IamPolicyStore,
+  tuning: RetryTuning,
+  decide: (policy: IamPolicy) => PolicyDecision<T>,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    const policy = await store.read();
-    const wanted = edit(policy);
-    if (!wanted) return false;
+    const { write, outcome } = decide(await store.read());
+    if (!write) return outcome;
     try {
-      await store.write(wanted);
-      return true;
+      await store.write(write);
+      return outcome;
     } catch (error) {
       if (!isConflict(googleFailure(error)) || attempt >= tuning.conflictRetries) throw error;
       await sleep(backoffMs(tuning, attempt));
     }
   }
+}
+
+/** True when the edit wrote, false when the policy already said what the lease needs. */
+function readModifyWrite(store: IamPolicyStore, tuning: RetryTuning, edit: PolicyEdit): Promise<boolean> {
+  return readDecideWrite(store, tuning, (policy) => {
+    const write = edit(policy);
+    return { write, outcome: write !== undefined };
+  });
 }
 
 function describeTarget(target: GcpTarget): string {

@@ -17,12 +17,14 @@ export interface ExpandedDocument {
 /**
  * IAM returns policy documents URL-encoded (RFC 3986) in its query-protocol answers; some tools and
  * emulators hand them back plain. Either way the result is the parsed body, or a reason it is not one.
+ * Plain JSON is taken as it is (decoding it would turn a `%41` in a value into `A`), and IAM's text is
+ * percent-decoded only, as botocore does: RFC 3986 writes a space as `%20`, so a `+` is a plus.
  */
 export function parsePolicyText(text: string): { body: unknown } | { error: string } {
   const attempts = [text];
   try {
-    const decoded = decodeURIComponent(text.replace(/\+/g, '%20'));
-    if (decoded !== text) attempts.unshift(decoded);
+    const decoded = decodeURIComponent(text);
+    if (decoded !== text) attempts.push(decoded);
   } catch {
     // not URL-encoded: the text itself is the candidate
   }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { AccessLevel, ActionCatalogue } from '../../../domain/inventory/model';
+import type { ActionCatalogue } from '../../../domain/inventory/model';
+import { AWS_ACCESS_LEVELS } from './aws';
 
 /**
  * An AWS action catalogue from a JSON file (`least findings scan FILE --catalogue CATALOGUE.json`) instead of
@@ -10,14 +11,12 @@ import type { AccessLevel, ActionCatalogue } from '../../../domain/inventory/mod
  * `{ "version": "…", "actions": [{ "action": "s3:GetObject", "accessLevels": ["Read"], "wildcardOnly"?: true }] }`.
  */
 
-const ACCESS_LEVELS = ['List', 'Read', 'Write', 'Permissions management', 'Tagging'] as const satisfies AccessLevel[];
-
 const action = strictObject('an action: { "action", "accessLevels", "wildcardOnly"? }', {
   action: z
     .string('expected an action as service:Action')
     .regex(/^[^\s:*?]+:[^\s:*?]+$/, 'expected an action as service:Action, without wildcards'),
   accessLevels: z
-    .array(z.enum(ACCESS_LEVELS, `expected one of ${ACCESS_LEVELS.map((l) => `"${l}"`).join(', ')}`))
+    .array(z.enum(AWS_ACCESS_LEVELS, `expected one of ${AWS_ACCESS_LEVELS.map((l) => `"${l}"`).join(', ')}`))
     .min(1, 'expected at least one access level'),
   wildcardOnly: z.boolean('expected true or false').optional(),
 });

@@ -8,13 +8,16 @@ import type { AccessLevel, ActionCatalogue, CatalogueAction } from '../../../dom
  * on disk, so the catalogue is built once per process and shared.
  */
 
-const ACCESS_LEVELS: ReadonlySet<string> = new Set<AccessLevel>([
+/** The access levels AWS's service authorization reference names, each a level of the model. */
+export const AWS_ACCESS_LEVELS = [
   'List',
   'Read',
   'Write',
   'Permissions management',
   'Tagging',
-]);
+] as const satisfies readonly AccessLevel[];
+
+const ACCESS_LEVELS: ReadonlySet<string> = new Set<AccessLevel>(AWS_ACCESS_LEVELS);
 
 let loading: Promise<ActionCatalogue> | undefined;
 

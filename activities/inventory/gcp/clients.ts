@@ -1,10 +1,9 @@
 import { FoldersClient, OrganizationsClient, ProjectsClient } from '@google-cloud/resource-manager';
 import { RecommenderClient } from '@google-cloud/recommender';
-import { iam, type iam_v1 } from '@googleapis/iam';
+import type { iam_v1 } from '@googleapis/iam';
 import { logging, type logging_v2 } from '@googleapis/logging';
-import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { GcpSystem } from '../../cloud/gcp/errors';
-import { isLoopback } from '../../cloud/loopback';
+import { checkedUrl, IamV1Clients } from '../../cloud/gcp/iam-v1';
 import {
   endpointOptions,
   type GcpAuthClient,
@@ -31,28 +30,19 @@ export interface GcpEndpoints {
 
 type ResourceKind = 'projects' | 'folders' | 'organizations';
 
-function checkedUrl(system: GcpSystem, url: string): URL {
-  const parsed = new URL(url);
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopback(url))) {
-    throw new DomainError(
-      ErrorCode.CloudTargetUnknown,
-      `GCP system "${system.id}" would send its token to ${url}: use https (plain http only for a local fake).`,
-    );
-  }
-  return parsed;
-}
-
 export class GcpInventoryClients {
   private readonly resourceManagers = new Map<string, ProjectsClient | FoldersClient | OrganizationsClient>();
   private readonly recommenders = new Map<string, RecommenderClient>();
-  private readonly iams = new Map<string, iam_v1.Iam>();
+  private readonly iams: IamV1Clients;
   private readonly loggings = new Map<string, logging_v2.Logging>();
 
   constructor(
     private readonly authClient: GcpAuthClient | undefined,
     private readonly endpoints: GcpEndpoints,
     readonly tuning: RetryTuning,
-  ) {}
+  ) {
+    this.iams = new IamV1Clients(authClient, endpoints.iam);
+  }
 
   private resourceManager(system: GcpSystem, kind: ResourceKind) {
     const options = {
@@ -99,20 +89,7 @@ export class GcpInventoryClients {
   }
 
   iam(system: GcpSystem): iam_v1.Iam {
-    const rootUrl = this.endpoints.iam ? checkedUrl(system, this.endpoints.iam).toString() : undefined;
-    const key = `${system.id}|${rootUrl ?? ''}`;
-    let client = this.iams.get(key);
-    if (!client) {
-      client = iam({
-        version: 'v1',
-        ...(rootUrl ? { rootUrl } : {}),
-        ...(this.authClient ? { auth: this.authClient as never } : {}),
-        // retried by withTransientRetry, honouring Retry-After, like every other Google call here
-        retry: false,
-      });
-      this.iams.set(key, client);
-    }
-    return client;
+    return this.iams.for(system);
   }
 
   logging(system: GcpSystem): logging_v2.Logging {

@@ -27,7 +27,7 @@ interface Row {
 
 /**
  * What the cleanup notifiers posted (`cleanup_messages`, migration 009), so a retried activity finds
- * its message and skips or edits it instead of posting again. The first record of a (run, platform,
+ * its message and skips it instead of posting again. The first record of a (run, platform,
  * recipient, purpose) stays: it names the message people already have.
  */
 export class CleanupMessages {
@@ -50,16 +50,6 @@ export class CleanupMessages {
       [key.runId, key.platform, key.recipient, key.purpose],
     );
     return result.rows[0] && toRecord(result.rows[0]);
-  }
-
-  /** Every message of a run on one platform, oldest first. */
-  async ofRun(runId: string, platform: CleanupMessagePlatform): Promise<CleanupMessageRecord[]> {
-    const result = await this.pool.query<Row>(
-      `SELECT run_id, platform, recipient, purpose, channel, message_id FROM cleanup_messages
-       WHERE run_id = $1 AND platform = $2 ORDER BY posted_at, recipient, purpose`,
-      [runId, platform],
-    );
-    return result.rows.map(toRecord);
   }
 }
 

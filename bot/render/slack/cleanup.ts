@@ -13,8 +13,10 @@ import {
   itemsInOrder,
   KEEP_NOTE,
   PASSWORD_NOTE,
+  reportInOrder,
   RESTORE_WHOLE_RUN,
   restorableIdentities,
+  RESTORED_PASSWORD_NOTE,
   unifiedLine,
   type CleanupDecidedView,
   type CleanupDiffView,
@@ -27,7 +29,7 @@ import {
 } from '../cleanup';
 import { actions, context, header, message, section, type SlackMessage } from './blocks';
 import { SLACK_LIMITS } from './limits';
-import { clipEscaped, escapeMrkdwn, plainText, slackDate, userLine } from './text';
+import { clipEscaped, escapeMrkdwn, plainText, slackDialect, unmarked, userLine } from './text';
 
 /**
  * The unused-permission cleanup in Block Kit: an owner's direct message and its reminder, the
@@ -35,13 +37,7 @@ import { clipEscaped, escapeMrkdwn, plainText, slackDate, userLine } from './tex
  * and the answers to a click. Words come from bot/render/cleanup.ts in Slack's dialect; every list is
  * cut to what fits a message's 50 blocks, the rest left to `least cleanup show`.
  */
-const words = cleanupWording({
-  line: userLine,
-  date: slackDate,
-  bold: (markup) => `*${markup}*`,
-  code: (markup) => `\`${markup}\``,
-  escape: escapeMrkdwn,
-});
+const words = cleanupWording(slackDialect);
 
 /** Blocks kept free at a message's end: "and N more" and the run's footnote. */
 const TAIL_BLOCKS = 2;
@@ -59,7 +55,7 @@ export function cleanupOwnerMessage(
   const title = options.reminder ? 'Reminder: cleanup changes to answer' : `Cleanup: ${items.length} to answer`;
   const blocks: KnownBlock[] = [header(title), section(intro), context(words.when(run))];
   const hidden = fill(blocks, [{ items: itemsInOrder(items), blocks: (item) => itemBlocks(run, item) }]);
-  return message(plainSummary(intro), withTail(blocks, run, hidden));
+  return message(unmarked(intro), withTail(blocks, run, hidden));
 }
 
 /** The channel's summary: counts, then the changes nobody was told about, with their buttons. */
@@ -85,7 +81,7 @@ export function cleanupSummaryMessage(view: CleanupSummaryView): SlackMessage {
       blocks: (i) => itemBlocks(run, i),
     });
   const hidden = fill(blocks, groups);
-  return message(plainSummary(words.summaryIntro(view)), withTail(blocks, run, hidden));
+  return message(unmarked(words.summaryIntro(view)), withTail(blocks, run, hidden));
 }
 
 /**
@@ -105,10 +101,13 @@ export function cleanupReportMessage(
     ...(removed ? [context(words.restoreHint())] : []),
   ];
   const restore = removed ? restoreBlocks(run, items, options.wholeRun === true) : [];
-  const ordered = [...items].sort((a, b) => rank(a) - rank(b) || (a.objectName < b.objectName ? -1 : 1));
-  const hidden = fill(blocks, [{ items: ordered, blocks: (item) => [reportBlock(run, item)] }], restore.length);
+  const hidden = fill(
+    blocks,
+    [{ items: reportInOrder(items), blocks: (item) => [reportBlock(run, item)] }],
+    restore.length,
+  );
   blocks.push(...restore);
-  return message(plainSummary(intro), withTail(blocks, run, hidden));
+  return message(unmarked(intro), withTail(blocks, run, hidden));
 }
 
 /** Told to the owners and the channel once a restore ran. */
@@ -123,15 +122,14 @@ export function cleanupRestoredMessage(notice: CleanupRestoreNotice): SlackMessa
     ...(more > 0 || password
       ? [
           context(
-            ...[
-              words.more(notice.run.runId, more),
-              password ? 'A restored console password is a new login profile: its user must reset the password.' : '',
-            ].filter((t): t is string => Boolean(t)),
+            ...[words.more(notice.run.runId, more), password ? RESTORED_PASSWORD_NOTE : ''].filter((t): t is string =>
+              Boolean(t),
+            ),
           ),
         ]
       : []),
   ];
-  return message(plainSummary(intro), blocks);
+  return message(unmarked(intro), blocks);
 }
 
 /** Show diff, answered privately: the documents' unified diff, or what the change does. */
@@ -156,7 +154,7 @@ export function cleanupDiffReply(view: CleanupDiffView): SlackMessage {
     const buttons = decisionButtons(view.runId, view);
     if (buttons.length > 0) blocks.push(actions(...buttons));
   }
-  return message(`Diff: ${plainSummary(title)}`, blocks);
+  return message(`Diff: ${unmarked(title)}`, blocks);
 }
 
 /** The Keep button's form: a required reason, remembered with the Keep. */
@@ -283,12 +281,13 @@ function decisionButtons(runId: string, item: Pick<CleanupItemView, 'itemId' | '
 
 function reportBlock(run: CleanupRunView, item: CleanupItemView): KnownBlock {
   const text = words.reportItem(item).join('\n');
-  const value = cleanupButtonValue(run.runId, item.itemId);
-  const restore =
-    item.outcome === 'removed' && value.length <= SLACK_LIMITS.buttonValue
-      ? button('Restore', CleanupAction.Restore, value)
-      : undefined;
-  return section(text, restore);
+  return section(text, item.outcome === 'removed' ? restoreButton(run.runId, item.itemId) : undefined);
+}
+
+/** Restore on one removed item (the report's, the denied-call watch's); none when the ids do not fit a value. */
+export function restoreButton(runId: string, itemId: string): Button | undefined {
+  const value = cleanupButtonValue(runId, itemId);
+  return value.length <= SLACK_LIMITS.buttonValue ? button('Restore', CleanupAction.Restore, value) : undefined;
 }
 
 /**
@@ -375,15 +374,6 @@ function codeSections(lines: readonly string[]): { sections: string[]; hidden: n
   return { sections: sections.map((body) => `${fence}\n${body}\n${fence}`), hidden: lines.length - at };
 }
 
-function rank(item: CleanupItemView): number {
-  return item.outcome === 'removed' ? 0 : item.outcome === 'failed' ? 1 : 2;
-}
-
 function plain(text: string, max: number = SLACK_LIMITS.inputLabel): { type: 'plain_text'; text: string } {
   return { type: 'plain_text', text: plainText(text, max) };
-}
-
-/** The notification text: the intro without mrkdwn stress or code marks. */
-function plainSummary(mrkdwn: string): string {
-  return mrkdwn.replace(/[*`]/g, '');
 }

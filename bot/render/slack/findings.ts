@@ -7,9 +7,7 @@ import {
   findingsWording,
   fitsTarget,
   SHOWN,
-  SUPPRESS_DAYS,
   SUPPRESS_NOTE,
-  SUPPRESS_REASON_MAX,
   type CleanupStartedView,
   type FindingsSummaryView,
   type FindingsTarget,
@@ -20,25 +18,18 @@ import {
   type SuppressedView,
   type SystemFindingsView,
 } from '../findings';
+import { SUPPRESS_DAYS, SUPPRESS_REASON_MAX } from '../../../domain/findings/model';
 import { actions, context, fields, header, message, section, type SlackMessage } from './blocks';
 import { SLACK_COMMAND, SlackAction, SlackBlock, SlackView } from './ids';
 import { SLACK_LIMITS } from './limits';
-import { escapeMrkdwn, plainText, slackDate, userLine, userText } from './text';
+import { plainText, slackDialect, userLine, userText } from './text';
 
 /**
  * Findings and the Permission Creep Index in Block Kit: the `/access findings` summary, one
  * identity's card, the suppress form and its answers, the approver card's section on the requester,
  * and the right-size note after a revoke. Words come from bot/render/findings.ts in Slack's dialect.
  */
-const words = findingsWording({
-  line: userLine,
-  text: userText,
-  date: slackDate,
-  bold: (markup) => `*${markup}*`,
-  code: (markup) => `\`${markup}\``,
-  command: `${SLACK_COMMAND} findings`,
-  escape: escapeMrkdwn,
-});
+const words = findingsWording({ ...slackDialect, text: userText, command: `${SLACK_COMMAND} findings` });
 
 /** Blocks kept free after the systems: the other systems' line and the hidden note. */
 const SUMMARY_TAIL = 2;

@@ -17,6 +17,7 @@ export { requesterThreadParent, requesterUpdate, submittedReply } from './reques
 export { timeLeft } from '../status';
 export { clip, escapeMrkdwn, mention, slackDate, userText } from './text';
 export {
+  cleanupStartedReply,
   findingsSummaryBlocks,
   findingsSummaryReply,
   identityCardReply,

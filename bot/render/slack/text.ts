@@ -82,3 +82,20 @@ export function slackDate(iso: string): string {
 function oneLine(text: string): string {
   return visible(text).replace(/\s+/g, ' ').trim();
 }
+
+/**
+ * How Slack writes what the shared sentences (findings', the cleanup's) quote and stress: user text
+ * escaped on one line, times in each reader's zone, `*bold*` and `` `code` ``.
+ */
+export const slackDialect = {
+  line: userLine,
+  date: slackDate,
+  bold: (markup: string): string => `*${markup}*`,
+  code: (markup: string): string => `\`${markup}\``,
+  escape: escapeMrkdwn,
+};
+
+/** A notification's text: mrkdwn in the dialect above without its stress or code marks. */
+export function unmarked(mrkdwn: string): string {
+  return mrkdwn.replace(/[*`]/g, '');
+}

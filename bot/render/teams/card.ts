@@ -33,7 +33,11 @@ export interface TeamsMessage {
 }
 
 export type CardElement = { type: string; [key: string]: unknown };
-export type CardAction = { type: 'Action.Execute' | 'Action.OpenUrl'; title: string; [key: string]: unknown };
+export type CardAction = {
+  type: 'Action.Execute' | 'Action.OpenUrl' | 'Action.ShowCard';
+  title: string;
+  [key: string]: unknown;
+};
 
 export const SUMMARY_CHARS = 200;
 /** The message text when there is no card: Teams' limit is far above it, the reader's patience is not. */

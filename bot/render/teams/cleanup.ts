@@ -11,9 +11,12 @@ import {
   itemsInOrder,
   KEEP_NOTE,
   PASSWORD_NOTE,
+  reportInOrder,
   RESTORE_WHOLE_RUN,
   restorableIdentities,
+  RESTORED_PASSWORD_NOTE,
   unifiedLine,
+  utcMinute,
   type CleanupDecidedView,
   type CleanupDiffView,
   type CleanupItemView,
@@ -25,6 +28,7 @@ import {
 } from '../cleanup';
 import type { DiffLine } from '../cleanup-diff';
 import {
+  actionSet,
   card,
   container,
   heading,
@@ -33,11 +37,12 @@ import {
   text,
   withCard,
   type AdaptiveCard,
+  type CardAction,
   type CardElement,
   type Color,
   type TeamsMessage,
 } from './card';
-import { clip, clipEscaped, escapeMarkdown, plainText, teamsDate, userLine } from './text';
+import { clip, clipEscaped, escapeMarkdown, plainText, teamsDialect, unmarked, userLine } from './text';
 
 /**
  * The unused-permission cleanup as Adaptive Cards: an owner's message and its reminder, the channel's
@@ -46,26 +51,10 @@ import { clip, clipEscaped, escapeMarkdown, plainText, teamsDate, userLine } fro
  * with the other changes stays; every other button is an Action.Execute whose `data.value` is
  * `cleanupButtonValue(run, item)`. Lists are filled by bytes: ids can be long.
  */
-const words = cleanupWording({
-  line: userLine,
-  date: teamsDate,
-  bold: (markup) => `**${markup}**`,
-  // Teams markdown has no code spans; names and commands stand out in bold.
-  code: (markup) => `**${markup}**`,
-  escape: escapeMarkdown,
-});
+const words = cleanupWording(teamsDialect);
 
 /** For an invoke's message answer: Teams expands `{{DATE()}}` only in cards, so times are written out in UTC. */
-const answerWords = cleanupWording({
-  line: userLine,
-  date: (iso) => {
-    const ms = Date.parse(iso);
-    return Number.isNaN(ms) ? userLine(iso, 40) : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  },
-  bold: (markup) => `**${markup}**`,
-  code: (markup) => `**${markup}**`,
-  escape: escapeMarkdown,
-});
+const answerWords = cleanupWording({ ...teamsDialect, date: (iso) => utcMinute(iso) ?? userLine(iso, 40) });
 
 /** Shares of the card (24 KB) the lists may take; buttons carry ids of up to 2,000 characters. */
 const ITEMS_BYTES = 15 * 1024;
@@ -87,7 +76,7 @@ export function cleanupOwnerMessage(
     text(words.when(run), { subtle: true, spacing: 'none' }),
   ];
   const hidden = fill(body, [{ items: itemsInOrder(items) }], (item, at) => itemContainer(run, item, at));
-  return withCard(summaryOf(intro), card(withTail(body, run, hidden)));
+  return withCard(unmarked(intro), card(withTail(body, run, hidden)));
 }
 
 /** The channel's summary: counts, then the changes nobody was told about, with their buttons. */
@@ -110,7 +99,7 @@ export function cleanupSummaryMessage(view: CleanupSummaryView): TeamsMessage {
   for (const { owner, items } of view.unreached)
     groups.push({ heading: `Changes for ${words.person(owner)}:`, items: itemsInOrder(items) });
   const hidden = fill(body, groups, (item, at) => itemContainer(run, item, at));
-  return withCard(summaryOf(words.summaryIntro(view)), card(withTail(body, run, hidden)));
+  return withCard(unmarked(words.summaryIntro(view)), card(withTail(body, run, hidden)));
 }
 
 /** The report after the run: each change's outcome, Restore per removed one, per identity and the whole run. */
@@ -126,10 +115,9 @@ export function cleanupReportMessage(
     text(intro),
   ];
   if (removed) body.push(text(words.restoreHint(), { subtle: true, spacing: 'none' }));
-  const ordered = [...items].sort((a, b) => rank(a) - rank(b) || (a.objectName < b.objectName ? -1 : 1));
-  const hidden = fill(body, [{ items: ordered }], (item) => reportContainer(run, item));
+  const hidden = fill(body, [{ items: reportInOrder(items) }], (item) => reportContainer(run, item));
   if (removed) body.push(...restoreElements(run, items, options.wholeRun === true));
-  return withCard(summaryOf(intro), card(withTail(body, run, hidden)));
+  return withCard(unmarked(intro), card(withTail(body, run, hidden)));
 }
 
 /** Told to the owners and the channel once a restore ran. */
@@ -141,12 +129,8 @@ export function cleanupRestoredMessage(notice: CleanupRestoreNotice): TeamsMessa
   const more = words.more(notice.run.runId, notice.items.length - lines.length);
   if (more) body.push(text(more, { subtle: true }));
   if (notice.items.some((i) => i.change === 'remove-password'))
-    body.push(
-      text('A restored console password is a new login profile: its user must reset the password.', {
-        color: 'warning',
-      }),
-    );
-  return withCard(summaryOf(intro), card(body));
+    body.push(text(RESTORED_PASSWORD_NOTE, { color: 'warning' }));
+  return withCard(unmarked(intro), card(body));
 }
 
 /** Show diff, as the clicker's own card: the documents' unified diff, or what the change does, and the buttons. */
@@ -310,13 +294,7 @@ function reportContainer(run: CleanupRunView, item: CleanupItemView): CardElemen
     [
       text(first ?? '', tone ? { color: tone } : {}),
       ...(rest.length > 0 ? [text(rest.join('\n\n'), { subtle: true, spacing: 'none' })] : []),
-      ...(item.outcome === 'removed'
-        ? [
-            actionSet([
-              execute('Restore', CleanupAction.Restore, { value: cleanupButtonValue(run.runId, item.itemId) }),
-            ]),
-          ]
-        : []),
+      ...(item.outcome === 'removed' ? [actionSet([restoreAction(run.runId, item.itemId)])] : []),
     ],
     { separator: true },
   );
@@ -369,14 +347,20 @@ function diffElement(line: DiffLine): CardElement {
   };
 }
 
+/** Restore on one removed item (the report's, the denied-call watch's). */
+export function restoreAction(runId: string, itemId: string): CardAction {
+  return execute('Restore', CleanupAction.Restore, { value: cleanupButtonValue(runId, itemId) });
+}
+
 type ExecuteData = { value: string; reasonInput?: string };
 
+/** Like card.ts `execute`, but for a cleanup verb, whose `data.value` (up to 2,000 characters) is not cut. */
 function execute(
   title: string,
   verb: CleanupAction,
   data: ExecuteData,
   style?: 'positive' | 'destructive',
-): Record<string, unknown> & { type: 'Action.Execute' } {
+): CardAction {
   return {
     type: 'Action.Execute',
     title: plainText(title, ACTION_TITLE_CHARS),
@@ -384,17 +368,4 @@ function execute(
     data,
     ...(style ? { style } : {}),
   };
-}
-
-function actionSet(actions: Record<string, unknown>[]): CardElement {
-  return { type: 'ActionSet', actions };
-}
-
-function rank(item: CleanupItemView): number {
-  return item.outcome === 'removed' ? 0 : item.outcome === 'failed' ? 1 : 2;
-}
-
-/** The notification summary: plain text (Teams parses no markdown there), our stress marks dropped. */
-function summaryOf(markdown: string): string {
-  return markdown.replace(/\*\*|\\(?=[\\`*[\]<~|{_&#>+\-=.)])/g, '');
 }

@@ -7,9 +7,7 @@ import {
   fitsTarget,
   SEVERITY_TONE,
   SHOWN,
-  SUPPRESS_DAYS,
   SUPPRESS_NOTE,
-  SUPPRESS_REASON_MAX,
   type CleanupStartedView,
   type FindingsSummaryView,
   type FindingsTarget,
@@ -20,6 +18,7 @@ import {
   type SuppressedView,
   type SystemFindingsView,
 } from '../findings';
+import { SUPPRESS_DAYS, SUPPRESS_REASON_MAX } from '../../../domain/findings/model';
 import {
   actionSet,
   card,
@@ -37,23 +36,14 @@ import {
   type TeamsMessage,
 } from './card';
 import { TeamsInput, TeamsVerb } from './ids';
-import { escapeMarkdown, plainText, teamsDate, userLine, userText } from './text';
+import { plainText, teamsDialect, userLine, userText } from './text';
 
 /**
  * Findings and the Permission Creep Index as Adaptive Cards: the `findings` summary, one identity's
  * card, the suppress card and its answers, the approver card's section on the requester, and the
  * right-size note after a revoke. Words come from bot/render/findings.ts in Teams' dialect.
  */
-const words = findingsWording({
-  line: userLine,
-  text: userText,
-  date: teamsDate,
-  bold: (markup) => `**${markup}**`,
-  // Teams markdown has no code spans; names and commands stand out in bold.
-  code: (markup) => `**${markup}**`,
-  command: 'findings',
-  escape: escapeMarkdown,
-});
+const words = findingsWording({ ...teamsDialect, text: userText, command: 'findings' });
 
 /**
  * Shares of the card (24 KB) the lists may take; the rest is the text around them. Buttons carry

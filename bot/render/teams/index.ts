@@ -15,6 +15,7 @@ export { requestFormCard, type RequestFormCardInput } from './request-form';
 export { requesterStatusCard, requesterUpdate, submittedMessage } from './requester';
 export { userText } from './text';
 export {
+  cleanupStartedMessage,
   findingsSummaryCard,
   findingsSummaryMessage,
   identityCard,

@@ -102,6 +102,24 @@ export function teamsDate(iso: string): string {
   return `{{DATE(${utc}, SHORT)}} {{TIME(${utc})}}`;
 }
 
+/**
+ * How Teams writes what the shared sentences (findings', the cleanup's) quote and stress: user text
+ * escaped on one line, times in each reader's zone, bold. Teams markdown has no code spans; names and
+ * commands stand out in bold.
+ */
+export const teamsDialect = {
+  line: userLine,
+  date: teamsDate,
+  bold: (markup: string): string => `**${markup}**`,
+  code: (markup: string): string => `**${markup}**`,
+  escape: escapeMarkdown,
+};
+
+/** A notification's summary: plain text (Teams parses no markdown there), the dialect's stress and escapes dropped. */
+export function unmarked(markdown: string): string {
+  return markdown.replace(/\*\*|\\(?=[\\`*[\]<~|{_&#>+\-=.)])/g, '');
+}
+
 function oneLine(text: string): string {
   return visible(text).replace(/\s+/g, ' ').trim();
 }

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebClient } from '@slack/web-api';
 import { FanOutCleanupNotifier } from '../../../activities/chat/cleanup-fan-out';
-import type { CleanupDeniedNotice } from '../../../activities/chat/cleanup-notifier';
+import type { CleanupDeniedNotice } from '../../../bot/render/cleanup-denied';
 import { LogCleanupNotifier, type CleanupLogMessage } from '../../../activities/chat/log-cleanup-notifier';
 import { SlackCleanupNotifier } from '../../../activities/chat/slack-cleanup-notifier';
 import { TeamsCleanupNotifier } from '../../../activities/chat/teams-cleanup-notifier';

@@ -8,7 +8,7 @@ import {
   parseTarget,
   type FindingsTarget,
 } from '../../../bot/render/findings';
-import { mayStartCleanup } from '../../../bot/cleanup-client';
+import { mayStartCleanup } from '../../../domain/cleanup/authority';
 import {
   approvalCard,
   findingsSummaryReply,

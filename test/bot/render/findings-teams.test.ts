@@ -20,7 +20,7 @@ import {
   type AdaptiveCard,
   type TeamsMessage,
 } from '../../../bot/render/teams';
-import { mayStartCleanup } from '../../../bot/cleanup-client';
+import { mayStartCleanup } from '../../../domain/cleanup/authority';
 import { card as buildCard } from '../../../bot/render/teams/card';
 import { cleanupStartedMessage } from '../../../bot/render/teams/findings';
 import { TEAMS_CARD_MAX_BYTES, TeamsInput, TeamsVerb } from '../../../bot/render/teams/ids';
