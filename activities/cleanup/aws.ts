@@ -32,7 +32,7 @@ import { DomainError, ErrorCode } from '../../domain/errors';
 import type { LeaseSpec } from '../../domain/lease';
 import type { AuthorizationSystem } from '../../domain/policy/schema';
 import { type AwsBroker, type AwsSession, createAwsBroker } from '../cloud/aws/broker';
-import { asAwsSystem, type AwsSystem, isNoSuchEntity, withAwsErrors } from '../cloud/aws/errors';
+import { asAwsSystem, type AwsSystem, isAwsError, isNoSuchEntity, withAwsErrors } from '../cloud/aws/errors';
 import {
   type AssignmentClaims,
   checkAssignment,
@@ -1207,9 +1207,18 @@ export async function stageAws(
   };
 }
 
+/**
+ * IAM refusing the deny itself (its size limits): the item cannot be staged. Throttling is not such a
+ * refusal: it fails the call, and the activity's retry stages again rather than remove at once.
+ */
 function isAwsLimit(error: unknown): boolean {
-  const text = `${(error as { name?: string }).name ?? ''} ${(error as Error).message ?? ''}`;
-  return /LimitExceeded|MalformedPolicyDocument|exceed/i.test(text);
+  return isAwsError(
+    error,
+    'LimitExceeded',
+    'LimitExceededException',
+    'MalformedPolicyDocument',
+    'MalformedPolicyDocumentException',
+  );
 }
 
 /** Takes the staged deny off every holder; a holder or policy already gone is fine. */

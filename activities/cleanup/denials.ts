@@ -65,7 +65,7 @@ export function createCleanupWatchActivities(deps: CleanupWatchDeps | undefined)
         for (const item of stored) {
           const found = byItem.get(item.itemId) ?? [];
           // restored since the query read it: nothing left to tell
-          if (found.length === 0 || item.outcome !== 'removed') continue;
+          if (found.length === 0 || (item.outcome !== 'removed' && item.outcome !== 'staged')) continue;
           await tell(deps, system, record, item, found, inventoryRunId);
           items += 1;
           calls += found.reduce((sum, d) => sum + d.denied, 0);
