@@ -3,7 +3,7 @@
 # Migrations use the CLI entry point instead: --entrypoint ./node_modules/.bin/tsx … app/cli.ts migrate
 #
 # TypeScript runs as is: tsx loads app/*.ts at start and the Temporal worker bundles workflows/ when it
-# starts, so the image carries the sources and a full `npm ci` (not --omit=dev), and no build step.
+# starts, so the image carries the sources and a full `npm ci` (not --omit=dev); only the CLI is bundled.
 # No secrets go into the image: configuration arrives as environment variables and the policy file
 # is mounted at run time (see docker-compose.yml and docs/deploy.md).
 
@@ -14,12 +14,18 @@ FROM ${NODE_IMAGE}
 
 WORKDIR /app
 
-# Dependencies first so that a source change does not reinstall them.
+# Dependencies first so that a source change does not reinstall them. `npm ci` runs the `prepare`
+# script (the CLI bundle builder), which has no sources to build yet and says so.
 COPY package.json package-lock.json ./
+COPY app/cli/bundle.cjs ./app/cli/
 RUN npm ci --no-audit --no-fund --loglevel=error \
  && npm cache clean --force
 
 COPY . .
+
+# The `least` command built into one file (app/cli/bundle.cjs): `docker compose exec … npx least` starts
+# without compiling its modules. Built as root, read by the process like every other file.
+RUN node app/cli/bundle.cjs
 
 # Production from here on: the main job never installs anything at start (no Temporal CLI, no AWS
 # emulator; Temporal is a server in compose and there is no sandbox), and Teams local mode is refused.

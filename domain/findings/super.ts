@@ -138,20 +138,38 @@ function resourceOf(scope: string): string {
   return scope.replace(/^\/\/[^/]+\//, '').trim();
 }
 
-/** Per catalogue, the lower-case names of every control-plane action (Azure data actions are granted apart). */
-const controlPlaneByCatalogue = new WeakMap<ActionCatalogue, ReadonlySet<string>>();
+/**
+ * Per catalogue, its control-plane actions (Azure data actions are granted apart), each numbered: by the
+ * catalogue's own spelling and by lower case, with a mark per action for holdsAll to count each once.
+ */
+interface ControlPlane {
+  size: number;
+  exact: ReadonlyMap<string, number>;
+  lower: ReadonlyMap<string, number>;
+  /** holdsAll's marks: the generation that last counted each action. */
+  seen: Int32Array;
+  generation: number;
+}
 
-function controlPlane(catalogue: ActionCatalogue): ReadonlySet<string> {
-  let names = controlPlaneByCatalogue.get(catalogue);
-  if (!names) {
-    names = new Set(
-      indexCatalogue(catalogue)
-        .all.filter((entry) => (entry as { dataAction?: boolean }).dataAction !== true)
-        .map((entry) => entry.action.toLowerCase()),
-    );
-    controlPlaneByCatalogue.set(catalogue, names);
+const controlPlaneByCatalogue = new WeakMap<ActionCatalogue, ControlPlane>();
+
+function controlPlane(catalogue: ActionCatalogue): ControlPlane {
+  let found = controlPlaneByCatalogue.get(catalogue);
+  if (!found) {
+    const exact = new Map<string, number>();
+    const lower = new Map<string, number>();
+    for (const entry of indexCatalogue(catalogue).all) {
+      if ((entry as { dataAction?: boolean }).dataAction === true) continue;
+      const name = entry.action.toLowerCase();
+      // two spellings of one action in a catalogue are one action
+      let at = lower.get(name);
+      if (at === undefined) lower.set(name, (at = lower.size));
+      exact.set(entry.action, at);
+    }
+    found = { size: lower.size, exact, lower, seen: new Int32Array(lower.size), generation: 0 };
+    controlPlaneByCatalogue.set(catalogue, found);
   }
-  return names;
+  return found;
 }
 
 function everyAction(input: SuperIdentityInput, what: string): string | undefined {
@@ -165,40 +183,24 @@ function everyAction(input: SuperIdentityInput, what: string): string | undefine
 /** Identities holding the same documents share one held array: its answer is worked out once. */
 const holdsAllOf = new WeakMap<readonly HeldAction[], WeakMap<ActionCatalogue, boolean>>();
 
-function holdsAll(held: readonly HeldAction[], catalogue: ActionCatalogue, wanted: ReadonlySet<string>): boolean {
+function holdsAll(held: readonly HeldAction[], catalogue: ActionCatalogue, wanted: ControlPlane): boolean {
   let byCatalogue = holdsAllOf.get(held);
   const known = byCatalogue?.get(catalogue);
   if (known !== undefined) return known;
-  const exact = exactControlPlane(catalogue);
-  const everywhere = new Set<string>();
+  // each control-plane action held on all resources counted once, however often and however spelled
+  // (held actions carry the catalogue's spelling; only another one needs lower-casing)
+  const generation = (wanted.generation = (wanted.generation % 0x7fffffff) + 1);
+  if (generation === 1) wanted.seen.fill(0);
+  let count = 0;
   for (const holding of held) {
     if (holding.resourceReach !== 'all') continue;
-    // held actions carry the catalogue's own spelling; only another spelling needs lower-casing
-    if (exact.has(holding.action)) everywhere.add(exact.get(holding.action)!);
-    else {
-      const lower = holding.action.toLowerCase();
-      if (wanted.has(lower)) everywhere.add(lower);
-    }
+    const at = wanted.exact.get(holding.action) ?? wanted.lower.get(holding.action.toLowerCase());
+    if (at === undefined || wanted.seen[at] === generation) continue;
+    wanted.seen[at] = generation;
+    count += 1;
   }
-  const answer = everywhere.size === wanted.size;
+  const answer = count === wanted.size;
   if (!byCatalogue) holdsAllOf.set(held, (byCatalogue = new WeakMap()));
   byCatalogue.set(catalogue, answer);
   return answer;
-}
-
-const exactByCatalogue = new WeakMap<ActionCatalogue, ReadonlyMap<string, string>>();
-
-/** The control-plane actions as the catalogue spells them, to their lower-case names. */
-function exactControlPlane(catalogue: ActionCatalogue): ReadonlyMap<string, string> {
-  let names = exactByCatalogue.get(catalogue);
-  if (!names) {
-    const wanted = controlPlane(catalogue);
-    names = new Map(
-      indexCatalogue(catalogue)
-        .all.map((entry) => [entry.action, entry.action.toLowerCase()] as const)
-        .filter(([, lower]) => wanted.has(lower)),
-    );
-    exactByCatalogue.set(catalogue, names);
-  }
-  return names;
 }

@@ -22,8 +22,9 @@ export function effectiveGrants(
   const denied = new Set<string>();
   let boundary: Set<string> | undefined;
   paths.forEach((path, index) => {
-    if (path.documentId === undefined) return;
-    const rows = actionsOf(path.documentId) ?? [];
+    const documentId = path.documentId;
+    if (documentId === undefined) return;
+    const rows = actionsOf(documentId) ?? [];
     if (path.kind === 'permissions-boundary') {
       boundary ??= new Set();
       for (const row of rows) if (row.effect === 'allow') boundary.add(row.action);
@@ -36,43 +37,92 @@ export function effectiveGrants(
         if (row.resourceReach === 'all' && !conditional) fullyDenied.add(row.action);
         continue;
       }
-      let entry = allowed.get(row.action);
+      const entry = allowed.get(row.action);
       if (!entry) {
-        entry = { levels: [], all: false, conditional: true, paths: [], documents: [] };
-        allowed.set(row.action, entry);
+        allowed.set(row.action, {
+          levels: row.accessLevels,
+          ownLevels: false,
+          all: row.resourceReach === 'all',
+          conditional,
+          path: index,
+          paths: undefined,
+          document: documentId,
+          documents: undefined,
+        });
+        continue;
       }
-      for (const level of row.accessLevels) if (!entry.levels.includes(level)) entry.levels.push(level);
+      if (row.accessLevels !== entry.levels)
+        for (const level of row.accessLevels)
+          if (!entry.levels.includes(level)) {
+            if (!entry.ownLevels) {
+              entry.levels = [...entry.levels];
+              entry.ownLevels = true;
+            }
+            (entry.levels as AccessLevel[]).push(level);
+          }
       entry.all ||= row.resourceReach === 'all';
       entry.conditional &&= conditional;
       // paths come in index order: a repeat can only be the last one
-      if (entry.paths[entry.paths.length - 1] !== index) entry.paths.push(index);
-      if (!entry.documents.includes(path.documentId)) entry.documents.push(path.documentId);
+      if (entry.paths === undefined) {
+        if (entry.path !== index) entry.paths = [entry.path, index];
+      } else if (entry.paths[entry.paths.length - 1] !== index) entry.paths.push(index);
+      if (documentId !== entry.document && !entry.documents?.includes(documentId))
+        (entry.documents ??= [entry.document]).push(documentId);
     }
   });
+  // Most actions come through one path and one document: those share one array per path and per
+  // document (held actions are never changed), which spares two arrays per action on large accounts.
+  const onePath: number[][] = [];
+  const oneDocument = new Map<string, string[]>();
   const granted: GrantedAction[] = [];
-  for (const [action, entry] of allowed) {
+  // `sort()` orders strings by code unit, as `<` does, with no call per comparison
+  for (const action of [...allowed.keys()].sort()) {
     if (fullyDenied.has(action)) continue;
     if (boundary && !boundary.has(action)) continue;
+    const entry = allowed.get(action)!;
+    let documents = entry.documents;
+    if (documents) documents.sort();
+    else {
+      documents = oneDocument.get(entry.document);
+      if (!documents) oneDocument.set(entry.document, (documents = [entry.document]));
+    }
     granted.push({
       action,
-      accessLevels: entry.levels.sort(),
+      accessLevels:
+        // a row's own levels, shared: like every held action, never changed
+        entry.ownLevels || !sorted(entry.levels) ? [...new Set(entry.levels)].sort() : (entry.levels as AccessLevel[]),
       resourceReach: entry.all ? 'all' : 'some',
       conditional: entry.conditional,
       partiallyDenied: denied.has(action),
-      paths: entry.paths,
-      documents: entry.documents.sort(),
+      paths: entry.paths ?? (onePath[entry.path] ??= [entry.path]),
+      documents,
     });
   }
-  return granted.sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
+  return granted;
 }
 
-/** Distinct levels, path indexes (ascending) and documents: a handful each, so arrays. */
+/** Whether a list of levels is in `sort()` order (a document's rows carry the catalogue's, already sorted). */
+function sorted(levels: readonly AccessLevel[]): boolean {
+  for (let k = 1; k < levels.length; k++) if (levels[k - 1]! >= levels[k]!) return false;
+  return true;
+}
+
+/**
+ * What is known of one allowed action while the paths are read. Its first row's levels, path and
+ * document are kept as they are; a list of its own is made only when a second one comes.
+ */
 interface Allowed {
-  levels: AccessLevel[];
+  levels: readonly AccessLevel[];
+  /** `levels` is this entry's own copy (a second row brought a level), not the first row's array. */
+  ownLevels: boolean;
   all: boolean;
   conditional: boolean;
-  paths: number[];
-  documents: string[];
+  path: number;
+  /** Every path index, ascending, once there is more than one. */
+  paths: number[] | undefined;
+  document: string;
+  /** Every document, once there is more than one. */
+  documents: string[] | undefined;
 }
 
 /**
@@ -94,6 +144,10 @@ export function mergeGrants(
   let renumbered = false;
   firstAt.forEach((at, k) => (renumbered ||= at !== k));
   const firstPaths = (paths: readonly number[]): number[] => paths.map((k) => firstAt[k]!);
+  // the second part's paths moved up by thenFrom; a single path's array shared, as effectiveGrants shares it
+  const onePath: number[][] = [];
+  const thenPaths = (paths: readonly number[]): number[] =>
+    paths.length === 1 ? (onePath[paths[0]!] ??= [paths[0]! + thenFrom]) : paths.map((p) => p + thenFrom);
   const merged: GrantedAction[] = [];
   let a = 0;
   let b = 0;
@@ -104,7 +158,7 @@ export function mergeGrants(
       merged.push(renumbered ? { ...x!, paths: firstPaths(x!.paths) } : x!);
       a += 1;
     } else if (x === undefined || y.action < x.action) {
-      merged.push({ ...y, paths: y.paths.map((p) => p + thenFrom) });
+      merged.push({ ...y, paths: thenPaths(y.paths) });
       b += 1;
     } else {
       merged.push({
