@@ -121,6 +121,21 @@ function expandStatement(
  * when the text is not an action pattern at all (no `service:` prefix).
  */
 export function matchAwsActions(catalogue: ActionCatalogue, pattern: string): readonly CatalogueAction[] | undefined {
+  // the same patterns recur across policies (`s3:Get*`, `ec2:Describe*`): each is matched once per catalogue
+  let known = matchesByCatalogue.get(catalogue);
+  if (!known) matchesByCatalogue.set(catalogue, (known = new Map()));
+  if (known.has(pattern)) return known.get(pattern);
+  const matches = matchPattern(catalogue, pattern);
+  if (known.size >= MATCH_CACHE_SIZE) known.clear();
+  known.set(pattern, matches);
+  return matches;
+}
+
+/** Patterns kept per catalogue before the cache starts over: far more than any account's distinct patterns. */
+const MATCH_CACHE_SIZE = 50_000;
+const matchesByCatalogue = new WeakMap<ActionCatalogue, Map<string, readonly CatalogueAction[] | undefined>>();
+
+function matchPattern(catalogue: ActionCatalogue, pattern: string): readonly CatalogueAction[] | undefined {
   const index = indexCatalogue(catalogue);
   if (pattern === '*') return index.all;
   const colon = pattern.indexOf(':');
