@@ -93,6 +93,24 @@ function readConfig(): Config {
   };
 }
 
+/**
+ * Ours as `npm ci` leaves it: the command bundle built again from the sources as they are (what
+ * `npm run build:cli` does), which the bin then runs. Said in the report, with the fallback if the build fails.
+ */
+function oursAsInstalled(): string {
+  if (process.env.BENCH_FINDINGS_OURS) return `${LEAST} (BENCH_FINDINGS_OURS)`;
+  try {
+    execFileSync(process.execPath, [path.join(REPO, 'app', 'cli', 'bundle.cjs')], {
+      env: { ...process.env, LEAST_BUNDLE_STRICT: '1' },
+      stdio: 'pipe',
+      timeout: 120_000,
+    });
+    return `${path.relative(REPO, LEAST)}, running the command bundle built from the sources as they are (npm run build:cli)`;
+  } catch (error) {
+    return `${path.relative(REPO, LEAST)} through tsx: the command bundle did not build (${(error as Error).message.split('\n')[0]})`;
+  }
+}
+
 function machineLoad(): string {
   try {
     return execFileSync('uptime', [], { encoding: 'utf8', timeout: 5000 }).trim();
@@ -186,6 +204,8 @@ export async function findingsScanScenario(options: FindingsScanOptions): Promis
       `per command: timeout ${config.timeoutSeconds} s, RSS cap ${mib(config.maxRssBytes)} MiB; files in ${dir}`,
   );
   value(report, 'Cloudsplaining', `${tool.version} (${path.relative(REPO, tool.binary) || tool.binary})`);
+  value(report, 'ours', oursAsInstalled());
+  log(`findings-scan: ours: ${report.values.at(-1)?.value ?? ''}`);
   value(report, 'input', file);
   value(report, 'work directory (inputs, outputs, differences)', dir);
 
