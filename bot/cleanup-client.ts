@@ -57,7 +57,10 @@ export interface CleanupClientDeps {
   policy: () => Policy;
   /** Refusals are audited here, as the findings client does it. */
   audit: (entry: { actor: string; action: AuditAction; detail: Record<string, unknown> }) => Promise<void>;
-  /** Members of groups kept outside the policy (Slack user groups), for who owns or administers a system. */
+  /**
+   * Members of groups kept outside the policy (Slack user groups), for who owns or administers a system;
+   * read again at each decision click, so someone taken out of a group stops counting within its cache time.
+   */
   externalGroups?: () => Promise<ExternalGroups>;
   log?: (msg: string, extra: Record<string, unknown>) => void;
 }
@@ -77,8 +80,22 @@ export interface CleanupStartRequest {
   identityId: string;
 }
 
-/** An owner's click as a front end sends it: the run, and the answer the workflow's validator checks. */
-export type CleanupDecideRequest = CleanupDecisionInput & { runId: string };
+/**
+ * An owner's click as a front end sends it: the run, and the answer the workflow's validator checks. The
+ * clicker's groups are the client's to find, from the verified e-mail: a front end's claim is not taken.
+ */
+export type CleanupDecideRequest = Omit<CleanupDecisionInput, 'groups'> & { runId: string };
+
+/**
+ * The run's decider groups a clicker is in, as found at the click. `unchecked`: groups that might have
+ * made them a decider could not be read (Slack failed, or this server has no Slack), so they did not count.
+ */
+interface ClickerGroups {
+  groups: string[];
+  unchecked?: 'unreadable' | 'no-directory';
+}
+
+const NO_GROUPS: ClickerGroups = { groups: [] };
 
 /** What a Restore click asks for: an item id, `*` (the whole run) or `identity:<id or name>`, as on the buttons. */
 export interface CleanupRestoreRequest {
@@ -132,19 +149,23 @@ export class CleanupClient {
 
   /** Keep / Remove now / Snooze on one item: the workflow's validator decides, the answer is the item as recorded. */
   async decide(request: CleanupDecideRequest): Promise<DecideOutcome> {
-    const { runId, ...input } = request;
-    const decider = input.decider.trim().toLowerCase();
+    const { runId, ...asked } = request;
+    const decider = asked.decider.trim().toLowerCase();
+    const clicked: CleanupDecisionInput = { ...asked, decider };
+    const found = await this.clickerGroups(runId, clicked);
+    const input: CleanupDecisionInput = { ...clicked, ...(found.groups.length > 0 ? { groups: found.groups } : {}) };
     try {
-      const item = await this.handle(runId).executeUpdate(cleanupDecideUpdate, { args: [{ ...input, decider }] });
+      const item = await this.handle(runId).executeUpdate(cleanupDecideUpdate, { args: [input] });
       return { ok: true, item };
     } catch (error) {
-      const refusal = await this.workflowRefusal(error, runId, { ...input, decider });
+      const refusal = explained(await this.workflowRefusal(error, runId, input), found);
       await this.audited(decider, AuditAction.CleanupDecisionRefused, {
         run: clip(runId),
         item: clip(input.itemId),
         kind: input.kind,
         code: refusal.code,
         message: refusal.message,
+        ...(found.unchecked ? { groupsUnchecked: found.unchecked } : {}),
       });
       return refusal;
     }
@@ -157,6 +178,7 @@ export class CleanupClient {
   async check(request: CleanupDecideRequest): Promise<CheckOutcome> {
     const { runId, ...input } = request;
     const decider = input.decider.trim().toLowerCase();
+    let found = NO_GROUPS;
     const refuse = async (refusal: CleanupRefusal): Promise<CleanupRefusal> => {
       await this.audited(decider, AuditAction.CleanupDecisionRefused, {
         run: clip(runId),
@@ -164,6 +186,7 @@ export class CleanupClient {
         kind: input.kind,
         code: refusal.code,
         message: refusal.message,
+        ...(found.unchecked ? { groupsUnchecked: found.unchecked } : {}),
       });
       return refusal;
     };
@@ -175,12 +198,14 @@ export class CleanupClient {
       return refuse(unknownRun(runId));
     }
     // The reason is asked for next; the check is of everything else.
-    const verdict = checkCleanupDecision(state, {
+    const asked: CleanupDecisionInput = {
       ...input,
       decider,
       ...(input.kind === 'keep' ? { reason: input.reason?.trim() || 'to be given' } : {}),
-    });
-    if (!verdict.ok) return refuse({ ok: false, code: verdict.code, message: verdict.message });
+    };
+    found = await this.groupsIn(state, asked);
+    const verdict = checkCleanupDecision(state, { ...asked, groups: found.groups });
+    if (!verdict.ok) return refuse(explained({ ok: false, code: verdict.code, message: verdict.message }, found));
     return { ok: true, state, item: state.items.find((i) => i.itemId === input.itemId)! };
   }
 
@@ -367,6 +392,41 @@ export class CleanupClient {
     return this.deps.externalGroups ? await this.deps.externalGroups() : {};
   }
 
+  /** The clicker's decider groups in the run as it stands (none when the run is gone: the update then says so). */
+  private async clickerGroups(runId: string, input: CleanupDecisionInput): Promise<ClickerGroups> {
+    let state: CleanupRunState;
+    try {
+      state = await this.handle(runId).query(cleanupStatusQuery);
+    } catch (error) {
+      if (isMissing(error)) return NO_GROUPS;
+      throw error;
+    }
+    return this.groupsIn(state, input);
+  }
+
+  /**
+   * Which of the run's decider groups the clicker is in, read now from Slack (through the directory's
+   * short cache), and only when nothing else would let them decide: an owner's click costs no lookup.
+   * A group that cannot be read counts for nobody (fail closed), and the refusal says so.
+   */
+  private async groupsIn(state: CleanupRunState, input: CleanupDecisionInput): Promise<ClickerGroups> {
+    const wanted = state.deciderGroups ?? [];
+    const verdict = checkCleanupDecision(state, input);
+    if (wanted.length === 0 || verdict.ok || verdict.code !== ErrorCode.CleanupNotAuthorized) return NO_GROUPS;
+    if (!this.deps.externalGroups) return { groups: [], unchecked: 'no-directory' };
+    let members: ExternalGroups;
+    try {
+      members = await this.deps.externalGroups();
+    } catch (error) {
+      (this.deps.log ?? ((m, e) => console.warn(JSON.stringify({ level: 'warn', msg: m, ...e }))))(
+        'cleanup decider groups unreadable',
+        { run: clip(state.runId), groups: wanted, error: String(error) },
+      );
+      return { groups: [], unchecked: 'unreadable' };
+    }
+    return { groups: wanted.filter((group) => members[group]?.includes(input.decider) === true) };
+  }
+
   private handle(runId: string) {
     return this.deps.temporal.workflow.getHandle(cleanupWorkflowId(runId));
   }
@@ -400,6 +460,16 @@ export class CleanupClient {
       );
     }
   }
+}
+
+/** A refusal that may be owed to groups nobody could read says so: the person may be in one. */
+function explained(refusal: CleanupRefusal, found: ClickerGroups): CleanupRefusal {
+  if (refusal.code !== ErrorCode.CleanupNotAuthorized || !found.unchecked) return refusal;
+  const note =
+    found.unchecked === 'unreadable'
+      ? ' Least could not read the Slack user groups that may also decide here, so membership in them did not count; try again in a few minutes.'
+      : ' This Least server cannot read Slack user groups, so membership in those that may also decide here did not count.';
+  return { ...refusal, message: refusal.message + note };
 }
 
 function unknownRun(runId: string): CleanupRefusal {

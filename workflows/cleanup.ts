@@ -11,6 +11,7 @@ import type { LeastActivities } from '../activities';
 import type { ItemResult } from '../activities/cleanup';
 import {
   checkCleanupDecision,
+  deciderGroupOf,
   decisionOf,
   fateOf,
   type CleanupItemBrief,
@@ -269,7 +270,8 @@ class CleanupRun {
     const decision = decisionOf(input, new Date(Date.now()).toISOString());
     const clickId =
       input.clickId ?? `${this.state.runId}:${item.itemId}:${decision.kind}:${decision.by}:${decision.at}`;
-    await recordCleanupDecision(this.state.runId, this.state.systemId, decision, clickId);
+    const via = deciderGroupOf(this.state, input);
+    await recordCleanupDecision(this.state.runId, this.state.systemId, decision, clickId, ...(via ? [via] : []));
     item.decision = decision;
     if (decision.kind === 'remove' && !this.removeNow.includes(item.itemId)) this.removeNow.push(item.itemId);
     return item;

@@ -10,7 +10,13 @@ import {
   type CleanupPlan,
 } from '../../domain/cleanup/model';
 import { capPlan, cleanupPlanner } from '../../domain/cleanup/plan';
-import { cleanupChannel, cleanupDeciders, cleanupRulesOf, ownersResolver } from '../../domain/cleanup/rules';
+import {
+  cleanupChannel,
+  cleanupDeciderGroups,
+  cleanupDeciders,
+  cleanupRulesOf,
+  ownersResolver,
+} from '../../domain/cleanup/rules';
 import type { CleanupItemBrief, CleanupRunState } from '../../domain/cleanup/run';
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
 import type { CleanupItemView, CleanupNotifier, CleanupRunView } from '../chat/cleanup-notifier';
@@ -125,6 +131,7 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
     const system = systemOf(input.systemId);
     const rules = cleanupRulesOf(system);
     const deciders = cleanupDeciders(policy, system);
+    const deciderGroups = cleanupDeciderGroups(policy, system);
     const existing = await deps.cleanup.run(input.runId);
     if (!existing) {
       const run = await deps.inventory.currentRun(system.id);
@@ -165,6 +172,7 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
       noticeSeconds: rules.noticeDays * 86_400,
       ...(rules.stagingDays ? { stagingSeconds: rules.stagingDays * 86_400 } : {}),
       deciders,
+      deciderGroups,
       items: items.map((item) => ({
         itemId: item.itemId,
         change: item.change,
@@ -367,12 +375,13 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
       });
     },
 
-    /** An owner's answer, recorded once per click and audited. */
+    /** An owner's answer, recorded once per click and audited; `via`: the decider group that authorised it. */
     async recordCleanupDecision(
       runId: string,
       systemId: string,
       decision: CleanupDecision,
       clickId: string,
+      via?: string,
     ): Promise<void> {
       await deps.cleanup.decide({ ...decision, systemId, runId, decisionId: clickId });
       const action =
@@ -387,6 +396,7 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
         itemId: decision.itemId,
         ...(decision.reason ? { reason: decision.reason } : {}),
         ...(decision.until ? { until: decision.until } : {}),
+        ...(via ? { via } : {}),
       });
     },
 

@@ -1,5 +1,5 @@
 import type { Identity } from '../inventory/model';
-import { expandPeople } from '../policy/evaluate';
+import { expandPeople, slackGroupKey } from '../policy/evaluate';
 import { systemCleanupSchema, type AuthorizationSystem, type NotifyTarget, type Policy } from '../policy/schema';
 import type { CleanupRules } from './model';
 import { wildcardMatch } from '../inventory/wildcard';
@@ -71,6 +71,15 @@ export function cleanupDeciders(policy: Policy, system: AuthorizationSystem): st
     ...expandPeople(policy, policy.admins),
   ];
   return [...new Set(people)].sort();
+}
+
+/**
+ * The Slack user groups among them, by key (`slack:S0123ABCD`). A scheduled worker has no verified
+ * clicker to resolve them for, so their members are resolved by the bot at each click instead.
+ */
+export function cleanupDeciderGroups(policy: Policy, system: AuthorizationSystem): string[] {
+  const groups = [...(system.owners?.slackUserGroups ?? []), ...policy.admins.slackUserGroups];
+  return [...new Set(groups.map(slackGroupKey))].sort();
 }
 
 /** Where a system's cleanup summary goes: its fallback channel, else the policy's first notify target. */

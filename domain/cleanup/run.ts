@@ -45,6 +45,11 @@ export interface CleanupRunState {
   stagedUntil?: string;
   /** Besides each item's owners, who may decide any item: the system's owners and Least's admins. */
   deciders: string[];
+  /**
+   * Groups kept outside the policy whose members are deciders too, by key (`slack:S0123ABCD`). Their
+   * members are not listed here: the bot resolves the clicker's groups at each click (absent on older runs).
+   */
+  deciderGroups?: string[];
   items: CleanupItemBrief[];
   announcedAt?: string;
   noticeUntil?: string;
@@ -58,6 +63,8 @@ export interface CleanupDecisionInput {
   kind: CleanupDecisionKind;
   /** The clicker's e-mail, as the bot resolved it. */
   decider: string;
+  /** Of the run's `deciderGroups`, those the bot found the clicker in when it took the click. */
+  groups?: string[];
   reason?: string;
   /** Snooze: 7 or 30. */
   days?: number;
@@ -80,7 +87,7 @@ export function checkCleanupDecision(state: CleanupRunState, input: CleanupDecis
     );
   if (item.outcome !== undefined) return refuse(ErrorCode.CleanupClosed, `That change was already ${item.outcome}.`);
   const who = input.decider.trim().toLowerCase();
-  if (!who || (!item.owners.includes(who) && !state.deciders.includes(who)))
+  if (!who || (!item.owners.includes(who) && !state.deciders.includes(who) && !deciderGroupOf(state, input)))
     return refuse(
       ErrorCode.CleanupNotAuthorized,
       "Only this identity's owners and the system's owners may decide on its cleanup.",
@@ -95,6 +102,18 @@ export function checkCleanupDecision(state: CleanupRunState, input: CleanupDecis
   if (input.kind === 'snooze' && !SNOOZE_DAYS.includes(input.days as (typeof SNOOZE_DAYS)[number]))
     return refuse(ErrorCode.CleanupDecisionInvalid, `Snooze for ${SNOOZE_DAYS.join(' or ')} days.`);
   return { ok: true };
+}
+
+/**
+ * The decider group a click is authorised through, when nothing else authorises it: the clicker is
+ * neither an owner of the item nor a decider the run names, but the bot found them in one of the run's
+ * decider groups. Said in the audit, so a decision shows why it was taken.
+ */
+export function deciderGroupOf(state: CleanupRunState, input: CleanupDecisionInput): string | undefined {
+  const who = input.decider.trim().toLowerCase();
+  const item = state.items.find((i) => i.itemId === input.itemId);
+  if (item?.owners.includes(who) || state.deciders.includes(who)) return undefined;
+  return input.groups?.find((group) => state.deciderGroups?.includes(group));
 }
 
 /** The decision a valid click records; Keep lasts KEEP_DAYS, Snooze its days. */
