@@ -56,18 +56,29 @@ export function cleanupDeniedWording(d: CleanupDialect) {
     return count === 1 ? 'once' : `${formatCount(count)} times`;
   }
 
-  /** "cleanup-operator was denied s3:PutObject 14 times on 2026-12-03 after Least removed it on 2026-11-28 (run …)." */
-  function denialLine(notice: Pick<CleanupDeniedNotice, 'run' | 'removedAt'>, denial: CleanupDenialView): string {
+  /**
+   * "cleanup-operator was denied s3:PutObject 14 times on 2026-12-03 after Least removed it on 2026-11-28 (run …)."
+   * A staged item is not removed yet, only denied: "after Least staged its removal on …".
+   */
+  function denialLine(
+    notice: Pick<CleanupDeniedNotice, 'run' | 'removedAt' | 'item'>,
+    denial: CleanupDenialView,
+  ): string {
+    const what = notice.item.outcome === 'staged' ? 'staged its removal' : 'removed it';
     return (
       `${name(denial.identity)} was denied ${action(denial.action)} ${times(denial.count)} ` +
-      `on ${day(denial.day)} after Least removed it on ${day(notice.removedAt)} ` +
+      `on ${day(denial.day)} after Least ${what} on ${day(notice.removedAt)} ` +
       `(run ${d.code(d.line(notice.run.runId, 80))}).`
     );
   }
 
   function intro(notice: CleanupDeniedNotice): string {
     const calls = notice.denials.reduce((sum, denial) => sum + denial.count, 0);
-    return `${plural(calls, 'call was', 'calls were')} denied on ${system(notice.run)} to what Least's cleanup removed.`;
+    const what =
+      notice.item.outcome === 'staged'
+        ? "what Least's cleanup denied before removing it (staged removal)"
+        : "what Least's cleanup removed";
+    return `${plural(calls, 'call was', 'calls were')} denied on ${system(notice.run)} to ${what}.`;
   }
 
   /** The lines shown, and how many more were left out. */

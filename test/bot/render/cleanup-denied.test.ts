@@ -49,6 +49,19 @@ function hostileNotice(): CleanupDeniedNotice {
 }
 
 describe('denied calls in plain words (the log)', () => {
+  test('a staged item was denied, not removed yet: the words say so', () => {
+    const words = plainCleanupDeniedWording;
+    const staged = notice({ item: item(1, { identities: ['cleanup-operator'], outcome: 'staged' }) });
+    assert.equal(
+      words.denialLines(staged).lines[1],
+      `cleanup-operator was denied s3:PutObject 14 times on 2026-12-03 after Least staged its removal on 2026-11-28 (run ${RUN_ID}).`,
+    );
+    assert.equal(
+      words.intro(staged),
+      "15 calls were denied on AWS production (aws-prod) to what Least's cleanup denied before removing it (staged removal).",
+    );
+  });
+
   test('who was denied what, how often, on which day, after which removal', () => {
     const words = plainCleanupDeniedWording;
     assert.deepEqual(words.denialLines(notice()), {
