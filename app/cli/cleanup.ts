@@ -101,6 +101,7 @@ function itemLines(item: CleanupItem | StoredCleanupItem): string[] {
       `    removes ${item.removeActions.length}: ${item.removeActions.slice(0, 8).join(', ')}${item.removeActions.length > 8 ? ', …' : ''}`,
     );
   if (item.keptForOthers?.length) lines.push(`    kept for other holders: ${item.keptForOthers.length}`);
+  if (item.explicitOnly) lines.push("    changed only on an owner's explicit Remove, never on silence");
   lines.push(
     `    id ${item.itemId}${item.owners.length > 0 ? `; owners ${item.owners.join(', ')}` : '; no owner found (channel)'}`,
   );
@@ -211,7 +212,11 @@ async function restore({ rest, values, json, print }: Invocation): Promise<numbe
   });
 }
 
-/** Only the items' owners, the system's owners and Least's admins may restore; the refusal is audited. */
+/**
+ * Who may restore, by the rule chat uses (checkCleanupRestore): the owners of every change restored, the
+ * system's owners and Least's admins, named in the policy (the CLI cannot read Slack user groups, so their
+ * members restore from chat). The refusal is audited.
+ */
 async function restoreRefusal(
   store: PgStore,
   policy: Policy,
@@ -220,7 +225,7 @@ async function restoreRefusal(
   identityId: string | undefined,
   itemId: string | undefined,
 ): Promise<string | undefined> {
-  const { cleanupDeciders } = await import('../../domain/cleanup/rules');
+  const { checkCleanupRestore } = await import('../../domain/cleanup/authority');
   const { AuditAction } = await import('../../domain/audit');
   const run = await store.cleanup.run(runId);
   if (!run) return `no cleanup run ${runId}`;
@@ -231,13 +236,12 @@ async function restoreRefusal(
     ...(itemId ? { itemIds: [itemId] } : {}),
   });
   if (items.length === 0) return 'no item of that run matches';
-  const deciders = cleanupDeciders(policy, system);
-  const allowed = deciders.includes(person) || items.every((item) => item.owners.includes(person));
-  if (allowed) return undefined;
+  const verdict = checkCleanupRestore(policy, system.id, person, { items, wholeRun: !identityId && !itemId });
+  if (verdict.ok) return undefined;
   await store.appendAudit({
     actor: person,
     action: AuditAction.CleanupRestoreRefused,
     detail: { runId, via: 'cli', ...(identityId ? { identityId } : {}), ...(itemId ? { itemId } : {}) },
   });
-  return "only the identities' owners, the system's owners and Least's admins may restore";
+  return verdict.message;
 }
