@@ -11,6 +11,8 @@ const TEMPORAL_WORKFLOW_SIDE = 'node_modules/@temporalio/(workflow|common)/';
 const ZOD = 'node_modules/zod/';
 /** Card and block types the renderers build against. */
 const PLATFORM_TYPES = 'node_modules/(@slack/types|adaptivecards)/';
+/** Charts are drawn by ECharts' server-side SVG renderer: pure JavaScript, no DOM, no I/O (docs/decisions.md). */
+const ECHARTS = 'node_modules/echarts/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -92,10 +94,10 @@ module.exports = {
       severity: 'error',
       comment:
         'bot/render/ turns domain data into text, Block Kit and Adaptive Cards, and activities/ use it: ' +
-        'it may import only domain/, bot/render/ and platform types (@slack/types, adaptivecards), ' +
-        'no SDK, no Node built-in, nothing else of bot/.',
+        'it may import only domain/, bot/render/, platform types (@slack/types, adaptivecards) and echarts ' +
+        '(chart SVG), no SDK, no Node built-in, nothing else of bot/.',
       from: { path: '^bot/render/' },
-      to: { pathNot: ['^bot/render/', '^domain/', PLATFORM_TYPES] },
+      to: { pathNot: ['^bot/render/', '^domain/', PLATFORM_TYPES, ECHARTS] },
     },
     {
       name: 'render-platform-types-only',

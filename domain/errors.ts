@@ -63,6 +63,8 @@ export const ErrorCode = {
   CleanupDecisionInvalid: 'CLEANUP.DECISION_INVALID',
   /** A restore would overwrite a later change to the object; the message names it. */
   CleanupRestoreConflict: 'CLEANUP.RESTORE_CONFLICT',
+  /** A chart's SVG has no usable size or does not parse: a renderer bug, so retrying cannot help. */
+  ChartUnrenderable: 'CHART.UNRENDERABLE',
   /** The process's environment is wrong; start-up stops and names every bad key. */
   ConfigInvalid: 'CONFIG.INVALID',
 } as const;

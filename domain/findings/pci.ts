@@ -58,8 +58,15 @@ export function scoreOf(mass: number): number {
   return Math.min(100, Math.round(100 * (1 - Math.exp(-mass / SCALE))));
 }
 
+/** The bands of docs/pci.md, lowest first, bounds inclusive: charts draw them, `bandOf` reads them. */
+export const PCI_BANDS: readonly { band: PciBand; from: number; to: number }[] = [
+  { band: 'low', from: 0, to: 33 },
+  { band: 'medium', from: 34, to: 66 },
+  { band: 'high', from: 67, to: 100 },
+];
+
 export function bandOf(score: number): PciBand {
-  return score >= 67 ? 'high' : score >= 34 ? 'medium' : 'low';
+  return PCI_BANDS.reduce<PciBand>((band, next) => (score >= next.from ? next.band : band), 'low');
 }
 
 export function actionWeight(action: Omit<ScoredAction, 'verdict' | 'action'>): number {
