@@ -74,7 +74,7 @@ export function checkCleanupDiff(
 
 /**
  * Restore: Least's admins, the system's owners, or someone who owns every change restored. Only what
- * the run changed (removed, or restored before) is restored, so ownership is over those; over every
+ * the run changed (removed, staged, or restored before) is restored, so ownership is over those; over every
  * selected item when the run changed none. `wholeRun`: the selection is the run, not items or an identity.
  * Named people only, as for starting a run: a restore gives rights back, so `everyone` among the
  * system's owners does not make everyone a restorer. Chat and the CLI both ask this.
@@ -87,7 +87,9 @@ export function checkCleanupRestore(
   external: ExternalGroups = {},
 ): Verdict {
   const { items, wholeRun } = selection;
-  const touched = items.filter((item) => item.outcome === 'removed' || item.outcome === 'restored');
+  const touched = items.filter(
+    (item) => item.outcome === 'removed' || item.outcome === 'staged' || item.outcome === 'restored',
+  );
   if (
     mayStartCleanup(policy, systemId, person, external) ||
     (items.length > 0 && (touched.length > 0 ? touched : items).every((i) => ownsItem(i, person)))
