@@ -1,7 +1,6 @@
 import type { CleanupHold, CleanupItem, CleanupPlan } from '../../domain/cleanup/model';
 import type { AuthorizationSystem, Policy } from '../../domain/policy/schema';
 import type { CleanupRunRecord, StoredCleanupItem } from '../../activities/store/cleanup/store';
-import type { PgStore } from '../../activities/store/pg-store';
 import { loadPolicy, withCore, withPgStore } from './connect';
 import { usage, type Invocation } from './usage';
 
@@ -186,62 +185,22 @@ async function show({ rest, values, json, print }: Invocation): Promise<number> 
 async function restore({ rest, values, json, print }: Invocation): Promise<number> {
   const runId = rest[0] ?? usage('cleanup restore needs a run id');
   if (!values.as) usage('cleanup restore needs --as EMAIL (who restores; audited)');
-  const person = values.as.trim().toLowerCase();
-  const { cleanupRestore } = await import('../../workflows/cleanup');
-  return withCore(async (core, config) => {
-    const refusal = await restoreRefusal(core.store, core.policy, runId, person, values.identity, values.item);
-    if (refusal) {
-      print(json ? JSON.stringify({ ok: false, message: refusal }) : `refused: ${refusal}`);
+  if (values.identity && values.item) usage('cleanup restore takes --item or --identity, not both');
+  const { identityRestoreItem, RESTORE_WHOLE_RUN } = await import('../../bot/render/cleanup');
+  // the chat's Restore, by the same client: one rule (checkCleanupRestore), one audit, one workflow per selection
+  const item = values.item ?? (values.identity ? identityRestoreItem(values.identity) : RESTORE_WHOLE_RUN);
+  return withCore(async (core) => {
+    const outcome = await core.cleanup.restore(
+      { runId, item, ...(values.reason ? { reason: values.reason } : {}) },
+      values.as!,
+    );
+    if (!outcome.ok) {
+      print(json ? JSON.stringify(outcome) : `refused: ${outcome.message}`);
       return 1;
     }
-    const selection = {
-      runId,
-      by: person,
-      ...(values.identity ? { identityId: values.identity } : {}),
-      ...(values.item ? { itemIds: [values.item] } : {}),
-      ...(values.reason ? { reason: values.reason } : {}),
-    };
-    const result = await core.temporal.workflow.execute(cleanupRestore, {
-      workflowId: `cleanup-restore-${runId}-${Date.now()}`,
-      taskQueue: config.taskQueue,
-      args: [selection],
-    });
-    if (json) print(JSON.stringify(result));
-    else for (const item of result.items) print(`${item.status}  ${item.itemId} — ${item.detail}`);
+    const { result } = outcome;
+    if (json) print(JSON.stringify({ ok: true, ...result }));
+    else for (const restored of result.items) print(`${restored.status}  ${restored.itemId} — ${restored.detail}`);
     return result.items.some((i) => i.status === 'conflict') ? 1 : 0;
   });
-}
-
-/**
- * Who may restore, by the rule chat uses (checkCleanupRestore): the owners of every change restored, the
- * system's owners and Least's admins, named in the policy (the CLI cannot read Slack user groups, so their
- * members restore from chat). The refusal is audited.
- */
-async function restoreRefusal(
-  store: PgStore,
-  policy: Policy,
-  runId: string,
-  person: string,
-  identityId: string | undefined,
-  itemId: string | undefined,
-): Promise<string | undefined> {
-  const { checkCleanupRestore } = await import('../../domain/cleanup/authority');
-  const { AuditAction } = await import('../../domain/audit');
-  const run = await store.cleanup.run(runId);
-  if (!run) return `no cleanup run ${runId}`;
-  const system = policy.authorizationSystems.find((s) => s.id === run.systemId);
-  if (!system) return `system "${run.systemId}" is not in the policy file any more`;
-  const items = await store.cleanup.items(runId, {
-    ...(identityId ? { identityId } : {}),
-    ...(itemId ? { itemIds: [itemId] } : {}),
-  });
-  if (items.length === 0) return 'no item of that run matches';
-  const verdict = checkCleanupRestore(policy, system.id, person, { items, wholeRun: !identityId && !itemId });
-  if (verdict.ok) return undefined;
-  await store.appendAudit({
-    actor: person,
-    action: AuditAction.CleanupRestoreRefused,
-    detail: { runId, via: 'cli', ...(identityId ? { identityId } : {}), ...(itemId ? { itemId } : {}) },
-  });
-  return verdict.message;
 }

@@ -243,7 +243,10 @@ describe('least cleanup restore', () => {
       "refused: Only the system's owners and Least's admins may restore a whole run (or someone who owns every change in it).",
     );
     assert.deepEqual(await cloudState(), before);
-    assert.deepEqual(await audited(AuditAction.CleanupRestoreRefused, STRANGER), [{ runId, via: 'cli' }]);
+    // the chat's refusal audit, as the CLI restores through the same client
+    assert.deepEqual(await audited(AuditAction.CleanupRestoreRefused, STRANGER), [
+      { run: runId, item: '*', code: 'CLEANUP.NOT_AUTHORIZED' },
+    ]);
     assert.deepEqual(await audited(AuditAction.CleanupRestored, STRANGER), []);
   });
 
@@ -257,12 +260,13 @@ describe('least cleanup restore', () => {
     assert.equal(other.code, 1, other.out);
     assert.deepEqual(JSON.parse(other.out), {
       ok: false,
+      code: 'CLEANUP.NOT_AUTHORIZED',
       message: "Only the owners of these changes, the system's owners and Least's admins may restore them.",
     });
     assert.deepEqual(await cloudState(), before);
     assert.deepEqual(await audited(AuditAction.CleanupRestoreRefused, REQUESTER), [
-      { runId, via: 'cli' },
-      { runId, via: 'cli', itemId: leads },
+      { run: runId, item: '*', code: 'CLEANUP.NOT_AUTHORIZED' },
+      { run: runId, item: leads, code: 'CLEANUP.NOT_AUTHORIZED' },
     ]);
   });
 

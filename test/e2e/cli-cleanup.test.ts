@@ -101,5 +101,18 @@ describe('least cleanup', () => {
     const anonymous = await least('cleanup', 'restore', 'cleanup-nothing');
     assert.equal(anonymous.code, 2);
     assert.match(anonymous.out, /needs --as EMAIL/);
+    const both = await least(
+      'cleanup',
+      'restore',
+      'cleanup-nothing',
+      '--as',
+      'a@example.com',
+      '--item',
+      'x',
+      '--identity',
+      'y',
+    );
+    assert.equal(both.code, 2);
+    assert.match(both.out, /--item or --identity, not both/);
   });
 });
