@@ -16,7 +16,7 @@ import type {
   Suppressed,
 } from './model';
 import { grantedCreepIndex, pciTraits, type PciTraits } from './pci';
-import { actionCategories, assessRisk } from './risk';
+import { assessRiskByAction } from './risk';
 import { superIdentity } from './super';
 import { riskyTrust } from './trust';
 
@@ -297,8 +297,8 @@ export interface HeldRisk {
 }
 
 export function heldRisk(held: readonly HeldAction[], options: RiskRuleOptions): HeldRisk {
-  const categories = held.map((g) => actionCategories(g, options));
-  return { risk: assessRisk(held, options), categories, traits: pciTraits(held, categories) };
+  const { risk, categories } = assessRiskByAction(held, options);
+  return { risk, categories, traits: pciTraits(held, categories) };
 }
 
 /** How many held actions the memo keeps over all its entries, and how many signatures it remembers. */

@@ -106,12 +106,32 @@ export function actionCategories(action: HeldAction, options: RiskRuleOptions): 
 }
 
 export function assessRisk(held: readonly HeldAction[], options: RiskRuleOptions): RiskProfile {
+  return assessRiskInto(held, options, undefined);
+}
+
+/**
+ * assessRisk, and each held action's own categories by position (what actionCategories gives for it),
+ * worked out in the same pass: one lookup per action instead of two.
+ */
+export function assessRiskByAction(
+  held: readonly HeldAction[],
+  options: RiskRuleOptions,
+): { risk: RiskProfile; categories: (readonly RiskCategory[])[] } {
+  const categories = new Array<readonly RiskCategory[]>(held.length);
+  return { risk: assessRiskInto(held, options, categories), categories };
+}
+
+function assessRiskInto(
+  held: readonly HeldAction[],
+  options: RiskRuleOptions,
+  byAction: (readonly RiskCategory[])[] | undefined,
+): RiskProfile {
   const compiled = compile(options);
   // the compiled rules' scratch arrays, unless a call in progress holds them (then this one's own)
   const scratch = compiled.scratch.busy ? newScratch(compiled) : compiled.scratch;
   scratch.busy = true;
   try {
-    return assessWith(compiled, scratch, held, options);
+    return assessWith(compiled, scratch, held, options, byAction);
   } finally {
     // left all zero for the next call
     scratch.marks.fill(0);
@@ -147,6 +167,7 @@ function assessWith(
   scratch: Scratch,
   held: readonly HeldAction[],
   options: RiskRuleOptions,
+  byAction: (readonly RiskCategory[])[] | undefined,
 ): RiskProfile {
   const size = compiled.ranked.length;
   // Catalogue actions are worked on by rank (their place in sorted order), so each category comes out
@@ -179,9 +200,11 @@ function assessWith(
   const wildcardSeen = scratch.wildcardSeen;
   const perService = scratch.perService;
 
-  for (const holding of held) {
+  for (let k = 0; k < held.length; k++) {
+    const holding = held[k]!;
     const ruled = lookup(compiled, holding.action, holding.accessLevels);
     const categories = counted(ruled, holding, options.mode);
+    if (byAction) byAction[k] = categories;
     for (const category of categories) if (category !== 'PrivilegeEscalation') add(ruled, category);
     if (countsAnywhere(ruled, holding, options.mode)) {
       if (ruled.rank >= 0) {
@@ -314,8 +337,8 @@ function compile(options: RiskRuleOptions): CompiledRules {
   // a catalogue lists a service's actions together: its entry is looked up again only when the service changes
   let lastService: string | undefined;
   let known: { name: string; size: number; position: number } | undefined;
-  for (const entry of indexCatalogue(catalogue).byName.values()) {
-    const lower = entry.action.toLowerCase();
+  // keyed by the lower-case name already
+  for (const [lower, entry] of indexCatalogue(catalogue).byName) {
     const serviceName = serviceOf(cloud, entry.action);
     if (serviceName !== lastService || !known) {
       lastService = serviceName;
