@@ -29,16 +29,16 @@ import {
 } from '@aws-sdk/client-iam';
 import { AWS_GUARD_POLICY_NAME, AWS_STAGED_POLICY_PREFIX, type CleanupItem } from '../../domain/cleanup/model';
 import { DomainError, ErrorCode } from '../../domain/errors';
-import type { LeaseSpec } from '../../domain/lease';
 import type { AuthorizationSystem } from '../../domain/policy/schema';
 import { type AwsBroker, type AwsSession, createAwsBroker } from '../cloud/aws/broker';
 import { asAwsSystem, type AwsSystem, isAwsError, isNoSuchEntity, withAwsErrors } from '../cloud/aws/errors';
 import {
-  type AssignmentClaims,
-  checkAssignment,
+  type Assignment,
+  assignmentExists,
   DEFAULT_POLLING,
-  grantAssignment,
-  revokeAssignment,
+  deleteAssignment,
+  ensureAssignment,
+  identityCenterOf,
 } from '../cloud/aws/identity-center';
 import {
   deleteInlinePolicy,
@@ -48,6 +48,7 @@ import {
 } from '../cloud/aws/inline-policy';
 import { parsePolicyText } from '../inventory/aws/documents';
 import { canonicalJson } from '../inventory/documents';
+import { withOwnCopies } from './aws-copy';
 import { type CleanupExecutor, snapshotKind } from './port';
 
 /**
@@ -691,38 +692,28 @@ async function readAccessKey(
   }, base);
 }
 
-/* ---------- Identity Center, through the lease code ---------- */
+/* ---------- Identity Center, through the grant side's assignment calls ---------- */
 
-/** Cleanup acts on assignments whoever made them: the announced plan, not a lease's claim, is its authority. */
-const planAuthority: AssignmentClaims = {
-  claim: async () => Promise.resolve(),
-  claimed: async () => Promise.resolve(true),
-  holder: async () => Promise.resolve(undefined),
-  release: async () => Promise.resolve(),
-};
-
-function assignmentLease(system: AwsSystem, target: AwsSsoAssignmentSnapshot | Target): LeaseSpec {
-  if (target.kind !== 'aws-sso-assignment') throw new Error(`not an Identity Center assignment: ${target.kind}`);
+/**
+ * The assignment a target names, a user's or a group's. Cleanup acts on assignments whoever made them:
+ * the announced plan, not a lease's claim, is its authority, so it calls beneath the lease code.
+ */
+function ssoAssignment(
+  system: AwsSystem,
+  target: Pick<AwsSsoAssignmentSnapshot, 'principalType' | 'principalId' | 'permissionSetArn' | 'accountId'>,
+): Assignment {
   if (target.accountId !== system.accountId) {
     throw new DomainError(
       ErrorCode.CloudTargetUnknown,
       `The assignment is on account ${target.accountId}, not on account ${system.accountId} of system ${system.id}.`,
     );
   }
-  if (target.principalType !== 'USER') {
-    throw new DomainError(
-      ErrorCode.CloudTargetUnknown,
-      `Least cannot yet remove or restore an Identity Center assignment of a group (group ${target.principalId}, ` +
-        `permission set ${target.permissionSetArn}); keep it, or remove it in the Identity Center console.`,
-    );
-  }
   return {
-    leaseId: 'cleanup',
-    systemId: system.id,
-    grant: { kind: 'aws-identity-center', permissionSetArn: target.permissionSetArn },
-    principal: { kind: 'aws-identity-store-user', userId: target.principalId, display: target.principalId },
-    // assignments have no expiry; the lease code never reads it
-    expiresAt: '9999-12-31T23:59:59.000Z',
+    instanceArn: identityCenterOf(system).instanceArn,
+    accountId: target.accountId,
+    permissionSetArn: target.permissionSetArn,
+    principalType: target.principalType,
+    principalId: target.principalId,
   };
 }
 
@@ -750,9 +741,9 @@ async function readLive(session: AwsSession, system: AwsSystem, target: Target):
       return { kind: target.kind, principal, policyArn, principalExists: exists, attached };
     }
     case 'aws-sso-assignment': {
-      const presence = await checkAssignment(session.ssoAdmin, system, assignmentLease(system, target), planAuthority);
+      const present = await assignmentExists(session.ssoAdmin, ssoAssignment(system, target));
       const { principalType, principalId, permissionSetArn, accountId } = target;
-      return { kind: target.kind, principalType, principalId, permissionSetArn, accountId, present: presence.present };
+      return { kind: target.kind, principalType, principalId, permissionSetArn, accountId, present };
     }
     case 'aws-access-key':
       return readAccessKey(iam, target);
@@ -844,9 +835,10 @@ async function converge(
       await setAttached(iam, wanted.principal, wanted.policyArn, wanted.attached);
       return `${wanted.attached ? 'Attached' : 'Detached'} ${wanted.policyArn} ${wanted.attached ? 'to' : 'from'} ${principalWords(wanted.principal)}.`;
     case 'aws-sso-assignment': {
-      const lease = assignmentLease(system, wanted);
-      if (wanted.present) await grantAssignment(session.ssoAdmin, system, lease, DEFAULT_POLLING, planAuthority);
-      else await revokeAssignment(session.ssoAdmin, system, lease, DEFAULT_POLLING, planAuthority);
+      const assignment = ssoAssignment(system, wanted);
+      // both wait for Identity Center's asynchronous request to finish before answering
+      if (wanted.present) await ensureAssignment(session.ssoAdmin, system, assignment, DEFAULT_POLLING);
+      else await deleteAssignment(session.ssoAdmin, assignment, DEFAULT_POLLING);
       return `${wanted.present ? 'Assigned' : 'Deleted'} ${objectWords(wanted)}.`;
     }
     case 'aws-access-key':
@@ -1237,7 +1229,7 @@ export async function unstageAws(
 export function createAwsCleanup(options: AwsCleanupOptions = {}): AwsCleanup {
   const broker = options.broker ?? createAwsBroker();
   const sessionFor = (system: AwsSystem) => broker.session(system, CLEANUP_PURPOSE);
-  return {
+  const executor: AwsCleanup = {
     async snapshot(anySystem: AuthorizationSystem, item) {
       const system = asAwsSystem(anySystem);
       return snapshotAws(await sessionFor(system), system, item);
@@ -1270,4 +1262,6 @@ export function createAwsCleanup(options: AwsCleanupOptions = {}): AwsCleanup {
       if (!options.broker) broker.close();
     },
   };
+  // own-copy items (a holder's narrowed copy of a shared policy) are aws-copy.ts's
+  return withOwnCopies(executor, sessionFor);
 }

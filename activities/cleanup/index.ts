@@ -634,10 +634,10 @@ export async function planSystem(
 
 /**
  * Whether the object already differs from what the plan saw (the inventory is a snapshot; the cloud
- * moves on): for a policy rewrite, the live document must still be the one the plan narrowed.
+ * moves on): for a policy rewrite or an own copy, the live document must still be the one the plan narrowed.
  */
 function driftFromPlan(item: CleanupItem, snapshot: unknown): string | undefined {
-  if (item.change !== 'narrow-policy' || item.before === undefined) return undefined;
+  if ((item.change !== 'narrow-policy' && item.change !== 'own-copy') || item.before === undefined) return undefined;
   const live = (snapshot as { document?: unknown } | null)?.document;
   if (live === undefined || live === null) return 'the policy no longer exists';
   return canonicalJson(live) === canonicalJson(item.before)

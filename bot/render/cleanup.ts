@@ -45,7 +45,7 @@ export interface CleanupItemView {
   actions: number;
   /** Plain words: "unused since 2026-08-02". */
   reason: string;
-  /** Removed only on an explicit Remove (console passwords). */
+  /** Changed only on an explicit Remove (console passwords, own copies). */
   explicitOnly: boolean;
   outcome?: CleanupOutcome;
   outcomeDetail?: string;
@@ -240,6 +240,27 @@ export const CLEANUP_CHARS = {
 export const PASSWORD_NOTE =
   'Only removed if an owner presses Remove now — never on silence. Restoring it creates a new login profile whose password must be reset.';
 
+/** Said wherever an own copy of a shared policy is offered. */
+export const OWN_COPY_NOTE =
+  'Only made if an owner presses Remove now — never on silence. The copy is attached before the shared policy is detached; Restore attaches the shared policy again and deletes the copy.';
+
+/** Said wherever another change that waits for an explicit Remove is proposed. */
+export const EXPLICIT_NOTE = 'Only changed if an owner presses Remove now — never on silence.';
+
+/** The warning under a change that waits for an owner's explicit Remove; none for the others. */
+export function explicitNote(item: { change: CleanupChangeKind; explicitOnly: boolean }): string | undefined {
+  if (item.change === 'remove-password') return PASSWORD_NOTE;
+  if (item.change === 'own-copy') return OWN_COPY_NOTE;
+  return item.explicitOnly ? EXPLICIT_NOTE : undefined;
+}
+
+/** What Remove now's confirmation says (Slack asks before it sends the click). */
+export function removeNowConfirmation(item: { change: CleanupChangeKind; explicitOnly: boolean }): string {
+  if (item.change === 'remove-password') return `Least removes this console password now. ${PASSWORD_NOTE}`;
+  if (item.change === 'own-copy') return `Least makes the copy now. ${OWN_COPY_NOTE}`;
+  return 'Least removes it now, without waiting for the notice period. The report will have a Restore button.';
+}
+
 /** Said when a restore brought a console password back. */
 export const RESTORED_PASSWORD_NOTE =
   'A restored console password is a new login profile: its user must reset the password.';
@@ -256,6 +277,7 @@ const CHANGE_VERB: Readonly<Record<CleanupChangeKind, (name: string, actions: st
   'guard-principal': (name) => `Attach Least's deny-all guard to the inactive identity ${name}`,
   'remove-assignments': (name) => `Remove every role assignment of the inactive principal ${name}`,
   'disable-service-account': (name) => `Disable the inactive service account ${name}`,
+  'own-copy': (name, actions) => `Replace ${name} with its own copy of the policy, without ${actions}`,
 };
 
 /** What a change without a document does, for Show diff. */
@@ -270,6 +292,8 @@ const CHANGE_EFFECT: Readonly<Record<CleanupChangeKind, string>> = {
     "Least's deny-all guard policy is attached: every call the identity makes is denied until the guard is removed.",
   'remove-assignments': 'Every role assignment of the principal is deleted; Restore creates them again.',
   'disable-service-account': 'The service account is disabled, not deleted; Restore enables it again.',
+  'own-copy':
+    'A customer-managed copy of the shared policy with only what this identity used is made and attached to it, then the shared policy is detached from it; the shared policy and its other holders are not changed. Restore attaches the shared policy again and deletes the copy.',
 };
 
 const OUTCOME: Readonly<Record<CleanupOutcome | 'pending', { emoji: string; word: string }>> = {
@@ -374,7 +398,7 @@ export function cleanupWording(d: CleanupDialect) {
     return [
       identities(item.identities),
       reason(item),
-      item.explicitOnly || item.change === 'remove-password' ? `⚠️ ${PASSWORD_NOTE}` : undefined,
+      explicitNote(item) !== undefined ? `⚠️ ${explicitNote(item)}` : undefined,
     ].filter((line): line is string => line !== undefined);
   }
 
@@ -638,7 +662,7 @@ export function restorableIdentities(items: readonly CleanupItemView[]): { label
 
 /** The diff lines of a document change, or none for a change without documents. */
 export function diffOf(view: CleanupDiffView): { lines: DiffLine[]; truncated: boolean } | undefined {
-  if (view.change !== 'narrow-policy' || view.before === undefined) return undefined;
+  if ((view.change !== 'narrow-policy' && view.change !== 'own-copy') || view.before === undefined) return undefined;
   const diff = diffDocuments(view.before, view.after === undefined ? null : view.after);
   return { lines: diff.lines, truncated: diff.truncated };
 }

@@ -62,10 +62,16 @@ export interface HeldThrough {
 }
 
 /** How one holder stands on an object: its unused actions through it, or held back whole. */
-interface Standing {
+export interface Standing {
   holder: HolderRef;
   unused: readonly string[];
   blocked: boolean;
+  /** How many actions it holds through the object. */
+  held: number;
+  /** The last use of one of its unused actions, before the window. */
+  lastUsed?: string;
+  /** aws-policy: its own attachment, when the policy reaches it only that way (not through a group). */
+  own?: ObjectSpec;
 }
 
 interface ActionTally {
@@ -88,14 +94,16 @@ export class Holding {
 
   constructor(readonly spec: ObjectSpec) {}
 
-  add(holder: HolderRef, held: readonly HeldThrough[], blocked: boolean): void {
+  add(holder: HolderRef, held: readonly HeldThrough[], blocked: boolean, own?: ObjectSpec): void {
     const unused: string[] = [];
+    let lastUsed: string | undefined;
     for (const h of held) {
       let tally = this.actions.get(h.action);
       if (!tally) this.actions.set(h.action, (tally = { unused: 0, blocked: 0 }));
       if (!blocked && h.verdict === 'unused') {
         tally.unused += 1;
         unused.push(h.action);
+        if (h.lastUsed !== undefined && (lastUsed === undefined || h.lastUsed > lastUsed)) lastUsed = h.lastUsed;
       } else tally.blocked += 1;
       if (h.lastUsed !== undefined && (tally.lastUsed === undefined || h.lastUsed > tally.lastUsed))
         tally.lastUsed = h.lastUsed;
@@ -103,7 +111,14 @@ export class Holding {
     const signature = unused.join('\n');
     let list = this.lists.get(signature);
     if (!list) this.lists.set(signature, (list = unused.sort(byText)));
-    this.standings.push({ holder, unused: list, blocked });
+    this.standings.push({
+      holder,
+      unused: list,
+      blocked,
+      held: held.length,
+      ...(lastUsed !== undefined ? { lastUsed } : {}),
+      ...(own ? { own } : {}),
+    });
   }
 
   /** Unused by some holder, held back by none. */

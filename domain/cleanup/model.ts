@@ -113,7 +113,13 @@ export type CleanupChangeKind =
   /** Delete every role assignment of an inactive Azure principal. */
   | 'remove-assignments'
   /** Disable an inactive GCP service account. */
-  | 'disable-service-account';
+  | 'disable-service-account'
+  /**
+   * Give one role or user its own copy of a shared customer-managed policy, narrowed to what it used:
+   * the copy is made and attached, then the shared policy detached from it (object: that attachment).
+   * Only on an owner's explicit Remove; restoring attaches the shared policy again and deletes the copy.
+   */
+  | 'own-copy';
 
 export interface CleanupObject {
   kind: CleanupObjectKind;
@@ -128,14 +134,17 @@ export interface CleanupObject {
  * (remembered 180 days) and a Snooze attach to it and not to one run.
  */
 export interface CleanupItem {
-  /** `<change>:<object kind>:<object key>`; for narrow-policy the removed actions are part of what is decided, not of the id. */
+  /**
+   * `<change>:<object kind>:<object key>`; for narrow-policy and own-copy the removed actions are part of
+   * what is decided, not of the id (an own-copy's object is the holder's attachment of the shared policy).
+   */
   itemId: string;
   systemId: string;
   change: CleanupChangeKind;
   object: CleanupObject;
   /** The identities whose access the change reduces (every holder of a shared object). */
   identities: { id: string; name: string; kind: IdentityKind }[];
-  /** For narrow-policy: the actions the new document no longer allows, sorted. */
+  /** For narrow-policy and own-copy: the actions the new document no longer allows, sorted. */
   removeActions?: string[];
   /** For narrow-policy on a shared object: actions unused by this identity but kept because another holder used them (or its use is unknown). */
   keptForOthers?: string[];
@@ -143,6 +152,7 @@ export interface CleanupItem {
    * For narrow-policy: the document before and the right-sized one after (AWS policy JSON). `after: null`
    * deletes an inline policy none of whose statements is left (the snapshot keeps it, so it can be put
    * back); a managed policy is never narrowed to nothing: its unused attachments are detached instead.
+   * For own-copy: the shared policy's document, and its copy's.
    */
   before?: unknown;
   after?: unknown;
@@ -152,7 +162,7 @@ export interface CleanupItem {
   reason: string;
   /** The last recorded use of anything the change takes away, when any (before the window). */
   lastUsed?: string;
-  /** Only on an owner's explicit Remove (console passwords), never in enforce mode on silence. */
+  /** Only on an owner's explicit Remove (console passwords, own copies), never in enforce mode on silence. */
   explicitOnly?: boolean;
   /** The owner asked for, in order of preference (tag, mapping, system owners); empty → the fallback channel. */
   owners: string[];

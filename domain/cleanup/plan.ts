@@ -69,6 +69,11 @@ import { byText, day, lastSegment, plural } from './words';
  *   unknown, or holds it through a held-back path. Actions a holder could not use (denied, outside a
  *   boundary) neither count for nor against. A customer-managed policy that is also a permissions
  *   boundary is never narrowed; policies held through a permission set are held back whole by it.
+ * - Own copies: a role or user holding a shared customer-managed policy through its own attachment (not
+ *   a group's), with unused actions the policy keeps only for its other holders, is also offered a copy
+ *   narrowed to what it used (`own-copy` on that attachment, item id `own-copy:aws-policy-attachment:
+ *   <principal ARN>|<policy ARN>`), applied only on an owner's explicit Remove. The same gating holds:
+ *   a held-back holder has no unused actions to offer, and an attachment that is detached needs no copy.
  * - An inactive identity (everything it holds unused, nothing used or active in the window, scored,
  *   older than the window, no held-back path, no Sid-marked statement) gets one item — AWS guard, Azure
  *   removal of its own assignments, GCP disable — and counts as unused for the shared objects it holds.
@@ -138,6 +143,7 @@ const SWITCH: Record<CleanupChangeKind, keyof CleanupChanges> = {
   'guard-principal': 'inactiveIdentities',
   'remove-assignments': 'inactiveIdentities',
   'disable-service-account': 'inactiveIdentities',
+  'own-copy': 'actions',
 };
 
 /** The paths of one view that lead to one object, and what the identity holds through them. */
@@ -151,6 +157,8 @@ interface Local {
   blocker: boolean;
   /** The attachment this policy path is (aws-policy). */
   attachment?: string;
+  /** aws-policy: the identity's own attachment of it, when no group's brings it too (an own copy may replace it). */
+  own?: ObjectSpec;
   gate?: PathGate;
 }
 
@@ -388,6 +396,10 @@ class Planner implements CleanupPlanner {
     for (const found of all) {
       const gate = found.blocker ? undefined : this.gates.paths(view, found.paths);
       if (gate) found.gate = gate;
+      if (found.spec.treatment === 'aws-policy' && !found.blocker) {
+        const own = locals.get(`aws-policy-attachment|${identity.id}|${found.spec.key}`)?.spec;
+        if (own && found.paths.every((k) => paths[k]!.inheritedFrom === undefined)) found.own = own;
+      }
     }
     return all;
   }
@@ -491,7 +503,7 @@ class Planner implements CleanupPlanner {
 
   private register(local: Local, holder: HolderRef, blocked: boolean): void {
     const holding = this.holding(local);
-    holding.add(holder, local.held, blocked || local.blocker);
+    holding.add(holder, local.held, blocked || local.blocker, local.own);
     if (local.attachment !== undefined) holding.attachments.add(local.attachment);
   }
 
@@ -500,8 +512,11 @@ class Planner implements CleanupPlanner {
     const { spec } = h;
     switch (spec.treatment) {
       case 'aws-inline':
+        this.narrow(h);
+        return;
       case 'aws-policy':
         this.narrow(h);
+        this.ownCopies(h);
         return;
       case 'aws-attachment': {
         if (h.wholly()) {
@@ -631,6 +646,58 @@ class Planner implements CleanupPlanner {
   }
 
   /**
+   * Offers each role or user holding a shared customer-managed policy through its own attachment a copy
+   * narrowed to what it used, where that takes away more than the shared policy can lose (actions kept
+   * only for the other holders). The copy's document is the shared one narrowed as `narrow` narrows it
+   * (Sid marker, NotAction and length limits alike); a holder held back (excluded, too new, grace period,
+   * a held-back path) has no unused actions here, and one whose attachment is detached needs no copy.
+   */
+  private ownCopies(h: Holding): void {
+    const forOthers = new Set(h.keptForOthers());
+    if (forOthers.size === 0) return;
+    const document = h.spec.documentId !== undefined ? this.input.documents(h.spec.documentId) : undefined;
+    const catalogue = this.input.catalogue;
+    if (!document || !catalogue) return;
+    const before = parseAwsPolicy(document.body);
+    if (!before.ok) return;
+    const sidPrefix = this.rules.exclude.sidPrefix;
+    const policy = h.spec.name(lastSegment);
+    // holders with the same unused actions share one list (Holding.add), and so one narrowed copy
+    const narrowed = new Map<readonly string[], ReturnType<typeof narrowAwsPolicy>>();
+    for (const s of h.standings) {
+      const kind = s.holder.kind;
+      if (!s.own || s.blocked || (kind !== 'aws-iam-role' && kind !== 'aws-iam-user')) continue;
+      if (h.detached.has(s.own.key) || !s.unused.some((a) => forOthers.has(a))) continue;
+      let result = narrowed.get(s.unused);
+      if (!result)
+        narrowed.set(
+          s.unused,
+          (result = narrowAwsPolicy(document.body, new Set(s.unused), catalogue, {
+            ...(sidPrefix !== undefined ? { sidPrefix } : {}),
+            ...(h.spec.maxChars !== undefined ? { maxChars: h.spec.maxChars } : {}),
+          })),
+        );
+      if (!result.document || result.empty || result.tooLong) continue;
+      const beyond = result.removed.filter((a) => forOthers.has(a)).length;
+      if (beyond === 0) continue;
+      const count = result.removed.length;
+      const kept = Math.max(s.held - count, 0);
+      this.propose(s.own, 'own-copy', [{ holder: s.holder, actions: count }], {
+        removeActions: result.removed,
+        before: before.document,
+        after: result.document,
+        reason:
+          `its own copy of ${policy} keeps ${kept} of its ${s.held} ${plural(s.held, 'action')} and leaves out ` +
+          `${count} ${this.since(s.lastUsed)}; ${beyond} of them ${beyond === 1 ? 'stays' : 'stay'} in ${policy} ` +
+          'for its other holders',
+        ...(s.lastUsed !== undefined ? { lastUsed: s.lastUsed } : {}),
+        actions: count,
+        explicitOnly: true,
+      });
+    }
+  }
+
+  /**
    * Adds an item, unless the rules do not allow its change or an owner kept or snoozed it: then each
    * identity it concerns gets a hold. Whether the item went into the plan.
    */
@@ -740,12 +807,14 @@ function holdersWords(count: number): string {
 
 /**
  * The plan with at most `max` items: the biggest removals first (most actions, then an identity's
- * whole access), the rest held as `deferred` for the next run, one hold per identity they concern.
+ * whole access), those applied only on an explicit Remove (own copies, passwords) after the rest; the
+ * rest held as `deferred` for the next run, one hold per identity they concern.
  */
 export function capPlan(plan: CleanupPlan, max: number): CleanupPlan {
   if (plan.items.length <= max) return plan;
   const ranked = [...plan.items].sort(
     (a, b) =>
+      Number(a.explicitOnly === true) - Number(b.explicitOnly === true) ||
       (b.actions ?? b.removeActions?.length ?? 0) - (a.actions ?? a.removeActions?.length ?? 0) ||
       (a.itemId < b.itemId ? -1 : 1),
   );

@@ -16,13 +16,15 @@ import type { PolicyInput } from '../../domain/policy/schema';
  * The denied-call watch end to end on the dev server: a cleanup removed s3:PutObject from the app role;
  * the role's calls to it are then denied, as generated CloudTrail files in moto S3 record. The next
  * collection reads them and the owner is told in Slack, once, with the item's Restore button; nothing
- * is restored without a click, and a later collection holding the same days tells nothing new.
+ * is restored without a click, and a later collection holding the same days tells nothing new. A staged
+ * item's deny refuses calls before anything is removed: those are told the same way.
  */
 
 const BUCKET = 'org-trail';
 const DAY = 86_400_000;
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/${APP_ROLE}`;
 const CLEANUP_RUN = 'cleanup-aws-prod-denials';
+const STAGED_RUN = 'cleanup-aws-prod-staged';
 
 let slack: SlackStack;
 let s3: S3Client;
@@ -55,11 +57,23 @@ const ITEM: CleanupItem = {
   owners: [LEAD],
 };
 
-/** A cleanup run that removed ITEM `removedAt`: recorded as the cleanup workflow records it. */
-async function removedByCleanup(removedAt: Date): Promise<void> {
+/** Another policy of the role, whose unused s3:DeleteObject is denied by a staged removal, not yet removed. */
+const STAGED_ITEM: CleanupItem = {
+  ...ITEM,
+  itemId: `narrow-policy:aws-inline-policy:${ROLE_ARN}#app-deletes`,
+  object: { kind: 'aws-inline-policy', key: `${ROLE_ARN}#app-deletes`, name: 'app-deletes' },
+  removeActions: ['s3:DeleteObject'],
+  reason: 'no use of s3:DeleteObject in 90 days',
+};
+
+/** A cleanup run that removed (or staged) its item `removedAt`: recorded as the cleanup workflow records it. */
+async function removedByCleanup(
+  removedAt: Date,
+  { runId = CLEANUP_RUN, item = ITEM, outcome = 'removed' as 'removed' | 'staged' } = {},
+): Promise<void> {
   const { store, db } = slack.stack;
   await store.cleanup.saveRun(
-    CLEANUP_RUN,
+    runId,
     {
       systemId: SYSTEM_ID,
       cloud: 'aws',
@@ -67,17 +81,21 @@ async function removedByCleanup(removedAt: Date): Promise<void> {
       collectionRunId: 'collect-before-cleanup',
       window: { from: new Date(removedAt.getTime() - 97 * DAY).toISOString(), to: removedAt.toISOString() },
       plannedAt: new Date(removedAt.getTime() - 7 * DAY).toISOString(),
-      items: [ITEM],
+      items: [item],
       holds: [],
       counts: { identities: 1, items: 1, actions: 1, holds: 0 },
     },
     { trigger: 'schedule' },
   );
-  await store.cleanup.setOutcome(CLEANUP_RUN, ITEM.itemId, 'removed', 'policy put again without s3:PutObject');
+  const detail =
+    outcome === 'removed'
+      ? `policy put again without ${item.removeActions!.join(', ')}`
+      : `${item.removeActions!.length} action(s) denied to IAM role ${APP_ROLE}`;
+  await store.cleanup.setOutcome(runId, item.itemId, outcome, detail);
   // the removal happened days ago; the store stamps outcomes with the database's clock
   await db.pool.query('UPDATE cleanup_items SET outcome_at = $3 WHERE run_id = $1 AND item_id = $2', [
-    CLEANUP_RUN,
-    ITEM.itemId,
+    runId,
+    item.itemId,
     removedAt.toISOString(),
   ]);
 }
@@ -110,10 +128,8 @@ async function deniedAudits(): Promise<{ detail: Record<string, unknown> }[]> {
   return result.rows;
 }
 
-const dms = () =>
-  slack.fake
-    .messagesIn(slack.fake.dmChannel(SlackUser.lead))
-    .filter((m) => JSON.stringify(m.blocks).includes(CLEANUP_RUN));
+const dms = (runId = CLEANUP_RUN) =>
+  slack.fake.messagesIn(slack.fake.dmChannel(SlackUser.lead)).filter((m) => JSON.stringify(m.blocks).includes(runId));
 
 describe('the denied-call watch', () => {
   it('tells the owner once, with Restore, of calls denied after the removal; restores nothing', async () => {
@@ -187,5 +203,33 @@ describe('the denied-call watch', () => {
     assert.equal(dms().length, 1);
     assert.equal(slack.stack.cleanupMessages.filter((m) => m.kind === 'cleanup.denied').length, 1);
     assert.equal((await deniedAudits()).length, 1);
+  });
+
+  it("tells the owner of calls a staged item's deny refused, before anything is removed", async () => {
+    const now = Date.now();
+    await removedByCleanup(new Date(now - 2 * DAY), { runId: STAGED_RUN, item: STAGED_ITEM, outcome: 'staged' });
+    await writeTrailFile(s3, { bucket: BUCKET, accountId: ACCOUNT_ID }, REGION, [
+      call(now - DAY, role, 'DeleteObject', 'AccessDenied'),
+      call(now - DAY + 1000, role, 'DeleteObject', 'AccessDenied'),
+    ]);
+
+    const run = await collectOnce('denials-staged');
+
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
+    const told = dms(STAGED_RUN);
+    assert.equal(told.length, 1, 'one message to the owner');
+    const day = new Date(now - DAY).toISOString().slice(0, 10);
+    assert.match(textOf(told[0]!.blocks), new RegExp(`was denied \`s3:DeleteObject\` 2 times on ${day}`));
+    assert.deepEqual(
+      buttonsIn(told[0]!.blocks).map((b) => [b.action_id, parseCleanupButtonValue(b.value!)]),
+      [[CleanupAction.Restore, { runId: STAGED_RUN, itemId: STAGED_ITEM.itemId }]],
+    );
+    const audits = (await deniedAudits()).filter((a) => a.detail.runId === STAGED_RUN);
+    assert.deepEqual(
+      audits.map((a) => [a.detail.itemId, a.detail.calls, a.detail.restored]),
+      [[STAGED_ITEM.itemId, 2, false]],
+    );
+    const [item] = await slack.stack.store.cleanup.items(STAGED_RUN);
+    assert.equal(item?.outcome, 'staged', 'still staged: only a click restores');
   });
 });

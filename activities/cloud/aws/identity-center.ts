@@ -18,6 +18,8 @@ import { type AwsSystem, isResourceNotFound } from './errors';
 /**
  * Identity Center account assignments. AWS applies them asynchronously (a request id to poll) and has
  * no expiry for them: the lease's revoke, and reconciliation behind it, are what end the access.
+ * Leases assign users only; the cleanup also deletes and restores a group's assignments, so the calls
+ * underneath take the principal's type.
  */
 
 type IdentityCenterGrant = Extract<GrantSpec, { kind: 'aws-identity-center' }>;
@@ -70,12 +72,16 @@ export function memoryClaims(): AssignmentClaims {
   };
 }
 
-/** One assignment: this permission set, for this user, on the system's account. */
-interface Assignment {
+export type AssignmentPrincipalType = 'USER' | 'GROUP';
+
+/** One assignment: this permission set, for this user or group, on the system's account. */
+export interface Assignment {
   instanceArn: string;
   accountId: string;
   permissionSetArn: string;
-  userId: string;
+  principalType: AssignmentPrincipalType;
+  /** The Identity Store id (not the ARN). */
+  principalId: string;
 }
 
 export function identityCenterKey(accountId: string, permissionSetArn: string, principalId: string): string {
@@ -104,9 +110,13 @@ function assignmentOf(system: AwsSystem, lease: LeaseSpec): Assignment {
     instanceArn: identityCenterOf(system).instanceArn,
     accountId: system.accountId,
     permissionSetArn: lease.grant.permissionSetArn,
-    userId: lease.principal.userId,
+    principalType: 'USER',
+    principalId: lease.principal.userId,
   };
 }
+
+const principalWords = (assignment: Assignment): string =>
+  `${assignment.principalType === 'GROUP' ? 'group' : 'user'} ${assignment.principalId}`;
 
 function assignmentRequest(assignment: Assignment) {
   return {
@@ -114,38 +124,43 @@ function assignmentRequest(assignment: Assignment) {
     TargetType: 'AWS_ACCOUNT',
     TargetId: assignment.accountId,
     PermissionSetArn: assignment.permissionSetArn,
-    PrincipalType: 'USER',
-    PrincipalId: assignment.userId,
+    PrincipalType: assignment.principalType,
+    PrincipalId: assignment.principalId,
   } as const;
 }
 
-async function listAssignedUsers(
-  sso: SSOAdminClient,
-  instanceArn: string,
-  accountId: string,
-  permissionSetArn: string,
-): Promise<string[]> {
-  const users: string[] = [];
+/** The users (or groups) the permission set is assigned to on the account. */
+async function listAssigned(sso: SSOAdminClient, assignment: Omit<Assignment, 'principalId'>): Promise<string[]> {
+  const principals: string[] = [];
   const pages = paginateListAccountAssignments(
     { client: sso },
-    { InstanceArn: instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn },
+    {
+      InstanceArn: assignment.instanceArn,
+      AccountId: assignment.accountId,
+      PermissionSetArn: assignment.permissionSetArn,
+    },
   );
   for await (const page of pages) {
     for (const found of page.AccountAssignments ?? []) {
-      if (found.PrincipalType === 'USER' && found.PrincipalId) users.push(found.PrincipalId);
+      if (found.PrincipalType === assignment.principalType && found.PrincipalId) principals.push(found.PrincipalId);
     }
   }
-  return users;
+  return principals;
 }
 
-/** Users holding the assignment; none when the permission set itself has gone. */
-async function assignedUsers(sso: SSOAdminClient, assignment: Assignment): Promise<string[]> {
+/** Principals of the assignment's type holding it; none when the permission set itself has gone. */
+async function assignedPrincipals(sso: SSOAdminClient, assignment: Assignment): Promise<string[]> {
   try {
-    return await listAssignedUsers(sso, assignment.instanceArn, assignment.accountId, assignment.permissionSetArn);
+    return await listAssigned(sso, assignment);
   } catch (error) {
     if (isResourceNotFound(error)) return [];
     throw error;
   }
+}
+
+/** Whether Identity Center lists the assignment (false when its permission set has gone). */
+export async function assignmentExists(sso: SSOAdminClient, assignment: Assignment): Promise<boolean> {
+  return (await assignedPrincipals(sso, assignment)).includes(assignment.principalId);
 }
 
 async function waitFor(
@@ -171,7 +186,8 @@ async function waitFor(
   return status;
 }
 
-async function deleteAssignment(
+/** Deletes the assignment and waits until AWS has; one already gone is fine. */
+export async function deleteAssignment(
   sso: SSOAdminClient,
   assignment: Assignment,
   polling: AssignmentPolling,
@@ -193,15 +209,15 @@ async function deleteAssignment(
     );
     return response.AccountAssignmentDeletionStatus;
   });
-  if (status.Status === 'FAILED' && (await assignedUsers(sso, assignment)).includes(assignment.userId)) {
-    // retryable on purpose: the lease must not be reported revoked while AWS still holds the assignment
+  if (status.Status === 'FAILED' && (await assignmentExists(sso, assignment))) {
+    // retryable on purpose: neither a lease nor a cleanup may report it gone while AWS still holds it
     throw new Error(`DeleteAccountAssignment failed: ${status.FailureReason ?? 'no reason given'}`);
   }
 }
 
 /** A FAILED creation is not going to succeed on retry; say which part of the policy to look at. */
 function creationFailure(system: AwsSystem, assignment: Assignment, reason: string): DomainError {
-  const code = /principal|user/i.test(reason)
+  const code = /principal|user|group/i.test(reason)
     ? ErrorCode.CloudPrincipalUnknown
     : /permission ?set/i.test(reason)
       ? ErrorCode.CloudPermissionSetUnknown
@@ -210,7 +226,7 @@ function creationFailure(system: AwsSystem, assignment: Assignment, reason: stri
         : ErrorCode.CloudTargetUnknown;
   return new DomainError(
     code,
-    `AWS Identity Center could not assign permission set ${assignment.permissionSetArn} to user ${assignment.userId} ` +
+    `AWS Identity Center could not assign permission set ${assignment.permissionSetArn} to ${principalWords(assignment)} ` +
       `on account ${system.accountId} (${system.id}): ${reason}`,
   );
 }
@@ -235,48 +251,19 @@ async function describePermissionSet(sso: SSOAdminClient, system: AwsSystem, ass
 }
 
 function keyOf(assignment: Assignment): string {
-  return identityCenterKey(assignment.accountId, assignment.permissionSetArn, assignment.userId);
+  return identityCenterKey(assignment.accountId, assignment.permissionSetArn, assignment.principalId);
 }
 
-export async function grantAssignment(
+/**
+ * Creates the assignment and waits for AWS to finish. A FAILED request can still leave a half-made
+ * assignment; the contract is to leave nothing behind, so it is deleted before the failure is raised.
+ */
+async function createAssignment(
   sso: SSOAdminClient,
   system: AwsSystem,
-  lease: LeaseSpec,
+  assignment: Assignment,
   polling: AssignmentPolling,
-  claims: AssignmentClaims,
-): Promise<GrantReceipt> {
-  const assignment = assignmentOf(system, lease);
-  const permissionSetName = await describePermissionSet(sso, system, assignment);
-  const key = keyOf(assignment);
-  const display = lease.principal.kind === 'aws-identity-store-user' ? lease.principal.display : assignment.userId;
-  const { portalUrl } = identityCenterOf(system);
-  const receipt = (created: boolean): GrantReceipt => ({
-    created,
-    key,
-    detail: `Identity Center assigned permission set ${permissionSetName} (${assignment.permissionSetArn}) on account ${assignment.accountId} to ${display} (${assignment.userId}).`,
-    access: {
-      summary:
-        `Sign in to the AWS access portal${portalUrl ? ` (${portalUrl})` : ''}, choose account ${assignment.accountId}` +
-        `${system.title ? ` (${system.title})` : ''} and then ${permissionSetName}.`,
-      ...(portalUrl ? { url: portalUrl } : {}),
-    },
-  });
-
-  if (
-    (await listAssignedUsers(sso, assignment.instanceArn, assignment.accountId, assignment.permissionSetArn)).includes(
-      assignment.userId,
-    )
-  ) {
-    // a retried grant finds its own assignment; anyone else's is not Least's to time-limit or delete
-    if (await claims.claimed(key, lease.leaseId)) return receipt(false);
-    throw new DomainError(
-      ErrorCode.CloudAlreadyHeld,
-      `${display} already holds permission set ${permissionSetName} on account ${assignment.accountId} (${system.id}) ` +
-        `through an Identity Center assignment made outside Least. Least changed nothing and will not remove it; ` +
-        `ask an administrator to remove that assignment if access should be time-limited.`,
-    );
-  }
-  await claims.claim(key, lease.leaseId);
+): Promise<void> {
   const started = (await sso.send(new CreateAccountAssignmentCommand(assignmentRequest(assignment))))
     .AccountAssignmentCreationStatus;
   const status = await waitFor(polling, 'CreateAccountAssignment', started, async (requestId) => {
@@ -289,11 +276,64 @@ export async function grantAssignment(
     return response.AccountAssignmentCreationStatus;
   });
   if (status.Status === 'FAILED') {
-    // a failed request can still leave a half-made assignment; the contract is to leave nothing behind
-    if ((await assignedUsers(sso, assignment)).includes(assignment.userId))
-      await deleteAssignment(sso, assignment, polling);
+    if (await assignmentExists(sso, assignment)) await deleteAssignment(sso, assignment, polling);
     throw creationFailure(system, assignment, status.FailureReason ?? 'no reason given');
   }
+}
+
+/**
+ * Makes the assignment unless Identity Center already lists it; false when it was there. For callers whose
+ * authority is not a lease (the cleanup's restore puts back what its snapshot holds, whoever made it).
+ */
+export async function ensureAssignment(
+  sso: SSOAdminClient,
+  system: AwsSystem,
+  assignment: Assignment,
+  polling: AssignmentPolling,
+): Promise<boolean> {
+  // a permission set that has gone is named, not a generic not-found
+  await describePermissionSet(sso, system, assignment);
+  if (await assignmentExists(sso, assignment)) return false;
+  await createAssignment(sso, system, assignment, polling);
+  return true;
+}
+
+export async function grantAssignment(
+  sso: SSOAdminClient,
+  system: AwsSystem,
+  lease: LeaseSpec,
+  polling: AssignmentPolling,
+  claims: AssignmentClaims,
+): Promise<GrantReceipt> {
+  const assignment = assignmentOf(system, lease);
+  const permissionSetName = await describePermissionSet(sso, system, assignment);
+  const key = keyOf(assignment);
+  const display = lease.principal.kind === 'aws-identity-store-user' ? lease.principal.display : assignment.principalId;
+  const { portalUrl } = identityCenterOf(system);
+  const receipt = (created: boolean): GrantReceipt => ({
+    created,
+    key,
+    detail: `Identity Center assigned permission set ${permissionSetName} (${assignment.permissionSetArn}) on account ${assignment.accountId} to ${display} (${assignment.principalId}).`,
+    access: {
+      summary:
+        `Sign in to the AWS access portal${portalUrl ? ` (${portalUrl})` : ''}, choose account ${assignment.accountId}` +
+        `${system.title ? ` (${system.title})` : ''} and then ${permissionSetName}.`,
+      ...(portalUrl ? { url: portalUrl } : {}),
+    },
+  });
+
+  if ((await listAssigned(sso, assignment)).includes(assignment.principalId)) {
+    // a retried grant finds its own assignment; anyone else's is not Least's to time-limit or delete
+    if (await claims.claimed(key, lease.leaseId)) return receipt(false);
+    throw new DomainError(
+      ErrorCode.CloudAlreadyHeld,
+      `${display} already holds permission set ${permissionSetName} on account ${assignment.accountId} (${system.id}) ` +
+        `through an Identity Center assignment made outside Least. Least changed nothing and will not remove it; ` +
+        `ask an administrator to remove that assignment if access should be time-limited.`,
+    );
+  }
+  await claims.claim(key, lease.leaseId);
+  await createAssignment(sso, system, assignment, polling);
   return receipt(true);
 }
 
@@ -306,7 +346,7 @@ export async function revokeAssignment(
   claims: AssignmentClaims,
 ): Promise<void> {
   const assignment = assignmentOf(system, lease);
-  if (!(await assignedUsers(sso, assignment)).includes(assignment.userId)) return;
+  if (!(await assignmentExists(sso, assignment))) return;
   if (!(await claims.claimed(keyOf(assignment), lease.leaseId))) return;
   await deleteAssignment(sso, assignment, polling);
   await claims.release(keyOf(assignment), lease.leaseId);
@@ -320,19 +360,19 @@ export async function checkAssignment(
   claims: AssignmentClaims,
 ): Promise<Presence> {
   const assignment = assignmentOf(system, lease);
-  const users = await assignedUsers(sso, assignment);
+  const users = await assignedPrincipals(sso, assignment);
   const asked = `ListAccountAssignments for permission set ${assignment.permissionSetArn} on account ${assignment.accountId}`;
-  if (users.includes(assignment.userId)) {
+  if (users.includes(assignment.principalId)) {
     if (await claims.claimed(keyOf(assignment), lease.leaseId))
-      return { present: true, detail: `${asked} lists USER ${assignment.userId}.` };
+      return { present: true, detail: `${asked} lists USER ${assignment.principalId}.` };
     return {
       present: false,
-      detail: `${asked} lists USER ${assignment.userId} through an assignment made outside Least, left in place.`,
+      detail: `${asked} lists USER ${assignment.principalId} through an assignment made outside Least, left in place.`,
     };
   }
   return {
     present: false,
-    detail: `${asked} lists ${users.length} user assignment(s), none for USER ${assignment.userId}.`,
+    detail: `${asked} lists ${users.length} user assignment(s), none for USER ${assignment.principalId}.`,
   };
 }
 
@@ -372,10 +412,10 @@ export async function observeAssignments(
 
   const observed: ObservedGrant[] = [];
   for (const permissionSetArn of permissionSetArns) {
-    const assignment = { instanceArn, accountId: system.accountId, permissionSetArn };
+    const assignment = { instanceArn, accountId: system.accountId, permissionSetArn, principalType: 'USER' } as const;
     let users: string[];
     try {
-      users = await listAssignedUsers(sso, assignment.instanceArn, assignment.accountId, permissionSetArn);
+      users = await listAssigned(sso, assignment);
     } catch (error) {
       if (isResourceNotFound(error)) continue; // a permission set the policy names but AWS no longer has
       throw error;

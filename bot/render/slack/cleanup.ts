@@ -9,10 +9,11 @@ import {
   cleanupWording,
   diffOf,
   encodeKeepMetadata,
+  explicitNote,
   identityRestoreItem,
   itemsInOrder,
   KEEP_NOTE,
-  PASSWORD_NOTE,
+  removeNowConfirmation,
   reportInOrder,
   RESTORE_WHOLE_RUN,
   restorableIdentities,
@@ -149,7 +150,8 @@ export function cleanupDiffReply(view: CleanupDiffView): SlackMessage {
     const tail = words.diffTail(hidden + (diff.truncated ? 1 : 0), view.runId);
     if (tail) blocks.push(context(tail));
   }
-  if (view.explicitOnly || view.change === 'remove-password') blocks.push(context(`⚠️ ${escapeMrkdwn(PASSWORD_NOTE)}`));
+  const note = explicitNote(view);
+  if (note) blocks.push(context(`⚠️ ${escapeMrkdwn(note)}`));
   if (view.outcome === undefined) {
     const buttons = decisionButtons(view.runId, view);
     if (buttons.length > 0) blocks.push(actions(...buttons));
@@ -262,10 +264,7 @@ function decisionButtons(runId: string, item: Pick<CleanupItemView, 'itemId' | '
   const value = cleanupButtonValue(runId, item.itemId);
   if (value.length > SLACK_LIMITS.buttonValue) return [];
   // No names in a confirm: it is plain text, but a cloud's name has no business in a dialog either.
-  const remove =
-    item.explicitOnly || item.change === 'remove-password'
-      ? `Least removes this console password now. ${PASSWORD_NOTE}`
-      : 'Least removes it now, without waiting for the notice period. The report will have a Restore button.';
+  const remove = removeNowConfirmation(item);
   return [
     button('Keep…', CleanupAction.Keep, value, 'primary'),
     button('Remove now', CleanupAction.RemoveNow, value, 'danger', {

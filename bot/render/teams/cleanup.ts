@@ -10,7 +10,7 @@ import {
   identityRestoreItem,
   itemsInOrder,
   KEEP_NOTE,
-  PASSWORD_NOTE,
+  explicitNote,
   reportInOrder,
   RESTORE_WHOLE_RUN,
   restorableIdentities,
@@ -161,8 +161,8 @@ export function cleanupDiffCard(view: CleanupDiffView): AdaptiveCard {
     const tail = words.diffTail(diff.lines.length - shown + (diff.truncated ? 1 : 0), view.runId);
     if (tail) body.push(text(tail, { subtle: true }));
   }
-  if (view.explicitOnly || view.change === 'remove-password')
-    body.push(text(`⚠️ ${escapeMarkdown(PASSWORD_NOTE)}`, { color: 'warning' }));
+  const note = explicitNote(view);
+  if (note) body.push(text(`⚠️ ${escapeMarkdown(note)}`, { color: 'warning' }));
   if (view.outcome === undefined) body.push(decisionActions(view.runId, view, 0));
   return card(body);
 }

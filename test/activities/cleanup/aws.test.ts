@@ -28,6 +28,10 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateAccountAssignmentCommand, ListAccountAssignmentsCommand } from '@aws-sdk/client-sso-admin';
 import {
+  CreateGroupCommand as CreateDirectoryGroupCommand,
+  CreateGroupMembershipCommand,
+} from '@aws-sdk/client-identitystore';
+import {
   applyAws,
   AWS_GUARD_POLICY_DOCUMENT,
   createAwsCleanup,
@@ -57,6 +61,7 @@ import {
   CI_USER,
   freshAwsAccount,
   operatorClients,
+  rewriteJson,
   startMotoFront,
   SYSTEM_ID,
   useDummyAwsCredentials,
@@ -65,7 +70,7 @@ import {
 
 useDummyAwsCredentials();
 const motoUrl = testServices().motoUrl;
-const { iam, ssoAdmin } = operatorClients(motoUrl);
+const { iam, ssoAdmin, identityStore } = operatorClients(motoUrl);
 
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/${APP_ROLE}`;
 const USER_ARN = `arn:aws:iam::${ACCOUNT_ID}:user/${CI_USER}`;
@@ -175,6 +180,43 @@ async function assignments(permissionSetArn: string): Promise<string[]> {
 
 /* ---------- fixtures ---------- */
 
+async function assign(permissionSetArn: string, principalType: 'USER' | 'GROUP', principalId: string): Promise<void> {
+  await ssoAdmin.send(
+    new CreateAccountAssignmentCommand({
+      InstanceArn: account.instanceArn,
+      TargetType: 'AWS_ACCOUNT',
+      TargetId: ACCOUNT_ID,
+      PermissionSetArn: permissionSetArn,
+      PrincipalType: principalType,
+      PrincipalId: principalId,
+    }),
+  );
+}
+
+/** A directory group with these users in it, as the Identity Store holds it; its id. */
+async function directoryGroup(name: string, userIds: string[]): Promise<string> {
+  const IdentityStoreId = account.identityStoreId;
+  const { GroupId } = await identityStore.send(new CreateDirectoryGroupCommand({ IdentityStoreId, DisplayName: name }));
+  for (const UserId of userIds)
+    await identityStore.send(new CreateGroupMembershipCommand({ IdentityStoreId, GroupId, MemberId: { UserId } }));
+  return GroupId!;
+}
+
+/** The cleanup item the planner makes for a group's unused assignment: its members are the identities. */
+function groupAssignmentItem(groupId: string, permissionSetArn: string): CleanupItem {
+  return itemFor(
+    'delete-assignment',
+    'aws-sso-assignment',
+    `arn:aws:identitystore:::group/${groupId}|${permissionSetArn}|${ACCOUNT_ID}`,
+    {
+      identities: [
+        { id: `arn:aws:identitystore:::user/${account.ada.userId}`, name: 'ada.lovelace', kind: 'aws-sso-user' },
+        { id: `arn:aws:identitystore:::user/${account.grace.userId}`, name: 'grace@example.com', kind: 'aws-sso-user' },
+      ],
+    },
+  );
+}
+
 async function putRoleData(roleName = APP_ROLE, policy: unknown = WIDE): Promise<void> {
   await iam.send(
     new PutRolePolicyCommand({
@@ -220,7 +262,10 @@ async function createReportingRole(): Promise<void> {
  * snapshot → apply → verify → apply again (a no-op) → restore → restore again (a no-op), checking what an
  * operator sees at each step: changed after apply, unchanged by the repeats, equal to before after restore.
  */
-async function roundTrip<T>(item: CleanupItem, observe: () => Promise<T>): Promise<{ planned: AwsObjectSnapshot }> {
+async function roundTrip<T>(
+  item: CleanupItem,
+  observe: () => Promise<T>,
+): Promise<{ planned: AwsObjectSnapshot; changed: T }> {
   const before = await observe();
   const planned = await snapshotAws(session, system, item);
   assert.deepEqual(JSON.parse(JSON.stringify(planned)), planned, 'the snapshot is JSON-safe');
@@ -250,7 +295,7 @@ async function roundTrip<T>(item: CleanupItem, observe: () => Promise<T>): Promi
   const restoredAgain = await restoreAws(session, system, planned, item);
   assert.deepEqual([restoredAgain.restored, restoredAgain.conflict], [false, undefined], restoredAgain.detail);
   assert.deepEqual(await observe(), before, 'a repeated restore changes nothing more');
-  return { planned };
+  return { planned, changed };
 }
 
 describe('normalising AWS policy documents', () => {
@@ -446,20 +491,9 @@ describe('AWS cleanup: snapshot, apply, verify, restore on moto', () => {
     ]);
   });
 
-  test('deleting an Identity Center assignment through the lease code, and assigning it again on restore', async () => {
+  test("deleting a user's Identity Center assignment, and assigning it again on restore", async () => {
     const permissionSetArn = account.readOnlyPermissionSetArn;
-    for (const userId of [account.ada.userId, account.grace.userId]) {
-      await ssoAdmin.send(
-        new CreateAccountAssignmentCommand({
-          InstanceArn: account.instanceArn,
-          TargetType: 'AWS_ACCOUNT',
-          TargetId: ACCOUNT_ID,
-          PermissionSetArn: permissionSetArn,
-          PrincipalType: 'USER',
-          PrincipalId: userId,
-        }),
-      );
-    }
+    for (const userId of [account.ada.userId, account.grace.userId]) await assign(permissionSetArn, 'USER', userId);
     const principal = `arn:aws:identitystore:::user/${account.ada.userId}`;
     const item = itemFor('delete-assignment', 'aws-sso-assignment', `${principal}|${permissionSetArn}|${ACCOUNT_ID}`);
 
@@ -471,13 +505,76 @@ describe('AWS cleanup: snapshot, apply, verify, restore on moto', () => {
     );
   });
 
-  test('an Identity Center assignment of a group is refused, naming it, until the lease code handles groups', async () => {
-    const group = `arn:aws:identitystore:::group/g-123|${account.readOnlyPermissionSetArn}|${ACCOUNT_ID}`;
+  test("deleting an Identity Center group's assignment, and assigning the group again on restore", async () => {
+    const permissionSetArn = account.readOnlyPermissionSetArn;
+    const groupId = await directoryGroup('payments-oncall', [account.ada.userId, account.grace.userId]);
+    await assign(permissionSetArn, 'GROUP', groupId);
+    // Ada's own assignment of the same permission set is another object: it stays
+    await assign(permissionSetArn, 'USER', account.ada.userId);
+    const item = groupAssignmentItem(groupId, permissionSetArn);
+
+    const { planned, changed } = await roundTrip(item, () => assignments(permissionSetArn));
+
+    assert.deepEqual(planned, {
+      kind: 'aws-sso-assignment',
+      principalType: 'GROUP',
+      principalId: groupId,
+      permissionSetArn,
+      accountId: ACCOUNT_ID,
+      present: true,
+    });
+    assert.deepEqual(changed, [`USER:${account.ada.userId}`], "the group's assignment was gone from Identity Center");
+    assert.deepEqual(await assignments(permissionSetArn), [`GROUP:${groupId}`, `USER:${account.ada.userId}`].sort());
+  });
+
+  test("a group's assignment is deleted and made again with PrincipalType GROUP, waiting for AWS each time", async () => {
+    const permissionSetArn = account.readOnlyPermissionSetArn;
+    const groupId = await directoryGroup('payments-oncall', [account.ada.userId]);
+    await assign(permissionSetArn, 'GROUP', groupId);
+    const item = groupAssignmentItem(groupId, permissionSetArn);
+    // moto finishes every assignment request at once; AWS answers IN_PROGRESS first and is asked again
+    const front = await startMotoFront(motoUrl);
+    front.intercept('DeleteAccountAssignment', async ({ forward }) =>
+      rewriteJson(forward(), (body) => void (body.AccountAssignmentDeletionStatus.Status = 'IN_PROGRESS')),
+    );
+    front.intercept('CreateAccountAssignment', async ({ forward }) =>
+      rewriteJson(forward(), (body) => void (body.AccountAssignmentCreationStatus.Status = 'IN_PROGRESS')),
+    );
+    const frontBroker = createAwsBroker();
+    try {
+      const viaFront = asAwsSystem(awsSystem(account, front.url));
+      const executor = createAwsCleanup({ broker: frontBroker });
+      const planned = await executor.snapshot(viaFront, item);
+
+      assert.equal((await executor.apply(viaFront, item, planned)).status, 'applied');
+      assert.deepEqual(await assignments(permissionSetArn), []);
+      assert.equal((await executor.verify(viaFront, item)).ok, true);
+      assert.equal((await executor.apply(viaFront, item, planned)).status, 'already');
+      assert.equal((await executor.restore(viaFront, item, planned)).status, 'restored');
+      assert.deepEqual(await assignments(permissionSetArn), [`GROUP:${groupId}`]);
+
+      const sent = (operation: string) =>
+        front.calls
+          .filter((call) => call.operation === operation)
+          .map((call) => [call.params.PrincipalType, call.params.PrincipalId]);
+      assert.deepEqual(sent('DeleteAccountAssignment'), [['GROUP', groupId]]);
+      assert.deepEqual(sent('CreateAccountAssignment'), [['GROUP', groupId]]);
+      const polled = (operation: string) => front.calls.filter((call) => call.operation === operation).length;
+      assert.equal(polled('DescribeAccountAssignmentDeletionStatus'), 1);
+      assert.equal(polled('DescribeAccountAssignmentCreationStatus'), 1);
+    } finally {
+      frontBroker.close();
+      await front.close();
+    }
+  });
+
+  test('an Identity Center assignment on another account than the system is refused, naming both', async () => {
+    const key = `arn:aws:identitystore:::group/g-123|${account.readOnlyPermissionSetArn}|210987654321`;
 
     await rejectsWith(
-      snapshotAws(session, system, itemFor('delete-assignment', 'aws-sso-assignment', group)),
+      snapshotAws(session, system, itemFor('delete-assignment', 'aws-sso-assignment', key)),
       ErrorCode.CloudTargetUnknown,
-      /assignment of a group \(group g-123/,
+      new RegExp(`on account 210987654321, not on account ${ACCOUNT_ID}`),
     );
   });
 

@@ -513,7 +513,11 @@ describe('planCleanup: exclusions and owners', () => {
       ],
       { rules: rules({ exclude: { ...rules().exclude, breakGlass: ['glass'] } }) },
     );
-    assert.deepEqual(plan.items, []);
+    // the shared policy stays whole; only app is offered its own copy (own-copy.test.ts)
+    assert.deepEqual(
+      plan.items.map((i) => i.change),
+      ['own-copy'],
+    );
     assert.deepEqual(
       plan.holds.map((h) => [h.identityName, h.reason]),
       [['glass', 'excluded']],
@@ -578,6 +582,9 @@ describe('planCleanup: exclusions and owners', () => {
         `guard-principal:aws-principal:${arn('role', 'c')}`,
         `narrow-policy:aws-inline-policy:${arn('role', 'a')}#a`,
         `narrow-policy:aws-managed-policy:${policyArn}`,
+        // a and b each used one action the other keeps in the shared policy: each is offered its own copy
+        `own-copy:aws-policy-attachment:${arn('role', 'a')}|${policyArn}`,
+        `own-copy:aws-policy-attachment:${arn('role', 'b')}|${policyArn}`,
       ],
     );
   });
@@ -687,6 +694,49 @@ describe('planCleanup: identities and credentials', () => {
       plan.holds.map((h) => [h.reason, h.object?.key, h.actions]),
       [['cannot-narrow', `${user.id}|${ps2}|${ACCOUNT}`, 1]],
     );
+  });
+
+  test("a group's unused Identity Center assignment is one item of the group, naming every member", () => {
+    const inv = new Inventory();
+    const ps = 'arn:aws:sso:::permissionSet/ssoins-1/ps-admin';
+    const group = identity('aws-sso-group', 'arn:aws:identitystore:::group/g-1', 'payments-oncall', {
+      nature: 'group',
+    });
+    const psIdentity = identity('aws-permission-set', ps, 'AdminAccess');
+    const member = (id: string, name: string) =>
+      identity('aws-sso-user', `arn:aws:identitystore:::user/${id}`, name, { tags: { owner: `${name}@example.com` } });
+    const [ada, grace, bob] = [member('u-ada', 'ada'), member('u-grace', 'grace'), member('u-bob', 'bob')];
+    const admin = inv.aws('admin', [queue]);
+    const documentPath = { ...inline(admin, `${ps} inline policy`), inheritedFrom: ps, scope: ACCOUNT };
+    // as the collector and the store give a member: its membership and the permission set the group's
+    // assignment brings (the collector writes it on each member too), then the group's and the set's paths
+    const asMember = (who: Identity) =>
+      inv.view(who, [
+        { kind: 'group-membership', via: group.id },
+        { kind: 'permission-set', via: ps, scope: ACCOUNT },
+        { kind: 'permission-set', via: ps, scope: ACCOUNT, inheritedFrom: group.id },
+        documentPath,
+      ]);
+
+    const plan = inv.plan([
+      inv.view(group, [{ kind: 'permission-set', via: ps, scope: ACCOUNT }]),
+      inv.view(psIdentity, [{ ...documentPath, inheritedFrom: undefined }]),
+      asMember(grace),
+      asMember(ada),
+      // bob's own assignment of the same set is another object: his use of it keeps only that one
+      inv.view(bob, [{ kind: 'permission-set', via: ps, scope: ACCOUNT }, documentPath], [used('sqs:SendMessage')]),
+    ]);
+
+    const item = only(plan);
+    assert.equal(item.itemId, `delete-assignment:aws-sso-assignment:${group.id}|${ps}|${ACCOUNT}`);
+    assert.equal(item.object.name, `AdminAccess on ${ACCOUNT} for payments-oncall`);
+    assert.deepEqual(
+      item.identities,
+      [ada, grace].map((m) => ({ id: m.id, name: m.name, kind: 'aws-sso-user' })),
+    );
+    assert.deepEqual(item.owners, ['ada@example.com', 'grace@example.com']);
+    assert.match(item.reason, /by any of its 2 holders/);
+    assert.deepEqual(plan.holds, []);
   });
 });
 
