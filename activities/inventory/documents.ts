@@ -8,7 +8,11 @@ import type { GcpRole } from './catalogue/gcp';
 
 /** JSON with object keys sorted at every depth: equal documents give equal text, whatever the key order. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    // a list of plain values (a policy's actions, resources) has one text whatever the order of keys
+    if (value.every((item) => item === null || typeof item !== 'object')) return JSON.stringify(value);
+    return `[${value.map(canonicalJson).join(',')}]`;
+  }
   if (value !== null && typeof value === 'object') {
     // `sort()` orders keys by code unit, as `<` does, with no call per comparison
     let text = '';

@@ -177,9 +177,31 @@ export function mergeGrants(
   return merged;
 }
 
-/** Two sorted lists of distinct items as one, sorted as `sort()` sorts them. */
+/**
+ * Two sorted lists of distinct items as one, sorted as `sort()` sorts them: merged in one pass. The same
+ * list, or one that holds the other, is returned as it is (held actions are never changed).
+ */
 function union<T extends string>(x: readonly T[], y: readonly T[]): T[] {
-  const all = [...x];
-  for (const item of y) if (!all.includes(item)) all.push(item);
-  return all.sort();
+  if (x === y) return x as T[];
+  const merged: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.length && j < y.length) {
+    const a = x[i]!;
+    const b = y[j]!;
+    if (a === b) {
+      merged.push(a);
+      i += 1;
+      j += 1;
+    } else if (a < b) {
+      merged.push(a);
+      i += 1;
+    } else {
+      merged.push(b);
+      j += 1;
+    }
+  }
+  while (i < x.length) merged.push(x[i++]!);
+  while (j < y.length) merged.push(y[j++]!);
+  return merged.length === x.length ? (x as T[]) : merged.length === y.length ? (y as T[]) : merged;
 }
