@@ -39,6 +39,7 @@ export function decidedViewOf(
     kind: decision?.kind ?? asked.kind,
     change: item.change,
     objectName: item.object.name,
+    objectKind: item.object.kind,
     ...(reason ? { reason } : {}),
     ...(decision?.until ? { until: decision.until } : {}),
   };
@@ -51,6 +52,7 @@ export function diffViewOf(item: CleanupItemRecord): CleanupDiffView {
     itemId: item.itemId,
     change: item.change,
     objectName: item.object.name,
+    objectKind: item.object.kind,
     identities: item.identities.map((i) => i.name),
     reason: item.reason,
     explicitOnly: item.explicitOnly === true,

@@ -46,10 +46,20 @@ import {
   putInlinePolicy,
   readInlinePolicyText,
 } from '../cloud/aws/inline-policy';
-import { parsePolicyText } from '../inventory/aws/documents';
 import { canonicalJson } from '../inventory/documents';
+import {
+  allowsWords,
+  documentDifference,
+  normaliseAwsPolicyDocument,
+  parsedBody,
+  readIamDocument,
+  sameAwsPolicyDocument,
+} from './aws-policy-document';
 import { withOwnCopies } from './aws-copy';
+import { withPermissionSets } from './aws-permission-set';
 import { type CleanupExecutor, snapshotKind } from './port';
+
+export { normaliseAwsPolicyDocument, sameAwsPolicyDocument } from './aws-policy-document';
 
 /**
  * The AWS side of a cleanup item (issue 13): snapshot the object before anything changes, apply the change,
@@ -180,107 +190,6 @@ export const AWS_GUARD_POLICY_DOCUMENT = {
 
 /** IAM keeps at most this many versions of a managed policy. */
 export const MAX_POLICY_VERSIONS = 5;
-
-/* ---------- policy documents ---------- */
-
-/** Statement fields that are sets of strings: one string and a one-element list mean the same. */
-const STRING_SETS = new Set(['Action', 'NotAction', 'Resource', 'NotResource']);
-
-function parsedBody(document: unknown, what: string): unknown {
-  if (typeof document !== 'string') return document;
-  const parsed = parsePolicyText(document);
-  if ('error' in parsed) {
-    throw new DomainError(ErrorCode.InputMalformed, `The policy document of ${what} is not JSON: ${parsed.error}`);
-  }
-  return parsed.body;
-}
-
-function stringSet(value: unknown): unknown {
-  const list = Array.isArray(value) ? value : [value];
-  if (!list.every((entry) => typeof entry === 'string')) return list.map((entry) => sortedKeys(entry));
-  return [...new Set(list as string[])].sort();
-}
-
-type Rewrite = (key: string, entry: unknown) => unknown;
-
-function sortedKeys(value: unknown, rewrite: Rewrite = (_, entry) => sortedKeys(entry)): unknown {
-  if (Array.isArray(value)) return value.map((entry) => sortedKeys(entry));
-  if (value === null || typeof value !== 'object') return value;
-  const object = value as Record<string, unknown>;
-  return Object.fromEntries(
-    Object.keys(object)
-      .filter((key) => object[key] !== undefined)
-      .sort()
-      .map((key) => [key, rewrite(key, object[key])]),
-  );
-}
-
-function normaliseStatement(statement: unknown): unknown {
-  return sortedKeys(statement, (key, entry) => {
-    if (STRING_SETS.has(key)) return stringSet(entry);
-    if ((key === 'Principal' || key === 'NotPrincipal') && typeof entry === 'object' && entry !== null) {
-      return sortedKeys(entry, (_, principals) => stringSet(principals));
-    }
-    if (key === 'Condition') {
-      return sortedKeys(entry, (_, operator) => sortedKeys(operator, (__, values) => stringSet(values)));
-    }
-    return sortedKeys(entry);
-  });
-}
-
-/**
- * A policy document in one canonical form, for comparisons only: URL-decoded and parsed when given as IAM's
- * text, keys sorted, statements as a sorted list, and Action/Resource (and their Not forms, condition values,
- * principals) as sorted sets, so `"s3:GetObject"` and `["s3:GetObject"]` compare equal. null for no document.
- */
-export function normaliseAwsPolicyDocument(document: unknown): unknown {
-  const body = parsedBody(document, 'a policy');
-  if (body === null || body === undefined) return null;
-  return sortedKeys(body, (key, entry) => {
-    if (key !== 'Statement') return sortedKeys(entry);
-    const statements = (Array.isArray(entry) ? entry : [entry]).map(normaliseStatement);
-    return statements.sort((a, b) => (canonicalJson(a) < canonicalJson(b) ? -1 : 1));
-  });
-}
-
-export function sameAwsPolicyDocument(a: unknown, b: unknown): boolean {
-  return canonicalJson(normaliseAwsPolicyDocument(a)) === canonicalJson(normaliseAwsPolicyDocument(b));
-}
-
-function readIamDocument(text: string | undefined, what: string): unknown {
-  return text === undefined ? null : parsedBody(text, what);
-}
-
-/** Effect and action of every statement ("Allow s3:GetObject", "Deny not iam:*"), for naming differences. */
-function actionsOf(document: unknown): Set<string> {
-  const found = new Set<string>();
-  const body = normaliseAwsPolicyDocument(document) as { Statement?: Array<Record<string, unknown>> } | null;
-  for (const statement of body?.Statement ?? []) {
-    for (const action of (statement.Action as string[] | undefined) ?? [])
-      found.add(`${String(statement.Effect)} ${action}`);
-    for (const action of (statement.NotAction as string[] | undefined) ?? [])
-      found.add(`${String(statement.Effect)} not ${action}`);
-  }
-  return found;
-}
-
-function listed(values: string[], limit = 8): string {
-  return values.length <= limit
-    ? values.join(', ')
-    : `${values.slice(0, limit).join(', ')} and ${values.length - limit} more`;
-}
-
-function documentDifference(expected: unknown, live: unknown): string {
-  const before = actionsOf(expected);
-  const after = actionsOf(live);
-  const added = [...after].filter((action) => !before.has(action)).sort();
-  const removed = [...before].filter((action) => !after.has(action)).sort();
-  const parts = [
-    ...(added.length ? [`now also ${listed(added)}`] : []),
-    ...(removed.length ? [`no longer ${listed(removed)}`] : []),
-  ];
-  return parts.length ? parts.join('; ') : 'its resources, conditions or statements differ';
-}
 
 /* ---------- which object an item names ---------- */
 
@@ -426,11 +335,6 @@ function objectWords(target: Target): string {
     case 'aws-principal':
       return principalWords(target.principal);
   }
-}
-
-function allowsWords(document: unknown): string {
-  const actions = [...actionsOf(document)].sort();
-  return actions.length ? listed(actions) : 'no actions';
 }
 
 /** What the live object is, in the words of a receipt. */
@@ -1262,6 +1166,7 @@ export function createAwsCleanup(options: AwsCleanupOptions = {}): AwsCleanup {
       if (!options.broker) broker.close();
     },
   };
-  // own-copy items (a holder's narrowed copy of a shared policy) are aws-copy.ts's
-  return withOwnCopies(executor, sessionFor);
+  // own-copy items (a holder's narrowed copy of a shared policy) are aws-copy.ts's, a permission set's
+  // inline policy aws-permission-set.ts's
+  return withPermissionSets(withOwnCopies(executor, sessionFor), sessionFor);
 }

@@ -9,11 +9,13 @@ import { type Consistency, DEFAULT_CONSISTENCY, readUntil } from '../cloud/azure
 import { asAzureSystem, type AzureSystem, isArmError, isNotFound, withAzureErrors } from '../cloud/azure/errors';
 import { armScope, roleDefinitionGuid, sameScope } from '../cloud/azure/names';
 import { deleteAssignment, readAssignment } from '../cloud/azure/role-assignments';
+import { roleDefinition, type RoleDefinitionSnapshot } from './azure-role';
 import { type ApplyResult, type CleanupExecutor, type RestoreResult, snapshotKind, type VerifyResult } from './port';
 
 /**
- * The Azure side of the cleanup: one unused role assignment deleted (`delete-assignment`), or every role
- * assignment of an inactive principal in the system's subscription (`remove-assignments`). A snapshot
+ * The Azure side of the cleanup: one unused role assignment deleted (`delete-assignment`), every role
+ * assignment of an inactive principal in the system's subscription (`remove-assignments`), or a custom
+ * role narrowed (`narrow-policy`, azure-role.ts). A snapshot
  * holds each assignment whole (name, scope, role, principal, condition, description), so Restore makes
  * it again under the same name. Least never touches what sits above the subscription (management
  * groups): that reaches other subscriptions.
@@ -457,9 +459,10 @@ export function createAzureCleanup(options: AzureCleanupOptions = {}): AzureClea
     );
   }
 
-  function kindOf(item: CleanupItem): 'assignment' | 'principal' {
+  function kindOf(item: CleanupItem): 'assignment' | 'principal' | 'role' {
     if (item.change === 'delete-assignment' && item.object.kind === 'azure-role-assignment') return 'assignment';
     if (item.change === 'remove-assignments' && item.object.kind === 'azure-principal') return 'principal';
+    if (item.change === 'narrow-policy' && item.object.kind === 'azure-role-definition') return 'role';
     throw new DomainError(
       ErrorCode.CloudTargetUnknown,
       `Azure cleanup cannot ${item.change} on a ${item.object.kind} (${item.itemId}).`,
@@ -470,42 +473,61 @@ export function createAzureCleanup(options: AzureCleanupOptions = {}): AzureClea
     async snapshot(system, item) {
       const kind = kindOf(item);
       return withClient<unknown>(system, item, 'read', (client, azure) =>
-        kind === 'assignment'
-          ? singleAssignment.snapshot(client, azure, item)
-          : principalAssignments.snapshot(client, azure, item),
+        kind === 'role'
+          ? roleDefinition.snapshot(client, azure, item)
+          : kind === 'assignment'
+            ? singleAssignment.snapshot(client, azure, item)
+            : principalAssignments.snapshot(client, azure, item),
       );
     },
 
     async apply(system, item, planned) {
       const kind = kindOf(item);
       return withClient(system, item, 'clean up', (client, azure) =>
-        kind === 'assignment'
-          ? singleAssignment.apply(client, azure, item, snapshotKind(planned, 'azure-role-assignment', item))
-          : principalAssignments.apply(client, azure, item, snapshotKind(planned, 'azure-principal', item)),
+        kind === 'role'
+          ? roleDefinition.apply(
+              client,
+              azure,
+              item,
+              snapshotKind<RoleDefinitionSnapshot>(planned, 'azure-role-definition', item),
+            )
+          : kind === 'assignment'
+            ? singleAssignment.apply(client, azure, item, snapshotKind(planned, 'azure-role-assignment', item))
+            : principalAssignments.apply(client, azure, item, snapshotKind(planned, 'azure-principal', item)),
       );
     },
 
     async verify(system, item) {
       const kind = kindOf(item);
       return withClient(system, item, 'verify', (client, azure) =>
-        kind === 'assignment'
-          ? singleAssignment.verify(client, azure, item, consistency)
-          : principalAssignments.verify(client, azure, item, consistency),
+        kind === 'role'
+          ? roleDefinition.verify(client, azure, item, consistency)
+          : kind === 'assignment'
+            ? singleAssignment.verify(client, azure, item, consistency)
+            : principalAssignments.verify(client, azure, item, consistency),
       );
     },
 
     async restore(system, item, snapshot) {
       const kind = kindOf(item);
       return withClient(system, item, 'restore', (client, azure) =>
-        kind === 'assignment'
-          ? singleAssignment.restore(client, item, snapshotKind(snapshot, 'azure-role-assignment', item), consistency)
-          : principalAssignments.restore(
+        kind === 'role'
+          ? roleDefinition.restore(
               client,
               azure,
               item,
-              snapshotKind(snapshot, 'azure-principal', item),
+              snapshotKind<RoleDefinitionSnapshot>(snapshot, 'azure-role-definition', item),
               consistency,
-            ),
+            )
+          : kind === 'assignment'
+            ? singleAssignment.restore(client, item, snapshotKind(snapshot, 'azure-role-assignment', item), consistency)
+            : principalAssignments.restore(
+                client,
+                azure,
+                item,
+                snapshotKind(snapshot, 'azure-principal', item),
+                consistency,
+              ),
       );
     },
 

@@ -566,6 +566,7 @@ export function cleanupItemView(
     itemId: item.itemId,
     change: item.change,
     objectName: item.object.name,
+    objectKind: item.object.kind,
     identities: item.identities.map((i) => i.name),
     identityIds: item.identities.map((i) => i.id),
     actions: item.removeActions?.length ?? 0,
@@ -634,9 +635,14 @@ export async function planSystem(
 
 /**
  * Whether the object already differs from what the plan saw (the inventory is a snapshot; the cloud
- * moves on): for a policy rewrite or an own copy, the live document must still be the one the plan narrowed.
+ * moves on): for a policy rewrite or an own copy, the live document must still be the one the plan narrowed;
+ * an Identity Center assignment to delete must still be there (a snapshot collected before group members'
+ * assignments were told apart from their own names assignments that never existed).
  */
-function driftFromPlan(item: CleanupItem, snapshot: unknown): string | undefined {
+export function driftFromPlan(item: CleanupItem, snapshot: unknown): string | undefined {
+  const assignment = snapshot as { kind?: unknown; present?: unknown } | null;
+  if (item.change === 'delete-assignment' && assignment?.kind === 'aws-sso-assignment' && assignment.present === false)
+    return 'the Identity Center assignment no longer exists';
   if ((item.change !== 'narrow-policy' && item.change !== 'own-copy') || item.before === undefined) return undefined;
   const live = (snapshot as { document?: unknown } | null)?.document;
   if (live === undefined || live === null) return 'the policy no longer exists';

@@ -1,4 +1,10 @@
-import { KEEP_DAYS, type CleanupChangeKind, type CleanupMode, type CleanupOutcome } from '../../domain/cleanup/model';
+import {
+  KEEP_DAYS,
+  type CleanupChangeKind,
+  type CleanupMode,
+  type CleanupObjectKind,
+  type CleanupOutcome,
+} from '../../domain/cleanup/model';
 import type { NotifyTarget } from '../../domain/policy/schema';
 import { clip } from './clip';
 import { diffDocuments, type DiffLine } from './cleanup-diff';
@@ -34,6 +40,8 @@ export interface CleanupItemView {
   change: CleanupChangeKind;
   /** Policy name, role name, key id, "roles/editor on my-project". */
   objectName: string;
+  /** What the object is, where the words differ (an Azure custom role is narrowed by operations). */
+  objectKind?: CleanupObjectKind;
   /** The identities whose access shrinks (names). */
   identities: string[];
   /**
@@ -103,6 +111,7 @@ export interface CleanupDiffView {
   itemId: string;
   change: CleanupChangeKind;
   objectName: string;
+  objectKind?: CleanupObjectKind;
   identities: string[];
   reason: string;
   explicitOnly: boolean;
@@ -120,6 +129,7 @@ export interface CleanupKeepFormInput {
   itemId: string;
   change: CleanupChangeKind;
   objectName: string;
+  objectKind?: CleanupObjectKind;
   problem?: string;
   /** Slack: where the form was opened, to answer there. */
   channelId?: string;
@@ -130,6 +140,7 @@ export interface CleanupDecidedView {
   kind: 'keep' | 'remove' | 'snooze';
   change: CleanupChangeKind;
   objectName: string;
+  objectKind?: CleanupObjectKind;
   reason?: string;
   until?: string;
 }
@@ -379,8 +390,23 @@ export function cleanupWording(d: CleanupDialect) {
     return run.systemTitle && run.systemTitle !== run.systemId ? `${name(run.systemTitle)} (${id})` : id;
   }
 
-  function change(item: Pick<CleanupItemView, 'change' | 'objectName' | 'actions'>): string {
+  function change(
+    item: Pick<CleanupItemView, 'change' | 'objectName' | 'actions' | 'objectKind'> & {
+      identities?: readonly string[];
+    },
+  ): string {
+    if (item.change === 'narrow-policy' && item.objectKind === 'azure-role-definition') {
+      const operations = item.actions > 0 ? plural(item.actions, 'unused operation') : 'the unused operations';
+      const holders = item.identities?.length ?? 0;
+      const shared = holders > 1 ? ` (shared by ${formatCount(holders)})` : '';
+      return `Remove ${operations} from custom role ${name(item.objectName)}${shared}`;
+    }
     const actions = item.actions > 0 ? plural(item.actions, 'unused action') : 'the unused actions';
+    if (item.change === 'narrow-policy' && item.objectKind === 'aws-permission-set-policy') {
+      // named "permission set X" by the planner; its holders are every user of every assignment of it
+      const holders = item.identities?.length ?? 0;
+      return `Remove ${actions} from ${name(item.objectName)}${holders > 1 ? ` (shared by ${formatCount(holders)})` : ''}`;
+    }
     return CHANGE_VERB[item.change](name(item.objectName), actions);
   }
 
@@ -536,7 +562,7 @@ export function cleanupWording(d: CleanupDialect) {
     }
   }
 
-  function keepQuestion(input: Pick<CleanupKeepFormInput, 'change' | 'objectName'>): string {
+  function keepQuestion(input: Pick<CleanupKeepFormInput, 'change' | 'objectName' | 'objectKind'>): string {
     return `Keep it? ${change({ ...input, actions: 0 })}`;
   }
 
@@ -545,8 +571,14 @@ export function cleanupWording(d: CleanupDialect) {
   }
 
   function diffEffect(view: CleanupDiffView): string {
+    if (view.change === 'narrow-policy' && view.objectKind === 'aws-permission-set-policy')
+      return view.after === null
+        ? "Nothing is left of the permission set's inline policy: it is deleted (its other policies stay) and the set provisioned again to every account it is in. Restore puts it back and provisions it again."
+        : "The permission set's inline policy is put again without the unused actions, and the set provisioned again to every account it is in. Restore puts the old one back and provisions it again.";
     if (view.change === 'narrow-policy' && view.after === null)
       return 'None of its statements is left: the inline policy is deleted. Restore puts it back as it was.';
+    if (view.change === 'narrow-policy' && view.objectKind === 'azure-role-definition')
+      return 'The custom role is saved without the unused entries of its actions; its other permissions, name and assignable scopes stay as they are. Restore puts its old permissions back.';
     return CHANGE_EFFECT[view.change];
   }
 

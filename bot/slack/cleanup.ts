@@ -79,6 +79,7 @@ export function registerCleanup(app: App, ctx: SlackContext): void {
         itemId,
         change: checked.item.change,
         objectName: checked.item.object.name,
+        objectKind: checked.item.object.kind,
         ...(channelId ? { channelId } : {}),
       }),
     });

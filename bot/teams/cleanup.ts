@@ -64,7 +64,13 @@ const handlers: Readonly<Record<string, CleanupVerbHandler>> = {
     const checked = await cleanup.check({ runId, itemId, kind: 'keep', decider: email });
     if (!checked.ok) return messageResponse(refused(checked.message));
     return cardResponse(
-      cleanupKeepCard({ runId, itemId, change: checked.item.change, objectName: checked.item.object.name }),
+      cleanupKeepCard({
+        runId,
+        itemId,
+        change: checked.item.change,
+        objectName: checked.item.object.name,
+        objectKind: checked.item.object.kind,
+      }),
     );
   },
 

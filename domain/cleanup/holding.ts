@@ -23,7 +23,11 @@ type Treatment =
   | 'aws-policy'
   | 'aws-attachment'
   | 'aws-sso'
+  /** A permission set's inline policy (permission-sets.ts): narrowed across every holder of the set. */
+  | 'aws-sso-policy'
   | 'azure-assignment'
+  /** An Azure custom role definition, shared by every principal assigned it (azure-role.ts). */
+  | 'azure-role'
   | 'gcp-member'
   /** Nothing can be planned for it: its unused actions are held as cannot-narrow (`stuck` says why). */
   | 'stuck'
@@ -37,13 +41,18 @@ export interface ObjectSpec {
   key: string;
   name: (nameOf: (id: string) => string) => string;
   documentId?: string;
-  /** aws-attachment: the policy attached, and whether AWS manages it. */
+  /** aws-attachment: the policy attached, and whether AWS manages it; azure-assignment: a built-in role. */
   policyArn?: string;
   managedByCloud?: boolean;
+  /** azure-assignment: the custom role it assigns (the role definition's id), narrowed as a shared object. */
+  role?: string;
   /** aws-inline / aws-policy: the longest document IAM takes. */
   maxChars?: number;
   /** stuck: why nothing can be planned for it. */
   stuck?: string;
+  /** aws-sso-policy: the system's account, and whether the permission set holds policies besides this one. */
+  account?: string;
+  otherPolicies?: boolean;
 }
 
 export interface HolderRef {
@@ -84,7 +93,7 @@ interface ActionTally {
 export class Holding {
   readonly actions = new Map<string, ActionTally>();
   readonly standings: Standing[] = [];
-  /** aws-policy: the attachments of it seen, and those planned for detaching. */
+  /** aws-policy: the attachments of it seen, and those planned for detaching; azure-role: its assignments. */
   readonly attachments = new Set<string>();
   readonly detached = new Set<string>();
   /** aws-policy: an identity whose permissions boundary it is. */
@@ -202,13 +211,33 @@ export function ssoSpec(principal: string, permissionSet: string, account: strin
   };
 }
 
-export function assignmentSpec(path: ViewPath, document: PolicyDocument | undefined): ObjectSpec {
+export function assignmentSpec(
+  path: ViewPath,
+  document: PolicyDocument | undefined,
+  customRole?: ObjectSpec,
+): ObjectSpec {
   const role = document?.name ?? path.documentName ?? path.documentId ?? 'role';
   return {
     treatment: 'azure-assignment',
     kind: 'azure-role-assignment',
     key: path.via!,
     name: () => `${role} on ${path.scope}`,
+    ...(document?.managedByCloud ? { managedByCloud: true } : {}),
+    ...(customRole ? { role: customRole.key } : {}),
+  };
+}
+
+/** An Azure custom role definition (key: its id), shared by every principal assigned it in the system. */
+export function roleDefinitionSpec(document: PolicyDocument): ObjectSpec {
+  const body = document.body as { id?: unknown; roleName?: unknown } | null;
+  const id = typeof body?.id === 'string' && body.id !== '' ? body.id : document.name;
+  const roleName = typeof body?.roleName === 'string' && body.roleName !== '' ? body.roleName : document.name;
+  return {
+    treatment: 'azure-role',
+    kind: 'azure-role-definition',
+    key: id,
+    name: () => roleName,
+    documentId: document.id,
   };
 }
 

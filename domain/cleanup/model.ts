@@ -15,7 +15,7 @@ export type CleanupMode = 'report' | 'enforce';
 
 /** What a plan may change, per system (the policy file's `cleanup.changes`); all true by default. */
 export interface CleanupChanges {
-  /** Unused actions removed from inline and customer-managed policies (AWS). */
+  /** Unused actions removed from inline and customer-managed policies (AWS) and custom roles (Azure). */
   actions: boolean;
   /** Unused managed-policy attachments detached (AWS). */
   attachments: boolean;
@@ -64,6 +64,11 @@ export interface CleanupRules {
   stagingDays?: number;
   changes: CleanupChanges;
   exclude: CleanupExclusions;
+  /**
+   * Where the system reaches, as its cloud names scopes: an Azure subscription's `/subscriptions/<id>`.
+   * A custom role assignable beyond it is never narrowed (it may be used where Least does not look).
+   */
+  scope?: string;
 }
 
 /** The cloud object an item changes: one policy, one attachment, one assignment, one binding member, one key. */
@@ -76,6 +81,11 @@ export type CleanupObjectKind =
   | 'aws-policy-attachment'
   /** An Identity Center account assignment: key `<principal id>|<permission set ARN>|<account>`. */
   | 'aws-sso-assignment'
+  /**
+   * An Identity Center permission set's inline policy, shared by every user and group assigned the set:
+   * key = permission set ARN. Changed in Identity Center, then provisioned to every account it is in.
+   */
+  | 'aws-permission-set-policy'
   /** An access key: key `<user ARN>#<key id>` (the key id alone when its user is not known). */
   | 'aws-access-key'
   /** A user's login profile: key `<user ARN>#console-password` (the identity's id). */
@@ -84,6 +94,11 @@ export type CleanupObjectKind =
   | 'aws-principal'
   /** An Azure role assignment: key = its id. */
   | 'azure-role-assignment'
+  /**
+   * An Azure custom role definition, shared by every principal assigned it at any scope of the system:
+   * key = its id (`/subscriptions/<id>/providers/Microsoft.Authorization/roleDefinitions/<guid>`).
+   */
+  | 'azure-role-definition'
   /** Every role assignment of an inactive Azure principal: key = its object id. */
   | 'azure-principal'
   /**
@@ -96,7 +111,10 @@ export type CleanupObjectKind =
   | 'gcp-service-account';
 
 export type CleanupChangeKind =
-  /** Remove unused actions from a policy document: a new default version, or the inline policy put again. */
+  /**
+   * Remove unused actions from a policy document: a new default version, or the inline policy put again
+   * (a permission set's, then provisioned again).
+   */
   | 'narrow-policy'
   /** Detach a managed policy from one identity. */
   | 'detach-policy'
@@ -152,7 +170,11 @@ export interface CleanupItem {
    * For narrow-policy: the document before and the right-sized one after (AWS policy JSON). `after: null`
    * deletes an inline policy none of whose statements is left (the snapshot keeps it, so it can be put
    * back); a managed policy is never narrowed to nothing: its unused attachments are detached instead.
+   * A permission set's inline policy is deleted only when the set keeps other policies; its only policy
+   * is never emptied (its unused assignments are deleted instead).
    * For own-copy: the shared policy's document, and its copy's.
+   * For an Azure custom role: its `permissions` blocks before and after, every list present
+   * (domain/cleanup/azure-role.ts); only `actions` entries go, and a role is never narrowed to none.
    */
   before?: unknown;
   after?: unknown;
@@ -186,7 +208,7 @@ export type CleanupHoldReason =
   | 'change-not-allowed'
   /** The object cannot be narrowed safely (NotAction, a document that could not be read). */
   | 'cannot-narrow'
-  /** Cloud-managed: AWS-managed policies, built-in roles are detached, never edited. */
+  /** Cloud-managed: AWS-managed policies and Azure built-in roles are detached or unassigned, never edited. */
   | 'managed-by-cloud'
   /** Beyond the changes one run takes on (MAX_ITEMS_PER_RUN): planned again by the next run. */
   | 'deferred';

@@ -13,6 +13,7 @@ import { attachUsage, copyGrant, usageFacts, VerdictMemo } from '../inventory/ve
 import type { GrantedAction, IdentityView } from '../inventory/view';
 import { INLINE_POLICY_PREFIX } from '../lease';
 import { markedStatements, narrowAwsPolicy } from './aws-document';
+import { azureRoleChange } from './azure-role';
 import { Gates, type PathGate } from './gating';
 import {
   assignmentSpec,
@@ -21,6 +22,7 @@ import {
   inlineSpec,
   managedPolicySpec,
   memberSpec,
+  roleDefinitionSpec,
   ssoKey,
   ssoSpec,
   type HeldThrough,
@@ -28,6 +30,7 @@ import {
   type ObjectSpec,
 } from './holding';
 import { AWS_GUARD_POLICY_NAME, AWS_STAGED_POLICY_PREFIX } from './model';
+import { PERMISSION_SET_WORDS, PermissionSets, permissionSetPolicySpec } from './permission-sets';
 import type {
   CleanupChangeKind,
   CleanupChanges,
@@ -47,7 +50,8 @@ import { byText, day, lastSegment, plural } from './words';
  * The cleanup plan of one system (issue 13): from one snapshot's identity views, what may be taken away
  * and what is held back, and why. Pure; one pass over the views, which may be a stream: what the planner
  * keeps between identities is the plan itself and, per shared object (a customer-managed policy, a
- * group's policy, attachment or assignment), how each action stands across its holders.
+ * group's policy, attachment or assignment, a permission set's inline policy, an Azure custom role),
+ * how each action stands across its holders.
  *
  * Decisions made here (the model's comments say the same where they concern its fields):
  * - Verdicts are worked out again for the cleanup window [at − windowDays, run.windowTo] (attachUsage).
@@ -81,16 +85,40 @@ import { byText, day, lastSegment, plural } from './words';
  * - An inline policy all of whose statements go is deleted: `narrow-policy` with `after: null`. A
  *   customer-managed policy is never emptied: an attachment all of whose actions are unused by its
  *   holders is detached, and a policy every attachment of which is detached is not also narrowed.
- * - Identity Center permission sets, Azure roles and GCP roles are not narrowed: their assignment or
- *   binding goes when wholly unused, otherwise the unused actions are held as cannot-narrow; a GCP binding
- *   on an ancestor of the system's resource is held too (removing it there reaches beyond the system).
- *   An Identity Center assignment a user holds as a member of a group is the group's assignment.
+ * - Identity Center (permission-sets.ts): an assignment goes when wholly unused. A user holds a set
+ *   through its own assignment, each assigned group it is in, or both: each assignment is planned on its
+ *   own (a group's is the group's, across its members). A permission set's inline policy is a shared
+ *   object (`aws-permission-set-policy`, key = set ARN) across every holder by any assignment, narrowed
+ *   as a customer-managed policy is (Sid marker, NotAction, length, grace and gating alike; a holder
+ *   given the set within the grace period by any assignment holds it back), but only when the
+ *   inventory shows the set provisioned to this system's account alone: provisioned elsewhere, or not
+ *   known where, its unused actions are held as cannot-narrow (their use there is not seen). A set
+ *   every assignment of which goes is not also narrowed; its only policy is never emptied, and an
+ *   inline policy left with nothing beside other policies is deleted. What a set brings through its
+ *   AWS-managed or customer-managed policies is not narrowed: held as cannot-narrow on the assignment.
+ * - Azure (azure-role.ts): an assignment goes when wholly unused. A custom role (roleType CustomRole) is
+ *   a shared object (`azure-role-definition`, key = role definition id) across every principal assigned
+ *   it at any scope of the system, by its own or a group's assignment: `narrow-policy` takes out of its
+ *   `actions` the entries all of whose operations are removable, and changes nothing else (notActions,
+ *   dataActions, notDataActions, name, assignable scopes). A read is never judged unused (the Activity
+ *   Log records writes, deletes and actions only: held as not-enough-data). A wildcard entry goes only
+ *   when every operation it grants (the inventory's expansion, from the catalogue read at collection,
+ *   less its block's notActions) is removable; a partly used one is kept whole and held as
+ *   cannot-narrow, never expanded. A role assignable at any scope beyond the system's subscription is
+ *   held whole (cannot-narrow): it may be assigned where Least sees no use. A role is never narrowed to
+ *   no actions (held; its unused assignments go instead), and one every assignment of which goes is
+ *   not also narrowed. Built-in roles are never edited: their unused operations are held as
+ *   managed-by-cloud on an assignment in use.
+ * - GCP roles are not narrowed: a binding member goes when wholly unused, otherwise the unused actions
+ *   are held as cannot-narrow; a GCP binding on an ancestor of the system's resource is held too
+ *   (removing it there reaches beyond the system).
  * - An item kept or snoozed by an owner (decision still running at `at`), or whose change the rules do
  *   not allow, becomes a hold per identity it concerns.
  *
  * Its parts: gating.ts (exclusions, too new, grace period), holding.ts (each cloud object and how its
- * actions stand across holders), aws-document.ts (the narrowed AWS policy), unknown-reasons.ts (the
- * words of a not-enough-data hold).
+ * actions stand across holders), aws-document.ts (the narrowed AWS policy), permission-sets.ts (what
+ * sets Identity Center permission sets apart), azure-role.ts (the narrowed Azure custom role),
+ * unknown-reasons.ts (the words of a not-enough-data hold).
  */
 
 export interface CleanupPlanInput {
@@ -175,6 +203,7 @@ class Planner implements CleanupPlanner {
   private readonly holds: PendingHold[] = [];
   private readonly shared = new Map<string, Holding>();
   private readonly names = new Map<string, string>();
+  private readonly permissionSets = new PermissionSets();
   private readonly unknownReasons: UnknownReasons;
 
   constructor(private readonly input: Omit<CleanupPlanInput, 'views'>) {
@@ -190,6 +219,7 @@ class Planner implements CleanupPlanner {
     const { identity } = view;
     if (identity.nature === 'group') {
       this.names.set(identity.id, identity.name);
+      if (identity.kind === 'aws-permission-set') this.permissionSets.add(identity);
       return;
     }
     if (identity.kind === 'aws-access-key' || identity.kind === 'aws-console-password') {
@@ -239,10 +269,12 @@ class Planner implements CleanupPlanner {
   }
 
   plan(): CleanupPlan {
-    // attachments first: a customer-managed policy needs to know which of its attachments go
+    // attachments and assignments first: a customer-managed policy or a permission set needs to know which go
     const holdings = [...this.shared.values()];
-    for (const h of holdings) if (h.spec.treatment !== 'aws-policy') this.conclude(h);
-    for (const h of holdings) if (h.spec.treatment === 'aws-policy') this.conclude(h);
+    const late = (h: Holding): boolean =>
+      h.spec.treatment === 'aws-policy' || h.spec.treatment === 'aws-sso-policy' || h.spec.treatment === 'azure-role';
+    for (const h of holdings) if (!late(h)) this.conclude(h);
+    for (const h of holdings) if (late(h)) this.conclude(h);
 
     const nameOf = (id: string): string => this.names.get(id) ?? lastSegment(id);
     const objects = new Map<ObjectSpec, CleanupObject>();
@@ -303,15 +335,25 @@ class Planner implements CleanupPlanner {
       if (!byPath[k]!.includes(found)) byPath[k]!.push(found);
       return found;
     };
-    // Identity Center: the permission sets held, and the groups whose assignment brings each
-    const permissionSets = new Map<string, { account: string; groups: Set<string>; assigned: number[] }>();
+    // Identity Center: the permission sets held, each through the identity's own assignment, the
+    // assignments of groups it belongs to, or both; and whether the set has policies besides its inline one
+    const permissionSets = new Map<
+      string,
+      { account: string; principals: string[]; assigned: number[]; otherPolicies: boolean }
+    >();
     paths.forEach((p, k) => {
       if (p.kind !== 'permission-set' || p.via === undefined) return;
       let set = permissionSets.get(p.via);
-      if (!set) permissionSets.set(p.via, (set = { account: p.scope, groups: new Set(), assigned: [] }));
-      if (p.inheritedFrom !== undefined) set.groups.add(p.inheritedFrom);
+      if (!set)
+        permissionSets.set(p.via, (set = { account: p.scope, principals: [], assigned: [], otherPolicies: false }));
+      const principal = p.inheritedFrom ?? identity.id;
+      if (!set.principals.includes(principal)) set.principals.push(principal);
       set.assigned.push(k);
     });
+    for (const p of paths) {
+      const set = p.inheritedFrom !== undefined ? permissionSets.get(p.inheritedFrom) : undefined;
+      if (set && p.kind === 'managed-policy') set.otherPolicies = true;
+    }
 
     paths.forEach((p, k) => {
       const document = p.documentId === undefined ? undefined : this.input.documents(p.documentId);
@@ -327,10 +369,14 @@ class Planner implements CleanupPlanner {
       const permissionSet = p.inheritedFrom !== undefined ? permissionSets.get(p.inheritedFrom) : undefined;
       if (permissionSet) {
         const arn = p.inheritedFrom!;
-        const principals = permissionSet.groups.size > 0 ? [...permissionSet.groups] : [identity.id];
-        for (const owner of principals) {
+        for (const owner of permissionSet.principals) {
           const spec = ssoSpec(owner, arn, permissionSet.account, identity);
           local(`${spec.kind}|${spec.key}`, () => ({ spec, shared: owner !== identity.id, blocker: false }), k);
+        }
+        if (cloud === 'aws' && p.kind === 'inline-policy') {
+          const { account, otherPolicies } = permissionSet;
+          const spec = permissionSetPolicySpec(arn, p.documentId, account, otherPolicies);
+          local(`${spec.kind}|${spec.key}`, () => ({ spec, shared: true, blocker: false }), k);
         }
         if (p.kind === 'managed-policy' && p.via !== undefined && document && !document.managedByCloud) {
           const spec = this.policyHolding(p.via, p.documentId).spec;
@@ -361,26 +407,36 @@ class Planner implements CleanupPlanner {
           );
         }
       } else if (cloud === 'azure' && p.kind === 'role-assignment' && p.via !== undefined) {
-        const spec = assignmentSpec(p, document);
+        // a custom role is one object across every principal assigned it, at any scope of the system
+        const role = document && !document.managedByCloud ? this.roleHolding(document, p.via).spec : undefined;
+        const spec = assignmentSpec(p, document, role);
         local(`${spec.kind}|${spec.key}`, () => ({ spec, shared, blocker: false }), k);
+        if (role) local(`${role.kind}|${role.key}`, () => ({ spec: role, shared: true, blocker: false }), k);
       } else if (cloud === 'gcp' && (p.kind === 'binding' || p.kind === 'inherited')) {
         const spec = memberSpec(p, document, principal);
         local(`${spec.kind}|${spec.key}`, () => ({ spec, shared, blocker: false }), k);
       }
     });
 
-    // the assignment paths belong to the assignment too (for the grace period and excluded scopes)
+    // the assignment paths belong to the assignment too (for the grace period and excluded scopes), and
+    // to the set's inline policy: a holder given the set lately, by any assignment, holds its actions back
     for (const [arn, set] of permissionSets) {
-      const principals = set.groups.size > 0 ? [...set.groups] : [identity.id];
-      for (const owner of principals) {
-        const found = locals.get(`aws-sso-assignment|${ssoKey(owner, arn, set.account)}`);
-        if (found) for (const k of set.assigned) if (!found.paths.includes(k)) found.paths.push(k);
+      const policy = locals.get(`aws-permission-set-policy|${arn}`);
+      for (const owner of set.principals) {
+        const key = ssoKey(owner, arn, set.account);
+        const found = locals.get(`aws-sso-assignment|${key}`);
+        if (!found) continue;
+        this.permissionSets.assigned(key);
+        for (const target of policy ? [found, policy] : [found])
+          for (const k of set.assigned) if (!target.paths.includes(k)) target.paths.push(k);
       }
     }
 
     for (const g of granted) {
       for (const k of g.paths) {
         for (const found of byPath[k] ?? []) {
+          if (found.spec.treatment === 'aws-sso' && paths[k]!.kind !== 'inline-policy')
+            this.permissionSets.throughManaged(found.spec.key, g.action);
           // several paths of one object bring the action once
           if (found.held[found.held.length - 1]?.action === g.action) continue;
           const lastUsed = g.usage?.lastUsed;
@@ -445,11 +501,16 @@ class Planner implements CleanupPlanner {
 
     const lastUsed = facts.identityLastActivity?.slice(0, 10);
     const spec: ObjectSpec = { treatment: 'identity', kind, key: identity.id, name: () => identity.name };
-    this.propose(spec, change, [{ holder, actions: granted.length }], {
+    const planned = this.propose(spec, change, [{ holder, actions: granted.length }], {
       reason: `inactive: all ${granted.length} granted ${plural(granted.length, 'action')} ${this.since(lastUsed)}`,
       ...(lastUsed !== undefined ? { lastUsed } : {}),
       actions: granted.length,
     });
+    // its own assignments of custom roles go with it, as deleted assignments do
+    if (planned && change === 'remove-assignments')
+      for (const local of locals)
+        if (local.spec.treatment === 'azure-assignment' && local.spec.role !== undefined && !local.shared)
+          this.shared.get(`azure-role-definition|${local.spec.role}`)?.detached.add(local.spec.key);
     return true;
   }
 
@@ -494,6 +555,16 @@ class Planner implements CleanupPlanner {
     return found;
   }
 
+  /** An Azure custom role's holding, which learns each assignment of it (to tell when every one goes). */
+  private roleHolding(document: PolicyDocument, assignment: string): Holding {
+    const spec = roleDefinitionSpec(document);
+    const key = `${spec.kind}|${spec.key}`;
+    let found = this.shared.get(key);
+    if (!found) this.shared.set(key, (found = new Holding(spec)));
+    found.attachments.add(assignment);
+    return found;
+  }
+
   private policyHolding(arn: string, documentId: string | undefined): Holding {
     const key = `aws-managed-policy|${arn}`;
     let found = this.shared.get(key);
@@ -532,17 +603,36 @@ class Planner implements CleanupPlanner {
         return;
       }
       case 'aws-sso':
-        if (h.wholly()) this.remove(h, 'delete-assignment');
-        else
+        // what the set's inline policy brings is narrowed with the set (aws-sso-policy); the rest is held
+        if (h.wholly()) {
+          if (this.remove(h, 'delete-assignment')) this.permissionSets.deleting(spec.key);
+        } else
           this.holdUnused(
             h,
             'cannot-narrow',
-            'the permission set is in use: permission sets are shared and not narrowed yet',
+            PERMISSION_SET_WORDS.managedNotNarrowed,
+            this.permissionSets.managedActions(spec.key),
           );
         return;
+      case 'aws-sso-policy':
+        if (!this.permissionSets.allDeleted(spec.key)) this.narrow(h);
+        return;
       case 'azure-assignment':
-        if (h.wholly()) this.remove(h, 'delete-assignment');
-        else this.holdUnused(h, 'cannot-narrow', 'the role assignment is in use: Azure roles are not narrowed');
+        // a custom role's unused operations are the role's to lose (azure-role), across all its holders
+        if (h.wholly()) {
+          if (this.remove(h, 'delete-assignment') && spec.role !== undefined)
+            this.shared.get(`azure-role-definition|${spec.role}`)?.detached.add(spec.key);
+        } else if (spec.managedByCloud)
+          this.holdUnused(
+            h,
+            'managed-by-cloud',
+            'built-in role: never edited; its assignment is deleted only when none of its operations is used',
+          );
+        else if (spec.role === undefined)
+          this.holdUnused(h, 'cannot-narrow', 'the role assignment is in use and its role definition was not read');
+        return;
+      case 'azure-role':
+        this.narrowRole(h);
         return;
       case 'gcp-member':
         if (h.wholly()) this.remove(h, 'remove-member');
@@ -573,7 +663,7 @@ class Planner implements CleanupPlanner {
     );
   }
 
-  /** Removes the actions no holder needs from an AWS inline or customer-managed policy. */
+  /** Removes the actions no holder needs from an AWS inline or customer-managed policy, or a permission set's. */
   private narrow(h: Holding): void {
     const { spec } = h;
     const policy = spec.treatment === 'aws-policy';
@@ -590,6 +680,9 @@ class Planner implements CleanupPlanner {
       );
       return;
     }
+    const permissionSet = spec.treatment === 'aws-sso-policy';
+    const elsewhere = permissionSet ? this.permissionSets.elsewhere(spec) : undefined;
+    if (elsewhere !== undefined) return stand('cannot-narrow', elsewhere);
     const document = spec.documentId !== undefined ? this.input.documents(spec.documentId) : undefined;
     if (!document) return stand('cannot-narrow', 'the policy document is not in the snapshot');
     const catalogue = this.input.catalogue;
@@ -624,6 +717,8 @@ class Planner implements CleanupPlanner {
       );
       return;
     }
+    if (permissionSet && result.empty && !spec.otherPolicies)
+      return stand('cannot-narrow', PERMISSION_SET_WORDS.onlyPolicyEmptied);
     const removed = new Set(result.removed);
     const affected = h.standings
       .map((s) => ({ holder: s.holder, actions: s.unused.filter((a) => removed.has(a)).length }))
@@ -639,7 +734,44 @@ class Planner implements CleanupPlanner {
       after: result.empty ? null : result.document,
       reason:
         `${count} ${plural(count, 'action')} ${this.since(lastUsed)}${holdersWords(affected.length)}` +
-        (result.empty ? '; nothing is left, so the inline policy is deleted' : ''),
+        (result.empty
+          ? permissionSet
+            ? PERMISSION_SET_WORDS.deletedSuffix
+            : '; nothing is left, so the inline policy is deleted'
+          : ''),
+      ...(lastUsed !== undefined ? { lastUsed } : {}),
+      actions: count,
+    });
+  }
+
+  /**
+   * Removes from an Azure custom role the `actions` entries whose operations no holder needs (the
+   * rules, and what is held back and why, are azure-role.ts's). A role every assignment of which is
+   * deleted is not also narrowed.
+   */
+  private narrowRole(h: Holding): void {
+    const { spec } = h;
+    if (h.attachments.size > 0 && [...h.attachments].every((a) => h.detached.has(a))) return;
+    const removable = h.removable();
+    if (removable.length === 0) return;
+    const document = spec.documentId !== undefined ? this.input.documents(spec.documentId) : undefined;
+    const outcome = azureRoleChange(document?.body, removable, h.actions.keys(), this.rules.scope);
+    for (const hold of outcome.holds) this.holdUnused(h, hold.reason, hold.detail, hold.actions);
+    if (!outcome.change) return;
+    const { removed: gone, before, after } = outcome.change;
+    const removed = new Set(gone);
+    const affected = h.standings
+      .map((s) => ({ holder: s.holder, actions: s.unused.filter((a) => removed.has(a)).length }))
+      .filter((s) => s.actions > 0);
+    const keptForOthers = h.keptForOthers();
+    const lastUsed = h.lastUsedOf(gone);
+    const count = gone.length;
+    this.propose(spec, 'narrow-policy', affected, {
+      removeActions: gone,
+      ...(keptForOthers.length > 0 ? { keptForOthers } : {}),
+      before,
+      after,
+      reason: `${count} ${plural(count, 'operation')} ${this.since(lastUsed)}${holdersWords(affected.length)}`,
       ...(lastUsed !== undefined ? { lastUsed } : {}),
       actions: count,
     });

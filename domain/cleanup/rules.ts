@@ -32,6 +32,7 @@ export function cleanupRulesOf(system: AuthorizationSystem): CleanupRules {
       breakGlass: c.exclude.breakGlass,
       ...(c.exclude.sidPrefix ? { sidPrefix: c.exclude.sidPrefix } : {}),
     },
+    ...(system.cloud === 'azure' ? { scope: `/subscriptions/${system.subscriptionId}` } : {}),
   };
 }
 

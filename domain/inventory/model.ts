@@ -57,6 +57,11 @@ export interface Identity {
   trustPolicy?: unknown;
   /** Policies it holds that could not be read (invalid, missing): what they grant is unknown. */
   unreadable?: string[];
+  /**
+   * An Identity Center permission set: every account it is provisioned to, this system's and others
+   * (ListAccountsForProvisionedPermissionSet). Absent when not read: then it may be in use anywhere.
+   */
+  provisionedAccounts?: string[];
 }
 
 export type GrantPathKind =

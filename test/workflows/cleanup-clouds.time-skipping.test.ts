@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAzureCleanup, type AzureCleanup, type PrincipalSnapshot } from '../../activities/cleanup/azure';
 import type { RoleAssignmentSnapshot } from '../../activities/cleanup/azure';
+import type { RoleDefinitionSnapshot } from '../../activities/cleanup/azure-role';
 import { createGcpCleanup, type BindingMemberSnapshot, type GcpCleanup } from '../../activities/cleanup/gcp';
 import { contentId, gcpRoleBody } from '../../activities/inventory/documents';
 import { azureAccessLevels, expandAzureRole, type AzureActionCatalogue } from '../../domain/inventory/azure-role';
@@ -37,6 +38,8 @@ import { ADMIN, LEAD, startStack, type Stack } from '../support/stacks/stack';
  * an unused role assignment is deleted, an inactive principal loses its assignments, an unused member
  * leaves its binding by etag read-modify-write (another writer's change survives) and an inactive
  * service account is disabled, each verified in the fakes; Restore then puts back what the snapshots hold.
+ * A custom role shared by two principals loses the operation neither used (the role put again in ARM,
+ * then restored), and one edited in the portal after the inventory is re-planned, not overwritten.
  */
 
 const DAY = 86_400_000;
@@ -45,10 +48,37 @@ const iso = (daysAgo: number): string => new Date(NOW - daysAgo * DAY).toISOStri
 const day = (daysAgo: number): string => iso(daysAgo).slice(0, 10);
 
 const AZURE_REPORT = 'azure-prod-report';
+/** The same subscription, where two custom roles are shared (enforce mode). */
+const AZURE_ROLES = 'azure-prod-roles';
 const GCP_REPORT = 'gcp-prod-report';
 const SUBSCRIPTION = `/subscriptions/${FAKE_SUBSCRIPTION_ID}`;
 const DEPLOYER_ROLE = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 const ROTATOR_ROLE = '7a2d3b4c-5e6f-4a70-9b8c-0d1e2f3a4b5c';
+const OPERATOR_ROLE = '8b3e4c5d-6f70-4b81-8c9d-1e2f3a4b5c6d';
+const RESTARTER_ROLE = '9c4f5d6e-7081-4c92-9dae-2f3a4b5c6d7e';
+const KEN = { upn: 'ken@example.com', objectId: 'a0a0a0a0-1111-4111-8111-000000000003' };
+/** App Operator as made in the portal: Ada restarts the sites, Ken deploys them, nobody deletes key vaults. */
+const OPERATOR_PERMISSIONS = [
+  {
+    actions: [
+      'Microsoft.Web/sites/read',
+      'Microsoft.Web/sites/write',
+      'Microsoft.Web/sites/restart/action',
+      'Microsoft.KeyVault/vaults/delete',
+    ],
+    notActions: [],
+    dataActions: [],
+    notDataActions: [],
+  },
+];
+const RESTARTER_PERMISSIONS = [
+  {
+    actions: ['Microsoft.Web/sites/restart/action', 'Microsoft.Web/sites/delete'],
+    notActions: [],
+    dataActions: [],
+    notDataActions: [],
+  },
+];
 const roleDefinitionId = (guid: string): string =>
   `${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 const assignmentId = (scope: string, name: string): string =>
@@ -78,7 +108,7 @@ let gcpCleanup: GcpCleanup;
 let stack: Stack;
 let stopWorker: () => Promise<void>;
 /** Role assignment ids, as ARM names them. */
-const assigned = { deployer: '', rotator: '', graceReader: '' };
+const assigned = { deployer: '', rotator: '', graceReader: '', adaOperator: '', kenOperator: '', adaRestarter: '' };
 
 before(async () => {
   arm = await FakeArm.start();
@@ -100,6 +130,7 @@ before(async () => {
     cleanupExecutors: () => ({ azure: azureCleanup, gcp: gcpCleanup }),
   });
   for (const systemId of [AZURE_SYSTEM, AZURE_REPORT]) await writeSnapshots(azureInventory(systemId));
+  await writeSnapshots(azureRolesInventory(AZURE_ROLES));
   for (const systemId of [GCP_SYSTEM, GCP_REPORT]) await writeSnapshots(gcpInventory(systemId));
   ({ stop: stopWorker } = await stack.startWorker());
 });
@@ -136,6 +167,36 @@ function seedClouds(): void {
     principalId: GRACE.objectId,
     description: 'Auditor access',
   });
+  arm.addPrincipal(KEN.objectId);
+  for (const [name, roleName, permissions] of [
+    [OPERATOR_ROLE, 'App Operator', OPERATOR_PERMISSIONS],
+    [RESTARTER_ROLE, 'Web Restarter', RESTARTER_PERMISSIONS],
+  ] as const)
+    arm.addCustomRole({
+      name,
+      roleName,
+      description: `${roleName} for the payments apps`,
+      permissions: structuredClone(permissions),
+      assignableScopes: [SUBSCRIPTION],
+    });
+  const adaOperator = arm.addRoleAssignment({
+    scope: PAYMENTS_SCOPE,
+    roleDefinitionId: roleDefinitionId(OPERATOR_ROLE),
+    principalId: ADA.objectId,
+  });
+  const kenOperator = arm.addRoleAssignment({
+    scope: SUBSCRIPTION,
+    roleDefinitionId: roleDefinitionId(OPERATOR_ROLE),
+    principalId: KEN.objectId,
+  });
+  const adaRestarter = arm.addRoleAssignment({
+    scope: PAYMENTS_SCOPE,
+    roleDefinitionId: roleDefinitionId(RESTARTER_ROLE),
+    principalId: ADA.objectId,
+  });
+  assigned.adaOperator = assignmentId(adaOperator.scope, adaOperator.name);
+  assigned.kenOperator = assignmentId(kenOperator.scope, kenOperator.name);
+  assigned.adaRestarter = assignmentId(adaRestarter.scope, adaRestarter.name);
   assigned.deployer = assignmentId(deployer.scope, deployer.name);
   assigned.rotator = assignmentId(rotator.scope, rotator.name);
   assigned.graceReader = assignmentId(reader.scope, reader.name);
@@ -175,6 +236,7 @@ function addCloudSystems(input: PolicyInput): void {
   input.authorizationSystems.push(
     azure(AZURE_SYSTEM, 'enforce'),
     azure(AZURE_REPORT, 'report'),
+    azure(AZURE_ROLES, 'enforce'),
     gcp(GCP_SYSTEM, 'enforce'),
     gcp(GCP_REPORT, 'report'),
   );
@@ -201,6 +263,7 @@ const AZURE_CATALOGUE: AzureActionCatalogue = {
     'Microsoft.KeyVault/vaults/read',
     'Microsoft.KeyVault/vaults/write',
     'Microsoft.Resources/subscriptions/resourceGroups/read',
+    'Microsoft.Web/sites/delete',
     'Microsoft.Web/sites/read',
     'Microsoft.Web/sites/restart/action',
     'Microsoft.Web/sites/write',
@@ -208,12 +271,18 @@ const AZURE_CATALOGUE: AzureActionCatalogue = {
 };
 
 /** A role definition stored as the role-assignments step stores it: the definition's body, content-addressed. */
-function azureRole(guid: string, roleName: string, actions: string[], builtIn = false): SnapshotDocument {
+function azureRole(
+  guid: string,
+  roleName: string,
+  actions: string[],
+  builtIn = false,
+  description = roleName,
+): SnapshotDocument {
   const body = {
     id: roleDefinitionId(guid),
     roleName,
     roleType: builtIn ? 'BuiltInRole' : 'CustomRole',
-    description: roleName,
+    description,
     permissions: [{ actions, notActions: [], dataActions: [], notDataActions: [] }],
     assignableScopes: [builtIn ? '/' : SUBSCRIPTION],
   };
@@ -268,14 +337,15 @@ function azureInventory(systemId: string): SnapshotInput {
     to: iso(0),
     actions: 'all',
   });
-  const used: UsageDay = {
+  // Ada deploys with both operations of her deployer role: it has nothing to lose
+  const used = (action: string): UsageDay => ({
     systemId,
     identityId: ada.id,
-    action: 'Microsoft.Web/sites/restart/action',
+    action,
     day: day(5),
     count: 4,
     denied: 0,
-  };
+  });
   return {
     runId: `inventory-${systemId}`,
     systemId,
@@ -287,7 +357,7 @@ function azureInventory(systemId: string): SnapshotInput {
       path(ada, roles.rotator, assigned.rotator),
       path(grace, roles.reader, assigned.graceReader),
     ],
-    usage: [used],
+    usage: [used('Microsoft.Web/sites/restart/action'), used('Microsoft.Web/sites/write')],
     coverage: [
       {
         systemId,
@@ -301,6 +371,78 @@ function azureInventory(systemId: string): SnapshotInput {
       },
       signIn(ada),
       signIn(grace),
+    ],
+  };
+}
+
+/** Two custom roles shared in the subscription: App Operator (Ada and Ken) and Web Restarter (Ada). */
+function azureRolesInventory(systemId: string): SnapshotInput {
+  const user = (who: { upn: string; objectId: string }): Identity => ({
+    systemId,
+    id: who.objectId.toLowerCase(),
+    kind: 'azure-user',
+    name: who.upn,
+    nature: 'human',
+    tags: { userType: 'Member' },
+    createdAt: iso(400),
+    lastActivityAt: iso(1),
+  });
+  const ada = user(ADA);
+  const ken = user(KEN);
+  const operator = azureRole(
+    OPERATOR_ROLE,
+    'App Operator',
+    OPERATOR_PERMISSIONS[0]!.actions,
+    false,
+    'App Operator for the payments apps',
+  );
+  const restarter = azureRole(
+    RESTARTER_ROLE,
+    'Web Restarter',
+    RESTARTER_PERMISSIONS[0]!.actions,
+    false,
+    'Web Restarter for the payments apps',
+  );
+  const path = (who: Identity, role: SnapshotDocument, id: string): GrantPath => ({
+    systemId,
+    identityId: who.id,
+    kind: 'role-assignment',
+    documentId: role.document.id,
+    via: id,
+    scope: id.slice(0, id.indexOf('/providers/Microsoft.Authorization/')),
+    conditional: false,
+  });
+  const used = (who: Identity, action: string): UsageDay => ({
+    systemId,
+    identityId: who.id,
+    action,
+    day: day(3),
+    count: 2,
+    denied: 0,
+  });
+  return {
+    runId: `inventory-${systemId}`,
+    systemId,
+    window: { from: iso(90), to: iso(0) },
+    identities: [ada, ken],
+    documents: [operator, restarter],
+    paths: [
+      path(ada, operator, assigned.adaOperator),
+      path(ken, operator, assigned.kenOperator),
+      path(ada, restarter, assigned.adaRestarter),
+    ],
+    usage: [used(ada, 'Microsoft.Web/sites/restart/action'), used(ken, 'Microsoft.Web/sites/write')],
+    coverage: [
+      {
+        systemId,
+        identityId: '*',
+        source: 'activity-log',
+        granularity: 'action-day',
+        from: iso(90),
+        to: iso(0),
+        actions: 'writes',
+        exceptActions: [],
+      },
     ],
   };
 }
@@ -466,6 +608,7 @@ describe('cleanup of Azure role assignments and GCP binding members', () => {
     assert.deepEqual(gcpBindings(), gcpBefore);
     assert.equal(batchDisabled(), false);
     assert.deepEqual(arm.callsTo('DELETE', /roleAssignments/i), [], 'no DELETE reached ARM');
+    assert.deepEqual(arm.callsTo('PUT', /roleDefinitions/i), [], 'no role definition was written');
     assert.deepEqual(resourceManager.writes(), [], 'no setIamPolicy reached Resource Manager');
     assert.deepEqual(iamFake.callsTo(':disable'), []);
     assert.deepEqual(
@@ -491,10 +634,13 @@ describe('cleanup of Azure role assignments and GCP binding members', () => {
     const outcome = (id: string) => final.items.find((i) => i.itemId === id);
     assert.equal(outcome(rotator.itemId)?.outcome, 'removed', outcome(rotator.itemId)?.outcomeDetail);
     assert.equal(outcome(grace.itemId)?.outcome, 'removed', outcome(grace.itemId)?.outcomeDetail);
+    const rolesCase = [assigned.adaOperator, assigned.kenOperator, assigned.adaRestarter];
     assert.deepEqual(
-      azureAssignments().map((a) => assignmentId(a.scope, a.name)),
+      azureAssignments()
+        .map((a) => assignmentId(a.scope, a.name))
+        .filter((id) => !rolesCase.includes(id)),
       [assigned.deployer],
-      'only the used assignment is left in ARM',
+      'only the used assignment is left in ARM (besides the custom roles case’s)',
     );
     assert.equal((await auditActions(runId, 'cleanup.applied')).length, 2);
 
@@ -527,6 +673,66 @@ describe('cleanup of Azure role assignments and GCP binding members', () => {
       [assigned.graceReader],
     );
     assert.equal((await auditActions(runId, 'cleanup.restored')).length, 2);
+  });
+
+  it('Azure: a shared custom role loses the operation no holder used; one edited since the inventory is re-planned; Restore puts the role back', async () => {
+    const operatorBefore = arm.customRole(OPERATOR_ROLE)!;
+    // someone adds an operation to Web Restarter in the portal after the inventory was collected
+    arm.editCustomRole(RESTARTER_ROLE, (role) => role.permissions[0]!.actions.push('Microsoft.Web/sites/stop/action'));
+    const restarterEdited = arm.customRole(RESTARTER_ROLE)!;
+    const runId = await startRun(AZURE_ROLES);
+    const planned = await waitForCleanupPhase(stack, runId, 'noticing');
+    const operator = itemOf(planned, 'narrow-policy', roleDefinitionId(OPERATOR_ROLE));
+    const restarter = itemOf(planned, 'narrow-policy', roleDefinitionId(RESTARTER_ROLE));
+    assert.equal(planned.items.length, 2, JSON.stringify(planned.items.map((i) => i.itemId)));
+    assert.deepEqual(operator.identities.sort(), [ADA.upn, KEN.upn]);
+    const [stored] = await stack.store.cleanup.items(runId, { itemIds: [operator.itemId] });
+    assert.deepEqual(stored!.removeActions, ['Microsoft.KeyVault/vaults/delete']);
+    assert.equal(restarter.outcome, 'replanned', 'its snapshot already differs from the plan');
+
+    const final = await finished(runId);
+    const outcome = (id: string) => final.items.find((i) => i.itemId === id);
+    assert.equal(outcome(operator.itemId)?.outcome, 'removed', outcome(operator.itemId)?.outcomeDetail);
+    assert.equal(outcome(restarter.itemId)?.outcome, 'replanned', outcome(restarter.itemId)?.outcomeDetail);
+    assert.deepEqual(arm.customRole(OPERATOR_ROLE)!.permissions, [
+      {
+        ...OPERATOR_PERMISSIONS[0]!,
+        actions: ['Microsoft.Web/sites/read', 'Microsoft.Web/sites/write', 'Microsoft.Web/sites/restart/action'],
+      },
+    ]);
+    const { updatedOn: _operatorWritten, ...operatorKept } = arm.customRole(OPERATOR_ROLE)!;
+    const { updatedOn: _operatorMade, ...operatorWas } = operatorBefore;
+    assert.deepEqual(
+      { ...operatorKept, permissions: [] },
+      { ...operatorWas, permissions: [] },
+      'nothing but the permissions changed',
+    );
+    assert.deepEqual(arm.customRole(RESTARTER_ROLE), restarterEdited, 'the edited role is not overwritten');
+    assert.equal(arm.callsTo('PUT', /roleDefinitions/i).length, 1, 'one role definition written, once');
+    assert.equal((await auditActions(runId, 'cleanup.applied')).length, 1);
+
+    const restored = await stack.env.client.workflow.execute(cleanupRestore, {
+      workflowId: `cleanup-restore-${runId}`,
+      taskQueue: stack.taskQueue,
+      args: [{ runId, by: LEAD, reason: 'test restore' }],
+    });
+    assert.deepEqual(
+      restored.items.map((i) => [i.itemId, i.status]).sort(),
+      [
+        [operator.itemId, 'restored'],
+        [restarter.itemId, 'not-removed'],
+      ].sort(),
+      JSON.stringify(restored.items),
+    );
+    const { updatedOn: _restoredAt, ...operatorRestored } = arm.customRole(OPERATOR_ROLE)!;
+    assert.deepEqual(operatorRestored, operatorWas, 'App Operator is as it was');
+    const snapshot = (await stack.store.cleanup.snapshotOf(runId, operator.itemId))!.snapshot as RoleDefinitionSnapshot;
+    assert.deepEqual(
+      await azureCleanup.snapshot(systemOf(AZURE_ROLES), stored!),
+      snapshot,
+      'ARM holds exactly what the snapshot holds',
+    );
+    assert.equal((await auditActions(runId, 'cleanup.restored')).length, 1);
   });
 
   it('GCP: the unused member leaves its binding by etag read-modify-write and the inactive account is disabled; Restore undoes both', async () => {

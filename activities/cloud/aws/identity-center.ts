@@ -2,10 +2,16 @@ import {
   type AccountAssignmentOperationStatus,
   CreateAccountAssignmentCommand,
   DeleteAccountAssignmentCommand,
+  DeleteInlinePolicyFromPermissionSetCommand,
   DescribeAccountAssignmentCreationStatusCommand,
   DescribeAccountAssignmentDeletionStatusCommand,
   DescribePermissionSetCommand,
+  DescribePermissionSetProvisioningStatusCommand,
+  GetInlinePolicyForPermissionSetCommand,
   paginateListAccountAssignments,
+  paginateListAccountsForProvisionedPermissionSet,
+  ProvisionPermissionSetCommand,
+  PutInlinePolicyToPermissionSetCommand,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
 import { DescribeUserCommand, type IdentitystoreClient } from '@aws-sdk/client-identitystore';
@@ -19,7 +25,8 @@ import { type AwsSystem, isResourceNotFound } from './errors';
  * Identity Center account assignments. AWS applies them asynchronously (a request id to poll) and has
  * no expiry for them: the lease's revoke, and reconciliation behind it, are what end the access.
  * Leases assign users only; the cleanup also deletes and restores a group's assignments, so the calls
- * underneath take the principal's type.
+ * underneath take the principal's type. The cleanup also rewrites a permission set's inline policy,
+ * which reaches the accounts only once the set is provisioned again (asynchronous as well).
  */
 
 type IdentityCenterGrant = Extract<GrantSpec, { kind: 'aws-identity-center' }>;
@@ -163,12 +170,19 @@ export async function assignmentExists(sso: SSOAdminClient, assignment: Assignme
   return (await assignedPrincipals(sso, assignment)).includes(assignment.principalId);
 }
 
-async function waitFor(
+/** An asynchronous Identity Center request as AWS reports it (assignments, provisioning). */
+interface RequestStatus {
+  Status?: string | undefined;
+  RequestId?: string | undefined;
+  FailureReason?: string | undefined;
+}
+
+async function waitFor<S extends RequestStatus>(
   polling: AssignmentPolling,
   what: string,
-  initial: AccountAssignmentOperationStatus | undefined,
-  describe: (requestId: string) => Promise<AccountAssignmentOperationStatus | undefined>,
-): Promise<AccountAssignmentOperationStatus> {
+  initial: S | undefined,
+  describe: (requestId: string) => Promise<S | undefined>,
+): Promise<S> {
   let status = initial;
   let delay = polling.firstDelayMs;
   let waited = 0;
@@ -443,4 +457,94 @@ export async function observeAssignments(
     }
   }
   return observed;
+}
+
+/* ---------- a permission set's inline policy (the cleanup) ---------- */
+
+/** A permission set of an Identity Center instance. */
+export interface PermissionSetRef {
+  instanceArn: string;
+  permissionSetArn: string;
+}
+
+const setRequest = (ref: PermissionSetRef) => ({
+  InstanceArn: ref.instanceArn,
+  PermissionSetArn: ref.permissionSetArn,
+});
+
+/**
+ * The set's inline policy as Identity Center holds it: its text, absent when it has none (AWS answers
+ * an empty string); `exists` false when the set itself has gone.
+ */
+export async function readPermissionSetPolicy(
+  sso: SSOAdminClient,
+  ref: PermissionSetRef,
+): Promise<{ exists: boolean; text?: string }> {
+  try {
+    const answer = await sso.send(new GetInlinePolicyForPermissionSetCommand(setRequest(ref)));
+    return { exists: true, ...(answer.InlinePolicy ? { text: answer.InlinePolicy } : {}) };
+  } catch (error) {
+    if (isResourceNotFound(error)) return { exists: false };
+    throw error;
+  }
+}
+
+/** Puts the document as the set's inline policy, or deletes it (null). Reaches no account until provisioned. */
+export async function writePermissionSetPolicy(
+  sso: SSOAdminClient,
+  ref: PermissionSetRef,
+  document: unknown,
+): Promise<void> {
+  if (document === null) await sso.send(new DeleteInlinePolicyFromPermissionSetCommand(setRequest(ref)));
+  else
+    await sso.send(
+      new PutInlinePolicyToPermissionSetCommand({ ...setRequest(ref), InlinePolicy: JSON.stringify(document) }),
+    );
+}
+
+/**
+ * The accounts the set is provisioned to, sorted; with `outdated`, only those still holding an older
+ * version of it (a change not provisioned yet, or a provisioning that failed there).
+ */
+export async function provisionedAccounts(
+  sso: SSOAdminClient,
+  ref: PermissionSetRef,
+  options: { outdated?: boolean } = {},
+): Promise<string[]> {
+  const accounts = new Set<string>();
+  const input = {
+    ...setRequest(ref),
+    ...(options.outdated ? { ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED' as const } : {}),
+  };
+  for await (const page of paginateListAccountsForProvisionedPermissionSet({ client: sso }, input))
+    for (const account of page.AccountIds ?? []) accounts.add(account);
+  return [...accounts].sort();
+}
+
+/**
+ * Provisions the set's current policies to every account it is provisioned to, and waits until AWS has.
+ * A FAILED or unfinished request is a retryable error: the retried change finds accounts still outdated
+ * and provisions again.
+ */
+export async function provisionPermissionSet(
+  sso: SSOAdminClient,
+  ref: PermissionSetRef,
+  polling: AssignmentPolling,
+): Promise<void> {
+  const started = (
+    await sso.send(new ProvisionPermissionSetCommand({ ...setRequest(ref), TargetType: 'ALL_PROVISIONED_ACCOUNTS' }))
+  ).PermissionSetProvisioningStatus;
+  const status = await waitFor(polling, 'ProvisionPermissionSet', started, async (requestId) => {
+    const response = await sso.send(
+      new DescribePermissionSetProvisioningStatusCommand({
+        InstanceArn: ref.instanceArn,
+        ProvisionPermissionSetRequestId: requestId,
+      }),
+    );
+    return response.PermissionSetProvisioningStatus;
+  });
+  if (status.Status === 'FAILED')
+    throw new Error(
+      `ProvisionPermissionSet of ${ref.permissionSetArn} failed: ${status.FailureReason ?? 'no reason given'}`,
+    );
 }

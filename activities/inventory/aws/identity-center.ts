@@ -6,6 +6,7 @@ import {
   ListCustomerManagedPolicyReferencesInPermissionSetCommand,
   ListManagedPoliciesInPermissionSetCommand,
   ListPermissionSetsCommand,
+  paginateListAccountsForProvisionedPermissionSet,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
 import {
@@ -16,7 +17,7 @@ import {
 } from '@aws-sdk/client-identitystore';
 import type { ActionCatalogue, GrantPath, Identity } from '../../../domain/inventory/model';
 import type { AwsSystem } from '../../cloud/aws/errors';
-import { isResourceNotFound } from '../../cloud/aws/errors';
+import { isAwsError, isResourceNotFound } from '../../cloud/aws/errors';
 import { managedDocument, type RunMemory } from './authorization';
 import { DocumentBatch } from './documents';
 import { partitionOf } from './sessions';
@@ -24,8 +25,13 @@ import { AwsSkipReason } from './skip-reasons';
 
 /**
  * The `identity-center` step, in three phases each paged by its own token: permission sets (their
- * policies as documents, their assignments on this account as grant paths), directory users, and
- * directory groups with their members.
+ * policies as documents, the accounts each is provisioned to, their assignments on this account as grant
+ * paths), directory users, and directory groups with their members.
+ *
+ * An assignment is written as Identity Center holds it: a user's own assignment on the user, a group's
+ * on the group. A member reaches its group's permission sets through its membership, as every reader of
+ * the inventory follows it; so a user's own `permission-set` path always means its own assignment, and
+ * the cleanup can tell it from its group's.
  */
 
 type Phase = 'permission-sets' | 'users' | 'groups';
@@ -152,6 +158,7 @@ async function permissionSet(
     return;
   }
   const name = described.PermissionSet?.Name ?? permissionSetArn;
+  const provisionedAccounts = await accountsOf(clients.ssoAdmin, ref, page);
   page.identities.push({
     systemId: system.id,
     id: permissionSetArn,
@@ -160,6 +167,7 @@ async function permissionSet(
     nature: 'group',
     tags: {},
     createdAt: described.PermissionSet?.CreatedDate?.toISOString(),
+    ...(provisionedAccounts ? { provisionedAccounts } : {}),
   });
   const path = (kind: GrantPath['kind'], documentId: string, via: string): void => {
     page.grantPaths.push({
@@ -210,17 +218,38 @@ async function permissionSet(
           conditional: false,
         });
       };
-      if (assignment.PrincipalType === 'GROUP') {
-        assigned(ssoGroupId(partition, assignment.PrincipalId));
-        // members hold the permission set through the group: say so on each, so "who can" needs no join
-        for (const member of await groupMembers(clients.identityStore, center.identityStoreId, assignment.PrincipalId))
-          assigned(ssoUserId(partition, member));
-      } else {
-        assigned(ssoUserId(partition, assignment.PrincipalId));
-      }
+      // a group's members hold it through their membership (the groups phase), not as their own
+      if (assignment.PrincipalType === 'GROUP') assigned(ssoGroupId(partition, assignment.PrincipalId));
+      else assigned(ssoUserId(partition, assignment.PrincipalId));
     }
     token = assignments.NextToken;
   } while (token);
+}
+
+/**
+ * Every account the permission set is provisioned to, this system's and others: a set may be assigned in
+ * accounts whose use this system does not see. Undefined (and counted skipped) when the reader may not ask.
+ */
+async function accountsOf(
+  sso: SSOAdminClient,
+  ref: { InstanceArn: string; PermissionSetArn: string },
+  page: IdentityCenterPage,
+): Promise<string[] | undefined> {
+  const accounts = new Set<string>();
+  try {
+    // a copy: the paginator writes its NextToken into the input it is given
+    for await (const listed of paginateListAccountsForProvisionedPermissionSet({ client: sso }, { ...ref }))
+      for (const account of listed.AccountIds ?? []) accounts.add(account);
+  } catch (error) {
+    if (!isAwsError(error, 'AccessDeniedException', 'AccessDenied')) throw error;
+    page.documents.skipped.push({
+      reason: AwsSkipReason.PermissionSetAccountsUnread,
+      item: ref.PermissionSetArn,
+      detail: (error as Error).message,
+    });
+    return undefined;
+  }
+  return [...accounts].sort();
 }
 
 async function groupMembers(

@@ -21,6 +21,11 @@ export const AwsSkipReason = {
   CredentialReportMalformed: 'aws.credential-report.malformed',
   /** Access Advisor could not report on an identity (job FAILED, or the entity vanished). */
   AccessAdvisorFailed: 'access-advisor.job.failed',
+  /**
+   * Identity Center would not say which accounts a permission set is provisioned to (the reader lacks
+   * sso:ListAccountsForProvisionedPermissionSet): cleanup then leaves the set's inline policy as it is.
+   */
+  PermissionSetAccountsUnread: 'aws.permission-set.accounts.unread',
 } as const;
 
 export type AwsSkipReason = (typeof AwsSkipReason)[keyof typeof AwsSkipReason];

@@ -67,6 +67,7 @@ export class RunSink implements InventorySink {
       );
       const columns = ['run_key', 'identity_id', 'kind', 'name', 'nature', 'owner', 'tags', 'created_at'];
       columns.push('last_activity_at', 'parent_id', 'path', 'disabled', 'trust_policy', 'unreadable');
+      columns.push('provisioned_accounts');
       await copyRows(
         client,
         'stage_identities',
@@ -86,6 +87,7 @@ export class RunSink implements InventorySink {
           i.disabled ?? false,
           i.trustPolicy === undefined ? null : JSON.stringify(i.trustPolicy),
           i.unreadable?.length ? JSON.stringify(i.unreadable) : null,
+          i.provisionedAccounts === undefined ? null : JSON.stringify(i.provisionedAccounts),
         ]),
       );
       await client.query('INSERT INTO inventory_identities SELECT * FROM stage_identities ON CONFLICT DO NOTHING');

@@ -42,6 +42,7 @@ export interface IdentityRow {
   disabled: boolean;
   trust_policy: unknown;
   unreadable: string[] | null;
+  provisioned_accounts: string[] | null;
 }
 
 export function toIdentity(systemId: string, row: IdentityRow): Identity {
@@ -60,11 +61,12 @@ export function toIdentity(systemId: string, row: IdentityRow): Identity {
     ...(row.disabled ? { disabled: true } : {}),
     ...(row.trust_policy !== null ? { trustPolicy: row.trust_policy } : {}),
     ...(row.unreadable?.length ? { unreadable: row.unreadable } : {}),
+    ...(row.provisioned_accounts !== null ? { provisionedAccounts: row.provisioned_accounts } : {}),
   };
 }
 
 export const IDENTITY_COLUMNS = `identity_id, kind, name, nature, owner, tags, created_at, last_activity_at,
-  parent_id, path, disabled, trust_policy, unreadable`;
+  parent_id, path, disabled, trust_policy, unreadable, provisioned_accounts`;
 
 /** A grant path as stored. */
 export interface StoredPathRow {

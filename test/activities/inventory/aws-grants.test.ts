@@ -15,6 +15,7 @@ import {
 import {
   AttachCustomerManagedPolicyReferenceToPermissionSetCommand,
   CreateAccountAssignmentCommand,
+  ProvisionPermissionSetCommand,
   PutInlinePolicyToPermissionSetCommand,
 } from '@aws-sdk/client-sso-admin';
 import {
@@ -35,7 +36,9 @@ import {
   APP_ROLE,
   CI_USER,
   freshAwsAccount,
+  jsonError,
   operatorClients,
+  startMotoFront,
   useDummyAwsCredentials,
   type AwsAccount,
 } from '../../support/fakes/aws-fixtures';
@@ -148,6 +151,15 @@ before(async () => {
     );
   await assign(account.readOnlyPermissionSetArn, 'USER', account.ada.userId);
   await assign(account.adminPermissionSetArn, 'GROUP', group.GroupId!);
+  // AWS provisions a set to an account with its first assignment there; moto waits to be asked
+  await ssoAdmin.send(
+    new ProvisionPermissionSetCommand({
+      InstanceArn: account.instanceArn,
+      PermissionSetArn: account.adminPermissionSetArn,
+      TargetType: 'AWS_ACCOUNT',
+      TargetId: ACCOUNT_ID,
+    }),
+  );
 
   collector = createAwsCollector({ reportPolling: { delayMs: 20 } });
   for (const step of ['authorization', 'identity-center', 'credentials'])
@@ -247,10 +259,64 @@ describe('AWS inventory: who can do what', () => {
       sink.pathsOf(ada).map((p) => [p.kind, p.via, p.scope]),
       [['permission-set', account.readOnlyPermissionSetArn, ACCOUNT_ID]],
     );
+    // grace holds Admin through her group's assignment, not as her own: the cleanup tells the two apart
     const graceHolds = sink.pathsOf(grace).map((p) => `${p.kind} ${p.via}`);
-    assert.ok(graceHolds.includes(`permission-set ${account.adminPermissionSetArn}`), graceHolds.join('; '));
-    assert.ok(graceHolds.some((p) => p.startsWith('group-membership arn:aws:identitystore:::group/')));
+    assert.equal(graceHolds.length, 1, graceHolds.join('; '));
+    assert.match(graceHolds[0]!, /^group-membership arn:aws:identitystore:::group\//);
+    const groupId = graceHolds[0]!.slice('group-membership '.length);
+    assert.deepEqual(
+      sink.pathsOf(groupId).map((p) => [p.kind, p.via, p.scope]),
+      [['permission-set', account.adminPermissionSetArn, ACCOUNT_ID]],
+    );
     assert.ok([...sink.identitiesById.keys()].some((id) => id.startsWith(ssoGroupId('aws', ''))));
+  });
+
+  test('Identity Center: each permission set records the accounts it is provisioned to', () => {
+    assert.deepEqual(sink.identitiesById.get(account.adminPermissionSetArn)?.provisionedAccounts, [ACCOUNT_ID]);
+    assert.deepEqual(sink.identitiesById.get(account.readOnlyPermissionSetArn)?.provisionedAccounts, []);
+  });
+
+  test('Identity Center: provisioned accounts are read page by page; a reader that may not ask leaves them unknown', async () => {
+    const front = await startMotoFront(motoUrl);
+    const other = createAwsCollector();
+    try {
+      const { system: viaFront } = inventorySystem(account, front.url, { accessAdvisor: false });
+      // moto knows one account and no pages: AWS lists every account, a page at a time
+      front.intercept('ListAccountsForProvisionedPermissionSet', async ({ params }) => ({
+        status: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: JSON.stringify(
+          params.NextToken === 'page-2'
+            ? { AccountIds: ['210987654321'] }
+            : { AccountIds: ['999988887777', ACCOUNT_ID], NextToken: 'page-2' },
+        ),
+      }));
+      const paged = new RecordingSink();
+      await runStep(other, viaFront, 'identity-center', { window: WINDOW, policy, sink: paged });
+      assert.deepEqual(paged.identitiesById.get(account.adminPermissionSetArn)?.provisionedAccounts, [
+        ACCOUNT_ID,
+        '210987654321',
+        '999988887777',
+      ]);
+
+      front.intercept('ListAccountsForProvisionedPermissionSet', async () =>
+        jsonError('AccessDeniedException', 'not authorized to perform sso:ListAccountsForProvisionedPermissionSet'),
+      );
+      const denied = new RecordingSink();
+      await runStep(other, viaFront, 'identity-center', { window: WINDOW, policy, sink: denied });
+      const set = denied.identitiesById.get(account.adminPermissionSetArn);
+      assert.ok(set, 'the permission set is still listed');
+      assert.equal(set.provisionedAccounts, undefined);
+      assert.ok(
+        denied.skippedItems.some(
+          (s) => s.reason === 'aws.permission-set.accounts.unread' && s.item === account.adminPermissionSetArn,
+        ),
+        JSON.stringify(denied.skippedItems),
+      );
+    } finally {
+      other.close();
+      await front.close();
+    }
   });
 
   test('paging: a repeated page writes nothing new (moto ignores MaxItems, so GAAD is one page there)', async () => {

@@ -9,6 +9,7 @@ import {
   INVENTORY_TENANT,
   READER_ROLE,
   seedAzureInventory,
+  VM_READER_ROLE,
 } from '../../support/fakes/fake-azure-inventory';
 import { RecordingSink } from '../../support/checks/inventory-sink';
 import { collectAll, collectContext } from '../../support/checks/collector-run';
@@ -139,6 +140,22 @@ describe('Azure role assignments', () => {
     ]);
     assert.ok(sink.documentNamed('Owner')!.document.managedByCloud);
     assert.ok(!sink.documentNamed('VM Reader (custom)')!.document.managedByCloud);
+  });
+
+  test('a role definition is stored with its id, type and assignable scopes: what cleanup narrows a custom role by', async () => {
+    await collectAll(collector, system, collectContext(sink, policy), ['role-assignments']);
+    const sub = `/subscriptions/${fake.subscriptionId}`;
+    const custom = sink.documentNamed('VM Reader (custom)')!.document.body as Record<string, unknown>;
+    assert.deepEqual(
+      { id: custom.id, roleType: custom.roleType, assignableScopes: custom.assignableScopes },
+      {
+        id: `${sub}/providers/Microsoft.Authorization/roleDefinitions/${VM_READER_ROLE}`,
+        roleType: 'CustomRole',
+        assignableScopes: [sub, `${sub}/resourceGroups/rg-app`],
+      },
+    );
+    const owner = sink.documentNamed('Owner')!.document.body as Record<string, unknown>;
+    assert.deepEqual([owner.roleType, owner.assignableScopes], ['BuiltInRole', ['/']]);
   });
 
   test('each role definition is read once per collection, and its document id is its content', async () => {

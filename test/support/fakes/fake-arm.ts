@@ -8,7 +8,9 @@ import { policySchema, type AuthorizationSystem, type Policy, type PolicyInput }
 /**
  * A local fake of the two Azure APIs Least calls: Azure Resource Manager's Microsoft.Authorization
  * routes (role assignments, PIM role assignment schedule requests and instances, role definitions) and
- * Microsoft Graph's user lookup. It is a real HTTP server on 127.0.0.1 that the real
+ * Microsoft Graph's user lookup. Role definitions are built-in ones known by name, or whole custom
+ * roles (permissions, assignable scopes) that can be read and put again, as cleanup narrows them.
+ * It is a real HTTP server on 127.0.0.1 that the real
  * AuthorizationManagementClient talks to, so serialization, paging, the retry pipeline and the bearer
  * token all run as in production. It answers like ARM: `{ error: { code, message } }` bodies, 201 on
  * create, 204 on deleting what is not there, 409 RoleAssignmentExists, and it can be told to fail the
@@ -74,9 +76,33 @@ interface FakeUser {
   enabled: boolean;
 }
 
+/** A custom role definition as ARM keeps it. */
+export interface FakeRoleDefinition {
+  /** The GUID: the definition's name. */
+  name: string;
+  /** Where it is defined: `/subscriptions/<id>`. */
+  scope: string;
+  roleName: string;
+  roleType: 'CustomRole';
+  description?: string;
+  permissions: {
+    actions: string[];
+    notActions: string[];
+    dataActions: string[];
+    notDataActions: string[];
+    /** A permission condition (ARM's preview API versions): served as stored. */
+    condition?: string;
+    conditionVersion?: string;
+  }[];
+  assignableScopes: string[];
+  updatedOn: string;
+}
+
 interface ArmState {
   assignments: Map<string, FakeRoleAssignment>;
   instances: Map<string, FakeScheduleInstance>;
+  /** Custom role definitions by GUID (lower case). */
+  roles: Map<string, FakeRoleDefinition>;
 }
 
 export type CallMatch =
@@ -103,10 +129,13 @@ const lower = (value: string): string => value.toLowerCase();
 const assignmentKey = (scope: string, name: string): string => `${lower(scope)}|${lower(name)}`;
 const roleGuidOf = (roleDefinitionId: string): string => lower(roleDefinitionId.split('/').pop() ?? '');
 
+const cloneRole = (role: FakeRoleDefinition): FakeRoleDefinition => structuredClone(role);
+
 function cloneState(state: ArmState): ArmState {
   return {
     assignments: new Map([...state.assignments].map(([key, value]) => [key, { ...value }])),
     instances: new Map([...state.instances].map(([key, value]) => [key, { ...value }])),
+    roles: new Map([...state.roles].map(([key, value]) => [key, cloneRole(value)])),
   };
 }
 
@@ -121,7 +150,7 @@ export class FakeArm {
   /** Page size of list answers; lists longer than this carry a nextLink. */
   pageSize = 50;
 
-  private state: ArmState = { assignments: new Map(), instances: new Map() };
+  private state: ArmState = { assignments: new Map(), instances: new Map(), roles: new Map() };
   private stale: ArmState | undefined;
   private staleReads = 0;
   private pendingLag = 0;
@@ -157,7 +186,7 @@ export class FakeArm {
     this.knownScopes.add(lower(`/subscriptions/${this.subscriptionId}`));
     this.users.clear();
     this.principals.clear();
-    this.state = { assignments: new Map(), instances: new Map() };
+    this.state = { assignments: new Map(), instances: new Map(), roles: new Map() };
     this.stale = undefined;
     this.staleReads = 0;
     this.pendingLag = 0;
@@ -212,6 +241,44 @@ export class FakeArm {
     };
     this.state.assignments.set(assignmentKey(stored.scope, stored.name), stored);
     return stored;
+  }
+
+  /** Someone creates a custom role in the portal; assignments may then name it. */
+  addCustomRole(
+    role: Omit<FakeRoleDefinition, 'scope' | 'roleType' | 'updatedOn' | 'permissions'> & {
+      permissions: Partial<FakeRoleDefinition['permissions'][number]>[];
+    },
+  ): FakeRoleDefinition {
+    const stored: FakeRoleDefinition = {
+      ...role,
+      scope: `/subscriptions/${this.subscriptionId}`,
+      roleType: 'CustomRole',
+      permissions: role.permissions.map((block) => ({
+        ...block,
+        actions: block.actions ?? [],
+        notActions: block.notActions ?? [],
+        dataActions: block.dataActions ?? [],
+        notDataActions: block.notDataActions ?? [],
+      })),
+      updatedOn: new Date().toISOString(),
+    };
+    this.state.roles.set(lower(role.name), stored);
+    this.knownRoleDefinitions.set(lower(role.name), role.roleName);
+    return cloneRole(stored);
+  }
+
+  /** A custom role as ARM holds it now (a copy), or undefined. */
+  customRole(name: string): FakeRoleDefinition | undefined {
+    const found = this.state.roles.get(lower(name));
+    return found && cloneRole(found);
+  }
+
+  /** Someone edits a custom role in the portal, without Least. */
+  editCustomRole(name: string, edit: (role: FakeRoleDefinition) => void): void {
+    const found = this.state.roles.get(lower(name));
+    if (!found) throw new Error(`the fake has no custom role ${name}`);
+    edit(found);
+    found.updatedOn = new Date().toISOString();
   }
 
   /** Someone makes a time-bound PIM assignment in the portal, without Least. */
@@ -366,8 +433,12 @@ export class FakeArm {
         return this.deleteAssignment(scope, name!);
       case 'GET roleassignments':
         return this.listAssignments(call, scope);
+      case 'PUT roledefinitions/{name}':
+        return this.putRoleDefinition(scope, name!, body?.properties ?? {});
       case 'GET roledefinitions/{name}': {
         this.checkScope(scope);
+        const custom = this.readView().roles.get(lower(name!));
+        if (custom) return [200, this.roleResource(custom)];
         const roleName = this.knownRoleDefinitions.get(lower(name!));
         if (!roleName)
           throw new ArmFailure(404, 'RoleDefinitionDoesNotExist', 'The specified role definition does not exist.');
@@ -423,6 +494,70 @@ export class FakeArm {
       group ? 'ResourceGroupNotFound' : 'ResourceNotFound',
       group ? `Resource group '${group[1]}' could not be found.` : `The resource '${scope}' was not found.`,
     );
+  }
+
+  private roleResource(role: FakeRoleDefinition): unknown {
+    return {
+      id: `${role.scope}/providers/Microsoft.Authorization/roleDefinitions/${role.name}`,
+      name: role.name,
+      type: 'Microsoft.Authorization/roleDefinitions',
+      properties: {
+        roleName: role.roleName,
+        type: role.roleType,
+        description: role.description ?? null,
+        assignableScopes: role.assignableScopes,
+        permissions: role.permissions,
+        createdOn: '2026-01-05T10:00:00.0000000Z',
+        updatedOn: role.updatedOn,
+        createdBy: null,
+        updatedBy: 'least-test',
+      },
+    };
+  }
+
+  /** Creates or replaces a custom role: built-in roles cannot be written, and a role needs a name and scopes. */
+  private putRoleDefinition(scope: string, name: string, properties: Record<string, unknown>): [number, unknown] {
+    this.checkScope(scope);
+    if (!GUID.test(name))
+      throw new ArmFailure(400, 'InvalidRoleDefinitionId', `The role definition ID '${name}' is not valid.`);
+    const existing = this.state.roles.get(lower(name));
+    if (!existing && this.knownRoleDefinitions.has(lower(name)))
+      throw new ArmFailure(403, 'AuthorizationFailed', `Built-in role definition '${name}' cannot be modified.`);
+    if (properties.type !== undefined && properties.type !== 'CustomRole')
+      throw new ArmFailure(
+        400,
+        'InvalidRoleDefinitionType',
+        `Role type '${String(properties.type)}' cannot be written.`,
+      );
+    const roleName = properties.roleName;
+    const scopes = properties.assignableScopes;
+    const permissions = properties.permissions;
+    if (typeof roleName !== 'string' || roleName === '')
+      throw new ArmFailure(400, 'RoleDefinitionNameNullOrEmpty', 'The role definition name cannot be null or empty.');
+    if (!Array.isArray(scopes) || scopes.length === 0)
+      throw new ArmFailure(400, 'InvalidAssignableScopes', 'At least one assignable scope must be given.');
+    if (!Array.isArray(permissions) || permissions.length === 0)
+      throw new ArmFailure(400, 'InvalidPermissions', 'The role definition must have permissions.');
+    this.beforeWrite();
+    const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+    const stored: FakeRoleDefinition = {
+      name: existing?.name ?? name,
+      scope,
+      roleName,
+      roleType: 'CustomRole',
+      ...(typeof properties.description === 'string' ? { description: properties.description } : {}),
+      permissions: permissions.map((block: Record<string, unknown>) => ({
+        actions: list(block.actions),
+        notActions: list(block.notActions),
+        dataActions: list(block.dataActions),
+        notDataActions: list(block.notDataActions),
+      })),
+      assignableScopes: scopes.map(String),
+      updatedOn: new Date().toISOString(),
+    };
+    this.state.roles.set(lower(name), stored);
+    this.knownRoleDefinitions.set(lower(name), roleName);
+    return [201, this.roleResource(stored)];
   }
 
   private checkRoleDefinition(roleDefinitionId: unknown): string {

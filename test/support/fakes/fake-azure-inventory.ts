@@ -35,6 +35,8 @@ export interface FakeRoleDefinitionBody {
   type: 'BuiltInRole' | 'CustomRole';
   /** Anything: a malformed definition is served as given. */
   permissions: unknown;
+  /** Where the role may be assigned; `/` (everywhere) when not given, as for built-in roles. */
+  assignableScopes?: string[];
 }
 
 export interface FakeProviderOperation {
@@ -193,7 +195,7 @@ export class FakeAzureInventory {
             roleName: definition.roleName,
             type: definition.type,
             description: `${definition.roleName} (fake)`,
-            assignableScopes: ['/'],
+            assignableScopes: definition.assignableScopes ?? ['/'],
             permissions: definition.permissions,
             createdOn: '2015-02-02T21:55:09.8806423Z',
             updatedOn: '2024-01-01T00:00:00.0000000Z',
@@ -527,6 +529,7 @@ export function seedAzureInventory(fake: FakeAzureInventory, now = new Date()): 
     roleName: 'VM Reader (custom)',
     type: 'CustomRole',
     permissions: [{ actions: ['Microsoft.Compute/*/read'], notActions: ['Microsoft.Compute/disks/*'] }],
+    assignableScopes: [sub, `${sub}/resourceGroups/rg-app`],
   });
   const broken = fake.addRoleDefinition(BROKEN_ROLE, {
     roleName: 'Broken (custom)',
