@@ -21,6 +21,7 @@ import { asAwsSystem, type AwsSystem, isAwsError, isNoSuchEntity, withAwsErrors 
 import { parsePolicyText } from '../inventory/aws/documents';
 import { canonicalJson } from '../inventory/documents';
 import { type ApplyResult, type CleanupExecutor, type RestoreResult, snapshotKind, type VerifyResult } from './port';
+import { documentDifference } from './aws-policy-document';
 
 /**
  * The AWS side of an `own-copy` item (issue 13, shared objects): one role or user gets its own copy of a
@@ -143,43 +144,6 @@ function parsed(document: unknown): unknown {
 
 function sameDocument(a: unknown, b: unknown): boolean {
   return canonicalJson(parsed(a)) === canonicalJson(parsed(b));
-}
-
-/** Effect and action of each statement ("Allow s3:GetObject"), for naming an edit. */
-function actionsOf(document: unknown): Set<string> {
-  const body = parsed(document) as { Statement?: unknown } | null;
-  const statements =
-    body?.Statement === undefined ? [] : Array.isArray(body.Statement) ? body.Statement : [body.Statement];
-  const found = new Set<string>();
-  for (const statement of statements as Record<string, unknown>[]) {
-    for (const [field, prefix] of [
-      ['Action', ''],
-      ['NotAction', 'not '],
-    ] as const) {
-      const value = statement?.[field];
-      for (const action of Array.isArray(value) ? value : value === undefined ? [] : [value])
-        found.add(`${String(statement.Effect)} ${prefix}${String(action)}`);
-    }
-  }
-  return found;
-}
-
-function listed(values: string[], limit = 8): string {
-  return values.length <= limit
-    ? values.join(', ')
-    : `${values.slice(0, limit).join(', ')} and ${values.length - limit} more`;
-}
-
-function documentDifference(expected: unknown, live: unknown): string {
-  const before = actionsOf(expected);
-  const after = actionsOf(live);
-  const added = [...after].filter((a) => !before.has(a)).sort();
-  const removed = [...before].filter((a) => !after.has(a)).sort();
-  const parts = [
-    ...(added.length ? [`now also ${listed(added)}`] : []),
-    ...(removed.length ? [`no longer ${listed(removed)}`] : []),
-  ];
-  return parts.length ? parts.join('; ') : 'its resources, conditions or statements differ';
 }
 
 /* ---------- reading IAM ---------- */
