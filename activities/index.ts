@@ -13,6 +13,8 @@ import { createFindingsActivities, type FindingsActivityDeps } from './findings'
 import { createRightSizeActivities, type RightSizeDeps } from './findings/right-size';
 import { createCleanupActivities, type CleanupActivityDeps } from './cleanup';
 import { createCleanupWatchActivities, type CleanupWatchDeps } from './cleanup/denials';
+import { createDigestActivities, type DigestActivityDeps } from './digest';
+export type { DigestOutcome } from './digest';
 
 export interface ActivityDeps {
   store: ActivityStore;
@@ -32,6 +34,8 @@ export interface ActivityDeps {
   cleanup?: Omit<CleanupActivityDeps & CleanupWatchDeps, 'policy' | 'store' | 'now'>;
   /** Where right-size at revoke finds what a permission set grants (the inventory); none: unknown. */
   permissionSets?: RightSizeDeps['inventory'];
+  /** What digests read and where they post; none: digest activities refuse (the demo). */
+  digest?: Omit<DigestActivityDeps, 'policy' | 'audit'>;
 }
 
 /**
@@ -80,6 +84,13 @@ export function createActivities(deps: ActivityDeps) {
     ...createFindingsActivities({ ...deps.findings, policy: deps.policy, now }),
     ...createCleanupActivities(cleanup),
     ...createCleanupWatchActivities(cleanup),
+    ...createDigestActivities(
+      deps.digest && {
+        ...deps.digest,
+        policy: deps.policy,
+        audit: (entry) => deps.store.appendAudit(entry),
+      },
+    ),
     ...createRightSizeActivities({
       policy: deps.policy,
       collectors: deps.inventory?.collectors ?? {},

@@ -17,7 +17,12 @@ import { onExamplePolicy, withPolicyFallback } from './policy-fallback';
 import { loadPolicyFile } from './policy-file';
 import { sandboxWanted, startSandbox } from './sandbox';
 import { createWorker } from './worker';
-import { ensureCleanupSchedules, ensureCollectSchedules, ensureReconcileSchedule } from './schedules';
+import {
+  ensureCleanupSchedules,
+  ensureCollectSchedules,
+  ensureDigestSchedules,
+  ensureReconcileSchedule,
+} from './schedules';
 import { startBotServer } from './bot-server';
 import { createSlackFrontEnd, SLACK_EVENTS_PATH, type SlackFrontEnd } from '../bot/slack/app';
 import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH } from '../bot/teams/app';
@@ -92,6 +97,7 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
     await ensureReconcileSchedule(core.temporal, config.taskQueue);
     await ensureCollectSchedules(core.temporal, config.taskQueue, core.policy);
     await ensureCleanupSchedules(core.temporal, config.taskQueue, core.policy);
+    await ensureDigestSchedules(core.temporal, config.taskQueue, core.policy);
     const running = worker.run();
     stops.unshift(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

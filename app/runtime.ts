@@ -35,6 +35,9 @@ import { LogCleanupNotifier } from '../activities/chat/log-cleanup-notifier';
 import { SlackCleanupNotifier } from '../activities/chat/slack-cleanup-notifier';
 import { TeamsCleanupNotifier } from '../activities/chat/teams-cleanup-notifier';
 import { CleanupClient } from '../bot/cleanup-client';
+import type { DigestPoster } from '../activities/chat/digest-poster';
+import { SlackDigestPoster } from '../activities/chat/slack-digest-poster';
+import { TeamsDigestPoster } from '../activities/chat/teams-digest-poster';
 
 /** The address the embedded dev server listens on, and where the CLI looks when none is configured. */
 export const EMBEDDED_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -123,6 +126,8 @@ export interface ActivityOverrides {
   cleanupExecutors?: Partial<Record<Cloud, CleanupExecutor>>;
   /** Cleanup notifiers used instead of `defaultCleanupNotifiers(core)`. */
   cleanupNotifiers?: CleanupNotifier[];
+  /** Digest posters used instead of `defaultDigestPosters(core)`. */
+  digestPosters?: DigestPoster[];
 }
 
 /** The worker's activities and a `close` for the cloud clients' pooled connections. */
@@ -181,6 +186,7 @@ export function buildActivities(
       notifier: cleanupNotifier,
       denials: store.cleanupDenials,
     },
+    digest: { store: store.digests, posters: overrides.digestPosters ?? defaultDigestPosters(core) },
   });
   return {
     activities,
@@ -237,6 +243,17 @@ export function defaultCleanupNotifiers(core: Pick<Core, 'store' | 'slack' | 'te
       }),
     );
   return notifiers;
+}
+
+/** Slack and Teams where they are configured: a digest for a platform without a poster is undelivered (and says so). */
+export function defaultDigestPosters(core: Pick<Core, 'store' | 'slack' | 'teams'>): DigestPoster[] {
+  const posters: DigestPoster[] = [];
+  if (core.slack) posters.push(new SlackDigestPoster({ client: core.slack.client }));
+  if (core.teams)
+    posters.push(
+      new TeamsDigestPoster({ poster: new AdapterTeamsPoster(teamsAdapter(core.teams)), conversations: core.store }),
+    );
+  return posters;
 }
 
 /** One Web API client and directory per process, shared by the bot, the access client and the notifier. */

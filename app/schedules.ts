@@ -1,10 +1,19 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type Client,
+  type DayOfWeek,
+  type ScheduleOptionsAction,
+  type ScheduleSpec,
+} from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { reconcile } from '../workflows/reconcile';
 import { collect, type CollectInput } from '../workflows/collect';
 import { cleanup } from '../workflows/cleanup';
 import type { CleanupInput } from '../workflows/cleanup-messages';
-import type { Policy } from '../domain/policy/schema';
+import { digest, type DigestInput } from '../workflows/digest';
+import type { Weekday } from '../domain/digest/period';
+import type { Digest, Policy } from '../domain/policy/schema';
 
 export const RECONCILE_SCHEDULE_ID = 'least-reconcile';
 
@@ -95,17 +104,98 @@ async function ensureSystemSchedules(
     args: (systemId: string) => [CollectInput] | [CleanupInput];
   },
 ): Promise<string[]> {
-  const wanted = new Map(kind.periods.map((period) => [`${kind.prefix}${period.systemId}`, period]));
-  for (const [scheduleId, { systemId, every, offset }] of wanted) {
-    const spec = { intervals: [{ every: every * 1000, ...(offset ? { offset: offset * 1000 } : {}) }] };
+  const wanted = new Map(
+    kind.periods.map(({ systemId, every, offset }) => [
+      `${kind.prefix}${systemId}`,
+      {
+        spec: { intervals: [{ every: every * 1000, ...(offset ? { offset: offset * 1000 } : {}) }] },
+        args: kind.args(systemId),
+      },
+    ]),
+  );
+  return keepSchedules(client, taskQueue, {
+    prefix: kind.prefix,
+    workflowType: kind.workflowType,
+    wanted,
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: COLLECT_CATCH_UP },
+  });
+}
+
+/** Digest schedules are named `least-digest-<digestId>`; a run's id is this plus its scheduled time. */
+export const DIGEST_SCHEDULE_PREFIX = 'least-digest-';
+
+/** A digest missed by more than this (Temporal was down) is skipped: a morning's digest read at night is stale. */
+const DIGEST_CATCH_UP: Duration = '6 hours';
+
+const DAY_OF_WEEK: Record<Weekday, DayOfWeek> = {
+  monday: 'MONDAY',
+  tuesday: 'TUESDAY',
+  wednesday: 'WEDNESDAY',
+  thursday: 'THURSDAY',
+  friday: 'FRIDAY',
+  saturday: 'SATURDAY',
+  sunday: 'SUNDAY',
+};
+
+export function digestScheduleId(digestId: string): string {
+  return `${DIGEST_SCHEDULE_PREFIX}${digestId}`;
+}
+
+/**
+ * The calendar of a digest: its time of day (every day, or on its weekday) on the clocks of its zone,
+ * which Temporal's server follows through DST. A time the clocks skip fires not at all that day and a
+ * time they repeat fires twice; the second run finds the period posted and posts nothing.
+ */
+export function digestScheduleSpec(digest: Pick<Digest, 'cadence' | 'weekday' | 'time' | 'timeZone'>): ScheduleSpec {
+  const [hour, minute] = digest.time.split(':').map(Number) as [number, number];
+  const weekday = digest.cadence === 'weekly' && digest.weekday ? { dayOfWeek: DAY_OF_WEEK[digest.weekday] } : {};
+  return { calendars: [{ hour, minute, ...weekday }], timezone: digest.timeZone };
+}
+
+/**
+ * One Schedule per digest in the policy, created or brought up to date (its time, zone, channel and
+ * sections travel in the workflow's argument); a digest never overlaps itself, and one missed while
+ * Temporal was down is caught up within DIGEST_CATCH_UP. Schedules of digests no longer in the policy
+ * are deleted. Returns the schedule ids in force.
+ */
+export async function ensureDigestSchedules(client: Client, taskQueue: string, policy: Policy): Promise<string[]> {
+  return keepSchedules(client, taskQueue, {
+    prefix: DIGEST_SCHEDULE_PREFIX,
+    workflowType: digest.name as 'digest',
+    wanted: new Map(
+      policy.digests.map((entry) => [
+        digestScheduleId(entry.id),
+        { spec: digestScheduleSpec(entry), args: [{ digest: entry }] as [DigestInput] },
+      ]),
+    ),
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: DIGEST_CATCH_UP },
+  });
+}
+
+/**
+ * Schedules of one kind (`<prefix><id>` starting `workflowType`) made to match `wanted`: each created,
+ * or updated in place (spec, action, policies); ours (the prefix and the workflow type) not wanted any
+ * more are deleted. Returns the ids in force.
+ */
+async function keepSchedules(
+  client: Client,
+  taskQueue: string,
+  kind: {
+    prefix: string;
+    workflowType: 'collect' | 'cleanup' | 'digest';
+    wanted: Map<string, { spec: ScheduleSpec; args: [CollectInput] | [CleanupInput] | [DigestInput] }>;
+    policies: { overlap: ScheduleOverlapPolicy; catchupWindow: Duration };
+  },
+): Promise<string[]> {
+  const { policies } = kind;
+  for (const [scheduleId, { spec, args }] of kind.wanted) {
     const action = {
       type: 'startWorkflow' as const,
       workflowType: kind.workflowType,
       workflowId: scheduleId, // Temporal appends each run's scheduled time
       taskQueue,
-      args: kind.args(systemId),
-    };
-    const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: COLLECT_CATCH_UP };
+      args,
+    } satisfies ScheduleOptionsAction;
     try {
       await client.schedule.create({ scheduleId, spec, action, policies });
     } catch (error) {
@@ -117,7 +207,7 @@ async function ensureSystemSchedules(
   }
   for await (const schedule of client.schedule.list()) {
     const ours = schedule.scheduleId.startsWith(kind.prefix) && schedule.action?.workflowType === kind.workflowType;
-    if (ours && !wanted.has(schedule.scheduleId)) await client.schedule.getHandle(schedule.scheduleId).delete();
+    if (ours && !kind.wanted.has(schedule.scheduleId)) await client.schedule.getHandle(schedule.scheduleId).delete();
   }
-  return [...wanted.keys()];
+  return [...kind.wanted.keys()];
 }

@@ -54,6 +54,11 @@ export const AuditAction = {
   /** The denied-call watch told owners of calls denied to what a run removed; nothing was restored. */
   CleanupDeniedCallsSeen: 'cleanup.denied_calls_seen',
 
+  // Digests: each period posted once per digest, or why it could not be.
+  DigestPosted: 'digest.posted',
+  /** The channel refused the digest (the bot is not in it, it was deleted or archived, the app was removed). */
+  DigestUndelivered: 'digest.undelivered',
+
   // Refusals: the workflow never saw these, or its validator turned them down.
   RequestRefused: 'request.refused',
   ApprovalRefused: 'approval.refused',

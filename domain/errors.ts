@@ -65,6 +65,10 @@ export const ErrorCode = {
   CleanupRestoreConflict: 'CLEANUP.RESTORE_CONFLICT',
   /** A chart's SVG has no usable size or does not parse: a renderer bug, so retrying cannot help. */
   ChartUnrenderable: 'CHART.UNRENDERABLE',
+  /** A digest names a time zone the IANA database does not know (or an offset, which has no DST rules). */
+  DigestTimeZoneUnknown: 'DIGEST.TIME_ZONE_UNKNOWN',
+  /** A digest's time or day does not parse: a caller's bug, so retrying cannot help. */
+  DigestPeriodInvalid: 'DIGEST.PERIOD_INVALID',
   /** The process's environment is wrong; start-up stops and names every bad key. */
   ConfigInvalid: 'CONFIG.INVALID',
 } as const;

@@ -9,6 +9,7 @@ import { CleanupMessages } from './cleanup/messages';
 import { CleanupDenials } from './cleanup/denials';
 import { firstSeenPaths, planDocuments } from './cleanup/inventory-reads';
 import { InventoryStore } from './inventory/store';
+import { DigestStore } from './digest/store';
 import * as teams from './teams-conversations';
 import type { TeamsConversationRecord } from './teams-conversations';
 import {
@@ -313,6 +314,11 @@ export class PgStore {
       documents: (runId: string) => planDocuments(this.pool, runId),
       firstSeen: (systemId: string) => firstSeenPaths(this.pool, systemId),
     };
+  }
+
+  /** What digests read of a period, and what they posted (see digest/store.ts). */
+  get digests(): DigestStore {
+    return new DigestStore(this.pool);
   }
 
   appendAudit(entry: AuditEntry, at?: string): Promise<AuditRow> {

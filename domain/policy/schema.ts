@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ABSOLUTE_MAX_SECONDS, parseDuration } from '../duration';
 import { GUID } from '../guid';
 import { DEFAULT_GRACE_DAYS, DEFAULT_NOTICE_DAYS, DEFAULT_WINDOW_DAYS, MIN_WINDOW_DAYS } from '../cleanup/model';
+import { DIGEST_CADENCES, isTimeZone, WEEKDAYS } from '../digest/period';
+import { DIGEST_SECTIONS } from '../digest/sections';
 
 /**
  * The policy file, as one zod definition: it validates the YAML at start-up, gives the TypeScript
@@ -119,6 +121,73 @@ const notifyTarget = z
     channel: z.string().min(1),
   })
   .strict();
+
+/** Slack file uploads (files.completeUploadExternal) take a conversation id only, never a `#name`. */
+const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{8,}$/;
+
+/**
+ * A digest (issue 14): the period's access, findings and cleanup, posted into one channel on a
+ * schedule at a time of day in a named time zone. `platform` and `channel` are a notify target.
+ */
+const digestSchema = z
+  .object({
+    id,
+    platform: z.enum(['slack', 'teams']).describe('Where the digest is posted'),
+    channel: z
+      .string()
+      .min(1)
+      .max(200)
+      .describe(
+        'Slack: the channel id (C…; uploads take ids, not names). Teams: the channel conversation id (19:…@thread.tacv2) stored when Least was added to the team',
+      ),
+    cadence: z
+      .enum(DIGEST_CADENCES)
+      .default('daily')
+      .describe('daily: yesterday, 00:00–24:00 in the time zone; weekly: the seven days before the weekday'),
+    weekday: z.enum(WEEKDAYS).optional().describe('weekly only: the day the digest is posted, e.g. monday'),
+    time: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24-hour), such as 08:30')
+      .describe('When the digest is posted, on the clocks of timeZone; avoid 01:00–03:59, when DST changes happen'),
+    timeZone: z
+      .string()
+      .superRefine((zone, ctx) => {
+        if (!isTimeZone(zone))
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${zone.slice(0, 64)}" is not a time zone name; use one from the IANA database such as Europe/Berlin`,
+          });
+      })
+      .describe('A named IANA time zone such as Europe/Berlin or America/New_York (UTC for none)'),
+    sections: z
+      .array(z.enum(DIGEST_SECTIONS))
+      .min(1)
+      .default([...DIGEST_SECTIONS])
+      .describe('What the digest tells: access (requests, grants, approvals), findings (PCI), cleanup; all by default'),
+  })
+  .strict()
+  .superRefine((digest, ctx) => {
+    if (digest.cadence === 'weekly' && digest.weekday === undefined)
+      ctx.addIssue({ code: 'custom', path: ['weekday'], message: 'a weekly digest names its weekday, e.g. monday' });
+    if (digest.cadence === 'daily' && digest.weekday !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['weekday'],
+        message: 'a daily digest has no weekday; set cadence: weekly',
+      });
+    if (digest.platform === 'slack' && !SLACK_CHANNEL_ID.test(digest.channel))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['channel'],
+        message: "a Slack channel id such as C0123ABCD (the channel's details show it); file uploads take no names",
+      });
+    const seen = new Set<string>();
+    digest.sections.forEach((section, index) => {
+      if (seen.has(section))
+        ctx.addIssue({ code: 'custom', path: ['sections', index], message: `"${section}" is listed twice` });
+      seen.add(section);
+    });
+  });
 
 const DAY = 86400;
 
@@ -480,6 +549,24 @@ export const policySchema = z
         extension: { allowed: true, maxTotal: 8 * 3600, requiresApproval: false },
       }),
     notify: z.array(notifyTarget).default([]).describe('Where every decision and break-glass use is announced'),
+    digests: z
+      .array(digestSchema)
+      .default([])
+      // Checked even when a digest has another mistake, so one pass names every problem.
+      .superRefine(
+        (digests, ctx) => {
+          const seen = new Set<string>();
+          digests.forEach((digest, index) => {
+            const name: unknown = digest?.id;
+            if (typeof name !== 'string') return;
+            if (seen.has(name))
+              ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate id "${name}"` });
+            seen.add(name);
+          });
+        },
+        { when: (payload) => Array.isArray(payload.value) },
+      )
+      .describe('Digests posted on a schedule into chat channels: the period with charts'),
     chatUsers: z
       .object({
         slack: z.record(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U0123ABCD'), email).default({}),
@@ -610,3 +697,4 @@ export type People = z.output<typeof people>;
 export type PeopleInput = z.input<typeof people>;
 export type PrincipalMapping = z.output<typeof principalMapping>;
 export type NotifyTarget = z.output<typeof notifyTarget>;
+export type Digest = z.output<typeof digestSchema>;

@@ -212,6 +212,42 @@ describe('FakeSlack under the real WebClient', () => {
     assert.equal((await waiting).args.text, 'only you');
   });
 
+  it('takes files through the external upload flow: URL, bytes, then a share into a channel with blocks', async () => {
+    const bytes = Buffer.from('not really a png, but bytes all the same');
+    const result = await client.filesUploadV2({
+      channel_id: 'CFILES0001',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'with a chart' } }],
+      file_uploads: [{ file: bytes, filename: 'chart.png', title: 'The chart', alt_text: 'a line going up' }],
+    });
+    const id = result.files[0]?.files?.[0]?.id ?? '';
+    const file = fake.uploadedFile(id);
+    assert.deepEqual(
+      [file?.filename, file?.length, file?.altText, file?.title, file?.channel, file?.bytes?.equals(bytes)],
+      ['chart.png', bytes.length, 'a line going up', 'The chart', 'CFILES0001', true],
+    );
+    const [message] = fake.messagesIn('CFILES0001');
+    assert.deepEqual(message?.files, [{ id, title: 'The chart', name: 'chart.png' }]);
+    assert.deepEqual(message?.blocks, [{ type: 'section', text: { type: 'mrkdwn', text: 'with a chart' } }]);
+  });
+
+  it('refuses to share a file whose bytes never arrived, or into a channel that refuses the bot', async () => {
+    const asked = await client.files.getUploadURLExternal({ filename: 'x.png', length: 3 });
+    await assert.rejects(
+      client.files.completeUploadExternal({ files: [{ id: asked.file_id! }] }),
+      slackError('file_upload_size_mismatch'),
+    );
+    fake.refuseChannel('CLEFT00001', 'not_in_channel');
+    await assert.rejects(client.chat.postMessage({ channel: 'CLEFT00001', text: 'hi' }), slackError('not_in_channel'));
+    await assert.rejects(
+      client.filesUploadV2({
+        channel_id: 'CLEFT00001',
+        file_uploads: [{ file: Buffer.from('abc'), filename: 'a.png' }],
+      }),
+      slackError('not_in_channel'),
+    );
+    assert.deepEqual(fake.messagesIn('CLEFT00001'), []);
+  });
+
   it('waitFor rejects after its timeout, naming the methods it saw', async () => {
     await assert.rejects(
       fake.waitFor('views.push', undefined, 100),

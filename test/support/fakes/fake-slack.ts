@@ -7,6 +7,10 @@ import type { AddressInfo } from 'node:net';
  * `{ ok: true, ... }` or `{ ok: false, error }`, 429 with Retry-After), records every call, and
  * keeps the messages posted so a test can read a channel as a person would after updates.
  * `respond()` goes to `responseUrl()`, recorded as the method `response_url`.
+ *
+ * File uploads follow Slack's external upload flow (what `files.uploadV2` does): files.getUploadURLExternal
+ * answers an upload URL on this fake, the bytes are POSTed there (recorded as the method `upload`), and
+ * files.completeUploadExternal shares the files, with the message's blocks, into a channel.
  */
 
 export interface SlackCall {
@@ -40,7 +44,27 @@ export interface FakeSlackMessage {
   user: string;
   bot_id: string;
   edited?: { user: string; ts: string };
+  /** Files shared with the message (files.completeUploadExternal). */
+  files?: { id: string; title: string; name: string }[];
 }
+
+/** A file uploaded through the external upload flow. */
+export interface FakeSlackFile {
+  id: string;
+  filename: string;
+  /** The length declared to files.getUploadURLExternal. */
+  length: number;
+  altText?: string;
+  /** The bytes received at the upload URL; absent until then. */
+  bytes?: Buffer;
+  title?: string;
+  /** Where files.completeUploadExternal shared it; absent: private (or not completed). */
+  channel?: string;
+  completed: boolean;
+}
+
+/** Why a channel refuses the bot: it left (or was never invited), the channel was deleted, or archived. */
+export type ChannelRefusal = 'not_in_channel' | 'channel_not_found' | 'is_archived';
 
 /** A Slack error code answered as `{ ok: false, error }`, or a 429 with a Retry-After header. */
 export type SlackFault = string | { status: 429; retryAfterSeconds: number };
@@ -83,6 +107,7 @@ const STRUCTURED_ARGS = new Set([
   'dialog',
   'profile',
   'prefs',
+  'files',
 ]);
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const CONVERSATION_ID = /^[CDG][A-Z0-9]{2,}$/;
@@ -115,6 +140,8 @@ export class FakeSlack {
   private readonly homes = new Map<string, string>();
   private readonly conversations = new Map<string, string>();
   private readonly faults = new Map<string, SlackFault[]>();
+  private readonly files = new Map<string, FakeSlackFile>();
+  private readonly refusals = new Map<string, ChannelRefusal>();
   private readonly handlers: Record<string, (args: Args) => Answer>;
   private clock = 1_700_000_000_000_000; // microseconds: ts 1700000000.000100 is the first
   private sequence = 0;
@@ -161,6 +188,8 @@ export class FakeSlack {
         return members ? { ok: true, users: [...members] } : fail('no_such_subteam');
       },
       'conversations.open': (args) => this.openConversation(args),
+      'files.getUploadURLExternal': (args) => this.uploadUrl(args),
+      'files.completeUploadExternal': (args) => this.completeUpload(args),
       // Socket Mode: the URL a test's socket server listens on (see fake-socket-mode.ts).
       'apps.connections.open': () => (this.socketUrl ? { ok: true, url: this.socketUrl } : fail('invalid_auth')),
     };
@@ -253,6 +282,17 @@ export class FakeSlack {
     );
   }
 
+  /** From now on the channel refuses the bot's posts and shares with this error, as Slack does. */
+  refuseChannel(channel: string, refusal: ChannelRefusal): void {
+    this.refusals.set(this.resolveChannel(channel), refusal);
+  }
+
+  /** A file uploaded through files.getUploadURLExternal, with its bytes once they arrived. */
+  uploadedFile(fileId: string): FakeSlackFile | undefined {
+    const file = this.files.get(fileId);
+    return file && { ...file, ...(file.bytes ? { bytes: Buffer.from(file.bytes) } : {}) };
+  }
+
   /** The DM channel id the fake gives a user, as chat.postMessage and conversations.open answer it. */
   dmChannel(userId: string): string {
     return this.conversationId(`im:${userId}`, 'D');
@@ -289,7 +329,8 @@ export class FakeSlack {
     }
     const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     const response = /^\/response\/([^/]+)$/.exec(url.pathname);
-    if (!api && !response) {
+    const upload = /^\/upload\/([^/]+)$/.exec(url.pathname);
+    if (!api && !response && !upload) {
       send(res, 404, { ok: false, error: 'not_found' });
       return;
     }
@@ -312,6 +353,12 @@ export class FakeSlack {
     req.on('end', () => {
       if (tooLarge) {
         send(res, 413, { ok: false, error: 'request_too_large' });
+        return;
+      }
+      if (upload) {
+        this.answerUpload(decodeURIComponent(upload[1]!), req, Buffer.concat(chunks), res).catch((error: unknown) =>
+          send(res, 500, { ok: false, error: 'fake_slack_error', detail: String(error) }),
+        );
         return;
       }
       const body = Buffer.concat(chunks).toString('utf8');
@@ -373,6 +420,32 @@ export class FakeSlack {
     }
   }
 
+  /**
+   * The upload URL: the file's bytes, raw or as the one part of a multipart form (what WebClient
+   * sends). Slack answers 200 and a line of text; an unknown URL is a 404.
+   */
+  private async answerUpload(fileId: string, req: IncomingMessage, raw: Buffer, res: ServerResponse): Promise<void> {
+    const call: SlackCall = { method: 'upload', args: { file_id: fileId }, at: Date.now() };
+    this.calls.push(call);
+    const fault = this.takeFault('upload');
+    const file = this.files.get(fileId);
+    if (fault !== undefined || !file || file.completed) {
+      call.error = typeof fault === 'string' ? fault : fault ? 'ratelimited' : 'upload_not_found';
+      res.writeHead(fault && typeof fault !== 'string' ? 429 : 404, { 'content-type': 'text/plain' }).end(call.error);
+      return;
+    }
+    const type = req.headers['content-type'] ?? '';
+    let bytes = raw;
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': type } }).formData();
+      const part = [...form.values()].find((value): value is File => typeof value !== 'string');
+      bytes = part ? Buffer.from(await part.arrayBuffer()) : Buffer.alloc(0);
+    }
+    file.bytes = bytes;
+    call.args.bytes = bytes.length;
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${bytes.length}`);
+  }
+
   private takeFault(method: string): SlackFault | undefined {
     const queue = this.faults.get(method);
     const fault = queue?.shift();
@@ -388,6 +461,8 @@ export class FakeSlack {
     const invalid = checkMessageContent(args);
     if (invalid) return invalid;
     const channel = this.resolveChannel(target);
+    const refusal = this.refusals.get(channel);
+    if (refusal) return fail(refusal);
     const threadTs = text(args, 'thread_ts');
     const message: FakeSlackMessage = {
       channel,
@@ -433,6 +508,66 @@ export class FakeSlack {
     const invalid = checkMessageContent(args);
     if (invalid) return invalid;
     return { ok: true, message_ts: this.nextTs() };
+  }
+
+  // ---------------------------------------------------------------- files
+
+  private uploadUrl(args: Args): Answer {
+    const filename = text(args, 'filename');
+    const length = Number(text(args, 'length'));
+    if (!filename) return fail('invalid_arguments', 'missing required field: filename');
+    if (!Number.isInteger(length) || length < 1) return fail('invalid_arguments', 'length must be a positive integer');
+    const id = `F${String(++this.sequence).padStart(9, '0')}`;
+    const altText = text(args, 'alt_text');
+    this.files.set(id, { id, filename, length, ...(altText ? { altText } : {}), completed: false });
+    return { ok: true, upload_url: `${this.baseUrl}/upload/${id}`, file_id: id };
+  }
+
+  /** Shares uploaded files; with `channel_id`, as one message carrying `blocks` (or `initial_comment`). */
+  private completeUpload(args: Args): Answer {
+    const listed = args.files;
+    if (!Array.isArray(listed) || listed.length === 0)
+      return fail('invalid_arguments', 'missing required field: files [json-pointer:/files]');
+    const files: FakeSlackFile[] = [];
+    for (const entry of listed as { id?: unknown; title?: unknown }[]) {
+      const file = typeof entry?.id === 'string' ? this.files.get(entry.id) : undefined;
+      if (!file || file.completed) return fail('file_not_found');
+      if (!file.bytes || file.bytes.length !== file.length) return fail('file_upload_size_mismatch');
+      files.push(file);
+      if (typeof entry.title === 'string') file.title = entry.title;
+    }
+    const target = text(args, 'channel_id');
+    let channel: string | undefined;
+    if (target) {
+      if (!CONVERSATION_ID.test(target)) return fail('invalid_arguments', 'channel_id must be a conversation id');
+      channel = this.resolveChannel(target);
+      const refusal = this.refusals.get(channel);
+      if (refusal) return fail(refusal);
+      const comment = text(args, 'initial_comment');
+      const blocks = comment ? undefined : args.blocks;
+      if (blocks !== undefined) {
+        const invalid = checkMessageContent({ blocks });
+        if (invalid) return invalid;
+      }
+      const message: FakeSlackMessage = {
+        channel,
+        ts: this.nextTs(),
+        text: comment ?? '',
+        blocks,
+        user: FakeSlackWorkspace.botUserId,
+        bot_id: FakeSlackWorkspace.botId,
+        files: files.map((file) => ({ id: file.id, title: file.title ?? file.filename, name: file.filename })),
+      };
+      this.messages.set(messageKey(channel, message.ts), message);
+    }
+    for (const file of files) {
+      file.completed = true;
+      if (channel) file.channel = channel;
+    }
+    return {
+      ok: true,
+      files: files.map((file) => ({ id: file.id, title: file.title ?? file.filename, name: file.filename })),
+    };
   }
 
   // ---------------------------------------------------------------- views
