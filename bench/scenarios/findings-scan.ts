@@ -111,6 +111,25 @@ function oursAsInstalled(): string {
   }
 }
 
+/** The sources the command bundle was built from that differ now (the bin then runs tsx instead); none: it ran. */
+function staleBundleSources(): string[] {
+  if (process.env.BENCH_FINDINGS_OURS) return [];
+  try {
+    const dir = path.join(REPO, 'node_modules', '.cache', 'least');
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'cli.manifest.json'), 'utf8')) as {
+      inputs: Record<string, [number, number]>;
+    };
+    return Object.entries(manifest.inputs)
+      .filter(([source, [size, mtimeMs]]) => {
+        const stat = statSync(path.join(REPO, source), { throwIfNoEntry: false });
+        return stat?.size !== size || stat.mtimeMs !== mtimeMs;
+      })
+      .map(([source]) => source);
+  } catch {
+    return ['(no bundle manifest)'];
+  }
+}
+
 function machineLoad(): string {
   try {
     return execFileSync('uptime', [], { encoding: 'utf8', timeout: 5000 }).trim();
@@ -310,6 +329,12 @@ export async function findingsScanScenario(options: FindingsScanOptions): Promis
 
     // ours: the same Node the bench runs on (the pinned 24), the CLI entry point npx would start
     level.ours = await measure('ours', process.execPath, [LEAST, 'findings', 'scan', input, '--compare', '--json']);
+    const stale = staleBundleSources();
+    if (stale.length > 0) {
+      const warning = `ours ran through tsx, not the bundle: ${stale.slice(0, 3).join(', ')} changed since it was built`;
+      report.errors.push(`x${copies}: ${warning}`);
+      log(`findings-scan x${copies}: ${warning}`);
+    }
     level.oursError = failure('least findings scan --compare --json', level.ours, config);
     if (level.oursError && level.ours.code === 2 && !level.ours.timedOut)
       level.oursError += ' (does `least findings scan` exist yet?)';
