@@ -149,7 +149,8 @@ export class CleanupClient {
 
   /** Keep / Remove now / Snooze on one item: the workflow's validator decides, the answer is the item as recorded. */
   async decide(request: CleanupDecideRequest): Promise<DecideOutcome> {
-    const { runId, ...asked } = request;
+    // groups are only ever what this client found: a request claiming some has them dropped
+    const { runId, groups: _claimed, ...asked } = request as CleanupDecideRequest & { groups?: unknown };
     const decider = asked.decider.trim().toLowerCase();
     const clicked: CleanupDecisionInput = { ...asked, decider };
     const found = await this.clickerGroups(runId, clicked);
@@ -176,7 +177,7 @@ export class CleanupClient {
    * Keep is checked before its form opens, so a person who may not decide does not type a reason first.
    */
   async check(request: CleanupDecideRequest): Promise<CheckOutcome> {
-    const { runId, ...input } = request;
+    const { runId, groups: _claimed, ...input } = request as CleanupDecideRequest & { groups?: unknown };
     const decider = input.decider.trim().toLowerCase();
     let found = NO_GROUPS;
     const refuse = async (refusal: CleanupRefusal): Promise<CleanupRefusal> => {

@@ -396,6 +396,15 @@ describe("cleanup decisions by members of the system owners' Slack user group", 
     assert.equal(outcome.ok, false);
     assert.equal(outcome.ok ? undefined : outcome.code, ErrorCode.CleanupNotAuthorized);
     assert.match(outcome.ok ? '' : outcome.message, /cannot read Slack user groups/);
+    // a request that names the group itself is not believed: groups are only what the client found
+    const claimed = await teamsOnly.decide({
+      runId,
+      itemId: LEADS().itemId,
+      kind: 'remove',
+      decider: STRANGER,
+      groups: [GROUP_KEY],
+    } as Parameters<CleanupClient['decide']>[0]);
+    assert.equal(claimed.ok ? undefined : claimed.code, ErrorCode.CleanupNotAuthorized);
     const checked = await teamsOnly.check({ runId, itemId: LEADS().itemId, kind: 'keep', decider: LEAD });
     assert.equal(checked.ok, true, "the item's owner is not held up by groups nobody can read");
     const refused = await auditRows(
