@@ -282,3 +282,38 @@ export function digestWording(d: DigestDialect): DigestWording {
     fallback,
   };
 }
+
+/** One section of a digest as every platform shows it: a title, a headline, and lists of lines. */
+export interface DigestPart {
+  title: string;
+  headline: string;
+  lists: string[][];
+}
+
+/** The sections the digest asked for that have something, in its order, in the platform's words. */
+export function digestParts(content: DigestContent, wording: DigestWording): DigestPart[] {
+  const parts: DigestPart[] = [];
+  for (const name of content.sections) {
+    if (name === 'access' && content.access) {
+      const a = content.access;
+      parts.push({
+        title: wording.sectionTitle(name),
+        headline: wording.accessHeadline(a),
+        lists: [wording.entitlements(a), wording.waiting(a), wording.revocations(a), wording.breakGlass(a)],
+      });
+    }
+    if (name === 'findings' && content.findings)
+      parts.push({
+        title: wording.sectionTitle(name),
+        headline: wording.findingsHeadline(content.findings),
+        lists: [wording.systems(content.findings)],
+      });
+    if (name === 'cleanup' && content.cleanup)
+      parts.push({
+        title: wording.sectionTitle(name),
+        headline: wording.cleanupHeadline(content.cleanup),
+        lists: [wording.cleanupRuns(content.cleanup)],
+      });
+  }
+  return parts;
+}

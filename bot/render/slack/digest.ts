@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { DigestContent } from '../../../domain/digest/content';
-import { digestWording, type DigestChart, type DigestWording } from '../digest';
+import { digestParts, digestWording, type DigestChart, type DigestWording } from '../digest';
 import { context, divider, header, message, section, type SlackMessage } from './blocks';
 import { escapeMrkdwn, slackDialect } from './text';
 
@@ -19,23 +19,7 @@ export function digestSlackMessage(content: DigestContent, charts: readonly Dige
     blocks.push(divider(), section(`*${title}* · ${headline}`));
     for (const lines of lists) if (lines.length > 0) blocks.push(section(lines.join('\n')));
   };
-  for (const name of content.sections) {
-    if (name === 'access' && content.access) {
-      const a = content.access;
-      part(
-        wording.sectionTitle(name),
-        wording.accessHeadline(a),
-        wording.entitlements(a),
-        wording.waiting(a),
-        wording.revocations(a),
-        wording.breakGlass(a),
-      );
-    }
-    if (name === 'findings' && content.findings)
-      part(wording.sectionTitle(name), wording.findingsHeadline(content.findings), wording.systems(content.findings));
-    if (name === 'cleanup' && content.cleanup)
-      part(wording.sectionTitle(name), wording.cleanupHeadline(content.cleanup), wording.cleanupRuns(content.cleanup));
-  }
+  for (const { title, headline, lists } of digestParts(content, wording)) part(title, headline, ...lists);
   if (charts.length > 0)
     blocks.push(context(`📈 ${charts.map((chart) => escapeMrkdwn(chart.title)).join(' · ')}: the charts below`));
   return message(fallback, blocks);

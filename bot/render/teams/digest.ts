@@ -1,5 +1,5 @@
 import type { DigestContent } from '../../../domain/digest/content';
-import { digestWording, type DigestChart, type DigestWording } from '../digest';
+import { digestParts, digestWording, type DigestChart, type DigestWording } from '../digest';
 import {
   card,
   cardBytes,
@@ -49,23 +49,7 @@ export function digestTeamsMessage(content: DigestContent, charts: readonly Team
     body.push(text(`**${title}** · ${headline}`, { separator: true }));
     for (const lines of lists) if (lines.length > 0) body.push(text(lines.join('\n\n'), { spacing: 'small' }));
   };
-  for (const name of content.sections) {
-    if (name === 'access' && content.access) {
-      const a = content.access;
-      part(
-        wording.sectionTitle(name),
-        wording.accessHeadline(a),
-        wording.entitlements(a),
-        wording.waiting(a),
-        wording.revocations(a),
-        wording.breakGlass(a),
-      );
-    }
-    if (name === 'findings' && content.findings)
-      part(wording.sectionTitle(name), wording.findingsHeadline(content.findings), wording.systems(content.findings));
-    if (name === 'cleanup' && content.cleanup)
-      part(wording.sectionTitle(name), wording.cleanupHeadline(content.cleanup), wording.cleanupRuns(content.cleanup));
-  }
+  for (const { title, headline, lists } of digestParts(content, wording)) part(title, headline, ...lists);
   // Every chart starts in words; then each in turn takes the largest of its pictures that still fits.
   const first = body.length;
   body.push(...charts.map((chart) => text(wording.chartInWords(chart), { separator: true })));
