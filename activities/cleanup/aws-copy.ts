@@ -17,7 +17,7 @@ import {
 import type { CleanupItem } from '../../domain/cleanup/model';
 import { DomainError, ErrorCode } from '../../domain/errors';
 import type { AwsSession } from '../cloud/aws/broker';
-import { asAwsSystem, type AwsSystem, isAwsError, isNoSuchEntity, withAwsErrors } from '../cloud/aws/errors';
+import { asAwsSystem, type AwsSystem, isAwsError, orMissing, withAwsErrors } from '../cloud/aws/errors';
 import { parsePolicyText } from '../inventory/aws/documents';
 import { canonicalJson } from '../inventory/documents';
 import { type ApplyResult, type CleanupExecutor, type RestoreResult, snapshotKind, type VerifyResult } from './port';
@@ -147,15 +147,6 @@ function sameDocument(a: unknown, b: unknown): boolean {
 }
 
 /* ---------- reading IAM ---------- */
-
-async function orMissing<T>(read: () => Promise<T>, missing: T): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isNoSuchEntity(error)) return missing;
-    throw error;
-  }
-}
 
 /** The ARNs of the managed policies attached to the holder; null when the holder does not exist. */
 async function attachedTo(iam: IAMClient, holder: AwsCopyHolder): Promise<string[] | null> {

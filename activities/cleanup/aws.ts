@@ -31,7 +31,7 @@ import { AWS_GUARD_POLICY_NAME, AWS_STAGED_POLICY_PREFIX, type CleanupItem } fro
 import { DomainError, ErrorCode } from '../../domain/errors';
 import type { AuthorizationSystem } from '../../domain/policy/schema';
 import { type AwsBroker, type AwsSession, createAwsBroker } from '../cloud/aws/broker';
-import { asAwsSystem, type AwsSystem, isAwsError, isNoSuchEntity, withAwsErrors } from '../cloud/aws/errors';
+import { asAwsSystem, type AwsSystem, isAwsError, isNoSuchEntity, orMissing, withAwsErrors } from '../cloud/aws/errors';
 import {
   type Assignment,
   assignmentExists,
@@ -470,15 +470,6 @@ function afterChange(item: CleanupItem, base: AwsObjectSnapshot): AwsObjectSnaps
 }
 
 /* ---------- reading IAM ---------- */
-
-async function orMissing<T>(read: () => Promise<T>, missing: T): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isNoSuchEntity(error)) return missing;
-    throw error;
-  }
-}
 
 async function principalExists(iam: IAMClient, principal: AwsIamPrincipal): Promise<boolean> {
   return orMissing(async () => {

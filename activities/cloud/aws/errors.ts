@@ -20,6 +20,16 @@ export function isNoSuchEntity(error: unknown): boolean {
   return isAwsError(error, 'NoSuchEntity', 'NoSuchEntityException');
 }
 
+/** What `read` gives, or `missing` when IAM answers that the entity does not exist. */
+export async function orMissing<T>(read: () => Promise<T>, missing: T): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isNoSuchEntity(error)) return missing;
+    throw error;
+  }
+}
+
 export function isResourceNotFound(error: unknown): boolean {
   return isAwsError(error, 'ResourceNotFoundException');
 }
