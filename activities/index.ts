@@ -14,6 +14,10 @@ import { createRightSizeActivities, type RightSizeDeps } from './findings/right-
 import { createCleanupActivities, type CleanupActivityDeps } from './cleanup';
 import { createCleanupWatchActivities, type CleanupWatchDeps } from './cleanup/denials';
 import { createDigestActivities, type DigestActivityDeps } from './digest';
+import { createAnomalyActivities, type AnomalyActivityDeps } from './anomaly';
+import { createAlertActivities, raiseAlerts, type AlertActivityDeps } from './alert';
+import { AlertingNotifier } from './chat/alerting-notifier';
+import type { AlertOccurrence } from '../domain/alert/model';
 export type { DigestOutcome } from './digest';
 
 export interface ActivityDeps {
@@ -36,6 +40,10 @@ export interface ActivityDeps {
   permissionSets?: RightSizeDeps['inventory'];
   /** What digests read and where they post; none: digest activities refuse (the demo). */
   digest?: Omit<DigestActivityDeps, 'policy' | 'audit'>;
+  /** Where rule alerts post and what the collection's alerts compare; none: alerts are posted nowhere (only counted). */
+  alerts?: Omit<AlertActivityDeps, 'policy'>;
+  /** Where anomaly scans read usage and store what they find; none: snapshots are not scanned (the demo). */
+  anomalies?: AnomalyActivityDeps['store'];
 }
 
 /**
@@ -78,7 +86,11 @@ export function createActivities(deps: ActivityDeps) {
     return receipt;
   }
 
-  const cleanup = deps.cleanup && { ...deps.cleanup, policy: deps.policy, store: deps.store, now };
+  const alerts: AlertActivityDeps = { posters: [], ...deps.alerts, policy: deps.policy };
+  const raise = (occurrences: AlertOccurrence[]) => raiseAlerts(alerts, occurrences);
+  const cleanup = deps.cleanup && { ...deps.cleanup, policy: deps.policy, store: deps.store, now, alerts: raise };
+  // The access workflows' alerts ride on the notices they send (break-glass, high-risk grant, failures).
+  const alerting = new AlertingNotifier(raise);
   return {
     ...createInventoryActivities({ collectors: {}, ...deps.inventory, policy: deps.policy, now }),
     ...createFindingsActivities({ ...deps.findings, policy: deps.policy, now }),
@@ -87,10 +99,13 @@ export function createActivities(deps: ActivityDeps) {
     ...createDigestActivities(
       deps.digest && {
         ...deps.digest,
+        ...(deps.anomalies ? { anomalies: deps.anomalies } : {}),
         policy: deps.policy,
         audit: (entry) => deps.store.appendAudit(entry),
       },
     ),
+    ...createAnomalyActivities({ ...(deps.anomalies ? { store: deps.anomalies } : {}), policy: deps.policy, now }),
+    ...createAlertActivities(alerts),
     ...createRightSizeActivities({
       policy: deps.policy,
       collectors: deps.inventory?.collectors ?? {},
@@ -119,8 +134,11 @@ export function createActivities(deps: ActivityDeps) {
       if (settlement) await deps.store.appendAudit(settlement);
     },
 
+    /** Chat and the alert the notice raises, side by side; either failing retries both (each is idempotent). */
     async notify(notice: Notice): Promise<void> {
-      await deps.notifier.notify(notice);
+      const results = await Promise.allSettled([deps.notifier.notify(notice), alerting.notify(notice)]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     },
 
     resolvePrincipal,

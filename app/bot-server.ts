@@ -11,6 +11,8 @@ export async function startBotServer(options: {
   port: number;
   host?: string;
   routes: Record<string, RequestListener>;
+  /** Handlers for every path below a prefix, e.g. `/files/` for shared files behind signed links. */
+  prefixes?: Record<string, RequestListener>;
 }): Promise<BotServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
@@ -21,6 +23,11 @@ export async function startBotServer(options: {
     const route = options.routes[path];
     if (route) {
       route(req, res);
+      return;
+    }
+    const prefix = Object.keys(options.prefixes ?? {}).find((start) => path.startsWith(start));
+    if (prefix) {
+      options.prefixes![prefix]!(req, res);
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

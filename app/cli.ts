@@ -29,6 +29,8 @@ const COMMANDS: Record<string, Run> = {
   inventory: async (invocation) => (await import('./cli/inventory')).runInventory(invocation),
   findings: async (invocation) => (await import('./cli/findings')).runFindings(invocation),
   cleanup: async (invocation) => (await import('./cli/cleanup')).runCleanup(invocation),
+  anomalies: async (invocation) => (await import('./cli/anomalies')).runAnomalies(invocation),
+  report: async (invocation) => (await import('./cli/report')).runReport(invocation),
 };
 
 /** Runs one command line; resolves to the exit code (0 done, 1 refused or failed, 2 usage error). */

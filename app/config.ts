@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GUID } from '../domain/guid';
 import { ErrorCode } from '../domain/errors';
+import { MIN_LINK_SECRET_LENGTH } from '../bot/file-links';
 
 /**
  * Process configuration from the environment, validated once at start-up. A bad value stops the
@@ -36,6 +37,23 @@ export interface Config {
   slack?: SlackConfig;
   /** The Teams front end, when MICROSOFT_APP_ID is set, or TEAMS_LOCAL_MODE for local development. */
   teams?: TeamsConfig;
+  /**
+   * Signed, expiring links to files the bot serves (reports in Teams channels, digest pictures too large
+   * for a Teams message), when LEAST_LINK_SECRET and BOT_PUBLIC_URL are both set; without them such links
+   * are refused and people are told why.
+   */
+  links?: LinksConfig;
+}
+
+export interface LinksConfig {
+  /** HMAC key for the links; never logged or shown. */
+  secret: string;
+  /** The bot's public base URL, as chat clients reach it. */
+  publicUrl: string;
+  /** How long a report's link lives (REPORT_LINK_HOURS, default 24 h). */
+  reportSeconds: number;
+  /** How long a digest picture's link lives (CHART_LINK_DAYS, default 7 days). */
+  chartSeconds: number;
 }
 
 export interface TeamsConfig {
@@ -64,6 +82,14 @@ const port = z
   .regex(/^\d{1,5}$/, 'a port number from 1 to 65535')
   .transform(Number)
   .refine((value) => value >= 1 && value <= 65535, 'a port number from 1 to 65535');
+
+function wholeNumber(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d{1,6}$/, `a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, `a whole number from ${min} to ${max}`);
+}
 
 const namespace = z
   .string()
@@ -121,6 +147,19 @@ const environment = z.object({
   MICROSOFT_APP_PASSWORD: z.string().min(1).optional(),
   MICROSOFT_APP_TENANT_ID: z.string().regex(GUID, 'the Entra tenant id of a single-tenant bot, a GUID').optional(),
   TEAMS_LOCAL_MODE: z.enum(['true', 'false'], { error: 'true or false' }).optional(),
+  LEAST_LINK_SECRET: z
+    .string()
+    .min(
+      MIN_LINK_SECRET_LENGTH,
+      `a random secret of at least ${MIN_LINK_SECRET_LENGTH} characters (openssl rand -base64 48)`,
+    )
+    .optional(),
+  BOT_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: "the bot's public base URL such as https://least.example.com" })
+    .refine((url) => !/[?#]/.test(url), "the bot's public base URL, without a query or fragment")
+    .optional(),
+  REPORT_LINK_HOURS: wholeNumber(1, 24 * 7).default(24),
+  CHART_LINK_DAYS: wholeNumber(1, 90).default(7),
 });
 
 /** The environment variables Least reads, in the order they are documented. */
@@ -165,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const slack = slackConfig(e);
   const teams = teamsConfig(e, env);
+  const links = linksConfig(e);
   return {
     databaseUrl: e.DATABASE_URL,
     ...(e.TEMPORAL_ADDRESS ? { temporalAddress: e.TEMPORAL_ADDRESS } : {}),
@@ -179,6 +219,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalUiPort: e.TEMPORAL_UI_PORT,
     ...(slack ? { slack } : {}),
     ...(teams ? { teams } : {}),
+    ...(links ? { links } : {}),
+  };
+}
+
+/** Links need both the secret and the public URL; one without the other is a mistake worth stopping for. */
+function linksConfig(e: z.output<typeof environment>): LinksConfig | undefined {
+  if (!e.LEAST_LINK_SECRET && !e.BOT_PUBLIC_URL) return undefined;
+  if (!e.LEAST_LINK_SECRET)
+    throw new ConfigError([
+      {
+        key: 'LEAST_LINK_SECRET',
+        expected: `a random secret of at least ${MIN_LINK_SECRET_LENGTH} characters (BOT_PUBLIC_URL is set without it)`,
+        shown: 'nothing',
+      },
+    ]);
+  if (!e.BOT_PUBLIC_URL)
+    throw new ConfigError([
+      {
+        key: 'BOT_PUBLIC_URL',
+        expected: "the bot's public base URL such as https://least.example.com (LEAST_LINK_SECRET is set without it)",
+        shown: 'nothing',
+      },
+    ]);
+  return {
+    secret: e.LEAST_LINK_SECRET,
+    publicUrl: e.BOT_PUBLIC_URL,
+    reportSeconds: e.REPORT_LINK_HOURS * 3600,
+    chartSeconds: e.CHART_LINK_DAYS * 86_400,
   };
 }
 

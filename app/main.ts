@@ -24,6 +24,10 @@ import {
   ensureReconcileSchedule,
 } from './schedules';
 import { startBotServer } from './bot-server';
+import { reportDesk } from './report-desk';
+import { fileLinkSigner } from './file-links';
+import { FILES_PATH } from '../bot/file-links';
+import { sharedFileListener } from '../bot/file-route';
 import { createSlackFrontEnd, SLACK_EVENTS_PATH, type SlackFrontEnd } from '../bot/slack/app';
 import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH } from '../bot/teams/app';
 import type { RequestListener } from 'node:http';
@@ -109,6 +113,13 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
   }
 
   if (roles.includes('bot')) {
+    // `report …` in chat; links (Teams channels, large digest pictures) only when configured.
+    const reports = reportDesk({
+      store: core.store,
+      policy: () => core.policy,
+      ...(config.links ? { links: config.links } : {}),
+      ...(core.slack ? { externalGroups: () => core.slack!.directory.externalGroups() } : {}),
+    });
     let slack: SlackFrontEnd | undefined;
     if (config.slack && core.slack) {
       slack = createSlackFrontEnd({
@@ -116,6 +127,9 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
         access: core.access,
         findings: core.findings,
         cleanup: core.cleanup,
+        alerts: core.alerts,
+        cleanupRuns: core.store.cleanup,
+        reports,
         policy: () => core.policy,
         client: core.slack.client,
         directory: core.slack.directory,
@@ -133,7 +147,10 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
         access: core.access,
         findings: core.findings,
         cleanup: core.cleanup,
+        alerts: core.alerts,
+        cleanupRuns: core.store.cleanup,
         requesterFindings: core.requesterFindings,
+        reports,
         policy: () => core.policy,
         conversations: core.store,
       });
@@ -145,7 +162,14 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
         );
       }
     }
-    const server = await startBotServer({ port: config.botPort, host: config.botHost, routes });
+    const prefixes: Record<string, RequestListener> = {};
+    if (config.links)
+      prefixes[FILES_PATH] = sharedFileListener({
+        files: core.store.sharedFiles,
+        signer: fileLinkSigner(config.links),
+        log: (level, msg, extra = {}) => log[level](msg, extra),
+      });
+    const server = await startBotServer({ port: config.botPort, host: config.botHost, routes, prefixes });
     stops.unshift(() => server.close());
     const slackState = !config.slack
       ? 'Slack off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'
@@ -157,7 +181,13 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
       : config.teams.localMode
         ? `Teams LOCAL MODE at ${TEAMS_MESSAGES_PATH}`
         : `Teams at ${TEAMS_MESSAGES_PATH}`;
-    log.info('bot listening', { url: server.url, health: `${server.url}/healthz`, chat: [slackState, teamsState] });
+    log.info('bot listening', {
+      url: server.url,
+      health: `${server.url}/healthz`,
+      chat: [slackState, teamsState],
+      // The public URL only: the link secret is never logged.
+      links: config.links ? `${config.links.publicUrl}${FILES_PATH}` : 'off (set BOT_PUBLIC_URL and LEAST_LINK_SECRET)',
+    });
   }
 }
 

@@ -35,9 +35,14 @@ import { LogCleanupNotifier } from '../activities/chat/log-cleanup-notifier';
 import { SlackCleanupNotifier } from '../activities/chat/slack-cleanup-notifier';
 import { TeamsCleanupNotifier } from '../activities/chat/teams-cleanup-notifier';
 import { CleanupClient } from '../bot/cleanup-client';
+import { AlertClient } from '../bot/alert-client';
 import type { DigestPoster } from '../activities/chat/digest-poster';
 import { SlackDigestPoster } from '../activities/chat/slack-digest-poster';
 import { TeamsDigestPoster } from '../activities/chat/teams-digest-poster';
+import type { AlertPoster } from '../activities/chat/alert-poster';
+import { SlackAlertPoster } from '../activities/chat/slack-alert-poster';
+import { TeamsAlertPoster } from '../activities/chat/teams-alert-poster';
+import { chartLinks } from './file-links';
 
 /** The address the embedded dev server listens on, and where the CLI looks when none is configured. */
 export const EMBEDDED_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -75,11 +80,21 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
     },
     ...(slack ? { externalGroups: () => slack.directory.externalGroups() } : {}),
   });
+  const alerts = new AlertClient({
+    temporal,
+    audit: async (entry) => {
+      await store.appendAudit(entry);
+    },
+    ...(slack ? { externalGroups: () => slack.directory.externalGroups() } : {}),
+    log: (msg, extra) => console.log(JSON.stringify({ level: 'warn', component: 'alerts', msg, ...extra })),
+  });
   return {
     policy,
     store,
     temporal,
     access,
+    /** Acknowledge on rule alerts, for the chat front ends. */
+    alerts,
     findings,
     /** Owners' cleanup answers, diffs and restores, for the chat front ends. */
     cleanup,
@@ -87,6 +102,8 @@ export async function connectCore(config: Config, options: { policy?: Policy } =
     requesterFindings: requesterFindings(store, () => policy),
     slack,
     teams: config.teams,
+    /** Signed links to files the bot serves (reports, large digest pictures), when configured. */
+    links: config.links,
     close: async () => {
       await connection.close();
       await store.close();
@@ -128,11 +145,13 @@ export interface ActivityOverrides {
   cleanupNotifiers?: CleanupNotifier[];
   /** Digest posters used instead of `defaultDigestPosters(core)`. */
   digestPosters?: DigestPoster[];
+  /** Alert posters used instead of `defaultAlertPosters(core)`. */
+  alertPosters?: AlertPoster[];
 }
 
 /** The worker's activities and a `close` for the cloud clients' pooled connections. */
 export function buildActivities(
-  core: Pick<Core, 'store' | 'policy' | 'slack' | 'teams'>,
+  core: Pick<Core, 'store' | 'policy' | 'slack' | 'teams'> & Partial<Pick<Core, 'links'>>,
   overrides: ActivityOverrides = {},
 ) {
   const closers: (() => void | Promise<void>)[] = [];
@@ -187,6 +206,8 @@ export function buildActivities(
       denials: store.cleanupDenials,
     },
     digest: { store: store.digests, posters: overrides.digestPosters ?? defaultDigestPosters(core) },
+    alerts: { posters: overrides.alertPosters ?? defaultAlertPosters(core), facts: store.alertFacts },
+    anomalies: store.anomalies,
   });
   return {
     activities,
@@ -246,12 +267,29 @@ export function defaultCleanupNotifiers(core: Pick<Core, 'store' | 'slack' | 'te
 }
 
 /** Slack and Teams where they are configured: a digest for a platform without a poster is undelivered (and says so). */
-export function defaultDigestPosters(core: Pick<Core, 'store' | 'slack' | 'teams'>): DigestPoster[] {
+export function defaultDigestPosters(
+  core: Pick<Core, 'store' | 'slack' | 'teams'> & Partial<Pick<Core, 'links'>>,
+): DigestPoster[] {
   const posters: DigestPoster[] = [];
   if (core.slack) posters.push(new SlackDigestPoster({ client: core.slack.client }));
   if (core.teams)
     posters.push(
-      new TeamsDigestPoster({ poster: new AdapterTeamsPoster(teamsAdapter(core.teams)), conversations: core.store }),
+      new TeamsDigestPoster({
+        poster: new AdapterTeamsPoster(teamsAdapter(core.teams)),
+        conversations: core.store,
+        ...(core.links ? { links: chartLinks(core.store.sharedFiles, core.links) } : {}),
+      }),
+    );
+  return posters;
+}
+
+/** Slack and Teams where they are configured: an alert for a platform without a poster is undelivered there. */
+export function defaultAlertPosters(core: Pick<Core, 'store' | 'slack' | 'teams'>): AlertPoster[] {
+  const posters: AlertPoster[] = [];
+  if (core.slack) posters.push(new SlackAlertPoster({ client: core.slack.client }));
+  if (core.teams)
+    posters.push(
+      new TeamsAlertPoster({ poster: new AdapterTeamsPoster(teamsAdapter(core.teams)), conversations: core.store }),
     );
   return posters;
 }

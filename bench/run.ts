@@ -32,9 +32,11 @@ import { NoticeBoard } from './lib/observers';
 import { describeErrors, runPool } from './lib/pool';
 import { renderReports, value, type ScenarioReport } from './lib/report';
 import { cpuSnapshot, DbSampler, describeCpu } from './lib/resources';
+import { anomalyScanScenario } from './scenarios/anomaly-scan';
 import { approveScenario } from './scenarios/approve';
 import { cleanupScenario } from './scenarios/cleanup';
 import { cloudtrailScenario } from './scenarios/cloudtrail';
+import { digestScenario } from './scenarios/digest';
 import { collectAwsScenario } from './scenarios/collect-aws';
 import { expiryScenario } from './scenarios/expiry';
 import { findingsScanScenario } from './scenarios/findings-scan';
@@ -42,6 +44,7 @@ import { findingsPciScenario } from './scenarios/findings-pci';
 import { inventoryLoadScenario } from './scenarios/inventory-load';
 import { lifecycleScenario } from './scenarios/lifecycle';
 import { memoryScenario } from './scenarios/memory';
+import { reportScenario } from './scenarios/report';
 import { slackScenario } from './scenarios/slack';
 import { teamsScenario } from './scenarios/teams';
 
@@ -58,10 +61,13 @@ const SCENARIOS = [
   'collect-aws',
   'cleanup',
   'findings-scan',
+  'digest',
+  'report',
+  'anomaly-scan',
 ] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 /** Scenarios that run their own child processes and need none of the servers or the stack. */
-const STANDALONE: readonly ScenarioName[] = ['findings-scan'];
+const STANDALONE: readonly ScenarioName[] = ['findings-scan', 'report', 'anomaly-scan'];
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const RESULTS = path.join(__dirname, 'results', 'latest.json');
 
@@ -207,6 +213,26 @@ async function main(): Promise<number> {
     log(`findings-scan: done in ${report.seconds.toFixed(1)} s`);
   };
 
+  // PostgreSQL only: a fresh database of its own, with or without the rest of the stack
+  const runReport = async (): Promise<void> => {
+    process.env.LEAST_TEST_DATABASE_ADMIN_URL ||= DEFAULT_ADMIN_URL;
+    await checkPostgres(process.env.LEAST_TEST_DATABASE_ADMIN_URL);
+    log('report: running');
+    const report = await reportScenario({ signal: controller.signal, log });
+    reports.push(report);
+    log(`report: done in ${report.seconds.toFixed(1)} s`);
+  };
+
+  // PostgreSQL only, like the report: a fresh database of its own
+  const runAnomalyScan = async (): Promise<void> => {
+    process.env.LEAST_TEST_DATABASE_ADMIN_URL ||= DEFAULT_ADMIN_URL;
+    await checkPostgres(process.env.LEAST_TEST_DATABASE_ADMIN_URL);
+    log('anomaly-scan: running');
+    const report = await anomalyScanScenario({ signal: controller.signal, log });
+    reports.push(report);
+    log(`anomaly-scan: done in ${report.seconds.toFixed(1)} s`);
+  };
+
   const body = async (): Promise<void> => {
     if (selected.every((name) => STANDALONE.includes(name))) {
       result.machine = {
@@ -217,6 +243,8 @@ async function main(): Promise<number> {
       };
       log(`machine: ${JSON.stringify(result.machine)}`);
       if (selected.includes('findings-scan')) await runFindingsScan();
+      if (selected.includes('report')) await runReport();
+      if (selected.includes('anomaly-scan')) await runAnomalyScan();
       return;
     }
     process.env.LEAST_TEST_DATABASE_ADMIN_URL ||= DEFAULT_ADMIN_URL;
@@ -294,7 +322,10 @@ async function main(): Promise<number> {
     if (selected.includes('findings-pci')) await run('findings-pci', () => findingsPciScenario(ctx));
     if (selected.includes('collect-aws')) await run('collect-aws', () => collectAwsScenario(ctx, pids));
     if (selected.includes('cleanup')) await run('cleanup', () => cleanupScenario(ctx));
+    if (selected.includes('digest')) await run('digest', () => digestScenario(ctx));
     if (selected.includes('findings-scan')) await runFindingsScan();
+    if (selected.includes('report')) await runReport();
+    if (selected.includes('anomaly-scan')) await runAnomalyScan();
   };
 
   try {

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
-  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { AuditAction } from '../domain/audit';
+import { isCompleted, isMissing } from './workflow-errors';
 import { checkCleanupDiff, checkCleanupRestore, mayStartCleanup } from '../domain/cleanup/authority';
 import type { CleanupItem, CleanupOutcome } from '../domain/cleanup/model';
 import {
@@ -479,17 +479,6 @@ function unknownRun(runId: string): CleanupRefusal {
     code: ErrorCode.CleanupUnknown,
     message: `There is no cleanup run "${clip(runId)}" taking answers: it may have been replaced by a newer run.`,
   };
-}
-
-function isMissing(error: unknown): boolean {
-  return (
-    error instanceof WorkflowNotFoundError ||
-    (error instanceof Error && /not found/i.test(error.message) && /workflow/i.test(error.message))
-  );
-}
-
-function isCompleted(error: unknown): boolean {
-  return error instanceof Error && /already completed|workflow execution already completed/i.test(error.message);
 }
 
 function clip(text: string): string {

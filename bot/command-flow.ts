@@ -5,7 +5,7 @@ import type { Command } from './commands';
 /** A command that changes or reads requests (not help, usage, a form or findings: bot/findings-flow.ts). */
 export type RequestCommand = Exclude<
   Command,
-  { kind: 'help' | 'usage' | 'request-form' | 'findings' | 'findings-identity' }
+  { kind: 'help' | 'usage' | 'request-form' | 'findings' | 'findings-identity' | 'report' }
 >;
 
 /**

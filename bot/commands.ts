@@ -1,3 +1,5 @@
+import { REPORT_DAYS } from '../domain/report/content';
+
 /**
  * The chat command language, shared by Slack (`/access …`) and Teams (`access …`): text in, a
  * command out. Pure and total: any input, however long or strange, becomes a command or a usage
@@ -15,6 +17,8 @@ export type Command =
   | { kind: 'revoke'; requestId: string; reason?: string }
   | { kind: 'findings'; systemId?: string }
   | { kind: 'findings-identity'; identity: string; systemId?: string }
+  /** A forensic identity report of the last `days` days, delivered into the conversation it was asked in. */
+  | { kind: 'report'; identity: string; days: number; systemId?: string }
   | { kind: 'usage'; problem: string };
 
 /** Longer than any honest command (a reason is at most 1000 characters). */
@@ -70,6 +74,8 @@ export function parseCommand(text: string): Command {
     }
     case 'findings':
       return findings(rest);
+    case 'report':
+      return report(rest);
     default:
       return usage(`I do not know \`${clip(verb, 30)}\`.`);
   }
@@ -123,6 +129,38 @@ function findings(rest: string[]): Command {
   const where = systemId !== undefined ? { systemId } : {};
   if (words.length === 0) return { kind: 'findings', ...where };
   return { kind: 'findings-identity', identity: words.join(' '), ...where };
+}
+
+const REPORT_USAGE =
+  'Use `report <identity> [days] [in <system>]`, e.g. `report ada@example.com 30`; days from 1 to 365.';
+const MAX_IDENTITY_CHARS = 256;
+
+/**
+ * `report <identity…> [days] [in <system>]`: the identity is every word before an optional trailing
+ * number of days (`30` or `30d`) and `in <system>`; one word alone is always the identity.
+ */
+function report(rest: string[]): Command {
+  const inAt = rest.length >= 2 && rest[rest.length - 2]!.toLowerCase() === 'in' ? rest.length - 2 : -1;
+  let words = inAt >= 0 ? rest.slice(0, inAt) : rest;
+  const systemId = inAt >= 0 ? rest[rest.length - 1]! : undefined;
+  if (systemId !== undefined && !SYSTEM_ID.test(systemId)) return usage(`That is not a system id. ${REPORT_USAGE}`);
+  let days: number = REPORT_DAYS.fallback;
+  // A trailing number is always the days (`report Payments Operator 2` is two days of "Payments Operator").
+  const last = words.length >= 2 ? /^(\d+)d?$/i.exec(words[words.length - 1]!) : null;
+  if (last) {
+    days = last[1]!.length > 3 ? Infinity : Number(last[1]);
+    if (days < REPORT_DAYS.min || days > REPORT_DAYS.max)
+      return usage(`A report covers 1 to 365 days. ${REPORT_USAGE}`);
+    words = words.slice(0, -1);
+  }
+  const identity = words.join(' ');
+  if (identity === '') return usage(`Name the identity. ${REPORT_USAGE}`);
+  // eslint-disable-next-line no-control-regex
+  if (identity.length > MAX_IDENTITY_CHARS || /[\u0000-\u001f\u007f]/.test(identity))
+    return usage(
+      `That is not an identity name (at most ${MAX_IDENTITY_CHARS} characters, no control characters). ${REPORT_USAGE}`,
+    );
+  return { kind: 'report', identity, days, ...(systemId !== undefined ? { systemId } : {}) };
 }
 
 function withRequestId(text: string, build: (id: string) => Command): Command {

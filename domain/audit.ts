@@ -59,6 +59,22 @@ export const AuditAction = {
   /** The channel refused the digest (the bot is not in it, it was deleted or archived, the app was removed). */
   DigestUndelivered: 'digest.undelivered',
 
+  // Rule alerts: a message posted (with its count), acknowledged, or closed with nobody acknowledging it.
+  AlertRaised: 'alert.raised',
+  AlertAcknowledged: 'alert.acknowledged',
+  AlertAcknowledgeRefused: 'alert.acknowledge_refused',
+  AlertExpired: 'alert.expired',
+
+  // Reports: a forensic identity report made (who asked, about whom), or refused (unknown, ambiguous).
+  ReportGenerated: 'report.generated',
+  ReportRefused: 'report.refused',
+  /** A report delivered in chat (who asked, about whom, how large, where: Slack upload, Teams file or link). */
+  ReportDelivered: 'report.delivered',
+
+  // Anomalies: a suppression stored (who, what, why, until) or refused.
+  AnomalySuppressed: 'anomaly.suppressed',
+  AnomalySuppressRefused: 'anomaly.suppress_refused',
+
   // Refusals: the workflow never saw these, or its validator turned them down.
   RequestRefused: 'request.refused',
   ApprovalRefused: 'approval.refused',

@@ -69,8 +69,26 @@ export const ErrorCode = {
   DigestTimeZoneUnknown: 'DIGEST.TIME_ZONE_UNKNOWN',
   /** A digest's time or day does not parse: a caller's bug, so retrying cannot help. */
   DigestPeriodInvalid: 'DIGEST.PERIOD_INVALID',
+  /** An Acknowledge on an alert message a newer message of the same alert replaced. */
+  AlertSuperseded: 'ALERT.SUPERSEDED',
+  /** The alert's message was acknowledged already; the message names who and when. */
+  AlertAlreadyAcknowledged: 'ALERT.ALREADY_ACKNOWLEDGED',
+  /** The alert closed (nobody acknowledged it in time, or it is gone). */
+  AlertClosed: 'ALERT.CLOSED',
+  /** The clicker may not acknowledge alerts. */
+  AlertNotAuthorized: 'ALERT.NOT_AUTHORIZED',
   /** The process's environment is wrong; start-up stops and names every bad key. */
   ConfigInvalid: 'CONFIG.INVALID',
+  /** A report names a person or cloud identity that no request, mapping or inventory knows. */
+  ReportSubjectUnknown: 'REPORT.SUBJECT_UNKNOWN',
+  /** A report names a cloud identity found in more than one system (or twice in one): `--system` decides. */
+  ReportSubjectAmbiguous: 'REPORT.SUBJECT_AMBIGUOUS',
+  /** A report's period or options are out of bounds (days 1–365, a day that is no calendar day). */
+  ReportInvalid: 'REPORT.INVALID',
+  /** Someone who is not a security viewer asked in chat for a report on another person's identity. */
+  ReportNotAuthorized: 'REPORT.NOT_AUTHORIZED',
+  /** A report could not be delivered where it was asked (the bot not in the channel, links not configured). */
+  ReportUndelivered: 'REPORT.UNDELIVERED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { LeastActivities } from '../activities';
 import { ErrorCode } from '../domain/errors';
+import type { Anomaly } from '../domain/anomaly/model';
 import type { CollectionRun } from '../domain/inventory/model';
 import { failureMessage } from './failures';
 
@@ -52,7 +53,8 @@ export interface CollectInput {
 export interface CollectProgress {
   runId: string;
   systemId: string;
-  phase: 'starting' | 'collecting' | 'finishing' | 'assessing' | 'watching' | 'done' | 'failed';
+  phase:
+    'starting' | 'collecting' | 'finishing' | 'assessing' | 'watching' | 'scanning' | 'alerting' | 'done' | 'failed';
   step?: string;
   stepIndex: number;
   steps: string[];
@@ -96,6 +98,25 @@ const { assessFindings } = proxyActivities<LeastActivities>({
 const { watchCleanupDenials } = proxyActivities<LeastActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/**
+ * The anomaly scan of the new snapshot: each identity against its own history. A few tries only; its
+ * failure does not undo the collection, and the next collection judges the days this one missed.
+ */
+const { scanAnomalies } = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/**
+ * The collection's alerts (new super identities, a PCI jump, new anomalies): a few tries; an alert
+ * that could not be raised is logged, and the collection stands.
+ */
+const { alertOnCollection } = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
 /**
@@ -153,7 +174,7 @@ function endlessPages(step: string, message: string): ApplicationFailure {
   });
 }
 
-/** 3. Make the snapshot current; then assess it and tell owners of calls denied after a cleanup. */
+/** 3. Make the snapshot current; then assess it, tell of calls denied after a cleanup, and scan for anomalies. */
 async function finish(collection: Collection): Promise<CollectionRun> {
   collection.phase = 'finishing';
   const run = await finishCollection(collection.runId, collection.systemId);
@@ -171,6 +192,23 @@ async function finish(collection: Collection): Promise<CollectionRun> {
       await watchCleanupDenials(collection.systemId, collection.runId);
     } catch (error) {
       log.warn('denied calls after cleanup were not told', { runId: collection.runId, error: String(error) });
+    }
+  }
+  let newAnomalies: Anomaly[] = [];
+  if (patched('anomaly-scan')) {
+    collection.phase = 'scanning';
+    try {
+      ({ newAnomalies } = await scanAnomalies(collection.systemId, collection.runId));
+    } catch (error) {
+      log.warn('anomalies of the new snapshot were not scanned', { runId: collection.runId, error: String(error) });
+    }
+  }
+  if (patched('collection-alerts')) {
+    collection.phase = 'alerting';
+    try {
+      await alertOnCollection(collection.systemId, collection.runId, { newAnomalies });
+    } catch (error) {
+      log.warn('alerts of the new snapshot were not raised', { runId: collection.runId, error: String(error) });
     }
   }
   collection.phase = 'done';

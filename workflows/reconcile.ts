@@ -1,9 +1,16 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { log, patched, proxyActivities } from '@temporalio/workflow';
 import type { LeastActivities } from '../activities';
+import type { AlertOccurrence } from '../domain/alert/model';
 
 const acts = proxyActivities<LeastActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
+/** Raising the sweep's alerts: a few tries; a failure is logged and the sweep's report stands. */
+const { raiseAlerts } = proxyActivities<LeastActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
 export interface ReconciliationReport {
@@ -18,6 +25,7 @@ export interface ReconciliationReport {
  */
 export async function reconcile(): Promise<ReconciliationReport> {
   const report: ReconciliationReport = { removed: [], outOfBand: [], errors: [] };
+  const outOfBand: AlertOccurrence[] = [];
   for (const systemId of await acts.listSystems()) {
     let findings;
     try {
@@ -30,6 +38,15 @@ export async function reconcile(): Promise<ReconciliationReport> {
       const { key, description } = finding.grant;
       if (!finding.madeByLeast) {
         report.outOfBand.push({ systemId, key, description });
+        outOfBand.push({
+          rule: 'out-of-band-grant',
+          subject: systemId,
+          systemId,
+          occurrenceId: `${systemId}:${key}`,
+          at: new Date(Date.now()).toISOString(),
+          line: `${description} (${key})`,
+          once: true,
+        });
         await acts.audit({
           actor: 'reconciler',
           action: 'reconcile.out_of_band',
@@ -49,6 +66,14 @@ export async function reconcile(): Promise<ReconciliationReport> {
       } catch (error) {
         report.errors.push({ systemId, key, message: failureMessage(error) });
       }
+    }
+  }
+  // Grants made outside Least are alerted on the first sweep that finds them (issue 14).
+  if (outOfBand.length > 0 && patched('alert-out-of-band')) {
+    try {
+      await raiseAlerts(outOfBand);
+    } catch (error) {
+      log.warn('out-of-band grants were not alerted', { error: failureMessage(error) });
     }
   }
   return report;

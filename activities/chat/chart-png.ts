@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import { DomainError, ErrorCode } from '../../domain/errors';
 import { CHART_FONT_FAMILY, type Chart } from '../../bot/render/charts';
@@ -23,8 +24,17 @@ export const CHART_FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f
   require.resolve(`dejavu-fonts-ttf/ttf/${file}`),
 );
 
+/**
+ * Where DejaVu has no glyph (Chinese, Japanese: an identity named 山田太郎), resvg falls back to the
+ * next font given. Noto Sans JP Regular (OFL-1.1, from `@embedpdf/fonts-jp`, whose exports name only
+ * its index, hence the path beside it) has kana, the JIS kanji and most hanzi; no Hangul.
+ */
+export const CHART_FALLBACK_FONT_FILES = [
+  join(dirname(require.resolve('@embedpdf/fonts-jp')), '..', 'fonts', 'NotoSansJP-Regular.otf'),
+];
+
 const FONT: NonNullable<ResvgRenderOptions['font']> = {
-  fontFiles: CHART_FONT_FILES,
+  fontFiles: [...CHART_FONT_FILES, ...CHART_FALLBACK_FONT_FILES],
   loadSystemFonts: false,
   defaultFontFamily: CHART_FONT_FAMILY,
   sansSerifFamily: CHART_FONT_FAMILY,

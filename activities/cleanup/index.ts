@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { AlertOccurrence } from '../../domain/alert/model';
 import { AuditAction } from '../../domain/audit';
 import { ErrorCode } from '../../domain/errors';
 import {
@@ -48,6 +49,8 @@ export interface CleanupActivityDeps {
   executors: Partial<Record<AuthorizationSystem['cloud'], CleanupExecutor>>;
   notifier: CleanupNotifier;
   now?: () => Date;
+  /** Raises rule alerts (a restore is one); none: restores alert nobody. */
+  alerts?: (occurrences: AlertOccurrence[]) => Promise<unknown>;
 }
 
 export interface PlanRunInput {
@@ -453,6 +456,17 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
         ...(input.itemIds ? { itemIds: input.itemIds } : {}),
       });
       const result: CleanupRestoreResult = { runId: input.runId, items: [] };
+      const alerts: AlertOccurrence[] = [];
+      const restoredAlert = (item: StoredCleanupItem, detail: string, occurrence: string): void => {
+        alerts.push({
+          rule: 'cleanup-restored',
+          subject: system.id,
+          systemId: system.id,
+          occurrenceId: `${input.runId}:${item.itemId}:${occurrence}`,
+          at: now().toISOString(),
+          line: `${input.by} restored ${item.object.kind} ${item.object.name} (${item.change}) from run ${input.runId}: ${detail}${input.reason ? ` — ${input.reason}` : ''}`,
+        });
+      };
       for (const item of items) {
         if (item.outcome === 'staged') {
           // nothing was removed yet: taking the deny away is the whole restore
@@ -468,6 +482,7 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
             ...(input.reason ? { reason: input.reason } : {}),
           });
           result.items.push({ itemId: item.itemId, status: 'restored', detail });
+          restoredAlert(item, detail, 'staged');
           continue;
         }
         if (item.outcome !== 'removed' && item.outcome !== 'restored') {
@@ -487,6 +502,7 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
         result.items.push({ itemId: item.itemId, status: restored.status, detail: restored.detail });
         if (restored.status === 'restored' || restored.status === 'already') {
           await deps.cleanup.restored(input.runId, item.itemId, input.by, restored.detail);
+          if (restored.status === 'restored') restoredAlert(item, restored.detail, item.restoredAt ?? 'first');
           await audit(
             AuditAction.CleanupRestored,
             input.by,
@@ -514,6 +530,14 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
           );
         }
         Context.current().heartbeat(item.itemId);
+      }
+      if (alerts.length > 0 && deps.alerts) {
+        try {
+          await deps.alerts(alerts);
+        } catch (error) {
+          // the restore stands; the audit log has it
+          console.log(JSON.stringify({ level: 'warn', msg: 'cleanup restore not alerted', error: String(error) }));
+        }
       }
       const done = result.items.filter((i) => i.status === 'restored');
       if (done.length > 0) {

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { AuditAction } from '../../domain/audit';
 import {
+  ANOMALY_ROWS,
   buildDigest,
   GRANTS_CHART_DAYS,
   PCI_TREND_DAYS,
@@ -13,6 +14,7 @@ import type { Digest, Policy } from '../../domain/policy/schema';
 import { digestCharts } from '../../bot/render/digest-charts';
 import type { DigestPoster } from '../chat/digest-poster';
 import type { DigestPostRecord, DigestStore } from '../store/digest/store';
+import type { AnomalyStore } from '../store/anomaly/store';
 import type { AuditEntry } from '../store/types';
 
 export interface DigestActivityDeps {
@@ -20,6 +22,8 @@ export interface DigestActivityDeps {
   store: Pick<DigestStore, 'access' | 'findings' | 'cleanup' | 'findPost' | 'savePost'>;
   /** One poster per platform this worker can post to; a digest for another platform is undelivered. */
   posters: readonly DigestPoster[];
+  /** Where the anomalies section reads the period's anomalies; none: the section is left out. */
+  anomalies?: Pick<AnomalyStore, 'forPeriod'>;
   policy: () => Policy;
   audit: (entry: AuditEntry) => Promise<unknown>;
   log?: (level: 'info' | 'warn', msg: string, extra: Record<string, unknown>) => void;
@@ -93,6 +97,9 @@ export function createDigestActivities(deps: DigestActivityDeps | undefined) {
       if (wants('findings'))
         facts.findings = await store.findings(systems, period, trailingDays(period, PCI_TREND_DAYS).firstDay);
       if (wants('cleanup')) facts.cleanup = await store.cleanup(systems, period);
+      // Anomaly days are UTC days; the period's are the digest's zone's: close enough for a count and a few lines.
+      if (wants('anomalies') && deps?.anomalies)
+        facts.anomalies = await deps.anomalies.forPeriod(period.firstDay, period.lastDay, undefined, ANOMALY_ROWS);
       return buildDigest(facts);
     },
 

@@ -4,13 +4,17 @@ import * as audit from './audit-log';
 import { migrate } from './migrate';
 import * as claims from './cloud-claims';
 import { FindingsStore } from './findings/store';
+import { AnomalyStore } from './anomaly/store';
 import { CleanupStore } from './cleanup/store';
 import { CleanupMessages } from './cleanup/messages';
 import { CleanupDenials } from './cleanup/denials';
 import { firstSeenPaths, planDocuments } from './cleanup/inventory-reads';
 import { InventoryStore } from './inventory/store';
 import { DigestStore } from './digest/store';
+import { ReportStore } from './report/store';
+import { SharedFileStore } from './shared-files';
 import * as teams from './teams-conversations';
+import { AlertFacts } from './alert/facts';
 import type { TeamsConversationRecord } from './teams-conversations';
 import {
   LEASE_COLUMNS,
@@ -293,6 +297,15 @@ export class PgStore {
     return new FindingsStore(this.pool);
   }
 
+  /** What the collection's alerts compare: a snapshot's findings against the one before. */
+  get alertFacts(): AlertFacts {
+    return new AlertFacts(this.pool);
+  }
+
+  get anomalies(): AnomalyStore {
+    return new AnomalyStore(this.pool);
+  }
+
   /** Cleanup runs, owners' answers and the snapshots Restore reads (see cleanup/store.ts). */
   get cleanup(): CleanupStore {
     return new CleanupStore(this.pool);
@@ -319,6 +332,16 @@ export class PgStore {
   /** What digests read of a period, and what they posted (see digest/store.ts). */
   get digests(): DigestStore {
     return new DigestStore(this.pool);
+  }
+
+  /** What forensic identity reports and auditors' CSV exports read (see report/store.ts). */
+  get reports(): ReportStore {
+    return new ReportStore(this.pool);
+  }
+
+  /** Files the bot serves behind signed, expiring links (see shared-files.ts). */
+  get sharedFiles(): SharedFileStore {
+    return new SharedFileStore(this.pool);
   }
 
   appendAudit(entry: AuditEntry, at?: string): Promise<AuditRow> {

@@ -44,6 +44,16 @@ Operators:
   cleanup show RUN [--identity ID]         what a run planned and did, item by item
   cleanup restore RUN --as EMAIL [--identity ID] [--item ID] [--reason TEXT]
                                            put back what a run removed, from its snapshots
+  report     IDENTITY --out FILE [--system S] [--days N] [--force] [--as EMAIL]
+                                           a forensic report of a person (e-mail) or a cloud identity as one
+                                           HTML file: granted vs used, usage, grants with approvals and audit
+                                           hashes, findings, PCI, anomalies, cleanup (days 1-365, default 90)
+  report     grants|pci-history|access-keys --csv [--from YYYY-MM-DD --to YYYY-MM-DD] [--out FILE] [--force]
+                                           RFC 4180 CSV for auditors (default: the last 90 days; access-keys:
+                                           the current inventory)
+  anomalies  [--system S] [--days N]       recent anomalies (default 7 days), most severe first
+  anomalies suppress --system S --identity ID --reason TEXT --until YYYY-MM-DD --as EMAIL
+             [--kind K] [--subject S]      store a suppression (audited) that ends at the start of --until
   verify-audit                             check the audit log's hash chain
   migrate                                  apply database migrations
   validate   [FILE]                        check a policy file (default: LEAST_POLICY_FILE)
@@ -71,6 +81,13 @@ export const OPTIONS = {
   compare: { type: 'boolean' },
   catalogue: { type: 'string' },
   out: { type: 'string' },
+  force: { type: 'boolean' },
+  csv: { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  kind: { type: 'string' },
+  subject: { type: 'string' },
+  until: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -1,5 +1,6 @@
 import type {
   AccessContent,
+  AnomaliesContent,
   CleanupContent,
   DigestContent,
   FindingsContent,
@@ -38,7 +39,12 @@ export interface DigestChart {
 const CHARS = { title: 80, id: 64, person: 80, error: 160, system: 64 };
 const WEEKDAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTH = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const SECTION_TITLE: Record<DigestSection, string> = { access: 'Access', findings: 'Findings', cleanup: 'Cleanup' };
+const SECTION_TITLE: Record<DigestSection, string> = {
+  access: 'Access',
+  findings: 'Findings',
+  cleanup: 'Cleanup',
+  anomalies: 'Anomalies',
+};
 
 /** `Sun 29 Mar 2026` for a calendar day `YYYY-MM-DD`: no locale, no zone (the day is already the zone's). */
 export function dayWords(day: string): string {
@@ -83,6 +89,8 @@ export interface DigestWording {
   systems: (findings: FindingsContent) => string[];
   cleanupHeadline: (cleanup: CleanupContent) => string;
   cleanupRuns: (cleanup: CleanupContent) => string[];
+  anomaliesHeadline: (anomalies: AnomaliesContent) => string;
+  anomalies: (anomalies: AnomaliesContent) => string[];
   /** A chart told in words, where its picture could not go. */
   chartInWords: (chart: DigestChart) => string;
   /** The notification: the gist in one plain line. */
@@ -120,6 +128,7 @@ export function digestWording(d: DigestDialect): DigestWording {
           access: 'no requests, grants or approvals waiting',
           findings: 'no findings moved',
           cleanup: 'no cleanup runs',
+          anomalies: 'no anomalies',
         })[section],
     );
     return `${d.bold(`Least ${content.period.cadence} digest`)} for ${periodWords(content.period)} (${d.line(content.period.timeZone, 64)}): nothing to report — ${nothing.join(', ')}.`;
@@ -244,6 +253,23 @@ export function digestWording(d: DigestDialect): DigestWording {
     ];
   }
 
+  function anomaliesHeadline(anomalies: AnomaliesContent): string {
+    if (anomalies.total === 0) return 'No anomalies.';
+    const systems = anomalies.systems.map(
+      (s) => `${id(s.systemId, CHARS.system)} ${formatCount(s.count)}${s.high ? ` (${formatCount(s.high)} high)` : ''}`,
+    );
+    return `${plural(anomalies.total, 'anomaly', 'anomalies')}: ${systems.join(' · ')}`;
+  }
+
+  function anomalyLines(anomalies: AnomaliesContent): string[] {
+    const lines = anomalies.top.map(
+      (a) =>
+        `• ${a.severity === 'high' ? '🔴' : a.severity === 'medium' ? '🟠' : '⚪'} ${d.line(a.identityName, CHARS.person)} on ${id(a.systemId, CHARS.system)}: ${d.line(a.explanation, CHARS.error * 2)}`,
+    );
+    const rest = anomalies.total - anomalies.top.length;
+    return rest > 0 ? [...lines, `…and ${plural(rest, 'more anomaly', 'more anomalies')}`] : lines;
+  }
+
   function chartInWords(chart: DigestChart): string {
     return `📈 ${d.bold(d.line(chart.title, CHARS.title))}: ${d.line(chart.alt, 1200)}`;
   }
@@ -261,6 +287,7 @@ export function digestWording(d: DigestDialect): DigestWording {
     if (content.findings?.changed) parts.push(`findings changed on ${plural(content.findings.changed, 'system')}`);
     if (content.cleanup)
       parts.push(plural(content.cleanup.runs.rows.length + content.cleanup.runs.more, 'cleanup run'));
+    if (content.anomalies?.total) parts.push(plural(content.anomalies.total, 'anomaly', 'anomalies'));
     return `Least ${content.period.cadence} digest for ${periodWords(content.period)}: ${parts.join(', ')}.`;
   }
 
@@ -278,6 +305,8 @@ export function digestWording(d: DigestDialect): DigestWording {
     systems,
     cleanupHeadline,
     cleanupRuns,
+    anomaliesHeadline,
+    anomalies: anomalyLines,
     chartInWords,
     fallback,
   };
@@ -285,6 +314,8 @@ export function digestWording(d: DigestDialect): DigestWording {
 
 /** One section of a digest as every platform shows it: a title, a headline, and lists of lines. */
 export interface DigestPart {
+  /** Which section this is, for what a platform adds beneath it (the buttons into its details). */
+  section: DigestSection;
   title: string;
   headline: string;
   lists: string[][];
@@ -297,6 +328,7 @@ export function digestParts(content: DigestContent, wording: DigestWording): Dig
     if (name === 'access' && content.access) {
       const a = content.access;
       parts.push({
+        section: name,
         title: wording.sectionTitle(name),
         headline: wording.accessHeadline(a),
         lists: [wording.entitlements(a), wording.waiting(a), wording.revocations(a), wording.breakGlass(a)],
@@ -304,15 +336,24 @@ export function digestParts(content: DigestContent, wording: DigestWording): Dig
     }
     if (name === 'findings' && content.findings)
       parts.push({
+        section: name,
         title: wording.sectionTitle(name),
         headline: wording.findingsHeadline(content.findings),
         lists: [wording.systems(content.findings)],
       });
     if (name === 'cleanup' && content.cleanup)
       parts.push({
+        section: name,
         title: wording.sectionTitle(name),
         headline: wording.cleanupHeadline(content.cleanup),
         lists: [wording.cleanupRuns(content.cleanup)],
+      });
+    if (name === 'anomalies' && content.anomalies)
+      parts.push({
+        section: name,
+        title: wording.sectionTitle(name),
+        headline: wording.anomaliesHeadline(content.anomalies),
+        lists: [wording.anomalies(content.anomalies)],
       });
   }
   return parts;

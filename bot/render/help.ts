@@ -24,6 +24,11 @@ export const COMMANDS: readonly (readonly [usage: string, what: string, example?
     'one identity’s card: granted vs used, its PCI and findings (your own, or any on systems you own or approve for)',
     'findings payments-operator in aws-prod',
   ],
+  [
+    'report <identity…> [days] [in <system>]',
+    'a forensic report of an identity (yours; anyone’s for security viewers), as a file here',
+    'report ada@example.com 30',
+  ],
   ['help', 'this list'],
 ];
 

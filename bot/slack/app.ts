@@ -3,11 +3,16 @@ import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { Policy } from '../../domain/policy/schema';
 import type { AccessClient } from '../access-client';
+import type { AlertClient } from '../alert-client';
 import type { CleanupClient } from '../cleanup-client';
 import type { FindingsClient } from '../findings-client';
+import type { ReportDesk } from '../report-flow';
 import { rejectionAuditor, type RejectionRecorder } from '../rejections';
 import { registerActions } from './actions';
+import { registerAlerts } from './alerts';
 import { registerCleanup } from './cleanup';
+import { registerDigestButtons } from './digest';
+import type { CleanupRunsReader } from '../digest-flow';
 import type { SlackContext } from './context';
 import { SlackDirectory } from './directory';
 import { registerFindings } from './findings';
@@ -29,6 +34,12 @@ export interface SlackFrontEndOptions {
   findings?: FindingsClient;
   /** The cleanup buttons (Keep, Remove now, Snooze, Show diff, Restore); without it they say it is not set up. */
   cleanup?: CleanupClient;
+  /** Acknowledge on rule alerts; without it the button says alerts are not set up. */
+  alerts?: AlertClient;
+  /** Cleanup runs for a digest's Cleanup buttons; without it they say it is not set up. */
+  cleanupRuns?: CleanupRunsReader;
+  /** `/access report …`: built, authorized and uploaded; without it `report` says it is not set up. */
+  reports?: ReportDesk;
   policy: () => Policy;
   /** Answer Slack only after the handler finished (serverless hosts); a long-running server acks first. */
   processBeforeResponse?: boolean;
@@ -109,6 +120,8 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
     access: options.access,
     ...(options.findings ? { findings: options.findings } : {}),
     ...(options.cleanup ? { cleanup: options.cleanup } : {}),
+    ...(options.alerts ? { alerts: options.alerts } : {}),
+    ...(options.reports ? { reports: options.reports } : {}),
     directory,
     policy: options.policy,
     client,
@@ -126,6 +139,8 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
   registerActions(app, ctx);
   registerFindings(app, ctx);
   registerCleanup(app, ctx);
+  registerAlerts(app, ctx);
+  registerDigestButtons(app, ctx, options.cleanupRuns ? { cleanupRuns: options.cleanupRuns } : {});
   registerHome(app, ctx);
   app.error(async (error) => {
     ctx.log('error', 'slack handler failed', { code: (error as { code?: string }).code, error: error.message });

@@ -3,8 +3,10 @@ import type { BlockAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Policy } from '../../domain/policy/schema';
 import type { AccessClient } from '../access-client';
+import type { AlertClient } from '../alert-client';
 import type { CleanupClient } from '../cleanup-client';
 import type { FindingsClient } from '../findings-client';
+import type { ReportDesk } from '../report-flow';
 import type { SlackMessage } from '../render/slack';
 import type { ViewBuilder } from '../render/view';
 import type { SlackDirectory } from './directory';
@@ -16,6 +18,10 @@ export interface SlackContext {
   findings?: FindingsClient;
   /** Absent where cleanup is not wired: its buttons then say so. */
   cleanup?: CleanupClient;
+  /** Absent where alerts are not wired: Acknowledge then says so. */
+  alerts?: AlertClient;
+  /** `/access report …`; absent where reports are not wired: `report` then says so. */
+  reports?: ReportDesk;
   directory: SlackDirectory;
   policy: () => Policy;
   client: WebClient;

@@ -18,6 +18,7 @@ import { SLACK_COMMAND } from '../render/slack/ids';
 import { ephemeral, errorReference, slackActor, type SlackContext, type SlackMessage } from './context';
 import { answerFindings } from './findings';
 import { openRequestForm } from './request-form';
+import { answerReport } from './report';
 import { AuditAction } from '../../domain/audit';
 
 /**
@@ -62,6 +63,10 @@ export function registerSlashCommand(app: App, ctx: SlackContext): void {
       }
       if (isFindingsCommand(parsed)) {
         await answerFindings(ctx, parsed, identity.email, reply);
+        return;
+      }
+      if (parsed.kind === 'report') {
+        await answerReport(ctx, parsed, identity.email, command, reply);
         return;
       }
       await run(ctx, parsed, identity.email, command, respond);

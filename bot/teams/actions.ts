@@ -27,6 +27,7 @@ import {
 } from './context';
 import { ENDED_BY_HOLDER } from '../command-flow';
 import { onFindingsAction } from './findings';
+import { onAlertAction } from './alerts';
 import { onCleanupAction } from './cleanup';
 
 const REQUEST_ID = /^r-[a-z0-9]{10}$/;
@@ -73,6 +74,8 @@ export async function onCardAction(ctx: TeamsContext, context: TurnContext): Pro
     if (findings) return findings;
     const cleanup = await onCleanupAction(ctx, context, click, email);
     if (cleanup) return cleanup;
+    const alert = await onAlertAction(ctx, click, email);
+    if (alert) return alert;
 
     const requestId = text(click.data.requestId, 40);
     if (!REQUEST_ID.test(requestId)) {

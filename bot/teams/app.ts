@@ -2,10 +2,15 @@ import type { RequestListener } from 'node:http';
 import { CloudAdapter, type AuthConfiguration, type TurnContext } from '@microsoft/agents-hosting';
 import type { Policy } from '../../domain/policy/schema';
 import type { AccessClient } from '../access-client';
+import type { AlertClient } from '../alert-client';
 import type { CleanupClient } from '../cleanup-client';
 import type { FindingsClient } from '../findings-client';
+import type { ReportDesk } from '../report-flow';
+import { FILE_CONSENT_INVOKE, onFileConsent } from './report';
 import { rejectionAuditor } from '../rejections';
 import { onCardAction } from './actions';
+import { onDigestCardAction } from './digest';
+import type { CleanupRunsReader } from '../digest-flow';
 import type { RequesterFindings, TeamsContext, TeamsConversationStore } from './context';
 import { TeamsDirectory } from './directory';
 import { teamsRequestListener } from './http';
@@ -28,8 +33,14 @@ export interface TeamsFrontEndOptions extends TeamsCredentials {
   findings?: FindingsClient;
   /** The cleanup card verbs (Keep, Remove now, Snooze, Show diff, Restore); without it they say it is not set up. */
   cleanup?: CleanupClient;
+  /** Acknowledge on rule alerts; without it the button says alerts are not set up. */
+  alerts?: AlertClient;
   /** The requester's standing on the approver's refreshed card; without it the card has no such section. */
   requesterFindings?: RequesterFindings;
+  /** Cleanup runs for a digest's Cleanup buttons; without it they say it is not set up. */
+  cleanupRuns?: CleanupRunsReader;
+  /** `access report …`: a file in a personal chat, a signed link elsewhere; without it `report` says it is not set up. */
+  reports?: ReportDesk;
   policy: () => Policy;
   conversations: TeamsConversationStore;
   now?: () => Date;
@@ -70,7 +81,9 @@ export function createTeamsFrontEnd(options: TeamsFrontEndOptions): TeamsFrontEn
     access: options.access,
     ...(options.findings ? { findings: options.findings } : {}),
     ...(options.cleanup ? { cleanup: options.cleanup } : {}),
+    ...(options.alerts ? { alerts: options.alerts } : {}),
     ...(options.requesterFindings ? { requesterFindings: options.requesterFindings } : {}),
+    ...(options.reports ? { reports: options.reports } : {}),
     directory: new TeamsDirectory({ policy: options.policy, connectorKey: adapter.ConnectorClientKey }),
     conversations: options.conversations,
     policy: options.policy,
@@ -94,8 +107,14 @@ export function createTeamsFrontEnd(options: TeamsFrontEndOptions): TeamsFrontEn
         await onMessage(ctx, context);
         return;
       case 'invoke':
+        if (activity.name === FILE_CONSENT_INVOKE) {
+          await onFileConsent(ctx, context);
+          await context.sendActivity({ type: 'invokeResponse', value: { status: 200 } } as never);
+          return;
+        }
         if (activity.name === 'adaptiveCard/action') {
-          const body = await onCardAction(ctx, context);
+          const digest = options.cleanupRuns ? { cleanupRuns: options.cleanupRuns } : {};
+          const body = (await onDigestCardAction(ctx, context, digest)) ?? (await onCardAction(ctx, context));
           await context.sendActivity({ type: 'invokeResponse', value: { status: 200, body } } as never);
         }
         return;

@@ -3,8 +3,10 @@ import type { TurnContext } from '@microsoft/agents-hosting';
 import type { Policy } from '../../domain/policy/schema';
 import { eligibleApprovers, type RequestState } from '../../domain/request';
 import type { AccessClient } from '../access-client';
+import type { AlertClient } from '../alert-client';
 import type { CleanupClient } from '../cleanup-client';
 import type { FindingsClient } from '../findings-client';
+import type { ReportDesk } from '../report-flow';
 import type { RequesterFindingsView } from '../render/findings';
 import { ADAPTIVE_CARD_CONTENT_TYPE, messageActivity, type AdaptiveCard, type TeamsMessage } from '../render/teams';
 import type { ViewBuilder } from '../render/view';
@@ -35,8 +37,12 @@ export interface TeamsContext {
   findings?: FindingsClient;
   /** Absent where cleanup is not wired: its buttons then say so. */
   cleanup?: CleanupClient;
+  /** Absent where alerts are not wired: Acknowledge then says so. */
+  alerts?: AlertClient;
   /** The requester's standing on a request's system, for the approver's card; absent or failing: no section. */
   requesterFindings?: RequesterFindings;
+  /** `access report …` and its file consent; absent where reports are not wired: `report` then says so. */
+  reports?: ReportDesk;
   directory: TeamsDirectory;
   conversations: TeamsConversationStore;
   policy: () => Policy;

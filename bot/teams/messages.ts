@@ -19,6 +19,7 @@ import {
 import { entitlementChoices, type RequestView } from '../render/view';
 import { errorReference, send, teamsActor, type TeamsContext, type TeamsConversation } from './context';
 import { answerFindings } from './findings';
+import { answerReport } from './report';
 import { AuditAction } from '../../domain/audit';
 
 /** `access request …`, `/access list`, or just `list`: the same words as Slack's slash command. */
@@ -44,6 +45,11 @@ export async function onMessage(ctx: TeamsContext, context: TurnContext): Promis
       problem: parsed.problem,
     });
     await send(context, usageMessage(parsed.problem));
+    return;
+  }
+  if (parsed.kind === 'report') {
+    // A report is the one answer a channel may see: it comes as a signed link there (bot/teams/report.ts).
+    await answerReport(ctx, context, parsed);
     return;
   }
   if (!personal) {
@@ -83,7 +89,7 @@ export async function onMessage(ctx: TeamsContext, context: TurnContext): Promis
 async function run(
   ctx: TeamsContext,
   context: TurnContext,
-  command: Exclude<Command, { kind: 'help' | 'usage' }>,
+  command: Exclude<Command, { kind: 'help' | 'usage' | 'report' }>,
   email: string,
 ): Promise<void> {
   const now = ctx.now();

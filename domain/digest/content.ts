@@ -1,5 +1,6 @@
 import { addCalendarDays, type DigestPeriod } from './period';
 import type { DigestSection } from './sections';
+import type { Anomaly } from '../anomaly/model';
 
 /**
  * What a digest says, built from plain data about its period (the store's reads, `DigestFacts`) into
@@ -126,6 +127,7 @@ export interface DigestFacts {
   };
   findings?: { systems: SystemFindingsFacts[]; trend: PciPoint[] };
   cleanup?: { runs: Rows<CleanupRunFacts>; totals: CleanupTotals };
+  anomalies?: AnomaliesContent;
 }
 
 export interface SystemMovement extends SystemFindingsFacts {
@@ -166,6 +168,16 @@ export interface CleanupContent {
   totals: CleanupTotals;
 }
 
+/** The period's anomalies (not suppressed): how many per system, and the most severe few (ANOMALY_ROWS). */
+export interface AnomaliesContent {
+  total: number;
+  systems: { systemId: string; count: number; high: number }[];
+  top: Anomaly[];
+}
+
+/** Anomalies explained in a digest; the rest are counted per system. */
+export const ANOMALY_ROWS = 5;
+
 /** What the renderers draw: small, JSON-safe, every list cut to DIGEST_ROWS. */
 export interface DigestContent {
   digestId: string;
@@ -176,6 +188,7 @@ export interface DigestContent {
   access?: AccessContent;
   findings?: FindingsContent;
   cleanup?: CleanupContent;
+  anomalies?: AnomaliesContent;
 }
 
 /** The digest's content from the period's facts. */
@@ -184,8 +197,19 @@ export function buildDigest(facts: DigestFacts): DigestContent {
   const access = wants('access') && facts.access ? accessContent(facts.access, facts.period) : undefined;
   const findings = wants('findings') && facts.findings ? findingsContent(facts.findings, facts.period) : undefined;
   const cleanup = wants('cleanup') && facts.cleanup ? cleanupContent(facts.cleanup) : undefined;
+  const anomalies =
+    wants('anomalies') && facts.anomalies
+      ? {
+          total: facts.anomalies.total,
+          systems: facts.anomalies.systems.slice(0, DIGEST_ROWS),
+          top: facts.anomalies.top.slice(0, ANOMALY_ROWS),
+        }
+      : undefined;
   const quiet =
-    (!access || accessIsQuiet(access)) && (!findings || findingsAreQuiet(findings)) && !cleanup?.runs.rows.length;
+    (!access || accessIsQuiet(access)) &&
+    (!findings || findingsAreQuiet(findings)) &&
+    !cleanup?.runs.rows.length &&
+    !anomalies?.total;
   return {
     digestId: facts.digestId,
     period: facts.period,
@@ -194,6 +218,7 @@ export function buildDigest(facts: DigestFacts): DigestContent {
     ...(access ? { access } : {}),
     ...(findings ? { findings } : {}),
     ...(cleanup ? { cleanup } : {}),
+    ...(anomalies ? { anomalies } : {}),
   };
 }
 

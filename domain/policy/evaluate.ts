@@ -31,6 +31,7 @@ export function isIncluded(policy: Policy, people: People, person: string, exter
 /** Every Slack user group the policy mentions, so a front end can resolve them in one pass. */
 export function slackGroupsIn(policy: Policy): string[] {
   const blocks: People[] = [policy.admins, policy.findings.securityViewers];
+  if (policy.alerts.acknowledgers) blocks.push(policy.alerts.acknowledgers);
   for (const system of policy.authorizationSystems) if (system.owners) blocks.push(system.owners);
   for (const entitlement of policy.entitlements) {
     blocks.push(entitlement.requesters, entitlement.approvers);

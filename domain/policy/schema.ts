@@ -4,6 +4,8 @@ import { GUID } from '../guid';
 import { DEFAULT_GRACE_DAYS, DEFAULT_NOTICE_DAYS, DEFAULT_WINDOW_DAYS, MIN_WINDOW_DAYS } from '../cleanup/model';
 import { DIGEST_CADENCES, isTimeZone, WEEKDAYS } from '../digest/period';
 import { DIGEST_SECTIONS } from '../digest/sections';
+import { ALERT_RULE_IDS, ALERT_SEVERITIES } from '../alert/rules';
+import { anomalyPolicySchema } from './anomalies';
 
 /**
  * The policy file, as one zod definition: it validates the YAML at start-up, gives the TypeScript
@@ -188,6 +190,64 @@ const digestSchema = z
       seen.add(section);
     });
   });
+
+/** Where an alert of one severity is posted: a Slack channel id or a Teams channel conversation id. */
+const alertTarget = z
+  .object({
+    platform: z.enum(['slack', 'teams']),
+    channel: z
+      .string()
+      .min(1)
+      .max(200)
+      .describe('Slack: a channel id (C…) or name; Teams: the channel conversation id stored when Least was added'),
+  })
+  .strict();
+
+const alertRuleSettings = z
+  .object({
+    enabled: z.boolean().default(true),
+    severity: z.enum(ALERT_SEVERITIES).optional().describe("Overrides the rule's own severity"),
+  })
+  .strict();
+
+/**
+ * Rule alerts (issue 14): posted at once into the channels named for their severity, one message per
+ * alert with a count (repeats within `throttle` fold into it), acknowledged with a button.
+ */
+const alertsSchema = z
+  .object({
+    channels: z
+      .object({
+        critical: z.array(alertTarget).default([]),
+        high: z.array(alertTarget).default([]),
+        medium: z.array(alertTarget).default([]),
+        low: z.array(alertTarget).default([]),
+      })
+      .strict()
+      .default({ critical: [], high: [], medium: [], low: [] })
+      .describe('Channels per severity (critical, high, medium, low); a severity with none is only audited'),
+    throttle: duration
+      .default(15 * 60)
+      .describe('Repeats of one alert within this time of its message fold into it as a count (15m by default)'),
+    openFor: duration
+      .default(7 * 86400)
+      .describe('An alert nobody acknowledged closes this long after its last occurrence (7d by default)'),
+    acknowledgers: people
+      .optional()
+      .describe('Who may acknowledge alerts; by default the admins and the security viewers'),
+    pciJump: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(10)
+      .describe("pci-jump fires when a system's index rises by at least this much between two collections"),
+    rules: z
+      .partialRecord(z.enum(ALERT_RULE_IDS), alertRuleSettings)
+      .default({})
+      .describe('Per rule: enabled (true by default) and severity'),
+  })
+  .strict();
 
 const DAY = 86400;
 
@@ -567,6 +627,15 @@ export const policySchema = z
         { when: (payload) => Array.isArray(payload.value) },
       )
       .describe('Digests posted on a schedule into chat channels: the period with charts'),
+    alerts: alertsSchema
+      .default({
+        channels: { critical: [], high: [], medium: [], low: [] },
+        throttle: 15 * 60,
+        openFor: 7 * 86400,
+        pciJump: 10,
+        rules: {},
+      })
+      .describe('Rule alerts posted into channels per severity, deduplicated, with an Acknowledge button'),
     chatUsers: z
       .object({
         slack: z.record(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U0123ABCD'), email).default({}),
@@ -588,6 +657,7 @@ export const policySchema = z
         securityViewers: { users: [], groups: [], slackUserGroups: [], everyone: false },
         suppressions: [],
       }),
+    anomalies: anomalyPolicySchema.prefault({}).describe('Anomaly detection over the usage data, per identity'),
   })
   .strict()
   .superRefine(
@@ -610,6 +680,15 @@ export const policySchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['findings', 'suppressions', index, 'system'],
+            message: `no authorization system "${suppression.system}"`,
+          });
+      });
+      const anomalySuppressions = Array.isArray(policy.anomalies?.suppressions) ? policy.anomalies.suppressions : [];
+      anomalySuppressions.forEach((suppression, index) => {
+        if (typeof suppression?.system === 'string' && !systems.has(suppression.system))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['anomalies', 'suppressions', index, 'system'],
             message: `no authorization system "${suppression.system}"`,
           });
       });
@@ -698,3 +777,6 @@ export type PeopleInput = z.input<typeof people>;
 export type PrincipalMapping = z.output<typeof principalMapping>;
 export type NotifyTarget = z.output<typeof notifyTarget>;
 export type Digest = z.output<typeof digestSchema>;
+export type AlertsSettings = z.output<typeof alertsSchema>;
+export type AlertTarget = z.output<typeof alertTarget>;
+export type { AnomalyPolicy } from './anomalies';

@@ -150,7 +150,8 @@ describe('Teams app package', () => {
     const [bot] = manifest.bots;
     assert.equal(bot?.botId, APP_ID);
     assert.deepEqual(bot?.scopes, ['personal', 'team', 'groupChat']);
-    assert.equal(bot?.supportsFiles, false);
+    // Reports asked for in a personal chat arrive through a file consent card, which needs file support.
+    assert.equal(bot?.supportsFiles, true);
     assert.equal(bot?.isNotificationOnly, false);
     assert.deepEqual(manifest.validDomains, ['least.example.com']);
     assert.equal(manifest.developer.websiteUrl, 'https://least.example.com');
@@ -177,7 +178,7 @@ describe('Teams app package', () => {
   });
 
   test('the personal menu lists every command the bot understands; channels and group chats offer help only', () => {
-    const titles = ['request', 'list', 'approvals', 'extend', 'done', 'revoke', 'break-glass', 'help'];
+    const titles = ['request', 'list', 'approvals', 'extend', 'done', 'revoke', 'break-glass', 'report', 'help'];
     const [personal, shared, ...more] = manifest.bots[0]?.commandLists ?? [];
     assert.deepEqual(more, []);
     assert.deepEqual(personal?.scopes, ['personal']);

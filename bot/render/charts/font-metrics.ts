@@ -51,12 +51,41 @@ const OURS: Readonly<Record<string, number>> = { '…': 1000, '→': 838, '−':
 /** Anything else is taken as one em: wider than most glyphs, so an unknown script crowds nothing. */
 const UNKNOWN = 1000;
 
+/**
+ * East Asian wide characters (CJK ideographs, kana, Hangul, fullwidth forms) are one em in Noto Sans
+ * JP, the fallback font the PNG renderer is given; halfwidth katakana half of one; combining marks
+ * draw on the character before them.
+ */
+const WIDE = 1000;
+const HALFWIDTH_KANA = 500;
+
+function eastAsianAdvance(code: number): number | undefined {
+  if (code >= 0x0300 && code <= 0x036f) return 0;
+  if (code >= 0xff61 && code <= 0xff9f) return HALFWIDTH_KANA;
+  if (
+    (code >= 0x1100 && code <= 0x115f) ||
+    (code >= 0x2e80 && code <= 0x303e) ||
+    (code >= 0x3041 && code <= 0x33ff) ||
+    (code >= 0x3400 && code <= 0x4dbf) ||
+    (code >= 0x4e00 && code <= 0x9fff) ||
+    (code >= 0xa960 && code <= 0xa97f) ||
+    (code >= 0xac00 && code <= 0xd7a3) ||
+    (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0xfe30 && code <= 0xfe4f) ||
+    (code >= 0xff01 && code <= 0xff60) ||
+    (code >= 0xffe0 && code <= 0xffe6) ||
+    (code >= 0x20000 && code <= 0x3fffd)
+  )
+    return WIDE;
+  return undefined;
+}
+
 export function advanceOf(char: string, bold: boolean): number {
   const face = bold ? BOLD : REGULAR;
   const code = char.codePointAt(0) ?? 0;
   if (code >= 0x20 && code <= 0x7e) return face.ascii[code - 0x20] ?? UNKNOWN;
   if (code >= 0xa0 && code <= 0xff) return face.latin1[code - 0xa0] ?? UNKNOWN;
-  return OURS[char] ?? UNKNOWN;
+  return OURS[char] ?? eastAsianAdvance(code) ?? UNKNOWN;
 }
 
 /** The width in pixels of `text` set in DejaVu Sans at `fontSize` pixels. */

@@ -4,3 +4,4 @@ export { MAX_DAYS } from './days';
 export { grantsPerDayChart, type GrantsPerDayInput } from './grants-per-day';
 export { pciTrendChart, MAX_SYSTEMS, type PciTrendInput, type PciTrendSeries } from './pci-trend';
 export { topEntitlementsChart, MAX_ENTITLEMENTS, type TopEntitlementsInput } from './top-entitlements';
+export { usageTimelineChart, type UsageTimelineInput } from './usage-timeline';

@@ -1,7 +1,9 @@
 import type { KnownBlock } from '@slack/types';
 import type { DigestContent } from '../../../domain/digest/content';
 import { digestParts, digestWording, type DigestChart, type DigestWording } from '../digest';
+import { digestButtons } from '../digest-buttons';
 import { context, divider, header, message, section, type SlackMessage } from './blocks';
+import { digestActionsBlock } from './digest-buttons';
 import { escapeMrkdwn, slackDialect } from './text';
 
 const wording: DigestWording = digestWording(slackDialect);
@@ -19,7 +21,11 @@ export function digestSlackMessage(content: DigestContent, charts: readonly Dige
     blocks.push(divider(), section(`*${title}* · ${headline}`));
     for (const lines of lists) if (lines.length > 0) blocks.push(section(lines.join('\n')));
   };
-  for (const { title, headline, lists } of digestParts(content, wording)) part(title, headline, ...lists);
+  for (const { section: name, title, headline, lists } of digestParts(content, wording)) {
+    part(title, headline, ...lists);
+    const buttons = digestActionsBlock(digestButtons(content, name));
+    if (buttons) blocks.push(buttons);
+  }
   if (charts.length > 0)
     blocks.push(context(`📈 ${charts.map((chart) => escapeMrkdwn(chart.title)).join(' · ')}: the charts below`));
   return message(fallback, blocks);

@@ -53,7 +53,11 @@ describe('policy digests', () => {
         },
       ]),
     );
-    assert.deepEqual(policy.digests[0], { ...daily, cadence: 'daily', sections: ['access', 'findings', 'cleanup'] });
+    assert.deepEqual(policy.digests[0], {
+      ...daily,
+      cadence: 'daily',
+      sections: ['access', 'findings', 'cleanup', 'anomalies'],
+    });
     assert.deepEqual(policy.digests[1]?.sections, ['findings']);
     assert.equal(policy.digests[1]?.weekday, 'monday');
   });
@@ -78,7 +82,7 @@ describe('policy digests', () => {
         { ...daily, id: 'c', weekday: 'friday' },
         { ...daily, id: 'd', channel: '#security' },
         { ...daily, id: 'e', sections: ['access', 'access'] },
-        { ...daily, id: 'f', sections: ['anomalies'] },
+        { ...daily, id: 'f', sections: ['weather'] },
         { ...daily, id: 'a' },
       ]),
       [
@@ -87,7 +91,7 @@ describe('policy digests', () => {
         'digests.2.weekday: a daily digest has no weekday; set cadence: weekly',
         "digests.3.channel: a Slack channel id such as C0123ABCD (the channel's details show it); file uploads take no names",
         'digests.4.sections.1: "access" is listed twice',
-        'digests.5.sections.0: Invalid option: expected one of "access"|"findings"|"cleanup"',
+        'digests.5.sections.0: Invalid option: expected one of "access"|"findings"|"cleanup"|"anomalies"',
         'digests.6.id: duplicate id "a"',
       ],
     );

@@ -18,7 +18,9 @@ export type TeamsRoute =
   | 'updateActivity'
   | 'deleteActivity'
   | 'getConversationMember'
-  | 'getConversationMembers';
+  | 'getConversationMembers'
+  /** A PUT of a file's bytes to an upload URL from `fileUploadUrl` (OneDrive's, after a file consent). */
+  | 'fileUpload';
 
 export interface TeamsCall {
   route: TeamsRoute | 'unknown';
@@ -55,6 +57,18 @@ export interface ConnectorActivity {
   attachments?: TeamsAttachment[];
   replyToId?: string;
   [key: string]: unknown;
+}
+
+/** A file consent's upload target, as Teams hands it to the bot in `uploadInfo`, and what was PUT there. */
+export interface FakeUpload {
+  uploadUrl: string;
+  contentUrl: string;
+  name: string;
+  uniqueId: string;
+  fileType: string;
+  /** The bytes received, and the Content-Range sent with them; absent until the PUT. */
+  bytes?: Buffer;
+  contentRange?: string;
 }
 
 /** A Teams roster entry; getConversationMember finds it by `id`, `aadObjectId` or `userPrincipalName`. */
@@ -102,6 +116,7 @@ export class FakeTeamsConnector {
   private readonly activities = new Map<string, StoredActivity>();
   private readonly roster: TeamsMember[] = [];
   private readonly faults = new Map<TeamsRoute, Fault[]>();
+  private readonly uploads = new Map<string, FakeUpload>();
   private sequence = 0;
   private origin = '';
   private stopped = false;
@@ -136,6 +151,29 @@ export class FakeTeamsConnector {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+  }
+
+  /**
+   * The `uploadInfo` Teams sends with an accepted file consent: an upload URL on this fake (a PUT there
+   * is recorded as route `fileUpload`, its bytes kept) and the file's OneDrive address.
+   */
+  fileUploadUrl(name: string): Omit<FakeUpload, 'bytes' | 'contentRange'> {
+    const uniqueId = `upload-${++this.sequence}`;
+    const upload: FakeUpload = {
+      uploadUrl: `${this.origin}/upload/${uniqueId}`,
+      contentUrl: `https://contoso.sharepoint.example/personal/Documents/Applications/Least/${encodeURIComponent(name)}`,
+      name,
+      uniqueId,
+      fileType: name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : '',
+    };
+    this.uploads.set(uniqueId, upload);
+    return { ...upload };
+  }
+
+  /** An upload target with what was PUT to it. */
+  upload(uniqueId: string): FakeUpload | undefined {
+    const upload = this.uploads.get(uniqueId);
+    return upload && { ...upload, ...(upload.bytes ? { bytes: Buffer.from(upload.bytes) } : {}) };
   }
 
   addMember(member: TeamsMember): void {
@@ -258,6 +296,11 @@ export class FakeTeamsConnector {
       let answer: Answer;
       let call: TeamsCall | undefined;
       try {
+        const upload = /^\/upload\/([^/]+)$/.exec(new URL(req.url ?? '/', this.origin).pathname);
+        if (upload) {
+          send(res, this.receiveUpload(req, decodeURIComponent(upload[1]!), Buffer.concat(chunks)));
+          return;
+        }
         call = this.record(req, Buffer.concat(chunks).toString('utf8'));
         answer =
           size > MAX_BODY_BYTES ? connectorError(413, 'RequestEntityTooLarge', 'Request too large') : this.answer(call);
@@ -269,6 +312,34 @@ export class FakeTeamsConnector {
       send(res, answer);
     });
     req.on('error', () => res.destroy());
+  }
+
+  /** OneDrive's upload session: the whole file in one PUT with its Content-Range, answered 201. */
+  private receiveUpload(req: IncomingMessage, uniqueId: string, bytes: Buffer): Answer {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const call: TeamsCall = {
+      route: 'fileUpload',
+      method,
+      path: new URL(req.url ?? '/', this.origin).pathname,
+      query: {},
+      body: undefined,
+      status: 0,
+      at: Date.now(),
+    };
+    this.calls.push(call);
+    const target = this.uploads.get(uniqueId);
+    const range = req.headers['content-range'];
+    const answer: Answer =
+      method !== 'PUT'
+        ? connectorError(405, 'MethodNotAllowed', 'Upload with PUT')
+        : !target
+          ? connectorError(404, 'itemNotFound', 'The upload session does not exist')
+          : range !== `bytes 0-${bytes.length - 1}/${bytes.length}`
+            ? connectorError(400, 'invalidRange', `Content-Range ${String(range)} does not match ${bytes.length} bytes`)
+            : { status: 201, body: { id: uniqueId, name: target.name, size: bytes.length } };
+    if (target && answer.status === 201) Object.assign(target, { bytes, contentRange: range });
+    call.status = answer.status;
+    return answer;
   }
 
   private record(req: IncomingMessage, raw: string): TeamsCall {
@@ -338,6 +409,8 @@ export class FakeTeamsConnector {
           ? { status: 200, body: this.memberBody(member) }
           : connectorError(404, 'MemberNotFound', 'The member was not found in the conversation');
       }
+      case 'fileUpload':
+        return connectorError(404, 'NotFound', 'Uploads go to /upload/<id>');
       case 'getConversationMembers': {
         const inChat = this.roster.filter((m) => personalConversationId(m.id) === conversationId);
         return { status: 200, body: (inChat.length ? inChat : this.roster).map((m) => this.memberBody(m)) };

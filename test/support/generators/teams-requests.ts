@@ -252,6 +252,32 @@ export class TeamsSender {
     return this.invokeAction(user, conversation, action, 'automatic', replyToId, opts);
   }
 
+  /**
+   * The person's answer to a file consent card (`replyToId`): a `fileConsent/invoke` whose value carries
+   * the card's accept or decline context and, on accept, where to upload (`uploadInfo`).
+   */
+  fileConsent(
+    user: TeamsUser,
+    conversation: TeamsConversation,
+    answer: { action: 'accept' | 'decline'; context: unknown; uploadInfo?: Record<string, unknown> },
+    replyToId?: string,
+    opts: RequestOptions = {},
+  ): Promise<TeamsReply> {
+    const activity = {
+      ...this.envelope('invoke', this.eventId(), user, conversation, { source: { name: 'message' } }),
+      name: 'fileConsent/invoke',
+      value: {
+        type: 'fileUpload',
+        action: answer.action,
+        context: answer.context,
+        ...(answer.uploadInfo ? { uploadInfo: answer.uploadInfo } : {}),
+      },
+      entities: [this.clientInfo()],
+      ...(replyToId ? { replyToId } : {}),
+    };
+    return this.send(activity, opts);
+  }
+
   /** POSTs any activity as Teams would (JSON, with the sender's token). */
   async send(activity: InboundActivity, opts: RequestOptions = {}): Promise<TeamsReply> {
     const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };

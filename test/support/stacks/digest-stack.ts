@@ -1,9 +1,13 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { WebClient } from '@slack/web-api';
 import { SlackDigestPoster } from '../../../activities/chat/slack-digest-poster';
 import { TeamsDigestPoster } from '../../../activities/chat/teams-digest-poster';
+import { SlackAlertPoster } from '../../../activities/chat/slack-alert-poster';
+import { TeamsAlertPoster } from '../../../activities/chat/teams-alert-poster';
 import { AdapterTeamsPoster } from '../../../activities/chat/teams-poster';
 import type { PgStore } from '../../../activities/store/pg-store';
 import { buildActivities } from '../../../app/runtime';
@@ -26,6 +30,8 @@ import { workflowBundle } from './stack';
 
 export const SLACK_CHANNEL = 'CDIGEST001';
 export const TEAMS_CHANNEL = '19:digests0123@thread.tacv2';
+/** The project's root, where the worker process runs. */
+const ROOT = path.resolve(__dirname, '../../..');
 const BOT = { id: '28:00000000-0000-4000-8000-00000000b07a', name: 'Least' };
 
 export interface DigestStack {
@@ -38,6 +44,8 @@ export interface DigestStack {
   taskQueue: string;
   /** Starts a worker; `store` replaces the store the activities use (to inject a fault). */
   startWorker(options?: { store?: PgStore }): Promise<{ stop(): Promise<void> }>;
+  /** Starts another worker in a process of its own (one worker per task queue fits in a process). */
+  startWorkerProcess(): Promise<{ stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -110,6 +118,10 @@ export async function startDigestStack(kind: 'dev' | 'time-skipping', policy: Po
             new SlackDigestPoster({ client }),
             new TeamsDigestPoster({ poster: new AdapterTeamsPoster(teamsAdapter({})), conversations: used }),
           ],
+          alertPosters: [
+            new SlackAlertPoster({ client }),
+            new TeamsAlertPoster({ poster: new AdapterTeamsPoster(teamsAdapter({})), conversations: used }),
+          ],
         },
       );
       const worker = await Worker.create({
@@ -123,6 +135,45 @@ export async function startDigestStack(kind: 'dev' | 'time-skipping', policy: Po
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
         await built.close();
+      };
+      stops.push(stop);
+      return { stop };
+    },
+    async startWorkerProcess() {
+      const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['test/support/launch/digest-worker.ts'], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: services.temporalAddress,
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          DATABASE_URL: db.url,
+          LEAST_TEST_SLACK_API_URL: slack.apiUrl,
+          LEAST_TEST_POLICY_JSON: JSON.stringify(policy),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`worker process not ready in 90 s:\n${output}`)), 90_000);
+        const read = (chunk: Buffer): void => {
+          output += chunk.toString('utf8');
+          if (/^ready$/m.test(output)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout!.on('data', read);
+        child.stderr!.on('data', read);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`worker process exited (${code}):\n${output}`));
+        });
+      });
+      const stop = async (): Promise<void> => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
       };
       stops.push(stop);
       return { stop };

@@ -1,6 +1,8 @@
 import { WebClient } from '@slack/web-api';
 import { SlackNotifier } from '../../../activities/chat/slack-notifier';
 import { SlackCleanupNotifier } from '../../../activities/chat/slack-cleanup-notifier';
+import { SlackAlertPoster } from '../../../activities/chat/slack-alert-poster';
+import type { AlertPoster } from '../../../activities/chat/alert-poster';
 import type { CleanupNotifier } from '../../../activities/chat/cleanup-notifier';
 import { startBotServer, type BotServer } from '../../../app/bot-server';
 import { createSlackFrontEnd, SLACK_EVENTS_PATH, slackClientOptions, type SlackFrontEnd } from '../../../bot/slack/app';
@@ -11,7 +13,7 @@ import type { PgStore } from '../../../activities/store/pg-store';
 import type { AccessClientDeps } from '../../../bot/access-client';
 import { FAKE_BOT_TOKEN, FakeSlack } from '../fakes/fake-slack';
 import { SlackSender } from '../generators/slack-requests';
-import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER, startStack, type Stack } from './stack';
+import { ADMIN, LEAD, LEAD2, REQUESTER, STRANGER, startStack, type Stack, type StackOptions } from './stack';
 
 /**
  * The product with its Slack front end, on real components: the stack (Temporal, PostgreSQL, moto,
@@ -56,6 +58,8 @@ export interface SlackSide {
   notifier(parts: { store: PgStore; policy: Policy }): Notifier;
   /** The cleanup's DMs, channel summary and report in Slack, as app/runtime.ts wires them. */
   cleanupNotifier(parts: { store: PgStore }): CleanupNotifier;
+  /** Rule alerts posted into Slack channels, as app/runtime.ts wires them. */
+  alertPoster(): AlertPoster;
   access(): Partial<AccessClientDeps>;
   attach(stack: Stack): Promise<SlackFrontEnd>;
   sender(server: BotServer): SlackSender;
@@ -103,6 +107,7 @@ export async function prepareSlack(): Promise<SlackSide> {
       new SlackNotifier({ client, store, people: directory, policy: () => stackPolicy }),
     cleanupNotifier: ({ store }) =>
       new SlackCleanupNotifier({ client, people: directory, messages: store.cleanupMessages }),
+    alertPoster: () => new SlackAlertPoster({ client }),
     access: () => ({ externalGroups: () => directory.externalGroups() }),
     async attach(stack) {
       started.stack = stack;
@@ -112,6 +117,7 @@ export async function prepareSlack(): Promise<SlackSide> {
         apiUrl: fake.apiUrl,
         access: stack.access,
         cleanup: stack.cleanup,
+        alerts: stack.alerts,
         policy,
         client,
         directory,
@@ -130,16 +136,18 @@ export async function prepareSlack(): Promise<SlackSide> {
 
 export async function startSlackStack(
   kind: 'dev' | 'time-skipping',
-  options: { policy?: (input: PolicyInput) => void } = {},
+  options: { policy?: (input: PolicyInput) => void; clouds?: StackOptions['clouds'] } = {},
 ): Promise<SlackStack> {
   const slack = await prepareSlack();
   const stack = await startStack(kind, {
+    ...(options.clouds ? { clouds: options.clouds } : {}),
     policy: (input) => {
       slack.editPolicy(input);
       options.policy?.(input);
     },
     notifiers: (parts) => [slack.notifier(parts)],
     cleanupNotifiers: (parts) => [slack.cleanupNotifier(parts)],
+    alertPosters: () => [slack.alertPoster()],
     access: () => slack.access(),
   });
   const frontEnd = await slack.attach(stack);

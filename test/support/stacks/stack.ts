@@ -24,6 +24,8 @@ import { WORKFLOWS_PATH } from '../../../app/worker';
 import { accessClient, buildActivities } from '../../../app/runtime';
 import { LogCleanupNotifier, type CleanupLogMessage } from '../../../activities/chat/log-cleanup-notifier';
 import type { CleanupNotifier } from '../../../activities/chat/cleanup-notifier';
+import { AlertClient } from '../../../bot/alert-client';
+import type { AlertPoster } from '../../../activities/chat/alert-poster';
 import { CleanupClient } from '../../../bot/cleanup-client';
 import { findingsClient } from '../../../app/findings';
 import type { FindingsClient } from '../../../bot/findings-client';
@@ -140,6 +142,8 @@ export interface Stack {
   findings: FindingsClient;
   /** The cleanup client every front end uses (owners' answers, Show diff, Restore), wired as app/runtime.ts does. */
   cleanup: CleanupClient;
+  /** Acknowledge on rule alerts, wired as app/runtime.ts does. */
+  alerts: AlertClient;
   taskQueue: string;
   /** Starts a worker on the stack's task queue; stop it with `shutdown()`. */
   startWorker(): Promise<{ worker: Worker; running: Promise<void>; stop(): Promise<void> }>;
@@ -156,12 +160,17 @@ export interface StackOptions {
   access?: (parts: { store: PgStore; policy: Policy }) => Partial<AccessClientDeps>;
   /** Front-end cleanup notifiers (Slack, Teams) beside the log one every stack records. */
   cleanupNotifiers?: (parts: { store: PgStore; policy: Policy }) => CleanupNotifier[];
-  /** Providers for the other clouds (AWS is always there, on moto). */
-  clouds?: () => Partial<Record<'azure' | 'gcp', CloudProvider>>;
+  /**
+   * Providers for the other clouds (AWS is always there, on moto), or an AWS provider wrapped to inject
+   * a fault (it gets the store for its claims); their owner closes them.
+   */
+  clouds?: (parts: { store: PgStore }) => Partial<Record<Cloud, CloudProvider>>;
   /** Inventory collectors for the other clouds, pointed at their fakes (AWS collects from moto). */
   collectors?: () => Partial<Record<'azure' | 'gcp', InventoryCollector>>;
   /** Cleanup executors pointed at the other clouds' fakes, or one wrapped to inject a fault; their owner closes them. */
   cleanupExecutors?: () => Partial<Record<Cloud, CleanupExecutor>>;
+  /** Where rule alerts are posted (a Slack or Teams poster on a fake); none: alerts reach no channel. */
+  alertPosters?: (parts: { store: PgStore; policy: Policy }) => AlertPoster[];
 }
 
 export async function startStack(kind: 'dev' | 'time-skipping', options: StackOptions = {}): Promise<Stack> {
@@ -183,7 +192,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
     { store, policy, slack: undefined, teams: undefined },
     {
       aws: { polling: { firstDelayMs: 20, maxDelayMs: 200 } },
-      clouds: options.clouds?.() ?? {},
+      clouds: options.clouds?.({ store }) ?? {},
       collectors: options.collectors?.() ?? {},
       cleanupExecutors: options.cleanupExecutors?.() ?? {},
       notifiers: [
@@ -194,6 +203,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
         new LogCleanupNotifier((message) => cleanupMessages.push(message)),
         ...(options.cleanupNotifiers?.({ store, policy }) ?? []),
       ],
+      alertPosters: options.alertPosters?.({ store, policy }) ?? [],
     },
   );
   const { activities } = built;
@@ -216,6 +226,13 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
     },
     ...(frontEndAccess.externalGroups ? { externalGroups: frontEndAccess.externalGroups } : {}),
   });
+  const alerts = new AlertClient({
+    temporal: env.client,
+    audit: async (entry) => {
+      await store.appendAudit(entry);
+    },
+    ...(frontEndAccess.externalGroups ? { externalGroups: frontEndAccess.externalGroups } : {}),
+  });
   const workers: { stop(): Promise<void> }[] = [];
   const stack: Stack = {
     env,
@@ -230,6 +247,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
     access,
     findings: findingsClient({ store, policy: () => policy }),
     cleanup,
+    alerts,
     taskQueue,
     aws: operatorClients(services.motoUrl),
     async startWorker() {

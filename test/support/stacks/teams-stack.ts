@@ -1,6 +1,8 @@
 import { TeamsNotifier } from '../../../activities/chat/teams-notifier';
 import { TeamsCleanupNotifier } from '../../../activities/chat/teams-cleanup-notifier';
 import type { CleanupNotifier } from '../../../activities/chat/cleanup-notifier';
+import { TeamsAlertPoster } from '../../../activities/chat/teams-alert-poster';
+import type { AlertPoster } from '../../../activities/chat/alert-poster';
 import { AdapterTeamsPoster } from '../../../activities/chat/teams-poster';
 import { startBotServer, type BotServer } from '../../../app/bot-server';
 import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH, teamsAdapter, type TeamsFrontEnd } from '../../../bot/teams/app';
@@ -68,6 +70,8 @@ export interface TeamsSide {
   notifier(parts: { store: PgStore; policy: Policy }): Notifier;
   /** The cleanup's cards in owners' chats and the channel, as app/runtime.ts wires them. */
   cleanupNotifier(parts: { store: PgStore }): CleanupNotifier;
+  /** Rule alerts posted into Teams channels, as app/runtime.ts `defaultAlertPosters` wires them. */
+  alertPoster(parts: { store: PgStore }): AlertPoster;
   attach(stack: Stack): TeamsFrontEnd;
   sender(server: BotServer): TeamsSender;
 }
@@ -97,10 +101,12 @@ export async function prepareTeams(): Promise<TeamsSide> {
     notifier: ({ store, policy }) => new TeamsNotifier({ poster, store, policy: () => policy }),
     cleanupNotifier: ({ store }) =>
       new TeamsCleanupNotifier({ poster, conversations: store, messages: store.cleanupMessages }),
+    alertPoster: ({ store }) => new TeamsAlertPoster({ poster, conversations: store }),
     attach: (stack) =>
       createTeamsFrontEnd({
         access: stack.access,
         cleanup: stack.cleanup,
+        alerts: stack.alerts,
         policy: () => stack.policy,
         conversations: stack.store,
       }),
@@ -125,6 +131,7 @@ export async function startTeamsStack(
     },
     notifiers: (parts) => [teams.notifier(parts)],
     cleanupNotifiers: (parts) => [teams.cleanupNotifier(parts)],
+    alertPosters: (parts) => [teams.alertPoster(parts)],
   });
   const frontEnd = teams.attach(stack);
   const server = await startBotServer({ port: 0, routes: { [TEAMS_MESSAGES_PATH]: frontEnd.requestListener } });

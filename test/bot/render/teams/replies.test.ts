@@ -30,6 +30,7 @@ describe('helpMessage', () => {
       'approvals',
       'findings \\[in \\<system>\\]',
       'findings \\<identity…> \\[in \\<system>\\]',
+      'report \\<identity…> \\[days\\] \\[in \\<system>\\]',
       'help',
     ]);
     assert.ok(!shown(help.card).includes('/access'), 'no slash commands in Teams');

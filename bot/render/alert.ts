@@ -1,0 +1,64 @@
+import type { AlertEpisode, AlertSetup } from '../../domain/alert/model';
+import { ALERT_RULES, type AlertSeverity } from '../../domain/alert/rules';
+import type { DigestDialect } from './digest';
+
+/**
+ * A rule alert's message, in words shared by Slack and Teams (issue 14, item 3): the rule, the
+ * subject, how many times it happened since when, the latest occurrences (quoted through the
+ * dialect: a line carries names people and clouds wrote), and who acknowledged it.
+ */
+
+export const ALERT_ACK_ACTION = 'least.alert.acknowledge';
+
+const MARK: Record<AlertSeverity, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '⚪' };
+const CHARS = { subject: 120, line: 300, person: 120 };
+
+/** The button's value: the alert's workflow id and the episode (message) it was on (bot/alert-client.ts reads it). */
+export type AlertAckTarget = { workflowId: string; series: string; episode: number };
+
+export function encodeAlertAck(target: AlertAckTarget): string {
+  return JSON.stringify({ a: target.workflowId, s: target.series, e: target.episode });
+}
+
+export interface AlertWords {
+  /** "🔴 Critical · Break-glass access used · aws-prod-admin" */
+  headline: string;
+  /** "×3 since 10:02 (last 10:07)" */
+  count: string;
+  /** Latest occurrences, newest last, escaped. */
+  lines: string[];
+  /** "Acknowledged by …", "Closed: nobody acknowledged it", or undefined while open. */
+  status?: string;
+  /** Whether the message still offers Acknowledge. */
+  open: boolean;
+  /** Plain text for notifications. */
+  summary: string;
+  /** Why it could not be posted somewhere, told on the messages that were. */
+  elsewhere?: string;
+}
+
+export function alertWords(setup: AlertSetup, episode: AlertEpisode, dialect: DigestDialect): AlertWords {
+  const severity = setup.severity[0]!.toUpperCase() + setup.severity.slice(1);
+  const subject = dialect.line(setup.subject, CHARS.subject);
+  const headline = `${MARK[setup.severity]} ${dialect.bold(`${severity} · ${setup.title}`)} · ${dialect.code(subject)}`;
+  const times =
+    episode.count <= 1
+      ? `at ${dialect.date(episode.openedAt)}`
+      : `×${episode.count.toLocaleString('en-US')} since ${dialect.date(episode.openedAt)} (latest ${dialect.date(episode.lastAt)})`;
+  const shown = episode.lines.length;
+  const more = episode.count > shown ? ` · the latest ${shown} below` : '';
+  const ack = episode.acknowledged;
+  const status = ack
+    ? `✅ Acknowledged by ${dialect.line(ack.by, CHARS.person)} ${dialect.date(ack.at)}${ack.group ? ' (through a Slack user group)' : ''}`
+    : episode.expired
+      ? `Closed: nobody acknowledged it within ${Math.round(setup.openForSeconds / 86400)} days of its last occurrence`
+      : undefined;
+  return {
+    headline,
+    count: `${times}${more}`,
+    lines: episode.lines.map((line) => `• ${dialect.line(line, CHARS.line)}`),
+    ...(status ? { status } : {}),
+    open: !ack && !episode.expired,
+    summary: `${severity}: ${ALERT_RULES[setup.rule].title} (${setup.subject.slice(0, 80)})${episode.count > 1 ? ` ×${episode.count}` : ''}`,
+  };
+}
