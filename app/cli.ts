@@ -29,6 +29,7 @@ const COMMANDS: Record<string, Run> = {
   inventory: async (invocation) => (await import('./cli/inventory')).runInventory(invocation),
   findings: async (invocation) => (await import('./cli/findings')).runFindings(invocation),
   cleanup: async (invocation) => (await import('./cli/cleanup')).runCleanup(invocation),
+  alerts: async (invocation) => (await import('./cli/alerts')).runAlerts(invocation),
   anomalies: async (invocation) => (await import('./cli/anomalies')).runAnomalies(invocation),
   report: async (invocation) => (await import('./cli/report')).runReport(invocation),
 };

@@ -32,6 +32,7 @@ import { NoticeBoard } from './lib/observers';
 import { describeErrors, runPool } from './lib/pool';
 import { renderReports, value, type ScenarioReport } from './lib/report';
 import { cpuSnapshot, DbSampler, describeCpu } from './lib/resources';
+import { alertsScenario } from './scenarios/alerts';
 import { anomalyScanScenario } from './scenarios/anomaly-scan';
 import { approveScenario } from './scenarios/approve';
 import { cleanupScenario } from './scenarios/cleanup';
@@ -62,6 +63,7 @@ const SCENARIOS = [
   'cleanup',
   'findings-scan',
   'digest',
+  'alerts',
   'report',
   'anomaly-scan',
 ] as const;
@@ -323,6 +325,7 @@ async function main(): Promise<number> {
     if (selected.includes('collect-aws')) await run('collect-aws', () => collectAwsScenario(ctx, pids));
     if (selected.includes('cleanup')) await run('cleanup', () => cleanupScenario(ctx));
     if (selected.includes('digest')) await run('digest', () => digestScenario(ctx));
+    if (selected.includes('alerts')) await run('alerts', () => alertsScenario(ctx));
     if (selected.includes('findings-scan')) await runFindingsScan();
     if (selected.includes('report')) await runReport();
     if (selected.includes('anomaly-scan')) await runAnomalyScan();

@@ -2,7 +2,7 @@ import { AuditAction } from '../domain/audit';
 import { DomainError, ErrorCode } from '../domain/errors';
 import type { ExternalGroups } from '../domain/policy/evaluate';
 import type { Policy } from '../domain/policy/schema';
-import { reportIsAboutAsker } from '../domain/report/content';
+import { reportIsAboutAsker, type IdentityReportFile, type IdentityReportRequest } from '../domain/report/content';
 import { mayReportOnOthers } from '../domain/report/who-may-ask';
 import { expiryOf, type SharedFiles } from '../domain/shared-file';
 import type { Command } from './commands';
@@ -16,25 +16,7 @@ import type { FileLinkSigner } from './file-links';
 
 export type ReportCommand = Extract<Command, { kind: 'report' }>;
 
-/** What the report builder takes (activities/report/identity-report.ts; app/ wires it in). */
-export interface IdentityReportRequest {
-  identity: string;
-  systemId?: string;
-  days: number;
-  at: string;
-  requestedBy: string;
-}
-
-/** What the report builder gives: a self-contained HTML file and whom it is about. */
-export interface IdentityReportFile {
-  filename: string;
-  mimeType: 'text/html';
-  body: string;
-  title: string;
-  subjects: { systemId: string; identityId: string; name: string }[];
-  /** The person (e-mail) the report is about, when the identity maps to one. */
-  person?: string;
-}
+export type { IdentityReportFile, IdentityReportRequest };
 
 /** Everything reports in chat need, wired by app/ (builder, shared files, link signer, policy, audit). */
 export interface ReportDesk {

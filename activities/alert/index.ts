@@ -88,7 +88,7 @@ export async function raiseAlerts(
     }
     const { client, taskQueue } = deps.temporal?.() ?? ownTemporal();
     await client.workflow.signalWithStart(ALERT_WORKFLOW, {
-      workflowId: alertWorkflowId(occurrence.rule, occurrence.subject),
+      workflowId: alertWorkflowId(occurrence.rule, occurrence.subject, taskQueue),
       taskQueue,
       args: [{ setup }],
       signal: ALERT_OCCURRED_SIGNAL,

@@ -1,4 +1,5 @@
-import type { AlertOccurrence } from '../../domain/alert/model';
+import { ALERT_LINE_MAX, type AlertOccurrence } from '../../domain/alert/model';
+import { clip } from '../../bot/render/clip';
 import type { Notice } from '../../domain/notice';
 import type { Notifier } from './notifier';
 
@@ -33,7 +34,10 @@ export function occurrenceOf(notice: Notice): AlertOccurrence | undefined {
         rule: 'break-glass-used',
         subject: rules.entitlementId,
         occurrenceId: `${request.requestId}:break-glass`,
-        line: `${who} for ${Math.round(request.durationSeconds / 60)} min: ${request.reason} (${request.requestId})`,
+        line: withId(
+          `${who} for ${Math.round(request.durationSeconds / 60)} min: ${request.reason}`,
+          request.requestId,
+        ),
       };
     case 'granted':
       if (rules.risk !== 'high') return undefined;
@@ -42,7 +46,7 @@ export function occurrenceOf(notice: Notice): AlertOccurrence | undefined {
         rule: 'high-risk-granted',
         subject: rules.entitlementId,
         occurrenceId: `${request.requestId}:granted:${state.extendedSeconds}`,
-        line: `${who} until ${state.expiresAt ?? '?'}, approved by ${approversOf(notice)} (${request.requestId})`,
+        line: withId(`${who} until ${state.expiresAt ?? '?'}, approved by ${approversOf(notice)}`, request.requestId),
       };
     case 'failed':
       // The first failed revocation attempt of a live grant is told as `failed` while the grant is still active.
@@ -52,7 +56,7 @@ export function occurrenceOf(notice: Notice): AlertOccurrence | undefined {
           rule: 'revocation-retrying',
           subject: rules.systemId,
           occurrenceId: `${request.requestId}:revoke-retrying`,
-          line: `${who}: ${notice.detail ?? 'revocation is retrying'} (${request.requestId})`,
+          line: withId(`${who}: ${notice.detail ?? 'revocation is retrying'}`, request.requestId),
         };
       if (state.status !== 'failed') return undefined;
       return {
@@ -60,11 +64,20 @@ export function occurrenceOf(notice: Notice): AlertOccurrence | undefined {
         rule: 'grant-failed',
         subject: rules.systemId,
         occurrenceId: `${request.requestId}:grant-failed`,
-        line: `${who}: ${state.failure?.message ?? notice.detail ?? 'the grant failed'} (${request.requestId})`,
+        line: withId(`${who}: ${state.failure?.message ?? notice.detail ?? 'the grant failed'}`, request.requestId),
       };
     default:
       return undefined;
   }
+}
+
+/**
+ * The line with its request id last, the text before it cut so the id survives the line's limit: a
+ * long reason or cloud error must not push out what the request is (people look it up by the id).
+ */
+function withId(text: string, requestId: string): string {
+  const id = ` (${requestId})`;
+  return `${clip(text.replace(/\s+/g, ' ').trim(), ALERT_LINE_MAX - id.length)}${id}`;
 }
 
 function approversOf(notice: Notice): string {

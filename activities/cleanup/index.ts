@@ -464,7 +464,8 @@ export function createCleanupActivities(configured: CleanupActivityDeps | undefi
           systemId: system.id,
           occurrenceId: `${input.runId}:${item.itemId}:${occurrence}`,
           at: now().toISOString(),
-          line: `${input.by} restored ${item.object.kind} ${item.object.name} (${item.change}) from run ${input.runId}: ${detail}${input.reason ? ` — ${input.reason}` : ''}`,
+          // the reason before the cloud's long detail: an alert line is cut at ALERT_LINE_MAX
+          line: `${input.by} restored ${item.object.kind} ${item.object.name} (${item.change}) from run ${input.runId}${input.reason ? ` — ${input.reason}` : ''}: ${detail}`,
         });
       };
       for (const item of items) {

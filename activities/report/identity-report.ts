@@ -6,6 +6,8 @@ import type { ActionCatalogue } from '../../domain/inventory/model';
 import type { IdentityView } from '../../domain/inventory/view';
 import type { Policy } from '../../domain/policy/schema';
 import {
+  type IdentityReportFile,
+  type IdentityReportRequest,
   REPORT_SECTION_ROWS,
   REPORT_TOP_UNUSED,
   reportDays,
@@ -38,27 +40,7 @@ import { principalKeys, resolveSubjects } from './subjects';
  * whose report is theirs to decide (`reportIsAboutAsker` tells them whether it is the asker's own).
  */
 
-export interface IdentityReportRequest {
-  /** A person's e-mail, or a cloud identity's id or name (ARN, role name, object id, member). */
-  identity: string;
-  /** Only this system's identities. */
-  systemId?: string;
-  /** 1 to 365; the period ends on `at`'s UTC day. */
-  days: number;
-  /** When the report is made (ISO): the period's end and the header's time. */
-  at: string;
-  /** Who asked (e-mail, or `cli:<user>`), written in the header and the audit log. */
-  requestedBy: string;
-}
-
-export interface IdentityReportFile {
-  filename: string;
-  mimeType: 'text/html';
-  body: string;
-  title: string;
-  subjects: { systemId: string; identityId: string; name: string }[];
-  person?: string;
-}
+export type { IdentityReportFile, IdentityReportRequest } from '../../domain/report/content';
 
 /** An anomaly as the anomaly store gives it, with the suppression that covered it when found. */
 export type ReadAnomaly = Anomaly & {

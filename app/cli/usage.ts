@@ -54,6 +54,8 @@ Operators:
   anomalies  [--system S] [--days N]       recent anomalies (default 7 days), most severe first
   anomalies suppress --system S --identity ID --reason TEXT --until YYYY-MM-DD --as EMAIL
              [--kind K] [--subject S]      store a suppression (audited) that ends at the start of --until
+  alerts                                   the open rule alerts, with their counts and who acknowledged them
+  alerts ack ALERT-ID --as EMAIL           acknowledge one (the same rule as the chat button; audited)
   verify-audit                             check the audit log's hash chain
   migrate                                  apply database migrations
   validate   [FILE]                        check a policy file (default: LEAST_POLICY_FILE)

@@ -1,5 +1,6 @@
-import type { AlertEpisode, AlertSetup } from '../../domain/alert/model';
+import { ALERT_LINE_MAX, type AlertEpisode, type AlertSetup } from '../../domain/alert/model';
 import { ALERT_RULES, type AlertSeverity } from '../../domain/alert/rules';
+import { formatDuration } from '../../domain/duration';
 import type { DigestDialect } from './digest';
 
 /**
@@ -11,7 +12,10 @@ import type { DigestDialect } from './digest';
 export const ALERT_ACK_ACTION = 'least.alert.acknowledge';
 
 const MARK: Record<AlertSeverity, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '⚪' };
-const CHARS = { subject: 120, line: 300, person: 120 };
+// A line is already at most ALERT_LINE_MAX characters as typed; its limit here is for the escaped
+// text, which Teams' backslashes can make twice as long: cutting it at 300 again would drop the
+// request id at its end.
+const CHARS = { subject: 120, line: 2 * ALERT_LINE_MAX, person: 120 };
 
 /** The button's value: the alert's workflow id and the episode (message) it was on (bot/alert-client.ts reads it). */
 export type AlertAckTarget = { workflowId: string; series: string; episode: number };
@@ -51,7 +55,7 @@ export function alertWords(setup: AlertSetup, episode: AlertEpisode, dialect: Di
   const status = ack
     ? `✅ Acknowledged by ${dialect.line(ack.by, CHARS.person)} ${dialect.date(ack.at)}${ack.group ? ' (through a Slack user group)' : ''}`
     : episode.expired
-      ? `Closed: nobody acknowledged it within ${Math.round(setup.openForSeconds / 86400)} days of its last occurrence`
+      ? `Closed: nobody acknowledged it within ${formatDuration(setup.openForSeconds)} of its last occurrence`
       : undefined;
   return {
     headline,

@@ -1,3 +1,4 @@
+import { AuditAction } from '../../domain/audit';
 import { randomBytes } from 'node:crypto';
 import type { TurnContext } from '@microsoft/agents-hosting';
 import type { Policy } from '../../domain/policy/schema';
@@ -81,6 +82,23 @@ export function errorReference(): string {
 }
 
 /** The actor recorded for someone we could not map to an e-mail address. */
+/**
+ * The sender's e-mail address, or why Least cannot tell it; that refusal is audited here, and the
+ * caller tells the person in its own way.
+ */
+export async function senderEmail(
+  ctx: TeamsContext,
+  context: TurnContext,
+): Promise<{ ok: true; email: string } | { ok: false; reason: string }> {
+  const identity = await ctx.directory.emailOf(context);
+  if (identity.ok) return identity;
+  await ctx.access.refused(teamsActor(context), AuditAction.IdentityUnknown, {
+    platform: 'teams',
+    reason: identity.reason,
+  });
+  return identity;
+}
+
 export function teamsActor(context: TurnContext): string {
   const from = context.activity.from;
   return `teams:${(from?.aadObjectId ?? from?.id ?? 'unknown').slice(0, 64)}`;

@@ -32,11 +32,11 @@ import { card, heading, text, withCard } from '../render/teams/card';
 import { userLine } from '../render/teams/text';
 import type { TurnContext } from '@microsoft/agents-hosting';
 import {
+  type CardActionResponse,
   cardResponse,
   errorReference,
   messageResponse,
-  teamsActor,
-  type CardActionResponse,
+  senderEmail,
   type TeamsContext,
 } from './context';
 
@@ -117,12 +117,8 @@ export async function onDigestCardAction(
       ? (action.data as Record<string, unknown>)
       : {};
   try {
-    const identity = await ctx.directory.emailOf(context);
+    const identity = await senderEmail(ctx, context);
     if (!identity.ok) {
-      await ctx.access.refused(teamsActor(context), AuditAction.IdentityUnknown, {
-        platform: 'teams',
-        reason: identity.reason,
-      });
       return messageResponse(identity.reason);
     }
     return await onDigestAction(ctx, { verb: action.verb, data }, identity.email, options);

@@ -17,7 +17,7 @@ import {
   type TeamsMessage,
 } from '../render/teams';
 import { entitlementChoices, type RequestView } from '../render/view';
-import { errorReference, send, teamsActor, type TeamsContext, type TeamsConversation } from './context';
+import { errorReference, send, senderEmail, teamsActor, type TeamsContext, type TeamsConversation } from './context';
 import { answerFindings } from './findings';
 import { answerReport } from './report';
 import { AuditAction } from '../../domain/audit';
@@ -67,12 +67,8 @@ export async function onMessage(ctx: TeamsContext, context: TurnContext): Promis
     return;
   }
   try {
-    const identity = await ctx.directory.emailOf(context);
+    const identity = await senderEmail(ctx, context);
     if (!identity.ok) {
-      await ctx.access.refused(teamsActor(context), AuditAction.IdentityUnknown, {
-        platform: 'teams',
-        reason: identity.reason,
-      });
       await send(context, noIdentityMessage(identity.reason));
       return;
     }

@@ -20,7 +20,7 @@ import {
   reportLinkMessage,
   type ReportConsentContext,
 } from '../render/teams/report';
-import { errorReference, send, teamsActor, type TeamsContext } from './context';
+import { errorReference, send, senderEmail, type TeamsContext } from './context';
 
 /** The invoke Teams sends when the person accepts or declines a file consent card. */
 export const FILE_CONSENT_INVOKE = 'fileConsent/invoke';
@@ -35,12 +35,8 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
  */
 export async function answerReport(ctx: TeamsContext, context: TurnContext, command: ReportCommand): Promise<void> {
   try {
-    const identity = await ctx.directory.emailOf(context);
+    const identity = await senderEmail(ctx, context);
     if (!identity.ok) {
-      await ctx.access.refused(teamsActor(context), AuditAction.IdentityUnknown, {
-        platform: 'teams',
-        reason: identity.reason,
-      });
       await send(context, noIdentityMessage(identity.reason));
       return;
     }

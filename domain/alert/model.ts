@@ -121,10 +121,14 @@ export interface AcknowledgeInput {
   groups?: string[];
 }
 
-/** The workflow id of one alert: readable, bounded, the same on every worker. */
-export function alertWorkflowId(rule: AlertRule, subject: string): string {
+/**
+ * The workflow id of one alert: readable, bounded, the same on every worker of a deployment. The hash
+ * covers the task queue too, so deployments (or test runs) sharing a Temporal namespace never share
+ * an alert, and two subjects that read the same once made plain stay apart.
+ */
+export function alertWorkflowId(rule: AlertRule, subject: string, taskQueue: string): string {
   const plain = subject.replace(/[^A-Za-z0-9._@:-]/g, '_').slice(0, 120);
-  return `alert:${rule}:${plain}:${fnv1a(subject)}`;
+  return `alert:${rule}:${plain}:${fnv1a(`${taskQueue}\n${subject}`)}`;
 }
 
 /** A stable short hash, so two subjects that read the same once made plain stay apart. */
@@ -161,9 +165,15 @@ export function countOccurrence(state: AlertState, occurrence: AlertOccurrence, 
   const episode = state.episode;
   episode.count += 1;
   if (at > episode.lastAt) episode.lastAt = at;
-  episode.lines.push(occurrence.line.replace(/\s+/g, ' ').trim().slice(0, ALERT_LINE_MAX));
+  episode.lines.push(lineOf(occurrence.line));
   if (episode.lines.length > ALERT_LINES_SHOWN) episode.lines.splice(0, episode.lines.length - ALERT_LINES_SHOWN);
   return true;
+}
+
+/** One line of at most ALERT_LINE_MAX characters; a cut never leaves half an emoji (Teams refuses the card). */
+function lineOf(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim().slice(0, ALERT_LINE_MAX);
+  return /[\uD800-\uDBFF]$/.test(line) ? line.slice(0, -1) : line;
 }
 
 /** Whether `input` may acknowledge the alert now. */

@@ -208,3 +208,28 @@ export function namesPerson(identity: string): boolean {
 export function reportIsAboutAsker(request: { identity: string }, email: string): boolean {
   return namesPerson(request.identity) && request.identity.trim().toLowerCase() === email.trim().toLowerCase();
 }
+
+/** What the report builder takes (activities/report/identity-report.ts); chat and the CLI ask with it. */
+export interface IdentityReportRequest {
+  /** A person's e-mail, or a cloud identity's id or name (ARN, role name, object id, member). */
+  identity: string;
+  /** Only this system's identities. */
+  systemId?: string;
+  /** 1 to 365; the period ends on `at`'s UTC day. */
+  days: number;
+  /** When the report is made (ISO): the period's end and the header's time. */
+  at: string;
+  /** Who asked (e-mail, or `cli:<user>`), written in the header and the audit log. */
+  requestedBy: string;
+}
+
+/** What the report builder gives: a self-contained HTML file and whom it is about. */
+export interface IdentityReportFile {
+  filename: string;
+  mimeType: 'text/html';
+  body: string;
+  title: string;
+  subjects: { systemId: string; identityId: string; name: string }[];
+  /** The person (e-mail) the report is about, when the identity maps to one. */
+  person?: string;
+}

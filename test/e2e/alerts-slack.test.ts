@@ -81,7 +81,7 @@ describe('rule alerts in Slack', { timeout: 180_000 }, () => {
       /may not acknowledge/.test(JSON.stringify(call.args)),
     );
     assert.ok(told);
-    const workflowId = alertWorkflowId('break-glass-used', 'payments-logs');
+    const workflowId = alertWorkflowId('break-glass-used', 'payments-logs', slack.stack.taskQueue);
     const rows = await slack.stack.db.pool.query<{ actor: string; detail: { alert: string; code: string } }>(
       `SELECT actor, detail FROM audit_log WHERE action = 'alert.acknowledge_refused'`,
     );

@@ -73,7 +73,7 @@ describe('alert workflow, two workers', { timeout: 180_000 }, () => {
     ]);
     assert.ok(outcomes.every((o) => o.raised === 1));
 
-    const handle = s.env.client.workflow.getHandle(alertWorkflowId('out-of-band-grant', 'aws-prod'));
+    const handle = s.env.client.workflow.getHandle(alertWorkflowId('out-of-band-grant', 'aws-prod', s.taskQueue));
     const deadline = Date.now() + 60_000;
     let episode: AlertEpisode | undefined;
     for (;;) {

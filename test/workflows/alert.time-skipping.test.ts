@@ -67,7 +67,7 @@ describe('alert workflow over time', { timeout: 180_000 }, () => {
   }
 
   it('folds repeats into an acknowledged message until the throttle has passed, then posts a new one', async () => {
-    const workflowId = alertWorkflowId('cleanup-restored', 'aws-prod');
+    const workflowId = alertWorkflowId('cleanup-restored', 'aws-prod', s.taskQueue);
     await raise([occurrence('cleanup-restored', 'aws-prod', 'first restore')]);
     const first = await episodeOf(workflowId, (e) => e.posted.length === 1);
     const { series } = await s.env.client.workflow.getHandle(workflowId).query(alertStateQuery);
@@ -98,7 +98,7 @@ describe('alert workflow over time', { timeout: 180_000 }, () => {
   });
 
   it('closes an alert nobody acknowledged after openFor, saying so in its message and the audit log', async () => {
-    const workflowId = alertWorkflowId('pci-jump', 'gcp-finance');
+    const workflowId = alertWorkflowId('pci-jump', 'gcp-finance', s.taskQueue);
     await raise([occurrence('pci-jump', 'gcp-finance', 'gcp-finance: Permission Creep Index 20 → 45')]);
     await episodeOf(workflowId, (e) => e.posted.length === 1);
     const { series } = await s.env.client.workflow.getHandle(workflowId).query(alertStateQuery);
@@ -106,7 +106,7 @@ describe('alert workflow over time', { timeout: 180_000 }, () => {
     assert.equal(final.expired, true);
     const message = s.slack.messagesIn(SLACK_CHANNEL).find((m) => textOf(m.blocks).includes('20 → 45'));
     assert.ok(message);
-    assert.match(textOf(message.blocks), /Closed: nobody acknowledged it within 7 days/);
+    assert.match(textOf(message.blocks), /Closed: nobody acknowledged it within 7d/);
     const expired = await s.db.pool.query(
       `SELECT 1 FROM audit_log WHERE action = 'alert.expired' AND detail->>'alert' = $1`,
       [workflowId],

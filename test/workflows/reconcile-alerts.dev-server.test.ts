@@ -1,9 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateAccountAssignmentCommand } from '@aws-sdk/client-sso-admin';
-import { alertWorkflowId, type AlertState } from '../../domain/alert/model';
+import { alertWorkflowId } from '../../domain/alert/model';
 import type { PolicyInput } from '../../domain/policy/schema';
-import { alertStateQuery } from '../../workflows/alert-messages';
 import { reconcile, type ReconciliationReport } from '../../workflows/reconcile';
 import { waitUntil } from '../support/checks/assertions';
 import { ACCOUNT_ID, SYSTEM_ID } from '../support/fakes/aws-fixtures';
@@ -18,12 +17,11 @@ import { startSlackStack, textOf, type SlackStack } from '../support/stacks/slac
  */
 
 const ALERTS = 'CALERTREC1';
-const WORKFLOW_ID = alertWorkflowId('out-of-band-grant', SYSTEM_ID);
 
 let slack: SlackStack;
 
 function withAlerts(input: PolicyInput): void {
-  input.alerts = { channels: { high: [{ platform: 'slack', channel: ALERTS }] } };
+  input.alerts = { channels: { high: [{ platform: 'slack', channel: ALERTS }] }, openFor: '3s' };
 }
 
 before(async () => {
@@ -44,10 +42,6 @@ async function sweep(name: string): Promise<ReconciliationReport> {
 
 function alertCalls(method: 'chat.postMessage' | 'chat.update'): number {
   return slack.fake.calls.filter((c) => c.method === method && c.args.channel === ALERTS).length;
-}
-
-async function alertState(): Promise<AlertState> {
-  return slack.stack.env.client.workflow.getHandle(WORKFLOW_ID).query(alertStateQuery);
 }
 
 describe('reconciliation alerts on a grant made outside Least', { timeout: 120_000 }, () => {
@@ -105,20 +99,27 @@ describe('reconciliation alerts on a grant made outside Least', { timeout: 120_0
     );
   });
 
-  it('tells nobody again when the next sweep finds the same grant', async () => {
-    const seen = (await alertState()).seen.length;
+  it('tells nobody again when a later sweep finds the same grant, even after its alert closed', async () => {
+    // the alert closes `openFor` (3 s here) after its occurrence: a repeat now would start it anew
+    const handle = slack.stack.env.client.workflow.getHandle(
+      alertWorkflowId('out-of-band-grant', SYSTEM_ID, slack.stack.taskQueue),
+    );
+    const closed = await handle.result();
+    assert.equal(closed.expired, true);
+    assert.equal(closed.count, 1);
+    const { runId } = await handle.describe();
+
     const report = await sweep('second');
     assert.deepEqual(
       report.outOfBand.map((r) => r.key),
       [key],
       'the sweep still reports it',
     );
-    // long enough for a raised alert to gather and post (GATHER_MS is 2 s) or update its count
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
-    assert.equal((await alertState()).seen.length, seen, 'the alert received no new occurrence');
-    assert.equal((await alertState()).episode.count, 1);
+    // the raise is signal-with-start, done when the sweep is: a new occurrence would have started a new run
+    const latest = await handle.describe();
+    assert.equal(latest.runId, runId, 'no new alert was started');
+    assert.equal(latest.status.name, 'COMPLETED');
     assert.equal(alertCalls('chat.postMessage'), 1);
-    assert.equal(alertCalls('chat.update'), 0);
     const once = await slack.stack.db.pool.query('SELECT 1 FROM alert_once');
     assert.equal(once.rowCount, 1);
   });

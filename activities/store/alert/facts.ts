@@ -79,7 +79,7 @@ export class AlertFacts {
     };
     if (run.previous_key === null) return changes;
     const fresh = await this.pool.query<{ identity_id: string; identity_name: string; total: string }>(
-      `SELECT DISTINCT f.identity_id, i.identity_name, count(*) OVER () AS total
+      `SELECT f.identity_id, min(i.identity_name) AS identity_name, count(*) OVER () AS total
        FROM findings f
        JOIN findings_identities i ON i.run_key = f.run_key AND i.identity_id = f.identity_id
        WHERE f.run_key = $1 AND f.kind = 'super-identity' AND NOT f.suppressed
@@ -87,6 +87,7 @@ export class AlertFacts {
            SELECT 1 FROM findings p
            WHERE p.run_key = $2 AND p.identity_id = f.identity_id AND p.kind = 'super-identity'
          )
+       GROUP BY f.identity_id
        ORDER BY f.identity_id
        LIMIT $3`,
       [run.run_key, run.previous_key, NEW_SUPER_LISTED],
