@@ -48,7 +48,8 @@ export interface BenchConfig {
   timeoutSeconds: number;
 }
 
-function int(name: string, fallback: number, min = 1): number {
+/** A whole number from the environment (BENCH_* sizes), `fallback` when unset; anything else stops the run. */
+export function envInt(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -79,38 +80,38 @@ export function readConfig(): BenchConfig {
   }
   return {
     approve: {
-      requests: int('BENCH_REQUESTS', 200),
+      requests: envInt('BENCH_REQUESTS', 200),
       concurrencies: intList('BENCH_APPROVE_CONCURRENCY', [1, 10]),
       entitlements: entitlements as BenchEntitlement[],
-      pollMs: int('BENCH_APPROVE_POLL_MS', 50),
-      floorSamples: int('BENCH_FLOOR_SAMPLES', 60),
+      pollMs: envInt('BENCH_APPROVE_POLL_MS', 50),
+      floorSamples: envInt('BENCH_FLOOR_SAMPLES', 60),
     },
     expiry: {
-      leases: int('BENCH_EXPIRY_LEASES', 50),
-      seconds: int('BENCH_EXPIRY_SECONDS', 10),
-      concurrency: int('BENCH_EXPIRY_CONCURRENCY', 10),
-      pollMs: int('BENCH_EXPIRY_POLL_MS', 100),
+      leases: envInt('BENCH_EXPIRY_LEASES', 50),
+      seconds: envInt('BENCH_EXPIRY_SECONDS', 10),
+      concurrency: envInt('BENCH_EXPIRY_CONCURRENCY', 10),
+      pollMs: envInt('BENCH_EXPIRY_POLL_MS', 100),
     },
-    lifecycle: { requests: int('BENCH_LIFECYCLES', 100), concurrency: int('BENCH_LIFECYCLE_CONCURRENCY', 20) },
+    lifecycle: { requests: envInt('BENCH_LIFECYCLES', 100), concurrency: envInt('BENCH_LIFECYCLE_CONCURRENCY', 20) },
     memory: {
-      leases: int('BENCH_LIVE_LEASES', 500),
-      concurrency: int('BENCH_MEMORY_CONCURRENCY', 20),
-      durationSeconds: int('BENCH_LIVE_LEASE_SECONDS', 4 * 3600, 60),
+      leases: envInt('BENCH_LIVE_LEASES', 500),
+      concurrency: envInt('BENCH_MEMORY_CONCURRENCY', 20),
+      durationSeconds: envInt('BENCH_LIVE_LEASE_SECONDS', 4 * 3600, 60),
     },
     slack: {
-      commands: int('BENCH_SLACK_COMMANDS', 50),
-      concurrency: int('BENCH_SLACK_CONCURRENCY', 50),
-      approveConcurrency: int('BENCH_SLACK_APPROVE_CONCURRENCY', 10),
-      pollMs: int('BENCH_APPROVE_POLL_MS', 50),
+      commands: envInt('BENCH_SLACK_COMMANDS', 50),
+      concurrency: envInt('BENCH_SLACK_CONCURRENCY', 50),
+      approveConcurrency: envInt('BENCH_SLACK_APPROVE_CONCURRENCY', 10),
+      pollMs: envInt('BENCH_APPROVE_POLL_MS', 50),
     },
     teams: {
-      messages: int('BENCH_TEAMS_MESSAGES', 50),
-      concurrency: int('BENCH_TEAMS_CONCURRENCY', 50),
-      approveConcurrency: int('BENCH_TEAMS_APPROVE_CONCURRENCY', 10),
-      pollMs: int('BENCH_APPROVE_POLL_MS', 50),
+      messages: envInt('BENCH_TEAMS_MESSAGES', 50),
+      concurrency: envInt('BENCH_TEAMS_CONCURRENCY', 50),
+      approveConcurrency: envInt('BENCH_TEAMS_APPROVE_CONCURRENCY', 10),
+      pollMs: envInt('BENCH_APPROVE_POLL_MS', 50),
     },
-    warmup: int('BENCH_WARMUP', 5, 0),
-    timeoutSeconds: int('BENCH_TIMEOUT_SECONDS', 480, 30),
+    warmup: envInt('BENCH_WARMUP', 5, 0),
+    timeoutSeconds: envInt('BENCH_TIMEOUT_SECONDS', 480, 30),
   };
 }
 

@@ -14,6 +14,7 @@ import { now, throwIfAborted } from '../lib/clock';
 import type { BenchContext } from '../lib/context';
 import { runPool } from '../lib/pool';
 import { latency, newReport, value, type ScenarioReport } from '../lib/report';
+import { envInt } from '../lib/context';
 
 /**
  * Issue 14's rule alerts, timed: (a) latency from raising an occurrence to its message arriving at the
@@ -25,19 +26,12 @@ import { latency, newReport, value, type ScenarioReport } from '../lib/report';
 
 const CHANNEL = 'CBENCHALRT';
 
-function int(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, not ${raw}`);
-  return n;
-}
-
 export async function alertsScenario(ctx: BenchContext): Promise<ScenarioReport> {
   const report = newReport('alerts');
   const started = now();
-  const alerts = int('BENCH_ALERTS', 20);
-  const burst = int('BENCH_ALERT_BURST', 1000);
-  const parallel = int('BENCH_ALERT_PARALLEL', 20);
+  const alerts = envInt('BENCH_ALERTS', 20);
+  const burst = envInt('BENCH_ALERT_BURST', 1000);
+  const parallel = envInt('BENCH_ALERT_PARALLEL', 20);
   const slack = await FakeSlack.start();
   const client = new WebClient(FAKE_BOT_TOKEN, { ...slackClientOptions(slack.apiUrl), retryConfig: { retries: 0 } });
   const policy: Policy = {

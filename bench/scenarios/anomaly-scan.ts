@@ -7,6 +7,7 @@ import { isWeekend, seeded } from '../../test/support/generators/usage-history';
 import { now, throwIfAborted } from '../lib/clock';
 import { value, newReport, type ScenarioReport } from '../lib/report';
 import { uptime } from './findings-pci';
+import { envInt } from '../lib/context';
 
 /**
  * The anomaly scan over a large snapshot (issue 14, item 4): I identities × R usage rows over D days
@@ -24,16 +25,15 @@ const DAY_MS = 86_400_000;
 const LOAD_BATCH = 25_000;
 
 function sizes(): { identities: number; rows: number; days: number; samples: number } {
-  const int = (name: string, fallback: number): number => {
-    const raw = process.env[name];
-    const n = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, not ${raw}`);
-    return n;
-  };
-  const days = int('BENCH_ANOMALY_DAYS', 60);
-  const rows = int('BENCH_ANOMALY_ROWS_PER_IDENTITY', 100);
+  const days = envInt('BENCH_ANOMALY_DAYS', 60);
+  const rows = envInt('BENCH_ANOMALY_ROWS_PER_IDENTITY', 100);
   if (rows < days) throw new Error('BENCH_ANOMALY_ROWS_PER_IDENTITY must be at least BENCH_ANOMALY_DAYS');
-  return { identities: int('BENCH_ANOMALY_IDENTITIES', 10_000), rows, days, samples: int('BENCH_ANOMALY_SAMPLES', 2) };
+  return {
+    identities: envInt('BENCH_ANOMALY_IDENTITIES', 10_000),
+    rows,
+    days,
+    samples: envInt('BENCH_ANOMALY_SAMPLES', 2),
+  };
 }
 
 const ACTIONS = ['s3:GetObject', 'dynamodb:Query', 'kms:Decrypt', 'sqs:SendMessage', 'sts:AssumeRole'];

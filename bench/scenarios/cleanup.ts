@@ -45,7 +45,7 @@ import {
   planInventory,
   type PlanShape,
 } from '../lib/cleanup-data';
-import { collectGarbage, type BenchContext } from '../lib/context';
+import { type BenchContext, collectGarbage, envInt } from '../lib/context';
 import { GROUPS, loadInventory, WINDOW_DAYS } from '../lib/inventory-data';
 import { latency, newReport, value, type ScenarioReport } from '../lib/report';
 import { cpuSnapshot } from '../lib/resources';
@@ -84,20 +84,14 @@ interface Sizes extends PlanShape {
 }
 
 function sizes(): Sizes {
-  const int = (name: string, fallback: number, min = 1): number => {
-    const raw = process.env[name];
-    const n = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number ≥ ${min}, not ${raw}`);
-    return n;
-  };
   return {
-    roles: int('BENCH_CLEANUP_ROLES', 10_000),
-    usage: int('BENCH_CLEANUP_USAGE_ROWS', 1_000_000),
-    managed: int('BENCH_CLEANUP_DOCUMENTS', 500, 2),
-    inline: int('BENCH_CLEANUP_INLINE', 200),
-    page: int('BENCH_INVENTORY_PAGE', 10_000),
-    changes: int('BENCH_CLEANUP_CHANGES', 1_000, 20),
-    concurrency: int('BENCH_CLEANUP_SETUP_CONCURRENCY', 8),
+    roles: envInt('BENCH_CLEANUP_ROLES', 10_000),
+    usage: envInt('BENCH_CLEANUP_USAGE_ROWS', 1_000_000),
+    managed: envInt('BENCH_CLEANUP_DOCUMENTS', 500, 2),
+    inline: envInt('BENCH_CLEANUP_INLINE', 200),
+    page: envInt('BENCH_INVENTORY_PAGE', 10_000),
+    changes: envInt('BENCH_CLEANUP_CHANGES', 1_000, 20),
+    concurrency: envInt('BENCH_CLEANUP_SETUP_CONCURRENCY', 8),
     activity: process.env.BENCH_CLEANUP_ACTIVITY !== '0',
     profile: process.env.BENCH_CLEANUP_PROFILE === '1',
   };

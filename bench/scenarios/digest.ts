@@ -17,6 +17,7 @@ import { now, throwIfAborted } from '../lib/clock';
 import type { BenchContext } from '../lib/context';
 import { runPool } from '../lib/pool';
 import { latency, newReport, value, type ScenarioReport } from '../lib/report';
+import { envInt } from '../lib/context';
 
 /**
  * Issue 14's figures for digests: (a) the build of one weekly digest — gather (the store's reads),
@@ -50,19 +51,13 @@ interface Sizes {
 }
 
 function sizes(): Sizes {
-  const int = (name: string, fallback: number): number => {
-    const raw = process.env[name];
-    const n = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, not ${raw}`);
-    return n;
-  };
   return {
-    identities: int('BENCH_DIGEST_IDENTITIES', 100_000),
-    requests: int('BENCH_DIGEST_REQUESTS', 3_000),
-    otherAudit: int('BENCH_DIGEST_OTHER_AUDIT', 200_000),
-    historyDays: int('BENCH_DIGEST_HISTORY_DAYS', 30),
-    builds: int('BENCH_DIGEST_BUILDS', 5),
-    renders: int('BENCH_DIGEST_RENDERS', 15),
+    identities: envInt('BENCH_DIGEST_IDENTITIES', 100_000),
+    requests: envInt('BENCH_DIGEST_REQUESTS', 3_000),
+    otherAudit: envInt('BENCH_DIGEST_OTHER_AUDIT', 200_000),
+    historyDays: envInt('BENCH_DIGEST_HISTORY_DAYS', 30),
+    builds: envInt('BENCH_DIGEST_BUILDS', 5),
+    renders: envInt('BENCH_DIGEST_RENDERS', 15),
   };
 }
 

@@ -14,7 +14,7 @@ import { expandAwsPolicy } from '../../domain/inventory/aws-policy';
 import type { ActionCatalogue, Coverage } from '../../domain/inventory/model';
 import { policySchema, type Policy } from '../../domain/policy/schema';
 import { now, throwIfAborted } from '../lib/clock';
-import { collectGarbage, type BenchContext } from '../lib/context';
+import { type BenchContext, collectGarbage, envInt } from '../lib/context';
 import { GROUPS, loadInventory, type GeneratedDocument, type InventoryShape } from '../lib/inventory-data';
 import { newReport, value, type ScenarioReport } from '../lib/report';
 import { cpuSnapshot, type CpuSnapshot } from '../lib/resources';
@@ -46,17 +46,11 @@ interface Sizes extends InventoryShape {
 }
 
 function sizes(): Sizes {
-  const int = (name: string, fallback: number): number => {
-    const raw = process.env[name];
-    const n = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, not ${raw}`);
-    return n;
-  };
   return {
-    identities: int('BENCH_FINDINGS_IDENTITIES', 100_000),
-    documents: int('BENCH_FINDINGS_DOCUMENTS', 500),
-    usage: int('BENCH_FINDINGS_USAGE', 1_000_000),
-    page: int('BENCH_INVENTORY_PAGE', 10_000),
+    identities: envInt('BENCH_FINDINGS_IDENTITIES', 100_000),
+    documents: envInt('BENCH_FINDINGS_DOCUMENTS', 500),
+    usage: envInt('BENCH_FINDINGS_USAGE', 1_000_000),
+    page: envInt('BENCH_INVENTORY_PAGE', 10_000),
     profile: process.env.BENCH_FINDINGS_PROFILE === '1',
   };
 }

@@ -34,6 +34,7 @@ import { now } from '../lib/clock';
 import { newReport, value, type ScenarioReport } from '../lib/report';
 import { asGaad, gaadCounts, replicateGaad, type Gaad } from '../lib/replicate-gaad';
 import { mib } from '../lib/stats';
+import { envInt } from '../lib/context';
 
 /**
  * `least findings scan FILE --compare --json` beside Cloudsplaining (`cloudsplaining scan -i FILE -o DIR -s`,
@@ -72,24 +73,17 @@ function readConfig(): Config {
   const copies = raw.split(',').map((part) => Number(part.trim()));
   if (copies.some((c) => !Number.isInteger(c) || c < 1))
     throw new Error(`BENCH_FINDINGS_COPIES must be a comma list of integers ≥ 1 (e.g. 1,50,500), not "${raw}"`);
-  const int = (name: string, fallback: number, min: number): number => {
-    const v = process.env[name];
-    if (v === undefined || v === '') return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, not "${v}"`);
-    return n;
-  };
   const awsManaged = process.env.BENCH_FINDINGS_AWS_MANAGED ?? 'shared';
   if (awsManaged !== 'shared' && awsManaged !== 'copied')
     throw new Error(`BENCH_FINDINGS_AWS_MANAGED must be "shared" or "copied", not "${awsManaged}"`);
   return {
     copies,
-    timeoutSeconds: int('BENCH_FINDINGS_TIMEOUT_SECONDS', 600, 1),
-    show: int('BENCH_FINDINGS_SHOW', 20, 0),
+    timeoutSeconds: envInt('BENCH_FINDINGS_TIMEOUT_SECONDS', 600, 1),
+    show: envInt('BENCH_FINDINGS_SHOW', 20, 0),
     keep: process.env.BENCH_FINDINGS_KEEP === '1',
     awsManaged,
     // a guard for shared machines: Cloudsplaining's memory grows with the account (1.8 GiB at 50 copies)
-    maxRssBytes: int('BENCH_FINDINGS_MAX_RSS_MIB', Math.floor(os.totalmem() / 2 / 2 ** 20), 0) * 2 ** 20,
+    maxRssBytes: envInt('BENCH_FINDINGS_MAX_RSS_MIB', Math.floor(os.totalmem() / 2 / 2 ** 20), 0) * 2 ** 20,
   };
 }
 

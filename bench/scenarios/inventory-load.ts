@@ -5,6 +5,7 @@ import { now } from '../lib/clock';
 import type { BenchContext } from '../lib/context';
 import { loadInventory, roleId, type GeneratedDocument, type InventoryShape } from '../lib/inventory-data';
 import { latency, newReport, value, type ScenarioReport } from '../lib/report';
+import { envInt } from '../lib/context';
 
 /**
  * Loads a large inventory straight into PostgreSQL through the store's own sink (COPY into staging, then
@@ -20,18 +21,12 @@ interface Sizes extends InventoryShape {
 }
 
 function sizes(): Sizes {
-  const int = (name: string, fallback: number): number => {
-    const raw = process.env[name];
-    const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, not ${raw}`);
-    return n;
-  };
   return {
-    identities: int('BENCH_INVENTORY_IDENTITIES', 100_000),
-    documents: int('BENCH_INVENTORY_DOCUMENTS', 500),
-    usage: int('BENCH_INVENTORY_USAGE', 1_000_000),
-    page: int('BENCH_INVENTORY_PAGE', 10_000),
-    views: int('BENCH_INVENTORY_VIEWS', 20),
+    identities: envInt('BENCH_INVENTORY_IDENTITIES', 100_000),
+    documents: envInt('BENCH_INVENTORY_DOCUMENTS', 500),
+    usage: envInt('BENCH_INVENTORY_USAGE', 1_000_000),
+    page: envInt('BENCH_INVENTORY_PAGE', 10_000),
+    views: envInt('BENCH_INVENTORY_VIEWS', 20),
   };
 }
 

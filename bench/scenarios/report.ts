@@ -21,6 +21,7 @@ import { now, throwIfAborted } from '../lib/clock';
 import { runPool } from '../lib/pool';
 import { latency, newReport, value, type ScenarioReport } from '../lib/report';
 import { uptime } from './findings-pci';
+import { envInt } from '../lib/context';
 
 /**
  * Report generation time (issue 14, item 5): `buildIdentityReport` for one person holding one IAM role
@@ -41,17 +42,11 @@ const ROLE = 'bench-report-role';
 const DAY_MS = 86_400_000;
 
 function sizes(): { grants: number; actions: number; days: number; samples: number } {
-  const int = (name: string, fallback: number): number => {
-    const raw = process.env[name];
-    const n = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, not ${raw}`);
-    return n;
-  };
   return {
-    grants: int('BENCH_REPORT_GRANTS', 1000),
-    actions: int('BENCH_REPORT_ACTIONS', 300),
-    days: int('BENCH_REPORT_DAYS', 90),
-    samples: int('BENCH_REPORT_SAMPLES', 10),
+    grants: envInt('BENCH_REPORT_GRANTS', 1000),
+    actions: envInt('BENCH_REPORT_ACTIONS', 300),
+    days: envInt('BENCH_REPORT_DAYS', 90),
+    samples: envInt('BENCH_REPORT_SAMPLES', 10),
   };
 }
 
