@@ -177,7 +177,7 @@ describe('Teams app package', () => {
     assert.equal(readWithPython(buildPackage({ ...OPTIONS, teamsAppId: given })).manifest.id, given);
   });
 
-  test('the personal menu lists every command the bot understands; channels and group chats offer help only', () => {
+  test('the personal menu lists every command the bot understands; channels and group chats offer help and report', () => {
     const titles = ['request', 'list', 'approvals', 'extend', 'done', 'revoke', 'break-glass', 'report', 'help'];
     const [personal, shared, ...more] = manifest.bots[0]?.commandLists ?? [];
     assert.deepEqual(more, []);
@@ -192,11 +192,11 @@ describe('Teams app package', () => {
     }
     const request = personal?.commands.find((c) => c.title === 'request');
     assert.match(request?.description ?? '', /request <entitlement> <duration> <reason> \[ticket:X\]/);
-    // The bot refuses every command but help outside a personal chat, so the channel menu must not offer them.
+    // The bot refuses every command but help and report outside a personal chat, so the channel menu offers only them.
     assert.deepEqual(shared?.scopes, ['team', 'groupChat']);
     assert.deepEqual(
       shared?.commands.map((c) => c.title),
-      ['help'],
+      ['help', 'report'],
     );
   });
 
