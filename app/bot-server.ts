@@ -1,4 +1,4 @@
-import http, { type RequestListener } from 'node:http';
+import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** The bot's HTTP endpoints: health, and each chat front end at its path (`/slack/events`, later `/api/messages`). */
@@ -13,6 +13,13 @@ export async function startBotServer(options: {
   routes: Record<string, RequestListener>;
   /** Handlers for every path below a prefix, e.g. `/files/` for shared files behind signed links. */
   prefixes?: Record<string, RequestListener>;
+  /** GET /readyz: 200 when every dependency answers, 503 naming the one that does not. */
+  readiness?: () => Promise<{ ok: boolean }>;
+  /** GET /metrics in the Prometheus text format; `observe` sees each routed request first (counters). */
+  metrics?: {
+    observe(path: string, req: IncomingMessage, res: ServerResponse): void;
+    render(): Promise<{ contentType: string; body: string }>;
+  };
 }): Promise<BotServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
@@ -20,6 +27,28 @@ export async function startBotServer(options: {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }
+    const probe = path === '/readyz' ? options.readiness : undefined;
+    if (probe) {
+      if (!getOnly(req, res)) return;
+      void probe().then(
+        (readiness) =>
+          res
+            .writeHead(readiness.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+            .end(JSON.stringify(readiness)),
+        () => res.writeHead(503, { 'content-type': 'application/json' }).end('{"ok":false}'),
+      );
+      return;
+    }
+    const metrics = options.metrics;
+    if (metrics && path === '/metrics') {
+      if (!getOnly(req, res)) return;
+      void metrics.render().then(
+        (page) => res.writeHead(200, { 'content-type': page.contentType }).end(page.body),
+        () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable'),
+      );
+      return;
+    }
+    metrics?.observe(path, req, res);
     const route = options.routes[path];
     if (route) {
       route(req, res);
@@ -45,4 +74,10 @@ export async function startBotServer(options: {
         server.closeAllConnections();
       }),
   };
+}
+
+function getOnly(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return true;
+  res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed');
+  return false;
 }

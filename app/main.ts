@@ -24,6 +24,8 @@ import {
   ensureReconcileSchedule,
 } from './schedules';
 import { startBotServer } from './bot-server';
+import { botReadiness } from './readiness';
+import { createBotMetrics } from './metrics';
 import { reportDesk } from './report-desk';
 import { fileLinkSigner } from './file-links';
 import { FILES_PATH } from '../bot/file-links';
@@ -169,7 +171,23 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
         signer: fileLinkSigner(config.links),
         log: (level, msg, extra = {}) => log[level](msg, extra),
       });
-    const server = await startBotServer({ port: config.botPort, host: config.botHost, routes, prefixes });
+    const readiness = botReadiness({
+      databaseUrl: config.databaseUrl,
+      temporal: core.temporal,
+      onChange: (dependency, state, error) =>
+        state === 'ok'
+          ? log.info('readiness check ok', { dependency })
+          : log.warn('readiness check failing', { dependency, state, ...(error ? { error } : {}) }),
+    });
+    stops.unshift(() => readiness.close());
+    const server = await startBotServer({
+      port: config.botPort,
+      host: config.botHost,
+      routes,
+      prefixes,
+      readiness: readiness.check,
+      metrics: createBotMetrics(),
+    });
     stops.unshift(() => server.close());
     const slackState = !config.slack
       ? 'Slack off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'
@@ -184,6 +202,8 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
     log.info('bot listening', {
       url: server.url,
       health: `${server.url}/healthz`,
+      ready: `${server.url}/readyz`,
+      metrics: `${server.url}/metrics`,
       chat: [slackState, teamsState],
       // The public URL only: the link secret is never logged.
       links: config.links ? `${config.links.publicUrl}${FILES_PATH}` : 'off (set BOT_PUBLIC_URL and LEAST_LINK_SECRET)',
