@@ -63,7 +63,12 @@ export class PgStore {
   static connect(url: string): PgStore {
     const pool = new pg.Pool({ connectionString: url });
     // An idle connection dropped by the server (restart, failover) must not crash the worker; the pool reconnects.
-    pool.on('error', (error) => console.warn(`PostgreSQL connection lost: ${error.message}`));
+    // one JSON line like every other log line; the pool replaces the connection on the next query
+    pool.on('error', (error) =>
+      console.warn(
+        JSON.stringify({ level: 'warn', component: 'store', msg: 'PostgreSQL connection lost', error: error.message }),
+      ),
+    );
     const store = new PgStore(pool);
     store.ownsPool = true;
     return store;
