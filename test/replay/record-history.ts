@@ -7,7 +7,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { LEAD, submitRequest, type Stack } from '../support/stacks/stack';
+import { createAlertActivities } from '../../activities/alert';
+import { alertStateQuery } from '../../workflows/alert-messages';
+import { alertWorkflowId } from '../../domain/alert/model';
+import { ADMIN, LEAD, submitRequest, type Stack } from '../support/stacks/stack';
 
 export const HISTORIES = path.join(__dirname, 'histories');
 
@@ -16,6 +19,41 @@ export async function recordApproveGrantRevoke(stack: Stack, file: string): Prom
   await stack.waitForStatus(id, 'pending');
   await stack.access.decide(id, LEAD, 'approve');
   const handle = stack.env.client.workflow.getHandle(id);
+  await handle.result();
+  const history = await handle.fetchHistory();
+  writeFileSync(path.join(HISTORIES, file), `${historyToJSON(history)}\n`);
+}
+
+/**
+ * One alert's whole life: three occurrences (one of them raised twice), an acknowledgement, then the
+ * throttle's quiet and the end. The stack's policy must name a channel for high alerts.
+ */
+export async function recordAlertLife(stack: Stack, file: string): Promise<void> {
+  const raiser = createAlertActivities({
+    policy: () => stack.policy,
+    posters: [],
+    temporal: () => ({ client: stack.env.client, taskQueue: stack.taskQueue }),
+  });
+  const occurrence = (i: number) => ({
+    rule: 'out-of-band-grant' as const,
+    subject: 'aws-prod',
+    occurrenceId: `replay-${i}`,
+    at: new Date().toISOString(),
+    line: `grant ${i} made outside Least`,
+  });
+  for (const i of [1, 2, 2, 3]) await raiser.raiseAlerts([occurrence(i)]);
+  const workflowId = alertWorkflowId('out-of-band-grant', 'aws-prod', stack.taskQueue);
+  const handle = stack.env.client.workflow.getHandle(workflowId);
+  for (
+    let state = await handle.query(alertStateQuery);
+    state.episode.count < 3 || state.episode.undelivered.length === 0;
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    state = await handle.query(alertStateQuery);
+  }
+  const { series, episode } = await handle.query(alertStateQuery);
+  const acked = await stack.alerts.acknowledge({ workflowId, series, episode: episode.number, by: ADMIN, via: 'cli' });
+  if (!acked.ok) throw new Error(`acknowledge refused: ${acked.message}`);
   await handle.result();
   const history = await handle.fetchHistory();
   writeFileSync(path.join(HISTORIES, file), `${historyToJSON(history)}\n`);

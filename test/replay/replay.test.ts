@@ -7,7 +7,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOWS_PATH } from '../../app/worker';
 import { APPROVE_PATH_PATCH } from '../../workflows/access-request';
 import { startStack } from '../support/stacks/stack';
-import { HISTORIES, recordApproveGrantRevoke } from './record-history';
+import { HISTORIES, recordAlertLife, recordApproveGrantRevoke } from './record-history';
 
 /** Committed histories must replay on today's workflow code: a determinism break fails here. */
 
@@ -40,14 +40,29 @@ function hasApprovePathPatch(file: string): boolean {
 describe('replay of committed workflow histories', () => {
   before(async () => {
     if (process.env.LEAST_RECORD_HISTORY !== '1') return;
-    const stack = await startStack('time-skipping');
+    // a Slack channel for high alerts: there is no poster here, so the alert records why it was not posted
+    const stack = await startStack('time-skipping', {
+      policy: (input) => {
+        input.alerts = { channels: { high: [{ platform: 'slack', channel: 'CREPLAY001' }] } };
+      },
+    });
     const { stop } = await stack.startWorker();
+    const day = new Date().toISOString().slice(0, 10);
     try {
-      await recordApproveGrantRevoke(stack, `approve-grant-revoke-${new Date().toISOString().slice(0, 10)}.json`);
+      await recordApproveGrantRevoke(stack, `approve-grant-revoke-${day}.json`);
+      await recordAlertLife(stack, `alert-life-${day}.json`);
     } finally {
       await stop();
       await stack.close();
     }
+  });
+
+  it('has a committed history of the access request and of an alert', () => {
+    for (const shape of ['approve-grant-revoke-', 'alert-life-'])
+      assert.ok(
+        files.some((f) => f.startsWith(shape)),
+        `no ${shape}… history: record one with LEAST_RECORD_HISTORY=1`,
+      );
   });
 
   it('has at least one committed history', () => {
@@ -58,9 +73,10 @@ describe('replay of committed workflow histories', () => {
   });
 
   it('covers runs started before the approve-path patch and after it', () => {
-    const patched = files.filter(hasApprovePathPatch);
+    const requests = files.filter((f) => f.startsWith('approve-grant-revoke-'));
+    const patched = requests.filter(hasApprovePathPatch);
     assert.ok(patched.length > 0, `no committed history has the ${APPROVE_PATH_PATCH} marker`);
-    assert.ok(patched.length < files.length, 'no committed history from before the patch');
+    assert.ok(patched.length < requests.length, 'no committed history from before the patch');
   });
 
   it('fails with a determinism error on a history this code could not have made', async () => {
