@@ -9,6 +9,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createAlertActivities } from '../../activities/alert';
 import { alertStateQuery } from '../../workflows/alert-messages';
+import { collect } from '../../workflows/collect';
 import { alertWorkflowId } from '../../domain/alert/model';
 import { ADMIN, LEAD, submitRequest, type Stack } from '../support/stacks/stack';
 
@@ -54,6 +55,22 @@ export async function recordAlertLife(stack: Stack, file: string): Promise<void>
   const { series, episode } = await handle.query(alertStateQuery);
   const acked = await stack.alerts.acknowledge({ workflowId, series, episode: episode.number, by: ADMIN, via: 'cli' });
   if (!acked.ok) throw new Error(`acknowledge refused: ${acked.message}`);
+  await handle.result();
+  const history = await handle.fetchHistory();
+  writeFileSync(path.join(HISTORIES, file), `${historyToJSON(history)}\n`);
+}
+
+/**
+ * One collection of the stack's AWS system through every step a snapshot takes now: pages, finish,
+ * findings, the denied-call watch, the anomaly scan and the collection's alerts (each behind its patch).
+ */
+export async function recordCollection(stack: Stack, file: string): Promise<void> {
+  const systemId = stack.policy.authorizationSystems[0]!.id;
+  const handle = await stack.env.client.workflow.start(collect, {
+    workflowId: `collect-${systemId}-replay-${Date.now()}`,
+    taskQueue: stack.taskQueue,
+    args: [{ systemId }],
+  });
   await handle.result();
   const history = await handle.fetchHistory();
   writeFileSync(path.join(HISTORIES, file), `${historyToJSON(history)}\n`);

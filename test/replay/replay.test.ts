@@ -7,7 +7,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOWS_PATH } from '../../app/worker';
 import { APPROVE_PATH_PATCH } from '../../workflows/access-request';
 import { startStack } from '../support/stacks/stack';
-import { HISTORIES, recordAlertLife, recordApproveGrantRevoke } from './record-history';
+import { HISTORIES, recordAlertLife, recordApproveGrantRevoke, recordCollection } from './record-history';
 
 /** Committed histories must replay on today's workflow code: a determinism break fails here. */
 
@@ -44,6 +44,8 @@ describe('replay of committed workflow histories', () => {
     const stack = await startStack('time-skipping', {
       policy: (input) => {
         input.alerts = { channels: { high: [{ platform: 'slack', channel: 'CREPLAY001' }] } };
+        // a collection of the account's identities and grants (no CloudTrail or Access Advisor here)
+        (input.authorizationSystems[0] as Record<string, unknown>).inventory = { accessAdvisor: false };
       },
     });
     const { stop } = await stack.startWorker();
@@ -51,14 +53,15 @@ describe('replay of committed workflow histories', () => {
     try {
       await recordApproveGrantRevoke(stack, `approve-grant-revoke-${day}.json`);
       await recordAlertLife(stack, `alert-life-${day}.json`);
+      await recordCollection(stack, `collection-${day}.json`);
     } finally {
       await stop();
       await stack.close();
     }
   });
 
-  it('has a committed history of the access request and of an alert', () => {
-    for (const shape of ['approve-grant-revoke-', 'alert-life-'])
+  it('has a committed history of the access request, an alert and a collection', () => {
+    for (const shape of ['approve-grant-revoke-', 'alert-life-', 'collection-'])
       assert.ok(
         files.some((f) => f.startsWith(shape)),
         `no ${shape}… history: record one with LEAST_RECORD_HISTORY=1`,
