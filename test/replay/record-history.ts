@@ -10,6 +10,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createAlertActivities } from '../../activities/alert';
 import { alertStateQuery } from '../../workflows/alert-messages';
 import { collect } from '../../workflows/collect';
+import { reconcile } from '../../workflows/reconcile';
+import { CreateAccountAssignmentCommand } from '@aws-sdk/client-sso-admin';
+import { ACCOUNT_ID } from '../support/fakes/aws-fixtures';
 import { alertWorkflowId } from '../../domain/alert/model';
 import { ADMIN, LEAD, submitRequest, type Stack } from '../support/stacks/stack';
 
@@ -72,6 +75,32 @@ export async function recordCollection(stack: Stack, file: string): Promise<void
     args: [{ systemId }],
   });
   await handle.result();
+  const history = await handle.fetchHistory();
+  writeFileSync(path.join(HISTORIES, file), `${historyToJSON(history)}\n`);
+}
+
+/**
+ * One reconciliation sweep that finds a grant made outside Least (an Identity Center assignment made in
+ * the console) and alerts on it (the `alert-out-of-band` patch).
+ */
+export async function recordReconciliation(stack: Stack, file: string): Promise<void> {
+  const { account } = stack;
+  await stack.aws.ssoAdmin.send(
+    new CreateAccountAssignmentCommand({
+      InstanceArn: account.instanceArn,
+      TargetType: 'AWS_ACCOUNT',
+      TargetId: ACCOUNT_ID,
+      PermissionSetArn: account.readOnlyPermissionSetArn,
+      PrincipalType: 'USER',
+      PrincipalId: account.grace.userId,
+    }),
+  );
+  const handle = await stack.env.client.workflow.start(reconcile, {
+    workflowId: `reconcile-replay-${Date.now()}`,
+    taskQueue: stack.taskQueue,
+  });
+  const report = await handle.result();
+  if (report.outOfBand.length !== 1) throw new Error(`expected one out-of-band grant: ${JSON.stringify(report)}`);
   const history = await handle.fetchHistory();
   writeFileSync(path.join(HISTORIES, file), `${historyToJSON(history)}\n`);
 }

@@ -7,7 +7,13 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOWS_PATH } from '../../app/worker';
 import { APPROVE_PATH_PATCH } from '../../workflows/access-request';
 import { startStack } from '../support/stacks/stack';
-import { HISTORIES, recordAlertLife, recordApproveGrantRevoke, recordCollection } from './record-history';
+import {
+  HISTORIES,
+  recordAlertLife,
+  recordApproveGrantRevoke,
+  recordCollection,
+  recordReconciliation,
+} from './record-history';
 
 /** Committed histories must replay on today's workflow code: a determinism break fails here. */
 
@@ -54,16 +60,19 @@ describe('replay of committed workflow histories', () => {
       await recordApproveGrantRevoke(stack, `approve-grant-revoke-${day}.json`);
       await recordAlertLife(stack, `alert-life-${day}.json`);
       await recordCollection(stack, `collection-${day}.json`);
+      await recordReconciliation(stack, `reconciliation-${day}.json`);
     } finally {
       await stop();
       await stack.close();
     }
   });
 
-  it('has a committed history of the access request, an alert and a collection', () => {
-    for (const shape of ['approve-grant-revoke-', 'alert-life-', 'collection-'])
+  it('has a committed history of the access request, an alert, a collection and a reconciliation', () => {
+    // read now, not at load: a recording run (LEAST_RECORD_HISTORY=1) has just written them
+    const committed = readdirSync(HISTORIES);
+    for (const shape of ['approve-grant-revoke-', 'alert-life-', 'collection-', 'reconciliation-'])
       assert.ok(
-        files.some((f) => f.startsWith(shape)),
+        committed.some((f) => f.startsWith(shape)),
         `no ${shape}… history: record one with LEAST_RECORD_HISTORY=1`,
       );
   });
