@@ -5,7 +5,7 @@ import type { CloudPrincipal, GrantReceipt, LeaseSpec, ObservedGrant, Presence }
 import type { Decision, RequestState } from '../domain/request';
 import type { Notice } from '../domain/notice';
 import type { CloudProvider } from './cloud/provider';
-import type { Notifier } from './chat/notifier';
+import { FanOutNotifier, type Notifier } from './chat/notifier';
 import type { ActivityStore } from './store/port';
 import type { AuditEntry } from './store/types';
 import { createInventoryActivities, type InventoryActivityDeps } from './inventory';
@@ -90,7 +90,7 @@ export function createActivities(deps: ActivityDeps) {
   const raise = (occurrences: AlertOccurrence[]) => raiseAlerts(alerts, occurrences);
   const cleanup = deps.cleanup && { ...deps.cleanup, policy: deps.policy, store: deps.store, now, alerts: raise };
   // The access workflows' alerts ride on the notices they send (break-glass, high-risk grant, failures).
-  const alerting = new AlertingNotifier(raise);
+  const notifier = new FanOutNotifier([deps.notifier, new AlertingNotifier(raise)]);
   return {
     ...createInventoryActivities({ collectors: {}, ...deps.inventory, policy: deps.policy, now }),
     ...createFindingsActivities({ ...deps.findings, policy: deps.policy, now }),
@@ -136,9 +136,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Chat and the alert the notice raises, side by side; either failing retries both (each is idempotent). */
     async notify(notice: Notice): Promise<void> {
-      const results = await Promise.allSettled([deps.notifier.notify(notice), alerting.notify(notice)]);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      await notifier.notify(notice);
     },
 
     resolvePrincipal,

@@ -1,3 +1,4 @@
+import { AuditAction } from '../../domain/audit';
 import { parseAlertAck } from '../alert-client';
 import { ALERT_ACK_ACTION } from '../render/alert';
 import { userText } from '../render/teams/text';
@@ -17,7 +18,7 @@ export async function onAlertAction(
   if (click.verb !== ALERT_ACK_ACTION) return undefined;
   const target = typeof click.data.value === 'string' ? parseAlertAck(click.data.value) : undefined;
   if (!target) {
-    await ctx.access.refused(email, 'action.malformed', { platform: 'teams', verb: ALERT_ACK_ACTION });
+    await ctx.access.refused(email, AuditAction.ActionMalformed, { platform: 'teams', verb: ALERT_ACK_ACTION });
     return messageResponse(MALFORMED);
   }
   const alerts = ctx.alerts;

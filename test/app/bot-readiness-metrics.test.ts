@@ -21,7 +21,7 @@ import { TEAMS_BOT_ID } from '../support/stacks/teams-stack';
 const ROOT = path.resolve(__dirname, '..', '..');
 /** Shaped as config.ts expects (hex secret, xoxb- token); the fake Slack accepts any token. */
 const SIGNING_SECRET = randomBytes(16).toString('hex');
-const BOT_TOKEN = 'xoxb-0-0-readiness-test';
+const BOT_TOKEN = `xoxb-${randomBytes(8).toString('hex')}`;
 
 /** A loopback TCP proxy to PostgreSQL; cutting it refuses new connections and drops open ones. */
 class CuttableProxy {

@@ -5,18 +5,9 @@
  * and runs until it is killed. Prints `ready` once polling.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { WebClient } from '@slack/web-api';
-import { SlackDigestPoster } from '../../../activities/chat/slack-digest-poster';
-import { TeamsDigestPoster } from '../../../activities/chat/teams-digest-poster';
-import { SlackAlertPoster } from '../../../activities/chat/slack-alert-poster';
-import { TeamsAlertPoster } from '../../../activities/chat/teams-alert-poster';
-import { AdapterTeamsPoster } from '../../../activities/chat/teams-poster';
 import { PgStore } from '../../../activities/store/pg-store';
-import { buildActivities } from '../../../app/runtime';
-import { slackClientOptions } from '../../../bot/slack/app';
-import { teamsAdapter } from '../../../bot/teams/app';
 import type { Policy } from '../../../domain/policy/schema';
-import { FAKE_BOT_TOKEN } from '../fakes/fake-slack';
+import { digestStackActivities } from '../stacks/digest-stack';
 import { workflowBundle } from '../stacks/stack';
 
 function required(name: string): string {
@@ -30,23 +21,7 @@ async function main(): Promise<void> {
   const bundle = workflowBundle();
   const policy = JSON.parse(required('LEAST_TEST_POLICY_JSON')) as Policy;
   const store = PgStore.connect(required('DATABASE_URL'));
-  const client = new WebClient(FAKE_BOT_TOKEN, {
-    ...slackClientOptions(required('LEAST_TEST_SLACK_API_URL')),
-    retryConfig: { retries: 0 },
-  });
-  const built = buildActivities(
-    { store, policy, slack: undefined, teams: undefined },
-    {
-      digestPosters: [
-        new SlackDigestPoster({ client }),
-        new TeamsDigestPoster({ poster: new AdapterTeamsPoster(teamsAdapter({})), conversations: store }),
-      ],
-      alertPosters: [
-        new SlackAlertPoster({ client }),
-        new TeamsAlertPoster({ poster: new AdapterTeamsPoster(teamsAdapter({})), conversations: store }),
-      ],
-    },
-  );
+  const built = digestStackActivities(store, policy, required('LEAST_TEST_SLACK_API_URL'));
   const connection = await NativeConnection.connect({ address: required('TEMPORAL_ADDRESS') });
   const worker = await Worker.create({
     connection,

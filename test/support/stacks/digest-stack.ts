@@ -97,8 +97,6 @@ export async function startDigestStack(kind: 'dev' | 'time-skipping', policy: Po
       agent: BOT,
     },
   });
-  // The WebClient's own retries would wait in real time; Temporal's activity retries are what count here.
-  const client = new WebClient(FAKE_BOT_TOKEN, { ...slackClientOptions(slack.apiUrl), retryConfig: { retries: 0 } });
   const taskQueue = `least-digest-${randomBytes(4).toString('hex')}`;
   const stops: (() => Promise<void>)[] = [];
   return {
@@ -111,19 +109,7 @@ export async function startDigestStack(kind: 'dev' | 'time-skipping', policy: Po
     taskQueue,
     async startWorker(options = {}) {
       const used = options.store ?? store;
-      const built = buildActivities(
-        { store: used, policy, slack: undefined, teams: undefined },
-        {
-          digestPosters: [
-            new SlackDigestPoster({ client }),
-            new TeamsDigestPoster({ poster: new AdapterTeamsPoster(teamsAdapter({})), conversations: used }),
-          ],
-          alertPosters: [
-            new SlackAlertPoster({ client }),
-            new TeamsAlertPoster({ poster: new AdapterTeamsPoster(teamsAdapter({})), conversations: used }),
-          ],
-        },
-      );
+      const built = digestStackActivities(used, policy, slack.apiUrl);
       const worker = await Worker.create({
         connection: env.nativeConnection,
         taskQueue,
@@ -220,4 +206,25 @@ export function auditFailingOnce(store: PgStore, action: string): PgStore {
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/**
+ * The worker's activities as app/runtime.ts builds them, with the Slack and Teams digest and alert
+ * posters pointed at the local fakes (the real WebClient, the real Agents SDK adapter). Shared by the
+ * stack's worker and the worker in a process of its own (test/support/launch/digest-worker.ts).
+ */
+export function digestStackActivities(store: PgStore, policy: Policy, slackApiUrl: string) {
+  // The WebClient's own retries would wait in real time; Temporal's activity retries are what count here.
+  const client = new WebClient(FAKE_BOT_TOKEN, { ...slackClientOptions(slackApiUrl), retryConfig: { retries: 0 } });
+  const teams = (): AdapterTeamsPoster => new AdapterTeamsPoster(teamsAdapter({}));
+  return buildActivities(
+    { store, policy, slack: undefined, teams: undefined },
+    {
+      digestPosters: [
+        new SlackDigestPoster({ client }),
+        new TeamsDigestPoster({ poster: teams(), conversations: store }),
+      ],
+      alertPosters: [new SlackAlertPoster({ client }), new TeamsAlertPoster({ poster: teams(), conversations: store })],
+    },
+  );
 }
