@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RequestListener } from 'node:http';
@@ -46,7 +47,8 @@ const ADA = 'ada@example.com';
 const SEC = 'sec@example.com';
 const MALLORY = 'mallory@example.com';
 const SIGNING_SECRET = 'report-chat-signing-secret-not-real';
-const LINK_SECRET = 'report-chat-link-secret-0123456789abcdefghijklmnop';
+/** Made for this run: a link secret is never written out. */
+const LINK_SECRET = randomBytes(32).toString('hex');
 const SlackUser = { ada: 'UADA0001', sec: 'USEC0001', mallory: 'UMAL0001' } as const;
 const People = {
   ada: teamsUser('Ada', { email: ADA, userPrincipalName: ADA }),
