@@ -18,6 +18,8 @@ import { createAnomalyActivities, type AnomalyActivityDeps } from './anomaly';
 import { createAlertActivities, raiseAlerts, type AlertActivityDeps } from './alert';
 import { AlertingNotifier } from './chat/alerting-notifier';
 import type { AlertOccurrence } from '../domain/alert/model';
+import { NO_METRICS, type AccessMetrics } from './metrics';
+import { awsErrorCode } from './cloud/aws/errors';
 export type { DigestOutcome } from './digest';
 
 export interface ActivityDeps {
@@ -44,6 +46,8 @@ export interface ActivityDeps {
   alerts?: Omit<AlertActivityDeps, 'policy'>;
   /** Where anomaly scans read usage and store what they find; none: snapshots are not scanned (the demo). */
   anomalies?: AnomalyActivityDeps['store'];
+  /** Where requests, decisions, grants, revocations and cloud errors are counted; none: nowhere. */
+  metrics?: AccessMetrics;
 }
 
 /**
@@ -52,6 +56,21 @@ export interface ActivityDeps {
  */
 export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
+  const metrics = deps.metrics ?? NO_METRICS;
+
+  /** A call to a cloud: rule violations are final, and every failure is counted by its code. */
+  async function inCloud<T>(
+    system: AuthorizationSystem,
+    operation: Parameters<AccessMetrics['cloudError']>[1],
+    call: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await domainErrorsAreFinal(call);
+    } catch (error) {
+      metrics.cloudError(system.cloud, operation, errorCode(error));
+      throw error;
+    }
+  }
 
   function systemOf(systemId: string): { system: AuthorizationSystem; provider: CloudProvider } {
     const system = deps.policy().authorizationSystems.find((s) => s.id === systemId);
@@ -66,12 +85,13 @@ export function createActivities(deps: ActivityDeps) {
 
   async function resolvePrincipal(systemId: string, person: string, grant: GrantSpec): Promise<CloudPrincipal> {
     const { system, provider } = systemOf(systemId);
-    return domainErrorsAreFinal(() => provider.resolvePrincipal(system, person, grant, deps.policy()));
+    return inCloud(system, 'resolve', () => provider.resolvePrincipal(system, person, grant, deps.policy()));
   }
 
   async function applyGrant(lease: LeaseSpec): Promise<GrantReceipt> {
     const { system, provider } = systemOf(lease.systemId);
-    const receipt = await domainErrorsAreFinal(() => provider.grant(system, lease));
+    const receipt = await inCloud(system, 'grant', () => provider.grant(system, lease));
+    metrics.grantApplied(system.cloud);
     await deps.store.saveLease({
       leaseId: lease.leaseId,
       requestId: lease.leaseId,
@@ -84,6 +104,26 @@ export function createActivities(deps: ActivityDeps) {
       status: 'active',
     });
     return receipt;
+  }
+
+  async function revokeGrant(lease: LeaseSpec): Promise<void> {
+    const { system, provider } = systemOf(lease.systemId);
+    await inCloud(system, 'revoke', () => provider.revoke(system, lease));
+  }
+
+  /** Asks the cloud; throws (and so retries) while the grant is still visible. */
+  async function verifyRevoked(lease: LeaseSpec): Promise<Presence> {
+    const { system, provider } = systemOf(lease.systemId);
+    const presence = await inCloud(system, 'verify', () => provider.check(system, lease));
+    if (presence.present) throw new Error(`grant still present after revocation: ${presence.detail}`);
+    const seenGoneAt = now();
+    // The clean-up after a failed grant verifies a lease that was never recorded: nothing to mark.
+    await deps.store.markLeaseEnded(lease.leaseId, 'revoked', seenGoneAt.toISOString(), presence.detail, {
+      ifRecorded: true,
+    });
+    const lateMs = seenGoneAt.getTime() - Date.parse(lease.expiresAt);
+    metrics.revocationVerified(system.cloud, lateMs >= 0 ? lateMs / 1000 : undefined);
+    return presence;
   }
 
   const alerts: AlertActivityDeps = { posters: [], ...deps.alerts, policy: deps.policy };
@@ -112,26 +152,34 @@ export function createActivities(deps: ActivityDeps) {
       ...(deps.permissionSets ? { inventory: deps.permissionSets } : {}),
     }),
 
+    /** The request's snapshot and its audit row side by side: two tables, each write idempotent. */
     async recordState(state: RequestState, audit?: AuditEntry): Promise<void> {
-      await deps.store.saveRequest(state);
-      if (audit) await deps.store.appendAudit(audit);
+      await Promise.all([deps.store.saveRequest(state), audit && deps.store.appendAudit(audit)]);
+      if (audit?.action === 'request.submitted') metrics.requestSubmitted(state.outcome);
     },
 
     /**
-     * The decision, and the settlement it caused when it settled the request: one activity, rows in
-     * that order, so the audit log can never show a request approved before the approval that did it.
+     * The decision, and the settlement it caused when it settled the request: one activity, audit rows
+     * in that order and in one turn on the chain, so the audit log can never show a request approved
+     * before the approval that did it.
      */
     async recordDecision(state: RequestState, decision: Decision, settlement?: AuditEntry): Promise<void> {
-      await deps.store.recordDecision(state.request.requestId, decision);
-      await deps.store.saveRequest(state);
-      await deps.store.appendAudit({
+      const counted: AuditEntry = {
         actor: decision.approver,
         action: decision.verdict === 'approve' ? 'approval.approved' : 'approval.denied',
         requestId: state.request.requestId,
         detail: { stage: decision.stage, ...(decision.reason ? { reason: decision.reason } : {}) },
         key: `decision:${state.request.requestId}:${decision.stage}:${decision.approver}`,
-      });
-      if (settlement) await deps.store.appendAudit(settlement);
+      };
+      await Promise.all([
+        deps.store.recordDecision(state.request.requestId, decision).then(() => deps.store.saveRequest(state)),
+        deps.store.appendAudits(settlement ? [counted, settlement] : [counted]),
+      ]);
+      const waitMs = Date.parse(decision.at) - Date.parse(state.request.submittedAt);
+      metrics.decisionRecorded(
+        decision.verdict,
+        settlement && Number.isFinite(waitMs) ? Math.max(0, waitMs) / 1000 : undefined,
+      );
     },
 
     /** Chat and the alert the notice raises, side by side; either failing retries both (each is idempotent). */
@@ -157,26 +205,22 @@ export function createActivities(deps: ActivityDeps) {
 
     async extendGrant(lease: LeaseSpec): Promise<void> {
       const { system, provider } = systemOf(lease.systemId);
-      await domainErrorsAreFinal(() => provider.extend(system, lease));
+      await inCloud(system, 'extend', () => provider.extend(system, lease));
       const record = await deps.store.getLease(lease.leaseId);
       if (record) await deps.store.saveLease({ ...record, expiresAt: lease.expiresAt });
     },
 
-    async revokeGrant(lease: LeaseSpec): Promise<void> {
-      const { system, provider } = systemOf(lease.systemId);
-      await domainErrorsAreFinal(() => provider.revoke(system, lease));
-    },
+    /** Kept for workflows started before revokeLease: their histories call these two in turn. */
+    revokeGrant,
+    verifyRevoked,
 
-    /** Asks the cloud; throws (and so retries) while the grant is still visible. */
-    async verifyRevoked(lease: LeaseSpec): Promise<Presence> {
-      const { system, provider } = systemOf(lease.systemId);
-      const presence = await provider.check(system, lease);
-      if (presence.present) throw new Error(`grant still present after revocation: ${presence.detail}`);
-      // The clean-up after a failed grant verifies a lease that was never recorded: nothing to mark.
-      if (await deps.store.getLease(lease.leaseId)) {
-        await deps.store.markLeaseEnded(lease.leaseId, 'revoked', now().toISOString(), presence.detail);
-      }
-      return presence;
+    /**
+     * Revoke, then prove it from the cloud, in one activity: a retry starts again from the revoke, which
+     * is idempotent, so a grant put back meanwhile is taken away again rather than reported gone.
+     */
+    async revokeLease(lease: LeaseSpec): Promise<Presence> {
+      await revokeGrant(lease);
+      return verifyRevoked(lease);
     },
 
     async listSystems(): Promise<string[]> {
@@ -240,6 +284,13 @@ function nonRetryable(code: string, message: string): ApplicationFailure {
 }
 
 /** Rule violations from the clouds (unknown principal, denied) will not fix themselves: do not retry. */
+/** The code a failed cloud call is counted under: Least's own, the cloud's, or the error's name. */
+function errorCode(error: unknown): string {
+  if (error instanceof ApplicationFailure && error.type) return error.type;
+  if (error instanceof DomainError) return error.code;
+  return awsErrorCode(error) ?? (error instanceof Error ? error.name : 'unknown');
+}
+
 async function domainErrorsAreFinal<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();

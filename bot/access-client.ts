@@ -10,7 +10,13 @@ import { DomainError, ErrorCode } from '../domain/errors';
 import { parseDuration } from '../domain/duration';
 import { evaluateRequest, type ExternalGroups } from '../domain/policy/evaluate';
 import type { Policy } from '../domain/policy/schema';
-import { awaitsDecisionFrom, type Origin, type RequestFilter, type RequestState } from '../domain/request';
+import {
+  awaitsDecisionFrom,
+  initialState,
+  type Origin,
+  type RequestFilter,
+  type RequestState,
+} from '../domain/request';
 import { accessRequest } from '../workflows/access-request';
 import {
   decideUpdate,
@@ -127,8 +133,11 @@ export class AccessClient {
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      return this.status(requestId); // someone else's start: ask the run what it holds
     }
-    return this.status(requestId);
+    // The run this call started holds exactly this until its first step: no query (and no wait for
+    // its first workflow task) before the person hears their request id.
+    return { ok: true, state: initialState(workflowInput.request, workflowInput.rules, workflowInput.outcome) };
   }
 
   async status(requestId: string): Promise<Outcome> {

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { LeastActivities } from '../activities';
 
 /**
@@ -46,3 +46,54 @@ export const { revokeGrant, verifyRevoked } = proxyActivities<LeastActivities>({
   scheduleToCloseTimeout: '10 minutes',
   retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', backoffCoefficient: 2 },
 });
+
+/**
+ * The same steps as local activities, for runs started from LEAN_LIFECYCLE_PATCH: they run in the worker
+ * that holds the workflow task, without a round trip through the server's task queues, and leave one
+ * marker in history instead of three events and a workflow task each. Retry policies match the ones
+ * above; a worker that dies mid-step hands the workflow task on, and the step runs again (each is
+ * idempotent by its business key).
+ */
+export const local = {
+  ...pick(
+    proxyLocalActivities<LeastActivities>({
+      startToCloseTimeout: '30 seconds',
+      retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+    }),
+    'recordState',
+    'recordDecision',
+    'rightSizeDelay',
+  ),
+  ...pick(
+    proxyLocalActivities<LeastActivities>({
+      startToCloseTimeout: '1 minute',
+      scheduleToCloseTimeout: '10 minutes',
+      retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+    }),
+    'notify',
+  ),
+  ...pick(
+    proxyLocalActivities<LeastActivities>({
+      startToCloseTimeout: '3 minutes',
+      scheduleToCloseTimeout: '15 minutes',
+      retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2 },
+    }),
+    'grantLease',
+    'resolvePrincipal',
+  ),
+  ...pick(
+    proxyLocalActivities<LeastActivities>({
+      startToCloseTimeout: '3 minutes',
+      scheduleToCloseTimeout: '10 minutes',
+      retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', backoffCoefficient: 2 },
+    }),
+    'revokeLease',
+  ),
+};
+
+/** Proxies have no own keys to spread: read the named ones off. */
+function pick<T extends object, K extends keyof T>(source: T, ...keys: K[]): Pick<T, K> {
+  const picked = {} as Pick<T, K>;
+  for (const key of keys) picked[key] = source[key];
+  return picked;
+}

@@ -19,7 +19,7 @@ import {
 } from '../domain/request';
 import type { AuditAction } from '../domain/audit';
 import { addSeconds, formatDuration } from '../domain/duration';
-import { extendGrant, notify, recordDecision, recordState } from './activity-profiles';
+import { extendGrant, local, notify, recordDecision, recordState } from './activity-profiles';
 import type { AccessRequestInput } from './messages';
 import { StatusAttribute } from './search-attributes';
 import { enforce } from './failures';
@@ -41,16 +41,23 @@ export class RequestRun {
   decisionNotice: NoticeKind | undefined;
   readonly startedAt = Date.now();
   private decisionInFlight = false;
+  /** The status the search attribute shows; lean runs write it only when it changes. */
+  private shownStatus: RequestStatus | undefined;
 
   /**
    * @param recordsOnce false for runs started before the approve path was shortened: they replay
    *   the old sequence of commands (see APPROVE_PATH_PATCH).
+   * @param lean true for runs started from LEAN_LIFECYCLE_PATCH: bookkeeping, notices and the cloud
+   *   steps run as local activities, and the status attribute is written only when it changes.
    */
   constructor(
     input: AccessRequestInput,
     readonly recordsOnce: boolean,
+    readonly lean = false,
   ) {
     this.state = initialState(input.request, input.rules, input.outcome);
+    // what the starter set (AccessClient sets "pending"), read from the start event: deterministic
+    if (lean) this.shownStatus = workflowInfo().typedSearchAttributes.get(StatusAttribute) as RequestStatus;
   }
 
   get requestId(): string {
@@ -66,15 +73,22 @@ export class RequestRun {
   }
 
   async record(action: AuditAction, detail: Record<string, unknown> = {}, actor = 'workflow'): Promise<void> {
-    upsertSearchAttributes([{ key: StatusAttribute, value: this.state.status }]);
+    this.showStatus();
     const status = this.state.status;
-    await recordState(this.state, this.auditEntry(action, detail, actor));
+    await (this.lean ? local.recordState : recordState)(this.state, this.auditEntry(action, detail, actor));
     this.recordedStatus = status;
+  }
+
+  /** The status as a search attribute, for listing requests in Temporal's UI and CLI. */
+  private showStatus(): void {
+    if (this.lean && this.shownStatus === this.state.status) return;
+    upsertSearchAttributes([{ key: StatusAttribute, value: this.state.status }]);
+    this.shownStatus = this.state.status;
   }
 
   async notify(kind: NoticeKind, detail?: string, extra: Pick<Notice, 'rightSize'> = {}): Promise<void> {
     try {
-      await notify({ kind, state: this.state, ...(detail ? { detail } : {}), ...extra });
+      await (this.lean ? local.notify : notify)({ kind, state: this.state, ...(detail ? { detail } : {}), ...extra });
     } catch (error) {
       log.warn('notice not delivered', { kind, requestId: this.requestId, error: String(error) });
     }
@@ -113,15 +127,15 @@ export class RequestRun {
         // The click that settles the request records the settlement with it; the main flow acts only
         // once both are in PostgreSQL, whatever timer fires meanwhile.
         this.move(result.settled);
-        upsertSearchAttributes([{ key: StatusAttribute, value: this.state.status }]);
+        this.showStatus();
         const status = this.state.status;
         const settlement = this.auditEntry(`request.${result.settled}` as const, {
           decisions: this.state.decisions.length,
         });
-        await recordDecision(this.state, counted, settlement);
+        await (this.lean ? local.recordDecision : recordDecision)(this.state, counted, settlement);
         this.recordedStatus = status;
       } else {
-        await recordDecision(this.state, counted);
+        await (this.lean ? local.recordDecision : recordDecision)(this.state, counted);
       }
       this.wake++;
       if (stage === 'extension' && result.settled) await this.settleExtension(result.settled === 'approved');

@@ -3,4 +3,4 @@
  * They are arbitrary bigints; what matters is that every process agrees on them.
  */
 export const MIGRATION_LOCK = '4711960001';
-export const AUDIT_APPEND_LOCK = '4711960002';
+/** 4711960002 was the audit append's lock until appends took turns on the audit head row; do not reuse it. */

@@ -56,8 +56,12 @@ const STATUS_RANK_SQL = (column: string): string =>
 
 export class PgStore {
   private ownsPool = false;
+  /** This process's appends go through one queue, so writers at once share a turn on the chain. */
+  private readonly audit: audit.AuditAppender;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: pg.Pool) {
+    this.audit = new audit.AuditAppender(pool);
+  }
 
   /** A store with its own pool; `close()` ends that pool. */
   static connect(url: string): PgStore {
@@ -206,12 +210,24 @@ export class PgStore {
     );
   }
 
-  async markLeaseEnded(leaseId: string, status: 'revoked' | 'failed', at: string, receipt: string): Promise<void> {
+  /**
+   * Ends a recorded lease. A lease never recorded is an error, unless `ifRecorded` says the caller may
+   * hold one that never was (the clean-up after a failed grant), which saves a read before the write.
+   */
+  async markLeaseEnded(
+    leaseId: string,
+    status: 'revoked' | 'failed',
+    at: string,
+    receipt: string,
+    options: { ifRecorded?: boolean } = {},
+  ): Promise<void> {
     const result = await this.pool.query(
       'UPDATE leases SET status = $2, revoked_at = $3, receipt = $4 WHERE lease_id = $1',
       [leaseId, status, at, receipt],
     );
-    if (result.rowCount === 0) throw new Error(`lease ${leaseId} is not recorded, so it cannot be marked ${status}`);
+    if (result.rowCount === 0 && !options.ifRecorded) {
+      throw new Error(`lease ${leaseId} is not recorded, so it cannot be marked ${status}`);
+    }
   }
 
   async getLease(leaseId: string): Promise<LeaseRecord | undefined> {
@@ -349,8 +365,14 @@ export class PgStore {
     return new SharedFileStore(this.pool);
   }
 
-  appendAudit(entry: AuditEntry, at?: string): Promise<AuditRow> {
-    return audit.appendAudit(this.pool, entry, at);
+  async appendAudit(entry: AuditEntry, at?: string): Promise<AuditRow> {
+    const [row] = await this.audit.append([at === undefined ? { entry } : { entry, at }]);
+    return row!;
+  }
+
+  /** Several entries, consecutive in the chain and in this order (one turn on the head row). */
+  appendAudits(entries: readonly AuditEntry[]): Promise<AuditRow[]> {
+    return this.audit.append(entries.map((entry) => ({ entry })));
   }
 
   auditFor(requestId?: string, limit?: number): Promise<AuditRow[]> {

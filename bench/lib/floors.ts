@@ -104,8 +104,9 @@ async function probeInserts(ctx: BenchContext, samples: number, concurrency: num
 }
 
 /**
- * The activities a request's workflow scheduled from the accepted Approve Update up to and including
- * the one that applied the grant, read from its history: what the approver waits for, by name.
+ * The activities a request's workflow ran from the accepted Approve Update up to and including the one
+ * that applied the grant, read from its history: what the approver waits for, by name. Local activities
+ * (runs from LEAN_LIFECYCLE_PATCH) are named from their markers and shown as `local:<name>`.
  */
 export async function activitiesFromApproveToGrant(ctx: BenchContext, requestId: string): Promise<string[]> {
   const history = await ctx.stack.env.client.workflow.getHandle(requestId).fetchHistory();
@@ -115,12 +116,32 @@ export async function activitiesFromApproveToGrant(ctx: BenchContext, requestId:
     if (event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'decide')
       approved = true;
     const scheduled = event.activityTaskScheduledEventAttributes?.activityType?.name;
-    if (!approved || !scheduled) continue;
-    names.push(scheduled);
-    if (GRANT_ACTIVITIES.has(scheduled)) return names;
+    const local = localActivityName(event);
+    const name = scheduled ?? local;
+    if (!approved || !name) continue;
+    names.push(local ? `local:${local}` : name);
+    if (GRANT_ACTIVITIES.has(name)) return names;
   }
   throw new Error(`request ${requestId}: no grant activity after the Approve update in its history`);
 }
+
+/** The activity type a local activity's marker records (the SDK's marker data is JSON), if this is one. */
+export function localActivityName(event: HistoryEvent): string | undefined {
+  const marker = event.markerRecordedEventAttributes;
+  if (marker?.markerName !== LOCAL_ACTIVITY_MARKER) return undefined;
+  const data = marker.details?.data?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string; activityType?: string };
+  return parsed.activity_type ?? parsed.activityType;
+}
+
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
+type HistoryEvent = NonNullable<
+  Awaited<
+    ReturnType<ReturnType<BenchContext['stack']['env']['client']['workflow']['getHandle']>['fetchHistory']>
+  >['events']
+>[number];
 
 /** Activity names that apply a grant, old and new (histories from before the combined activity say applyGrant). */
 const GRANT_ACTIVITIES = new Set(['applyGrant', 'grantLease']);

@@ -6,13 +6,18 @@ import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOWS_PATH } from '../../app/worker';
 import { APPROVE_PATH_PATCH } from '../../workflows/access-request';
+import { digestPolicy, startDigestStack } from '../support/stacks/digest-stack';
 import { startStack } from '../support/stacks/stack';
 import {
+  cleanupReplayPolicy,
   HISTORIES,
   recordAlertLife,
   recordApproveGrantRevoke,
+  recordCleanup,
   recordCollection,
+  recordDigests,
   recordReconciliation,
+  REPLAY_DIGESTS,
 } from './record-history';
 
 /** Committed histories must replay on today's workflow code: a determinism break fails here. */
@@ -43,34 +48,80 @@ function hasApprovePathPatch(file: string): boolean {
   );
 }
 
+/**
+ * `LEAST_RECORD_HISTORY=1` re-records every shape before replaying; a comma list records only those named
+ * (request, alert, collection, reconciliation, cleanup, digest), leaving the others' files alone.
+ */
+function recording(shape: string): boolean {
+  const wanted = process.env.LEAST_RECORD_HISTORY?.split(',').map((s) => s.trim()) ?? [];
+  return wanted.includes('1') || wanted.includes(shape);
+}
+
 describe('replay of committed workflow histories', () => {
   before(async () => {
-    if (process.env.LEAST_RECORD_HISTORY !== '1') return;
-    // a Slack channel for high alerts: there is no poster here, so the alert records why it was not posted
-    const stack = await startStack('time-skipping', {
-      policy: (input) => {
-        input.alerts = { channels: { high: [{ platform: 'slack', channel: 'CREPLAY001' }] } };
-        // a collection of the account's identities and grants (no CloudTrail or Access Advisor here)
-        (input.authorizationSystems[0] as Record<string, unknown>).inventory = { accessAdvisor: false };
-      },
-    });
-    const { stop } = await stack.startWorker();
     const day = new Date().toISOString().slice(0, 10);
-    try {
-      await recordApproveGrantRevoke(stack, `approve-grant-revoke-${day}.json`);
-      await recordAlertLife(stack, `alert-life-${day}.json`);
-      await recordCollection(stack, `collection-${day}.json`);
-      await recordReconciliation(stack, `reconciliation-${day}.json`);
-    } finally {
-      await stop();
-      await stack.close();
+    if (['request', 'alert', 'collection', 'reconciliation'].some(recording)) {
+      // a Slack channel for high alerts: there is no poster here, so the alert records why it was not posted
+      const stack = await startStack('time-skipping', {
+        policy: (input) => {
+          input.alerts = { channels: { high: [{ platform: 'slack', channel: 'CREPLAY001' }] } };
+          // a collection of the account's identities and grants (no CloudTrail or Access Advisor here)
+          (input.authorizationSystems[0] as Record<string, unknown>).inventory = { accessAdvisor: false };
+        },
+      });
+      const { stop } = await stack.startWorker();
+      try {
+        if (recording('request')) await recordApproveGrantRevoke(stack, `approve-grant-revoke-${day}.json`);
+        if (recording('alert')) await recordAlertLife(stack, `alert-life-${day}.json`);
+        if (recording('collection')) await recordCollection(stack, `collection-${day}.json`);
+        if (recording('reconciliation')) await recordReconciliation(stack, `reconciliation-${day}.json`);
+      } finally {
+        await stop();
+        await stack.close();
+      }
+    }
+    // the cleanup and the digests wait in real time on the dev server (a notice of seconds, Schedules)
+    if (recording('cleanup')) {
+      const runs = [
+        { staging: 0, files: { run: `cleanup-run-${day}.json`, restore: `cleanup-restore-${day}.json` } },
+        { staging: 3, files: { run: `cleanup-staged-run-${day}.json` } },
+      ];
+      for (const { staging, files } of runs) {
+        const stack = await startStack('dev', { policy: cleanupReplayPolicy({ stagingSeconds: staging }) });
+        try {
+          await stack.startWorker();
+          await recordCleanup(stack, files);
+        } finally {
+          await stack.close();
+        }
+      }
+    }
+    if (recording('digest')) {
+      const stack = await startDigestStack('dev', digestPolicy(REPLAY_DIGESTS));
+      try {
+        await stack.startWorker();
+        const named = REPLAY_DIGESTS.map((entry) => [entry.id, `digest-${entry.platform}-${day}.json`]);
+        await recordDigests(stack, Object.fromEntries(named));
+      } finally {
+        await stack.close();
+      }
     }
   });
 
-  it('has a committed history of the access request, an alert, a collection and a reconciliation', () => {
+  it('has a committed history of every workflow: request, alert, collection, reconciliation, cleanup, digest', () => {
     // read now, not at load: a recording run (LEAST_RECORD_HISTORY=1) has just written them
     const committed = readdirSync(HISTORIES);
-    for (const shape of ['approve-grant-revoke-', 'alert-life-', 'collection-', 'reconciliation-'])
+    for (const shape of [
+      'approve-grant-revoke-',
+      'alert-life-',
+      'collection-',
+      'reconciliation-',
+      'cleanup-run-',
+      'cleanup-staged-run-',
+      'cleanup-restore-',
+      'digest-slack-',
+      'digest-teams-',
+    ])
       assert.ok(
         committed.some((f) => f.startsWith(shape)),
         `no ${shape}… history: record one with LEAST_RECORD_HISTORY=1`,
@@ -104,6 +155,28 @@ describe('replay of committed workflow histories', () => {
       DeterminismViolationError,
     );
   });
+
+  // the same for the cleanup's and the digest's shapes: their replays check those workflows' commands too
+  for (const [shape, activity] of [
+    ['cleanup-run-', 'applyCleanupItems'],
+    ['cleanup-staged-run-', 'stageCleanupItems'],
+    ['cleanup-restore-', 'restoreCleanupItems'],
+    ['digest-', 'postDigest'],
+  ] as const)
+    it(`fails with a determinism error on a ${shape}… history whose ${activity} became another activity`, async () => {
+      const file = files.find((f) => f.startsWith(shape));
+      assert.ok(file, `no ${shape}… history`);
+      const history = readHistory(file);
+      const scheduled = history.events.find(
+        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activity,
+      );
+      assert.ok(scheduled, `${file} schedules ${activity}`);
+      scheduled.activityTaskScheduledEventAttributes!.activityType!.name = 'someOtherActivity';
+      await assert.rejects(
+        Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, `replay-broken-${file}`),
+        DeterminismViolationError,
+      );
+    });
 
   for (const file of files) {
     it(`replays ${file}`, async () => {

@@ -51,20 +51,21 @@ async function holdDecisions(): Promise<() => Promise<void>> {
   };
 }
 
-/** Whether a timer fired between the scheduling and the completion of the recordDecision activity. */
+/**
+ * Whether a timer fired between the start and the end of recording the decision. Runs record it in a
+ * local activity (LEAN_LIFECYCLE_PATCH): from the update's acceptance to the activity's marker, with the
+ * workflow task heartbeated meanwhile; runs before that used an activity task.
+ */
 async function timerFiredWhileRecordingDecision(requestId: string): Promise<boolean> {
   const events = (await stack.env.client.workflow.getHandle(requestId).fetchHistory()).events ?? [];
   const idOf = (value: unknown): number => Number(String(value)); // event ids are Long
-  const scheduled = events.find(
-    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordDecision',
+  const accepted = events.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)?.eventId;
+  const marker = events.find(
+    (e) => e.markerRecordedEventAttributes && accepted !== undefined && idOf(e.eventId) > idOf(accepted),
   )?.eventId;
-  const completed = events.find(
-    (e) =>
-      scheduled !== undefined && idOf(e.activityTaskCompletedEventAttributes?.scheduledEventId) === idOf(scheduled),
-  )?.eventId;
-  assert.ok(scheduled !== undefined && completed !== undefined, 'recordDecision ran to completion');
+  assert.ok(accepted !== undefined && marker !== undefined, 'recordDecision ran to completion');
   return events.some(
-    (e) => e.timerFiredEventAttributes && idOf(e.eventId) > idOf(scheduled) && idOf(e.eventId) < idOf(completed),
+    (e) => e.timerFiredEventAttributes && idOf(e.eventId) > idOf(accepted) && idOf(e.eventId) < idOf(marker),
   );
 }
 
@@ -85,7 +86,9 @@ describe('audit order of a decision', () => {
     const release = await holdDecisions();
     const deciding = stack.access.decide(id, LEAD, 'approve');
     try {
-      await sleep(2500); // at least two reminder intervals pass while the approval cannot be written
+      // Reminder timers fire while the approval cannot be written, and longer than a workflow task's
+      // heartbeat (80% of its 10 s timeout), so the workflow sees them before the recording ends.
+      await sleep(10_000);
     } finally {
       await release();
     }

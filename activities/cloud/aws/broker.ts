@@ -118,12 +118,23 @@ export function createAwsBroker(options: AwsBrokerOptions = {}): AwsBroker {
       expiration: issued.Expiration ?? new Date(now() + durationSeconds * 1000),
     };
     const config = { ...clientConfig(system, agents), credentials };
+    // A lease uses one of the three clients (an inline policy IAM, an assignment SSO Admin): each is
+    // built on first use, not all three per session.
+    let iam: IAMClient | undefined;
+    let ssoAdmin: SSOAdminClient | undefined;
+    let identityStore: IdentitystoreClient | undefined;
     return {
       name,
       credentials,
-      iam: new IAMClient(config),
-      ssoAdmin: new SSOAdminClient(config),
-      identityStore: new IdentitystoreClient(config),
+      get iam() {
+        return (iam ??= new IAMClient(config));
+      },
+      get ssoAdmin() {
+        return (ssoAdmin ??= new SSOAdminClient(config));
+      },
+      get identityStore() {
+        return (identityStore ??= new IdentitystoreClient(config));
+      },
     };
   };
 
