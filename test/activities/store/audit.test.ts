@@ -166,6 +166,70 @@ describe('audit log', () => {
     assert.deepEqual(await verifyAudit(db.pool, 7), verification);
   });
 
+  test('two processes appending at once (two stores, two pools) still make one chain, rows as read back', async () => {
+    const other = PgStore.connect(db.url);
+    try {
+      const rowsBefore = await count(db);
+      const entry = (writer: string, index: number): AuditEntry => ({
+        actor: writer,
+        action: 'reconcile.out_of_band',
+        requestId: `req-two-${writer}`,
+        detail: { index },
+      });
+      const [mine, theirs] = await Promise.all([
+        Promise.all(Array.from({ length: 30 }, (_, i) => store.appendAudit(entry('a', i)))),
+        Promise.all(Array.from({ length: 30 }, (_, i) => other.appendAudit(entry('b', i)))),
+      ]);
+      assert.equal(await count(db), rowsBefore + 60);
+      assert.deepEqual(await store.verifyAudit(), { ok: true, rows: rowsBefore + 60, problems: [] });
+      // what each caller was handed is exactly what the log holds
+      assert.deepEqual(
+        await store.auditFor('req-two-a'),
+        [...mine].sort((x, y) => x.seq - y.seq),
+      );
+      assert.deepEqual(
+        await store.auditFor('req-two-b'),
+        [...theirs].sort((x, y) => x.seq - y.seq),
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('several entries of one call are consecutive and in order, amid other appends', async () => {
+    const story = requestStory('req-53');
+    const [together] = await Promise.all([
+      store.appendAudits(story),
+      ...Array.from({ length: 10 }, (_, i) =>
+        store.appendAudit({ actor: 'system', action: 'reconcile.out_of_band', detail: { i } }),
+      ),
+    ]);
+    assert.deepEqual(
+      together.map((row) => row.action),
+      story.map((entry) => entry.action),
+    );
+    together.slice(1).forEach((row, i) => {
+      assert.equal(row.seq, together[i]!.seq + 1);
+      assert.equal(row.prevHash, together[i]!.hash);
+    });
+    assert.equal((await store.verifyAudit()).ok, true);
+  });
+
+  test('an entry with a bad time fails its own caller only; the others queued with it land', async () => {
+    const rowsBefore = await count(db);
+    const results = await Promise.allSettled([
+      store.appendAudit({ actor: 'system', action: 'reconcile.out_of_band', detail: { n: 1 } }),
+      store.appendAudit({ actor: 'system', action: 'reconcile.out_of_band', detail: { n: 2 } }, 'not a time'),
+      store.appendAudit({ actor: 'system', action: 'reconcile.out_of_band', detail: { n: 3 } }),
+    ]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.equal(await count(db), rowsBefore + 2);
+    assert.equal((await store.verifyAudit()).ok, true);
+  });
+
   test('auditFor without a request gives the newest rows of the whole log, oldest first', async () => {
     const total = await count(db);
     const newest = await store.auditFor(undefined, 3);
