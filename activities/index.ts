@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError, ErrorCode } from '../domain/errors';
 import type { AuthorizationSystem, GrantSpec, Policy } from '../domain/policy/schema';
@@ -90,7 +91,8 @@ export function createActivities(deps: ActivityDeps) {
 
   async function applyGrant(lease: LeaseSpec): Promise<GrantReceipt> {
     const { system, provider } = systemOf(lease.systemId);
-    const receipt = await inCloud(system, 'grant', () => provider.grant(system, lease));
+    const retry = !firstAttempt();
+    const receipt = await inCloud(system, 'grant', () => provider.grant(system, lease, { retry }));
     metrics.grantApplied(system.cloud);
     await deps.store.saveLease({
       leaseId: lease.leaseId,
@@ -284,6 +286,20 @@ function nonRetryable(code: string, message: string): ApplicationFailure {
 }
 
 /** Rule violations from the clouds (unknown principal, denied) will not fix themselves: do not retry. */
+/**
+ * Whether this is an activity's first attempt. A local activity's count starts again when a workflow
+ * task is retried elsewhere (a worker died mid-step), so a "first" attempt may follow one that landed:
+ * writes made on a first attempt must be idempotent anyway, and are. Outside an activity (tests calling
+ * the function directly): not known to be first.
+ */
+function firstAttempt(): boolean {
+  try {
+    return Context.current().info.attempt === 1;
+  } catch {
+    return false;
+  }
+}
+
 /** The code a failed cloud call is counted under: Least's own, the cloud's, or the error's name. */
 function errorCode(error: unknown): string {
   if (error instanceof ApplicationFailure && error.type) return error.type;

@@ -19,7 +19,11 @@ export interface CloudProvider {
     grant: GrantSpec,
     policy: Policy,
   ): Promise<CloudPrincipal>;
-  grant(system: AuthorizationSystem, lease: LeaseSpec): Promise<GrantReceipt>;
+  /**
+   * `retry` false: no earlier attempt of this grant ran, so a provider may write without reading what is
+   * there first; true (or absent): an earlier attempt may have landed.
+   */
+  grant(system: AuthorizationSystem, lease: LeaseSpec, options?: { retry?: boolean }): Promise<GrantReceipt>;
   /** Moves the cloud-native expiry of an existing grant (extensions). */
   extend(system: AuthorizationSystem, lease: LeaseSpec): Promise<void>;
   revoke(system: AuthorizationSystem, lease: LeaseSpec): Promise<void>;

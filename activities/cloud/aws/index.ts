@@ -65,13 +65,14 @@ export function createAwsProvider(options: AwsProviderOptions = {}): AwsProvider
       );
     },
 
-    async grant(anySystem, lease) {
+    async grant(anySystem, lease, options = {}) {
       const system = asAwsSystem(anySystem);
       return withAwsErrors(system, `grant lease ${lease.leaseId}`, async () => {
         const session = await forLease(system, lease);
         if (lease.grant.kind === 'aws-identity-center')
           return grantAssignment(session.ssoAdmin, system, lease, polling, claims);
-        if (lease.grant.kind === 'aws-iam-inline-policy') return grantInlinePolicy(session.iam, system, lease);
+        if (lease.grant.kind === 'aws-iam-inline-policy')
+          return grantInlinePolicy(session.iam, system, lease, { retry: options.retry ?? true });
         return unsupported(system, lease);
       });
     },

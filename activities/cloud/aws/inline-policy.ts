@@ -181,11 +181,20 @@ function until(document: unknown): string | undefined {
   return first?.Condition?.DateLessThan?.['aws:CurrentTime'];
 }
 
-export async function grantInlinePolicy(iam: IAMClient, system: AwsSystem, lease: LeaseSpec): Promise<GrantReceipt> {
+/**
+ * Puts the lease's inline policy. The policy is named after the lease, so on a first attempt nothing of
+ * that name can exist and the write goes without a read; a retry reads first, and says whether it wrote.
+ */
+export async function grantInlinePolicy(
+  iam: IAMClient,
+  system: AwsSystem,
+  lease: LeaseSpec,
+  options: { retry: boolean } = { retry: true },
+): Promise<GrantReceipt> {
   const holder = holderOf(lease.principal);
   const policyName = inlinePolicyName(lease.leaseId);
   const wanted = leasePolicyDocument(inlineGrantOf(lease), lease.expiresAt);
-  const existing = await readDocument(iam, holder, policyName);
+  const existing = options.retry ? await readDocument(iam, holder, policyName) : undefined;
   const created = !isDeepStrictEqual(existing, wanted);
   if (created) await putDocument(iam, system, holder, policyName, wanted);
   const actions = [...new Set(wanted.Statement.flatMap((statement) => statement.Action))].join(', ');
