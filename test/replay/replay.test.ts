@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOWS_PATH } from '../../app/worker';
-import { APPROVE_PATH_PATCH } from '../../workflows/access-request';
+import { APPROVE_PATH_PATCH, LEAN_LIFECYCLE_PATCH } from '../../workflows/access-request';
 import { digestPolicy, startDigestStack } from '../support/stacks/digest-stack';
 import { startStack } from '../support/stacks/stack';
 import {
@@ -35,18 +35,20 @@ function readHistory(file: string): { events: HistoryEvent[] } {
   return JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8'));
 }
 
-/** Whether the run recorded the approve-path patch marker, i.e. ran the code from after that change. */
-function hasApprovePathPatch(file: string): boolean {
+/** Whether the run recorded a patch's marker, i.e. ran the code from after that change. */
+function hasPatch(file: string, patch: string): boolean {
   return readHistory(file).events.some((event) =>
     Object.values(event.markerRecordedEventAttributes?.details ?? {}).some((detail) =>
       detail.payloads?.some((payload) =>
         Buffer.from(payload.data ?? '', 'base64')
           .toString()
-          .includes(APPROVE_PATH_PATCH),
+          .includes(patch),
       ),
     ),
   );
 }
+
+const hasApprovePathPatch = (file: string): boolean => hasPatch(file, APPROVE_PATH_PATCH);
 
 /**
  * `LEAST_RECORD_HISTORY=1` re-records every shape before replaying; a comma list records only those named
@@ -71,7 +73,9 @@ describe('replay of committed workflow histories', () => {
       });
       const { stop } = await stack.startWorker();
       try {
-        if (recording('request')) await recordApproveGrantRevoke(stack, `approve-grant-revoke-${day}.json`);
+        // named after the newest patch it runs, so today's earlier shape keeps its file
+        if (recording('request'))
+          await recordApproveGrantRevoke(stack, `approve-grant-revoke-${day}-${LEAN_LIFECYCLE_PATCH}.json`);
         if (recording('alert')) await recordAlertLife(stack, `alert-life-${day}.json`);
         if (recording('collection')) await recordCollection(stack, `collection-${day}.json`);
         if (recording('reconciliation')) await recordReconciliation(stack, `reconciliation-${day}.json`);
@@ -135,11 +139,14 @@ describe('replay of committed workflow histories', () => {
     );
   });
 
-  it('covers runs started before the approve-path patch and after it', () => {
-    const requests = files.filter((f) => f.startsWith('approve-grant-revoke-'));
-    const patched = requests.filter(hasApprovePathPatch);
-    assert.ok(patched.length > 0, `no committed history has the ${APPROVE_PATH_PATCH} marker`);
-    assert.ok(patched.length < requests.length, 'no committed history from before the patch');
+  it('covers runs of every request shape: before the approve-path patch, after it, and lean', () => {
+    // read when it runs: a recording in `before` may just have added one
+    const requests = readdirSync(HISTORIES).filter((f) => f.startsWith('approve-grant-revoke-'));
+    const lean = requests.filter((f) => hasPatch(f, LEAN_LIFECYCLE_PATCH));
+    const approvePath = requests.filter((f) => !lean.includes(f) && hasApprovePathPatch(f));
+    assert.ok(lean.length > 0, `no committed history has the ${LEAN_LIFECYCLE_PATCH} marker`);
+    assert.ok(approvePath.length > 0, `no committed history has the ${APPROVE_PATH_PATCH} marker without the lean one`);
+    assert.ok(lean.length + approvePath.length < requests.length, 'no committed history from before the patches');
   });
 
   it('fails with a determinism error on a history this code could not have made', async () => {
