@@ -39,7 +39,7 @@ export interface BenchConfig {
     pollMs: number;
     floorSamples: number;
   };
-  expiry: { leases: number; seconds: number; concurrency: number; pollMs: number };
+  expiry: { leases: number; seconds: number; concurrency: number; pollMs: number; windowSeconds: number };
   lifecycle: { requests: number; concurrency: number };
   memory: { leases: number; concurrency: number; durationSeconds: number };
   slack: { commands: number; concurrency: number; approveConcurrency: number; pollMs: number };
@@ -83,7 +83,7 @@ export function readConfig(): BenchConfig {
       requests: envInt('BENCH_REQUESTS', 200),
       concurrencies: intList('BENCH_APPROVE_CONCURRENCY', [1, 10]),
       entitlements: entitlements as BenchEntitlement[],
-      pollMs: envInt('BENCH_APPROVE_POLL_MS', 50),
+      pollMs: envInt('BENCH_APPROVE_POLL_MS', 20),
       floorSamples: envInt('BENCH_FLOOR_SAMPLES', 60),
     },
     expiry: {
@@ -91,6 +91,7 @@ export function readConfig(): BenchConfig {
       seconds: envInt('BENCH_EXPIRY_SECONDS', 10),
       concurrency: envInt('BENCH_EXPIRY_CONCURRENCY', 10),
       pollMs: envInt('BENCH_EXPIRY_POLL_MS', 100),
+      windowSeconds: envInt('BENCH_EXPIRY_WINDOW_SECONDS', 10),
     },
     lifecycle: { requests: envInt('BENCH_LIFECYCLES', 100), concurrency: envInt('BENCH_LIFECYCLE_CONCURRENCY', 20) },
     memory: {

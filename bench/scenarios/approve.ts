@@ -14,6 +14,7 @@ import { activitiesFromApproveToGrant, measureFloors } from '../lib/floors';
 import { assignmentObserver, inlinePolicyObserver } from '../lib/observers';
 import { describeErrors, runPool } from '../lib/pool';
 import { latency, newReport, value, type ScenarioReport } from '../lib/report';
+import { distribution } from '../lib/stats';
 
 /**
  * Approve → grant applied. Each request is submitted through AccessClient (1h, distinct requester);
@@ -93,6 +94,20 @@ export async function approveScenario(
   if (sample) {
     const steps = await activitiesFromApproveToGrant(ctx, sample.requestId);
     value(report, 'activities from Approve to grant (from history)', `${steps.length}: ${steps.join(' → ')}`);
+  }
+  const ours = distribution(visibleMs);
+  const floorParts = [floors.updateMs, floors.motoMs, floors.insertMs].map(distribution);
+  if (ours && floorParts.every((part) => part !== undefined)) {
+    const floorP50 = floorParts.reduce((sum, part) => sum + part!.p50, 0);
+    const floorP99 = floorParts.reduce((sum, part) => sum + part!.p99, 0);
+    value(
+      report,
+      'goal ≤ 2× floor: ours / floor (floor = sum of the three floors)',
+      `p50 ${ours.p50} / ${floorP50.toFixed(1)} = ${(ours.p50 / floorP50).toFixed(2)}×; ` +
+        `p99 ${ours.p99} / ${floorP99.toFixed(1)} = ${(ours.p99 / floorP99).toFixed(2)}×`,
+    );
+    if (concurrency === 1)
+      value(report, 'goal p99 ≤ 300 ms at 1 in flight', `${ours.p99} ms: ${ours.p99 <= 300 ? 'met' : 'missed'}`);
   }
   value(report, 'requests (ok / failed)', `${visibleMs.length} / ${outcome.errors.length}`);
   value(report, 'concurrency (requests in flight)', concurrency);
