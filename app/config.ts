@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { GUID } from '../domain/guid';
 import { ErrorCode } from '../domain/errors';
@@ -43,6 +44,36 @@ export interface Config {
    * are refused and people are told why.
    */
   links?: LinksConfig;
+  /** How the worker, bot and CLI reach Temporal beyond its address: TLS, mTLS, an API key (Temporal Cloud). */
+  temporalAccess: TemporalAccessConfig;
+  /**
+   * The Temporal web UI's base URL for links to a request's workflow (TEMPORAL_UI_URL); by default the
+   * embedded dev server's UI, and none for an external Temporal unless set.
+   */
+  temporalUiUrl?: string;
+  /** Workflows the worker keeps cached between tasks (WORKER_MAX_CACHED_WORKFLOWS, default 500). */
+  maxCachedWorkflows: number;
+  /** The worker-only role's `/metrics` and `/healthz` port (WORKER_METRICS_PORT); absent: no such server. */
+  workerMetricsPort?: number;
+  /** host:port where the Temporal SDK's own Prometheus metrics are served (TEMPORAL_METRICS_ADDRESS); absent: off. */
+  temporalMetricsAddress?: string;
+  /** Where OpenTelemetry spans go (OTLP over HTTP); absent: tracing is off and nothing is sent. */
+  tracesEndpoint?: string;
+}
+
+/**
+ * TEMPORAL_API_KEY, or a client certificate and key (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, as file paths),
+ * optionally a CA and a server name; either turns TLS on. The files are read when the configuration loads,
+ * so a path that cannot be read stops the process at once, naming the key.
+ */
+export interface TemporalAccessConfig {
+  tls: boolean;
+  /** Sent as a bearer token on every call; never logged or shown. */
+  apiKey?: string;
+  clientCert?: Buffer;
+  clientKey?: Buffer;
+  serverRootCa?: Buffer;
+  serverName?: string;
 }
 
 export interface LinksConfig {
@@ -160,6 +191,33 @@ const environment = z.object({
     .optional(),
   REPORT_LINK_HOURS: wholeNumber(1, 24 * 7).default(24),
   CHART_LINK_DAYS: wholeNumber(1, 90).default(7),
+  TEMPORAL_UI_URL: z
+    .url({ protocol: /^https?$/, error: "the Temporal web UI's base URL such as https://cloud.temporal.io" })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  TEMPORAL_API_KEY: z.string().regex(/^\S+$/, 'a Temporal Cloud API key (one line, no spaces)').optional(),
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
+  TEMPORAL_TLS_CA: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,253}$/, 'a host name the server certificate is checked against')
+    .optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(1, 100_000).default(500),
+  WORKER_METRICS_PORT: port.optional(),
+  TEMPORAL_METRICS_ADDRESS: z
+    .string()
+    .regex(
+      /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/,
+      "host:port for the Temporal SDK's Prometheus metrics such as 127.0.0.1:9464",
+    )
+    .optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'an OTLP/HTTP collector base URL such as http://127.0.0.1:4318' })
+    .optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'an OTLP/HTTP traces URL such as http://127.0.0.1:4318/v1/traces' })
+    .optional(),
 });
 
 /** The environment variables Least reads, in the order they are documented. */
@@ -205,6 +263,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const slack = slackConfig(e);
   const teams = teamsConfig(e, env);
   const links = linksConfig(e);
+  const temporalAccess = temporalAccessConfig(e);
+  const temporalUiUrl =
+    e.TEMPORAL_UI_URL ?? (e.TEMPORAL_ADDRESS ? undefined : `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`);
+  const tracesEndpoint =
+    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
   return {
     databaseUrl: e.DATABASE_URL,
     ...(e.TEMPORAL_ADDRESS ? { temporalAddress: e.TEMPORAL_ADDRESS } : {}),
@@ -220,7 +284,56 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(slack ? { slack } : {}),
     ...(teams ? { teams } : {}),
     ...(links ? { links } : {}),
+    temporalAccess,
+    ...(temporalUiUrl ? { temporalUiUrl } : {}),
+    maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    ...(e.WORKER_METRICS_PORT ? { workerMetricsPort: e.WORKER_METRICS_PORT } : {}),
+    ...(e.TEMPORAL_METRICS_ADDRESS ? { temporalMetricsAddress: e.TEMPORAL_METRICS_ADDRESS } : {}),
+    ...(tracesEndpoint ? { tracesEndpoint } : {}),
   };
+}
+
+/** An API key or an mTLS pair (each part a file read now); a certificate without its key is a mistake worth stopping for. */
+function temporalAccessConfig(e: z.output<typeof environment>): TemporalAccessConfig {
+  if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
+    const [missing, present] = e.TEMPORAL_TLS_CERT
+      ? ['TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CERT']
+      : ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY'];
+    throw new ConfigError([
+      { key: missing, expected: `the path of the client's PEM file (${present} is set without it)`, shown: 'nothing' },
+    ]);
+  }
+  const clientCert = pemFile('TEMPORAL_TLS_CERT', e.TEMPORAL_TLS_CERT);
+  const clientKey = pemFile('TEMPORAL_TLS_KEY', e.TEMPORAL_TLS_KEY);
+  const serverRootCa = pemFile('TEMPORAL_TLS_CA', e.TEMPORAL_TLS_CA);
+  const tls = Boolean(e.TEMPORAL_API_KEY || clientCert || serverRootCa || e.TEMPORAL_TLS_SERVER_NAME);
+  return {
+    tls,
+    ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+    ...(clientCert ? { clientCert } : {}),
+    ...(clientKey ? { clientKey } : {}),
+    ...(serverRootCa ? { serverRootCa } : {}),
+    ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+  };
+}
+
+/** A PEM file's bytes; unreadable or not PEM stops start-up naming the key (a key file's path is not shown). */
+function pemFile(key: string, path: string | undefined): Buffer | undefined {
+  if (!path) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'the file cannot be read';
+    throw new ConfigError([
+      { key, expected: `the path of a readable PEM file (${reason})`, shown: showValue(key, path) },
+    ]);
+  }
+  if (!bytes.toString('utf8', 0, Math.min(bytes.length, 4096)).includes('-----BEGIN '))
+    throw new ConfigError([
+      { key, expected: 'the path of a PEM file (its text starts with -----BEGIN)', shown: showValue(key, path) },
+    ]);
+  return bytes;
 }
 
 /** Links need both the secret and the public URL; one without the other is a mistake worth stopping for. */
@@ -339,7 +452,7 @@ const SECRET_PARAM = /pass|secret|token|key|credential/i;
 function showValue(key: string, value: string | undefined): string {
   if (value === undefined) return 'nothing';
   if (SECRET_KEY.test(key)) return '[hidden]';
-  if (/URL|DSN|ADDRESS/i.test(key)) {
+  if (/URL|DSN|ADDRESS|ENDPOINT/i.test(key)) {
     // Something that is not a URL at all might be a pasted password: withhold it.
     return URL.canParse(value) ? JSON.stringify(clip(redact(value))) : '[not shown: not a URL]';
   }

@@ -12,7 +12,10 @@ import { createLog, temporalLogger, type Log } from './logging';
 import { startTemporalDevServer } from './embedded/temporal';
 import { ensureTools } from './embedded/binaries';
 import { ensureDatabase } from './database';
-import { buildActivities, connectCore, EMBEDDED_TEMPORAL_ADDRESS } from './runtime';
+import { buildActivities, connectCore, EMBEDDED_TEMPORAL_ADDRESS, temporalUi } from './runtime';
+import { temporalConnectionOptions } from './temporal-connection';
+import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics';
+import type { Tracing } from './tracing';
 import { onExamplePolicy, withPolicyFallback } from './policy-fallback';
 import { loadPolicyFile } from './policy-file';
 import { sandboxWanted, startSandbox } from './sandbox';
@@ -43,12 +46,32 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
     throw new Error(`unknown role "${arg}": use worker, bot, or nothing for both`);
   const roles: Role[] = arg === 'worker' || arg === 'bot' ? [arg] : ['worker', 'bot'];
 
-  // The SDK logs through ours (native core included), and leaves signals to the shutdown below.
+  // The SDK logs through ours (native core included), and leaves signals to the shutdown below. Its own
+  // metrics (task latencies, schedule-to-start, sticky cache) are served by its core when asked for.
   Runtime.install({
     logger: temporalLogger(log),
     shutdownSignals: [],
-    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
+    telemetryOptions: {
+      logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } },
+      ...(config.temporalMetricsAddress
+        ? { metrics: { prometheus: { bindAddress: config.temporalMetricsAddress } } }
+        : {}),
+    },
   });
+  if (config.temporalMetricsAddress)
+    log.info('Temporal SDK metrics served', { metrics: `http://${config.temporalMetricsAddress}/metrics` });
+
+  // Tracing only when an OTLP endpoint is configured; the modules are not even loaded otherwise.
+  const tracing: Partial<Record<Role, Tracing>> = {};
+  if (config.tracesEndpoint) {
+    const { startTracing } = await import('./tracing');
+    for (const role of roles) {
+      const traced = startTracing({ tracesUrl: config.tracesEndpoint, service: `least-${role}` });
+      tracing[role] = traced;
+      stops.push(() => traced.shutdown());
+    }
+    log.info('tracing on', { traces: redact(config.tracesEndpoint), services: roles.map((role) => `least-${role}`) });
+  }
 
   const sandboxOn = roles.includes('worker') && sandboxWanted(config.sandbox, onExamplePolicy(config));
   // One install for everything missing, before anything starts.
@@ -85,20 +108,35 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
   }
 
   await ensureDatabase(config.databaseUrl);
-  const core = await connectCore(config, { policy });
+  // The bot's calls start the traces when it runs here; a worker alone traces its schedule calls.
+  const clientTracing = tracing.bot ?? tracing.worker;
+  const core = await connectCore(config, {
+    policy,
+    ...(clientTracing ? { interceptors: clientTracing.clientInterceptors } : {}),
+  });
   stops.unshift(() => core.close());
   const applied = await core.store.migrate();
   log.info('database ready', { database: redact(config.databaseUrl), migrationsApplied: applied });
 
+  let workerMetrics: WorkerMetrics | undefined;
   if (roles.includes('worker')) {
-    const built = buildActivities(core);
+    // With the bot in this process, its /metrics page shows these too, and it collects the process metrics.
+    workerMetrics = createWorkerMetrics({ processMetrics: !roles.includes('bot') });
+    const ui = temporalUi(config);
+    const built = buildActivities(core, {}, { metrics: workerMetrics, ...(ui ? { temporalUi: ui } : {}) });
+    const workerTracing = tracing.worker;
     const { worker, connection } = await createWorker({
-      address: config.temporalAddress ?? EMBEDDED_TEMPORAL_ADDRESS,
+      ...temporalConnectionOptions(config),
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
       activities: built.activities,
+      // A sleeping lease needs no cached workflow: the cache is sized, not left to grow with the leases.
+      maxCachedWorkflows: config.maxCachedWorkflows,
       // webpack's module listing is an info line; keep the bundler to warnings and errors
       bundlerLogger: temporalLogger(log, 'warn'),
+      ...(workerTracing
+        ? { tracing: { interceptors: workerTracing.workerInterceptors, sinks: workerTracing.sinks } }
+        : {}),
     });
     await ensureReconcileSchedule(core.temporal, config.taskQueue);
     await ensureCollectSchedules(core.temporal, config.taskQueue, core.policy);
@@ -111,7 +149,32 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
       await connection.close();
       await built.close();
     });
-    log.info('worker running', { taskQueue: config.taskQueue, policy: config.policyFile });
+    log.info('worker running', {
+      taskQueue: config.taskQueue,
+      policy: config.policyFile,
+      maxCachedWorkflows: config.maxCachedWorkflows,
+      // Whether, never with what: the API key and the key file's bytes are not logged.
+      temporalTls: config.temporalAccess.tls,
+      temporalAuth: config.temporalAccess.apiKey ? 'api key' : config.temporalAccess.clientCert ? 'mTLS' : 'none',
+    });
+    if (!roles.includes('bot') && config.workerMetricsPort !== undefined) {
+      const page = workerMetrics;
+      const readiness = botReadiness({ databaseUrl: config.databaseUrl, temporal: core.temporal });
+      stops.unshift(() => readiness.close());
+      const server = await startBotServer({
+        port: config.workerMetricsPort,
+        host: config.botHost,
+        routes: {},
+        readiness: readiness.check,
+        metrics: { observe: () => undefined, render: () => page.render() },
+      });
+      stops.unshift(() => server.close());
+      log.info('worker metrics listening', {
+        metrics: `${server.url}/metrics`,
+        health: `${server.url}/healthz`,
+        ready: `${server.url}/readyz`,
+      });
+    }
   }
 
   if (roles.includes('bot')) {
@@ -186,7 +249,7 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
       routes,
       prefixes,
       readiness: readiness.check,
-      metrics: createBotMetrics(),
+      metrics: createBotMetrics({ also: workerMetrics ? [workerMetrics.registry] : [] }),
     });
     stops.unshift(() => server.close());
     const slackState = !config.slack

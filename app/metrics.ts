@@ -39,7 +39,11 @@ export interface BotMetrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
-export function createBotMetrics(): BotMetrics {
+/**
+ * `also`: registries rendered on the same page, such as the worker's when worker and bot share a
+ * process (`npm start`); those must not collect the process metrics again (one set per process).
+ */
+export function createBotMetrics(options: { also?: Registry[] } = {}): BotMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -56,6 +60,8 @@ export function createBotMetrics(): BotMetrics {
     registers: [registry],
   });
 
+  // After every series is registered: a merged registry holds the metrics registered by then.
+  const page = options.also?.length ? Registry.merge([registry, ...options.also]) : registry;
   return {
     registry,
     observe(path, req, res) {
@@ -74,7 +80,7 @@ export function createBotMetrics(): BotMetrics {
       });
     },
     async render() {
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      return { contentType: page.contentType, body: await page.metrics() };
     },
   };
 }

@@ -43,20 +43,38 @@ import type { AlertPoster } from '../activities/chat/alert-poster';
 import { SlackAlertPoster } from '../activities/chat/slack-alert-poster';
 import { TeamsAlertPoster } from '../activities/chat/teams-alert-poster';
 import { chartLinks } from './file-links';
+import type { AccessMetrics } from '../activities/metrics';
+import type { TemporalUi } from '../bot/render/alert';
+import { EMBEDDED_TEMPORAL_ADDRESS, temporalConnectionOptions } from './temporal-connection';
+import type { WorkflowClientInterceptor } from '@temporalio/client';
 
-/** The address the embedded dev server listens on, and where the CLI looks when none is configured. */
-export const EMBEDDED_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+export { EMBEDDED_TEMPORAL_ADDRESS } from './temporal-connection';
 
 export function temporalAddress(config: Config): string {
   return config.temporalAddress ?? EMBEDDED_TEMPORAL_ADDRESS;
 }
 
-/** Store, policy and Temporal client: what every process (worker, bot, CLI) starts from. */
-export async function connectCore(config: Config, options: { policy?: Policy } = {}) {
+/** Where a request's workflow opens in Temporal's web UI, when a UI is known (TEMPORAL_UI_URL or the embedded one). */
+export function temporalUi(config: Pick<Config, 'temporalUiUrl' | 'temporalNamespace'>): TemporalUi | undefined {
+  return config.temporalUiUrl ? { baseUrl: config.temporalUiUrl, namespace: config.temporalNamespace } : undefined;
+}
+
+/**
+ * Store, policy and Temporal client: what every process (worker, bot, CLI) starts from. `interceptors`
+ * trace the client's calls when tracing is on (app/tracing.ts).
+ */
+export async function connectCore(
+  config: Config,
+  options: { policy?: Policy; interceptors?: WorkflowClientInterceptor[] } = {},
+) {
   const policy = options.policy ?? loadPolicyFile(config.policyFile);
   const store = PgStore.connect(config.databaseUrl);
-  const connection = await Connection.connect({ address: temporalAddress(config) });
-  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
+  const temporal = new Client({
+    connection,
+    namespace: config.temporalNamespace,
+    ...(options.interceptors ? { interceptors: { workflow: options.interceptors } } : {}),
+  });
   const slack = config.slack ? slackClients(config.slack.botToken, config.slack.apiUrl, () => policy) : undefined;
   const access = accessClient({
     temporal,
@@ -149,11 +167,21 @@ export interface ActivityOverrides {
   alertPosters?: AlertPoster[];
 }
 
+/** What the worker's operators see of it: its metrics, and the web UI its messages link a request to. */
+export interface ActivityObservability {
+  /** The worker's Prometheus series (app/worker-metrics.ts); none: nothing is counted. */
+  metrics?: AccessMetrics;
+  /** Rule alerts about a request link to its workflow there. */
+  temporalUi?: TemporalUi;
+}
+
 /** The worker's activities and a `close` for the cloud clients' pooled connections. */
 export function buildActivities(
   core: Pick<Core, 'store' | 'policy' | 'slack' | 'teams'> & Partial<Pick<Core, 'links'>>,
   overrides: ActivityOverrides = {},
+  observability: ActivityObservability = {},
 ) {
+  const { metrics, temporalUi: ui } = observability;
   const closers: (() => void | Promise<void>)[] = [];
   const made = <P extends { close(): void | Promise<void> }>(provider: P): P => {
     closers.push(() => provider.close());
@@ -206,8 +234,9 @@ export function buildActivities(
       denials: store.cleanupDenials,
     },
     digest: { store: store.digests, posters: overrides.digestPosters ?? defaultDigestPosters(core) },
-    alerts: { posters: overrides.alertPosters ?? defaultAlertPosters(core), facts: store.alertFacts },
+    alerts: { posters: overrides.alertPosters ?? defaultAlertPosters(core, ui), facts: store.alertFacts },
     anomalies: store.anomalies,
+    ...(metrics ? { metrics } : {}),
   });
   return {
     activities,
@@ -284,12 +313,16 @@ export function defaultDigestPosters(
 }
 
 /** Slack and Teams where they are configured: an alert for a platform without a poster is undelivered there. */
-export function defaultAlertPosters(core: Pick<Core, 'store' | 'slack' | 'teams'>): AlertPoster[] {
+export function defaultAlertPosters(core: Pick<Core, 'store' | 'slack' | 'teams'>, ui?: TemporalUi): AlertPoster[] {
   const posters: AlertPoster[] = [];
-  if (core.slack) posters.push(new SlackAlertPoster({ client: core.slack.client }));
+  if (core.slack) posters.push(new SlackAlertPoster({ client: core.slack.client, ...(ui ? { ui } : {}) }));
   if (core.teams)
     posters.push(
-      new TeamsAlertPoster({ poster: new AdapterTeamsPoster(teamsAdapter(core.teams)), conversations: core.store }),
+      new TeamsAlertPoster({
+        poster: new AdapterTeamsPoster(teamsAdapter(core.teams)),
+        conversations: core.store,
+        ...(ui ? { ui } : {}),
+      }),
     );
   return posters;
 }

@@ -1,9 +1,17 @@
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Worker,
+  type InjectedSinks,
+  type WorkerInterceptors,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import type { Logger } from '@temporalio/common';
+import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
 import type { LeastActivities } from '../activities';
+import type { TemporalConnectionOptions } from './temporal-connection';
 
-export interface WorkerOptions {
-  address: string;
+export interface WorkerOptions extends TemporalConnectionOptions {
   namespace: string;
   taskQueue: string;
   activities: LeastActivities;
@@ -17,18 +25,33 @@ export interface WorkerOptions {
    * passes a logger that keeps warnings and errors only, so its output stays JSON lines.
    */
   bundlerLogger?: Logger;
+  /**
+   * Tracing (app/tracing.ts), when on: activity interceptors, the workflow interceptor modules (bundled
+   * in only then, so a worker without tracing runs exactly the workflow code it always did) and the
+   * sink workflow spans leave through.
+   */
+  tracing?: { interceptors: WorkerInterceptors; sinks: InjectedSinks<OpenTelemetrySinks> };
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 /** A worker for all of Least's workflows and activities on one task queue. */
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const workflowInterceptorModules = options.tracing?.interceptors.workflowModules ?? [];
   const workflowBundle =
     options.workflowBundle ??
     (options.bundlerLogger
-      ? await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: options.bundlerLogger })
+      ? await bundleWorkflowCode({
+          workflowsPath: WORKFLOWS_PATH,
+          logger: options.bundlerLogger,
+          ...(workflowInterceptorModules.length > 0 ? { workflowInterceptorModules } : {}),
+        })
       : undefined);
-  const connection = await NativeConnection.connect({ address: options.address });
+  const connection = await NativeConnection.connect({
+    address: options.address,
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+  });
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
@@ -41,6 +64,7 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
       ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions }
       : {}),
     ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    ...(options.tracing ? { interceptors: options.tracing.interceptors, sinks: options.tracing.sinks } : {}),
   });
   return { worker, connection };
 }

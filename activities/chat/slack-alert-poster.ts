@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { AlertMessage, PostedAlert } from '../../domain/alert/model';
 import { alertSlackMessage } from '../../bot/render/slack/alert';
+import type { TemporalUi } from '../../bot/render/alert';
 import type { AlertPoster, AlertPosting } from './alert-poster';
 import { SLACK_PERMANENT_ERRORS } from './slack-notifier';
 
@@ -8,10 +9,11 @@ import { SLACK_PERMANENT_ERRORS } from './slack-notifier';
 export class SlackAlertPoster implements AlertPoster {
   readonly platform = 'slack' as const;
 
-  constructor(private readonly deps: { client: WebClient }) {}
+  /** `ui`: alerts about a request link to its workflow in Temporal's web UI. */
+  constructor(private readonly deps: { client: WebClient; ui?: TemporalUi }) {}
 
   async post(channel: string, alert: AlertMessage): Promise<AlertPosting> {
-    const message = alertSlackMessage(alert);
+    const message = alertSlackMessage(alert, this.deps.ui);
     try {
       const posted = await this.deps.client.chat.postMessage({
         channel,
@@ -37,7 +39,7 @@ export class SlackAlertPoster implements AlertPoster {
   }
 
   async update(posted: PostedAlert, alert: AlertMessage): Promise<void> {
-    const message = alertSlackMessage(alert);
+    const message = alertSlackMessage(alert, this.deps.ui);
     try {
       await this.deps.client.chat.update({
         channel: posted.channel,

@@ -1,6 +1,7 @@
 import type { AlertMessage, PostedAlert } from '../../domain/alert/model';
 import { messageActivity } from '../../bot/render/teams';
 import { alertTeamsMessage } from '../../bot/render/teams/alert';
+import type { TemporalUi } from '../../bot/render/alert';
 import type { TeamsConversationRecord } from '../store/teams-conversations';
 import type { AlertPoster, AlertPosting } from './alert-poster';
 import { TEAMS_PERMANENT_STATUS } from './teams-notifier';
@@ -14,6 +15,8 @@ export class TeamsAlertPoster implements AlertPoster {
     private readonly deps: {
       poster: TeamsPoster;
       conversations: { teamsChannel(conversationId: string): Promise<TeamsConversationRecord | undefined> };
+      /** Alerts about a request link to its workflow in Temporal's web UI. */
+      ui?: TemporalUi;
     },
   ) {}
 
@@ -27,7 +30,10 @@ export class TeamsAlertPoster implements AlertPoster {
         reason: `Least has no conversation for Teams channel ${channel}: add the app to the team, or fix alerts.channels in the policy`,
       };
     try {
-      const id = await this.deps.poster.post(conversation.reference, messageActivity(alertTeamsMessage(alert)));
+      const id = await this.deps.poster.post(
+        conversation.reference,
+        messageActivity(alertTeamsMessage(alert, this.deps.ui)),
+      );
       return { status: 'posted', message: { platform: 'teams', channel: conversation.conversationId, messageId: id } };
     } catch (error) {
       const status = (error as { status?: number }).status;
@@ -48,7 +54,7 @@ export class TeamsAlertPoster implements AlertPoster {
       await this.deps.poster.update(
         conversation.reference,
         posted.messageId,
-        messageActivity(alertTeamsMessage(alert)),
+        messageActivity(alertTeamsMessage(alert, this.deps.ui)),
       );
     } catch (error) {
       const status = (error as { status?: number }).status;

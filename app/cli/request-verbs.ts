@@ -3,7 +3,8 @@ import type { RequestState } from '../../domain/request';
 import { runCommand, type FlowCommand, type FlowResult } from '../../bot/command-flow';
 import { loadConfig } from '../config';
 import { withPolicyFallback } from '../policy-fallback';
-import { connectCore, type Core } from '../runtime';
+import { connectCore, temporalUi, type Core } from '../runtime';
+import { workflowUiLink, type TemporalUi } from '../temporal-connection';
 import { describe, oneLine } from './text';
 import { usage, type Invocation } from './usage';
 
@@ -27,12 +28,13 @@ export const REQUEST_VERBS = [
 export async function runRequestVerb(invocation: Invocation): Promise<number> {
   const command = flowCommand(invocation);
   const email = invocation.command === 'show' ? (invocation.values.as ?? '') : as(invocation);
-  const core = await connectCore(withPolicyFallback(loadConfig()));
+  const config = withPolicyFallback(loadConfig());
+  const core = await connectCore(config);
   try {
     let result = await runCommand(core.access, command, { email, origin: { platform: 'cli' } });
     if (command.kind === 'show' && result.kind === 'refused' && result.code === ErrorCode.RequestUnknown)
       result = await fromRecord(core, command.requestId, result);
-    return print(invocation, result);
+    return print(invocation, result, temporalUi(config));
   } finally {
     await core.close();
   }
@@ -91,7 +93,8 @@ async function fromRecord(core: Core, requestId: string, unknown: FlowResult): P
   return record ? { kind: 'shown', state: record.state } : unknown;
 }
 
-function print({ json, print }: Invocation, result: FlowResult): number {
+/** `ui`: a request shown in text ends with where its workflow opens in Temporal's web UI. */
+function print({ json, print }: Invocation, result: FlowResult, ui: TemporalUi | undefined): number {
   const states = (list: RequestState[]): void => {
     if (json) print(JSON.stringify(list));
     else if (list.length === 0) print('no requests');
@@ -112,7 +115,11 @@ function print({ json, print }: Invocation, result: FlowResult): number {
     case 'submitted':
     case 'changed':
     case 'shown':
-      print(json ? JSON.stringify(result.state) : describe(result.state));
+      if (json) print(JSON.stringify(result.state));
+      else {
+        print(describe(result.state));
+        if (ui) print(`temporal: ${workflowUiLink(ui, result.state.request.requestId)}`);
+      }
       return 0;
   }
 }

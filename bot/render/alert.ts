@@ -24,6 +24,34 @@ export function encodeAlertAck(target: AlertAckTarget): string {
   return JSON.stringify({ a: target.workflowId, s: target.series, e: target.episode });
 }
 
+/** Temporal's web UI, where a request's workflow can be followed (its id is the request id). */
+export interface TemporalUi {
+  /** e.g. http://127.0.0.1:8233 or https://cloud.temporal.io, without a trailing slash. */
+  baseUrl: string;
+  namespace: string;
+}
+
+/** `${ui}/namespaces/<ns>/workflows/<id>`, each part URL-encoded. */
+export function workflowUiLink(ui: TemporalUi, workflowId: string): string {
+  return `${ui.baseUrl}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** Request ids as app/ids.ts makes them (`r-` and ten of its letters and digits). */
+const REQUEST_ID = /\br-[a-km-np-z2-9]{10}\b/g;
+/** Links shown under one alert message, at most: one per request among its latest lines. */
+export const REQUEST_LINKS_MAX = 5;
+
+/** The requests an alert's latest lines concern (a request's occurrence names its id), newest first, once each. */
+export function requestLinks(
+  lines: readonly string[],
+  ui: TemporalUi | undefined,
+): { requestId: string; url: string }[] {
+  if (!ui) return [];
+  const ids = new Set<string>();
+  for (const line of [...lines].reverse()) for (const [id] of line.matchAll(REQUEST_ID)) ids.add(id);
+  return [...ids].slice(0, REQUEST_LINKS_MAX).map((requestId) => ({ requestId, url: workflowUiLink(ui, requestId) }));
+}
+
 export interface AlertWords {
   /** "🔴 Critical · Break-glass access used · aws-prod-admin" */
   headline: string;
@@ -39,9 +67,16 @@ export interface AlertWords {
   summary: string;
   /** Why it could not be posted somewhere, told on the messages that were. */
   elsewhere?: string;
+  /** The requests it concerns, each with its workflow in Temporal's web UI (when a UI is configured). */
+  requests: { requestId: string; url: string }[];
 }
 
-export function alertWords(setup: AlertSetup, episode: AlertEpisode, dialect: DigestDialect): AlertWords {
+export function alertWords(
+  setup: AlertSetup,
+  episode: AlertEpisode,
+  dialect: DigestDialect,
+  ui?: TemporalUi,
+): AlertWords {
   const severity = setup.severity[0]!.toUpperCase() + setup.severity.slice(1);
   const subject = dialect.line(setup.subject, CHARS.subject);
   const headline = `${MARK[setup.severity]} ${dialect.bold(`${severity} · ${setup.title}`)} · ${dialect.code(subject)}`;
@@ -64,5 +99,6 @@ export function alertWords(setup: AlertSetup, episode: AlertEpisode, dialect: Di
     ...(status ? { status } : {}),
     open: !ack && !episode.expired,
     summary: `${severity}: ${ALERT_RULES[setup.rule].title} (${setup.subject.slice(0, 80)})${episode.count > 1 ? ` ×${episode.count}` : ''}`,
+    requests: requestLinks(episode.lines, ui),
   };
 }

@@ -26,6 +26,9 @@ describe('loadConfig', () => {
       botPort: 3000,
       botHost: '127.0.0.1',
       temporalUiPort: 8233,
+      temporalAccess: { tls: false },
+      temporalUiUrl: 'http://127.0.0.1:8233',
+      maxCachedWorkflows: 500,
     });
     assert.equal(loadConfig({}).temporalAddress, undefined, 'no address means the embedded dev server');
     assert.equal(DEFAULT_DATABASE_URL, loadConfig({}).databaseUrl);
@@ -57,6 +60,8 @@ describe('loadConfig', () => {
       botHost: '0.0.0.0',
       temporalUiPort: 18233,
       sandbox: true,
+      temporalAccess: { tls: false },
+      maxCachedWorkflows: 500,
     });
   });
 

@@ -26,6 +26,7 @@ import { LogCleanupNotifier, type CleanupLogMessage } from '../../../activities/
 import type { CleanupNotifier } from '../../../activities/chat/cleanup-notifier';
 import { AlertClient } from '../../../bot/alert-client';
 import type { AlertPoster } from '../../../activities/chat/alert-poster';
+import type { AccessMetrics } from '../../../activities/metrics';
 import { CleanupClient } from '../../../bot/cleanup-client';
 import { findingsClient } from '../../../app/findings';
 import type { FindingsClient } from '../../../bot/findings-client';
@@ -171,6 +172,8 @@ export interface StackOptions {
   cleanupExecutors?: () => Partial<Record<Cloud, CleanupExecutor>>;
   /** Where rule alerts are posted (a Slack or Teams poster on a fake); none: alerts reach no channel. */
   alertPosters?: (parts: { store: PgStore; policy: Policy }) => AlertPoster[];
+  /** The worker's metrics, as the main job passes them to buildActivities (app/worker-metrics.ts). */
+  metrics?: AccessMetrics;
 }
 
 export async function startStack(kind: 'dev' | 'time-skipping', options: StackOptions = {}): Promise<Stack> {
@@ -205,6 +208,7 @@ export async function startStack(kind: 'dev' | 'time-skipping', options: StackOp
       ],
       alertPosters: options.alertPosters?.({ store, policy }) ?? [],
     },
+    options.metrics ? { metrics: options.metrics } : {},
   );
   const { activities } = built;
   const taskQueue = `least-test-${randomBytes(4).toString('hex')}`;
