@@ -100,8 +100,8 @@ export function readConfig(): BenchConfig {
       durationSeconds: envInt('BENCH_LIVE_LEASE_SECONDS', 4 * 3600, 60),
     },
     slack: {
-      commands: envInt('BENCH_SLACK_COMMANDS', 50),
-      concurrency: envInt('BENCH_SLACK_CONCURRENCY', 50),
+      commands: envInt('BENCH_SLACK_COMMANDS', 200),
+      concurrency: envInt('BENCH_SLACK_CONCURRENCY', 200),
       approveConcurrency: envInt('BENCH_SLACK_APPROVE_CONCURRENCY', 10),
       pollMs: envInt('BENCH_APPROVE_POLL_MS', 50),
     },

@@ -12,6 +12,7 @@ import {
 } from '../render/slack';
 import { SlackAction, SlackBlock, SlackView } from '../render/slack/ids';
 import {
+  afterPendingAcks,
   ephemeral,
   errorReference,
   slackActor,
@@ -56,6 +57,7 @@ export function registerActions(app: App, ctx: SlackContext): void {
   ): void => {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond: slackRespond }) => {
       await ack();
+      await afterPendingAcks();
       const respond = teller(ctx, body, slackRespond);
       const value = String(action.value ?? '').slice(0, 200);
       const requestId = value.split(' ')[0] ?? '';

@@ -85,6 +85,10 @@ export function slackClientOptions(apiUrl?: string, logLevel: SlackLogLevel = 'e
   };
 }
 
+/**
+ * `convoStore: false`: Bolt's default conversation store is never read here, and on every event it
+ * looks the conversation up and fails with a new Error (stack and all) before any listener runs.
+ */
 export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEnd {
   const logLevel = options.logLevel ?? 'info';
   // Bolt, its receiver and the Web API clients share one logger at one level (Bolt hands its logger on).
@@ -102,6 +106,7 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
       installerOptions: { clientOptions },
       logger,
       logLevel: BOLT_LEVELS[logLevel],
+      convoStore: false,
     });
   } else {
     receiver = new HTTPReceiver({
@@ -112,7 +117,14 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
       // Nothing Slack sends is near this; a bigger body is refused before it is parsed.
       bodyLimit: 256 * 1024,
     });
-    app = new App({ token: options.botToken, receiver, clientOptions, logger, logLevel: BOLT_LEVELS[logLevel] });
+    app = new App({
+      token: options.botToken,
+      receiver,
+      clientOptions,
+      logger,
+      logLevel: BOLT_LEVELS[logLevel],
+      convoStore: false,
+    });
   }
   const client = options.client ?? new WebClient(options.botToken, clientOptions);
   const directory = options.directory ?? new SlackDirectory({ client, policy: options.policy });

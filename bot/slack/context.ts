@@ -36,6 +36,15 @@ export function errorReference(): string {
   return `E-${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * Resolves on the next turn of the event loop, after the I/O already waiting. Handlers await it right
+ * after `ack()`: in a burst, the requests that have already arrived are then each verified and acked
+ * before any command's own work (directory lookups, Temporal calls) takes the loop.
+ */
+export function afterPendingAcks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** The actor recorded for someone we could not map to an e-mail address. */
 export function slackActor(userId: string): string {
   return `slack:${userId.slice(0, 32)}`;

@@ -15,7 +15,14 @@ import {
   usageReply,
 } from '../render/slack';
 import { SLACK_COMMAND } from '../render/slack/ids';
-import { ephemeral, errorReference, slackActor, type SlackContext, type SlackMessage } from './context';
+import {
+  afterPendingAcks,
+  ephemeral,
+  errorReference,
+  slackActor,
+  type SlackContext,
+  type SlackMessage,
+} from './context';
 import { answerFindings } from './findings';
 import { openRequestForm } from './request-form';
 import { answerReport } from './report';
@@ -23,7 +30,8 @@ import { AuditAction } from '../../domain/audit';
 
 /**
  * `/access …`: acknowledged at once (Slack wants an answer within 3 seconds), then the work is done
- * and the answer goes to the person only, through the command's response_url.
+ * (after the acks of a burst that has already arrived) and the answer goes to the person only,
+ * through the command's response_url.
  */
 export function registerSlashCommand(app: App, ctx: SlackContext): void {
   app.command(SLACK_COMMAND, async ({ command, ack, respond }) => {
@@ -41,6 +49,7 @@ export function registerSlashCommand(app: App, ctx: SlackContext): void {
       return;
     }
     await ack();
+    await afterPendingAcks();
     const reply = (message: SlackMessage) => respond(ephemeral(message));
     try {
       const identity = await ctx.directory.emailOf(command.user_id);
