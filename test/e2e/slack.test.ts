@@ -502,6 +502,39 @@ describe('Slack: hostile input', () => {
   });
 });
 
+describe('Slack: a burst of commands at once', () => {
+  it('30 people asking at the same moment are each acked and each told their own request id', async () => {
+    const people = Array.from({ length: 30 }, (_, i) => ({
+      id: `UBURST${String(i).padStart(2, '0')}`,
+      email: `burst${i}@example.com`,
+    }));
+    for (const person of people) s.fake.addUser({ id: person.id, email: person.email, name: person.id.toLowerCase() });
+    const answers = await Promise.all(
+      people.map((person, i) =>
+        s.sender.command(person.id, 'request payments-logs 1h reading the payment logs for a burst test', {
+          triggerId: `trigger-burst-${i}`,
+        }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      people.map(() => 200),
+    );
+    const ids = await Promise.all(
+      answers.map(async (answer) => REQUEST_ID.exec(textOf((await replyTo(answer, REQUEST_ID)).args))![0]),
+    );
+    assert.equal(new Set(ids).size, people.length, 'every person has a request of their own');
+    for (const [i, id] of ids.entries()) {
+      // the reply comes as the run starts; its first record may land a moment later
+      await waitUntil(async () => (await s.stack.store.getRequest(id)) !== undefined, `${id} is recorded`);
+      const record = await s.stack.store.getRequest(id);
+      assert.equal(record?.requester, people[i]!.email, `${id} is the request of the person told about it`);
+      const ended = await s.stack.access.end(id, people[i]!.email, 'burst test over');
+      assert.ok(ended.ok && ended.state.status === 'cancelled', JSON.stringify(ended));
+    }
+  });
+});
+
 describe('Slack: the manifest matches what the app does', () => {
   /** The bot scope each Web API method needs (api.slack.com/methods). */
   const SCOPE_OF: Record<string, string> = {
