@@ -41,6 +41,8 @@ export class RequestRun {
   decisionNotice: NoticeKind | undefined;
   readonly startedAt = Date.now();
   private decisionInFlight = false;
+  /** Audit entries this run has made, in workflow order (the same on every replay). */
+  private auditEntries = 0;
   /** The status the search attribute shows; lean runs write it only when it changes. */
   private shownStatus: RequestStatus | undefined;
 
@@ -230,13 +232,20 @@ export class RequestRun {
     await this.notify('extended', formatDuration(pending.additionalSeconds));
   }
 
+  /**
+   * An audit entry keyed so that writing it again adds nothing. Lean runs number their entries: a local
+   * activity whose workflow task failed (a worker killed mid-step) runs again in a longer history, so the
+   * history length, which older runs use, would give the same entry a second key.
+   */
   private auditEntry(action: AuditAction, detail: Record<string, unknown>, actor = 'workflow') {
     return {
       actor,
       action,
       requestId: this.requestId,
       detail: { status: this.state.status, ...detail },
-      key: `${action}:${this.requestId}:${workflowInfo().historyLength}`,
+      key: this.lean
+        ? `${action}:${this.requestId}:#${++this.auditEntries}`
+        : `${action}:${this.requestId}:${workflowInfo().historyLength}`,
     };
   }
 }

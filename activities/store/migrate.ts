@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import { MIGRATION_LOCK } from './locks';
+import { checkOut } from './transaction';
 
 export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 
@@ -17,7 +18,7 @@ const MIGRATION_NAME = /^\d{3}_[a-z0-9_]+\.sql$/;
  */
 export async function migrate(pool: pg.Pool, directory: string = MIGRATIONS_DIR): Promise<string[]> {
   const files = await migrationFiles(directory);
-  const client = await pool.connect();
+  const { client, release } = await checkOut(pool);
   let broken: Error | undefined;
   try {
     await client.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK]);
@@ -30,7 +31,7 @@ export async function migrate(pool: pg.Pool, directory: string = MIGRATIONS_DIR)
       });
     }
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }
 
