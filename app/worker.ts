@@ -60,6 +60,11 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     activities: options.activities,
     // Let in-flight grants and revocations finish on shutdown rather than be cut and retried.
     shutdownGraceTime: '30 seconds',
+    // A worker that dies leaves the tasks queued for it (a lease's expiry timer among them) on its own
+    // sticky queue until this passes; then any worker takes them from the shared queue. The SDK's 10 s
+    // would hold a revocation that long after a replacement is up; a busy worker losing a task to
+    // another costs that one a replay of a few dozen events.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
     ...(options.maxConcurrentActivityTaskExecutions
       ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions }
       : {}),

@@ -45,15 +45,18 @@ import { findingsPciScenario } from './scenarios/findings-pci';
 import { inventoryLoadScenario } from './scenarios/inventory-load';
 import { lifecycleScenario } from './scenarios/lifecycle';
 import { memoryScenario } from './scenarios/memory';
+import { workerCostRequesters, workerCostScenario } from './scenarios/worker-cost';
 import { reportScenario } from './scenarios/report';
 import { slackScenario } from './scenarios/slack';
 import { teamsScenario } from './scenarios/teams';
+import { chaosScenario } from './scenarios/chaos';
 
 const SCENARIOS = [
   'approve',
   'expiry',
   'lifecycle',
   'memory',
+  'worker-cost',
   'slack',
   'teams',
   'inventory-load',
@@ -66,10 +69,13 @@ const SCENARIOS = [
   'alerts',
   'report',
   'anomaly-scan',
+  'chaos',
 ] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 /** Scenarios that run their own child processes and need none of the servers or the stack. */
 const STANDALONE: readonly ScenarioName[] = ['findings-scan', 'report', 'anomaly-scan'];
+/** Scenarios that run only when named: minutes long, they would not fit the default run's time limit. */
+const ON_REQUEST: readonly ScenarioName[] = ['chaos'];
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const RESULTS = path.join(__dirname, 'results', 'latest.json');
 
@@ -83,7 +89,8 @@ function selectedScenarios(args: string[]): { selected: ScenarioName[]; file: st
   const files = words.filter((w) => !(SCENARIOS as readonly string[]).includes(w) && w !== 'all' && existsSync(w));
   if (files.length > 1) throw new Error(`one input file at most, not ${files.join(', ')}`);
   const names = words.filter((w) => !files.includes(w));
-  if (names.length === 0 || names.includes('all')) return { selected: [...SCENARIOS], file: files[0] };
+  if (names.length === 0 || names.includes('all'))
+    return { selected: SCENARIOS.filter((s) => !ON_REQUEST.includes(s) || names.includes(s)), file: files[0] };
   for (const name of names) {
     if (!(SCENARIOS as readonly string[]).includes(name))
       throw new Error(`unknown scenario "${name}" (and no such file); choose from ${SCENARIOS.join(', ')} or all`);
@@ -266,7 +273,7 @@ async function main(): Promise<number> {
     process.env.LEAST_TEST_MOTO_URL = moto.value.url;
     process.env.LEAST_TEST_TIME_SKIPPING_SERVER = timeSkipping;
 
-    const people = inlineRequesters(config);
+    const people = [...inlineRequesters(config), ...(selected.includes('worker-cost') ? workerCostRequesters() : [])];
     stack = await startStack('dev', { policy: withBenchPrincipals(people) });
     const notices = new NoticeBoard(stack.messages);
     const worker = await stack.startWorker();
@@ -317,6 +324,7 @@ async function main(): Promise<number> {
     }
     if (selected.includes('expiry')) await run('expiry', () => expiryScenario(ctx));
     if (selected.includes('lifecycle')) await run('lifecycle', () => lifecycleScenario(ctx));
+    if (selected.includes('worker-cost')) await run('worker-cost', () => workerCostScenario(ctx));
     if (selected.includes('slack')) await run('slack', () => slackScenario(ctx));
     if (selected.includes('teams')) await run('teams', () => teamsScenario(ctx));
     if (selected.includes('cloudtrail')) await run('cloudtrail', () => cloudtrailScenario(ctx));
@@ -326,6 +334,7 @@ async function main(): Promise<number> {
     if (selected.includes('cleanup')) await run('cleanup', () => cleanupScenario(ctx));
     if (selected.includes('digest')) await run('digest', () => digestScenario(ctx));
     if (selected.includes('alerts')) await run('alerts', () => alertsScenario(ctx));
+    if (selected.includes('chaos')) await run('chaos', () => chaosScenario(ctx));
     if (selected.includes('findings-scan')) await runFindingsScan();
     if (selected.includes('report')) await runReport();
     if (selected.includes('anomaly-scan')) await runAnomalyScan();
