@@ -51,7 +51,7 @@ export interface Config {
    * embedded dev server's UI, and none for an external Temporal unless set.
    */
   temporalUiUrl?: string;
-  /** Workflows the worker keeps cached between tasks (WORKER_MAX_CACHED_WORKFLOWS, default 500). */
+  /** Workflows the worker keeps cached between tasks (WORKER_MAX_CACHED_WORKFLOWS, default 100). */
   maxCachedWorkflows: number;
   /** The worker-only role's `/metrics` and `/healthz` port (WORKER_METRICS_PORT); absent: no such server. */
   workerMetricsPort?: number;
@@ -203,7 +203,7 @@ const environment = z.object({
     .string()
     .regex(/^[A-Za-z0-9.-]{1,253}$/, 'a host name the server certificate is checked against')
     .optional(),
-  WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(1, 100_000).default(500),
+  WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(1, 100_000).default(100),
   WORKER_METRICS_PORT: port.optional(),
   TEMPORAL_METRICS_ADDRESS: z
     .string()

@@ -122,9 +122,9 @@ describe('the Temporal web UI for links', () => {
 });
 
 describe('worker observability keys', () => {
-  test('defaults: cache of 500, no metrics server, no SDK metrics, no tracing', () => {
+  test('defaults: cache of 100, no metrics server, no SDK metrics, no tracing', () => {
     const config = loadConfig({});
-    assert.equal(config.maxCachedWorkflows, 500);
+    assert.equal(config.maxCachedWorkflows, 100);
     assert.equal(config.workerMetricsPort, undefined);
     assert.equal(config.temporalMetricsAddress, undefined);
     assert.equal(config.tracesEndpoint, undefined);

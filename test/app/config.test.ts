@@ -28,7 +28,7 @@ describe('loadConfig', () => {
       temporalUiPort: 8233,
       temporalAccess: { tls: false },
       temporalUiUrl: 'http://127.0.0.1:8233',
-      maxCachedWorkflows: 500,
+      maxCachedWorkflows: 100,
     });
     assert.equal(loadConfig({}).temporalAddress, undefined, 'no address means the embedded dev server');
     assert.equal(DEFAULT_DATABASE_URL, loadConfig({}).databaseUrl);
@@ -61,7 +61,7 @@ describe('loadConfig', () => {
       temporalUiPort: 18233,
       sandbox: true,
       temporalAccess: { tls: false },
-      maxCachedWorkflows: 500,
+      maxCachedWorkflows: 100,
     });
   });
 
