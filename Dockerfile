@@ -27,6 +27,12 @@ COPY . .
 # without compiling its modules. Built as root, read by the process like every other file.
 RUN node app/cli/bundle.cjs
 
+# The workflow bundle built once here (app/build-workflows.ts): the worker loads it instead of running
+# webpack at every start, so it is ready sooner after a restart and ~140 MiB lighter. A worker with
+# tracing on still bundles at start (the tracing interceptors must be bundled in).
+RUN ./node_modules/.bin/tsx app/build-workflows.ts dist/workflow-bundle.js
+ENV LEAST_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
+
 # Production from here on: the main job never installs anything at start (no Temporal CLI, no AWS
 # emulator; Temporal is a server in compose and there is no sandbox), and Teams local mode is refused.
 ENV NODE_ENV=production

@@ -262,6 +262,11 @@ export function createActivities(deps: ActivityDeps) {
       return presence.detail;
     },
 
+    /** The worker's clock, for a workflow whose own time stands still while its task runs local activities. */
+    async readClock(): Promise<number> {
+      return now().getTime();
+    },
+
     async audit(entry: AuditEntry): Promise<void> {
       await deps.store.appendAudit(entry);
     },

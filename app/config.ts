@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { GUID } from '../domain/guid';
 import { ErrorCode } from '../domain/errors';
@@ -51,6 +51,11 @@ export interface Config {
    * embedded dev server's UI, and none for an external Temporal unless set.
    */
   temporalUiUrl?: string;
+  /**
+   * A workflow bundle built ahead (LEAST_WORKFLOW_BUNDLE, the image sets it): the worker loads it instead of
+   * running webpack at start, unless tracing is on (its interceptors must be bundled in).
+   */
+  workflowBundle?: string;
   /** Workflows the worker keeps cached between tasks (WORKER_MAX_CACHED_WORKFLOWS, default 100). */
   maxCachedWorkflows: number;
   /** The worker-only role's `/metrics` and `/healthz` port (WORKER_METRICS_PORT); absent: no such server. */
@@ -204,6 +209,10 @@ const environment = z.object({
     .regex(/^[A-Za-z0-9.-]{1,253}$/, 'a host name the server certificate is checked against')
     .optional(),
   WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(1, 100_000).default(100),
+  LEAST_WORKFLOW_BUNDLE: z
+    .string()
+    .refine((file) => existsSync(file), 'the path of a workflow bundle built by `tsx app/build-workflows.ts OUT`')
+    .optional(),
   WORKER_METRICS_PORT: port.optional(),
   TEMPORAL_METRICS_ADDRESS: z
     .string()
@@ -287,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalAccess,
     ...(temporalUiUrl ? { temporalUiUrl } : {}),
     maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    ...(e.LEAST_WORKFLOW_BUNDLE ? { workflowBundle: e.LEAST_WORKFLOW_BUNDLE } : {}),
     ...(e.WORKER_METRICS_PORT ? { workerMetricsPort: e.WORKER_METRICS_PORT } : {}),
     ...(e.TEMPORAL_METRICS_ADDRESS ? { temporalMetricsAddress: e.TEMPORAL_METRICS_ADDRESS } : {}),
     ...(tracesEndpoint ? { tracesEndpoint } : {}),

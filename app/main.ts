@@ -132,6 +132,8 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
       activities: built.activities,
       // A sleeping lease needs no cached workflow: the cache is sized, not left to grow with the leases.
       maxCachedWorkflows: config.maxCachedWorkflows,
+      // built ahead (the image does), unless tracing's interceptors must be bundled in
+      ...(config.workflowBundle && !workerTracing ? { workflowBundle: { codePath: config.workflowBundle } } : {}),
       // webpack's module listing is an info line; keep the bundler to warnings and errors
       bundlerLogger: temporalLogger(log, 'warn'),
       ...(workerTracing
@@ -153,6 +155,7 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
       taskQueue: config.taskQueue,
       policy: config.policyFile,
       maxCachedWorkflows: config.maxCachedWorkflows,
+      workflowBundle: config.workflowBundle && !workerTracing ? 'prebuilt' : 'bundled at start',
       // Whether, never with what: the API key and the key file's bytes are not logged.
       temporalTls: config.temporalAccess.tls,
       temporalAuth: config.temporalAccess.apiKey ? 'api key' : config.temporalAccess.clientCert ? 'mTLS' : 'none',

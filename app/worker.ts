@@ -4,7 +4,7 @@ import {
   Worker,
   type InjectedSinks,
   type WorkerInterceptors,
-  type WorkflowBundle,
+  type WorkflowBundleOption,
 } from '@temporalio/worker';
 import type { Logger } from '@temporalio/common';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
@@ -19,7 +19,7 @@ export interface WorkerOptions extends TemporalConnectionOptions {
   maxConcurrentActivityTaskExecutions?: number;
   maxCachedWorkflows?: number;
   /** A bundle built before (tests share one); otherwise the workflows are bundled here. */
-  workflowBundle?: WorkflowBundle;
+  workflowBundle?: WorkflowBundleOption;
   /**
    * Where the bundler writes. Webpack's module listing is an info line of many lines; the main job
    * passes a logger that keeps warnings and errors only, so its output stays JSON lines.

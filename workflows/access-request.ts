@@ -28,6 +28,8 @@ import { RequestRun } from './request-run';
 
 /** How long before expiry the holder is warned, for leases long enough that a warning helps. */
 export const EXPIRY_WARNING_SECONDS = 10 * 60;
+/** The most the expiry timer is shortened by the worker's clock: a workflow task's own timeout. */
+const MAX_CLOCK_LAG_MS = 10_000;
 /** After a break-glass grant ends, how long the workflow waits for its review before closing. */
 export const REVIEW_WINDOW_SECONDS = 14 * 86400;
 
@@ -239,8 +241,14 @@ async function takeBackAfterFailedGrant(run: RequestRun, order: LeaseOrder): Pro
 /** 3. Hold until expiry, an early end, or an extension moves the deadline. */
 async function hold(run: RequestRun): Promise<void> {
   let warned = run.state.request.durationSeconds <= EXPIRY_WARNING_SECONDS + 300;
+  // Workflow time stands still while a workflow task runs its local activities, and the server starts a
+  // timer only when the task completes: a timer sized from workflow time after the grant's chain of steps
+  // would fire that much late. Lean runs read the clock once, as the last step before the timer; a worker
+  // clock far ahead of the server's could only end the lease early, and never by more than the cap.
+  let lagMs = run.lean ? Math.min(MAX_CLOCK_LAG_MS, Math.max(0, (await local.readClock()) - Date.now())) : 0;
   for (;;) {
-    const remainingMs = Date.parse(run.state.expiresAt!) - Date.now();
+    const remainingMs = Date.parse(run.state.expiresAt!) - Date.now() - lagMs;
+    lagMs = 0; // later turns start in a fresh workflow task
     if (remainingMs <= 0 || run.endRequest) break;
     const warnInMs = remainingMs - EXPIRY_WARNING_SECONDS * 1000;
     const waitMs = !warned && warnInMs > 0 ? warnInMs : remainingMs;

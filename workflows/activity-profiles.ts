@@ -63,6 +63,7 @@ export const local = {
     'recordState',
     'recordDecision',
     'rightSizeDelay',
+    'readClock',
   ),
   ...pick(
     proxyLocalActivities<LeastActivities>({

@@ -47,6 +47,9 @@ export async function expiryScenario(ctx: BenchContext): Promise<ScenarioReport>
         );
         observer.watch(inlinePolicyName(id));
         started.push(id);
+        // a start returns at once; waiting for the grant keeps C grants in flight, so a lease's expiry is
+        // where its length put it, not wherever the worker's queue of first tasks left it
+        await notices.wait(id, 'granted', 120_000);
       });
       const waits = await runPool(started.length, started.length, ctx.signal, async (i) => {
         const id = started[i]!;
@@ -94,7 +97,7 @@ export async function expiryScenario(ctx: BenchContext): Promise<ScenarioReport>
   if (wrongEnd) value(report, 'leases not ended by expiry', wrongEnd);
   report.errors.push(...describeErrors(outcome.errors));
   report.notes.push(
-    `${leases} workflows started back to back (${concurrency} starts in flight), so they are live at once; each is given the ` +
+    `${leases} workflows started back to back (${concurrency} starts in flight, each until its grant is in place), so they are live at once; each is given the ` +
       `length that puts its expiry at its place in a ${windowSeconds} s window starting ${seconds} s after the first start. ` +
       'Started directly with policy-evaluated rules and outcome auto-approved (AccessClient enforces ≥ 1 minute). ' +
       'Lateness includes the durable timer firing, the revoke step (DeleteRolePolicy, then GetRolePolicy to verify), and observation lag ' +

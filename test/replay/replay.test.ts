@@ -1,10 +1,12 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOWS_PATH } from '../../app/worker';
+import { buildWorkflowBundle } from '../../app/build-workflows';
 import { APPROVE_PATH_PATCH, LEAN_LIFECYCLE_PATCH } from '../../workflows/access-request';
 import { digestPolicy, startDigestStack } from '../support/stacks/digest-stack';
 import { startStack } from '../support/stacks/stack';
@@ -184,6 +186,26 @@ describe('replay of committed workflow histories', () => {
         DeterminismViolationError,
       );
     });
+
+  it('replays every history from a bundle built ahead, as the image runs it (LEAST_WORKFLOW_BUNDLE)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'least-bundle-'));
+    try {
+      const codePath = path.join(dir, 'workflow-bundle.js');
+      await buildWorkflowBundle(codePath);
+      const histories = files.map((file) => ({
+        workflowId: `prebuilt-${file}`,
+        history: JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')),
+      }));
+      let replayed = 0;
+      for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath } }, histories)) {
+        assert.equal(result.error, undefined, `${result.workflowId}: ${String(result.error)}`);
+        replayed++;
+      }
+      assert.equal(replayed, files.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   for (const file of files) {
     it(`replays ${file}`, async () => {
