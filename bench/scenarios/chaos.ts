@@ -184,8 +184,8 @@ async function workerKills(ctx: BenchContext, config: ChaosConfig, report: Scena
     report.notes.push(
       '(a) The only worker of the task queue runs in a child process and is SIGKILLed (no drain) at random moments, then started again ' +
         '(the workflow bundle is built once; a restart is process start-up, connections and first poll). "ready" is its first poll. ' +
-        'An activity that was running when the worker died is retried by Temporal only after its start-to-close timeout ' +
-        '(3 minutes for revokeGrant/applyGrant, 30 s for recordState; none heartbeats), which is what the p99/max show when a kill lands on one.',
+        "The lifecycle's steps are local activities: one that was running when the worker died runs again when its workflow task is " +
+        "retried, after the task's 10 s timeout; tasks queued for the dead worker move to the shared queue after 3 s (app/worker.ts).",
     );
   } finally {
     await observer.stop();

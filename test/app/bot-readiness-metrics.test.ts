@@ -2,7 +2,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../../app/embedded/processes';
 import { freshDatabase, type TestDatabase } from '../support/launch/database';
@@ -12,6 +11,7 @@ import { SlackSender } from '../support/generators/slack-requests';
 import { FakeTeamsConnector } from '../support/fakes/fake-teams';
 import { personalConversation, TeamsSender, teamsUser } from '../support/generators/teams-requests';
 import { TEAMS_BOT_ID } from '../support/stacks/teams-stack';
+import { CuttableTcpProxy } from '../support/fakes/fault-proxy';
 
 /**
  * The bot role of the main job as an operator runs it (`tsx app/main.ts bot`), against the test
@@ -23,47 +23,9 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const SIGNING_SECRET = randomBytes(16).toString('hex');
 const BOT_TOKEN = `xoxb-${randomBytes(8).toString('hex')}`;
 
-/** A loopback TCP proxy to PostgreSQL; cutting it refuses new connections and drops open ones. */
-class CuttableProxy {
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async open(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.target.port, this.target.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
-  }
-}
-
 let db: TestDatabase;
-let proxy: CuttableProxy;
+/** A loopback TCP proxy to PostgreSQL; cutting it drops open connections and every new one. */
+let proxy: CuttableTcpProxy;
 let slack: FakeSlack;
 let connector: FakeTeamsConnector;
 let job: ChildProcess;
@@ -73,8 +35,8 @@ const lines: string[] = [];
 before(async () => {
   db = await freshDatabase();
   const direct = new URL(db.url);
-  proxy = new CuttableProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-  await proxy.open();
+  proxy = new CuttableTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+  await proxy.start();
   const viaProxy = new URL(db.url);
   viaProxy.hostname = '127.0.0.1';
   viaProxy.port = String(proxy.port);
@@ -125,7 +87,7 @@ before(async () => {
 
 after(async () => {
   if (job && job.exitCode === null && job.signalCode === null) process.kill(-job.pid!, 'SIGKILL');
-  await proxy?.cut();
+  await proxy?.stop();
   await slack?.stop();
   await connector?.stop();
   await db?.drop();
@@ -172,7 +134,7 @@ describe('the bot: /readyz and /metrics', () => {
   });
 
   it('answers 503 naming postgres while the database is unreachable, and recovers', async () => {
-    await proxy.cut();
+    proxy.cut();
     const down = await readyzUntil(503, 5_000);
     const checks = (down.body as { ok: boolean; checks: Record<string, string> }).checks;
     assert.equal((down.body as { ok: boolean }).ok, false);
@@ -188,7 +150,7 @@ describe('the bot: /readyz and /metrics', () => {
     assert.equal((JSON.parse(warning) as { dependency?: string }).dependency, 'postgres');
     assert.ok(!warning.includes('postgres://'), warning);
 
-    await proxy.open();
+    proxy.restore();
     const up = await readyzUntil(200, 10_000);
     assert.deepEqual(up.body, { ok: true, checks: { postgres: 'ok', temporal: 'ok' } });
   });

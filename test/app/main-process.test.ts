@@ -6,6 +6,7 @@ import path from 'node:path';
 import { freePort } from '../../app/embedded/processes';
 import { freshDatabase, type TestDatabase } from '../support/launch/database';
 import { testServices } from '../support/launch/services';
+import { collectLines } from '../support/launch/child-lines';
 
 /**
  * The main job as an operator runs it: its own process group, against the test Temporal server, on
@@ -40,15 +41,7 @@ before(async () => {
     detached: true, // a process group of its own, as under Docker or systemd
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let partial = '';
-  const collect = (chunk: Buffer): void => {
-    const text = partial + chunk.toString('utf8');
-    const complete = text.split('\n');
-    partial = complete.pop() ?? '';
-    lines.push(...complete.filter((line) => line.trim() !== ''));
-  };
-  job.stdout!.on('data', collect);
-  job.stderr!.on('data', collect);
+  collectLines(job, lines);
   exited = new Promise((resolve) => job.once('exit', (code, signal) => resolve({ code, signal })));
   const deadline = Date.now() + 90_000;
   while (!(await healthy(`http://127.0.0.1:${port}/healthz`))) {

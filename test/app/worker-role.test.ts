@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../../app/embedded/processes';
 import { freshDatabase, type TestDatabase } from '../support/launch/database';
 import { testServices } from '../support/launch/services';
+import { collectLines } from '../support/launch/child-lines';
 
 /**
  * The worker role on its own (`tsx app/main.ts worker`) as a deployment runs it, with every
@@ -56,15 +57,7 @@ before(async () => {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let partial = '';
-  const collect = (chunk: Buffer): void => {
-    const text = partial + chunk.toString('utf8');
-    const complete = text.split('\n');
-    partial = complete.pop() ?? '';
-    lines.push(...complete.filter((line) => line.trim() !== ''));
-  };
-  job.stdout!.on('data', collect);
-  job.stderr!.on('data', collect);
+  collectLines(job, lines);
   exited = new Promise((resolve) => job.once('exit', (code, signal) => resolve({ code, signal })));
   const deadline = Date.now() + 120_000;
   while (!(await answers(`http://127.0.0.1:${metricsPort}/healthz`))) {

@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuditAction } from '../../domain/audit';
 import { FaultProxy } from '../support/fakes/fault-proxy';
-import { chaosPerson, chaosPolicy, leaseEndWithin, leaseLedger, startShortLease } from '../support/launch/chaos-leases';
+import { chaosPerson, chaosPolicy, leaseEndWithin, startShortLease } from '../support/launch/chaos-leases';
 import { testServices } from '../support/launch/services';
+import { assertRevokedExactlyOnce } from '../support/checks/lease-outcomes';
 import { startStack, type Stack } from '../support/stacks/stack';
 
 /**
@@ -65,17 +65,6 @@ describe('grants and revocations through injected 5xx, 429 and dropped connectio
       (faults.byOperation.PutRolePolicy?.passed ?? 0) + (faults.byOperation.PutRolePolicy?.resetAfter ?? 0) >= LEASES,
     );
 
-    for (const [i, final] of finals.entries()) {
-      assert.equal(final.status, 'revoked', `lease ${ids[i]} ended ${final.status}: ${JSON.stringify(final.failure)}`);
-      assert.equal(final.endedBy, 'expiry', `lease ${ids[i]} ended by ${final.endedBy}`);
-    }
-    const ledger = await leaseLedger(stack.db.pool, stack.aws.iam, ids);
-    assert.deepEqual(ledger.orphaned, [], 'inline policies left in moto');
-    assert.deepEqual(ledger.duplicated, [], `grants applied more than once: ${JSON.stringify(ledger.duplicateRows)}`);
-    assert.deepEqual(ledger.unrevoked, [], 'revocations lost');
-    assert.equal(ledger.exactlyOnce[AuditAction.GrantApplied], LEASES);
-    assert.equal(ledger.exactlyOnce[AuditAction.GrantRevoked], LEASES);
-    const verification = await stack.store.verifyAudit();
-    assert.ok(verification.ok, JSON.stringify(verification.problems));
+    await assertRevokedExactlyOnce(stack, ids, finals);
   });
 });
