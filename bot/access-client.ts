@@ -17,7 +17,7 @@ import {
   type RequestFilter,
   type RequestState,
 } from '../domain/request';
-import { accessRequest } from '../workflows/access-request';
+import { accessRequest, REQUEST_TASK_TIMEOUT } from '../workflows/access-request';
 import {
   decideUpdate,
   endUpdate,
@@ -125,6 +125,7 @@ export class AccessClient {
         taskQueue: this.deps.taskQueue,
         args: [workflowInput],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowTaskTimeout: REQUEST_TASK_TIMEOUT,
         typedSearchAttributes: new TypedSearchAttributes([
           { key: RequesterAttribute, value: requester },
           { key: EntitlementAttribute, value: draft.entitlementId },

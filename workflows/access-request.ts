@@ -28,7 +28,14 @@ import { RequestRun } from './request-run';
 
 /** How long before expiry the holder is warned, for leases long enough that a warning helps. */
 export const EXPIRY_WARNING_SECONDS = 10 * 60;
-/** The most the expiry timer is shortened by the worker's clock: a workflow task's own timeout. */
+/**
+ * The workflow task timeout requests are started with. A task that was running on a worker that died is
+ * handed to another only when this passes, so it bounds how late a revocation falls after a worker crash
+ * (the SDK's 10 s made it ~8 s after a replacement was up). Local activities longer than this are fine: the
+ * worker heartbeats the task at 80% of it.
+ */
+export const REQUEST_TASK_TIMEOUT = '5 seconds';
+/** The most the expiry timer is shortened by the worker's clock: a workflow task's timeout, with room. */
 const MAX_CLOCK_LAG_MS = 10_000;
 /** After a break-glass grant ends, how long the workflow waits for its review before closing. */
 export const REVIEW_WINDOW_SECONDS = 14 * 86400;

@@ -9,7 +9,7 @@ import type { PolicyInput } from '../../domain/policy/schema';
 import type { RequestState } from '../../domain/request';
 import { APP_ROLE } from '../../test/support/fakes/aws-fixtures';
 import type { Stack } from '../../test/support/stacks/stack';
-import { accessRequest } from '../../workflows/access-request';
+import { accessRequest, REQUEST_TASK_TIMEOUT } from '../../workflows/access-request';
 import type { AccessRequestInput } from '../../workflows/messages';
 import { EntitlementAttribute, RequesterAttribute, StatusAttribute } from '../../workflows/search-attributes';
 import { now, sleep, throwIfAborted } from './clock';
@@ -217,6 +217,7 @@ export async function startAutoApproved(
     taskQueue: ctx.stack.taskQueue,
     args: [input],
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowTaskTimeout: REQUEST_TASK_TIMEOUT,
     typedSearchAttributes: new TypedSearchAttributes([
       { key: RequesterAttribute, value: person },
       { key: EntitlementAttribute, value: entitlementId },

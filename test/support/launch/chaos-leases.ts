@@ -8,7 +8,7 @@ import { INLINE_POLICY_PREFIX, inlinePolicyName } from '../../../domain/lease';
 import { evaluateRequest } from '../../../domain/policy/evaluate';
 import type { Policy, PolicyInput } from '../../../domain/policy/schema';
 import type { RequestState } from '../../../domain/request';
-import { accessRequest } from '../../../workflows/access-request';
+import { accessRequest, REQUEST_TASK_TIMEOUT } from '../../../workflows/access-request';
 import type { AccessRequestInput } from '../../../workflows/messages';
 import { EntitlementAttribute, RequesterAttribute, StatusAttribute } from '../../../workflows/search-attributes';
 import { APP_ROLE } from '../fakes/aws-fixtures';
@@ -72,6 +72,7 @@ export async function startShortLease(
     taskQueue: target.taskQueue,
     args: [input],
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowTaskTimeout: REQUEST_TASK_TIMEOUT,
     typedSearchAttributes: new TypedSearchAttributes([
       { key: RequesterAttribute, value: person },
       { key: EntitlementAttribute, value: CHAOS_ENTITLEMENT },
