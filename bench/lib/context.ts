@@ -1,17 +1,12 @@
 import { runInNewContext } from 'node:vm';
 import v8 from 'node:v8';
 import { CreateUserCommand } from '@aws-sdk/client-identitystore';
-import { TypedSearchAttributes } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
-import { newRequestId } from '../../app/ids';
-import { evaluateRequest } from '../../domain/policy/evaluate';
 import type { PolicyInput } from '../../domain/policy/schema';
 import type { RequestState } from '../../domain/request';
 import { APP_ROLE } from '../../test/support/fakes/aws-fixtures';
 import type { Stack } from '../../test/support/stacks/stack';
-import { accessRequest, REQUEST_TASK_TIMEOUT } from '../../workflows/access-request';
-import type { AccessRequestInput } from '../../workflows/messages';
-import { EntitlementAttribute, RequesterAttribute, StatusAttribute } from '../../workflows/search-attributes';
+import { startShortLease } from '../../test/support/generators/short-lease';
 import { now, sleep, throwIfAborted } from './clock';
 import type { NoticeBoard } from './observers';
 import { runPool, type PoolOutcome } from './pool';
@@ -180,11 +175,7 @@ export async function createDirectoryUsers(
   return ids;
 }
 
-/**
- * Starts an accessRequest workflow the way AccessClient.submit does, but with a hand-built input:
- * policy-evaluated rules (evaluateRequest), any duration (the client refuses under one minute), and
- * outcome `auto-approved` (what an autoApprove rule yields), so the request goes straight to the grant.
- */
+/** An auto-approved lease of any length on the bench's stack (test/support/generators/short-lease.ts). */
 export async function startAutoApproved(
   ctx: BenchContext,
   person: string,
@@ -192,39 +183,12 @@ export async function startAutoApproved(
   durationSeconds: number,
   reason: string,
 ): Promise<string> {
-  const evaluation = evaluateRequest(
-    ctx.stack.policy,
-    { requester: person, entitlementId, durationSeconds: Math.max(60, Math.min(durationSeconds, 3600)), reason },
-    [],
-  );
-  if (!evaluation.ok) throw new Error(`policy refused the bench request: ${evaluation.code} ${evaluation.message}`);
-  const requestId = newRequestId();
-  const input: AccessRequestInput = {
-    request: {
-      requestId,
-      requester: person,
-      entitlementId,
-      durationSeconds,
-      reason,
-      submittedAt: new Date().toISOString(),
-      origin: { platform: 'cli' },
-    },
-    rules: evaluation.rules,
-    outcome: 'auto-approved',
-  };
-  await ctx.stack.env.client.workflow.start(accessRequest, {
-    workflowId: requestId,
-    taskQueue: ctx.stack.taskQueue,
-    args: [input],
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    workflowTaskTimeout: REQUEST_TASK_TIMEOUT,
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: RequesterAttribute, value: person },
-      { key: EntitlementAttribute, value: entitlementId },
-      { key: StatusAttribute, value: 'pending' },
-    ]),
+  return startShortLease(ctx.stack.env.client, ctx.stack, {
+    requester: person,
+    entitlementId,
+    seconds: durationSeconds,
+    reason,
   });
-  return requestId;
 }
 
 /** Ends leases the way a holder does ("I'm done"), bounded; each end returns once revoked and verified. */

@@ -13,8 +13,6 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Worker as ThreadWorker } from 'node:worker_threads';
-import { runInNewContext } from 'node:vm';
-import v8 from 'node:v8';
 import pg from 'pg';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { LogNotifier } from '../../activities/chat/log-notifier';
@@ -24,27 +22,12 @@ import { buildActivities } from '../../app/runtime';
 import { stackPolicy } from '../../test/support/stacks/stack';
 import { useDummyAwsCredentials, type AwsAccount } from '../../test/support/fakes/aws-fixtures';
 import type { FloorActivities } from '../probes/floor-workflow';
-import { withBenchPrincipals } from './context';
+import { collectGarbage, withBenchPrincipals } from './context';
 import { threadCpuMs } from './worker-threads';
 import { childRequestSchema, workerChildConfigSchema, type ChildReply, type UsageReading } from './worker-protocol';
 
 function send(message: ChildReply): void {
   process.send?.(message);
-}
-
-let gc: (() => void) | undefined;
-function collectGarbage(): boolean {
-  if (!gc) {
-    try {
-      v8.setFlagsFromString('--expose-gc');
-      gc = runInNewContext('gc') as () => void;
-    } catch {
-      return false;
-    }
-  }
-  gc();
-  gc();
-  return true;
 }
 
 /** Kernel's view of this process: resident anonymous memory (heaps, malloc) against mapped files (code, libraries). */

@@ -1,16 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TypedSearchAttributes } from '@temporalio/common';
 import { startBotServer, type BotServer } from '../../app/bot-server';
-import { newRequestId } from '../../app/ids';
 import { createBotMetrics } from '../../app/metrics';
 import { createWorkerMetrics, MAX_ERROR_CODES, OTHER_CODE, type WorkerMetrics } from '../../app/worker-metrics';
-import { evaluateRequest } from '../../domain/policy/evaluate';
 import type { RequestState } from '../../domain/request';
-import { accessRequest } from '../../workflows/access-request';
-import type { AccessRequestInput } from '../../workflows/messages';
-import { EntitlementAttribute, RequesterAttribute, StatusAttribute } from '../../workflows/search-attributes';
 import { LEAD, REQUESTER, startStack, type Stack } from '../support/stacks/stack';
+import { startShortLease } from '../support/generators/short-lease';
 
 /**
  * The worker's Prometheus series after one whole lifecycle on real components (dev server, moto,
@@ -62,38 +57,14 @@ async function scrape(): Promise<{ page: string; values: Map<string, number> }> 
 }
 
 /** A request for the stack's inline-policy entitlement that waits for a lead, lasting LEASE_SECONDS once granted. */
-async function startShortRequest(): Promise<string> {
-  const evaluation = evaluateRequest(
-    stack.policy,
-    { requester: REQUESTER, entitlementId: 'payments-logs', durationSeconds: 600, reason: 'metrics drill' },
-    [],
-  );
-  assert.ok(evaluation.ok, JSON.stringify(evaluation));
-  const requestId = newRequestId();
-  const input: AccessRequestInput = {
-    request: {
-      requestId,
-      requester: REQUESTER,
-      entitlementId: 'payments-logs',
-      durationSeconds: LEASE_SECONDS,
-      reason: 'metrics drill',
-      submittedAt: new Date().toISOString(),
-      origin: { platform: 'cli' },
-    },
-    rules: evaluation.rules,
+function startShortRequest(): Promise<string> {
+  return startShortLease(stack.env.client, stack, {
+    requester: REQUESTER,
+    entitlementId: 'payments-logs',
+    seconds: LEASE_SECONDS,
+    reason: 'metrics drill',
     outcome: 'needs-approval',
-  };
-  await stack.env.client.workflow.start(accessRequest, {
-    workflowId: requestId,
-    taskQueue: stack.taskQueue,
-    args: [input],
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: RequesterAttribute, value: REQUESTER },
-      { key: EntitlementAttribute, value: 'payments-logs' },
-      { key: StatusAttribute, value: 'pending' },
-    ]),
   });
-  return requestId;
 }
 
 describe('worker metrics after a lifecycle', { timeout: 90_000 }, () => {

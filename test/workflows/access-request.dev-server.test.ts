@@ -4,12 +4,10 @@ import { GetRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam'
 import { CreateAccountAssignmentCommand } from '@aws-sdk/client-sso-admin';
 import { ACCOUNT_ID, APP_ROLE } from '../support/fakes/aws-fixtures';
 import { LEAD, LEAD2, REQUESTER, startStack, submitRequest, type Stack } from '../support/stacks/stack';
-import { evaluateRequest } from '../../domain/policy/evaluate';
-import type { AccessRequestInput } from '../../workflows/messages';
+import { startShortLease as startLease } from '../support/generators/short-lease';
 import type { RequestState } from '../../domain/request';
 import type { ReconciliationReport } from '../../workflows/reconcile';
 import { ensureReconcileSchedule, RECONCILE_SCHEDULE_ID } from '../../app/schedules';
-import { accessRequest } from '../../workflows/access-request';
 
 /** The workflows on the real Temporal dev server, in real time: restarts, visibility, schedules. */
 
@@ -36,30 +34,13 @@ async function inlinePolicyPresent(requestId: string): Promise<boolean> {
 
 /** A lease of a few seconds, started directly: the front ends refuse anything under a minute. */
 async function startShortLease(seconds: number, requestId: string): Promise<void> {
-  const evaluation = evaluateRequest(stack.policy, {
+  await startLease(stack.env.client, stack, {
     requester: REQUESTER,
     entitlementId: 'payments-logs',
-    durationSeconds: 3600,
+    seconds,
     reason: 'restart drill',
-  });
-  assert.ok(evaluation.ok);
-  const input: AccessRequestInput = {
-    request: {
-      requestId,
-      requester: REQUESTER,
-      entitlementId: 'payments-logs',
-      durationSeconds: seconds,
-      reason: 'restart drill',
-      submittedAt: new Date().toISOString(),
-      origin: { platform: 'cli' },
-    },
-    rules: evaluation.rules,
-    outcome: evaluation.outcome,
-  };
-  await stack.env.client.workflow.start(accessRequest, {
-    workflowId: requestId,
-    taskQueue: stack.taskQueue,
-    args: [input],
+    requestId,
+    outcome: 'needs-approval',
   });
 }
 

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { requestLinks, workflowUiLink, type TemporalUi } from '../../../bot/render/alert';
 import { alertSlackMessage } from '../../../bot/render/slack/alert';
 import { alertTeamsMessage } from '../../../bot/render/teams/alert';
-import { alertWorkflowId, type AlertEpisode, type AlertSetup } from '../../../domain/alert/model';
+import { episode, SERIES, SETUP, WORKFLOW_ID } from './alert-fixtures';
 import { assertCardValid } from '../../support/checks/adaptive-cards';
 import { assertWithinSlackLimits } from '../../support/checks/block-kit-limits';
 import { mrkdwnTexts } from './slack/fixtures';
@@ -13,32 +13,17 @@ import { shown } from './teams/fixtures';
 
 const UI: TemporalUi = { baseUrl: 'https://cloud.temporal.io', namespace: 'least.a1b2c' };
 const ALERT = {
-  workflowId: alertWorkflowId('break-glass-used', 'payments-logs', 'least'),
-  series: '0192f3a4-0000-7000-8000-000000000001',
-  setup: {
-    rule: 'break-glass-used',
-    subject: 'payments-logs',
-    severity: 'critical',
-    title: 'Break-glass access used',
-    targets: [{ platform: 'slack', channel: 'CALERTS001' }],
-    acknowledgers: ['sec@example.com'],
-    acknowledgerGroups: [],
-    everyone: false,
-    throttleSeconds: 900,
-    openForSeconds: 7 * 86400,
-  } satisfies AlertSetup,
-  episode: {
-    number: 1,
-    openedAt: '2026-12-02T09:00:00.000Z',
+  workflowId: WORKFLOW_ID,
+  series: SERIES,
+  setup: SETUP,
+  episode: episode({
     lastAt: '2026-12-02T09:05:00.000Z',
     count: 2,
     lines: [
       'oncall@example.com took payments-logs for 30 min: INC-9 (r-abcdefghij)',
       'frank@example.com took payments-logs for 1 h: INC-10 (r-k2m9x4q7pz)',
     ],
-    posted: [],
-    undelivered: [],
-  } satisfies AlertEpisode,
+  }),
 };
 
 describe('workflowUiLink', () => {

@@ -4,13 +4,8 @@ import { parseAlertAck } from '../../../bot/alert-client';
 import { ALERT_ACK_ACTION, encodeAlertAck } from '../../../bot/render/alert';
 import { alertSlackMessage } from '../../../bot/render/slack/alert';
 import { alertTeamsMessage } from '../../../bot/render/teams/alert';
-import {
-  ALERT_LINE_MAX,
-  ALERT_LINES_SHOWN,
-  alertWorkflowId,
-  type AlertEpisode,
-  type AlertSetup,
-} from '../../../domain/alert/model';
+import { ALERT_LINE_MAX, ALERT_LINES_SHOWN, type AlertEpisode, type AlertSetup } from '../../../domain/alert/model';
+import { episode, SERIES, SETUP, WORKFLOW_ID } from './alert-fixtures';
 import { assertCardValid } from '../../support/checks/adaptive-cards';
 import { assertWithinSlackLimits } from '../../support/checks/block-kit-limits';
 import { buttons as slackButtons, mrkdwnTexts } from './slack/fixtures';
@@ -18,35 +13,6 @@ import { buttons as teamsButtons, shown } from './teams/fixtures';
 import { hasHalfEmoji } from './hostile';
 
 /** A rule alert as Slack and Teams show it, what they accept, what nobody can forge through it, and its button's value. */
-
-const WORKFLOW_ID = alertWorkflowId('break-glass-used', 'payments-logs', 'least');
-const SERIES = '0192f3a4-0000-7000-8000-000000000001';
-
-const SETUP: AlertSetup = {
-  rule: 'break-glass-used',
-  subject: 'payments-logs',
-  severity: 'critical',
-  title: 'Break-glass access used',
-  targets: [{ platform: 'slack', channel: 'CALERTS001' }],
-  acknowledgers: ['sec@example.com'],
-  acknowledgerGroups: [],
-  everyone: false,
-  throttleSeconds: 900,
-  openForSeconds: 7 * 86400,
-};
-
-function episode(extra: Partial<AlertEpisode> = {}): AlertEpisode {
-  return {
-    number: 1,
-    openedAt: '2026-12-02T09:00:00.000Z',
-    lastAt: '2026-12-02T09:00:00.000Z',
-    count: 1,
-    lines: ['oncall@example.com · Read payment logs (payments-logs) on aws-prod for 30 min: INC-9 (r-abcdefghij)'],
-    posted: [],
-    undelivered: [],
-    ...extra,
-  };
-}
 
 const slackMessage = (setup: AlertSetup, shown: AlertEpisode) =>
   alertSlackMessage({ workflowId: WORKFLOW_ID, series: SERIES, setup, episode: shown });

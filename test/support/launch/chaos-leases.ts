@@ -1,17 +1,12 @@
 import { ListRolePoliciesCommand, type IAMClient } from '@aws-sdk/client-iam';
-import { TypedSearchAttributes } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import { newRequestId } from '../../../app/ids';
 import { AuditAction } from '../../../domain/audit';
 import { INLINE_POLICY_PREFIX, inlinePolicyName } from '../../../domain/lease';
-import { evaluateRequest } from '../../../domain/policy/evaluate';
 import type { Policy, PolicyInput } from '../../../domain/policy/schema';
 import type { RequestState } from '../../../domain/request';
-import { accessRequest, REQUEST_TASK_TIMEOUT } from '../../../workflows/access-request';
-import type { AccessRequestInput } from '../../../workflows/messages';
-import { EntitlementAttribute, RequesterAttribute, StatusAttribute } from '../../../workflows/search-attributes';
 import { APP_ROLE } from '../fakes/aws-fixtures';
+import { startShortLease as startLease } from '../generators/short-lease';
 
 /**
  * Short leases for fault drills (chaos test, fault-proxy test, chaos bench), and what an auditor would
@@ -47,39 +42,7 @@ export async function startShortLease(
   seconds: number,
   reason = 'fault drill',
 ): Promise<string> {
-  const evaluation = evaluateRequest(
-    target.policy,
-    { requester: person, entitlementId: CHAOS_ENTITLEMENT, durationSeconds: 600, reason },
-    [],
-  );
-  if (!evaluation.ok) throw new Error(`policy refused the drill's request: ${evaluation.code} ${evaluation.message}`);
-  const requestId = newRequestId();
-  const input: AccessRequestInput = {
-    request: {
-      requestId,
-      requester: person,
-      entitlementId: CHAOS_ENTITLEMENT,
-      durationSeconds: seconds,
-      reason,
-      submittedAt: new Date().toISOString(),
-      origin: { platform: 'cli' },
-    },
-    rules: evaluation.rules,
-    outcome: 'auto-approved',
-  };
-  await temporal.workflow.start(accessRequest, {
-    workflowId: requestId,
-    taskQueue: target.taskQueue,
-    args: [input],
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    workflowTaskTimeout: REQUEST_TASK_TIMEOUT,
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: RequesterAttribute, value: person },
-      { key: EntitlementAttribute, value: CHAOS_ENTITLEMENT },
-      { key: StatusAttribute, value: 'pending' },
-    ]),
-  });
-  return requestId;
+  return startLease(temporal, target, { requester: person, entitlementId: CHAOS_ENTITLEMENT, seconds, reason });
 }
 
 /** Lease inline policies the application role holds in moto now (read directly, never through a proxy). */
