@@ -128,6 +128,12 @@ export function createActivities(deps: ActivityDeps) {
     return presence;
   }
 
+  /** The request's snapshot and its audit row side by side: two tables, each write idempotent. */
+  async function recordState(state: RequestState, audit?: AuditEntry): Promise<void> {
+    await Promise.all([deps.store.saveRequest(state), audit && deps.store.appendAudit(audit)]);
+    if (audit?.action === 'request.submitted') metrics.requestSubmitted(state.outcome);
+  }
+
   const alerts: AlertActivityDeps = { posters: [], ...deps.alerts, policy: deps.policy };
   const raise = (occurrences: AlertOccurrence[]) => raiseAlerts(alerts, occurrences);
   const cleanup = deps.cleanup && { ...deps.cleanup, policy: deps.policy, store: deps.store, now, alerts: raise };
@@ -154,10 +160,29 @@ export function createActivities(deps: ActivityDeps) {
       ...(deps.permissionSets ? { inventory: deps.permissionSets } : {}),
     }),
 
-    /** The request's snapshot and its audit row side by side: two tables, each write idempotent. */
-    async recordState(state: RequestState, audit?: AuditEntry): Promise<void> {
-      await Promise.all([deps.store.saveRequest(state), audit && deps.store.appendAudit(audit)]);
-      if (audit?.action === 'request.submitted') metrics.requestSubmitted(state.outcome);
+    recordState,
+
+    /**
+     * A step recorded, then told, in one local activity (runs from PAIRED_STEPS_PATCH): the record must
+     * land, so its failure retries the whole activity (both writes are idempotent by key); a notice that
+     * fails or hangs is handed back by its index, for the workflow to retry on the notices' own profile.
+     * The worker's clock at the end lets the workflow size a timer that follows (see readClock).
+     */
+    async recordAndNotify(
+      state: RequestState,
+      audit: AuditEntry,
+      notices: StepNotice[],
+    ): Promise<{ undelivered: number[]; clockMs: number }> {
+      await recordState(state, audit);
+      const undelivered: number[] = [];
+      for (const [index, notice] of notices.entries()) {
+        try {
+          await withDeadline(notifier.notify({ ...notice, state: notice.state ?? state }), NOTICE_ATTEMPT_MS);
+        } catch {
+          undelivered.push(index);
+        }
+      }
+      return { undelivered, clockMs: now().getTime() };
     },
 
     /**
@@ -274,6 +299,20 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type LeastActivities = ReturnType<typeof createActivities>;
+
+/** A notice sent with the step it follows; without a state it shows the state just recorded. */
+export type StepNotice = Omit<Notice, 'state'> & { state?: RequestState };
+
+/** One try at a notice inside a recorded step; one that takes longer is retried on the notices' own profile. */
+const NOTICE_ATTEMPT_MS = 10_000;
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 /** A lease as the workflow knows it before the grant: the person, not yet their cloud principal. */
 export interface LeaseOrder extends Omit<LeaseSpec, 'principal'> {

@@ -8,7 +8,8 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
-import type { LeaseOrder } from '../activities';
+import type { LeaseOrder, StepNotice } from '../activities';
+import type { NoticeKind } from '../domain/notice';
 import type { GrantReceipt, LeaseSpec } from '../domain/lease';
 import { settlement, type RequestState } from '../domain/request';
 import { ErrorCode } from '../domain/errors';
@@ -60,13 +61,21 @@ export const RIGHT_SIZE_PATCH = 'right-size-at-revoke';
 export const LEAN_LIFECYCLE_PATCH = 'lean-lifecycle';
 
 /**
+ * A record and the notices that follow it run as one local activity, and the last one before the expiry
+ * timer brings the worker's clock with it: about half the local activities of a lean run, each of which
+ * costs the worker an activation. Implies LEAN_LIFECYCLE_PATCH (and so the two before it).
+ */
+export const PAIRED_STEPS_PATCH = 'paired-steps';
+
+/**
  * One access request, from ask to proven revocation. Workflow id = request id, so a duplicate
  * submit finds this run.
  */
 export async function accessRequest(input: AccessRequestInput): Promise<RequestState> {
   // The newest shape implies the two before it, so a new run records one patch marker, not three.
-  const lean = patched(LEAN_LIFECYCLE_PATCH);
-  const run = new RequestRun(input, lean || patched(APPROVE_PATH_PATCH), lean);
+  const paired = patched(PAIRED_STEPS_PATCH);
+  const lean = paired || patched(LEAN_LIFECYCLE_PATCH);
+  const run = new RequestRun(input, lean || patched(APPROVE_PATH_PATCH), lean, paired);
   setHandler(statusQuery, () => run.state);
   setHandler(decideUpdate, (decision) => run.decide(decision), { validator: (d) => run.validateDecision(d) });
   setHandler(extendUpdate, (extension) => run.extend(extension), { validator: (e) => run.validateExtension(e) });
@@ -86,20 +95,17 @@ export async function accessRequest(input: AccessRequestInput): Promise<RequestS
 /** 1. Record the request and get it decided; false when it ends here (denied, expired, cancelled). */
 async function decide(run: RequestRun): Promise<boolean> {
   const { request, outcome } = run.state;
-  await run.record(
-    'request.submitted',
-    { entitlement: request.entitlementId, durationSeconds: request.durationSeconds, outcome },
-    request.requester,
-  );
+  const submitted = { entitlement: request.entitlementId, durationSeconds: request.durationSeconds, outcome };
   if (outcome === 'needs-approval') {
-    await run.notify('approval-needed');
+    await run.recordAndNotify('request.submitted', submitted, [{ kind: 'approval-needed' }], request.requester);
     if ((await awaitDecision(run)) !== 'approved') return false;
   } else {
+    await run.record('request.submitted', submitted, request.requester);
     run.move('approved');
     const actor = outcome === 'break-glass' ? 'policy:break-glass' : 'policy:auto-approve';
-    await run.record('request.approved', { by: actor }, actor);
     // No click waits here, and a break-glass grant must be loud before it is live: tell people now.
-    await run.notify(outcome === 'break-glass' ? 'break-glass' : 'approved');
+    const notice = outcome === 'break-glass' ? 'break-glass' : 'approved';
+    await run.recordAndNotify('request.approved', { by: actor }, [{ kind: notice }], actor);
   }
   if (run.endRequest) {
     await run.sendDecisionNotice();
@@ -120,8 +126,9 @@ async function awaitDecision(run: RequestRun): Promise<'approved' | 'denied' | '
     const settled = run.recordsOnce ? undefined : settlement(run.state, 'request');
     if (settled) {
       run.move(settled);
-      await run.record(`request.${settled}` as const, { decisions: run.state.decisions.length });
-      await run.notify(settled);
+      await run.recordAndNotify(`request.${settled}` as const, { decisions: run.state.decisions.length }, [
+        { kind: settled },
+      ]);
       return settled;
     }
     if (run.endRequest) {
@@ -131,8 +138,8 @@ async function awaitDecision(run: RequestRun): Promise<'approved' | 'denied' | '
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
       run.move('expired', { endedAt: run.nowIso(), endReason: 'no decision in time' });
-      await run.record('request.expired', { pendingTimeoutSeconds: run.state.rules.pendingTimeoutSeconds });
-      await run.notify('expired');
+      const pendingTimeoutSeconds = run.state.rules.pendingTimeoutSeconds;
+      await run.recordAndNotify('request.expired', { pendingTimeoutSeconds }, [{ kind: 'expired' }]);
       return 'expired';
     }
     const interrupted = await run.nap(Math.min(remaining, run.state.rules.reminderEverySeconds * 1000));
@@ -159,8 +166,7 @@ async function settledByDecision(run: RequestRun): Promise<'approved' | 'denied'
 async function cancel(run: RequestRun): Promise<void> {
   const end = run.endRequest!;
   run.move('cancelled', { endedAt: run.nowIso(), endedBy: end.by, endReason: end.reason });
-  await run.record('request.cancelled', {}, end.by);
-  await run.notify('cancelled');
+  await run.recordAndNotify('request.cancelled', {}, [{ kind: 'cancelled' }], end.by);
 }
 
 /** 2. Grant, with the cloud's own expiry where it has one; false when the grant failed. */
@@ -186,8 +192,9 @@ async function grant(run: RequestRun): Promise<boolean> {
   const { requester: _requester, ...lease } = order;
   run.lease = { ...lease, principal: granted.principal };
   const { receipt } = granted;
-  await run.sendDecisionNotice(); // "approved" still reaches people before the request shows active
-  await markActive(run, expiresAt, receipt);
+  // "approved" still reaches people before the request shows active: paired runs send it in the same step
+  const approval = run.paired ? run.takeDecisionNotice() : (await run.sendDecisionNotice(), undefined);
+  await markActive(run, expiresAt, receipt, approval);
   return true;
 }
 
@@ -209,23 +216,27 @@ async function grantAsBefore(run: RequestRun): Promise<boolean> {
   }
 }
 
-async function markActive(run: RequestRun, expiresAt: string, receipt: GrantReceipt): Promise<void> {
+async function markActive(
+  run: RequestRun,
+  expiresAt: string,
+  receipt: GrantReceipt,
+  approval?: NoticeKind,
+): Promise<void> {
+  const approved = run.state;
   run.move('active', { grantedAt: run.nowIso(), expiresAt, access: receipt.access });
-  await run.record('grant.applied', {
-    cloudKey: receipt.key,
-    created: receipt.created,
-    expiresAt,
-    detail: receipt.detail,
-  });
-  await run.notify('granted');
+  const applied = { cloudKey: receipt.key, created: receipt.created, expiresAt, detail: receipt.detail };
+  const notices: StepNotice[] = [{ kind: 'granted' }];
+  if (approval) notices.unshift({ kind: approval, state: approved });
+  await run.recordAndNotify('grant.applied', applied, notices);
 }
 
 async function fail(run: RequestRun, error: unknown): Promise<void> {
   const failure = describeFailure(error);
   run.move('failed', { failure, endedAt: run.nowIso() });
-  await run.record('grant.failed', failure);
-  await run.sendDecisionNotice();
-  await run.notify('failed', failure.message);
+  const approval = run.takeDecisionNotice();
+  const notices: StepNotice[] = [{ kind: 'failed', detail: failure.message }];
+  if (approval) notices.unshift({ kind: approval });
+  await run.recordAndNotify('grant.failed', failure, notices);
 }
 
 /** A grant attempt that timed out may still have landed: take it back to leave nothing partial. */
@@ -252,7 +263,9 @@ async function hold(run: RequestRun): Promise<void> {
   // timer only when the task completes: a timer sized from workflow time after the grant's chain of steps
   // would fire that much late. Lean runs read the clock once, as the last step before the timer; a worker
   // clock far ahead of the server's could only end the lease early, and never by more than the cap.
-  let lagMs = run.lean ? Math.min(MAX_CLOCK_LAG_MS, Math.max(0, (await local.readClock()) - Date.now())) : 0;
+  // Paired runs have the clock from the step just before (unless a notice had to be sent again after it).
+  const clockMs = run.stepClockMs ?? (run.lean ? await local.readClock() : Date.now());
+  let lagMs = Math.min(MAX_CLOCK_LAG_MS, Math.max(0, clockMs - Date.now()));
   for (;;) {
     const remainingMs = Date.parse(run.state.expiresAt!) - Date.now() - lagMs;
     lagMs = 0; // later turns start in a fresh workflow task
@@ -280,8 +293,8 @@ async function revoke(run: RequestRun): Promise<void> {
     revocationReceipt: receipt,
     pendingExtension: undefined,
   });
-  await run.record('grant.revoked', { receipt, endedBy: run.state.endedBy }, ended?.by ?? 'workflow');
-  await run.notify('revoked');
+  const revoked = { receipt, endedBy: run.state.endedBy };
+  await run.recordAndNotify('grant.revoked', revoked, [{ kind: 'revoked' }], ended?.by ?? 'workflow');
 }
 
 /**
@@ -328,8 +341,9 @@ async function revokeUntilGone(run: RequestRun, target: LeaseSpec): Promise<stri
       return presence.detail;
     } catch (error) {
       const failure = describeFailure(error);
-      await run.record('grant.revoke_retrying', { attempt, ...failure });
-      if (attempt === 1) await run.notify('failed', `Revocation is retrying: ${failure.message}`);
+      const notices: StepNotice[] =
+        attempt === 1 ? [{ kind: 'failed', detail: `Revocation is retrying: ${failure.message}` }] : [];
+      await run.recordAndNotify('grant.revoke_retrying', { attempt, ...failure }, notices);
       await sleep('10 minutes');
     }
   }

@@ -65,6 +65,15 @@ export const local = {
     'rightSizeDelay',
     'readClock',
   ),
+  // A record and the notices that follow it (PAIRED_STEPS_PATCH): retried like the record, which must
+  // land; each notice gets one bounded try inside and is retried on its own profile if it failed.
+  ...pick(
+    proxyLocalActivities<LeastActivities>({
+      startToCloseTimeout: '1 minute',
+      retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+    }),
+    'recordAndNotify',
+  ),
   ...pick(
     proxyLocalActivities<LeastActivities>({
       startToCloseTimeout: '1 minute',

@@ -1,6 +1,7 @@
 import { condition, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { LeaseSpec } from '../domain/lease';
 import type { Notice, NoticeKind } from '../domain/notice';
+import type { StepNotice } from '../activities';
 import {
   applyDecision,
   checkDecision,
@@ -45,17 +46,22 @@ export class RequestRun {
   private auditEntries = 0;
   /** The status the search attribute shows; lean runs write it only when it changes. */
   private shownStatus: RequestStatus | undefined;
+  /** The worker's clock at the end of the last step, when that step ran nothing after it (paired runs). */
+  stepClockMs: number | undefined;
 
   /**
    * @param recordsOnce false for runs started before the approve path was shortened: they replay
    *   the old sequence of commands (see APPROVE_PATH_PATCH).
    * @param lean true for runs started from LEAN_LIFECYCLE_PATCH: bookkeeping, notices and the cloud
    *   steps run as local activities, and the status attribute is written only when it changes.
+   * @param paired true for runs started from PAIRED_STEPS_PATCH: a record and the notices that follow
+   *   it are one local activity.
    */
   constructor(
     input: AccessRequestInput,
     readonly recordsOnce: boolean,
     readonly lean = false,
+    readonly paired = false,
   ) {
     this.state = initialState(input.request, input.rules, input.outcome);
     // what the starter set (AccessClient sets "pending"), read from the start event: deterministic
@@ -77,8 +83,37 @@ export class RequestRun {
   async record(action: AuditAction, detail: Record<string, unknown> = {}, actor = 'workflow'): Promise<void> {
     this.showStatus();
     const status = this.state.status;
+    this.stepClockMs = undefined;
     await (this.lean ? local.recordState : recordState)(this.state, this.auditEntry(action, detail, actor));
     this.recordedStatus = status;
+  }
+
+  /**
+   * Record a step, then tell people of it. Paired runs do both in one local activity and retry alone
+   * only a notice that failed there; earlier runs replay the record and each notice in turn.
+   */
+  async recordAndNotify(
+    action: AuditAction,
+    detail: Record<string, unknown>,
+    notices: StepNotice[],
+    actor = 'workflow',
+  ): Promise<void> {
+    if (!this.paired) {
+      await this.record(action, detail, actor);
+      for (const notice of notices)
+        await this.notify(notice.kind, notice.detail, notice.state && { state: notice.state });
+      return;
+    }
+    this.showStatus();
+    const status = this.state.status;
+    const entry = this.auditEntry(action, detail, actor);
+    const { undelivered, clockMs } = await local.recordAndNotify(this.state, entry, notices);
+    this.recordedStatus = status;
+    for (const index of undelivered) {
+      const notice = notices[index]!;
+      await this.notify(notice.kind, notice.detail, notice.state && { state: notice.state });
+    }
+    this.stepClockMs = undelivered.length === 0 ? clockMs : undefined;
   }
 
   /** The status as a search attribute, for listing requests in Temporal's UI and CLI. */
@@ -88,18 +123,30 @@ export class RequestRun {
     this.shownStatus = this.state.status;
   }
 
-  async notify(kind: NoticeKind, detail?: string, extra: Pick<Notice, 'rightSize'> = {}): Promise<void> {
+  async notify(
+    kind: NoticeKind,
+    detail?: string,
+    extra: Pick<Notice, 'rightSize'> & { state?: RequestState } = {},
+  ): Promise<void> {
+    this.stepClockMs = undefined;
+    const { state = this.state, ...rest } = extra;
     try {
-      await (this.lean ? local.notify : notify)({ kind, state: this.state, ...(detail ? { detail } : {}), ...extra });
+      await (this.lean ? local.notify : notify)({ kind, state, ...(detail ? { detail } : {}), ...rest });
     } catch (error) {
       log.warn('notice not delivered', { kind, requestId: this.requestId, error: String(error) });
     }
   }
 
   async sendDecisionNotice(): Promise<void> {
+    const kind = this.takeDecisionNotice();
+    if (kind) await this.notify(kind);
+  }
+
+  /** The decision notice still to send, now off the list: whoever takes it sends it. */
+  takeDecisionNotice(): NoticeKind | undefined {
     const kind = this.decisionNotice;
     this.decisionNotice = undefined;
-    if (kind) await this.notify(kind);
+    return kind;
   }
 
   /** Waits `ms` or until a handler wakes the main flow; true when woken. */
@@ -160,8 +207,13 @@ export class RequestRun {
       await this.settleExtension(true);
       return this.state;
     }
-    await this.record('extension.requested', { additionalSeconds }, by);
-    await this.notify('extension-requested', formatDuration(additionalSeconds));
+    const detail = formatDuration(additionalSeconds);
+    await this.recordAndNotify(
+      'extension.requested',
+      { additionalSeconds },
+      [{ kind: 'extension-requested', detail }],
+      by,
+    );
     return this.state;
   }
 
@@ -203,8 +255,9 @@ export class RequestRun {
     if (!pending || !this.state.expiresAt) return;
     if (!approved) {
       this.state = { ...this.state, pendingExtension: undefined };
-      await this.record('extension.denied', { additionalSeconds: pending.additionalSeconds });
-      await this.notify('extension-denied', formatDuration(pending.additionalSeconds));
+      await this.recordAndNotify('extension.denied', { additionalSeconds: pending.additionalSeconds }, [
+        { kind: 'extension-denied', detail: formatDuration(pending.additionalSeconds) },
+      ]);
       return;
     }
     const expiresAt = addSeconds(this.state.expiresAt, pending.additionalSeconds);
@@ -224,12 +277,12 @@ export class RequestRun {
         log.warn('cloud-native expiry not extended', { error: String(error) });
       }
     }
-    await this.record(
+    await this.recordAndNotify(
       'grant.extended',
       { additionalSeconds: pending.additionalSeconds, expiresAt },
+      [{ kind: 'extended', detail: formatDuration(pending.additionalSeconds) }],
       pending.requestedBy,
     );
-    await this.notify('extended', formatDuration(pending.additionalSeconds));
   }
 
   /**

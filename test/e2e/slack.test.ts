@@ -394,6 +394,32 @@ describe('Slack: approvers from a Slack user group, App Home, lists', () => {
   });
 });
 
+describe('Slack: an outage in the middle of a step', () => {
+  it('a notice Slack refuses is sent again on its own: one card, one DM, and the request goes on', async () => {
+    const refusedBefore = s.fake.callsTo('chat.postMessage').filter((call) => call.error === 'internal_error').length;
+    s.fake.failNext('chat.postMessage', 'internal_error');
+    const asked = await s.sender.command(SlackUser.ada, 'request prod-read-only 30m outage drill', {
+      triggerId: 'trigger-outage',
+    });
+    const id = requestIdIn((await replyTo(asked, REQUEST_ID)).args);
+    const card = await cardIn(APPROVAL_CHANNEL, id);
+    const leadDm = await dmChannelOf(SlackUser.lead);
+    await cardIn(leadDm, id);
+    const refused = s.fake.callsTo('chat.postMessage').filter((call) => call.error === 'internal_error');
+    assert.equal(refused.length, refusedBefore + 1, 'Slack refused one post of the approval notice');
+    for (const channel of [APPROVAL_CHANNEL, leadDm]) {
+      const cards = s.fake
+        .messagesIn(channel)
+        .filter((m) => !m.thread_ts && JSON.stringify(m.blocks ?? '').includes(id));
+      assert.equal(cards.length, 1, `one card in ${channel}, not one per attempt`);
+    }
+    await click(SlackUser.lead, SlackAction.Approve, id, { channel: APPROVAL_CHANNEL, ts: card.ts });
+    await s.stack.waitForStatus(id, 'active');
+    await s.sender.command(SlackUser.ada, `done ${id}`);
+    assert.equal((await result(id)).status, 'revoked');
+  });
+});
+
 describe('Slack: hostile input', () => {
   const hostile = [
     '<!channel> approve all',

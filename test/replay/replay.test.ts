@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOWS_PATH } from '../../app/worker';
 import { buildWorkflowBundle } from '../../app/build-workflows';
-import { APPROVE_PATH_PATCH, LEAN_LIFECYCLE_PATCH } from '../../workflows/access-request';
+import { APPROVE_PATH_PATCH, LEAN_LIFECYCLE_PATCH, PAIRED_STEPS_PATCH } from '../../workflows/access-request';
 import { digestPolicy, startDigestStack } from '../support/stacks/digest-stack';
 import { startStack } from '../support/stacks/stack';
 import {
@@ -77,7 +77,7 @@ describe('replay of committed workflow histories', () => {
       try {
         // named after the newest patch it runs, so today's earlier shape keeps its file
         if (recording('request'))
-          await recordApproveGrantRevoke(stack, `approve-grant-revoke-${day}-${LEAN_LIFECYCLE_PATCH}.json`);
+          await recordApproveGrantRevoke(stack, `approve-grant-revoke-${day}-${PAIRED_STEPS_PATCH}.json`);
         if (recording('alert')) await recordAlertLife(stack, `alert-life-${day}.json`);
         if (recording('collection')) await recordCollection(stack, `collection-${day}.json`);
         if (recording('reconciliation')) await recordReconciliation(stack, `reconciliation-${day}.json`);
@@ -141,14 +141,17 @@ describe('replay of committed workflow histories', () => {
     );
   });
 
-  it('covers runs of every request shape: before the approve-path patch, after it, and lean', () => {
+  it('covers runs of every request shape: before the approve-path patch, after it, lean, and paired', () => {
     // read when it runs: a recording in `before` may just have added one
     const requests = readdirSync(HISTORIES).filter((f) => f.startsWith('approve-grant-revoke-'));
-    const lean = requests.filter((f) => hasPatch(f, LEAN_LIFECYCLE_PATCH));
-    const approvePath = requests.filter((f) => !lean.includes(f) && hasApprovePathPatch(f));
-    assert.ok(lean.length > 0, `no committed history has the ${LEAN_LIFECYCLE_PATCH} marker`);
+    const paired = requests.filter((f) => hasPatch(f, PAIRED_STEPS_PATCH));
+    const lean = requests.filter((f) => !paired.includes(f) && hasPatch(f, LEAN_LIFECYCLE_PATCH));
+    const approvePath = requests.filter((f) => ![...paired, ...lean].includes(f) && hasApprovePathPatch(f));
+    assert.ok(paired.length > 0, `no committed history has the ${PAIRED_STEPS_PATCH} marker`);
+    assert.ok(lean.length > 0, `no committed history has the ${LEAN_LIFECYCLE_PATCH} marker without the paired one`);
     assert.ok(approvePath.length > 0, `no committed history has the ${APPROVE_PATH_PATCH} marker without the lean one`);
-    assert.ok(lean.length + approvePath.length < requests.length, 'no committed history from before the patches');
+    const after = paired.length + lean.length + approvePath.length;
+    assert.ok(after < requests.length, 'no committed history from before the patches');
   });
 
   it('fails with a determinism error on a history this code could not have made', async () => {
