@@ -8,6 +8,7 @@ import { startTemporalDevServer } from '../../app/embedded/temporal';
 import type pg from 'pg';
 import { PgStore } from '../../activities/store/pg-store';
 import { AuditAction } from '../../domain/audit';
+import { REQUEST_TASK_TIMEOUT } from '../../workflows/access-request';
 import type { Policy } from '../../domain/policy/schema';
 import { CuttableTcpProxy, FaultProxy, NO_FAULTS } from '../../test/support/fakes/fault-proxy';
 import { chaosPerson, chaosPolicy, leaseLedger, type LeaseLedger } from '../../test/support/launch/chaos-leases';
@@ -185,7 +186,7 @@ async function workerKills(ctx: BenchContext, config: ChaosConfig, report: Scena
       '(a) The only worker of the task queue runs in a child process and is SIGKILLed (no drain) at random moments, then started again ' +
         '(the workflow bundle is built once; a restart is process start-up, connections and first poll). "ready" is its first poll. ' +
         "The lifecycle's steps are local activities: one that was running when the worker died runs again when its workflow task is " +
-        "retried, after the task's 10 s timeout; tasks queued for the dead worker move to the shared queue after 3 s (app/worker.ts).",
+        `retried, after the task's ${REQUEST_TASK_TIMEOUT} timeout; tasks queued for the dead worker move to the shared queue after 3 s (app/worker.ts).`,
     );
   } finally {
     await observer.stop();
