@@ -278,7 +278,8 @@ async function main(): Promise<number> {
     const notices = new NoticeBoard(stack.messages);
     const worker = await stack.startWorker();
     stopWorker = worker.stop;
-    const ctx: BenchContext = { stack, worker: worker.worker, notices, config, signal: controller.signal, log };
+    const pids = { temporal: temporal.value.process.pid, moto: moto.value.process.pid };
+    const ctx: BenchContext = { stack, worker: worker.worker, notices, config, signal: controller.signal, pids, log };
     log(
       `stack up in ${((now() - runStarted) / 1000).toFixed(1)} s (temporal ${temporal.value.url}, moto ${moto.value.url}, db ${new URL(stack.db.url).pathname.slice(1)}, ${people.length} mapped requesters)`,
     );
@@ -288,7 +289,6 @@ async function main(): Promise<number> {
       log(`warm-up: ${config.warmup} lifecycles done (not measured)`);
     }
 
-    const pids = { temporal: temporal.value.process.pid, moto: moto.value.process.pid };
     const database = new URL(stack.db.url).pathname.slice(1);
     const run = async (name: string, scenario: () => Promise<ScenarioReport>): Promise<void> => {
       log(`${name}: running`);

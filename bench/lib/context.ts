@@ -18,6 +18,8 @@ export interface BenchContext {
   notices: NoticeBoard;
   config: BenchConfig;
   signal: AbortSignal;
+  /** The stack's server processes, for scenarios that read where the CPU went during one phase. */
+  pids: { temporal?: number; moto?: number };
   log(line: string): void;
 }
 

@@ -6,6 +6,8 @@ import { inlinePolicyObserver } from '../lib/observers';
 import { describeErrors, runPool } from '../lib/pool';
 import { latency, newReport, value, type ScenarioReport } from '../lib/report';
 import { distribution } from '../lib/stats';
+import { cpuSnapshot, describeCpu, type CpuSnapshot } from '../lib/resources';
+import os from 'node:os';
 
 /**
  * Expiry → revoked. Short leases (seconds) on the inline-policy entitlement, started directly as
@@ -29,12 +31,17 @@ export async function expiryScenario(ctx: BenchContext): Promise<ScenarioReport>
   const expiries: number[] = [];
   let wrongEnd = 0;
   const started: string[] = [];
+  // where the CPU went from the first expiry to the last revocation seen: what the window asks of the machine
+  let windowCpu: { from?: CpuSnapshot; to?: CpuSnapshot } = {};
+  let windowTimer: NodeJS.Timeout | undefined;
+  let seenGone = 0;
   const outcome = await (async () => {
     try {
       // start them all (C in flight), then wait for every one: the leases are live at the same time
       // Each lease is given the length that lands its expiry at its place in the window, whatever the pace
       // of the starts (lengths are whole seconds, so expiries fall on up to `window` + 1 second marks).
       const firstExpiry = now() + seconds * 1000;
+      windowTimer = setTimeout(() => (windowCpu = { from: cpuSnapshot(ctx.pids) }), seconds * 1000);
       const starts = await runPool(leases, concurrency, ctx.signal, async (i) => {
         const target = firstExpiry + (windowSeconds * 1000 * i) / Math.max(1, leases - 1);
         const length = Math.max(MIN_LEASE_SECONDS, Math.ceil((target - now()) / 1000));
@@ -67,6 +74,7 @@ export async function expiryScenario(ctx: BenchContext): Promise<ScenarioReport>
         const expiresAt = Date.parse(final.expiresAt!);
         expiries.push(expiresAt);
         const gone = await observer.waitGone(key, 30_000);
+        if (++seenGone === started.length && windowCpu.from) windowCpu.to = cpuSnapshot(ctx.pids);
         const told = await notices.wait(id, 'revoked', 30_000);
         goneLateMs.push(gone - expiresAt);
         toldLateMs.push(told - expiresAt);
@@ -75,6 +83,7 @@ export async function expiryScenario(ctx: BenchContext): Promise<ScenarioReport>
       });
       return { errors: [...starts.errors, ...waits.errors] };
     } finally {
+      clearTimeout(windowTimer);
       await observer.stop();
     }
   })();
@@ -92,6 +101,12 @@ export async function expiryScenario(ctx: BenchContext): Promise<ScenarioReport>
       report,
       `goal p99 ≤ 500 ms (${leases} leases expiring within ${windowSeconds} s)`,
       `${gone.p99} ms: ${gone.p99 <= 500 ? 'met' : 'missed'}`,
+    );
+  if (windowCpu.from && windowCpu.to)
+    value(
+      report,
+      'CPU-s from the first expiry to the last lease gone (its share of all cores)',
+      describeCpu(windowCpu.from, windowCpu.to, os.cpus().length),
     );
   value(report, 'observer poll interval / mean list call', `${pollMs} ms / ${observer.meanListMs.toFixed(1)} ms`);
   if (wrongEnd) value(report, 'leases not ended by expiry', wrongEnd);
