@@ -28,13 +28,11 @@ import {
 } from './schedules';
 import { startBotServer } from './bot-server';
 import { botReadiness } from './readiness';
-import { createBotMetrics } from './metrics';
 import { reportDesk } from './report-desk';
 import { fileLinkSigner } from './file-links';
 import { FILES_PATH } from '../bot/file-links';
 import { sharedFileListener } from '../bot/file-route';
-import { createSlackFrontEnd, SLACK_EVENTS_PATH, type SlackFrontEnd } from '../bot/slack/app';
-import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH } from '../bot/teams/app';
+import type { SlackFrontEnd } from '../bot/slack/app';
 import type { RequestListener } from 'node:http';
 
 type Role = 'worker' | 'bot';
@@ -181,6 +179,13 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
   }
 
   if (roles.includes('bot')) {
+    // The chat front ends (Bolt, the Agents SDK) and the chat metrics that name their paths load with the
+    // bot only: a worker never loads them (issue 15).
+    const [
+      { createSlackFrontEnd, SLACK_EVENTS_PATH },
+      { createTeamsFrontEnd, TEAMS_MESSAGES_PATH },
+      { createBotMetrics },
+    ] = await Promise.all([import('../bot/slack/app'), import('../bot/teams/app'), import('./metrics')]);
     // `report …` in chat; links (Teams channels, large digest pictures) only when configured.
     const reports = reportDesk({
       store: core.store,

@@ -13,10 +13,10 @@ import { FanOutNotifier, type Notifier } from '../activities/chat/notifier';
 import { LogNotifier } from '../activities/chat/log-notifier';
 import { SlackNotifier } from '../activities/chat/slack-notifier';
 import { TeamsNotifier } from '../activities/chat/teams-notifier';
-import { AdapterTeamsPoster } from '../activities/chat/teams-poster';
-import { slackClientOptions } from '../bot/slack/app';
+import type { TeamsPoster } from '../activities/chat/teams-poster';
+import { slackClientOptions } from '../bot/slack/client-options';
 import { SlackDirectory } from '../bot/slack/directory';
-import { teamsAdapter } from '../bot/teams/app';
+import type { TeamsCredentials } from '../bot/teams/adapter';
 import { PgStore } from '../activities/store/pg-store';
 import { AccessClient, type AccessClientDeps } from '../bot/access-client';
 import type { AuthorizationSystem, Policy } from '../domain/policy/schema';
@@ -263,7 +263,7 @@ export function defaultNotifiers(core: Pick<Core, 'store' | 'policy' | 'slack' |
   if (core.teams) {
     notifiers.push(
       new TeamsNotifier({
-        poster: new AdapterTeamsPoster(teamsAdapter(core.teams)),
+        poster: teamsPoster(core.teams),
         store: core.store,
         policy: () => core.policy,
         requesterFindings: requesterFindings(core.store, () => core.policy),
@@ -287,7 +287,7 @@ export function defaultCleanupNotifiers(core: Pick<Core, 'store' | 'slack' | 'te
   if (core.teams)
     notifiers.push(
       new TeamsCleanupNotifier({
-        poster: new AdapterTeamsPoster(teamsAdapter(core.teams)),
+        poster: teamsPoster(core.teams),
         conversations: core.store,
         messages: core.store.cleanupMessages,
       }),
@@ -304,7 +304,7 @@ export function defaultDigestPosters(
   if (core.teams)
     posters.push(
       new TeamsDigestPoster({
-        poster: new AdapterTeamsPoster(teamsAdapter(core.teams)),
+        poster: teamsPoster(core.teams),
         conversations: core.store,
         ...(core.links ? { links: chartLinks(core.store.sharedFiles, core.links) } : {}),
       }),
@@ -319,7 +319,7 @@ export function defaultAlertPosters(core: Pick<Core, 'store' | 'slack' | 'teams'
   if (core.teams)
     posters.push(
       new TeamsAlertPoster({
-        poster: new AdapterTeamsPoster(teamsAdapter(core.teams)),
+        poster: teamsPoster(core.teams),
         conversations: core.store,
         ...(ui ? { ui } : {}),
       }),
@@ -331,4 +331,24 @@ export function defaultAlertPosters(core: Pick<Core, 'store' | 'slack' | 'teams'
 export function slackClients(botToken: string, apiUrl: string | undefined, policy: () => Policy) {
   const client = new WebClient(botToken, slackClientOptions(apiUrl));
   return { client, directory: new SlackDirectory({ client, policy }) };
+}
+
+/**
+ * A worker's Teams poster. The Agents SDK and its adapter load with the first message posted, not with
+ * the worker: a worker without Teams, or with Teams but nothing to post yet, never pays for them.
+ */
+export function teamsPoster(credentials: TeamsCredentials): TeamsPoster {
+  let made: Promise<TeamsPoster> | undefined;
+  // a failed load is not kept: the next post tries again
+  const poster = (): Promise<TeamsPoster> =>
+    (made ??= Promise.all([import('../bot/teams/adapter'), import('../activities/chat/teams-poster')])
+      .then(([{ teamsAdapter }, { AdapterTeamsPoster }]) => new AdapterTeamsPoster(teamsAdapter(credentials)))
+      .catch((error: unknown) => {
+        made = undefined;
+        throw error;
+      }));
+  return {
+    post: async (reference, activity) => (await poster()).post(reference, activity),
+    update: async (reference, activityId, activity) => (await poster()).update(reference, activityId, activity),
+  };
 }

@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { createAlertActivities } from '../../activities/alert';
 import { SlackAlertPoster } from '../../activities/chat/slack-alert-poster';
 import { buildActivities } from '../../app/runtime';
-import { slackClientOptions } from '../../bot/slack/app';
+import { slackClientOptions } from '../../bot/slack/client-options';
 import { alertWorkflowId, type AlertOccurrence } from '../../domain/alert/model';
 import type { Policy } from '../../domain/policy/schema';
 import { alertStateQuery } from '../../workflows/alert-messages';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
-import { WebClient, type WebClientOptions } from '@slack/web-api';
+import { App, HTTPReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import type { Policy } from '../../domain/policy/schema';
 import type { AccessClient } from '../access-client';
 import type { AlertClient } from '../alert-client';
@@ -21,6 +21,7 @@ import { registerRequestForm } from './request-form';
 import { registerSlashCommand } from './slash-command';
 import { AuditAction } from '../../domain/audit';
 import { viewBuilder } from '../render/view';
+import { SLACK_LOG_LEVELS, slackClientOptions, slackJsonLogger, type SlackLogLevel } from './client-options';
 
 export interface SlackFrontEndOptions {
   botToken: string;
@@ -51,15 +52,6 @@ export interface SlackFrontEndOptions {
   logLevel?: SlackLogLevel;
 }
 
-export type SlackLogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-const BOLT_LEVELS: Record<SlackLogLevel, LogLevel> = {
-  debug: LogLevel.DEBUG,
-  info: LogLevel.INFO,
-  warn: LogLevel.WARN,
-  error: LogLevel.ERROR,
-};
-
 export interface SlackFrontEnd {
   app: App;
   client: WebClient;
@@ -73,26 +65,13 @@ export interface SlackFrontEnd {
 export const SLACK_EVENTS_PATH = '/slack/events';
 
 /**
- * Retries inside one call stay short: a slash command has 3 seconds, and activities have their own retries.
- * The client logs JSON lines at `logLevel` (errors only unless told otherwise).
- */
-export function slackClientOptions(apiUrl?: string, logLevel: SlackLogLevel = 'error'): WebClientOptions {
-  return {
-    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
-    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
-    // The logger carries the level: a client given both ignores `logLevel`.
-    logger: jsonLogger(BOLT_LEVELS[logLevel]),
-  };
-}
-
-/**
  * `convoStore: false`: Bolt's default conversation store is never read here, and on every event it
  * looks the conversation up and fails with a new Error (stack and all) before any listener runs.
  */
 export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEnd {
   const logLevel = options.logLevel ?? 'info';
   // Bolt, its receiver and the Web API clients share one logger at one level (Bolt hands its logger on).
-  const logger = jsonLogger(BOLT_LEVELS[logLevel]);
+  const logger = slackJsonLogger(SLACK_LOG_LEVELS[logLevel]);
   const clientOptions = { ...slackClientOptions(options.apiUrl), logger };
   let receiver: HTTPReceiver | undefined;
   let app: App;
@@ -105,7 +84,7 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
       clientOptions,
       installerOptions: { clientOptions },
       logger,
-      logLevel: BOLT_LEVELS[logLevel],
+      logLevel: SLACK_LOG_LEVELS[logLevel],
       convoStore: false,
     });
   } else {
@@ -122,7 +101,7 @@ export function createSlackFrontEnd(options: SlackFrontEndOptions): SlackFrontEn
       receiver,
       clientOptions,
       logger,
-      logLevel: BOLT_LEVELS[logLevel],
+      logLevel: SLACK_LOG_LEVELS[logLevel],
       convoStore: false,
     });
   }
@@ -186,30 +165,4 @@ function auditedRejections(listener: RequestListener, rejected: RejectionRecorde
     });
     listener(req, res);
   };
-}
-
-/** Bolt's logs as JSON lines like the rest of the process; Bolt never logs tokens or signatures. */
-function jsonLogger(initial: LogLevel): Logger {
-  let level = initial;
-  const write = (name: string, args: unknown[]) =>
-    console.log(
-      JSON.stringify({
-        level: name,
-        component: 'slack',
-        msg: args.map((a) => (typeof a === 'string' ? a : String(a))).join(' '),
-      }),
-    );
-  const order = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
-  const enabled = (name: LogLevel) => order.indexOf(name) >= order.indexOf(level);
-  return {
-    debug: (...args: unknown[]) => enabled(LogLevel.DEBUG) && write('debug', args),
-    info: (...args: unknown[]) => enabled(LogLevel.INFO) && write('info', args),
-    warn: (...args: unknown[]) => enabled(LogLevel.WARN) && write('warn', args),
-    error: (...args: unknown[]) => enabled(LogLevel.ERROR) && write('error', args),
-    setLevel: (next: LogLevel) => {
-      level = next;
-    },
-    getLevel: () => level,
-    setName: () => undefined,
-  } as Logger;
 }

@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { CloudAdapter, type AuthConfiguration, type TurnContext } from '@microsoft/agents-hosting';
+import type { CloudAdapter, TurnContext } from '@microsoft/agents-hosting';
 import type { Policy } from '../../domain/policy/schema';
 import type { AccessClient } from '../access-client';
 import type { AlertClient } from '../alert-client';
@@ -14,18 +14,12 @@ import type { CleanupRunsReader } from '../digest-flow';
 import type { RequesterFindings, TeamsContext, TeamsConversationStore } from './context';
 import { TeamsDirectory } from './directory';
 import { teamsRequestListener } from './http';
+import { teamsAdapter, type TeamsCredentials } from './adapter';
 import { onInstalled, onMessage, onRemoved } from './messages';
 import { AuditAction } from '../../domain/audit';
 import { viewBuilder } from '../render/view';
 
 export const TEAMS_MESSAGES_PATH = '/api/messages';
-
-/** The bot's Entra app registration. Without an app id the bot runs unauthenticated, for local development only. */
-export interface TeamsCredentials {
-  appId?: string;
-  appPassword?: string;
-  tenantId?: string;
-}
 
 export interface TeamsFrontEndOptions extends TeamsCredentials {
   access: AccessClient;
@@ -54,23 +48,6 @@ export interface TeamsFrontEnd {
   anonymous: boolean;
   /** Writes the last window of rejected requests to the audit log. */
   stop(): Promise<void>;
-}
-
-/**
- * The adapter for an app registration, or the SDK's anonymous mode when there is none. The SDK also
- * reads its own env keys; the explicit id here wins, so what Least was configured with is what runs.
- */
-export function teamsAdapter(credentials: TeamsCredentials): CloudAdapter {
-  // With an app id, an activity whose service URL differs from the token's is refused, not just logged.
-  const options = { validateServiceUrl: Boolean(credentials.appId) };
-  const config: AuthConfiguration = credentials.appId
-    ? {
-        clientId: credentials.appId,
-        ...(credentials.appPassword ? { clientSecret: credentials.appPassword } : {}),
-        ...(credentials.tenantId ? { tenantId: credentials.tenantId } : {}),
-      }
-    : { clientId: '' };
-  return new CloudAdapter(config, undefined, undefined, options);
 }
 
 export function createTeamsFrontEnd(options: TeamsFrontEndOptions): TeamsFrontEnd {

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSlackFrontEnd, slackClientOptions, type SlackFrontEnd } from '../../bot/slack/app';
+import { createSlackFrontEnd, type SlackFrontEnd } from '../../bot/slack/app';
+import { slackClientOptions } from '../../bot/slack/client-options';
 import { SlackDirectory } from '../../bot/slack/directory';
 import { WebClient } from '@slack/web-api';
 import { FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack } from '../support/fakes/fake-slack';

@@ -1,9 +1,20 @@
-import { AuthorizationManagementClient } from '@azure/arm-authorization';
+import type { AuthorizationManagementClient } from '@azure/arm-authorization';
 import type { TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential } from '@azure/identity';
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import type { AzureSystem } from './errors';
 import { isLoopback } from '../loopback';
+
+/*
+ * The Azure SDKs load with the first call that needs them, not with the worker: a worker without Azure
+ * systems never holds them (issue 15). `require`, which caches, rather than `import()`: under tsx,
+ * `import()` takes a dual package's ESM build (@azure/identity, @azure/arm-monitor) and would load a
+ * second copy of @azure/core-* beside the CommonJS one @azure/arm-authorization uses.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, as said above */
+export const authorizationSdk = (): typeof import('@azure/arm-authorization') => require('@azure/arm-authorization');
+export const monitorSdk = (): typeof import('@azure/arm-monitor') => require('@azure/arm-monitor');
+const identitySdk = (): typeof import('@azure/identity') => require('@azure/identity');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** What every ARM SDK client shares: a pipeline our loopback rules can adjust. */
 interface ArmSdkClient {
@@ -93,11 +104,12 @@ export class AzureConnections {
 
   /** DefaultAzureCredential reads the environment; made on first use so importing this module needs none. */
   credential(): TokenCredential {
-    this.credentialInUse ??= failFastWhenUnavailable(this.given ?? new DefaultAzureCredential());
+    this.credentialInUse ??= failFastWhenUnavailable(this.given ?? new (identitySdk().DefaultAzureCredential)());
     return this.credentialInUse;
   }
 
   arm(system: AzureSystem): AuthorizationManagementClient {
+    const { AuthorizationManagementClient } = authorizationSdk();
     return this.armClient('authorization', system, (...args) => new AuthorizationManagementClient(...args));
   }
 

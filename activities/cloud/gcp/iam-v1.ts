@@ -1,8 +1,8 @@
-import { iam, type iam_v1 } from '@googleapis/iam';
+import type { iam_v1 } from '@googleapis/iam';
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import { isLoopback } from '../loopback';
 import type { GcpSystem } from './errors';
-import type { GcpAuthClient } from './resource-manager';
+import { type GcpAuthClient, iamSdk } from './resource-manager';
 
 /** A Google API root URL Least may send a system's token to: https, or plain http to a local fake only. */
 export function checkedUrl(system: GcpSystem, url: string): URL {
@@ -31,7 +31,7 @@ export class IamV1Clients {
     const key = `${system.id}|${rootUrl ?? ''}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = iam({
+      client = iamSdk().iam({
         version: 'v1',
         ...(rootUrl ? { rootUrl } : {}),
         ...(this.authClient ? { auth: this.authClient as never } : {}),

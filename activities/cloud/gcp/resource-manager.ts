@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FoldersClient, ProjectsClient, type protos } from '@google-cloud/resource-manager';
+import type { FoldersClient, ProjectsClient, protos } from '@google-cloud/resource-manager';
 import { DomainError, ErrorCode } from '../../../domain/errors';
 import { type GcpSystem, type GcpTarget, googleFailure, isTransient, targetOf } from './errors';
 import { isLoopback } from '../loopback';
@@ -8,6 +8,19 @@ import { isLoopback } from '../loopback';
  * The Resource Manager IAM calls, one client per system. Every client speaks HTTP/JSON (gax's REST
  * transport), in production as in tests, so the errors Least classifies are the ones the fake produces.
  */
+
+/*
+ * The Google SDKs (and google-gax, googleapis-common under them) load with the first call that needs
+ * them, not with the worker: a worker without GCP systems never holds them (issue 15). `require`
+ * caches, like a static import; see activities/cloud/azure/connections.ts for why not `import()`.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, as said above */
+export const resourceManagerSdk = (): typeof import('@google-cloud/resource-manager') =>
+  require('@google-cloud/resource-manager');
+export const recommenderSdk = (): typeof import('@google-cloud/recommender') => require('@google-cloud/recommender');
+export const iamSdk = (): typeof import('@googleapis/iam') => require('@googleapis/iam');
+export const loggingSdk = (): typeof import('@googleapis/logging') => require('@googleapis/logging');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export type IamPolicy = protos.google.iam.v1.IPolicy;
 export type IamBinding = protos.google.iam.v1.IBinding;
@@ -98,6 +111,7 @@ export function createIamPolicyStores(authClient: GcpAuthClient | undefined, tun
     const key = JSON.stringify([system.id, target.resource, options.apiEndpoint, options.port, options.protocol]);
     let client = clients.get(key);
     if (!client) {
+      const { FoldersClient, ProjectsClient } = resourceManagerSdk();
       // without an authClient the SDK uses Application Default Credentials
       client = target.kind === 'project' ? new ProjectsClient(options) : new FoldersClient(options);
       clients.set(key, client);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TokenCredential } from '@azure/core-auth';
-import { MonitorClient } from '@azure/arm-monitor';
-import { type ArmRetry, AzureConnections } from '../../cloud/azure/connections';
+import type { MonitorClient } from '@azure/arm-monitor';
+import { type ArmRetry, AzureConnections, monitorSdk } from '../../cloud/azure/connections';
 import type { AzureSystem } from '../../cloud/azure/errors';
 
 /**
@@ -24,6 +24,7 @@ export class AzureInventoryClients {
   }
 
   monitor(system: AzureSystem): MonitorClient {
+    const { MonitorClient } = monitorSdk();
     return this.connections.armClient('monitor', system, (...args) => new MonitorClient(...args));
   }
 

@@ -1,6 +1,7 @@
-import { getContinuationToken, type RoleAssignment, type RoleDefinition } from '@azure/arm-authorization';
+import type { RoleAssignment, RoleDefinition } from '@azure/arm-authorization';
 import { expandAzureRole, type AzureActionCatalogue } from '../../../domain/inventory/azure-role';
 import type { DocumentAction, GrantPath, PolicyDocument, SkippedItem } from '../../../domain/inventory/model';
+import { authorizationSdk } from '../../cloud/azure/connections';
 import type { AzureSystem } from '../../cloud/azure/errors';
 import { armStatus } from '../../cloud/azure/errors';
 import { contentId } from '../documents';
@@ -45,7 +46,7 @@ export async function collectRoleAssignmentPage(
   const pages = client.roleAssignments.listForSubscription().byPage(cursor ? { continuationToken: cursor } : {});
   const first = await pages.next();
   const assignments: RoleAssignment[] = first.done ? [] : first.value;
-  const next = first.done ? undefined : getContinuationToken(first.value);
+  const next = first.done ? undefined : authorizationSdk().getContinuationToken(first.value);
 
   const skipped: SkippedItem[] = [];
   // remembered for the run only once the sink holds them, so a failed page is repeated in full

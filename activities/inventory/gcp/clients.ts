@@ -1,13 +1,16 @@
-import { FoldersClient, OrganizationsClient, ProjectsClient } from '@google-cloud/resource-manager';
-import { RecommenderClient } from '@google-cloud/recommender';
+import type { FoldersClient, OrganizationsClient, ProjectsClient } from '@google-cloud/resource-manager';
+import type { RecommenderClient } from '@google-cloud/recommender';
 import type { iam_v1 } from '@googleapis/iam';
-import { logging, type logging_v2 } from '@googleapis/logging';
+import type { logging_v2 } from '@googleapis/logging';
 import type { GcpSystem } from '../../cloud/gcp/errors';
 import { checkedUrl, IamV1Clients } from '../../cloud/gcp/iam-v1';
 import {
   endpointOptions,
   type GcpAuthClient,
   type IamPolicy,
+  loggingSdk,
+  recommenderSdk,
+  resourceManagerSdk,
   type RetryTuning,
   withTransientRetry,
 } from '../../cloud/gcp/resource-manager';
@@ -53,6 +56,7 @@ export class GcpInventoryClients {
     const key = JSON.stringify([system.id, kind, options.apiEndpoint, options.port]);
     let client = this.resourceManagers.get(key);
     if (!client) {
+      const { FoldersClient, OrganizationsClient, ProjectsClient } = resourceManagerSdk();
       client =
         kind === 'projects'
           ? new ProjectsClient(options)
@@ -97,7 +101,7 @@ export class GcpInventoryClients {
     const key = `${system.id}|${rootUrl ?? ''}`;
     let client = this.loggings.get(key);
     if (!client) {
-      client = logging({
+      client = loggingSdk().logging({
         version: 'v2',
         ...(rootUrl ? { rootUrl } : {}),
         ...(this.authClient ? { auth: this.authClient as never } : {}),
@@ -114,6 +118,7 @@ export class GcpInventoryClients {
     let client = this.recommenders.get(key);
     if (!client) {
       const protocol = url?.protocol.replace(/:$/, '');
+      const { RecommenderClient } = recommenderSdk();
       client = new RecommenderClient({
         fallback: true,
         ...(url

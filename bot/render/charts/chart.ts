@@ -1,4 +1,3 @@
-import * as echarts from 'echarts';
 import type { EChartsOption, XAXisComponentOption as XAXisOption } from 'echarts';
 import { labelledDay, shortDayOf } from './days';
 import { textWidth } from './font-metrics';
@@ -35,13 +34,27 @@ export const RULE = '#e3e5e8';
 export const FONT_SIZE = 12;
 const TITLE_SIZE = 16;
 
-// Lay text out for the font the PNG renderer really draws, not ECharts' Helvetica guess (font-metrics.ts).
-echarts.setPlatformAPI({
-  measureText: (text, font) => {
-    const size = Number(/(\d+(?:\.\d+)?)px/.exec(font ?? '')?.[1] ?? FONT_SIZE);
-    return { width: textWidth(text, size, /\bbold\b|\b[6-9]00\b/.test(font ?? '')) };
-  },
-});
+let loaded: typeof import('echarts') | undefined;
+
+/**
+ * ECharts (~27 MiB of heap) loads with the first chart drawn, not with every process that imports a
+ * renderer: a worker that never posts a digest never holds it (issue 15). `require` as in
+ * activities/cloud/azure/connections.ts: `import()` would be asynchronous, and take the ESM build.
+ */
+function echarts(): typeof import('echarts') {
+  if (!loaded) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, as said above
+    loaded = require('echarts') as typeof import('echarts');
+    // Lay text out for the font the PNG renderer really draws, not ECharts' Helvetica guess (font-metrics.ts).
+    loaded.setPlatformAPI({
+      measureText: (text, font) => {
+        const size = Number(/(\d+(?:\.\d+)?)px/.exec(font ?? '')?.[1] ?? FONT_SIZE);
+        return { width: textWidth(text, size, /\bbold\b|\b[6-9]00\b/.test(font ?? '')) };
+      },
+    });
+  }
+  return loaded;
+}
 
 /** What every chart shares: no animation (an SSR frame is the last one anyway), our font, a white ground. */
 export function baseOption(title: string, subtitle: string): EChartsOption {
@@ -70,7 +83,7 @@ export function baseOption(title: string, subtitle: string): EChartsOption {
  * between them is the data's, already escaped.
  */
 export function renderSvg(option: EChartsOption, width = CHART_WIDTH, height = CHART_HEIGHT): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption(option);
     return chart

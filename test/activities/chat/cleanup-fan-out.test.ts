@@ -8,9 +8,9 @@ import { TeamsCleanupNotifier } from '../../../activities/chat/teams-cleanup-not
 import { AdapterTeamsPoster } from '../../../activities/chat/teams-poster';
 import { CleanupMessages } from '../../../activities/store/cleanup/messages';
 import type { PgStore } from '../../../activities/store/pg-store';
-import { slackClientOptions } from '../../../bot/slack/app';
+import { slackClientOptions } from '../../../bot/slack/client-options';
 import { SlackDirectory } from '../../../bot/slack/directory';
-import { teamsAdapter } from '../../../bot/teams/app';
+import { teamsAdapter } from '../../../bot/teams/adapter';
 import { cardOf, wordsOf } from '../../support/checks/teams-cards';
 import { FAKE_BOT_TOKEN, FakeSlack } from '../../support/fakes/fake-slack';
 import { FakeTeamsConnector } from '../../support/fakes/fake-teams';

@@ -4,7 +4,7 @@ import { WebClient } from '@slack/web-api';
 import { SlackCleanupNotifier } from '../../../activities/chat/slack-cleanup-notifier';
 import { CleanupMessages } from '../../../activities/store/cleanup/messages';
 import { CleanupAction, parseCleanupButtonValue, restoreSelectionOf } from '../../../bot/render/cleanup';
-import { slackClientOptions } from '../../../bot/slack/app';
+import { slackClientOptions } from '../../../bot/slack/client-options';
 import { SlackDirectory } from '../../../bot/slack/directory';
 import { freshStore, type TestDatabase } from '../../support/launch/database';
 import { FAKE_BOT_TOKEN, FakeSlack } from '../../support/fakes/fake-slack';

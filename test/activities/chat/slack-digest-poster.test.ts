@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { WebClient } from '@slack/web-api';
 import { SLACK_CHART_SCALE, SlackDigestPoster } from '../../../activities/chat/slack-digest-poster';
 import { digestCharts } from '../../../bot/render/digest-charts';
-import { slackClientOptions } from '../../../bot/slack/app';
+import { slackClientOptions } from '../../../bot/slack/client-options';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../../bot/render/charts';
 import { FAKE_BOT_TOKEN, FakeSlack } from '../../support/fakes/fake-slack';
 import { decodePng, inkedPixels } from '../../support/checks/png';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { WebClient } from '@slack/web-api';
 import { SlackNotifier } from '../../../activities/chat/slack-notifier';
 import type { PgStore } from '../../../activities/store/pg-store';
-import { slackClientOptions } from '../../../bot/slack/app';
+import { slackClientOptions } from '../../../bot/slack/client-options';
 import { SlackDirectory } from '../../../bot/slack/directory';
 import { SlackAction } from '../../../bot/render/slack/ids';
 import { applyDecision, transition, type RequestState } from '../../../domain/request';

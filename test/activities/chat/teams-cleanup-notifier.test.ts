@@ -5,7 +5,7 @@ import { AdapterTeamsPoster } from '../../../activities/chat/teams-poster';
 import { CleanupMessages } from '../../../activities/store/cleanup/messages';
 import type { PgStore } from '../../../activities/store/pg-store';
 import { CleanupAction, parseCleanupButtonValue } from '../../../bot/render/cleanup';
-import { teamsAdapter } from '../../../bot/teams/app';
+import { teamsAdapter } from '../../../bot/teams/adapter';
 import { assertCardValid } from '../../support/checks/adaptive-cards';
 import { cardOf, executeActionsIn, wordsOf } from '../../support/checks/teams-cards';
 import { FakeTeamsConnector } from '../../support/fakes/fake-teams';

@@ -12,7 +12,7 @@ import { sharedFileListener } from '../../../bot/file-route';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../../bot/render/charts';
 import { digestCharts } from '../../../bot/render/digest-charts';
 import { CHARTS_IN_WORDS_NOTE } from '../../../bot/render/teams/digest';
-import { teamsAdapter } from '../../../bot/teams/app';
+import { teamsAdapter } from '../../../bot/teams/adapter';
 import { assertCardValid } from '../../support/checks/adaptive-cards';
 import { decodePng, inkedPixels } from '../../support/checks/png';
 import { cardOf } from '../../support/checks/teams-cards';

@@ -5,7 +5,7 @@ import { AdapterTeamsPoster } from '../../../activities/chat/teams-poster';
 import type { PgStore } from '../../../activities/store/pg-store';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../../bot/render/charts';
 import { digestCharts } from '../../../bot/render/digest-charts';
-import { teamsAdapter } from '../../../bot/teams/app';
+import { teamsAdapter } from '../../../bot/teams/adapter';
 import { assertCardValid } from '../../support/checks/adaptive-cards';
 import { inkedPixels, pngOfDataUri } from '../../support/checks/png';
 import { cardOf } from '../../support/checks/teams-cards';

@@ -2,7 +2,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TeamsNotifier } from '../../../activities/chat/teams-notifier';
 import { AdapterTeamsPoster } from '../../../activities/chat/teams-poster';
-import { teamsAdapter } from '../../../bot/teams/app';
+import { teamsAdapter } from '../../../bot/teams/adapter';
 import type { PgStore } from '../../../activities/store/pg-store';
 import { TeamsVerb } from '../../../bot/render/teams/ids';
 import { applyDecision, transition, type RequestState } from '../../../domain/request';

@@ -3,9 +3,9 @@ import { TeamsCleanupNotifier } from '../../../activities/chat/teams-cleanup-not
 import type { CleanupNotifier } from '../../../activities/chat/cleanup-notifier';
 import { TeamsAlertPoster } from '../../../activities/chat/teams-alert-poster';
 import type { AlertPoster } from '../../../activities/chat/alert-poster';
-import { AdapterTeamsPoster } from '../../../activities/chat/teams-poster';
 import { startBotServer, type BotServer } from '../../../app/bot-server';
-import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH, teamsAdapter, type TeamsFrontEnd } from '../../../bot/teams/app';
+import { teamsPoster } from '../../../app/runtime';
+import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH, type TeamsFrontEnd } from '../../../bot/teams/app';
 import type { Policy, PolicyInput } from '../../../domain/policy/schema';
 import type { Notifier } from '../../../activities/chat/notifier';
 import type { PgStore } from '../../../activities/store/pg-store';
@@ -87,7 +87,8 @@ export async function prepareTeams(): Promise<TeamsSide> {
       ...(user.userPrincipalName ? { userPrincipalName: user.userPrincipalName } : {}),
     });
   }
-  const poster = new AdapterTeamsPoster(teamsAdapter({}));
+  // the worker's own poster: the Agents SDK loads with the first message, as in production
+  const poster = teamsPoster({});
   return {
     connector,
     editPolicy(input) {
