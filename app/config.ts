@@ -4,6 +4,9 @@ import { GUID } from '../domain/guid';
 import { ErrorCode } from '../domain/errors';
 import { MIN_LINK_SECRET_LENGTH } from '../bot/file-links';
 
+/** A sleeping lease needs no cached workflow: the cache holds the ones in flight (docs/scaling.md). */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+
 /**
  * Process configuration from the environment, validated once at start-up. A bad value stops the
  * process with a message naming each key and what was expected; values that may hold a secret are
@@ -208,7 +211,7 @@ const environment = z.object({
     .string()
     .regex(/^[A-Za-z0-9.-]{1,253}$/, 'a host name the server certificate is checked against')
     .optional(),
-  WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(1, 100_000).default(100),
+  WORKER_MAX_CACHED_WORKFLOWS: wholeNumber(1, 100_000).default(DEFAULT_MAX_CACHED_WORKFLOWS),
   LEAST_WORKFLOW_BUNDLE: z
     .string()
     .refine((file) => existsSync(file), 'the path of a workflow bundle built by `tsx app/build-workflows.ts OUT`')

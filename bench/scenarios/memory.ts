@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../app/config';
 import { ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { inlinePolicyName } from '../../domain/lease';
 import { formatDuration } from '../../domain/duration';
@@ -13,7 +14,7 @@ import { childContext, startWorkerProcess, type WorkerProcess } from '../lib/wor
 import type { UsageReading } from '../lib/worker-protocol';
 
 /** The cache the bench gives its worker unless told otherwise: the production default (WORKER_MAX_CACHED_WORKFLOWS). */
-export const DEFAULT_WORKER_CACHE = 500;
+export const DEFAULT_WORKER_CACHE = DEFAULT_MAX_CACHED_WORKFLOWS;
 
 /**
  * Retained memory of ONE worker holding L live leases. The worker runs alone in a child process
