@@ -33,6 +33,7 @@ import { fileLinkSigner } from './file-links';
 import { FILES_PATH } from '../bot/file-links';
 import { sharedFileListener } from '../bot/file-route';
 import type { SlackFrontEnd } from '../bot/slack/app';
+import { SLACK_EVENTS_PATH, TEAMS_MESSAGES_PATH } from '../bot/chat-routes';
 import type { RequestListener } from 'node:http';
 
 type Role = 'worker' | 'bot';
@@ -179,13 +180,9 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
   }
 
   if (roles.includes('bot')) {
-    // The chat front ends (Bolt, the Agents SDK) and the chat metrics that name their paths load with the
-    // bot only: a worker never loads them (issue 15).
-    const [
-      { createSlackFrontEnd, SLACK_EVENTS_PATH },
-      { createTeamsFrontEnd, TEAMS_MESSAGES_PATH },
-      { createBotMetrics },
-    ] = await Promise.all([import('../bot/slack/app'), import('../bot/teams/app'), import('./metrics')]);
+    // The chat metrics load with the bot only, and each chat front end (Bolt, the Agents SDK) only when its
+    // platform is configured: a worker never loads them, a Slack-only bot not Teams' (issue 15).
+    const { createBotMetrics } = await import('./metrics');
     // `report …` in chat; links (Teams channels, large digest pictures) only when configured.
     const reports = reportDesk({
       store: core.store,
@@ -195,6 +192,7 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
     });
     let slack: SlackFrontEnd | undefined;
     if (config.slack && core.slack) {
+      const { createSlackFrontEnd } = await import('../bot/slack/app');
       slack = createSlackFrontEnd({
         ...config.slack,
         access: core.access,
@@ -215,6 +213,7 @@ async function main(log: Log, config: Config, stops: Stop[]): Promise<void> {
     const routes: Record<string, RequestListener> = {};
     if (slack?.requestListener) routes[SLACK_EVENTS_PATH] = slack.requestListener;
     if (config.teams) {
+      const { createTeamsFrontEnd } = await import('../bot/teams/app');
       const teams = createTeamsFrontEnd({
         ...config.teams,
         access: core.access,

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { SLACK_EVENTS_PATH } from '../bot/slack/app';
-import { TEAMS_MESSAGES_PATH } from '../bot/teams/app';
+import { SLACK_EVENTS_PATH, TEAMS_MESSAGES_PATH } from '../bot/chat-routes';
 
 /**
  * The bot's Prometheus series, in a registry of its own (never prom-client's global one, so two bots

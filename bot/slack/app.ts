@@ -22,6 +22,7 @@ import { registerSlashCommand } from './slash-command';
 import { AuditAction } from '../../domain/audit';
 import { viewBuilder } from '../render/view';
 import { SLACK_LOG_LEVELS, slackClientOptions, slackJsonLogger, type SlackLogLevel } from './client-options';
+import { SLACK_EVENTS_PATH } from '../chat-routes';
 
 export interface SlackFrontEndOptions {
   botToken: string;
@@ -62,7 +63,7 @@ export interface SlackFrontEnd {
   stop(): Promise<void>;
 }
 
-export const SLACK_EVENTS_PATH = '/slack/events';
+export { SLACK_EVENTS_PATH };
 
 /**
  * `convoStore: false`: Bolt's default conversation store is never read here, and on every event it

@@ -18,8 +18,9 @@ import { teamsAdapter, type TeamsCredentials } from './adapter';
 import { onInstalled, onMessage, onRemoved } from './messages';
 import { AuditAction } from '../../domain/audit';
 import { viewBuilder } from '../render/view';
+import { TEAMS_MESSAGES_PATH } from '../chat-routes';
 
-export const TEAMS_MESSAGES_PATH = '/api/messages';
+export { TEAMS_MESSAGES_PATH };
 
 export interface TeamsFrontEndOptions extends TeamsCredentials {
   access: AccessClient;
