@@ -193,8 +193,12 @@ async function grant(run: RequestRun): Promise<boolean> {
   run.lease = { ...lease, principal: granted.principal };
   const { receipt } = granted;
   // "approved" still reaches people before the request shows active: paired runs send it in the same step
-  const approval = run.paired ? run.takeDecisionNotice() : (await run.sendDecisionNotice(), undefined);
-  await markActive(run, expiresAt, receipt, approval);
+  if (run.paired) {
+    await markActive(run, expiresAt, receipt, run.takeDecisionNotice());
+  } else {
+    await run.sendDecisionNotice();
+    await markActive(run, expiresAt, receipt);
+  }
   return true;
 }
 

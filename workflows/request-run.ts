@@ -98,22 +98,19 @@ export class RequestRun {
     notices: StepNotice[],
     actor = 'workflow',
   ): Promise<void> {
-    if (!this.paired) {
+    let unsent = notices;
+    if (this.paired) {
+      this.showStatus();
+      const status = this.state.status;
+      const entry = this.auditEntry(action, detail, actor);
+      const { undelivered, clockMs } = await local.recordAndNotify(this.state, entry, notices);
+      this.recordedStatus = status;
+      this.stepClockMs = clockMs; // a notice sent again below moves the clock on, and forgets this reading
+      unsent = undelivered.map((index) => notices[index]!);
+    } else {
       await this.record(action, detail, actor);
-      for (const notice of notices)
-        await this.notify(notice.kind, notice.detail, notice.state && { state: notice.state });
-      return;
     }
-    this.showStatus();
-    const status = this.state.status;
-    const entry = this.auditEntry(action, detail, actor);
-    const { undelivered, clockMs } = await local.recordAndNotify(this.state, entry, notices);
-    this.recordedStatus = status;
-    for (const index of undelivered) {
-      const notice = notices[index]!;
-      await this.notify(notice.kind, notice.detail, notice.state && { state: notice.state });
-    }
-    this.stepClockMs = undelivered.length === 0 ? clockMs : undefined;
+    for (const notice of unsent) await this.notify(notice.kind, notice.detail, notice.state && { state: notice.state });
   }
 
   /** The status as a search attribute, for listing requests in Temporal's UI and CLI. */

@@ -1,5 +1,6 @@
 import { startBotServer } from '../../app/bot-server';
-import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH } from '../../bot/teams/app';
+import { createTeamsFrontEnd } from '../../bot/teams/app';
+import { TEAMS_MESSAGES_PATH } from '../../bot/chat-routes';
 import { TeamsInput, TeamsVerb } from '../../bot/render/teams/ids';
 import { inlinePolicyName } from '../../domain/lease';
 import { FakeTeamsConnector } from '../../test/support/fakes/fake-teams';

@@ -63,8 +63,6 @@ export interface SlackFrontEnd {
   stop(): Promise<void>;
 }
 
-export { SLACK_EVENTS_PATH };
-
 /**
  * `convoStore: false`: Bolt's default conversation store is never read here, and on every event it
  * looks the conversation up and fails with a new Error (stack and all) before any listener runs.

@@ -18,9 +18,6 @@ import { teamsAdapter, type TeamsCredentials } from './adapter';
 import { onInstalled, onMessage, onRemoved } from './messages';
 import { AuditAction } from '../../domain/audit';
 import { viewBuilder } from '../render/view';
-import { TEAMS_MESSAGES_PATH } from '../chat-routes';
-
-export { TEAMS_MESSAGES_PATH };
 
 export interface TeamsFrontEndOptions extends TeamsCredentials {
   access: AccessClient;

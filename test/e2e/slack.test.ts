@@ -19,7 +19,7 @@ import {
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { SLACK_COMMAND, SlackAction, SlackBlock, SlackView } from '../../bot/render/slack/ids';
-import { SLACK_EVENTS_PATH } from '../../bot/slack/app';
+import { SLACK_EVENTS_PATH } from '../../bot/chat-routes';
 import type { RequestState } from '../../domain/request';
 
 /**

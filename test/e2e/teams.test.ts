@@ -14,7 +14,8 @@ import {
   TeamsSender,
 } from '../support/generators/teams-requests';
 import { startBotServer, type BotServer } from '../../app/bot-server';
-import { createTeamsFrontEnd, TEAMS_MESSAGES_PATH } from '../../bot/teams/app';
+import { createTeamsFrontEnd } from '../../bot/teams/app';
+import { TEAMS_MESSAGES_PATH } from '../../bot/chat-routes';
 import {
   cardOf,
   executeActionsIn,

@@ -1,6 +1,6 @@
 import { startBotServer, type BotServer } from '../../../app/bot-server';
-import { SLACK_EVENTS_PATH, type SlackFrontEnd } from '../../../bot/slack/app';
-import { TEAMS_MESSAGES_PATH } from '../../../bot/teams/app';
+import type { SlackFrontEnd } from '../../../bot/slack/app';
+import { SLACK_EVENTS_PATH, TEAMS_MESSAGES_PATH } from '../../../bot/chat-routes';
 import type { PolicyInput } from '../../../domain/policy/schema';
 import type { FakeSlack } from '../fakes/fake-slack';
 import type { FakeTeamsConnector } from '../fakes/fake-teams';
